@@ -1,0 +1,43 @@
+# Two commands: `make run` and `make test`. Both create .venv and install on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format bench browser clean
+
+$(STAMP): requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.txt > $(VENV)/pip.log 2>&1 || \
+		{ grep -v "is ignored: it is neither" $(VENV)/pip.log; exit 1; }
+	$(PY) -c "import torch, open_clip, gradio, chromadb, PIL, imagehash, pillow_heif"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) launch.py
+
+# The UI tests drive Debian's Chromium; install it when it is missing and we are root.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "chromium is missing: sudo apt-get install chromium" >&2; exit 1; fi; }
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(STAMP)
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+test: $(STAMP) browser
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) bench/scan_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

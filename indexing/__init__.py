@@ -1,0 +1,1 @@
+"""Turning folders of files into catalog rows, metadata, hashes and vectors."""

@@ -1,0 +1,141 @@
+"""What a worker thread does with one new or changed file: read, hash, decode, thumbnail."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from indexing.decode import decode
+from indexing.errors import BadImage
+from indexing.hashing import content_id, perceptual_hashes
+from indexing.metadata import date_key
+from indexing.records import FileStat, ImageRecord
+from indexing.scan import read_stable
+from indexing.thumbnails import ThumbnailStore
+
+
+@dataclass(frozen=True, slots=True)
+class Analysed:
+    """New content: decoded, hashed, thumbnailed."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    record: ImageRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Recognised:
+    """Content the catalog already has (a copy, a move, or a touched file): not decoded."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    content_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    path: str
+    reason: str
+    size: int | None
+    mtime_ns: int | None
+    content_id: str | None = None
+
+
+Outcome = Analysed | Recognised | Failed
+
+
+class KnownContent:
+    """Thread-safe 'is this content already catalogued, or being decoded by this run?'.
+
+    Each worker thread reads the catalog through its own read-only connection.
+    """
+
+    def __init__(self, catalog_path: Path):
+        self._uri = f"{Path(catalog_path).absolute().as_uri()}?mode=ro"
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._claimed: set[str] = set()
+        self._connections: list[sqlite3.Connection] = []
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self._uri, uri=True, check_same_thread=False)
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    def claim(self, cid: str) -> bool:
+        """True if the caller should decode this content; False if it is known or claimed."""
+        row = self._conn().execute("SELECT 1 FROM images WHERE content_id = ?", (cid,)).fetchone()
+        if row is not None:
+            return False
+        with self._lock:
+            if cid in self._claimed:
+                return False
+            self._claimed.add(cid)
+            return True
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+
+
+class FileAnalyser:
+    def __init__(
+        self, known: KnownContent, thumbs: ThumbnailStore, *, min_side: int, max_pixels: int
+    ):
+        self.known = known
+        self.thumbs = thumbs
+        self.min_side = min_side
+        self.max_pixels = max_pixels
+
+    def __call__(self, stat: FileStat) -> Outcome:
+        try:
+            content = read_stable(stat.path)
+        except FileNotFoundError:
+            return Failed(stat.path, "file disappeared while indexing", None, None)
+        except PermissionError:
+            return Failed(stat.path, "permission denied", stat.size, stat.mtime_ns)
+        except IsADirectoryError:
+            return Failed(stat.path, "is a folder, not a file", stat.size, stat.mtime_ns)
+        except OSError as exc:
+            return Failed(
+                stat.path, f"cannot read file: {exc.strerror or exc}", stat.size, stat.mtime_ns
+            )
+        cid = content_id(content.data)
+        if not self.known.claim(cid):
+            return Recognised(stat.path, content.size, content.mtime_ns, cid)
+        try:
+            decoded = decode(content.data, min_side=self.min_side, max_pixels=self.max_pixels)
+            phash, dhash = perceptual_hashes(decoded.pixels)
+            self.thumbs.save(cid, decoded.pixels)
+        except BadImage as exc:
+            return Failed(stat.path, str(exc), content.size, content.mtime_ns, cid)
+        except MemoryError:
+            return Failed(
+                stat.path,
+                "not enough memory to decode this image",
+                content.size,
+                content.mtime_ns,
+                cid,
+            )
+        record = ImageRecord(
+            content_id=cid,
+            bytes=content.size,
+            width=decoded.width,
+            height=decoded.height,
+            format=decoded.format,
+            date_key=date_key(decoded.metadata.taken_at, content.mtime_ns / 1e9),
+            phash=phash,
+            dhash=dhash,
+            metadata=decoded.metadata,
+        )
+        return Analysed(stat.path, content.size, content.mtime_ns, record)

@@ -1,0 +1,218 @@
+"""The SQLite catalog: the source of truth for everything but the vectors."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from indexing.migrations import migrate
+from indexing.records import ImageRecord, KnownFile
+
+
+def path_range(folder: str) -> tuple[str, str]:
+    """Bounds such that lo <= path < hi selects exactly the paths under folder.
+
+    '/' sorts just before '0', so 'folder/' <= path < 'folder0' is the subtree, and the
+    unique index on files.path serves it.
+    """
+    base = folder.rstrip("/")
+    return base + "/", base + "0"
+
+
+class Catalog:
+    """One connection to the catalog file. Open one per thread."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.schema_version = migrate(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # Roots
+
+    def add_root(self, folder: str, now: float | None = None) -> None:
+        self.conn.execute(
+            "INSERT INTO roots(path, added_at) VALUES (?, ?) ON CONFLICT(path) DO NOTHING",
+            (folder, now or time.time()),
+        )
+
+    def roots(self) -> list[str]:
+        return [row[0] for row in self.conn.execute("SELECT path FROM roots ORDER BY path")]
+
+    def mark_root_scanned(self, folder: str, now: float) -> None:
+        self.conn.execute("UPDATE roots SET last_scan_at = ? WHERE path = ?", (now, folder))
+
+    # Reads the indexer needs
+
+    def files_under(self, folder: str) -> dict[str, KnownFile]:
+        lo, hi = path_range(folder)
+        rows = self.conn.execute(
+            "SELECT path, content_id, size, mtime_ns, status FROM files "
+            "WHERE path >= ? AND path < ?",
+            (lo, hi),
+        )
+        return {row[0]: KnownFile(*row) for row in rows}
+
+    def errors_under(self, folder: str) -> dict[str, tuple[int | None, int | None]]:
+        lo, hi = path_range(folder)
+        rows = self.conn.execute(
+            "SELECT path, size, mtime_ns FROM index_errors WHERE path >= ? AND path < ?",
+            (lo, hi),
+        )
+        return {row[0]: (row[1], row[2]) for row in rows}
+
+    def has_image(self, content_id: str) -> bool:
+        row = self.conn.execute(
+            "SELECT 1 FROM images WHERE content_id = ?", (content_id,)
+        ).fetchone()
+        return row is not None
+
+    # Writes the indexer makes (call inside a transaction)
+
+    def put_image(self, record: ImageRecord, now: float) -> None:
+        meta = record.metadata
+        self.conn.execute(
+            """
+            INSERT INTO images(content_id, bytes, width, height, format, taken_at, date_key,
+                camera_make, camera_model, lens, gps_lat, gps_lon, gps_alt, orientation,
+                exif_json, text_json, prompt, phash, dhash, added_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(content_id) DO NOTHING
+            """,
+            (
+                record.content_id,
+                record.bytes,
+                record.width,
+                record.height,
+                record.format,
+                meta.taken_at,
+                record.date_key,
+                meta.camera_make,
+                meta.camera_model,
+                meta.lens,
+                meta.gps_lat,
+                meta.gps_lon,
+                meta.gps_alt,
+                meta.orientation,
+                json.dumps(meta.exif, ensure_ascii=False),
+                json.dumps(meta.texts, ensure_ascii=False),
+                meta.prompt,
+                record.phash,
+                record.dhash,
+                now,
+            ),
+        )
+
+    def put_file(self, path: str, content_id: str, size: int, mtime_ns: int, now: float) -> None:
+        """Insert or update the file at path, present, pointing at content_id."""
+        self.conn.execute(
+            """
+            INSERT INTO files(path, content_id, size, mtime_ns, first_seen, last_seen, status)
+            VALUES (?, ?, ?, ?, ?, ?, 'present')
+            ON CONFLICT(path) DO UPDATE SET content_id = excluded.content_id,
+                size = excluded.size, mtime_ns = excluded.mtime_ns,
+                last_seen = excluded.last_seen, status = 'present'
+            """,
+            (path, content_id, size, mtime_ns, now, now),
+        )
+        self.conn.execute("DELETE FROM index_errors WHERE path = ?", (path,))
+
+    def move_file(self, old: str, new: str, size: int, mtime_ns: int, now: float) -> None:
+        """Re-link a file row to its new path, keeping its identity and first_seen."""
+        self.conn.execute("DELETE FROM files WHERE path = ?", (new,))
+        self.conn.execute(
+            "UPDATE files SET path = ?, size = ?, mtime_ns = ?, last_seen = ?, "
+            "status = 'present' WHERE path = ?",
+            (new, size, mtime_ns, now, old),
+        )
+        self.conn.execute("DELETE FROM index_errors WHERE path IN (?, ?)", (old, new))
+
+    def mark_missing(self, paths: Iterable[str]) -> None:
+        self.conn.executemany(
+            "UPDATE files SET status = 'missing' WHERE path = ?", ((p,) for p in paths)
+        )
+
+    def mark_seen(self, folder: str, now: float) -> None:
+        lo, hi = path_range(folder)
+        self.conn.execute(
+            "UPDATE files SET last_seen = ? WHERE path >= ? AND path < ? AND status = 'present'",
+            (now, lo, hi),
+        )
+
+    def put_error(
+        self, path: str, reason: str, size: int | None, mtime_ns: int | None, now: float
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO index_errors(path, reason, size, mtime_ns, at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(path) DO UPDATE SET reason = excluded.reason, size = excluded.size, "
+            "mtime_ns = excluded.mtime_ns, at = excluded.at",
+            (path, reason, size, mtime_ns, now),
+        )
+        self.conn.execute(
+            "UPDATE files SET status = 'missing' WHERE path = ? AND status = 'present'", (path,)
+        )
+
+    def drop_errors(self, paths: Iterable[str]) -> None:
+        self.conn.executemany("DELETE FROM index_errors WHERE path = ?", ((p,) for p in paths))
+
+
+class BatchWriter:
+    """Groups catalog writes into transactions of `every` operations (or `seconds`).
+
+    A crash loses at most the open batch; everything committed before it stays done.
+    """
+
+    def __init__(self, catalog: Catalog, every: int, seconds: float = 2.0):
+        self.catalog = catalog
+        self.every = every
+        self.seconds = seconds
+        self._count = 0
+        self._opened = 0.0
+
+    def __enter__(self) -> BatchWriter:
+        self._begin()
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.catalog.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+    def _begin(self) -> None:
+        self.catalog.conn.execute("BEGIN IMMEDIATE")
+        self._count = 0
+        self._opened = time.monotonic()
+
+    def tick(self) -> None:
+        self._count += 1
+        if self._count >= self.every or time.monotonic() - self._opened >= self.seconds:
+            self.commit()
+
+    def commit(self) -> None:
+        self.catalog.conn.execute("COMMIT")
+        self._begin()

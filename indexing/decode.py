@@ -1,0 +1,137 @@
+"""One decode per file: header checks, draft-mode decode, orientation, standard pixels.
+
+Every later use of pixels (thumbnail, perceptual hashes, CLIP) starts from `Decoded.pixels`,
+which is already turned upright by its EXIF orientation.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pillow_heif
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from indexing.errors import BadImage
+from indexing.metadata import read_metadata
+from indexing.records import ImageMetadata
+
+pillow_heif.register_heif_opener()
+# Our own pixel limit (Settings.max_image_pixels) is checked from the header; Pillow's
+# warning between 1x and 2x its limit would only be noise.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+
+IMAGE_EXTENSIONS = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".bmp", ".dib", ".tif", ".tiff"}
+    | {".heic", ".heif", ".hif"}
+)
+FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "GIF", "BMP", "DIB", "TIFF", "HEIF"})
+SWAPPED_ORIENTATIONS = frozenset({5, 6, 7, 8})
+
+
+@dataclass(slots=True)
+class Decoded:
+    pixels: Image.Image  # upright, RGB or RGBA, reduced but at least min_side on each side
+    width: int  # full-size width as displayed (after orientation)
+    height: int
+    format: str
+    metadata: ImageMetadata
+
+
+def decode(data: bytes, *, min_side: int, max_pixels: int) -> Decoded:
+    """Decode image bytes once, at reduced size where the format allows it.
+
+    Raises BadImage with a one-line reason for anything that is not a usable image.
+    """
+    if not data:
+        raise BadImage("empty file (0 bytes)")
+    try:
+        image = Image.open(io.BytesIO(data))
+    except UnidentifiedImageError:
+        raise BadImage("not an image (unrecognised or corrupt header)") from None
+    except Image.DecompressionBombError as exc:
+        raise BadImage(f"refused as a possible decompression bomb: {exc}") from None
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise BadImage(f"cannot open image: {_one_line(exc)}") from None
+    with image:
+        return _decode_open(image, min_side=min_side, max_pixels=max_pixels)
+
+
+def _decode_open(image: Image.Image, *, min_side: int, max_pixels: int) -> Decoded:
+    fmt = image.format or "?"
+    if fmt not in FORMATS:
+        raise BadImage(f"unsupported image format {fmt}")
+    width, height = image.size
+    if width < 1 or height < 1:
+        raise BadImage(f"image has no pixels ({width}x{height})")
+    if width * height > max_pixels:
+        raise BadImage(
+            f"refused: {width}x{height} = {width * height:,} pixels is over the limit of "
+            f"{max_pixels:,} (possible decompression bomb)"
+        )
+    if fmt in ("JPEG", "MPO"):
+        image.draft("RGB", (min_side, min_side))
+    try:
+        image.load()
+        metadata = read_metadata(image)
+        pixels = standard_mode(image)
+        pixels = ImageOps.exif_transpose(pixels) if metadata.orientation != 1 else pixels
+    except Image.DecompressionBombError as exc:
+        raise BadImage(f"refused as a possible decompression bomb: {exc}") from None
+    except (OSError, ValueError, SyntaxError, EOFError, IndexError) as exc:
+        raise BadImage(f"corrupt or truncated image data: {_one_line(exc)}") from None
+    if metadata.orientation in SWAPPED_ORIENTATIONS:
+        width, height = height, width
+    return Decoded(pixels, width, height, "JPEG" if fmt == "MPO" else fmt, metadata)
+
+
+def standard_mode(image: Image.Image) -> Image.Image:
+    """RGB, or RGBA where the image has transparency. Keeps the EXIF for exif_transpose."""
+    mode = image.mode
+    if mode in ("RGB", "RGBA"):
+        out = image
+    elif mode.startswith("I") or mode == "F":
+        out = _high_depth_to_rgb(image)
+    elif mode in ("LA", "La", "PA", "RGBa") or (
+        mode in ("P", "L", "RGB") and "transparency" in image.info
+    ):
+        out = image.convert("RGBA")
+    else:  # 1, L, P, CMYK, YCbCr, LAB, HSV
+        out = image.convert("RGB")
+    if out is not image:
+        out.info["exif"] = image.info.get("exif", b"")
+        exif = image.getexif()
+        if exif:
+            out.getexif().update(exif)
+    return out
+
+
+def _high_depth_to_rgb(image: Image.Image) -> Image.Image:
+    """16-bit and 32-bit grey to 8-bit, scaled by the type's range rather than clipped."""
+    array = np.asarray(image)
+    if image.mode.startswith("I;16") or (array.dtype == np.int32 and array.max(initial=0) > 255):
+        top = 65535.0 if array.max(initial=0) <= 65535 else float(array.max())
+        scaled = np.clip(array.astype(np.float32) * (255.0 / top), 0, 255)
+    elif image.mode == "F":
+        low, high = float(np.nanmin(array)), float(np.nanmax(array))
+        span = high - low if high > low else 1.0
+        scaled = (np.nan_to_num(array) - low) * (255.0 / span)
+    else:
+        scaled = np.clip(array, 0, 255)
+    return Image.fromarray(scaled.astype(np.uint8), "L").convert("RGB")
+
+
+def flatten(pixels: Image.Image, background: tuple[int, int, int] = (255, 255, 255)) -> Image.Image:
+    """RGB for the models: transparency composited over a plain background."""
+    if pixels.mode != "RGBA":
+        return pixels if pixels.mode == "RGB" else pixels.convert("RGB")
+    canvas = Image.new("RGB", pixels.size, background)
+    canvas.paste(pixels, mask=pixels.getchannel("A"))
+    return canvas
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

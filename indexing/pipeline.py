@@ -1,0 +1,281 @@
+"""The indexer: walk, mark and sweep, analyse what is new, write the catalog in batches."""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from indexing.analyse import Analysed, Failed, FileAnalyser, KnownContent, Outcome, Recognised
+from indexing.catalog import BatchWriter, Catalog
+from indexing.progress import CancelToken, ProgressCallback, StageMeter, no_progress
+from indexing.records import FileStat, IndexErrorRecord, KnownFile
+from indexing.scan import WalkError, resolve_root, walk
+from indexing.thumbnails import ThumbnailStore
+from indexing.workers import bounded_map
+
+
+@dataclass(slots=True)
+class IndexSummary:
+    roots: list[str] = field(default_factory=list)
+    files_seen: int = 0
+    new: int = 0
+    changed: int = 0
+    moved: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    errors: list[IndexErrorRecord] = field(default_factory=list)
+    seconds: float = 0.0
+    cancelled: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["errors"] = [e.as_dict() for e in self.errors]
+        return data
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What the walk of one root decided."""
+
+    to_read: list[FileStat] = field(default_factory=list)
+    changed_paths: set[str] = field(default_factory=set)
+    gone: dict[str, KnownFile] = field(default_factory=dict)
+    stale_errors: list[str] = field(default_factory=list)
+    complete: bool = True
+
+
+class Indexer:
+    """Turns folders into catalog rows. Plain object: front ends only call `index`."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        thumbs: ThumbnailStore,
+        *,
+        threads: int = 2,
+        min_side: int = 320,
+        max_image_pixels: int = 178_956_970,
+        commit_every: int = 256,
+        skip_dirs: tuple[str, ...] = (),
+    ):
+        self.catalog = catalog
+        self.thumbs = thumbs
+        self.threads = max(1, threads)
+        self.min_side = min_side
+        self.max_image_pixels = max_image_pixels
+        self.commit_every = commit_every
+        self.skip_dirs = {os.path.realpath(d) for d in skip_dirs}
+
+    def index(
+        self,
+        folders: list[str],
+        progress: ProgressCallback = no_progress,
+        cancel: CancelToken | None = None,
+    ) -> IndexSummary:
+        cancel = cancel or CancelToken()
+        started = time.monotonic()
+        roots = [resolve_root(folder) for folder in folders]
+        summary = IndexSummary(roots=roots)
+        for root in roots:
+            if cancel.cancelled:
+                break
+            self._index_root(root, summary, progress, cancel)
+        summary.cancelled = cancel.cancelled
+        summary.seconds = round(time.monotonic() - started, 3)
+        return summary
+
+    def _index_root(
+        self, root: str, summary: IndexSummary, progress: ProgressCallback, cancel: CancelToken
+    ) -> None:
+        with self.catalog.transaction():
+            self.catalog.add_root(root)
+        plan = self._plan(root, summary, progress, cancel)
+        if not plan.complete:
+            return
+        self._read_new_and_changed(plan, summary, progress, cancel)
+        if cancel.cancelled:
+            return  # the sweep needs every new file seen, or moves would look like deletions
+        now = time.time()
+        with self.catalog.transaction():
+            self.catalog.mark_missing(plan.gone)
+            self.catalog.drop_errors(plan.stale_errors)
+            self.catalog.mark_seen(root, now)
+            self.catalog.mark_root_scanned(root, now)
+        summary.deleted += len(plan.gone)
+
+    def _skip(self, folder: str) -> bool:
+        return bool(self.skip_dirs) and os.path.realpath(folder) in self.skip_dirs
+
+    def _plan(
+        self, root: str, summary: IndexSummary, progress: ProgressCallback, cancel: CancelToken
+    ) -> _Plan:
+        """Mark: every catalogued file under root is a candidate for deletion until seen."""
+        known = self.catalog.files_under(root)
+        known_errors = self.catalog.errors_under(root)
+        plan = _Plan()
+        meter = StageMeter("scan", None, progress)
+        walked_errors: set[str] = set()
+        for item in walk(root, skip=self._skip, should_stop=lambda: cancel.cancelled):
+            if isinstance(item, WalkError):
+                walked_errors.add(item.record.path)
+                summary.errors.append(item.record)
+                continue
+            summary.files_seen += 1
+            meter.advance()
+            row = known.pop(item.path, None)
+            if row is not None:
+                if row.status == "present" and (row.size, row.mtime_ns) == (
+                    item.size,
+                    item.mtime_ns,
+                ):
+                    summary.unchanged += 1
+                else:
+                    plan.to_read.append(item)
+                    if row.status == "present":
+                        plan.changed_paths.add(item.path)
+            elif known_errors.pop(item.path, None) == (item.size, item.mtime_ns):
+                summary.unchanged += 1  # a known bad file, unchanged: not retried
+            else:
+                plan.to_read.append(item)
+        meter.finish()
+        if cancel.cancelled:
+            plan.complete = False
+            return plan
+        plan.gone = {path: row for path, row in known.items() if row.status == "present"}
+        plan.stale_errors = [p for p in known_errors if p not in walked_errors]
+        self._record_walk_errors(summary.errors, walked_errors)
+        return plan
+
+    def _record_walk_errors(self, errors: list[IndexErrorRecord], paths: set[str]) -> None:
+        now = time.time()
+        with self.catalog.transaction():
+            for error in errors:
+                if error.path in paths:
+                    self.catalog.put_error(error.path, error.reason, None, None, now)
+
+    def _read_new_and_changed(
+        self, plan: _Plan, summary: IndexSummary, progress: ProgressCallback, cancel: CancelToken
+    ) -> None:
+        if not plan.to_read:
+            return
+        gone_by_content: dict[str, list[str]] = {}
+        for path, row in plan.gone.items():
+            gone_by_content.setdefault(row.content_id, []).append(path)
+        known = KnownContent(self.catalog.path)
+        analyse = FileAnalyser(
+            known, self.thumbs, min_side=self.min_side, max_pixels=self.max_image_pixels
+        )
+        writer = _OutcomeWriter(self.catalog, plan, gone_by_content, summary)
+        meter = StageMeter("index", len(plan.to_read), progress)
+        try:
+            with (
+                ThreadPoolExecutor(self.threads, thread_name_prefix="pictor-read") as pool,
+                BatchWriter(self.catalog, self.commit_every) as batch,
+            ):
+                outcomes = bounded_map(
+                    pool,
+                    analyse,
+                    plan.to_read,
+                    max_in_flight=self.threads * 4,
+                    should_stop=lambda: cancel.cancelled,
+                )
+                for outcome in outcomes:
+                    writer.write(outcome)
+                    batch.tick()
+                    meter.advance()
+                writer.flush_orphans()
+        finally:
+            known.close()
+        meter.finish()
+
+
+class _OutcomeWriter:
+    """Applies each worker outcome to the catalog and counts it in the summary."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        plan: _Plan,
+        gone_by_content: dict[str, list[str]],
+        summary: IndexSummary,
+    ):
+        self.catalog = catalog
+        self.plan = plan
+        self.gone_by_content = gone_by_content
+        self.summary = summary
+        self.catalogued: set[str] = set()
+        # Copies whose content another worker is still decoding, by content id.
+        self.waiting: dict[str, list[Recognised]] = {}
+        self.failed_content: dict[str, str] = {}
+
+    def write(self, outcome: Outcome) -> None:
+        now = time.time()
+        if isinstance(outcome, Failed):
+            self._fail(outcome, now)
+        elif isinstance(outcome, Analysed):
+            self.catalog.put_image(outcome.record, now)
+            cid = outcome.record.content_id
+            self.catalogued.add(cid)
+            self._link(outcome.path, cid, outcome.size, outcome.mtime_ns, now)
+            for waiting in self.waiting.pop(cid, []):
+                self._link(waiting.path, cid, waiting.size, waiting.mtime_ns, now)
+        elif outcome.content_id in self.failed_content:
+            self._fail(
+                Failed(
+                    outcome.path,
+                    self.failed_content[outcome.content_id],
+                    outcome.size,
+                    outcome.mtime_ns,
+                ),
+                now,
+            )
+        elif outcome.content_id in self.catalogued or self.catalog.has_image(outcome.content_id):
+            self.catalogued.add(outcome.content_id)
+            self._link(outcome.path, outcome.content_id, outcome.size, outcome.mtime_ns, now)
+        else:
+            self.waiting.setdefault(outcome.content_id, []).append(outcome)
+
+    def _link(self, path: str, cid: str, size: int, mtime_ns: int, now: float) -> None:
+        if path in self.plan.changed_paths:
+            self.summary.changed += 1
+            self.catalog.put_file(path, cid, size, mtime_ns, now)
+            return
+        old_paths = self.gone_by_content.get(cid)
+        if old_paths:
+            old = old_paths.pop()
+            self.plan.gone.pop(old, None)
+            self.catalog.move_file(old, path, size, mtime_ns, now)
+            self.summary.moved += 1
+        else:
+            self.catalog.put_file(path, cid, size, mtime_ns, now)
+            self.summary.new += 1
+
+    def _fail(self, failed: Failed, now: float) -> None:
+        self.catalog.put_error(failed.path, failed.reason, failed.size, failed.mtime_ns, now)
+        self.summary.errors.append(IndexErrorRecord(failed.path, failed.reason))
+        if failed.content_id:
+            self.failed_content[failed.content_id] = failed.reason
+            for waiting in self.waiting.pop(failed.content_id, []):
+                self._fail(Failed(waiting.path, failed.reason, waiting.size, waiting.mtime_ns), now)
+
+    def flush_orphans(self) -> None:
+        """Copies still waiting had a twin that never reported: decode-free, so retry later."""
+        now = time.time()
+        for cid, items in self.waiting.items():
+            for item in items:
+                if self.catalog.has_image(cid):
+                    self._link(item.path, cid, item.size, item.mtime_ns, now)
+                else:
+                    self._fail(
+                        Failed(
+                            item.path,
+                            "could not be read together with its copy; index again",
+                            item.size,
+                            item.mtime_ns,
+                        ),
+                        now,
+                    )
+        self.waiting.clear()

@@ -1,0 +1,144 @@
+"""Read queries shared by the CLI and the UI: status, gallery pages, image details."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from indexing.catalog import Catalog
+
+PRESENT = (
+    "EXISTS (SELECT 1 FROM files f WHERE f.content_id = i.content_id AND f.status = 'present')"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class GalleryItem:
+    content_id: str
+    path: str
+    width: int
+    height: int
+    format: str
+    bytes: int
+    taken_at: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "content_id": self.content_id,
+            "path": self.path,
+            "width": self.width,
+            "height": self.height,
+            "format": self.format,
+            "bytes": self.bytes,
+            "taken_at": self.taken_at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[GalleryItem]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def status(catalog: Catalog) -> dict[str, Any]:
+    conn = catalog.conn
+    images, total_bytes = conn.execute(
+        f"SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM images i WHERE {PRESENT}"
+    ).fetchone()
+    files = dict(conn.execute("SELECT status, COUNT(*) FROM files GROUP BY status").fetchall())
+    formats = dict(
+        conn.execute(
+            f"SELECT format, COUNT(*) FROM images i WHERE {PRESENT} GROUP BY format "
+            "ORDER BY COUNT(*) DESC, format"
+        ).fetchall()
+    )
+    roots = [
+        {"path": row[0], "last_scan_at": row[1]}
+        for row in conn.execute("SELECT path, last_scan_at FROM roots ORDER BY path")
+    ]
+    return {
+        "catalog": str(catalog.path),
+        "schema_version": catalog.schema_version,
+        "roots": roots,
+        "images": images,
+        "total_bytes": total_bytes,
+        "files": files.get("present", 0),
+        "missing_files": files.get("missing", 0),
+        "formats": formats,
+        "errors": conn.execute("SELECT COUNT(*) FROM index_errors").fetchone()[0],
+        "ratings": conn.execute("SELECT COUNT(*) FROM ratings").fetchone()[0],
+        "preferences": conn.execute("SELECT COUNT(DISTINCT choice_id) FROM preferences").fetchone()[
+            0
+        ],
+    }
+
+
+def errors(catalog: Catalog, limit: int = 100) -> list[dict[str, str]]:
+    rows = catalog.conn.execute(
+        "SELECT path, reason FROM index_errors ORDER BY at DESC, path LIMIT ?", (limit,)
+    )
+    return [{"path": row[0], "reason": row[1]} for row in rows]
+
+
+def _first_present_path(catalog: Catalog, content_id: str) -> str | None:
+    row = catalog.conn.execute(
+        "SELECT path FROM files WHERE content_id = ? AND status = 'present' ORDER BY path LIMIT 1",
+        (content_id,),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def gallery_page(catalog: Catalog, page: int = 1, page_size: int = 60) -> Page:
+    """Images with at least one present file, newest first (date taken, else file mtime)."""
+    page = max(1, page)
+    total = catalog.conn.execute(f"SELECT COUNT(*) FROM images i WHERE {PRESENT}").fetchone()[0]
+    rows = catalog.conn.execute(
+        f"""
+        SELECT i.content_id, i.width, i.height, i.format, i.bytes, i.taken_at
+        FROM images i WHERE {PRESENT}
+        ORDER BY i.date_key DESC, i.content_id LIMIT ? OFFSET ?
+        """,
+        (page_size, (page - 1) * page_size),
+    ).fetchall()
+    items = [
+        GalleryItem(
+            row[0],
+            _first_present_path(catalog, row[0]) or "",
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+        )
+        for row in rows
+    ]
+    return Page(items, total, page, page_size)
+
+
+def image_detail(catalog: Catalog, content_id: str) -> dict[str, Any] | None:
+    row = catalog.conn.execute("SELECT * FROM images WHERE content_id = ?", (content_id,))
+    image = row.fetchone()
+    if image is None:
+        return None
+    detail = dict(image)
+    detail["exif"] = json.loads(detail.pop("exif_json"))
+    detail["texts"] = json.loads(detail.pop("text_json"))
+    detail["paths"] = [
+        {"path": r[0], "status": r[1]}
+        for r in catalog.conn.execute(
+            "SELECT path, status FROM files WHERE content_id = ? ORDER BY status DESC, path",
+            (content_id,),
+        )
+    ]
+    rating = catalog.conn.execute(
+        "SELECT rating FROM ratings WHERE content_id = ?", (content_id,)
+    ).fetchone()
+    detail["rating"] = rating[0] if rating else None
+    return detail

@@ -1,0 +1,56 @@
+"""Settings: flags, then PICTOR_* environment variables, then defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+from PIL import Image
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("pictor", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Everything configurable. The defaults need no configuration at all."""
+
+    model_config = SettingsConfigDict(env_prefix="PICTOR_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    clip_model: str = "ViT-B-32"
+    clip_pretrained: str = "laion2b_s34b_b79k"
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    batch_size: int = Field(default=32, ge=1)
+    device: str = "auto"
+    threads: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1)
+    thumb_size: int = Field(default=320, ge=64, le=1024)
+    # Pillow refuses images above twice its MAX_IMAGE_PIXELS with an error; we refuse them
+    # from the header alone, before any pixel is decoded.
+    max_image_pixels: int = Field(default=2 * (Image.MAX_IMAGE_PIXELS or 89_478_485), ge=1)
+    commit_every: int = Field(default=256, ge=1)
+    host: str = "127.0.0.1"
+    port: int = 7860
+    share: bool = False
+    auth: str | None = None
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser().absolute()
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.data_dir / "catalog.sqlite3"
+
+    @property
+    def thumbs_dir(self) -> Path:
+        return self.data_dir / "thumbs"
+
+    @property
+    def vectors_dir(self) -> Path:
+        return self.data_dir / "vectors"

@@ -1,0 +1,167 @@
+"""Pictor: start the UI, or run one CLI command. Parses arguments and prints; nothing more."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from pydantic import ValidationError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="launch.py", description=__doc__)
+    parser.add_argument(
+        "--data-dir",
+        help="where the catalog and thumbnails live "
+        "(default: PICTOR_DATA_DIR, else the per-user data folder)",
+    )
+    parser.add_argument("--host", help="UI address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="UI port (default 7860)")
+    parser.add_argument(
+        "--share",
+        action="store_true",
+        default=None,
+        help="also serve the UI on a public gradio.live link",
+    )
+    parser.add_argument("--auth", help="protect the UI with USER:PASSWORD")
+    commands = parser.add_subparsers(dest="command")
+
+    commands.add_parser("ui", help="start the web UI (the default)")
+
+    index = commands.add_parser("index", help="index folders (incremental)")
+    index.add_argument("folders", nargs="*", help="folders to index (default: every known root)")
+    index.add_argument("--threads", type=int, help="decode threads (default: CPU count)")
+    index.add_argument("--json", action="store_true", help="print one JSON document")
+
+    status = commands.add_parser("status", help="catalog counts")
+    status.add_argument("--json", action="store_true", help="print one JSON document")
+
+    errors = commands.add_parser("errors", help="files that could not be indexed, and why")
+    errors.add_argument("--limit", type=int, default=100)
+    errors.add_argument("--json", action="store_true", help="print one JSON document")
+    return parser
+
+
+def make_settings(args: argparse.Namespace):
+    from indexing.settings import Settings
+
+    overrides: dict[str, Any] = {}
+    for flag, key in (
+        ("data_dir", "data_dir"),
+        ("host", "host"),
+        ("port", "port"),
+        ("share", "share"),
+        ("auth", "auth"),
+        ("threads", "threads"),
+    ):
+        value = getattr(args, flag, None)
+        if value is not None:
+            overrides[key] = value
+    return Settings(**overrides)
+
+
+def emit(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
+    if getattr(args, "json", False):
+        json.dump(data, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        print(text)
+
+
+def cmd_index(args: argparse.Namespace, settings) -> int:
+    from indexing.cli_progress import TqdmProgress
+    from indexing.errors import PictorError
+    from indexing.library import Library
+
+    library = Library(settings)
+    folders = args.folders
+    if not folders:
+        with library.open_catalog() as catalog:
+            folders = catalog.roots()
+        if not folders:
+            raise PictorError("no folders to index: give one, e.g. launch.py index ~/Pictures")
+    progress = TqdmProgress()
+    try:
+        summary = library.index(folders, progress)
+    finally:
+        progress.close()
+    data = summary.as_dict()
+    lines = [
+        f"Indexed {', '.join(summary.roots)} in {summary.seconds:.1f}s: "
+        f"{summary.files_seen} files seen, {summary.new} new, {summary.changed} changed, "
+        f"{summary.moved} moved, {summary.deleted} deleted, {summary.unchanged} unchanged, "
+        f"{len(summary.errors)} errors."
+    ]
+    lines += [f"  error: {e.path}: {e.reason}" for e in summary.errors[:50]]
+    if len(summary.errors) > 50:
+        lines.append(f"  … and {len(summary.errors) - 50} more (see: launch.py errors)")
+    emit(args, data, "\n".join(lines))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, settings) -> int:
+    from indexing import query
+    from indexing.library import Library
+
+    with Library(settings).open_catalog() as catalog:
+        data = query.status(catalog)
+    data["data_dir"] = str(settings.data_dir)
+    formats = ", ".join(f"{k} {v}" for k, v in data["formats"].items()) or "none"
+    text = (
+        f"{data['images']} images in {data['files']} files ({data['total_bytes'] / 1e6:.1f} MB), "
+        f"{data['missing_files']} missing, {data['errors']} errors\n"
+        f"formats: {formats}\nroots: {', '.join(r['path'] for r in data['roots']) or 'none'}\n"
+        f"catalog: {data['catalog']} (schema v{data['schema_version']})"
+    )
+    emit(args, data, text)
+    return 0
+
+
+def cmd_errors(args: argparse.Namespace, settings) -> int:
+    from indexing import query
+    from indexing.library import Library
+
+    with Library(settings).open_catalog() as catalog:
+        rows = query.errors(catalog, args.limit)
+    emit(
+        args,
+        {"errors": rows},
+        "\n".join(f"{r['path']}: {r['reason']}" for r in rows) or "No errors.",
+    )
+    return 0
+
+
+def cmd_ui(args: argparse.Namespace, settings) -> int:
+    from app.ui import launch_ui
+
+    launch_ui(settings)
+    return 0
+
+
+COMMANDS = {"index": cmd_index, "status": cmd_status, "errors": cmd_errors, "ui": cmd_ui}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from indexing.errors import PictorError
+
+    try:
+        settings = make_settings(args)
+        return COMMANDS[args.command or "ui"](args, settings)
+    except PictorError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "settings"
+        print(f"error: invalid setting {where}: {first['msg']}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
