@@ -1,0 +1,82 @@
+"""Formatting shared by the tabs: sizes, captions, stats and metadata text."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from typing import Any
+
+from indexing.pipeline import IndexSummary
+from indexing.query import GalleryItem
+
+
+def format_bytes(count: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(count) < 1000 or unit == "TB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1000
+    return f"{count:.1f} TB"
+
+
+def caption(item: GalleryItem) -> str:
+    date = (item.taken_at or "")[:10]
+    return f"{item.width}×{item.height} {item.format}" + (f" · {date}" if date else "")
+
+
+def stats_markdown(stats: dict[str, Any]) -> str:
+    formats = ", ".join(f"{name} {count:,}" for name, count in stats["formats"].items())
+    lines = [
+        f"**{stats['images']:,} images** in {stats['files']:,} files, "
+        f"{format_bytes(stats['total_bytes'])}",
+        f"Formats: {formats or 'none yet'}",
+        f"Errors: {stats['errors']:,}" + (" (see below)" if stats["errors"] else ""),
+    ]
+    if stats["missing_files"]:
+        lines.append(f"Missing files: {stats['missing_files']:,} (kept with their ratings)")
+    roots = ", ".join(f"`{r['path']}`" for r in stats["roots"])
+    lines.append(f"Folders: {roots or 'none yet: add one above'}")
+    return "  \n".join(lines)
+
+
+def summary_markdown(summary: IndexSummary) -> str:
+    head = "Cancelled" if summary.cancelled else "Done"
+    return (
+        f"**{head}** in {summary.seconds:.1f}s: {summary.files_seen:,} files seen, "
+        f"{summary.new:,} new, {summary.changed:,} changed, {summary.moved:,} moved, "
+        f"{summary.deleted:,} deleted, {summary.unchanged:,} unchanged, "
+        f"{len(summary.errors):,} errors."
+    )
+
+
+def errors_markdown(rows: list[dict[str, str]]) -> str:
+    if not rows:
+        return "No indexing errors."
+    return "\n".join(f"- `{html.escape(r['path'])}`: {html.escape(r['reason'])}" for r in rows)
+
+
+def detail_markdown(detail: dict[str, Any]) -> str:
+    lines = [
+        f"**{detail['width']}×{detail['height']} {detail['format']}**, "
+        f"{format_bytes(detail['bytes'])}"
+    ]
+    if detail.get("taken_at"):
+        lines.append(f"Taken: {detail['taken_at']}")
+    camera = " ".join(p for p in (detail.get("camera_make"), detail.get("camera_model")) if p)
+    if camera:
+        lines.append(
+            f"Camera: {camera}" + (f", lens {detail['lens']}" if detail.get("lens") else "")
+        )
+    if detail.get("gps_lat") is not None:
+        lines.append(f"GPS: {detail['gps_lat']:.5f}, {detail['gps_lon']:.5f}")
+    if detail.get("rating") is not None:
+        lines.append(f"Your rating: {detail['rating']:g}")
+    if detail.get("prompt"):
+        lines.append(f"Prompt: {html.escape(detail['prompt'][:500])}")
+    lines.append(f"Added: {datetime.fromtimestamp(detail['added_at']):%Y-%m-%d %H:%M}")
+    lines.append("Files:")
+    lines += [
+        f"- `{p['path']}`" + (" (missing)" if p["status"] != "present" else "")
+        for p in detail["paths"]
+    ]
+    lines.append(f"Content id: `{detail['content_id']}`")
+    return "  \n".join(lines)

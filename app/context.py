@@ -1,0 +1,32 @@
+"""What every tab shares: the core Library object and the background job slot."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from app.jobs import JobSlot
+from indexing.catalog import Catalog
+from indexing.library import Library
+from indexing.settings import Settings
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    library: Library
+    jobs: JobSlot = field(default_factory=JobSlot)
+
+    @classmethod
+    def create(cls, settings: Settings) -> AppContext:
+        return cls(settings, Library(settings))
+
+    @contextmanager
+    def catalog(self) -> Iterator[Catalog]:
+        """A short-lived connection for one callback (callbacks run on worker threads)."""
+        catalog = self.library.open_catalog()
+        try:
+            yield catalog
+        finally:
+            catalog.close()

@@ -1,0 +1,196 @@
+"""The Library tab: add folders, watch indexing, browse the gallery, inspect an image."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+from PIL import Image, ImageOps
+
+from app.components import (
+    caption,
+    detail_markdown,
+    errors_markdown,
+    stats_markdown,
+    summary_markdown,
+)
+from app.context import AppContext
+from app.jobs import IndexJob
+from indexing import query
+from indexing.errors import PictorError
+from indexing.scan import resolve_root
+
+PAGE_SIZE = 48
+PREVIEW_SIDE = 1600
+
+
+@dataclass
+class LibraryTab:
+    folder: gr.Textbox
+    add: gr.Button
+    reindex: gr.Button
+    cancel: gr.Button
+    progress: gr.Markdown
+    stats: gr.Markdown
+    errors: gr.Markdown
+    prev: gr.Button
+    next: gr.Button
+    page_label: gr.Markdown
+    page: gr.State
+    ids: gr.State
+    gallery: gr.Gallery
+    preview: gr.Image
+    detail: gr.Markdown
+
+
+def render() -> LibraryTab:
+    with gr.Row(equal_height=True):
+        folder = gr.Textbox(
+            label="Folder", placeholder="/home/you/Pictures", scale=5, elem_id="folder-input"
+        )
+        add = gr.Button("Add folder", variant="primary", scale=1, elem_id="add-folder")
+        reindex = gr.Button("Re-index all", scale=1, elem_id="reindex")
+        cancel = gr.Button("Cancel", variant="stop", scale=1, elem_id="cancel-index")
+    progress = gr.Markdown("", elem_id="index-progress")
+    stats = gr.Markdown("", elem_id="library-stats")
+    with gr.Accordion("Indexing errors", open=False):
+        errors = gr.Markdown("", elem_id="index-errors")
+    with gr.Row(equal_height=True):
+        prev = gr.Button("◀ Newer", size="sm", elem_id="page-prev")
+        page_label = gr.Markdown("", elem_id="page-label")
+        next_ = gr.Button("Older ▶", size="sm", elem_id="page-next")
+    gallery = gr.Gallery(
+        label="Images, newest first",
+        columns=8,
+        height="auto",
+        allow_preview=False,
+        object_fit="cover",
+        elem_id="library-gallery",
+    )
+    with gr.Row():
+        preview = gr.Image(
+            label="Image", type="pil", interactive=False, height=560, elem_id="detail-image"
+        )
+        detail = gr.Markdown(
+            "Click a thumbnail to see the image and its metadata.", elem_id="detail-meta"
+        )
+    return LibraryTab(
+        folder,
+        add,
+        reindex,
+        cancel,
+        progress,
+        stats,
+        errors,
+        prev,
+        next_,
+        page_label,
+        gr.State(1),
+        gr.State([]),
+        gallery,
+        preview,
+        detail,
+    )
+
+
+def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
+    page_outputs = [tab.gallery, tab.ids, tab.page, tab.page_label, tab.stats, tab.errors]
+
+    def show_page(page: int):
+        with ctx.catalog() as catalog:
+            result = query.gallery_page(catalog, page, PAGE_SIZE)
+            if result.items == [] and page > 1:
+                result = query.gallery_page(catalog, result.pages, PAGE_SIZE)
+            stats = query.status(catalog)
+            errors = query.errors(catalog, 200)
+        items = [(str(ctx.library.thumbs.path_for(i.content_id)), caption(i)) for i in result.items]
+        label = f"Page {result.page} of {result.pages} ({result.total:,} images)"
+        return (
+            items,
+            [i.content_id for i in result.items],
+            result.page,
+            label,
+            stats_markdown(stats),
+            errors_markdown(errors),
+        )
+
+    def run_index(folders: list[str]):
+        job = IndexJob(lambda report, token: ctx.library.index(folders, report, token))
+        if not ctx.jobs.try_start(job):
+            yield ("Indexing is already running; wait for it or press Cancel.", *show_page(1))
+            return
+        while not job.done:
+            job.wait_for_update(0.25)
+            text = job.progress.describe() if job.progress else "Starting…"
+            yield (text, *[gr.skip()] * len(page_outputs))
+        if job.error is not None:
+            message = (
+                str(job.error)
+                if isinstance(job.error, PictorError)
+                else (f"Indexing failed: {type(job.error).__name__}: {job.error}")
+            )
+            yield (message, *show_page(1))
+            return
+        yield (summary_markdown(job.summary), *show_page(1))
+
+    def add_folder(folder: str):
+        folder = (folder or "").strip()
+        if not folder:
+            yield ("Type or paste the path of a folder first.", *[gr.skip()] * len(page_outputs))
+            return
+        try:
+            root = resolve_root(folder)
+        except PictorError as exc:
+            yield (str(exc), *[gr.skip()] * len(page_outputs))
+            return
+        yield from run_index([root])
+
+    def reindex_all():
+        with ctx.catalog() as catalog:
+            roots = catalog.roots()
+        if not roots:
+            yield ("No folders yet: add one first.", *[gr.skip()] * len(page_outputs))
+            return
+        yield from run_index(roots)
+
+    def cancel():
+        job = ctx.jobs.current
+        if job is None or job.done:
+            return "Nothing is being indexed."
+        job.cancel()
+        return "Cancelling… the work done so far is kept."
+
+    def show_detail(ids: list[str], evt: gr.SelectData):
+        if evt.index is None or not (0 <= evt.index < len(ids)):
+            return None, "Click a thumbnail to see the image and its metadata."
+        with ctx.catalog() as catalog:
+            detail = query.image_detail(catalog, ids[evt.index])
+        if detail is None:
+            return None, "This image is no longer in the catalog."
+        return load_preview(detail), detail_markdown(detail)
+
+    outputs = [tab.progress, *page_outputs]
+    tab.add.click(add_folder, [tab.folder], outputs)
+    tab.folder.submit(add_folder, [tab.folder], outputs)
+    tab.reindex.click(reindex_all, None, outputs)
+    tab.cancel.click(cancel, None, [tab.progress], queue=False)
+    tab.prev.click(lambda page: show_page(max(1, page - 1)), [tab.page], page_outputs)
+    tab.next.click(lambda page: show_page(page + 1), [tab.page], page_outputs)
+    tab.gallery.select(show_detail, [tab.ids], [tab.preview, tab.detail])
+    demo.load(lambda: show_page(1), None, page_outputs)
+
+
+def load_preview(detail: dict) -> Image.Image | None:
+    """The image large and upright, from the first file that is still there."""
+    for entry in detail["paths"]:
+        if entry["status"] != "present":
+            continue
+        try:
+            with Image.open(entry["path"]) as image:
+                image.draft("RGB", (PREVIEW_SIDE, PREVIEW_SIDE))
+                upright = ImageOps.exif_transpose(image)
+                upright.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
+                return upright.convert("RGBA" if "A" in upright.mode else "RGB")
+        except (OSError, ValueError):
+            continue
+    return None

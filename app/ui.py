@@ -1,0 +1,52 @@
+"""Assembles the five tabs and launches the server."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from app import library, placeholder
+from app.context import AppContext
+from indexing.errors import PictorError
+from indexing.settings import Settings
+
+TABS = ("Library", "Search", "Filters", "Rate", "Train")
+
+
+def build_app(ctx: AppContext) -> gr.Blocks:
+    with gr.Blocks(title="Pictor") as demo:
+        gr.Markdown("# Pictor\nYour images, on your machine.")
+        with gr.Tabs():
+            with gr.Tab("Library", id="library"):
+                library_tab = library.render()
+            for name in TABS[1:]:
+                with gr.Tab(name, id=name.lower()):
+                    placeholder.render(name)
+        library.listen(library_tab, ctx, demo)
+    return demo
+
+
+def parse_auth(auth: str | None) -> tuple[str, str] | None:
+    if not auth:
+        return None
+    user, sep, password = auth.partition(":")
+    if not sep or not user or not password:
+        raise PictorError("--auth must look like USER:PASSWORD")
+    return user, password
+
+
+def launch_ui(settings: Settings, *, block: bool = True) -> gr.Blocks:
+    auth = parse_auth(settings.auth)
+    ctx = AppContext.create(settings)
+    demo = build_app(ctx)
+    demo.queue(default_concurrency_limit=4)
+    demo.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        share=settings.share,
+        auth=auth,
+        allowed_paths=[str(settings.thumbs_dir)],
+        prevent_thread_lock=not block,
+        show_error=True,
+        theme=gr.themes.Soft(),
+    )
+    return demo
