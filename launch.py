@@ -9,14 +9,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
+DATA_DIR_HELP = (
+    "where the catalog and thumbnails live (default: PICTOR_DATA_DIR, else the per-user "
+    "data folder); may come before or after the command"
+)
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="launch.py", description=__doc__)
-    parser.add_argument(
-        "--data-dir",
-        help="where the catalog and thumbnails live "
-        "(default: PICTOR_DATA_DIR, else the per-user data folder)",
-    )
+    parser.add_argument("--data-dir", help=DATA_DIR_HELP)
     parser.add_argument("--host", help="UI address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="UI port (default 7860)")
     parser.add_argument(
@@ -26,19 +27,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="also serve the UI on a public gradio.live link",
     )
     parser.add_argument("--auth", help="protect the UI with USER:PASSWORD")
+    # Also accepted after the command; SUPPRESS keeps a value given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", default=argparse.SUPPRESS, help=DATA_DIR_HELP)
     commands = parser.add_subparsers(dest="command")
 
-    commands.add_parser("ui", help="start the web UI (the default)")
+    commands.add_parser("ui", parents=[common], help="start the web UI (the default)")
 
-    index = commands.add_parser("index", help="index folders (incremental)")
+    index = commands.add_parser("index", parents=[common], help="index folders (incremental)")
     index.add_argument("folders", nargs="*", help="folders to index (default: every known root)")
     index.add_argument("--threads", type=int, help="decode threads (default: CPU count)")
     index.add_argument("--json", action="store_true", help="print one JSON document")
+    index.add_argument(
+        "--progress",
+        choices=("auto", "bar", "json", "none"),
+        default="auto",
+        help="progress on stderr: auto (a bar when stderr is a terminal, else none), bar, "
+        'none, or json (one line per update: {"stage", "done", "total", "rate", '
+        '"eta_seconds"}; stage is "scan" then "index")',
+    )
 
-    status = commands.add_parser("status", help="catalog counts")
+    status = commands.add_parser("status", parents=[common], help="catalog counts")
     status.add_argument("--json", action="store_true", help="print one JSON document")
 
-    errors = commands.add_parser("errors", help="files that could not be indexed, and why")
+    errors = commands.add_parser(
+        "errors", parents=[common], help="files that could not be indexed, and why"
+    )
     errors.add_argument("--limit", type=int, default=100)
     errors.add_argument("--json", action="store_true", help="print one JSON document")
     return parser
@@ -71,7 +85,7 @@ def emit(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
 
 
 def cmd_index(args: argparse.Namespace, settings) -> int:
-    from indexing.cli_progress import TqdmProgress
+    from indexing.cli_progress import cli_progress
     from indexing.errors import PictorError
     from indexing.library import Library
 
@@ -82,7 +96,7 @@ def cmd_index(args: argparse.Namespace, settings) -> int:
             folders = catalog.roots()
         if not folders:
             raise PictorError("no folders to index: give one, e.g. launch.py index ~/Pictures")
-    progress = TqdmProgress()
+    progress = cli_progress(args.progress)
     try:
         summary = library.index(folders, progress)
     finally:

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from indexing.errors import PictorError
 from indexing.migrations import migrate
 from indexing.records import ImageRecord, KnownFile
 
@@ -23,15 +24,29 @@ def path_range(folder: str) -> tuple[str, str]:
     return base + "/", base + "0"
 
 
+def _connect(path: Path) -> sqlite3.Connection:
+    """A connection in WAL mode, or a PictorError saying why the catalog cannot be opened."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PictorError(
+            f"cannot create the data folder {path.parent}: {exc.strerror or exc}"
+        ) from None
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+        conn.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.Error as exc:
+        raise PictorError(f"cannot open the catalog {path}: {exc}") from None
+    return conn
+
+
 class Catalog:
     """One connection to the catalog file. Open one per thread."""
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+        self.conn = _connect(self.path)
         self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.schema_version = migrate(self.conn)

@@ -1,8 +1,10 @@
-"""Rendering the progress interface on a terminal with tqdm (on stderr)."""
+"""Rendering the progress interface for the CLI, on stderr: a tqdm bar, or JSON lines."""
 
 from __future__ import annotations
 
+import json
 import sys
+from typing import TextIO
 
 from tqdm import tqdm
 
@@ -39,3 +41,32 @@ class TqdmProgress:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+class JsonLinesProgress:
+    """A ProgressCallback that writes one JSON object per update, one per line, for scripts."""
+
+    def __init__(self, stream: TextIO | None = None):
+        self.stream = stream or sys.stderr
+
+    def __call__(self, progress: Progress) -> None:
+        eta = progress.eta_seconds
+        line = {
+            "stage": progress.stage,
+            "done": progress.done,
+            "total": progress.total,
+            "rate": round(progress.rate, 2),
+            "eta_seconds": None if eta is None else round(eta, 2),
+        }
+        self.stream.write(json.dumps(line) + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.flush()
+
+
+def cli_progress(mode: str) -> TqdmProgress | JsonLinesProgress:
+    """The renderer for --progress: auto is a bar when stderr is a terminal, else nothing."""
+    if mode == "json":
+        return JsonLinesProgress()
+    return TqdmProgress(enabled={"bar": True, "none": False}.get(mode))

@@ -47,16 +47,26 @@ def decode(data: bytes, *, min_side: int, max_pixels: int) -> Decoded:
     """
     if not data:
         raise BadImage("empty file (0 bytes)")
+    _let_pillow_open_up_to(max_pixels)
     try:
         image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
         raise BadImage("not an image (unrecognised or corrupt header)") from None
     except Image.DecompressionBombError as exc:
         raise BadImage(f"refused as a possible decompression bomb: {exc}") from None
-    except (OSError, ValueError, SyntaxError) as exc:
+    except (OSError, ValueError, SyntaxError, RuntimeError) as exc:  # libheif: RuntimeError
         raise BadImage(f"cannot open image: {_one_line(exc)}") from None
     with image:
         return _decode_open(image, min_side=min_side, max_pixels=max_pixels)
+
+
+def _let_pillow_open_up_to(max_pixels: int) -> None:
+    """Pillow refuses, on open, images over twice its global MAX_IMAGE_PIXELS. Raise that
+    global when our own limit (checked from the header in _decode_open) is higher; never
+    lower it."""
+    limit = Image.MAX_IMAGE_PIXELS
+    if limit is not None and 2 * limit < max_pixels:
+        Image.MAX_IMAGE_PIXELS = -(-max_pixels // 2)
 
 
 def _decode_open(image: Image.Image, *, min_side: int, max_pixels: int) -> Decoded:
@@ -80,7 +90,7 @@ def _decode_open(image: Image.Image, *, min_side: int, max_pixels: int) -> Decod
         pixels = ImageOps.exif_transpose(pixels) if metadata.orientation != 1 else pixels
     except Image.DecompressionBombError as exc:
         raise BadImage(f"refused as a possible decompression bomb: {exc}") from None
-    except (OSError, ValueError, SyntaxError, EOFError, IndexError) as exc:
+    except (OSError, ValueError, SyntaxError, EOFError, IndexError, RuntimeError) as exc:
         raise BadImage(f"corrupt or truncated image data: {_one_line(exc)}") from None
     if metadata.orientation in SWAPPED_ORIENTATIONS:
         width, height = height, width

@@ -145,7 +145,7 @@ def _exif_json(exif: Image.Exif, exif_ifd: dict, gps_ifd: dict) -> dict[str, Any
                 continue
             out[names.get(tag, f"0x{tag:04X}")] = _json_value(value)
     for tag, value in gps_ifd.items():
-        out["GPS" + ExifTags.GPSTAGS.get(tag, f"0x{tag:04X}")] = _json_value(value)
+        out[ExifTags.GPSTAGS.get(tag, f"GPS0x{tag:04X}")] = _json_value(value)
     return out
 
 
@@ -185,11 +185,12 @@ def _texts(image: Image.Image, exif_ifd: dict) -> dict[str, str]:
 
 
 def _a1111_prompt(parameters: str) -> str:
+    text = "\n" + parameters  # an empty prompt leaves the text starting with a marker
     for marker in ("\nNegative prompt:", "\nSteps:"):
-        cut = parameters.find(marker)
+        cut = text.find(marker)
         if cut != -1:
-            return parameters[:cut].strip()
-    return parameters.strip()
+            return text[:cut].strip()
+    return text.strip()
 
 
 def _comfy_prompt(prompt_json: str) -> str | None:
@@ -199,9 +200,12 @@ def _comfy_prompt(prompt_json: str) -> str | None:
         return None
     if not isinstance(graph, dict):
         return None
+    negative_only = _comfy_feeding(graph, "negative") - _comfy_feeding(graph, "positive")
     found: list[str] = []
-    for node in graph.values():
+    for node_id, node in graph.items():
         if not isinstance(node, dict) or "CLIPTextEncode" not in str(node.get("class_type")):
+            continue
+        if str(node_id) in negative_only:
             continue
         inputs = node.get("inputs") or {}
         for key in ("text", "text_g", "text_l"):
@@ -209,6 +213,32 @@ def _comfy_prompt(prompt_json: str) -> str | None:
             if isinstance(value, str) and value.strip() and value.strip() not in found:
                 found.append(value.strip())
     return "\n".join(found) or None
+
+
+def _is_comfy_link(value: Any) -> bool:
+    """In a ComfyUI prompt graph an input wired to another node is [node_id, output_index]."""
+    return isinstance(value, list) and len(value) == 2 and isinstance(value[0], (str, int))
+
+
+def _comfy_links(node: Any, names: tuple[str, ...] | None = None) -> list[str]:
+    """Ids of the nodes wired into a node's inputs (only the named inputs, if names given)."""
+    inputs = node.get("inputs") if isinstance(node, dict) else None
+    if not isinstance(inputs, dict):
+        return []
+    values = inputs.values() if names is None else [inputs.get(name) for name in names]
+    return [str(value[0]) for value in values if _is_comfy_link(value)]
+
+
+def _comfy_feeding(graph: dict[str, Any], input_name: str) -> set[str]:
+    """Ids of every node upstream of any node's `input_name` input (e.g. a sampler's negative)."""
+    stack = [node_id for node in graph.values() for node_id in _comfy_links(node, (input_name,))]
+    seen: set[str] = set()
+    while stack:
+        node_id = stack.pop()
+        if node_id not in seen:
+            seen.add(node_id)
+            stack.extend(_comfy_links(graph.get(node_id)))
+    return seen
 
 
 def _comfy_workflow(workflow_json: str) -> str | None:

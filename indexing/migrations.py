@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from indexing.errors import PictorError
+
 MIGRATIONS: list[str] = [
     # 1: roots, files, images, errors, ratings, preferences.
     """
@@ -80,7 +82,7 @@ def migrate(conn: sqlite3.Connection) -> int:
     """Bring the schema up to date; return the resulting version."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > len(MIGRATIONS):
-        raise RuntimeError(
+        raise PictorError(
             f"the catalog has schema version {version}, newer than this Pictor knows "
             f"({len(MIGRATIONS)}); upgrade Pictor"
         )

@@ -126,20 +126,16 @@ class Indexer:
             summary.files_seen += 1
             meter.advance()
             row = known.pop(item.path, None)
-            if row is not None:
-                if row.status == "present" and (row.size, row.mtime_ns) == (
-                    item.size,
-                    item.mtime_ns,
-                ):
-                    summary.unchanged += 1
-                else:
-                    plan.to_read.append(item)
-                    if row.status == "present":
-                        plan.changed_paths.add(item.path)
-            elif known_errors.pop(item.path, None) == (item.size, item.mtime_ns):
+            error_stat = known_errors.pop(item.path, None)
+            stat = (item.size, item.mtime_ns)
+            if row is not None and row.status == "present" and (row.size, row.mtime_ns) == stat:
+                summary.unchanged += 1
+            elif error_stat == stat:
                 summary.unchanged += 1  # a known bad file, unchanged: not retried
             else:
                 plan.to_read.append(item)
+                if row is not None and row.status == "present":
+                    plan.changed_paths.add(item.path)
         meter.finish()
         if cancel.cancelled:
             plan.complete = False
@@ -262,20 +258,14 @@ class _OutcomeWriter:
                 self._fail(Failed(waiting.path, failed.reason, waiting.size, waiting.mtime_ns), now)
 
     def flush_orphans(self) -> None:
-        """Copies still waiting had a twin that never reported: decode-free, so retry later."""
+        """Copies still waiting had a twin that never reported: the run was cancelled.
+
+        Link them if their content did reach the catalog; otherwise leave them out of it
+        (no row, no error), so that the next run reads them as new.
+        """
         now = time.time()
         for cid, items in self.waiting.items():
-            for item in items:
-                if self.catalog.has_image(cid):
+            if self.catalog.has_image(cid):
+                for item in items:
                     self._link(item.path, cid, item.size, item.mtime_ns, now)
-                else:
-                    self._fail(
-                        Failed(
-                            item.path,
-                            "could not be read together with its copy; index again",
-                            item.size,
-                            item.mtime_ns,
-                        ),
-                        now,
-                    )
         self.waiting.clear()

@@ -1,0 +1,131 @@
+"""Shared fixtures: libraries built in tmp_path, an in-process Pictor, and the CLI.
+
+Nothing here touches the network or the real per-user data folder: every test that uses
+these fixtures runs with PICTOR_DATA_DIR (and XDG_DATA_HOME) pointing into its tmp_path.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from indexing.library import Library
+from indexing.pipeline import IndexSummary
+from indexing.settings import Settings
+from tests.library_builder import LibraryBuilder
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+LAUNCH = REPO_ROOT / "launch.py"
+
+
+@pytest.fixture
+def pictor_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No PICTOR_* settings from outside; the default data folder lies in tmp_path."""
+    for key in list(os.environ):
+        if key.startswith("PICTOR_"):
+            monkeypatch.delenv(key)
+    default_data = tmp_path / "default-data"
+    monkeypatch.setenv("PICTOR_DATA_DIR", str(default_data))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    return default_data
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> LibraryBuilder:
+    return LibraryBuilder(tmp_path / "library")
+
+
+# Pictor in this process
+
+
+class Pictor:
+    """An in-process Library over a data folder, plus raw reads of its catalog file."""
+
+    def __init__(self, data_dir: Path, **settings: Any):
+        self.settings = Settings(data_dir=data_dir, **{"threads": 2, **settings})
+        self.library = Library(self.settings)
+
+    def index(self, *folders: Path | str) -> IndexSummary:
+        return self.library.index([str(folder) for folder in folders])
+
+    def rows(self, sql: str, *params: Any) -> list[sqlite3.Row]:
+        """Read the catalog with plain sqlite3, not through the code under test."""
+        conn = sqlite3.connect(self.settings.catalog_path)
+        conn.row_factory = sqlite3.Row
+        try:
+            return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
+
+    def one(self, sql: str, *params: Any) -> sqlite3.Row:
+        rows = self.rows(sql, *params)
+        assert len(rows) == 1, f"expected one row, got {len(rows)} for {sql!r} {params}"
+        return rows[0]
+
+    def execute(self, sql: str, *params: Any) -> None:
+        conn = sqlite3.connect(self.settings.catalog_path)
+        try:
+            with conn:
+                conn.execute(sql, params)
+        finally:
+            conn.close()
+
+    def image_for(self, path: Path) -> sqlite3.Row:
+        """The images row of the file at path (which must be catalogued)."""
+        return self.one(
+            "SELECT i.* FROM images i JOIN files f ON f.content_id = i.content_id WHERE f.path = ?",
+            str(path),
+        )
+
+    def file_row(self, path: Path) -> sqlite3.Row:
+        return self.one("SELECT * FROM files WHERE path = ?", str(path))
+
+    def errors(self) -> dict[str, str]:
+        return {row["path"]: row["reason"] for row in self.rows("SELECT * FROM index_errors")}
+
+
+@pytest.fixture
+def pictor(tmp_path: Path, pictor_env: Path) -> Pictor:
+    return Pictor(tmp_path / "data")
+
+
+# The command line
+
+
+CliRunner = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def run_cli(pictor_env: Path) -> CliRunner:
+    """run_cli(args, env=None) -> (returncode, stdout, stderr) of `python launch.py args`.
+
+    env adds to (or, with a value of None, removes from) this test's environment; prefix is
+    a command to run it under (e.g. setpriv).
+    """
+
+    def run(
+        args: Sequence[str],
+        env: dict[str, str | None] | None = None,
+        prefix: Sequence[str] = (),
+    ) -> tuple[int, str, str]:
+        full_env = {**os.environ, **(env or {})}
+        full_env = {key: value for key, value in full_env.items() if value is not None}
+        done = subprocess.run(
+            [*prefix, sys.executable, str(LAUNCH), *args],
+            cwd=REPO_ROOT,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=120,
+        )
+        return done.returncode, done.stdout, done.stderr
+
+    return run
