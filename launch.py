@@ -15,6 +15,12 @@ DATA_DIR_HELP = (
 )
 
 
+RANDOM_WARNING = (
+    "warning: CLIP uses RANDOM weights (PICTOR_CLIP_PRETRAINED=random): embeddings are "
+    "meaningless, for tests and benchmarks only"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="launch.py", description=__doc__)
     parser.add_argument("--data-dir", help=DATA_DIR_HELP)
@@ -37,6 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
     index = commands.add_parser("index", parents=[common], help="index folders (incremental)")
     index.add_argument("folders", nargs="*", help="folders to index (default: every known root)")
     index.add_argument("--threads", type=int, help="decode threads (default: CPU count)")
+    index.add_argument(
+        "--no-embed",
+        dest="embed",
+        action="store_false",
+        default=None,
+        help="skip CLIP embeddings (scan, metadata, hashes and thumbnails only)",
+    )
     index.add_argument("--json", action="store_true", help="print one JSON document")
     index.add_argument(
         "--progress",
@@ -69,6 +82,7 @@ def make_settings(args: argparse.Namespace):
         ("share", "share"),
         ("auth", "auth"),
         ("threads", "threads"),
+        ("embed", "embed"),
     ):
         value = getattr(args, flag, None)
         if value is not None:
@@ -102,6 +116,11 @@ def cmd_index(args: argparse.Namespace, settings) -> int:
     finally:
         progress.close()
     data = summary.as_dict()
+    embeddings = summary.embeddings
+    if embeddings is not None and embeddings.message:
+        print(f"warning: {embeddings.message}", file=sys.stderr)
+    elif embeddings is not None and settings.clip_pretrained == "random":
+        print(RANDOM_WARNING, file=sys.stderr)
     lines = [
         f"Indexed {', '.join(summary.roots)} in {summary.seconds:.1f}s: "
         f"{summary.files_seen} files seen, {summary.new} new, {summary.changed} changed, "
@@ -111,6 +130,11 @@ def cmd_index(args: argparse.Namespace, settings) -> int:
     lines += [f"  error: {e.path}: {e.reason}" for e in summary.errors[:50]]
     if len(summary.errors) > 50:
         lines.append(f"  … and {len(summary.errors) - 50} more (see: launch.py errors)")
+    if embeddings is not None:
+        lines.append(
+            f"Embeddings ({embeddings.model}): {embeddings.embedded} new, "
+            f"{embeddings.failed} failed, {embeddings.pending} pending."
+        )
     emit(args, data, "\n".join(lines))
     return 0
 
@@ -119,15 +143,21 @@ def cmd_status(args: argparse.Namespace, settings) -> int:
     from indexing import query
     from indexing.library import Library
 
-    with Library(settings).open_catalog() as catalog:
+    library = Library(settings)
+    with library.open_catalog() as catalog:
         data = query.status(catalog)
+        data["model"] = library.model_id
+        data["embeddings"] = catalog.embedding_counts(library.model_id)
+        data["models"] = query.embedded_models(catalog)
     data["data_dir"] = str(settings.data_dir)
     formats = ", ".join(f"{k} {v}" for k, v in data["formats"].items()) or "none"
     text = (
         f"{data['images']} images in {data['files']} files ({data['total_bytes'] / 1e6:.1f} MB), "
         f"{data['missing_files']} missing, {data['errors']} errors\n"
         f"formats: {formats}\nroots: {', '.join(r['path'] for r in data['roots']) or 'none'}\n"
-        f"catalog: {data['catalog']} (schema v{data['schema_version']})"
+        f"catalog: {data['catalog']} (schema v{data['schema_version']})\n"
+        f"embeddings ({data['model']}): {data['embeddings']['done']} done, "
+        f"{data['embeddings']['failed']} failed, {data['embeddings']['pending']} pending"
     )
     emit(args, data, text)
     return 0

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from PIL import Image
 
 from indexing.decode import decode
 from indexing.errors import BadImage
@@ -24,6 +28,8 @@ class Analysed:
     size: int
     mtime_ns: int
     record: ImageRecord
+    tensor: Any = None  # model input from the same decode, when embedding is on
+    embed_error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,13 +95,22 @@ class KnownContent:
 
 
 class FileAnalyser:
+    """Read, hash and (for new content) decode once: thumbnail, hashes, model input."""
+
     def __init__(
-        self, known: KnownContent, thumbs: ThumbnailStore, *, min_side: int, max_pixels: int
+        self,
+        known: KnownContent,
+        thumbs: ThumbnailStore,
+        *,
+        min_side: int,
+        max_pixels: int,
+        preprocess: Callable[[Image.Image], Any] | None = None,
     ):
         self.known = known
         self.thumbs = thumbs
         self.min_side = min_side
         self.max_pixels = max_pixels
+        self.preprocess = preprocess
 
     def __call__(self, stat: FileStat) -> Outcome:
         try:
@@ -116,17 +131,16 @@ class FileAnalyser:
         try:
             decoded = decode(content.data, min_side=self.min_side, max_pixels=self.max_pixels)
             phash, dhash = perceptual_hashes(decoded.pixels)
-            self.thumbs.save(cid, decoded.pixels)
         except BadImage as exc:
             return Failed(stat.path, str(exc), content.size, content.mtime_ns, cid)
         except MemoryError:
-            return Failed(
-                stat.path,
-                "not enough memory to decode this image",
-                content.size,
-                content.mtime_ns,
-                cid,
-            )
+            reason = "not enough memory to decode this image"
+            return Failed(stat.path, reason, content.size, content.mtime_ns, cid)
+        try:
+            self.thumbs.save(cid, decoded.pixels)
+        except OSError as exc:  # disk full, permissions: this file fails, the run goes on
+            reason = f"cannot write thumbnail: {exc.strerror or exc}"
+            return Failed(stat.path, reason, content.size, content.mtime_ns, cid)
         record = ImageRecord(
             content_id=cid,
             bytes=content.size,
@@ -138,4 +152,13 @@ class FileAnalyser:
             dhash=dhash,
             metadata=decoded.metadata,
         )
-        return Analysed(stat.path, content.size, content.mtime_ns, record)
+        tensor, embed_error = self._model_input(decoded.pixels)
+        return Analysed(stat.path, content.size, content.mtime_ns, record, tensor, embed_error)
+
+    def _model_input(self, pixels: Image.Image) -> tuple[Any, str | None]:
+        if self.preprocess is None:
+            return None, None
+        try:
+            return self.preprocess(pixels), None
+        except (RuntimeError, ValueError, OSError) as exc:
+            return None, f"the model could not take this image: {exc}"

@@ -194,6 +194,52 @@ class Catalog:
             "UPDATE files SET status = 'missing' WHERE path = ? AND status = 'present'", (path,)
         )
 
+    # Embeddings: which content has a vector under which model
+
+    def put_embeddings(self, content_ids: Iterable[str], model_id: str) -> None:
+        now = time.time()
+        self.conn.executemany(
+            "INSERT INTO embeddings(model_id, content_id, status, reason, at) "
+            "VALUES (?, ?, 'done', NULL, ?) ON CONFLICT(model_id, content_id) DO UPDATE SET "
+            "status = 'done', reason = NULL, at = excluded.at",
+            ((model_id, cid, now) for cid in content_ids),
+        )
+
+    def put_embedding_failure(self, content_id: str, model_id: str, reason: str) -> None:
+        self.conn.execute(
+            "INSERT INTO embeddings(model_id, content_id, status, reason, at) "
+            "VALUES (?, ?, 'failed', ?, ?) ON CONFLICT(model_id, content_id) DO UPDATE SET "
+            "status = 'failed', reason = excluded.reason, at = excluded.at",
+            (model_id, content_id, reason, time.time()),
+        )
+
+    def pending_embeddings(self, model_id: str) -> list[tuple[str, str]]:
+        """(content id, a present path) for each image with no vector under model_id."""
+        rows = self.conn.execute(
+            """
+            SELECT i.content_id, (SELECT f.path FROM files f WHERE f.content_id = i.content_id
+                                  AND f.status = 'present' ORDER BY f.path LIMIT 1) AS path
+            FROM images i
+            WHERE NOT EXISTS (SELECT 1 FROM embeddings e
+                              WHERE e.model_id = ? AND e.content_id = i.content_id)
+            """,
+            (model_id,),
+        )
+        return [(row[0], row[1]) for row in rows if row[1] is not None]
+
+    def embedding_counts(self, model_id: str) -> dict[str, int]:
+        """done, failed and pending counts over images that have a present file."""
+        done, failed = self.conn.execute(
+            """
+            SELECT COALESCE(SUM(e.status = 'done'), 0), COALESCE(SUM(e.status = 'failed'), 0)
+            FROM embeddings e WHERE e.model_id = ? AND EXISTS (
+                SELECT 1 FROM files f WHERE f.content_id = e.content_id AND f.status = 'present')
+            """,
+            (model_id,),
+        ).fetchone()
+        pending = len(self.pending_embeddings(model_id))
+        return {"done": done, "failed": failed, "pending": pending}
+
     def drop_errors(self, paths: Iterable[str]) -> None:
         self.conn.executemany("DELETE FROM index_errors WHERE path = ?", ((p,) for p in paths))
 

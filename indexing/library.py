@@ -1,24 +1,52 @@
-"""The core object both front ends use: settings in, catalog and indexer out."""
+"""The core object both front ends use: settings in; catalog, model, vectors and indexer out."""
 
 from __future__ import annotations
 
 from indexing.catalog import Catalog
+from indexing.embed import ClipEmbedder, model_id_for, shared_embedder
+from indexing.embedding import EmbedCounts, EmbedStage
+from indexing.errors import PictorError
 from indexing.pipeline import Indexer, IndexSummary
 from indexing.progress import CancelToken, ProgressCallback, no_progress
+from indexing.scan import resolve_root
 from indexing.settings import Settings
 from indexing.thumbnails import ThumbnailStore
+from indexing.vectors import VectorStore
 
 
 class Library:
-    """A data directory: catalog, thumbnails and (later) vectors. Cheap to create."""
+    """A data directory: catalog, thumbnails and vectors. Cheap to create; loads lazily."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self.thumbs = ThumbnailStore(settings.thumbs_dir, settings.thumb_size)
+        self._vectors: VectorStore | None = None
+
+    @property
+    def model_id(self) -> str:
+        return model_id_for(self.settings.clip_model, self.settings.clip_pretrained)
 
     def open_catalog(self) -> Catalog:
         """A new connection; use one per thread and close it when done."""
         return Catalog(self.settings.catalog_path)
+
+    def embedder(self) -> ClipEmbedder:
+        """The process-wide embedder for these settings (not loaded until first use)."""
+        s = self.settings
+        return shared_embedder(
+            s.clip_model, s.clip_pretrained, s.device, s.threads, s.clip_int8, s.clip_model_config
+        )
+
+    def vectors(self) -> VectorStore:
+        """ChromaDB: the embedded store in the data folder, or the configured server."""
+        if self._vectors is None:
+            s = self.settings
+            self._vectors = (
+                VectorStore.server(s.chroma_host, s.chroma_port)
+                if s.chroma_host
+                else VectorStore.embedded(s.vectors_dir)
+            )
+        return self._vectors
 
     def index(
         self,
@@ -26,7 +54,10 @@ class Library:
         progress: ProgressCallback = no_progress,
         cancel: CancelToken | None = None,
     ) -> IndexSummary:
+        folders = [resolve_root(folder) for folder in folders]  # fail before loading a model
         with self.open_catalog() as catalog:
+            counts = EmbedCounts(self.model_id)
+            stage = self._embed_stage(catalog, counts) if self.settings.embed else None
             indexer = Indexer(
                 catalog,
                 self.thumbs,
@@ -35,5 +66,20 @@ class Library:
                 max_image_pixels=self.settings.max_image_pixels,
                 commit_every=self.settings.commit_every,
                 skip_dirs=(str(self.settings.data_dir),),
+                embed=stage,
             )
-            return indexer.index(folders, progress, cancel)
+            summary = indexer.index(folders, progress, cancel)
+            if self.settings.embed:
+                counts.pending = catalog.embedding_counts(self.model_id)["pending"]
+                summary.embeddings = counts
+            return summary
+
+    def _embed_stage(self, catalog: Catalog, counts: EmbedCounts) -> EmbedStage | None:
+        """The embedding stage, or None with the reason in counts.message."""
+        try:
+            embedder = self.embedder().load()
+            vectors = self.vectors()
+        except PictorError as exc:  # no weights, or no Chroma server: index the rest
+            counts.message = str(exc)
+            return None
+        return EmbedStage(embedder, vectors, catalog, self.settings.batch_size, counts)

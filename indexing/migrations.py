@@ -75,6 +75,17 @@ MIGRATIONS: list[str] = [
     CREATE INDEX preferences_winner ON preferences(winner);
     CREATE INDEX preferences_loser ON preferences(loser);
     """,
+    # 2: which content ids have a vector under which model (the vectors live in ChromaDB).
+    """
+    CREATE TABLE embeddings (
+        model_id TEXT NOT NULL,
+        content_id TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('done', 'failed')),
+        reason TEXT,
+        at REAL NOT NULL,
+        PRIMARY KEY (model_id, content_id)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 

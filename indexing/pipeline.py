@@ -10,6 +10,7 @@ from typing import Any
 
 from indexing.analyse import Analysed, Failed, FileAnalyser, KnownContent, Outcome, Recognised
 from indexing.catalog import BatchWriter, Catalog
+from indexing.embedding import EmbedCounts, EmbedStage, embed_pending
 from indexing.progress import CancelToken, ProgressCallback, StageMeter, no_progress
 from indexing.records import FileStat, IndexErrorRecord, KnownFile
 from indexing.scan import WalkError, resolve_root, walk
@@ -29,10 +30,12 @@ class IndexSummary:
     errors: list[IndexErrorRecord] = field(default_factory=list)
     seconds: float = 0.0
     cancelled: bool = False
+    embeddings: EmbedCounts | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["errors"] = [e.as_dict() for e in self.errors]
+        data["embeddings"] = self.embeddings.as_dict() if self.embeddings else None
         return data
 
 
@@ -60,6 +63,7 @@ class Indexer:
         max_image_pixels: int = 178_956_970,
         commit_every: int = 256,
         skip_dirs: tuple[str, ...] = (),
+        embed: EmbedStage | None = None,
     ):
         self.catalog = catalog
         self.thumbs = thumbs
@@ -68,6 +72,7 @@ class Indexer:
         self.max_image_pixels = max_image_pixels
         self.commit_every = commit_every
         self.skip_dirs = {os.path.realpath(d) for d in skip_dirs}
+        self.embed = embed
 
     def index(
         self,
@@ -83,6 +88,17 @@ class Indexer:
             if cancel.cancelled:
                 break
             self._index_root(root, summary, progress, cancel)
+        if self.embed is not None and not cancel.cancelled:
+            # Whatever has no vector yet: copies, earlier offline runs, a new model, crashes.
+            embed_pending(
+                self.embed,
+                threads=self.threads,
+                min_side=self.min_side,
+                max_pixels=self.max_image_pixels,
+                commit_every=self.commit_every,
+                progress=progress,
+                cancel=cancel,
+            )
         summary.cancelled = cancel.cancelled
         summary.seconds = round(time.monotonic() - started, 3)
         return summary
@@ -162,9 +178,15 @@ class Indexer:
             gone_by_content.setdefault(row.content_id, []).append(path)
         known = KnownContent(self.catalog.path)
         analyse = FileAnalyser(
-            known, self.thumbs, min_side=self.min_side, max_pixels=self.max_image_pixels
+            known,
+            self.thumbs,
+            min_side=self.min_side,
+            max_pixels=self.max_image_pixels,
+            preprocess=self.embed.preprocess if self.embed else None,
         )
-        writer = _OutcomeWriter(self.catalog, plan, gone_by_content, summary)
+        writer = _OutcomeWriter(self.catalog, plan, gone_by_content, summary, self.embed)
+        # Decode and preprocess about three model batches ahead of inference.
+        ahead = self.threads * 4 + (3 * self.embed.batch_size if self.embed else 0)
         meter = StageMeter("index", len(plan.to_read), progress)
         try:
             with (
@@ -175,7 +197,7 @@ class Indexer:
                     pool,
                     analyse,
                     plan.to_read,
-                    max_in_flight=self.threads * 4,
+                    max_in_flight=ahead,
                     should_stop=lambda: cancel.cancelled,
                 )
                 for outcome in outcomes:
@@ -183,6 +205,8 @@ class Indexer:
                     batch.tick()
                     meter.advance()
                 writer.flush_orphans()
+                if self.embed is not None:
+                    self.embed.flush()  # vectors first, then their rows commit with the batch
         finally:
             known.close()
         meter.finish()
@@ -197,8 +221,10 @@ class _OutcomeWriter:
         plan: _Plan,
         gone_by_content: dict[str, list[str]],
         summary: IndexSummary,
+        embed: EmbedStage | None = None,
     ):
         self.catalog = catalog
+        self.embed = embed
         self.plan = plan
         self.gone_by_content = gone_by_content
         self.summary = summary
@@ -215,6 +241,10 @@ class _OutcomeWriter:
             self.catalog.put_image(outcome.record, now)
             cid = outcome.record.content_id
             self.catalogued.add(cid)
+            if self.embed is not None and outcome.tensor is not None:
+                self.embed.add(cid, outcome.tensor)
+            elif self.embed is not None and outcome.embed_error:
+                self.embed.fail(cid, outcome.embed_error)
             self._link(outcome.path, cid, outcome.size, outcome.mtime_ns, now)
             for waiting in self.waiting.pop(cid, []):
                 self._link(waiting.path, cid, waiting.size, waiting.mtime_ns, now)

@@ -80,6 +80,14 @@ def status(catalog: Catalog) -> dict[str, Any]:
     }
 
 
+def embedded_models(catalog: Catalog) -> dict[str, int]:
+    """How many images have a vector under each model id (stale models included)."""
+    rows = catalog.conn.execute(
+        "SELECT model_id, COUNT(*) FROM embeddings WHERE status = 'done' GROUP BY model_id"
+    )
+    return {row[0]: row[1] for row in rows}
+
+
 def errors(catalog: Catalog, limit: int = 100) -> list[dict[str, str]]:
     rows = catalog.conn.execute(
         "SELECT path, reason FROM index_errors ORDER BY at DESC, path LIMIT ?", (limit,)

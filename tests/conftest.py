@@ -23,6 +23,18 @@ from tests.library_builder import LibraryBuilder
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAUNCH = REPO_ROOT / "launch.py"
+TINY_CLIP = "pictor-tiny-clip"
+TINY_CLIP_CONFIG = REPO_ROOT / "tests" / "assets" / f"{TINY_CLIP}.json"
+os.environ["HF_HUB_OFFLINE"] = "1"  # belt and braces: nothing in the suite may download
+
+
+def without_random_warning(stderr: str) -> str:
+    """stderr less the one warning every CLI run with the tiny random CLIP prints."""
+    return "".join(
+        line
+        for line in stderr.splitlines(keepends=True)
+        if not line.startswith("warning: CLIP uses RANDOM weights")
+    )
 
 
 @pytest.fixture
@@ -31,6 +43,11 @@ def pictor_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     for key in list(os.environ):
         if key.startswith("PICTOR_"):
             monkeypatch.delenv(key)
+    # A tiny CLIP with random weights: no network, no downloaded weights, ever.
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("PICTOR_CLIP_MODEL", TINY_CLIP)
+    monkeypatch.setenv("PICTOR_CLIP_PRETRAINED", "random")
+    monkeypatch.setenv("PICTOR_CLIP_MODEL_CONFIG", str(TINY_CLIP_CONFIG))
     default_data = tmp_path / "default-data"
     monkeypatch.setenv("PICTOR_DATA_DIR", str(default_data))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))

@@ -31,6 +31,8 @@ def kill_mid_index(args: list[str], env: dict[str, str]) -> list[dict]:
     try:
         assert process.stderr is not None
         for line in process.stderr:
+            if not line.startswith("{"):
+                continue  # a warning, not a progress update
             update = json.loads(line)
             seen.append(update)
             if update["stage"] == "index" and update["done"] >= KILL_AFTER:

@@ -1,0 +1,144 @@
+"""End-to-end indexing throughput against bare CLIP throughput, in one run.
+
+    PICTOR_CLIP_PRETRAINED=random .venv/bin/python bench/index_bench.py [--n 300] [--int8]
+
+(a) bare model: encode_image on already-preprocessed tensors, images/s;
+(b) the whole pipeline on new photo-like JPEGs: read, hash, metadata, decode, pHash,
+    thumbnail, preprocess, embed, store in ChromaDB and the catalog, images/s;
+the ratio b/a, and peak RSS. With --int8 it also measures the dynamic-int8 vision tower:
+its pipeline rate against the fp32 bare rate, and its cosine similarity to fp32 vectors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from indexing.embed import ClipEmbedder
+from indexing.library import Library
+from indexing.settings import Settings
+
+
+def make_photos(folder: Path, count: int, width: int, height: int) -> None:
+    """Photo-like JPEGs: smooth gradients plus noise, so they compress like real photos."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(1)
+    small = (rng.random((height // 50, width // 50, 3)) * 255).astype(np.uint8)
+    base = np.asarray(Image.fromarray(small).resize((width, height), Image.Resampling.BICUBIC))
+    for index in range(count):
+        noise = rng.integers(-12, 13, size=(height, width, 1), dtype=np.int16)
+        shifted = np.roll(base, shift=index * 37, axis=1).astype(np.int16) + noise
+        pixels = np.clip(shifted, 0, 255).astype(np.uint8)
+        Image.fromarray(pixels).save(folder / f"photo_{index:05d}.jpg", quality=90)
+
+
+def bare_rate(embedder: ClipEmbedder, batch_size: int, batches: int) -> float:
+    import torch
+
+    batch = torch.randn(batch_size, 3, embedder.input_size, embedder.input_size)
+    embedder.embed_tensors(batch)  # warm-up
+    started = time.perf_counter()
+    for _ in range(batches):
+        embedder.embed_tensors(batch)
+    return batch_size * batches / (time.perf_counter() - started)
+
+
+def pipeline_rate(settings: Settings, photos: Path) -> float:
+    library = Library(settings)
+    library.embedder().load()  # model load time is not part of throughput
+    started = time.perf_counter()
+    summary = library.index([str(photos)])
+    seconds = time.perf_counter() - started
+    assert summary.new == len(list(photos.iterdir())), summary.as_dict()
+    assert summary.embeddings is not None and summary.embeddings.embedded == summary.new, (
+        summary.as_dict()
+    )
+    return summary.new / seconds
+
+
+def cosine_to_fp32(settings: Settings, photos: Path) -> float:
+    fp32 = ClipEmbedder(settings.clip_model, settings.clip_pretrained, threads=settings.threads)
+    int8 = ClipEmbedder(
+        settings.clip_model, settings.clip_pretrained, threads=settings.threads, int8=True
+    )
+    images = [Image.open(p).convert("RGB") for p in sorted(photos.iterdir())[:32]]
+    a, b = fp32.embed_images(images), int8.embed_images(images)
+    return float(np.min(np.sum(a * b, axis=1)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=300)
+    parser.add_argument("--width", type=int, default=3000)
+    parser.add_argument("--height", type=int, default=2000)
+    parser.add_argument("--int8", action="store_true", help="also measure the int8 CPU path")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    os.environ.setdefault("PICTOR_CLIP_PRETRAINED", "random")
+    work = Path(tempfile.mkdtemp(prefix="pictor-index-bench-"))
+    try:
+        photos = work / "photos"
+        print(f"making {args.n} JPEGs of {args.width}x{args.height}…", file=sys.stderr)
+        make_photos(photos, args.n, args.width, args.height)
+        settings = Settings(data_dir=work / "data")
+        embedder = ClipEmbedder(
+            settings.clip_model,
+            settings.clip_pretrained,
+            device=settings.device,
+            threads=settings.threads,
+        )
+        batches = max(2, args.n // settings.batch_size // 2)
+        a = bare_rate(embedder, settings.batch_size, batches)
+        b = pipeline_rate(settings, photos)
+        figures = {
+            "model": embedder.model_id,
+            "device": embedder.device,
+            "n": args.n,
+            "size": f"{args.width}x{args.height}",
+            "threads": settings.threads,
+            "cpus": os.cpu_count(),
+            "bare_images_per_s": round(a, 2),
+            "pipeline_images_per_s": round(b, 2),
+            "ratio_b_over_a": round(b / a, 3),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        }
+        if args.int8:
+            int8_settings = Settings(data_dir=work / "data-int8", clip_int8=True)
+            b8 = pipeline_rate(int8_settings, photos)
+            figures["int8_pipeline_images_per_s"] = round(b8, 2)
+            figures["int8_pipeline_over_fp32_bare"] = round(b8 / a, 3)
+            figures["int8_min_cosine_to_fp32"] = round(cosine_to_fp32(settings, photos), 4)
+            figures["peak_rss_mb"] = round(
+                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        for key, value in figures.items():
+            print(f"{key:32} {value}")
+        verdict = "PASS" if figures["ratio_b_over_a"] >= 0.9 else "FAIL"
+        print(f"target b/a >= 0.9: {verdict}")
+        if args.int8:
+            ok = (
+                figures["int8_pipeline_over_fp32_bare"] >= 1.4
+                and figures["int8_min_cosine_to_fp32"] >= 0.99
+            )
+            print(f"target int8 b >= 1.4x fp32 bare, cosine >= 0.99: {'PASS' if ok else 'FAIL'}")
+
+
+if __name__ == "__main__":
+    main()

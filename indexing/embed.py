@@ -1,0 +1,273 @@
+"""CLIP through open_clip: lazy load behind a lock, preprocessing from the model's config.
+
+The embedder never downloads anything in tests: they register a tiny architecture with
+`open_clip.add_model_config` and use `pretrained="random"`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image
+
+from indexing.errors import PictorError
+
+log = logging.getLogger(__name__)
+
+RANDOM = "random"
+Vectors = npt.NDArray[np.float32]
+
+
+class WeightsUnavailable(PictorError):
+    """The CLIP weights could not be loaded; the message says how to provide them."""
+
+
+def pick_device(requested: str = "auto") -> str:
+    import torch
+
+    if requested != "auto":
+        return requested
+    if torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def model_id_for(model_name: str, pretrained: str) -> str:
+    """The stamp on every vector: architecture and weights, stable across runs."""
+    if _looks_like_path(pretrained):
+        return f"{model_name}@file-{_weights_fingerprint(Path(pretrained))}"
+    return f"{model_name}@{pretrained or RANDOM}"
+
+
+def _looks_like_path(pretrained: str) -> bool:
+    return bool(pretrained) and (os.path.sep in pretrained or os.path.isfile(pretrained))
+
+
+def _weights_fingerprint(path: Path) -> str:
+    """Cheap and stable: size plus the first and last MiB of the weights file."""
+    try:
+        size = path.stat().st_size
+        digest = hashlib.blake2b(str(size).encode(), digest_size=8)
+        with open(path, "rb") as handle:
+            digest.update(handle.read(1 << 20))
+            handle.seek(max(0, size - (1 << 20)))
+            digest.update(handle.read(1 << 20))
+        return digest.hexdigest()
+    except OSError:
+        return "missing-" + hashlib.blake2b(str(path).encode(), digest_size=6).hexdigest()
+
+
+def weights_help(model_name: str, pretrained: str, reason: str) -> str:
+    return (
+        f"The CLIP weights for {model_name} ({pretrained}) could not be loaded ({reason}); "
+        "run Pictor once with internet access to fill the Hugging Face cache, or set "
+        "PICTOR_CLIP_PRETRAINED=/path/to/open_clip_weights.bin (or .safetensors)."
+    )
+
+
+def register_model_configs(path: str | None) -> None:
+    """Make extra open_clip architectures (JSON configs in a file or folder) available."""
+    if path:
+        import open_clip
+
+        open_clip.add_model_config(path)
+
+
+class ClipEmbedder:
+    """Image and text embeddings, L2-normalised float32. Loads on first use."""
+
+    def __init__(
+        self,
+        model_name: str,
+        pretrained: str,
+        *,
+        device: str = "auto",
+        threads: int | None = None,
+        int8: bool = False,
+        model_config: str | None = None,
+    ):
+        self.model_name = model_name
+        self.pretrained = pretrained
+        self.requested_device = device
+        self.threads = threads
+        self.int8 = int8
+        self.model_config = model_config
+        self.model_id = model_id_for(model_name, pretrained)
+        self._lock = threading.Lock()
+        self._model: Any = None
+        self._preprocess: Any = None
+        self._tokenizer: Any = None
+        self.device = "cpu"
+        self.input_size = 224
+        self._crop_extremes = True
+        self.load_error: WeightsUnavailable | None = None
+
+    @property
+    def is_random(self) -> bool:
+        return self.pretrained == RANDOM
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self) -> ClipEmbedder:
+        """Load once; later calls return at once. Raises WeightsUnavailable."""
+        if self._model is not None:
+            return self
+        with self._lock:
+            if self._model is None:
+                if self.load_error is not None:
+                    raise self.load_error
+                try:
+                    self._load()
+                except WeightsUnavailable as exc:
+                    self.load_error = exc
+                    raise
+        return self
+
+    def _load(self) -> None:
+        import open_clip
+        import torch
+
+        register_model_configs(self.model_config)
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        self.device = pick_device(self.requested_device)
+        if self.model_name not in open_clip.list_models():
+            raise WeightsUnavailable(
+                f"unknown CLIP architecture {self.model_name!r}; choose one of "
+                "open_clip.list_models(), e.g. ViT-B-32"
+            )
+        pretrained = None if self.is_random else self.pretrained
+        if self.is_random:
+            torch.manual_seed(0)  # every process builds the same random model
+        if _looks_like_path(self.pretrained) and not os.path.isfile(self.pretrained):
+            raise WeightsUnavailable(weights_help(self.model_name, pretrained, "no such file"))
+        precision = "fp16" if self.device == "cuda" else "fp32"
+        try:
+            with _quiet_root_logger():  # open_clip logs "initialized randomly" to the root
+                model, _, preprocess = open_clip.create_model_and_transforms(
+                    self.model_name,
+                    pretrained=pretrained,
+                    device=self.device,
+                    precision=precision,
+                )
+        except Exception as exc:  # offline, missing cache, bad file: all end the same way
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise WeightsUnavailable(
+                weights_help(self.model_name, self.pretrained, reason[:200])
+            ) from None
+        model.eval()
+        if self.int8 and self.device == "cpu":
+            model.visual = torch.ao.quantization.quantize_dynamic(
+                model.visual, {torch.nn.Linear}, dtype=torch.qint8
+            )
+        size = getattr(model.visual, "image_size", 224)
+        self.input_size = int(size[0] if isinstance(size, (tuple, list)) else size)
+        resize_mode = (getattr(model.visual, "preprocess_cfg", None) or {}).get("resize_mode")
+        self._crop_extremes = resize_mode in (None, "shortest")
+        self._preprocess = preprocess
+        self._tokenizer = open_clip.get_tokenizer(self.model_name)
+        self._model = model
+
+    @property
+    def context_length(self) -> int:
+        self.load()
+        return int(getattr(self._tokenizer, "context_length", 77))
+
+    def preprocess(self, pixels: Image.Image) -> Any:
+        """A CHW float tensor from upright RGB pixels, by the model's own transform."""
+        self.load()
+        if self._crop_extremes:
+            pixels = _center_square_if_extreme(pixels)
+        return self._preprocess(pixels)
+
+    def embed_tensors(self, batch: Any) -> Vectors:
+        """Embeddings of a stacked batch of preprocessed tensors."""
+        import torch
+
+        self.load()
+        with torch.inference_mode():
+            dtype = next(self._model.parameters()).dtype if self.device != "cpu" else None
+            batch = batch.to(self.device, dtype=dtype) if dtype else batch.to(self.device)
+            features = self._model.encode_image(batch)
+        return normalise(features.float().cpu().numpy())
+
+    def embed_images(self, images: list[Image.Image]) -> Vectors:
+        import torch
+
+        return self.embed_tensors(torch.stack([self.preprocess(image) for image in images]))
+
+    def embed_texts(self, texts: list[str]) -> Vectors:
+        import torch
+
+        self.load()
+        tokens = self._tokenizer(texts).to(self.device)
+        with torch.inference_mode():
+            features = self._model.encode_text(tokens)
+        return normalise(features.float().cpu().numpy())
+
+    def release(self) -> None:
+        """Free the model (indexing is over); the next use loads it again."""
+        with self._lock:
+            self._model = None
+
+
+@contextmanager
+def _quiet_root_logger() -> Iterator[None]:
+    root = logging.getLogger()
+    previous = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        root.setLevel(previous)
+
+
+def normalise(vectors: np.ndarray) -> Vectors:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+def _center_square_if_extreme(pixels: Image.Image, limit: float = 4.0) -> Image.Image:
+    """Crop a very long image to its central square before the model's resize.
+
+    The standard CLIP transform resizes the short side and then centre-crops, so for a
+    10000x3 strip the intermediate image would be 746,000 pixels wide. Cropping the centre
+    first gives the same pixels the model would keep, without the huge intermediate.
+    """
+    width, height = pixels.size
+    if max(width, height) <= limit * min(width, height):
+        return pixels
+    side = min(width, height)
+    left, top = (width - side) // 2, (height - side) // 2
+    return pixels.crop((left, top, left + side, top + side))
+
+
+@lru_cache(maxsize=8)
+def shared_embedder(
+    model_name: str,
+    pretrained: str,
+    device: str,
+    threads: int | None,
+    int8: bool,
+    model_config: str | None,
+) -> ClipEmbedder:
+    """One embedder per configuration per process, so the UI loads the model once."""
+    return ClipEmbedder(
+        model_name, pretrained, device=device, threads=threads, int8=int8, model_config=model_config
+    )

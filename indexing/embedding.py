@@ -1,0 +1,182 @@
+"""The embedding stage: batches of preprocessed pixels -> CLIP -> ChromaDB -> catalog stamp.
+
+Order matters for crash safety: vectors are upserted (idempotent, keyed by content id)
+before the catalog records them as embedded, and the catalog row commits with the batch
+after. A crash in between re-embeds a few images next run and overwrites the same ids, so
+no image is ever embedded twice into a collection, and none is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image
+
+from indexing.catalog import BatchWriter, Catalog
+from indexing.decode import decode, flatten
+from indexing.embed import ClipEmbedder
+from indexing.errors import BadImage
+from indexing.progress import CancelToken, ProgressCallback, StageMeter
+from indexing.scan import read_stable
+from indexing.vectors import VectorStore
+from indexing.workers import bounded_map
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class EmbedCounts:
+    model: str
+    embedded: int = 0
+    failed: int = 0
+    pending: int = 0
+    message: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "embedded": self.embedded,
+            "failed": self.failed,
+            "pending": self.pending,
+            "message": self.message,
+        }
+
+
+class EmbedStage:
+    """Collects (content id, tensor) pairs and embeds them a batch at a time."""
+
+    def __init__(
+        self,
+        embedder: ClipEmbedder,
+        vectors: VectorStore,
+        catalog: Catalog,
+        batch_size: int,
+        counts: EmbedCounts,
+    ):
+        self.embedder = embedder
+        self.vectors = vectors
+        self.catalog = catalog
+        self.batch_size = batch_size
+        self.counts = counts
+        self._ids: list[str] = []
+        self._tensors: list[Any] = []
+
+    @property
+    def model_id(self) -> str:
+        return self.embedder.model_id
+
+    def preprocess(self, pixels: Image.Image) -> Any:
+        """Runs on worker threads, right after the one decode of each file."""
+        return self.embedder.preprocess(flatten(pixels))
+
+    def add(self, content_id: str, tensor: Any) -> None:
+        if content_id in self._ids:
+            return
+        self._ids.append(content_id)
+        self._tensors.append(tensor)
+        if len(self._ids) >= self.batch_size:
+            self.flush()
+
+    def fail(self, content_id: str, reason: str) -> None:
+        self.catalog.put_embedding_failure(content_id, self.model_id, reason)
+        self.counts.failed += 1
+
+    def flush(self) -> None:
+        if not self._ids:
+            return
+        import torch
+
+        ids, tensors = self._ids, self._tensors
+        self._ids, self._tensors = [], []
+        try:
+            vectors = self.embedder.embed_tensors(torch.stack(tensors))
+        except (RuntimeError, ValueError) as exc:
+            log.warning("batch of %d failed in the model (%s); retrying one by one", len(ids), exc)
+            self._embed_one_by_one(ids, tensors)
+            return
+        self.vectors.upsert(self.model_id, ids, vectors)
+        self.catalog.put_embeddings(ids, self.model_id)
+        self.counts.embedded += len(ids)
+
+    def _embed_one_by_one(self, ids: list[str], tensors: list[Any]) -> None:
+        for content_id, tensor in zip(ids, tensors, strict=True):
+            try:
+                vector = self.embedder.embed_tensors(tensor.unsqueeze(0))
+            except (RuntimeError, ValueError) as exc:
+                self.fail(content_id, f"the model could not embed this image: {exc}")
+                continue
+            self.vectors.upsert(self.model_id, [content_id], vector)
+            self.catalog.put_embeddings([content_id], self.model_id)
+            self.counts.embedded += 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    content_id: str
+    tensor: Any = None
+    reason: str | None = None  # a lasting failure, recorded so it is not retried
+
+
+def embed_pending(
+    stage: EmbedStage,
+    *,
+    threads: int,
+    min_side: int,
+    max_pixels: int,
+    commit_every: int,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> None:
+    """Embed catalogued images that have no vector under this model yet."""
+    catalog = stage.catalog
+    pending = catalog.pending_embeddings(stage.model_id)
+    if not pending:
+        return
+    prepare = _preparer(stage, min_side, max_pixels)
+    meter = StageMeter("embed", len(pending), progress)
+    with (
+        ThreadPoolExecutor(threads, thread_name_prefix="pictor-embed") as pool,
+        BatchWriter(catalog, commit_every) as batch,
+    ):
+        prepared = bounded_map(
+            pool,
+            prepare,
+            pending,
+            max_in_flight=max(threads * 4, stage.batch_size * 3),
+            should_stop=lambda: cancel.cancelled,
+        )
+        for item in prepared:
+            if item.reason is not None:
+                stage.fail(item.content_id, item.reason)
+            elif item.tensor is not None:
+                stage.add(item.content_id, item.tensor)
+            else:
+                stage.counts.pending += 1  # unreadable right now: stays pending
+            batch.tick()
+            meter.advance()
+        stage.flush()
+    meter.finish()
+
+
+def _preparer(
+    stage: EmbedStage, min_side: int, max_pixels: int
+) -> Callable[[tuple[str, str]], _Prepared]:
+    def prepare(item: tuple[str, str]) -> _Prepared:
+        content_id, path = item
+        try:
+            data = read_stable(path).data
+        except OSError:
+            return _Prepared(content_id)
+        try:
+            decoded = decode(data, min_side=min_side, max_pixels=max_pixels)
+            return _Prepared(content_id, stage.preprocess(decoded.pixels))
+        except BadImage as exc:
+            return _Prepared(content_id, reason=f"cannot decode for embedding: {exc}")
+        except (RuntimeError, ValueError) as exc:
+            return _Prepared(content_id, reason=f"the model could not embed this image: {exc}")
+
+    return prepare

@@ -1,0 +1,107 @@
+"""ChromaDB: one collection per model id, cosine space. Embedded by default, or a server."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from indexing.embed import Vectors
+from indexing.errors import PictorError
+
+# Cosine space. ef_search well above Chroma's default keeps recall@10 high at a million
+# vectors; ef_search can be changed later, the rest only when a collection is created.
+HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 128, "max_neighbors": 32}
+
+
+def collection_name(model_id: str) -> str:
+    """Chroma's rules: 3-512 chars of [a-zA-Z0-9._-], starting and ending alphanumeric."""
+    slug = re.sub(r"[^a-zA-Z0-9._-]+", "-", model_id).strip("-._")[:80]
+    digest = hashlib.blake2b(model_id.encode(), digest_size=4).hexdigest()
+    return f"clip-{slug}-{digest}"
+
+
+class VectorStore:
+    """Vectors keyed by content id. Losing them costs recomputation, never user data."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+        self._collections: dict[str, object] = {}
+        self.max_batch = max(1, int(client.get_max_batch_size()))
+
+    @classmethod
+    def embedded(cls, path: Path) -> VectorStore:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        path.mkdir(parents=True, exist_ok=True)
+        return cls(
+            chromadb.PersistentClient(
+                path=str(path), settings=ChromaSettings(anonymized_telemetry=False)
+            )
+        )
+
+    @classmethod
+    def server(cls, host: str, port: int) -> VectorStore:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        try:
+            client = chromadb.HttpClient(
+                host=host, port=port, settings=ChromaSettings(anonymized_telemetry=False)
+            )
+            client.heartbeat()
+        except Exception as exc:
+            raise PictorError(
+                f"cannot reach the Chroma server at {host}:{port} ({type(exc).__name__}); "
+                "start it with `chroma run --path DIR --port PORT` or unset PICTOR_CHROMA_HOST"
+            ) from None
+        return cls(client)
+
+    def collection(self, model_id: str):
+        found = self._collections.get(model_id)
+        if found is None:
+            found = self.client.get_or_create_collection(
+                collection_name(model_id),
+                configuration={"hnsw": HNSW},
+                metadata={"model_id": model_id},
+                embedding_function=None,
+            )
+            self._collections[model_id] = found
+        return found
+
+    def upsert(self, model_id: str, ids: Sequence[str], vectors: Vectors) -> None:
+        """Idempotent: writing the same content id twice keeps one vector."""
+        collection = self.collection(model_id)
+        for start in range(0, len(ids), self.max_batch):
+            stop = start + self.max_batch
+            collection.upsert(ids=list(ids[start:stop]), embeddings=vectors[start:stop])
+
+    def get(self, model_id: str, ids: Sequence[str]) -> dict[str, Vectors]:
+        out: dict[str, Vectors] = {}
+        collection = self.collection(model_id)
+        for start in range(0, len(ids), self.max_batch):
+            found = collection.get(
+                ids=list(ids[start : start + self.max_batch]), include=["embeddings"]
+            )
+            for content_id, vector in zip(found["ids"], found["embeddings"], strict=True):
+                out[content_id] = np.asarray(vector, dtype=np.float32)
+        return out
+
+    def count(self, model_id: str) -> int:
+        return self.collection(model_id).count()
+
+    def model_ids(self) -> list[str]:
+        ids = []
+        for collection in self.client.list_collections():
+            metadata = getattr(collection, "metadata", None) or {}
+            if "model_id" in metadata:
+                ids.append(metadata["model_id"])
+        return sorted(ids)
+
+    def drop(self, model_id: str) -> None:
+        self.client.delete_collection(collection_name(model_id))
+        self._collections.pop(model_id, None)
