@@ -31,6 +31,13 @@ def stats_markdown(stats: dict[str, Any]) -> str:
         f"Formats: {formats or 'none yet'}",
         f"Errors: {stats['errors']:,}" + (" (see below)" if stats["errors"] else ""),
     ]
+    embedded = stats.get("embeddings")
+    if embedded is not None:
+        lines.append(
+            f"Embedded with `{stats['model']}`: {embedded['done']:,}"
+            + (f", {embedded['pending']:,} waiting" if embedded["pending"] else "")
+            + (f", {embedded['failed']:,} failed" if embedded["failed"] else "")
+        )
     if stats["missing_files"]:
         lines.append(f"Missing files: {stats['missing_files']:,} (kept with their ratings)")
     roots = ", ".join(f"`{r['path']}`" for r in stats["roots"])
@@ -40,12 +47,21 @@ def stats_markdown(stats: dict[str, Any]) -> str:
 
 def summary_markdown(summary: IndexSummary) -> str:
     head = "Cancelled" if summary.cancelled else "Done"
-    return (
+    text = (
         f"**{head}** in {summary.seconds:.1f}s: {summary.files_seen:,} files seen, "
         f"{summary.new:,} new, {summary.changed:,} changed, {summary.moved:,} moved, "
         f"{summary.deleted:,} deleted, {summary.unchanged:,} unchanged, "
         f"{len(summary.errors):,} errors."
     )
+    embeddings = summary.embeddings
+    if embeddings is not None:
+        text += (
+            f"  \nEmbeddings: {embeddings.embedded:,} new, {embeddings.failed:,} failed, "
+            f"{embeddings.pending:,} waiting."
+        )
+        if embeddings.message:
+            text += f"  \n⚠️ {html.escape(embeddings.message)}"
+    return text
 
 
 def errors_markdown(rows: list[dict[str, str]]) -> str:

@@ -22,6 +22,13 @@ class AppContext:
     def create(cls, settings: Settings) -> AppContext:
         return cls(settings, Library(settings))
 
+    def use_model(self, clip_model: str, clip_pretrained: str) -> None:
+        """Switch CLIP for this app session; vectors of other models stay where they are."""
+        self.settings = self.settings.model_copy(
+            update={"clip_model": clip_model, "clip_pretrained": clip_pretrained}
+        )
+        self.library = Library(self.settings)
+
     @contextmanager
     def catalog(self) -> Iterator[Catalog]:
         """A short-lived connection for one callback (callbacks run on worker threads)."""

@@ -102,6 +102,8 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
             if result.items == [] and page > 1:
                 result = query.gallery_page(catalog, result.pages, PAGE_SIZE)
             stats = query.status(catalog)
+            stats["model"] = ctx.library.model_id
+            stats["embeddings"] = catalog.embedding_counts(ctx.library.model_id)
             errors = query.errors(catalog, 200)
         items = [(str(ctx.library.thumbs.path_for(i.content_id)), caption(i)) for i in result.items]
         label = f"Page {result.page} of {result.pages} ({result.total:,} images)"
@@ -115,7 +117,8 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
         )
 
     def run_index(folders: list[str]):
-        job = IndexJob(lambda report, token: ctx.library.index(folders, report, token))
+        library = ctx.library
+        job = IndexJob(lambda report, token: library.index(folders, report, token))
         if not ctx.jobs.try_start(job):
             yield ("Indexing is already running; wait for it or press Cancel.", *show_page(1))
             return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from app import library, placeholder
+from app import library, model_settings, placeholder
 from app.context import AppContext
 from indexing.errors import PictorError
 from indexing.settings import Settings
@@ -15,13 +15,16 @@ TABS = ("Library", "Search", "Filters", "Rate", "Train")
 def build_app(ctx: AppContext) -> gr.Blocks:
     with gr.Blocks(title="Pictor") as demo:
         gr.Markdown("# Pictor\nYour images, on your machine.")
+        banner = model_settings.render_banner(ctx)
         with gr.Tabs():
             with gr.Tab("Library", id="library"):
+                models = model_settings.render(ctx, banner)
                 library_tab = library.render()
             for name in TABS[1:]:
                 with gr.Tab(name, id=name.lower()):
                     placeholder.render(name)
         library.listen(library_tab, ctx, demo)
+        model_settings.listen(models, ctx)
     return demo
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from indexing.errors import PictorError
 from indexing.migrations import migrate
-from indexing.records import ImageRecord, KnownFile
+from indexing.records import ImageRecord
 
 
 def path_range(folder: str) -> tuple[str, str]:
@@ -86,14 +86,28 @@ class Catalog:
 
     # Reads the indexer needs
 
-    def files_under(self, folder: str) -> dict[str, KnownFile]:
+    def present_files_under(self, folder: str) -> dict[str, tuple[int, int]]:
+        """path -> (size, mtime_ns) of every present file under folder: the 'mark' set."""
         lo, hi = path_range(folder)
-        rows = self.conn.execute(
-            "SELECT path, content_id, size, mtime_ns, status FROM files "
-            "WHERE path >= ? AND path < ?",
+        cursor = self.conn.cursor()
+        cursor.row_factory = None  # plain tuples: this loads a million rows on a re-index
+        rows = cursor.execute(
+            "SELECT path, size, mtime_ns FROM files "
+            "WHERE path >= ? AND path < ? AND status = 'present'",
             (lo, hi),
         )
-        return {row[0]: KnownFile(*row) for row in rows}
+        return {path: (size, mtime_ns) for path, size, mtime_ns in rows}
+
+    def content_ids_of(self, paths: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for start in range(0, len(paths), 500):
+            chunk = paths[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT path, content_id FROM files WHERE path IN ({marks})", chunk
+            )
+            found.update((row[0], row[1]) for row in rows)
+        return found
 
     def errors_under(self, folder: str) -> dict[str, tuple[int | None, int | None]]:
         lo, hi = path_range(folder)
@@ -174,11 +188,17 @@ class Catalog:
             "UPDATE files SET status = 'missing' WHERE path = ?", ((p,) for p in paths)
         )
 
-    def mark_seen(self, folder: str, now: float) -> None:
+    def mark_seen(self, folder: str, now: float, granularity: float = 86_400.0) -> None:
+        """Refresh last_seen of the present files under folder, to the day.
+
+        Rewriting every row on every re-index would make an unchanged re-index cost a write
+        of the whole table; a daily refresh keeps 'last seen' true to within a day.
+        """
         lo, hi = path_range(folder)
         self.conn.execute(
-            "UPDATE files SET last_seen = ? WHERE path >= ? AND path < ? AND status = 'present'",
-            (now, lo, hi),
+            "UPDATE files SET last_seen = ? WHERE path >= ? AND path < ? AND status = 'present' "
+            "AND last_seen < ?",
+            (now, lo, hi, now - granularity),
         )
 
     def put_error(

@@ -12,8 +12,8 @@ from indexing.analyse import Analysed, Failed, FileAnalyser, KnownContent, Outco
 from indexing.catalog import BatchWriter, Catalog
 from indexing.embedding import EmbedCounts, EmbedStage, embed_pending
 from indexing.progress import CancelToken, ProgressCallback, StageMeter, no_progress
-from indexing.records import FileStat, IndexErrorRecord, KnownFile
-from indexing.scan import WalkError, resolve_root, walk
+from indexing.records import FileStat, IndexErrorRecord
+from indexing.scan import resolve_root, walk
 from indexing.thumbnails import ThumbnailStore
 from indexing.workers import bounded_map
 
@@ -45,7 +45,7 @@ class _Plan:
 
     to_read: list[FileStat] = field(default_factory=list)
     changed_paths: set[str] = field(default_factory=set)
-    gone: dict[str, KnownFile] = field(default_factory=dict)
+    gone: dict[str, str] = field(default_factory=dict)  # path -> content id
     stale_errors: list[str] = field(default_factory=list)
     complete: bool = True
 
@@ -129,34 +129,35 @@ class Indexer:
         self, root: str, summary: IndexSummary, progress: ProgressCallback, cancel: CancelToken
     ) -> _Plan:
         """Mark: every catalogued file under root is a candidate for deletion until seen."""
-        known = self.catalog.files_under(root)
+        present = self.catalog.present_files_under(root)
         known_errors = self.catalog.errors_under(root)
         plan = _Plan()
         meter = StageMeter("scan", None, progress)
         walked_errors: set[str] = set()
-        for item in walk(root, skip=self._skip, should_stop=lambda: cancel.cancelled):
-            if isinstance(item, WalkError):
-                walked_errors.add(item.record.path)
-                summary.errors.append(item.record)
-                continue
-            summary.files_seen += 1
-            meter.advance()
-            row = known.pop(item.path, None)
-            error_stat = known_errors.pop(item.path, None)
-            stat = (item.size, item.mtime_ns)
-            if row is not None and row.status == "present" and (row.size, row.mtime_ns) == stat:
-                summary.unchanged += 1
-            elif error_stat == stat:
-                summary.unchanged += 1  # a known bad file, unchanged: not retried
-            else:
-                plan.to_read.append(item)
-                if row is not None and row.status == "present":
-                    plan.changed_paths.add(item.path)
+        for folder in walk(root, skip=self._skip, should_stop=lambda: cancel.cancelled):
+            for error in folder.errors:
+                walked_errors.add(error.path)
+                summary.errors.append(error)
+            unchanged = 0
+            for item in folder.files:
+                stat = (item.size, item.mtime_ns)
+                row = present.pop(item.path, None)
+                if row == stat:
+                    unchanged += 1  # the common case: one dict lookup, the file is not opened
+                elif known_errors.pop(item.path, None) == stat:
+                    unchanged += 1  # a known bad file, unchanged: not retried
+                else:
+                    plan.to_read.append(item)
+                    if row is not None:
+                        plan.changed_paths.add(item.path)
+            summary.unchanged += unchanged
+            summary.files_seen += len(folder.files)
+            meter.advance(len(folder.files))
         meter.finish()
         if cancel.cancelled:
             plan.complete = False
             return plan
-        plan.gone = {path: row for path, row in known.items() if row.status == "present"}
+        plan.gone = self.catalog.content_ids_of(list(present))
         plan.stale_errors = [p for p in known_errors if p not in walked_errors]
         self._record_walk_errors(summary.errors, walked_errors)
         return plan
@@ -174,8 +175,8 @@ class Indexer:
         if not plan.to_read:
             return
         gone_by_content: dict[str, list[str]] = {}
-        for path, row in plan.gone.items():
-            gone_by_content.setdefault(row.content_id, []).append(path)
+        for path, cid in plan.gone.items():
+            gone_by_content.setdefault(cid, []).append(path)
         known = KnownContent(self.catalog.path)
         analyse = FileAnalyser(
             known,

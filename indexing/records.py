@@ -15,17 +15,6 @@ class FileStat:
     mtime_ns: int
 
 
-@dataclass(frozen=True, slots=True)
-class KnownFile:
-    """A file row as the indexer needs it for mark-and-sweep."""
-
-    path: str
-    content_id: str
-    size: int
-    mtime_ns: int
-    status: str
-
-
 @dataclass(slots=True)
 class ImageMetadata:
     """What the metadata reader finds in a file's headers and text chunks."""

@@ -12,11 +12,6 @@ from indexing.errors import PictorError
 from indexing.records import FileStat, IndexErrorRecord
 
 
-@dataclass(frozen=True, slots=True)
-class WalkError:
-    record: IndexErrorRecord
-
-
 def resolve_root(folder: str | os.PathLike[str]) -> str:
     """The absolute folder path to index, or a PictorError saying what is wrong."""
     path = os.path.abspath(os.path.expanduser(os.fspath(folder)))
@@ -35,7 +30,17 @@ def printable(path: str) -> str:
 
 
 def is_image_name(name: str) -> bool:
-    return os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
+    dot = name.rfind(".")
+    return dot > 0 and name[dot:].lower() in IMAGE_EXTENSIONS
+
+
+@dataclass(slots=True)
+class Folder:
+    """One folder's worth of a walk: its image files as FileStats, and its problems."""
+
+    path: str
+    files: list[FileStat]
+    errors: list[IndexErrorRecord]
 
 
 def walk(
@@ -43,71 +48,88 @@ def walk(
     *,
     skip: Callable[[str], bool] = lambda _: False,
     should_stop: Callable[[], bool] = lambda: False,
-) -> Iterator[FileStat | WalkError]:
-    """Yield a FileStat for each image file under root, or a WalkError for each problem.
+) -> Iterator[Folder]:
+    """Yield each folder under root (root first) with its image files and problems.
 
-    Hidden files and folders (names starting with '.') are skipped. Directory symlinks are
-    followed once; a link back to a folder already walked is reported, not followed.
+    One stat per image file and nothing more: this loop is the whole cost of re-indexing an
+    unchanged library. Hidden files and folders (names starting with '.') are skipped.
+    Directory symlinks are followed once; a link back to a folder already walked is
+    reported, not followed.
     """
-    visited: set[tuple[int, int]] = set()
     root_stat = os.stat(root)
-    visited.add((root_stat.st_dev, root_stat.st_ino))
+    visited: set[tuple[int, int]] = {(root_stat.st_dev, root_stat.st_ino)}
     stack = [root]
     while stack:
         if should_stop():
             return
         folder = stack.pop()
+        listing = Folder(folder, [], [])
         try:
             with os.scandir(folder) as entries:
-                listing = sorted(entries, key=lambda e: e.name)
+                ordered = sorted(entries, key=_entry_name)
         except OSError as exc:
-            yield _error(folder, f"cannot list folder: {exc.strerror or exc}")
+            listing.errors.append(_record(folder, f"cannot list folder: {exc.strerror or exc}"))
+            yield listing
             continue
         subfolders: list[str] = []
-        for entry in listing:
-            if entry.name.startswith("."):
+        for entry in ordered:
+            name = entry.name
+            if name[0] == ".":
                 continue
-            result = _visit(entry, visited, skip, subfolders)
-            if result is not None:
-                yield result
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                _enter(entry, visited, skip, subfolders, listing.errors)
+            elif is_image_name(name):
+                _stat_file(entry, listing)
         stack.extend(reversed(subfolders))
+        yield listing
 
 
-def _visit(
+def _entry_name(entry: os.DirEntry[str]) -> str:
+    return entry.name
+
+
+def _enter(
     entry: os.DirEntry[str],
     visited: set[tuple[int, int]],
     skip: Callable[[str], bool],
     subfolders: list[str],
-) -> FileStat | WalkError | None:
+    errors: list[IndexErrorRecord],
+) -> None:
     path = entry.path
-    try:
-        is_dir = entry.is_dir()
-    except OSError:
-        is_dir = False
-    if is_dir:
-        if skip(path):
-            return None
-        try:
-            info = entry.stat()
-        except OSError as exc:
-            return _error(path, f"cannot open folder: {exc.strerror or exc}")
-        key = (info.st_dev, info.st_ino)
-        if key in visited:
-            return _error(path, "symbolic link loop: this folder is already being indexed")
-        visited.add(key)
-        subfolders.append(path)
-        return None
-    if not is_image_name(entry.name):
-        return None
+    if skip(path):
+        return
     try:
         info = entry.stat()
     except OSError as exc:
-        return _error(path, _stat_reason(entry, exc))
+        errors.append(_record(path, f"cannot open folder: {exc.strerror or exc}"))
+        return
+    key = (info.st_dev, info.st_ino)
+    if key in visited:
+        errors.append(_record(path, "symbolic link loop: this folder is already being indexed"))
+        return
+    visited.add(key)
+    subfolders.append(path)
+
+
+def _stat_file(entry: os.DirEntry[str], listing: Folder) -> None:
+    path = entry.path
+    try:
+        info = entry.stat()
+    except OSError as exc:
+        listing.errors.append(_record(path, _stat_reason(entry, exc)))
+        return
     if not entry.is_file():
-        return None
-    if printable(path) != path:
-        return _error(path, "file name is not valid UTF-8; rename the file to index it")
-    return FileStat(path, info.st_size, info.st_mtime_ns)
+        return
+    if not path.isascii() and printable(path) != path:
+        listing.errors.append(
+            _record(path, "file name is not valid UTF-8; rename the file to index it")
+        )
+        return
+    listing.files.append(FileStat(path, info.st_size, info.st_mtime_ns))
 
 
 def _stat_reason(entry: os.DirEntry[str], exc: OSError) -> str:
@@ -119,8 +141,8 @@ def _stat_reason(entry: os.DirEntry[str], exc: OSError) -> str:
     return f"cannot stat file: {exc.strerror or exc}"
 
 
-def _error(path: str, reason: str) -> WalkError:
-    return WalkError(IndexErrorRecord(printable(path), reason))
+def _record(path: str, reason: str) -> IndexErrorRecord:
+    return IndexErrorRecord(printable(path), reason)
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,7 +48,7 @@ def photos(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app_url(tmp_path: Path) -> Iterator[str]:
+def app_url(tmp_path: Path, pictor_env: Path) -> Iterator[str]:
     settings = Settings(data_dir=tmp_path / "data", port=free_port(), threads=2)
     demo = launch_ui(settings, block=False)
     try:
@@ -90,9 +90,11 @@ def test_add_folder_indexes_and_shows_gallery_and_detail(
     progress.get_by_text(re.compile(r"Done in")).wait_for(timeout=60_000)
     assert "3 new" in progress.inner_text()
     assert "1 errors" in progress.inner_text()
+    assert "Embeddings: 3 new, 0 failed, 0 waiting" in progress.inner_text()
     stats = page.locator("#library-stats")
     assert "3 images" in stats.inner_text()
     assert "JPEG 3" in stats.inner_text()
+    assert "Embedded with pictor-tiny-clip@random: 3" in stats.inner_text()
     thumbs = page.locator("#library-gallery img")
     thumbs.nth(2).wait_for()
     assert thumbs.count() == 3
@@ -111,3 +113,15 @@ def test_bad_folder_gets_clear_message(page, tmp_path: Path) -> None:
     )
     page.locator("#add-folder").click()
     page.locator("#index-progress").get_by_text("folder not found").wait_for(timeout=20_000)
+
+
+def test_random_weights_warning_and_model_switch(page) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.locator("#random-weights-warning")).to_contain_text("random weights")
+    page.get_by_text("Model settings").click()
+    pretrained = page.locator("#model-pretrained textarea, #model-pretrained input").first
+    pretrained.fill("some_other_tag")
+    page.locator("#model-apply").click()
+    expect(page.locator("#model-current")).to_contain_text("@some_other_tag")
+    expect(page.locator("#random-weights-warning")).not_to_contain_text("random weights")
