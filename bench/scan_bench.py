@@ -161,7 +161,7 @@ def run(n: int, workdir: Path, profile_top: int = 0) -> dict[str, object]:
     gen_seconds = make_tree(tree, n)
     note(f"  done in {gen_seconds:.1f}s")
 
-    library = Library(Settings(data_dir=data, threads=threads))
+    library = Library(Settings(data_dir=data, threads=threads, embed=False))
     root = str(tree)
 
     note(f"first index ({threads} threads) ...")

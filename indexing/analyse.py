@@ -103,12 +103,14 @@ class FileAnalyser:
         thumbs: ThumbnailStore,
         *,
         min_side: int,
+        long_side: int,
         max_pixels: int,
         preprocess: Callable[[Image.Image], Any] | None = None,
     ):
         self.known = known
         self.thumbs = thumbs
         self.min_side = min_side
+        self.long_side = long_side
         self.max_pixels = max_pixels
         self.preprocess = preprocess
 
@@ -129,7 +131,12 @@ class FileAnalyser:
         if not self.known.claim(cid):
             return Recognised(stat.path, content.size, content.mtime_ns, cid)
         try:
-            decoded = decode(content.data, min_side=self.min_side, max_pixels=self.max_pixels)
+            decoded = decode(
+                content.data,
+                min_side=self.min_side,
+                long_side=self.long_side,
+                max_pixels=self.max_pixels,
+            )
             phash, dhash = perceptual_hashes(decoded.pixels)
         except BadImage as exc:
             return Failed(stat.path, str(exc), content.size, content.mtime_ns, cid)

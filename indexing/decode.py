@@ -33,15 +33,18 @@ SWAPPED_ORIENTATIONS = frozenset({5, 6, 7, 8})
 
 @dataclass(slots=True)
 class Decoded:
-    pixels: Image.Image  # upright, RGB or RGBA, reduced but at least min_side on each side
+    pixels: Image.Image  # upright, RGB or RGBA; reduced, but min_side short, long_side long
     width: int  # full-size width as displayed (after orientation)
     height: int
     format: str
     metadata: ImageMetadata
 
 
-def decode(data: bytes, *, min_side: int, max_pixels: int) -> Decoded:
-    """Decode image bytes once, at reduced size where the format allows it.
+def decode(data: bytes, *, min_side: int, max_pixels: int, long_side: int = 0) -> Decoded:
+    """Decode image bytes once, at reduced size where the format allows it (JPEG draft).
+
+    The result keeps at least min_side pixels on its short side and long_side on its long
+    side, so it serves the model's input and the thumbnail from the same decode.
 
     Raises BadImage with a one-line reason for anything that is not a usable image.
     """
@@ -57,7 +60,7 @@ def decode(data: bytes, *, min_side: int, max_pixels: int) -> Decoded:
     except (OSError, ValueError, SyntaxError, RuntimeError) as exc:  # libheif: RuntimeError
         raise BadImage(f"cannot open image: {_one_line(exc)}") from None
     with image:
-        return _decode_open(image, min_side=min_side, max_pixels=max_pixels)
+        return _decode_open(image, min_side=min_side, max_pixels=max_pixels, long_side=long_side)
 
 
 def _let_pillow_open_up_to(max_pixels: int) -> None:
@@ -69,7 +72,9 @@ def _let_pillow_open_up_to(max_pixels: int) -> None:
         Image.MAX_IMAGE_PIXELS = -(-max_pixels // 2)
 
 
-def _decode_open(image: Image.Image, *, min_side: int, max_pixels: int) -> Decoded:
+def _decode_open(
+    image: Image.Image, *, min_side: int, max_pixels: int, long_side: int = 0
+) -> Decoded:
     fmt = image.format or "?"
     if fmt not in FORMATS:
         raise BadImage(f"unsupported image format {fmt}")
@@ -82,7 +87,10 @@ def _decode_open(image: Image.Image, *, min_side: int, max_pixels: int) -> Decod
             f"{max_pixels:,} (possible decompression bomb)"
         )
     if fmt in ("JPEG", "MPO"):
-        image.draft("RGB", (min_side, min_side))
+        # The smallest DCT scale that keeps the short side >= min_side (the model's input)
+        # and the long side >= long_side (the thumbnail): often 1/8 for camera photos.
+        long = max(long_side, min_side)
+        image.draft("RGB", (long, min_side) if width >= height else (min_side, long))
     try:
         image.load()
         metadata = read_metadata(image)

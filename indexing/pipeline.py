@@ -59,7 +59,8 @@ class Indexer:
         thumbs: ThumbnailStore,
         *,
         threads: int = 2,
-        min_side: int = 320,
+        min_side: int = 1,
+        long_side: int = 320,
         max_image_pixels: int = 178_956_970,
         commit_every: int = 256,
         skip_dirs: tuple[str, ...] = (),
@@ -68,7 +69,8 @@ class Indexer:
         self.catalog = catalog
         self.thumbs = thumbs
         self.threads = max(1, threads)
-        self.min_side = min_side
+        self.min_side = min_side  # decoded pixels: short side for the model,
+        self.long_side = long_side  # long side for the thumbnail
         self.max_image_pixels = max_image_pixels
         self.commit_every = commit_every
         self.skip_dirs = {os.path.realpath(d) for d in skip_dirs}
@@ -182,6 +184,7 @@ class Indexer:
             known,
             self.thumbs,
             min_side=self.min_side,
+            long_side=self.long_side,
             max_pixels=self.max_image_pixels,
             preprocess=self.embed.preprocess if self.embed else None,
         )

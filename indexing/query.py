@@ -8,9 +8,8 @@ from typing import Any
 
 from indexing.catalog import Catalog
 
-PRESENT = (
-    "EXISTS (SELECT 1 FROM files f WHERE f.content_id = i.content_id AND f.status = 'present')"
-)
+# An image is shown while at least one of its files is present (kept by triggers).
+PRESENT = "i.present_files > 0"
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,13 +27,16 @@ def store(pictor: Pictor) -> VectorStore:
     return VectorStore.embedded(pictor.settings.vectors_dir)
 
 
-def reference_vector(path: Path, min_side: int) -> np.ndarray:
+def reference_vector(path: Path, long_side: int) -> np.ndarray:
     """Embed one file with a freshly built open_clip model, outside Pictor's code."""
     open_clip.add_model_config(str(TINY_CONFIG))
     torch.manual_seed(0)
     model, _, preprocess = open_clip.create_model_and_transforms(TINY, pretrained=None)
     model.eval()
-    pixels = decode(path.read_bytes(), min_side=min_side, max_pixels=10**9).pixels
+    size = model.visual.image_size
+    short = size[0] if isinstance(size, tuple) else size
+    data = path.read_bytes()
+    pixels = decode(data, min_side=short, long_side=long_side, max_pixels=10**9).pixels
     with torch.inference_mode():
         vector = model.encode_image(preprocess(flatten(pixels)).unsqueeze(0))[0].numpy()
     return vector / np.linalg.norm(vector)
@@ -42,7 +45,7 @@ def reference_vector(path: Path, min_side: int) -> np.ndarray:
 def test_every_new_image_gets_the_models_own_embedding(
     pictor: Pictor, library: LibraryBuilder
 ) -> None:
-    paths = library.many(5, size=(96, 64))
+    paths = library.many(5, size=(1200, 800))  # large enough for a reduced JPEG decode
     summary = pictor.index(library.root)
     assert summary.embeddings is not None
     assert summary.embeddings.model == f"{TINY}@random"
