@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from app import library, model_settings, placeholder
+from app import filters, library, model_settings, placeholder, search
 from app.context import AppContext
 from indexing.errors import PictorError
 from indexing.settings import Settings
@@ -20,10 +20,16 @@ def build_app(ctx: AppContext) -> gr.Blocks:
             with gr.Tab("Library", id="library"):
                 models = model_settings.render(ctx, banner)
                 library_tab = library.render()
-            for name in TABS[1:]:
+            with gr.Tab("Search", id="search"):
+                search_tab = search.render(ctx)
+            with gr.Tab("Filters", id="filters"):
+                filters_tab = filters.render(ctx)
+            for name in TABS[3:]:
                 with gr.Tab(name, id=name.lower()):
                     placeholder.render(name)
         library.listen(library_tab, ctx, demo)
+        search.listen(search_tab, ctx)
+        filters.listen(filters_tab, ctx)
         model_settings.listen(models, ctx)
     return demo
 

@@ -1,0 +1,16 @@
+"""The Filters tab (being built; says so until then)."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from app import placeholder
+from app.context import AppContext
+
+
+def render(ctx: AppContext) -> gr.Markdown:
+    return placeholder.render("Filters")
+
+
+def listen(tab: gr.Markdown, ctx: AppContext) -> None:
+    """No events yet."""

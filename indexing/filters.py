@@ -1,0 +1,205 @@
+"""The one filter object shared by the Filters tab, the `list` command and search.
+
+A `Filter` is a typed, validated value. `Filter.where()` turns everything that needs no
+CLIP into SQL over the images table (alias `i`), on indexed columns. The text categories
+(`exclude_text`, `only_text`) need the vectors; the listing and search layers apply them.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from indexing.catalog import path_range
+from indexing.errors import PictorError
+
+KNOWN_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF")
+FORMAT_ALIASES = {"JPG": "JPEG", "HEIC": "HEIF", "TIF": "TIFF"}
+
+
+class SortKey(StrEnum):
+    """What the gallery can be ordered by. The column is indexed for each."""
+
+    resolution = "resolution"  # pixels, width x height
+    width = "width"
+    height = "height"
+    proportion = "proportion"  # width / height: wide first when descending
+    size = "size"  # file size in bytes
+    taken = "taken"  # date taken, falling back to the file's mtime
+    added = "added"  # when Pictor first indexed the content
+    name = "name"  # file name
+    random = "random"  # a seeded shuffle
+    rating = "rating"  # the user's rating, else the evaluator's prediction
+
+
+SORT_COLUMNS: dict[SortKey, str] = {
+    SortKey.resolution: "i.pixels",
+    SortKey.width: "i.width",
+    SortKey.height: "i.height",
+    SortKey.proportion: "i.aspect",
+    SortKey.size: "i.bytes",
+    SortKey.taken: "i.date_key",
+    SortKey.added: "i.added_at",
+    SortKey.name: "i.name_key",
+    SortKey.random: "i.content_id",  # content ids are uniform hashes: a seed rotates them
+    SortKey.rating: "i.rating_key",
+}
+
+RANGES = (
+    ("min_width", "max_width", "i.width"),
+    ("min_height", "max_height", "i.height"),
+    ("min_pixels", "max_pixels", "i.pixels"),
+    ("min_aspect", "max_aspect", "i.aspect"),
+    ("min_bytes", "max_bytes", "i.bytes"),
+    ("min_rating", "max_rating", "i.rating_key"),
+)
+
+
+class Filter(BaseModel):
+    """Which images to show. Every field is optional; the empty filter shows everything."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    min_width: int | None = Field(default=None, ge=0)
+    max_width: int | None = Field(default=None, ge=0)
+    min_height: int | None = Field(default=None, ge=0)
+    max_height: int | None = Field(default=None, ge=0)
+    min_pixels: int | None = Field(default=None, ge=0)
+    max_pixels: int | None = Field(default=None, ge=0)
+    min_aspect: float | None = Field(default=None, gt=0)  # width / height
+    max_aspect: float | None = Field(default=None, gt=0)
+    min_bytes: int | None = Field(default=None, ge=0)
+    max_bytes: int | None = Field(default=None, ge=0)
+    taken_from: date | None = None  # inclusive, by date taken (else file mtime)
+    taken_to: date | None = None  # inclusive
+    formats: tuple[str, ...] = ()
+    folder: str | None = None  # a root or any folder under it
+    rated: bool | None = None  # True: only images you rated; False: only images you did not
+    min_rating: float | None = Field(default=None, ge=0, le=10)  # yours, else predicted
+    max_rating: float | None = Field(default=None, ge=0, le=10)
+    exclude_text: tuple[str, ...] = ()  # CLIP categories to hide, e.g. ("nsfw",)
+    only_text: tuple[str, ...] = ()  # CLIP categories to keep, e.g. ("beach",)
+    text_sensitivity: float = Field(default=0.5, gt=0, lt=1)
+
+    @field_validator("formats", mode="before")
+    @classmethod
+    def _formats(cls, value: Any) -> tuple[str, ...]:
+        items = value.split(",") if isinstance(value, str) else list(value or ())
+        formats = []
+        for item in items:
+            name = str(item).strip().upper().lstrip(".")
+            if not name:
+                continue
+            name = FORMAT_ALIASES.get(name, name)
+            if name not in KNOWN_FORMATS:
+                raise ValueError(f"unknown format {item!r}; use one of {', '.join(KNOWN_FORMATS)}")
+            formats.append(name)
+        return tuple(dict.fromkeys(formats))
+
+    @field_validator("exclude_text", "only_text", mode="before")
+    @classmethod
+    def _categories(cls, value: Any) -> tuple[str, ...]:
+        items = value.split(",") if isinstance(value, str) else list(value or ())
+        return tuple(dict.fromkeys(t.strip() for t in map(str, items) if t.strip()))
+
+    @field_validator("folder", mode="after")
+    @classmethod
+    def _folder(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        return os.path.abspath(os.path.expanduser(value.strip())).rstrip("/") or "/"
+
+    @model_validator(mode="after")
+    def _ranges(self) -> Filter:
+        for low, high, _ in RANGES:
+            lo, hi = getattr(self, low), getattr(self, high)
+            if lo is not None and hi is not None and lo > hi:
+                raise ValueError(f"{low} ({lo}) is greater than {high} ({hi})")
+        if self.taken_from and self.taken_to and self.taken_from > self.taken_to:
+            raise ValueError(f"taken_from ({self.taken_from}) is after taken_to ({self.taken_to})")
+        overlap = set(self.exclude_text) & set(self.only_text)
+        if overlap:
+            raise ValueError(f"{', '.join(sorted(overlap))!r} is both excluded and required")
+        return self
+
+    @classmethod
+    def parse(cls, **values: Any) -> Filter:
+        """Build from loose input (CLI flags, UI widgets); None and '' mean 'not set'."""
+        cleaned = {k: v for k, v in values.items() if v is not None and v != ""}
+        try:
+            return cls(**cleaned)
+        except ValidationError as exc:
+            raise PictorError(describe_validation_error(exc)) from None
+
+    @property
+    def needs_clip(self) -> bool:
+        return bool(self.exclude_text or self.only_text)
+
+    @property
+    def is_empty(self) -> bool:
+        return self == Filter()
+
+    def where(self) -> tuple[str, list[Any]]:
+        """SQL over images `i` for everything but the text categories, with its parameters.
+
+        Always includes 'at least one file present', so missing files never show.
+        """
+        clauses = ["i.present_files > 0"]
+        params: list[Any] = []
+        for low, high, column in RANGES:
+            for name, op in ((low, ">="), (high, "<=")):
+                value = getattr(self, name)
+                if value is not None:
+                    clauses.append(f"{column} {op} ?")
+                    params.append(value)
+        if self.taken_from is not None:
+            clauses.append("i.date_key >= ?")
+            params.append(_local_midnight(self.taken_from))
+        if self.taken_to is not None:
+            clauses.append("i.date_key < ?")
+            params.append(_local_midnight(self.taken_to + timedelta(days=1)))
+        if self.formats:
+            clauses.append(f"i.format IN ({','.join('?' * len(self.formats))})")
+            params.extend(self.formats)
+        if self.folder is not None:
+            lo, hi = path_range(self.folder)
+            clauses.append(
+                "EXISTS (SELECT 1 FROM files f WHERE f.content_id = i.content_id "
+                "AND f.status = 'present' AND f.path >= ? AND f.path < ?)"
+            )
+            params.extend([lo, hi])
+        if self.rated is True:
+            clauses.append("i.rating_source = 'user'")
+        elif self.rated is False:
+            clauses.append("(i.rating_source IS NULL OR i.rating_source != 'user')")
+        return " AND ".join(clauses), params
+
+
+def _local_midnight(day: date) -> float:
+    return datetime.combine(day, time.min).timestamp()
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One clear line from pydantic's report: the first problem, in the user's words."""
+    first = exc.errors()[0]
+    field = ".".join(str(part) for part in first.get("loc", ()) if part != "__root__")
+    message = first.get("msg", "invalid value").removeprefix("Value error, ")
+    if first.get("type") == "extra_forbidden":
+        return f"unknown filter {field!r}"
+    if first.get("type", "").startswith("date"):
+        return f"{field}: {first.get('input')!r} is not a date (use YYYY-MM-DD)"
+    return f"{field}: {message}" if field else message
+
+
+def parse_sort(value: str | None) -> SortKey:
+    if not value:
+        return SortKey.taken
+    try:
+        return SortKey(value.strip().lower())
+    except ValueError:
+        keys = ", ".join(key.value for key in SortKey)
+        raise PictorError(f"unknown sort key {value!r}; use one of: {keys}") from None
