@@ -23,7 +23,7 @@ from indexing.errors import BadImage
 from indexing.progress import CancelToken, ProgressCallback, StageMeter
 from indexing.scan import read_stable
 from indexing.vectors import VectorStore
-from indexing.workers import bounded_map
+from indexing.workers import bounded_map, yield_cpu_to_inference
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,9 @@ def embed_pending(
     prepare = _preparer(stage, min_side, max_pixels)
     meter = StageMeter("embed", len(pending), progress)
     with (
-        ThreadPoolExecutor(threads, thread_name_prefix="pictor-embed") as pool,
+        ThreadPoolExecutor(
+            threads, thread_name_prefix="pictor-embed", initializer=yield_cpu_to_inference
+        ) as pool,
         BatchWriter(catalog, commit_every) as batch,
     ):
         prepared = bounded_map(

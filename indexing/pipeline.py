@@ -15,7 +15,7 @@ from indexing.progress import CancelToken, ProgressCallback, StageMeter, no_prog
 from indexing.records import FileStat, IndexErrorRecord
 from indexing.scan import resolve_root, walk
 from indexing.thumbnails import ThumbnailStore
-from indexing.workers import bounded_map
+from indexing.workers import bounded_map, yield_cpu_to_inference
 
 
 @dataclass(slots=True)
@@ -194,7 +194,11 @@ class Indexer:
         meter = StageMeter("index", len(plan.to_read), progress)
         try:
             with (
-                ThreadPoolExecutor(self.threads, thread_name_prefix="pictor-read") as pool,
+                ThreadPoolExecutor(
+                    self.threads,
+                    thread_name_prefix="pictor-read",
+                    initializer=yield_cpu_to_inference if self.embed else None,
+                ) as pool,
                 BatchWriter(self.catalog, self.commit_every) as batch,
             ):
                 outcomes = bounded_map(

@@ -144,7 +144,7 @@ def test_data_folder_and_hidden_files_inside_the_library_are_skipped(
     inside.index(library.root)
     again = inside.index(library.root)  # thumbnails now exist under the library root
 
-    assert list(inside.library.settings.thumbs_dir.rglob("*.webp"))
+    assert list(inside.library.settings.thumbs_dir.rglob("*.jpg"))
     assert again.files_seen == again.unchanged == 3 and again.new == 0
     assert inside.one("SELECT COUNT(*) AS n FROM files")["n"] == 3
 
