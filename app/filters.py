@@ -1,16 +1,268 @@
-"""The Filters tab (being built; says so until then)."""
+"""The Filters tab: sort and filter the whole library, page through it, inspect an image.
+
+Callbacks only turn widget values into a ListRequest and a Listing into widget values; the
+query itself is indexing.listing, the same one `launch.py list` prints.
+"""
 
 from __future__ import annotations
 
+import random
+from dataclasses import dataclass
+from typing import Any
+
 import gradio as gr
+from gradio.context import Context
 
-from app import placeholder
+from app.components import detail_markdown, format_bytes
 from app.context import AppContext
+from app.library import load_preview
+from indexing import query
+from indexing.errors import PictorError
+from indexing.filters import KNOWN_FORMATS, Filter, SortKey
+from indexing.listing import Listing, ListRequest, list_library
+
+PAGE_SIZE = 60
+MB = 1_000_000
+SORT_LABELS = {
+    "Date taken": SortKey.taken,
+    "Date added": SortKey.added,
+    "Resolution (pixels)": SortKey.resolution,
+    "Width": SortKey.width,
+    "Height": SortKey.height,
+    "Proportion (tall → wide)": SortKey.proportion,
+    "File size": SortKey.size,
+    "Name": SortKey.name,
+    "Rating (yours, else predicted)": SortKey.rating,
+    "Random": SortKey.random,
+}
+RATED = {"Any": None, "Rated by you": True, "Not rated by you": False}
+# (label, Filter field of the minimum, of the maximum, factor from the widget to the field)
+RANGES = (
+    ("Width (px)", "min_width", "max_width", 1),
+    ("Height (px)", "min_height", "max_height", 1),
+    ("Megapixels", "min_pixels", "max_pixels", MB),
+    ("Proportion (width / height)", "min_aspect", "max_aspect", None),
+    ("File size (MB)", "min_bytes", "max_bytes", MB),
+    ("Rating (0–10)", "min_rating", "max_rating", None),
+)
 
 
-def render(ctx: AppContext) -> gr.Markdown:
-    return placeholder.render("Filters")
+@dataclass
+class FiltersTab:
+    container: Any
+    sort: gr.Dropdown
+    descending: gr.Checkbox
+    ranges: list[gr.Number]
+    taken_from: gr.Textbox
+    taken_to: gr.Textbox
+    formats: gr.CheckboxGroup
+    folder: gr.Textbox
+    rated: gr.Radio
+    exclude_text: gr.Textbox
+    only_text: gr.Textbox
+    sensitivity: gr.Slider
+    seed: gr.Number
+    reshuffle: gr.Button
+    apply: gr.Button
+    message: gr.Markdown
+    count: gr.Markdown
+    prev: gr.Button
+    next: gr.Button
+    page: gr.State
+    ids: gr.State
+    gallery: gr.Gallery
+    preview: gr.Image
+    detail: gr.Markdown
+
+    @property
+    def controls(self) -> list[Any]:
+        return [
+            self.sort,
+            self.descending,
+            *self.ranges,
+            self.taken_from,
+            self.taken_to,
+            self.formats,
+            self.folder,
+            self.rated,
+            self.exclude_text,
+            self.only_text,
+            self.sensitivity,
+            self.seed,
+        ]
 
 
-def listen(tab: gr.Markdown, ctx: AppContext) -> None:
-    """No events yet."""
+def render(ctx: AppContext) -> FiltersTab:
+    container = Context.block  # the Filters tab: opening it lists the images
+    with gr.Row(equal_height=True):
+        sort = gr.Dropdown(
+            list(SORT_LABELS), value="Date taken", label="Sort by", scale=3, elem_id="filters-sort"
+        )
+        descending = gr.Checkbox(
+            value=True, label="Descending (newest, largest, widest first)", elem_id="filters-desc"
+        )
+        seed = gr.Number(value=0, precision=0, label="Random seed", scale=1, elem_id="filters-seed")
+        reshuffle = gr.Button("Reshuffle", scale=1, elem_id="filters-reshuffle")
+        apply = gr.Button("Apply filters", variant="primary", scale=1, elem_id="filters-apply")
+    with gr.Accordion("Filters (a limit of 0 or empty: no limit)", open=True):
+        ranges: list[gr.Number] = []
+        with gr.Row():
+            for label, low, high, _ in RANGES:
+                with gr.Column(min_width=140):
+                    for bound, name in (("Min", low), ("Max", high)):
+                        ranges.append(
+                            gr.Number(
+                                label=f"{bound} {label}",
+                                placeholder="no limit",
+                                elem_id=f"filters-{name}",
+                            )
+                        )
+        with gr.Row():
+            taken_from = gr.Textbox(
+                label="Taken from", placeholder="YYYY-MM-DD", elem_id="filters-from"
+            )
+            taken_to = gr.Textbox(label="Taken to", placeholder="YYYY-MM-DD", elem_id="filters-to")
+            formats = gr.CheckboxGroup(list(KNOWN_FORMATS), label="Formats (none: all)")
+            folder = gr.Textbox(
+                label="Folder", placeholder="/home/you/Pictures/trip", elem_id="filters-folder"
+            )
+            rated = gr.Radio(list(RATED), value="Any", label="Your rating")
+        with gr.Row():
+            exclude_text = gr.Textbox(
+                label="Hide images matching (CLIP)",
+                placeholder="nsfw, screenshot, document",
+                elem_id="filters-exclude-text",
+            )
+            only_text = gr.Textbox(
+                label="Only images matching (CLIP)",
+                placeholder="beach",
+                elem_id="filters-only-text",
+            )
+            sensitivity = gr.Slider(
+                0.05,
+                0.95,
+                value=0.5,
+                step=0.05,
+                label="Category sensitivity (higher matches more)",
+                elem_id="filters-sensitivity",
+            )
+    message = gr.Markdown("", elem_id="filters-message")
+    with gr.Row(equal_height=True):
+        prev = gr.Button("◀ Previous", size="sm", elem_id="filters-prev")
+        count = gr.Markdown("", elem_id="filters-count")
+        next_ = gr.Button("Next ▶", size="sm", elem_id="filters-next")
+    gallery = gr.Gallery(
+        label="Images",
+        columns=8,
+        height="auto",
+        allow_preview=False,
+        object_fit="cover",
+        elem_id="filters-gallery",
+    )
+    with gr.Row():
+        preview = gr.Image(
+            label="Image", type="pil", interactive=False, height=560, elem_id="filters-image"
+        )
+        detail = gr.Markdown(
+            "Click a thumbnail to see the image and its metadata.", elem_id="filters-detail"
+        )
+    return FiltersTab(
+        container, sort, descending, ranges, taken_from, taken_to, formats, folder, rated,
+        exclude_text, only_text, sensitivity, seed, reshuffle, apply, message, count, prev,
+        next_, gr.State(1), gr.State([]), gallery, preview, detail,
+    )  # fmt: skip
+
+
+def request_from(page: int, values: list[Any]) -> ListRequest:
+    """The ListRequest the widgets describe (values in FiltersTab.controls order)."""
+    sort, descending, *rest = values
+    ranges, rest = rest[: 2 * len(RANGES)], rest[2 * len(RANGES) :]
+    taken_from, taken_to, formats, folder, rated, exclude, only, sensitivity, seed = rest
+    bounds: dict[str, Any] = {}
+    for n, (_, low, high, factor) in enumerate(RANGES):
+        for name, value in ((low, ranges[2 * n]), (high, ranges[2 * n + 1])):
+            # An emptied number box arrives as 0, and 0 never limits anything: not set.
+            bounds[name] = _scaled(value, factor) if value else None
+    flt = Filter.parse(
+        **bounds,
+        taken_from=(taken_from or "").strip(),
+        taken_to=(taken_to or "").strip(),
+        formats=tuple(formats or ()),
+        folder=folder,
+        rated=RATED.get(rated),
+        exclude_text=exclude,
+        only_text=only,
+        text_sensitivity=sensitivity,
+    )
+    return ListRequest.parse(
+        filter=flt,
+        sort=SORT_LABELS.get(sort, SortKey.taken),
+        descending=bool(descending),
+        seed=int(seed or 0),
+        page=max(1, int(page)),
+        page_size=PAGE_SIZE,
+    )
+
+
+def _scaled(value: float, factor: int | None) -> float | int:
+    return value if factor is None else round(value * factor)
+
+
+def card_caption(item) -> str:
+    """'1920×1080 · 2.4 MB · 7.5 ★ yours' (or '6.8 predicted', or nothing when unrated)."""
+    parts = [f"{item.width}×{item.height}", format_bytes(item.bytes)]
+    if item.rating is not None:
+        parts.append(item.rating_label)
+    return " · ".join(parts)
+
+
+def listen(tab: FiltersTab, ctx: AppContext) -> None:
+    page_outputs = [tab.gallery, tab.ids, tab.page, tab.count, tab.message]
+
+    def show(page: int, *values: Any):
+        try:
+            listing: Listing = list_library(ctx.library, request_from(page, list(values)))
+        except PictorError as exc:
+            return [], [], 1, "", f"⚠️ {exc}"
+        if not listing.items and page > 1:  # the filter shrank: show its last page
+            listing = list_library(ctx.library, request_from(listing.pages, list(values)))
+        items = [
+            (str(ctx.library.thumbs.path_for(item.content_id)), card_caption(item))
+            for item in listing.items
+        ]
+        request = listing.request
+        count = f"**{listing.count_line}** · page {request.page} of {listing.pages}"
+        return items, [i.content_id for i in listing.items], request.page, count, ""
+
+    def reshuffle(*values: Any):
+        seed = random.randrange(1, 1_000_000)
+        return ("Random", seed, *show(1, "Random", *values[1:-1], seed))
+
+    def show_detail(ids: list[str], evt: gr.SelectData):
+        if evt.index is None or not (0 <= evt.index < len(ids)):
+            return None, "Click a thumbnail to see the image and its metadata."
+        with ctx.catalog() as catalog:
+            detail = query.image_detail(catalog, ids[evt.index])
+        if detail is None:
+            return None, "This image is no longer in the catalog."
+        return load_preview(detail), detail_markdown(detail)
+
+    first = (lambda *values: show(1, *values), tab.controls, page_outputs)
+    for trigger in (tab.apply.click, tab.sort.change, tab.descending.change, tab.rated.change):
+        trigger(*first)
+    for box in (tab.taken_from, tab.taken_to, tab.folder, tab.exclude_text, tab.only_text):
+        box.submit(*first)
+    for number in (*tab.ranges, tab.seed):
+        number.submit(*first)
+    if hasattr(tab.container, "select"):
+        tab.container.select(*first)
+    tab.prev.click(
+        lambda page, *values: show(max(1, page - 1), *values),
+        [tab.page, *tab.controls],
+        page_outputs,
+    )
+    tab.next.click(
+        lambda page, *values: show(page + 1, *values), [tab.page, *tab.controls], page_outputs
+    )
+    tab.reshuffle.click(reshuffle, tab.controls, [tab.sort, tab.seed, *page_outputs])
+    tab.gallery.select(show_detail, [tab.ids], [tab.preview, tab.detail])

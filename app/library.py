@@ -41,6 +41,8 @@ class LibraryTab:
     gallery: gr.Gallery
     preview: gr.Image
     detail: gr.Markdown
+    find_similar: gr.Button
+    selected: gr.State  # the content id in the detail view
 
 
 def render() -> LibraryTab:
@@ -71,9 +73,11 @@ def render() -> LibraryTab:
         preview = gr.Image(
             label="Image", type="pil", interactive=False, height=560, elem_id="detail-image"
         )
-        detail = gr.Markdown(
-            "Click a thumbnail to see the image and its metadata.", elem_id="detail-meta"
-        )
+        with gr.Column():
+            detail = gr.Markdown(
+                "Click a thumbnail to see the image and its metadata.", elem_id="detail-meta"
+            )
+            find_similar = gr.Button("Find similar", elem_id="library-find-similar")
     return LibraryTab(
         folder,
         add,
@@ -90,6 +94,8 @@ def render() -> LibraryTab:
         gallery,
         preview,
         detail,
+        find_similar,
+        gr.State(None),
     )
 
 
@@ -165,12 +171,12 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
 
     def show_detail(ids: list[str], evt: gr.SelectData):
         if evt.index is None or not (0 <= evt.index < len(ids)):
-            return None, "Click a thumbnail to see the image and its metadata."
+            return None, "Click a thumbnail to see the image and its metadata.", None
         with ctx.catalog() as catalog:
             detail = query.image_detail(catalog, ids[evt.index])
         if detail is None:
-            return None, "This image is no longer in the catalog."
-        return load_preview(detail), detail_markdown(detail)
+            return None, "This image is no longer in the catalog.", None
+        return load_preview(detail), detail_markdown(detail), detail["content_id"]
 
     outputs = [tab.progress, *page_outputs]
     tab.add.click(add_folder, [tab.folder], outputs)
@@ -179,7 +185,7 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
     tab.cancel.click(cancel, None, [tab.progress], queue=False)
     tab.prev.click(lambda page: show_page(max(1, page - 1)), [tab.page], page_outputs)
     tab.next.click(lambda page: show_page(page + 1), [tab.page], page_outputs)
-    tab.gallery.select(show_detail, [tab.ids], [tab.preview, tab.detail])
+    tab.gallery.select(show_detail, [tab.ids], [tab.preview, tab.detail, tab.selected])
     demo.load(lambda: show_page(1), None, page_outputs)
 
 

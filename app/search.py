@@ -1,16 +1,242 @@
-"""The Search tab (being built; says so until then)."""
+"""The Search tab: text, an image, or both, minus negative terms; a paged gallery by score."""
 
 from __future__ import annotations
 
+import html
+from dataclasses import dataclass, replace
+
 import gradio as gr
 
-from app import placeholder
+from app.components import detail_markdown
 from app.context import AppContext
+from app.library import load_preview
+from indexing import query as catalog_query
+from indexing.errors import PictorError
+from indexing.filters import Filter
+from indexing.search import NEGATIVE_WEIGHT, Searcher, SearchQuery, SearchResults, parse_negative
+
+PAGE_SIZE = 24
+HINT = "Type what you are looking for, add an image, or both, then press Search."
 
 
-def render(ctx: AppContext) -> gr.Markdown:
-    return placeholder.render("Search")
+@dataclass
+class SearchTab:
+    text: gr.Textbox
+    image: gr.File
+    negative: gr.Textbox
+    weight: gr.Slider
+    min_score: gr.Slider
+    folder: gr.Textbox
+    min_width: gr.Number
+    run: gr.Button
+    status: gr.Markdown
+    prev: gr.Button
+    next: gr.Button
+    page_label: gr.Markdown
+    gallery: gr.Gallery
+    preview: gr.Image
+    detail: gr.Markdown
+    find_similar: gr.Button
+    query: gr.State  # the SearchQuery the gallery shows
+    ids: gr.State  # content ids of the gallery, in order
+    selected: gr.State  # the content id in the detail view
 
 
-def listen(tab: gr.Markdown, ctx: AppContext) -> None:
-    """No events yet."""
+def render(ctx: AppContext) -> SearchTab:
+    with gr.Row(equal_height=True):
+        text = gr.Textbox(
+            label="Search", placeholder="a red car at night", scale=5, elem_id="search-text"
+        )
+        run = gr.Button("Search", variant="primary", scale=1, elem_id="search-run")
+    with gr.Row():
+        image = gr.File(
+            label="Image (optional): find similar",
+            file_types=["image"],
+            type="filepath",
+            height=120,
+            elem_id="search-image",
+        )
+        with gr.Column():
+            negative = gr.Textbox(
+                label="Not",
+                placeholder="not: blurry, text",
+                info=f"Comma-separated; each pulls the query away (weight {NEGATIVE_WEIGHT}).",
+                elem_id="search-not",
+            )
+            weight = gr.Slider(
+                0, 1, value=0.5, step=0.05, label="Text ◀ weight ▶ image", elem_id="search-weight"
+            )
+            min_score = gr.Slider(
+                -1, 1, value=-1, step=0.01, label="Minimum similarity", elem_id="search-min"
+            )
+    with gr.Accordion("Only search within", open=False), gr.Row():
+        folder = gr.Textbox(
+            label="Folder", placeholder="/home/you/Pictures/2024", elem_id="search-folder"
+        )
+        min_width = gr.Number(label="Minimum width (px)", precision=0, elem_id="search-min-width")
+    status = gr.Markdown(HINT, elem_id="search-status")
+    with gr.Row(equal_height=True):
+        prev = gr.Button("◀ Better", size="sm", elem_id="search-prev")
+        page_label = gr.Markdown("", elem_id="search-page")
+        next_ = gr.Button("More ▶", size="sm", elem_id="search-next")
+    gallery = gr.Gallery(
+        label="Results, best first",
+        columns=6,
+        height="auto",
+        allow_preview=False,
+        object_fit="cover",
+        elem_id="search-gallery",
+    )
+    with gr.Row():
+        preview = gr.Image(
+            label="Image", type="pil", interactive=False, height=480, elem_id="search-detail-image"
+        )
+        with gr.Column():
+            detail = gr.Markdown("Click a result to see it large.", elem_id="search-detail-meta")
+            find_similar = gr.Button("Find similar", elem_id="search-find-similar")
+    return SearchTab(
+        text,
+        image,
+        negative,
+        weight,
+        min_score,
+        folder,
+        min_width,
+        run,
+        status,
+        prev,
+        next_,
+        page_label,
+        gallery,
+        preview,
+        detail,
+        find_similar,
+        gr.State(None),
+        gr.State([]),
+        gr.State(None),
+    )
+
+
+def outputs(tab: SearchTab) -> list:
+    return [tab.gallery, tab.ids, tab.query, tab.page_label, tab.status]
+
+
+def run_search(ctx: AppContext, search: SearchQuery, heading: str = "") -> tuple:
+    """Gallery, ids, query, page label and status for one page of results (or the reason)."""
+    try:
+        results = Searcher.for_library(ctx.library).search(search)
+    except PictorError as exc:
+        return [], [], None, "", f"⚠️ {html.escape(str(exc))}"
+    items = [
+        (str(ctx.library.thumbs.path_for(hit.content_id)), f"{hit.score:.3f}")
+        for hit in results.hits
+    ]
+    return (
+        items,
+        [hit.content_id for hit in results.hits],
+        search,
+        page_label(results),
+        status_text(results, heading),
+    )
+
+
+def page_label(results: SearchResults) -> str:
+    more = ", more follow" if results.has_more else ""
+    return f"Page {results.query.page}{more}"
+
+
+def status_text(results: SearchResults, heading: str) -> str:
+    count = len(results.hits)
+    if count == 0:
+        text = "No results on this page."
+        if results.query.min_score > -1:
+            text += " Lower the minimum similarity to see more."
+    else:
+        best, worst = results.hits[0].score, results.hits[-1].score
+        text = f"{count} results, similarity {best:.3f} to {worst:.3f} (`{results.model}`)."
+    lines = [heading] if heading else []
+    lines.append(text)
+    lines += [f"ℹ️ {html.escape(note)}" for note in results.notes]
+    return "  \n".join(lines)
+
+
+def listen(tab: SearchTab, ctx: AppContext) -> None:
+    def search(
+        text: str,
+        image: str | None,
+        negative: str,
+        weight: float,
+        min_score: float,
+        folder: str,
+        min_width: float | None,
+    ):
+        try:
+            where = Filter.parse(
+                folder=(folder or "").strip() or None,
+                min_width=int(min_width) if min_width else None,
+            )
+        except PictorError as exc:
+            return [], [], None, "", f"⚠️ {html.escape(str(exc))}"
+        built = SearchQuery(
+            filter=where,
+            text=(text or "").strip(),
+            image_path=image or None,
+            negative=parse_negative(negative or ""),
+            image_weight=float(weight),
+            min_score=float(min_score),
+            top=PAGE_SIZE,
+        )
+        return run_search(ctx, built)
+
+    def turn(current: SearchQuery | None, step: int):
+        if current is None:
+            return [], [], None, "", HINT
+        return run_search(ctx, replace(current, page=max(1, current.page + step)))
+
+    def show_detail(ids: list[str], evt: gr.SelectData):
+        if evt.index is None or not (0 <= evt.index < len(ids)):
+            return None, "Click a result to see it large.", None
+        with ctx.catalog() as catalog:
+            detail = catalog_query.image_detail(catalog, ids[evt.index])
+        if detail is None:
+            return None, "This image is no longer in the catalog.", None
+        return load_preview(detail), detail_markdown(detail), detail["content_id"]
+
+    inputs = [
+        tab.text,
+        tab.image,
+        tab.negative,
+        tab.weight,
+        tab.min_score,
+        tab.folder,
+        tab.min_width,
+    ]
+    tab.run.click(search, inputs, outputs(tab))
+    tab.text.submit(search, inputs, outputs(tab))
+    tab.prev.click(lambda current: turn(current, -1), [tab.query], outputs(tab))
+    tab.next.click(lambda current: turn(current, 1), [tab.query], outputs(tab))
+    tab.gallery.select(show_detail, [tab.ids], [tab.preview, tab.detail, tab.selected])
+    tab.find_similar.click(
+        lambda cid, minimum: similar_to(ctx, cid, minimum),
+        [tab.selected, tab.min_score],
+        outputs(tab),
+    )
+
+
+def similar_to(ctx: AppContext, content_id: str | None, min_score: float = -1.0) -> tuple:
+    """A new search by one library image: its stored vector, no text."""
+    if not content_id:
+        return [], [], None, "", "Click an image first, then Find similar."
+    search = SearchQuery(image_content_id=content_id, top=PAGE_SIZE, min_score=float(min_score))
+    return run_search(ctx, search, heading="**Similar to the image you chose.**")
+
+
+def listen_find_similar(
+    tab: SearchTab, ctx: AppContext, button: gr.Button, content_id: gr.State, tabs: gr.Tabs
+) -> None:
+    """Another tab's "Find similar": switch to this tab and search by that image."""
+    button.click(
+        lambda cid: (gr.Tabs(selected="search"), *similar_to(ctx, cid)),
+        [content_id],
+        [tabs, *outputs(tab)],
+    )

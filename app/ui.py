@@ -16,7 +16,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
     with gr.Blocks(title="Pictor") as demo:
         gr.Markdown("# Pictor\nYour images, on your machine.")
         banner = model_settings.render_banner(ctx)
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             with gr.Tab("Library", id="library"):
                 models = model_settings.render(ctx, banner)
                 library_tab = library.render()
@@ -29,6 +29,9 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                     placeholder.render(name)
         library.listen(library_tab, ctx, demo)
         search.listen(search_tab, ctx)
+        search.listen_find_similar(
+            search_tab, ctx, library_tab.find_similar, library_tab.selected, tabs
+        )
         filters.listen(filters_tab, ctx)
         model_settings.listen(models, ctx)
     return demo

@@ -11,10 +11,17 @@ beat every neutral prompt together). Neutral prompts too close to the category i
 
 from __future__ import annotations
 
-from typing import Protocol
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
+
+from indexing.errors import PictorError
 
 Vectors = npt.NDArray[np.float32]
 
@@ -75,3 +82,181 @@ def category_probability(image_vectors: Vectors, classes: Vectors) -> Vectors:
 def threshold(sensitivity: float) -> float:
     """The probability an image needs to count as matching a category."""
     return 1.0 - sensitivity
+
+
+# The cache: P(category) per image, computed once per (model, category) from the vectors.
+
+SCORE_PAGE = 2000  # vectors read from Chroma per request when paging through a collection
+PAGE_THROUGH_ABOVE = 5000  # more missing scores than this: page the collection, not get(ids)
+
+
+def category_key(category: str) -> str:
+    """The cache key of a category: trimmed, lower case, single spaces."""
+    return " ".join(category.lower().split())
+
+
+def rule_fingerprint() -> str:
+    """Changes whenever the decision rule does, so cached probabilities never go stale."""
+    rule = json.dumps([TEMPLATES, NEUTRAL_PROMPTS, LOGIT_SCALE, NEUTRAL_TOO_CLOSE])
+    return hashlib.blake2b(rule.encode(), digest_size=8).hexdigest()
+
+
+class VectorSource(Protocol):
+    def collection(self, model_id: str) -> Any: ...
+    def get(self, model_id: str, ids: Sequence[str]) -> dict[str, Vectors]: ...
+
+
+class CategoryScores:
+    """Fills catalog.category_scores for one model; the filter then runs in SQL over it.
+
+    The embedder and the vector store are only touched when some image still lacks a
+    score, so a cached category keeps working without weights.
+    """
+
+    def __init__(
+        self,
+        model_id: str,
+        embedder: Callable[[], TextEmbedder],
+        vectors: Callable[[], VectorSource],
+    ):
+        self.model_id = model_id
+        self._embedder = embedder
+        self._vectors = vectors
+
+    def ensure(self, conn: sqlite3.Connection, categories: Iterable[str]) -> int:
+        """Score every embedded image for each category that lacks a score; return how many."""
+        row = conn.execute(
+            "SELECT changes FROM embedding_changes WHERE model_id = ?", (self.model_id,)
+        ).fetchone()
+        stamp = row[0] if row else None
+        if stamp is None:
+            raise PictorError(
+                f"The text-category filter needs CLIP vectors and no image has one under "
+                f"{self.model_id} yet: index your folders with embeddings on "
+                "(launch.py index, without --no-embed)."
+            )
+        return sum(self._ensure_one(conn, category_key(c), stamp) for c in categories)
+
+    def _ensure_one(self, conn: sqlite3.Connection, category: str, stamp: int) -> int:
+        rule = rule_fingerprint()
+        row = conn.execute(
+            "SELECT rule, stamp FROM category_rules WHERE model_id = ? AND category = ?",
+            (self.model_id, category),
+        ).fetchone()
+        if row is not None and tuple(row) == (rule, stamp):
+            return 0  # complete for these embeddings under this rule
+        if row is not None and row[0] != rule:
+            with _transaction(conn):
+                conn.execute(
+                    "DELETE FROM category_scores WHERE model_id = ? AND category = ?",
+                    (self.model_id, category),
+                )
+        written = self._score_missing(conn, category)
+        with _transaction(conn):
+            conn.execute(
+                "INSERT OR REPLACE INTO category_rules(model_id, category, rule, stamp) "
+                "VALUES (?, ?, ?, ?)",
+                (self.model_id, category, rule, stamp),
+            )
+        return written
+
+    def _score_missing(self, conn: sqlite3.Connection, category: str) -> int:
+        missing = {
+            row[0]
+            for row in conn.execute(
+                "SELECT e.content_id FROM embeddings e WHERE e.model_id = ? AND e.status = 'done' "
+                "AND NOT EXISTS (SELECT 1 FROM category_scores s WHERE s.model_id = e.model_id "
+                "AND s.category = ? AND s.content_id = e.content_id)",
+                (self.model_id, category),
+            )
+        }
+        if not missing:
+            return 0
+        classes = class_vectors(self._embedder(), category)
+        written = 0
+        for ids, vectors in self._vectors_of(missing):
+            scores = category_probability(vectors, classes)
+            with _transaction(conn):
+                conn.executemany(
+                    "INSERT OR REPLACE INTO category_scores(model_id, category, content_id, "
+                    "probability) VALUES (?, ?, ?, ?)",
+                    (
+                        (self.model_id, category, cid, float(p))
+                        for cid, p in zip(ids, scores, strict=True)
+                    ),
+                )
+            written += len(ids)
+        return written
+
+    def _vectors_of(self, missing: set[str]) -> Iterator[tuple[list[str], Vectors]]:
+        """(ids, vectors) batches for the missing ids: by id, or paging the whole collection."""
+        store = self._vectors()
+        if len(missing) <= PAGE_THROUGH_ABOVE:
+            found = store.get(self.model_id, sorted(missing))
+            if found:
+                ids = list(found)
+                yield ids, _normalise(np.stack([found[i] for i in ids]))
+            return
+        collection = store.collection(self.model_id)
+        offset = 0
+        while True:
+            page = collection.get(limit=SCORE_PAGE, offset=offset, include=["embeddings"])
+            if not page["ids"]:
+                return
+            offset += len(page["ids"])
+            keep = [n for n, cid in enumerate(page["ids"]) if cid in missing]
+            if keep:
+                vectors = np.asarray(page["embeddings"], dtype=np.float32)[keep]
+                yield [page["ids"][n] for n in keep], _normalise(vectors)
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def text_clauses(
+    model_id: str, exclude: Sequence[str], only: Sequence[str], sensitivity: float
+) -> tuple[list[str], list[Any]]:
+    """SQL over images `i` and the cached scores: hide images matching any excluded
+    category; keep only images matching every `only` category (as search does).
+
+    An image with no score (no vector yet) counts as matching nothing.
+    """
+    limit = threshold(sensitivity)
+    clauses: list[str] = []
+    params: list[Any] = []
+    if exclude:
+        keys = [category_key(c) for c in exclude]
+        clauses.append(
+            "NOT EXISTS (SELECT 1 FROM category_scores s WHERE s.model_id = ? "
+            f"AND s.category IN ({','.join('?' * len(keys))}) "
+            "AND s.content_id = i.content_id AND s.probability >= ?)"
+        )
+        params += [model_id, *keys, limit]
+    for category in only:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM category_scores s WHERE s.model_id = ? AND s.category = ? "
+            "AND s.content_id = i.content_id AND s.probability >= ?)"
+        )
+        params += [model_id, category_key(category), limit]
+    return clauses, params
+
+
+def matched_ids_sql(
+    model_id: str, categories: Sequence[str], sensitivity: float
+) -> tuple[str, list[Any]]:
+    """A subquery of the content ids matching any of categories (served by an index)."""
+    keys = [category_key(c) for c in categories]
+    marks = ",".join("?" * len(keys))
+    sql = (
+        "SELECT s.content_id FROM category_scores s WHERE s.model_id = ? "
+        f"AND s.category IN ({marks}) AND s.probability >= ?"
+    )
+    return sql, [model_id, *keys, threshold(sensitivity)]

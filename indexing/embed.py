@@ -188,6 +188,15 @@ class ClipEmbedder:
         self.load()
         return int(getattr(self._tokenizer, "context_length", 77))
 
+    def count_tokens(self, text: str) -> int:
+        """Tokens the text needs, start and end markers included; may exceed context_length."""
+        self.load()
+        encode = getattr(self._tokenizer, "encode", None)  # open_clip's own BPE tokenizer
+        if encode is not None:
+            return len(encode(text)) + 2
+        inner = getattr(self._tokenizer, "tokenizer", None)  # Hugging Face tokenizers
+        return len(inner(text)["input_ids"]) if inner is not None else 0
+
     def preprocess(self, pixels: Image.Image) -> Any:
         """A CHW float tensor from upright RGB pixels, by the model's own transform."""
         self.load()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +90,38 @@ class VectorStore:
             for content_id, vector in zip(found["ids"], found["embeddings"], strict=True):
                 out[content_id] = np.asarray(vector, dtype=np.float32)
         return out
+
+    def query(
+        self, model_id: str, vector: Vectors, k: int, ids: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """The k nearest (content id, cosine similarity), best first, by Chroma's HNSW index.
+
+        With ids, the search runs only over those content ids (Chroma's filtered search).
+        """
+        collection = self.collection(model_id)
+        found = collection.query(
+            query_embeddings=np.asarray(vector, dtype=np.float32)[None, :],
+            n_results=max(1, int(k)),
+            ids=list(ids) if ids is not None else None,
+            include=["distances"],
+        )
+        return [
+            (content_id, max(-1.0, min(1.0, 1.0 - float(distance))))
+            for content_id, distance in zip(found["ids"][0], found["distances"][0], strict=True)
+        ]
+
+    def pages(
+        self, model_id: str, page_size: int = 5000, start: int = 0
+    ) -> Iterator[tuple[list[str], Vectors]]:
+        """Every (ids, vectors) in the collection from offset start, a page at a time."""
+        collection = self.collection(model_id)
+        offset = start
+        while True:
+            found = collection.get(limit=page_size, offset=offset, include=["embeddings"])
+            if not found["ids"]:
+                return
+            yield list(found["ids"]), np.asarray(found["embeddings"], dtype=np.float32)
+            offset += len(found["ids"])
 
     def count(self, model_id: str) -> int:
         return self.collection(model_id).count()

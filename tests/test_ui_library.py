@@ -78,7 +78,7 @@ def test_five_tabs_exist(page) -> None:
     for name in ("Library", "Search", "Filters", "Rate", "Train"):
         expect(page.get_by_role("tab", name=name)).to_be_visible()
     page.get_by_role("tab", name="Search").click()
-    expect(page.locator("#search-coming-soon")).to_contain_text("coming soon")
+    expect(page.locator("#search-text")).to_be_visible()
 
 
 def test_add_folder_indexes_and_shows_gallery_and_detail(

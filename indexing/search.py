@@ -1,0 +1,331 @@
+"""Semantic search: text, an image, or both, minus negative terms, inside a filter.
+
+Scoring. The query vector is the normalised weighted sum of the text and image embeddings
+(`image_weight` of the image, the rest of the text), minus NEGATIVE_WEIGHT times the mean of
+the negative terms' embeddings, normalised again. A score is the cosine similarity between
+that vector and an image's vector, in [-1, 1].
+
+How images are ranked inside a filter (Chroma's HNSW index, or exact numpy search over the
+filtered subset) is indexing/ranking.py. Results are one per content, every present path
+listed; pages are cut from one ranking by score then content id, so page 2 continues page 1.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image
+
+from indexing.catalog import Catalog
+from indexing.decode import decode, flatten
+from indexing.errors import BadImage, PictorError
+from indexing.filters import Filter
+from indexing.hashing import content_id as hash_content
+from indexing.ranking import Ranker, present_paths
+from indexing.vector_mirror import VectorMirror, shared_mirror
+from indexing.vectors import VectorStore, collection_name
+
+Vectors = npt.NDArray[np.float32]
+
+NEGATIVE_WEIGHT = 0.5  # how hard "not: ..." pushes away: q = positive - 0.5 * mean(negatives)
+TEXT_CACHE_SIZE = 512
+
+
+class Embedder(Protocol):
+    model_id: str
+    input_size: int
+
+    def embed_texts(self, texts: list[str]) -> Vectors: ...
+    def embed_images(self, images: list[Image.Image]) -> Vectors: ...
+    def count_tokens(self, text: str) -> int: ...
+    @property
+    def context_length(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    text: str = ""
+    image_path: str | None = None  # a file anywhere: looked up by content, else embedded
+    image_content_id: str | None = None  # an image of the library ("find similar")
+    negative: tuple[str, ...] = ()  # "not: blurry, text" -> ("blurry", "text")
+    image_weight: float = 0.5  # 0: text only, 1: image only (when both are given)
+    top: int = 20
+    min_score: float = -1.0
+    page: int = 1
+    filter: Filter = field(default_factory=Filter)
+
+    @property
+    def has_image(self) -> bool:
+        return bool(self.image_path or self.image_content_id)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "image": self.image_path,
+            "image_content_id": self.image_content_id,
+            "not": list(self.negative),
+            "image_weight": self.image_weight,
+            "top": self.top,
+            "min_score": self.min_score,
+            "page": self.page,
+            "filter": self.filter.model_dump(mode="json", exclude_defaults=True),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    content_id: str
+    score: float
+    paths: list[str]  # every present file with this content, sorted
+
+    @property
+    def path(self) -> str:
+        return self.paths[0] if self.paths else ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "content_id": self.content_id, "score": round(self.score, 4)}
+
+
+@dataclass(slots=True)
+class SearchResults:
+    query: SearchQuery
+    model: str
+    hits: list[SearchHit]
+    has_more: bool
+    mechanism: str  # "hnsw" or "exact"
+    notes: list[str] = field(default_factory=list)  # e.g. the query was truncated
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query.as_dict(),
+            "model": self.model,
+            "results": [hit.as_dict() for hit in self.hits],
+            "has_more": self.has_more,
+            "notes": self.notes,
+        }
+
+
+def parse_negative(text: str | Iterable[str] | None) -> tuple[str, ...]:
+    """ "not: blurry, text" (or a list of such) -> ("blurry", "text")."""
+    items = [text] if isinstance(text, str) else list(text or ())
+    terms: list[str] = []
+    for item in items:
+        item = item.strip()
+        if item.lower().startswith("not:"):
+            item = item[4:]
+        terms += [term.strip() for term in item.split(",") if term.strip()]
+    return tuple(dict.fromkeys(terms))
+
+
+def validate(query: SearchQuery) -> None:
+    """A PictorError with one clear sentence for input that cannot be searched."""
+    if not query.text.strip() and not query.has_image:
+        raise PictorError(
+            "Nothing to search for: type what to look for, or give an image to find similar ones."
+        )
+    if query.top < 1:
+        raise PictorError(f"The number of results must be at least 1 (got {query.top}).")
+    if not -1.0 <= query.min_score <= 1.0:
+        raise PictorError(
+            f"The minimum score is a cosine similarity between -1 and 1 (got {query.min_score})."
+        )
+    if query.page < 1:
+        raise PictorError(f"Pages start at 1 (got {query.page}).")
+    if not 0.0 <= query.image_weight <= 1.0:
+        raise PictorError(f"The image weight must be between 0 and 1 (got {query.image_weight}).")
+
+
+class TextCache:
+    """LRU of text embeddings keyed by (model id, text): paging never re-runs the text tower."""
+
+    def __init__(self, size: int = TEXT_CACHE_SIZE):
+        self.size = size
+        self._items: OrderedDict[tuple[str, str], Vectors] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed(self, embedder: Embedder, texts: list[str]) -> Vectors:
+        keys = [(embedder.model_id, text) for text in texts]
+        with self._lock:
+            missing = [key[1] for key in keys if key not in self._items]
+        if missing:
+            fresh = embedder.embed_texts(missing)
+            with self._lock:
+                for text, vector in zip(missing, fresh, strict=True):
+                    self._items[(embedder.model_id, text)] = vector
+        with self._lock:
+            out = []
+            for key in keys:
+                vector = self._items.get(key)
+                if vector is None:  # evicted while we embedded: rare, embed it again
+                    vector = embedder.embed_texts([key[1]])[0]
+                self._items[key] = vector
+                self._items.move_to_end(key)
+                out.append(vector)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return np.stack(out).astype(np.float32)
+
+
+TEXT_CACHE = TextCache()
+
+
+class _CachedTexts:
+    """The categories module's TextEmbedder, through the shared cache."""
+
+    def __init__(self, embedder: Embedder, cache: TextCache):
+        self.embedder, self.cache = embedder, cache
+
+    def embed_texts(self, texts: list[str]) -> Vectors:
+        return self.cache.embed(self.embedder, texts)
+
+
+def normalise(vector: np.ndarray) -> Vectors:
+    vector = np.asarray(vector, dtype=np.float32)
+    return vector / np.maximum(np.linalg.norm(vector, axis=-1, keepdims=True), 1e-12)
+
+
+class Searcher:
+    """The query layer behind `launch.py search` and the Search tab."""
+
+    def __init__(
+        self,
+        open_catalog: Callable[[], Catalog],
+        vectors: Callable[[], VectorStore],
+        embedder: Embedder,
+        *,
+        max_image_pixels: int,
+        text_cache: TextCache = TEXT_CACHE,
+        mirror: VectorMirror | None = None,
+        mechanism: str | None = None,
+    ):
+        self.open_catalog = open_catalog
+        self.vectors = vectors
+        self.embedder = embedder
+        self.max_image_pixels = max_image_pixels
+        self.text_cache = text_cache
+        self.ranker = Ranker(
+            embedder.model_id,
+            _CachedTexts(embedder, text_cache),
+            mirror=mirror,
+            mechanism=mechanism,
+        )
+
+    @classmethod
+    def for_library(cls, library: Any) -> Searcher:
+        model_id = library.model_id
+        folder = library.settings.data_dir / "vector-mirror" / collection_name(model_id)
+        return cls(
+            library.open_catalog,
+            library.vectors,
+            library.embedder(),
+            max_image_pixels=library.settings.max_image_pixels,
+            mirror=shared_mirror(folder, model_id),
+        )
+
+    @property
+    def model_id(self) -> str:
+        return self.embedder.model_id
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        validate(query)
+        store = self.vectors()
+        with self.open_catalog() as catalog:
+            notes: list[str] = []
+            vector = self.query_vector(catalog, store, query, notes)  # no weights: says so
+            needed = query.page * query.top + 1  # one more tells whether a next page exists
+            ranked, mechanism = self.ranker.rank(catalog, store, vector, query.filter, needed)
+            if not ranked:
+                self._require_vectors(store)
+            ranked = [(cid, score) for cid, score in ranked if score >= query.min_score]
+            start = (query.page - 1) * query.top
+            page = ranked[start : start + query.top]
+            paths = present_paths(catalog, [cid for cid, _ in page])
+        hits = [SearchHit(cid, score, paths.get(cid, [])) for cid, score in page]
+        return SearchResults(
+            query, self.model_id, hits, len(ranked) > start + query.top, mechanism, notes
+        )
+
+    def _require_vectors(self, store: VectorStore) -> None:
+        if store.count(self.model_id) > 0:
+            return
+        raise PictorError(
+            f"Nothing is embedded with {self.model_id} yet: index your folders "
+            "(launch.py index, or Re-index all in the Library tab), then search again."
+        )
+
+    # The query vector
+
+    def query_vector(
+        self, catalog: Catalog, store: VectorStore, query: SearchQuery, notes: list[str]
+    ) -> Vectors:
+        parts: list[tuple[float, Vectors]] = []
+        text = query.text.strip()
+        if text:
+            weight = 1.0 - query.image_weight if query.has_image else 1.0
+            parts.append((weight, self.text_vectors([text], notes)[0]))
+        if query.has_image:
+            weight = query.image_weight if text else 1.0
+            parts.append((weight, self.image_vector(catalog, store, query)))
+        positive = normalise(sum(w * v for w, v in parts))
+        if query.negative:
+            negative = normalise(self.text_vectors(list(query.negative), notes).mean(axis=0))
+            positive = normalise(positive - NEGATIVE_WEIGHT * negative)
+        return positive
+
+    def text_vectors(self, texts: list[str], notes: list[str]) -> Vectors:
+        limit = self.embedder.context_length
+        for text in texts:
+            if self.embedder.count_tokens(text) > limit:
+                notes.append(
+                    f"The query {_shorten(text)!r} is longer than the model's {limit}-token "
+                    "limit, so only its beginning was used."
+                )
+        return self.text_cache.embed(self.embedder, texts)
+
+    def image_vector(self, catalog: Catalog, store: VectorStore, query: SearchQuery) -> Vectors:
+        if query.image_content_id:
+            found = store.get(self.model_id, [query.image_content_id])
+            if query.image_content_id in found:
+                return normalise(found[query.image_content_id])
+            paths = present_paths(catalog, [query.image_content_id]).get(query.image_content_id, [])
+            if not paths:
+                raise PictorError("That image is no longer in the library.")
+            return self._embed_file(paths[0], store, catalog)
+        return self._embed_file(str(query.image_path), store, catalog)
+
+    def _embed_file(self, path: str, store: VectorStore, catalog: Catalog) -> Vectors:
+        """The stored vector when the file's content is in the library, else embed it in memory."""
+        file = Path(path).expanduser()
+        if not file.exists():
+            raise PictorError(f"No such file: {path}")
+        if not file.is_file():
+            raise PictorError(f"{path} is a folder, not an image.")
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise PictorError(f"Cannot read {path}: {exc.strerror or exc}") from None
+        known = hash_content(data)
+        if catalog.has_image(known):
+            found = store.get(self.model_id, [known])
+            if known in found:
+                return normalise(found[known])
+        try:
+            pixels = decode(
+                data, min_side=self.embedder.input_size, max_pixels=self.max_image_pixels
+            ).pixels
+        except BadImage as exc:
+            raise PictorError(f"{file.name} cannot be used as a query image: {exc}.") from None
+        return normalise(self.embedder.embed_images([flatten(pixels)])[0])
+
+    # Ranking
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

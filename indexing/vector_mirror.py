@@ -1,0 +1,155 @@
+"""A flat on-disk copy of one model's vectors, for exact search over a filtered subset.
+
+Why: reading vectors back from Chroma by id costs about 50 µs each (mostly Python
+conversion), so exact search over the 10,000 images a 1% filter leaves in a million would
+spend half a second just fetching them. The mirror is a memory-mapped float32 matrix plus
+its content ids, read in microseconds per row. It is derived data like Chroma itself: it is
+rebuilt from the collection whenever it looks wrong, and deleting it costs only a rebuild.
+
+Files: `ids.txt` (one content id per line) and `vectors.f32` (rows of `dim` float32), both
+append-only. Vectors are appended before their ids, so a crash leaves at worst rows without
+ids, which the next load ignores and overwrites.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from indexing.vectors import VectorStore
+
+Vectors = np.ndarray
+RESYNC_SECONDS = 5.0  # a long-running process (the UI) checks Chroma for new vectors this often
+
+
+class VectorMirror:
+    def __init__(self, folder: Path, model_id: str):
+        self.folder = folder
+        self.model_id = model_id
+        self.ids: list[str] = []
+        self.rows: dict[str, int] = {}
+        self.matrix: np.ndarray = np.zeros((0, 0), dtype=np.float32)
+        self._synced_at = 0.0
+        self._loaded_size = -1  # bytes of ids.txt last loaded
+        self._lock = threading.Lock()
+
+    def sync(self, store: VectorStore, *, force: bool = False) -> VectorMirror:
+        """Catch up with the Chroma collection (new vectors are appended)."""
+        with self._lock:
+            if not force and time.monotonic() - self._synced_at < RESYNC_SECONDS:
+                return self
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with _file_lock(self.folder / "lock"):
+                if self._loaded_size != self._ids_size():  # another process appended
+                    self._load()
+                total = store.count(self.model_id)
+                if len(self.ids) != total:
+                    self._catch_up(store, total)
+                self._load()
+            self._synced_at = time.monotonic()
+        return self
+
+    def vectors_for(self, ids: Sequence[str]) -> tuple[list[str], Vectors, list[str]]:
+        """(ids found, their rows, ids not in the mirror yet)."""
+        found, rows, missing = [], [], []
+        for content_id in ids:
+            row = self.rows.get(content_id)
+            if row is None:
+                missing.append(content_id)
+            else:
+                found.append(content_id)
+                rows.append(row)
+        if not rows:
+            return [], np.zeros((0, self.matrix.shape[1] if self.matrix.size else 0)), missing
+        order = np.argsort(rows)  # sequential reads from the memory map
+        picked = self.matrix[np.asarray(rows)[order]]
+        return [found[i] for i in order], np.asarray(picked, dtype=np.float32), missing
+
+    def _catch_up(self, store: VectorStore, total: int) -> None:
+        """Append what Chroma has beyond our rows; if that does not add up, rebuild."""
+        if len(self.ids) > total:
+            self._write(store, start=0, fresh=True)
+            return
+        self._write(store, start=len(self.ids), fresh=False)
+        self._load()
+        if len(self.ids) != total:
+            self._write(store, start=0, fresh=True)
+
+    def _write(self, store: VectorStore, *, start: int, fresh: bool) -> None:
+        mode = "wb" if fresh else "ab"
+        known = set() if fresh else set(self.ids)
+        with (
+            open(self.folder / "vectors.f32", mode) as vectors,
+            open(self.folder / "ids.txt", mode.replace("b", "")) as ids,
+        ):
+            if not fresh:
+                vectors.truncate(len(self.ids) * self._dim() * 4)
+            for page_ids, page_vectors in store.pages(self.model_id, start=start):
+                keep = [i for i, cid in enumerate(page_ids) if cid not in known]
+                if not keep:
+                    continue
+                self._set_dim(page_vectors.shape[1])
+                vectors.write(np.ascontiguousarray(page_vectors[keep], dtype=np.float32).tobytes())
+                vectors.flush()
+                ids.write("".join(page_ids[i] + "\n" for i in keep))
+                ids.flush()
+                known.update(page_ids[i] for i in keep)
+
+    def _dim(self) -> int:
+        meta = self.folder / "meta.json"
+        return json.loads(meta.read_text())["dim"] if meta.exists() else 0
+
+    def _set_dim(self, dim: int) -> None:
+        if self._dim() != dim:
+            (self.folder / "meta.json").write_text(json.dumps({"dim": dim}))
+
+    def _ids_size(self) -> int:
+        try:
+            return (self.folder / "ids.txt").stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def _load(self) -> None:
+        self._loaded_size = self._ids_size()
+        dim = self._dim()
+        ids_file, vectors_file = self.folder / "ids.txt", self.folder / "vectors.f32"
+        if not dim or not ids_file.exists() or not vectors_file.exists():
+            self.ids, self.rows, self.matrix = [], {}, np.zeros((0, dim), dtype=np.float32)
+            return
+        ids = ids_file.read_text().split()
+        count = min(len(ids), vectors_file.stat().st_size // (dim * 4))
+        self.ids = ids[:count]
+        self.rows = {cid: row for row, cid in enumerate(self.ids)}
+        self.matrix = (
+            np.memmap(vectors_file, dtype=np.float32, mode="r", shape=(count, dim))
+            if count
+            else np.zeros((0, dim), dtype=np.float32)
+        )
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """One writer at a time across processes (the UI and a CLI run may sync together)."""
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+_MIRRORS: dict[tuple[Path, str], VectorMirror] = {}
+_MIRRORS_LOCK = threading.Lock()
+
+
+def shared_mirror(folder: Path, model_id: str) -> VectorMirror:
+    """One mirror object per folder and model per process, so the UI loads it once."""
+    with _MIRRORS_LOCK:
+        return _MIRRORS.setdefault((folder, model_id), VectorMirror(folder, model_id))

@@ -1,0 +1,103 @@
+"""`launch.py search`: one JSON document, clear one-line errors, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliRunner, without_random_warning
+from tests.library_builder import LibraryBuilder
+
+
+@pytest.fixture
+def indexed(run_cli: CliRunner, library: LibraryBuilder) -> LibraryBuilder:
+    library.many(6, size=(64, 48))
+    shutil.copy(library.root / "set0" / "img0000.jpg", library.root / "copy of img0000.jpg")
+    code, _, err = run_cli(["index", str(library.root), "--json"])
+    assert code == 0, err
+    return library
+
+
+def test_search_by_library_image_prints_one_json_document(
+    run_cli: CliRunner, indexed: LibraryBuilder
+) -> None:
+    query_image = indexed.root / "set0" / "img0000.jpg"
+    code, out, err = run_cli(["search", "--image", str(query_image), "--top", "4", "--json"])
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["model"] == "pictor-tiny-clip@random"
+    assert document["query"]["image"] == str(query_image)
+    results = document["results"]
+    assert len(results) == 4
+    assert set(results[0]) == {"path", "content_id", "score"}
+    assert results[0]["path"] in {str(query_image), str(indexed.root / "copy of img0000.jpg")}
+    assert results[0]["score"] == pytest.approx(1.0, abs=1e-3), "its own stored vector"
+    assert len({r["content_id"] for r in results}) == 4, "one result per content"
+    scores = [r["score"] for r in results]
+    assert scores == sorted(scores, reverse=True)
+    assert all(-1 <= s <= 1 for s in scores)
+    assert "Traceback" not in err
+
+    folder = indexed.root / "set1"
+    code, out, err = run_cli(["search", "a cat", "--folder", str(folder), "--top", "5", "--json"])
+    assert code == 0, err
+    paths = [r["path"] for r in json.loads(out)["results"]]
+    assert sorted(paths) == sorted(str(p) for p in folder.glob("*.jpg"))
+
+    code, out, err = run_cli(["search", "a red car", "--top", "10", "--page", "1"])
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 6, "six distinct images, the copy is not listed twice"
+    assert all(line.split()[0].replace(".", "").lstrip("-").isdigit() for line in lines)
+
+
+def test_long_query_is_truncated_with_a_note(run_cli: CliRunner, indexed: LibraryBuilder) -> None:
+    long_query = " ".join(f"word{i}" for i in range(120))
+    code, out, err = run_cli(["search", long_query, "--top", "2", "--json"])
+    assert code == 0, err
+    document = json.loads(out)
+    assert len(document["results"]) == 2
+    assert "token limit" in document["notes"][0]
+    assert "note: " in err and "token limit" in err
+
+
+def test_bad_input_gets_one_line_and_a_non_zero_exit(
+    run_cli: CliRunner, indexed: LibraryBuilder, tmp_path: Path
+) -> None:
+    not_image = tmp_path / "fake.jpg"
+    not_image.write_text("not really")
+    cases = [
+        (["search", ""], "Nothing to search for"),
+        (["search", "cat", "--top", "0"], "at least 1"),
+        (["search", "cat", "--top", "-5"], "at least 1"),
+        (["search", "cat", "--min-score", "1.5"], "between -1 and 1"),
+        (["search", "cat", "--min-score", "-2"], "between -1 and 1"),
+        (["search", "--image", str(tmp_path / "missing.png")], "No such file"),
+        (["search", "--image", str(not_image)], "not an image"),
+    ]
+    for args, expected in cases:
+        code, out, err = run_cli(args)
+        err = without_random_warning(err)
+        lines = [line for line in err.splitlines() if line.startswith("error:")]
+        assert code == 2, (args, err)
+        assert len(lines) == 1 and expected in lines[0], (args, err)
+        assert "Traceback" not in err and out == ""
+
+
+def test_without_vectors_search_says_what_to_do(
+    run_cli: CliRunner, library: LibraryBuilder
+) -> None:
+    library.many(2)
+    code, _, err = run_cli(["index", str(library.root), "--no-embed"])
+    assert code == 0, err
+    code, _, err = run_cli(["search", "cat"])
+    assert code == 2 and "Nothing is embedded" in err and "launch.py index" in err
+    code, _, err = run_cli(
+        ["search", "cat"],
+        env={"PICTOR_CLIP_MODEL": "ViT-B-32", "PICTOR_CLIP_PRETRAINED": "no_such_tag_offline"},
+    )
+    assert code == 2 and "could not be loaded" in err and "PICTOR_CLIP_PRETRAINED" in err
+    assert "Traceback" not in err

@@ -1,0 +1,146 @@
+"""The Search tab in a real headless Chromium: text search, upload, find similar, bad input."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from app.ui import launch_ui
+from indexing.library import Library
+from indexing.settings import Settings
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+]
+SCORE = re.compile(r"^-?[01]\.\d{3}$")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def photos(tmp_path: Path) -> Path:
+    folder = tmp_path / "photos"
+    (folder / "trip").mkdir(parents=True)
+    rng = np.random.default_rng(11)
+    for index in range(4):
+        pixels = (rng.random((90, 120, 3)) * 255).astype("uint8")
+        Image.fromarray(pixels).save(folder / "trip" / f"photo {index}.jpg", quality=90)
+    shutil.copy(folder / "trip" / "photo 0.jpg", folder / "same as photo 0.jpg")
+    return folder
+
+
+@pytest.fixture
+def app_url(tmp_path: Path, pictor_env: Path, photos: Path) -> Iterator[str]:
+    settings = Settings(data_dir=tmp_path / "data", port=free_port(), threads=2)
+    summary = Library(settings).index([str(photos)])
+    assert summary.embeddings is not None and summary.embeddings.embedded == 4
+    demo = launch_ui(settings, block=False)
+    try:
+        yield f"http://127.0.0.1:{settings.port}/"
+    finally:
+        demo.close()
+
+
+@pytest.fixture
+def page(app_url: str):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: `make test` installs it with apt-get")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(app_url)
+        yield page
+        browser.close()
+
+
+def captions(page) -> list[str]:
+    text = page.locator("#search-gallery").inner_text()
+    return [line.strip() for line in text.splitlines() if SCORE.match(line.strip())]
+
+
+def test_text_search_shows_scored_results_and_detail(page, photos: Path) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Search").click()
+    page.locator("#search-run").click()
+    expect(page.locator("#search-status")).to_contain_text("Nothing to search for")
+    page.locator("#search-text textarea, #search-text input").first.fill("a photo of a beach")
+    page.locator("#search-run").click()
+    expect(page.locator("#search-status")).to_contain_text("4 results", timeout=30_000)
+    expect(page.locator("#search-gallery img")).to_have_count(4)
+    scores = [float(s) for s in captions(page)]
+    assert len(scores) == 4, "one result per content, the copy is not shown twice"
+    assert scores == sorted(scores, reverse=True)
+    page.locator("#search-gallery img").first.click()
+    detail = page.locator("#search-detail-meta")
+    expect(detail).to_contain_text("Content id", timeout=20_000)
+
+
+def test_find_similar_from_the_library_and_from_a_result(page, photos: Path) -> None:
+    from playwright.sync_api import expect
+
+    thumbs = page.locator("#library-gallery img")
+    expect(thumbs).to_have_count(4, timeout=30_000)
+    thumbs.first.click()
+    expect(page.locator("#detail-meta")).to_contain_text("Content id", timeout=20_000)
+    page.locator("#library-find-similar").click()
+    expect(page.get_by_role("tab", name="Search")).to_have_attribute("aria-selected", "true")
+    status = page.locator("#search-status")
+    expect(status).to_contain_text("Similar to the image you chose", timeout=30_000)
+    expect(page.locator("#search-gallery img")).to_have_count(4)
+    assert captions(page)[0] == "1.000", "the image itself comes first"
+    page.locator("#search-gallery img").nth(2).click()
+    expect(page.locator("#search-detail-meta")).to_contain_text("Content id", timeout=20_000)
+    chosen = page.locator("#search-detail-meta").inner_text()
+    page.locator("#search-find-similar").click()
+    page.locator("#search-gallery img").first.click()
+    expect(page.locator("#search-detail-meta")).to_contain_text(
+        re.search(r"Content id: (\w+)", chosen).group(1), timeout=20_000
+    )
+    assert captions(page)[0] == "1.000"
+
+
+def test_uploaded_image_searches_and_bad_upload_is_explained(
+    page, photos: Path, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Search").click()
+    upload = tmp_path / "upload" / "query.png"
+    upload.parent.mkdir()
+    Image.new("RGB", (60, 40), "orange").save(upload)
+    before = sorted(p.name for p in photos.rglob("*"))
+    page.locator("#search-image input[type=file]").set_input_files(str(upload))
+    page.locator("#search-run").click()
+    expect(page.locator("#search-status")).to_contain_text("4 results", timeout=30_000)
+    assert len(captions(page)) == 4
+    assert sorted(p.name for p in photos.rglob("*")) == before, "nothing written to the library"
+    page.locator("#search-image button[aria-label='Clear']").first.click()
+    fake = tmp_path / "upload" / "fake.png"
+    fake.write_text("this is not a picture")
+    page.locator("#search-image input[type=file]").set_input_files(str(fake))
+    page.locator("#search-run").click()
+    expect(page.locator("#search-status")).to_contain_text("not an image", timeout=30_000)
