@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from app.ui import launch_ui
 from indexing.library import Library
 from indexing.settings import Settings
+from tests.browser import free_port, open_page, serve
 from tests.library_builder import LibraryBuilder
-from tests.test_ui_library import CHROMIUM, CHROMIUM_ARGS, free_port
 
 pytestmark = pytest.mark.browser
 
@@ -30,11 +29,8 @@ def app_url(tmp_path: Path, pictor_env: Path) -> Iterator[str]:
     Library(settings).index([str(photos.root)])
     rate(settings, photos.root / "album" / "pic3.png", "ratings", "(?, 9, 0)")
     rate(settings, photos.root / "album" / "pic5.png", "predictions", "(?, 6.8, 'evaluator', 0)")
-    demo = launch_ui(settings, block=False)
-    try:
-        yield f"http://127.0.0.1:{settings.port}/"
-    finally:
-        demo.close()
+    with serve(settings) as url:
+        yield url
 
 
 def rate(settings: Settings, path: Path, table: str, values: str) -> None:
@@ -50,17 +46,8 @@ def rate(settings: Settings, path: Path, table: str, values: str) -> None:
 
 @pytest.fixture
 def page(app_url: str):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: `make test` installs it with apt-get")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        page = browser.new_page(viewport={"width": 1400, "height": 1200})
-        page.goto(app_url)
+    with open_page(app_url, height=1200) as page:
         yield page
-        browser.close()
 
 
 def captions(page) -> list[str]:

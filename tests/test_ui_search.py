@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,29 +11,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.ui import launch_ui
 from indexing.library import Library
 from indexing.settings import Settings
+from tests.browser import free_port, open_page, serve
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-sync",
-]
 SCORE = re.compile(r"^-?[01]\.\d{3}$")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -54,26 +37,14 @@ def app_url(tmp_path: Path, pictor_env: Path, photos: Path) -> Iterator[str]:
     settings = Settings(data_dir=tmp_path / "data", port=free_port(), threads=2)
     summary = Library(settings).index([str(photos)])
     assert summary.embeddings is not None and summary.embeddings.embedded == 4
-    demo = launch_ui(settings, block=False)
-    try:
-        yield f"http://127.0.0.1:{settings.port}/"
-    finally:
-        demo.close()
+    with serve(settings) as url:
+        yield url
 
 
 @pytest.fixture
 def page(app_url: str):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: `make test` installs it with apt-get")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(app_url)
+    with open_page(app_url, height=1000) as page:
         yield page
-        browser.close()
 
 
 def captions(page) -> list[str]:

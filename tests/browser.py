@@ -1,0 +1,59 @@
+"""Serving the app in-process and driving it with Debian's Chromium through Playwright."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from app.ui import launch_ui
+from indexing.settings import Settings
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serve(settings: Settings) -> Iterator[str]:
+    """The whole app on settings.port; yields its URL and closes it afterwards."""
+    demo = launch_ui(settings, block=False)
+    try:
+        yield f"http://127.0.0.1:{settings.port}/"
+    finally:
+        demo.close()
+
+
+@contextmanager
+def open_page(url: str, height: int = 1000):
+    """A headless Chromium page at url (no network beyond loopback, no downloads)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: `make test` installs it with apt-get")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": height})
+        page.goto(url)
+        try:
+            yield page
+        finally:
+            browser.close()
