@@ -216,7 +216,7 @@ def cmd_errors(args: argparse.Namespace, settings) -> int:
 def cmd_search(args: argparse.Namespace, settings) -> int:
     from indexing.filters import Filter
     from indexing.library import Library
-    from indexing.search import Searcher, SearchQuery, parse_negative
+    from indexing.search import Searcher, SearchQuery, parse_negative, validate
 
     query = SearchQuery(
         text=args.text,
@@ -234,10 +234,10 @@ def cmd_search(args: argparse.Namespace, settings) -> int:
             exclude_text=args.exclude_text,
         ),
     )
+    validate(query)  # a bad query fails in one line, before any model loads
+    results = Searcher.for_library(Library(settings)).search(query)
     if settings.clip_pretrained == "random":
         print(RANDOM_WARNING, file=sys.stderr)
-    print("searching…", file=sys.stderr)
-    results = Searcher.for_library(Library(settings)).search(query)
     for note in results.notes:
         print(f"note: {note}", file=sys.stderr)
     lines = [f"{hit.score:.3f}  {hit.path}" for hit in results.hits]

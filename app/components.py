@@ -94,5 +94,4 @@ def detail_markdown(detail: dict[str, Any]) -> str:
         f"- `{p['path']}`" + (" (missing)" if p["status"] != "present" else "")
         for p in detail["paths"]
     ]
-    lines.append(f"Content id: `{detail['content_id']}`")
-    return "  \n".join(lines)
+    return "  \n".join(lines) + f"\n\nContent id: `{detail['content_id']}`"
