@@ -6,8 +6,8 @@ import html
 from datetime import datetime
 from typing import Any
 
+from indexing.listing import ListedImage
 from indexing.pipeline import IndexSummary
-from indexing.query import GalleryItem
 
 
 def format_bytes(count: float) -> str:
@@ -18,7 +18,7 @@ def format_bytes(count: float) -> str:
     return f"{count:.1f} TB"
 
 
-def caption(item: GalleryItem) -> str:
+def caption(item: ListedImage) -> str:
     date = (item.taken_at or "")[:10]
     return f"{item.width}×{item.height} {item.format}" + (f" · {date}" if date else "")
 

@@ -18,6 +18,8 @@ from app.context import AppContext
 from app.jobs import IndexJob
 from indexing import query
 from indexing.errors import PictorError
+from indexing.filters import SortKey
+from indexing.listing import Listing, ListRequest, list_images
 from indexing.scan import resolve_root
 
 PAGE_SIZE = 48
@@ -104,19 +106,20 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
 
     def show_page(page: int):
         with ctx.catalog() as catalog:
-            result = query.gallery_page(catalog, page, PAGE_SIZE)
+            result = newest_first(catalog, page)
             if result.items == [] and page > 1:
-                result = query.gallery_page(catalog, result.pages, PAGE_SIZE)
+                result = newest_first(catalog, result.pages)
             stats = query.status(catalog)
             stats["model"] = ctx.library.model_id
             stats["embeddings"] = catalog.embedding_counts(ctx.library.model_id)
             errors = query.errors(catalog, 200)
         items = [(str(ctx.library.thumbs.path_for(i.content_id)), caption(i)) for i in result.items]
-        label = f"Page {result.page} of {result.pages} ({result.total:,} images)"
+        page = result.request.page
+        label = f"Page {page} of {result.pages} ({result.total:,} images)"
         return (
             items,
             [i.content_id for i in result.items],
-            result.page,
+            page,
             label,
             stats_markdown(stats),
             errors_markdown(errors),
@@ -187,6 +190,12 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
     tab.next.click(lambda page: show_page(page + 1), [tab.page], page_outputs)
     tab.gallery.select(show_detail, [tab.ids], [tab.preview, tab.detail, tab.selected])
     demo.load(lambda: show_page(1), None, page_outputs)
+
+
+def newest_first(catalog, page: int) -> Listing:
+    """The Library gallery: every image, newest first (date taken, else file mtime)."""
+    request = ListRequest(sort=SortKey.taken, descending=True, page=page, page_size=PAGE_SIZE)
+    return list_images(catalog, request)
 
 
 def load_preview(detail: dict) -> Image.Image | None:

@@ -1,49 +1,14 @@
-"""Read queries shared by the CLI and the UI: status, gallery pages, image details."""
+"""Read queries shared by the CLI and the UI: status, errors, image details."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from indexing.catalog import Catalog
 
 # An image is shown while at least one of its files is present (kept by triggers).
 PRESENT = "i.present_files > 0"
-
-
-@dataclass(frozen=True, slots=True)
-class GalleryItem:
-    content_id: str
-    path: str
-    width: int
-    height: int
-    format: str
-    bytes: int
-    taken_at: str | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "content_id": self.content_id,
-            "path": self.path,
-            "width": self.width,
-            "height": self.height,
-            "format": self.format,
-            "bytes": self.bytes,
-            "taken_at": self.taken_at,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    items: list[GalleryItem]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
 
 
 def status(catalog: Catalog) -> dict[str, Any]:
@@ -92,41 +57,6 @@ def errors(catalog: Catalog, limit: int = 100) -> list[dict[str, str]]:
         "SELECT path, reason FROM index_errors ORDER BY at DESC, path LIMIT ?", (limit,)
     )
     return [{"path": row[0], "reason": row[1]} for row in rows]
-
-
-def _first_present_path(catalog: Catalog, content_id: str) -> str | None:
-    row = catalog.conn.execute(
-        "SELECT path FROM files WHERE content_id = ? AND status = 'present' ORDER BY path LIMIT 1",
-        (content_id,),
-    ).fetchone()
-    return row[0] if row else None
-
-
-def gallery_page(catalog: Catalog, page: int = 1, page_size: int = 60) -> Page:
-    """Images with at least one present file, newest first (date taken, else file mtime)."""
-    page = max(1, page)
-    total = catalog.conn.execute(f"SELECT COUNT(*) FROM images i WHERE {PRESENT}").fetchone()[0]
-    rows = catalog.conn.execute(
-        f"""
-        SELECT i.content_id, i.width, i.height, i.format, i.bytes, i.taken_at
-        FROM images i WHERE {PRESENT}
-        ORDER BY i.date_key DESC, i.content_id LIMIT ? OFFSET ?
-        """,
-        (page_size, (page - 1) * page_size),
-    ).fetchall()
-    items = [
-        GalleryItem(
-            row[0],
-            _first_present_path(catalog, row[0]) or "",
-            row[1],
-            row[2],
-            row[3],
-            row[4],
-            row[5],
-        )
-        for row in rows
-    ]
-    return Page(items, total, page, page_size)
 
 
 def image_detail(catalog: Catalog, content_id: str) -> dict[str, Any] | None:
