@@ -119,14 +119,12 @@ class FileAnalyser:
             content = read_stable(stat.path)
         except FileNotFoundError:
             return Failed(stat.path, "file disappeared while indexing", None, None)
-        except PermissionError:
-            return Failed(stat.path, "permission denied", stat.size, stat.mtime_ns)
+        except PermissionError:  # no size or mtime: retried next run, even after a chmod
+            return Failed(stat.path, "permission denied", None, None)
         except IsADirectoryError:
             return Failed(stat.path, "is a folder, not a file", stat.size, stat.mtime_ns)
         except OSError as exc:
-            return Failed(
-                stat.path, f"cannot read file: {exc.strerror or exc}", stat.size, stat.mtime_ns
-            )
+            return Failed(stat.path, f"cannot read file: {exc.strerror or exc}", None, None)
         cid = content_id(content.data)
         if not self.known.claim(cid):
             return Recognised(stat.path, content.size, content.mtime_ns, cid)
@@ -138,16 +136,18 @@ class FileAnalyser:
                 max_pixels=self.max_pixels,
             )
             phash, dhash = perceptual_hashes(decoded.pixels)
-        except BadImage as exc:
+        except BadImage as exc:  # the bytes are bad: not retried until the file changes
             return Failed(stat.path, str(exc), content.size, content.mtime_ns, cid)
-        except MemoryError:
-            reason = "not enough memory to decode this image"
-            return Failed(stat.path, reason, content.size, content.mtime_ns, cid)
+        except MemoryError:  # the rest are this machine's trouble: retried next run
+            return Failed(stat.path, "not enough memory to decode this image", None, None, cid)
+        except Exception as exc:  # a decoder bug must cost one file, never the run
+            reason = f"unexpected error decoding: {type(exc).__name__}: {exc}"
+            return Failed(stat.path, reason, None, None, cid)
         try:
             self.thumbs.save(cid, decoded.pixels)
         except OSError as exc:  # disk full, permissions: this file fails, the run goes on
             reason = f"cannot write thumbnail: {exc.strerror or exc}"
-            return Failed(stat.path, reason, content.size, content.mtime_ns, cid)
+            return Failed(stat.path, reason, None, None, cid)
         record = ImageRecord(
             content_id=cid,
             bytes=content.size,

@@ -112,8 +112,9 @@ class Catalog:
     def errors_under(self, folder: str) -> dict[str, tuple[int | None, int | None]]:
         lo, hi = path_range(folder)
         rows = self.conn.execute(
-            "SELECT path, size, mtime_ns FROM index_errors WHERE path >= ? AND path < ?",
-            (lo, hi),
+            "SELECT path, size, mtime_ns FROM index_errors "
+            "WHERE (path >= ? AND path < ?) OR path = ?",
+            (lo, hi, folder.rstrip("/")),
         )
         return {row[0]: (row[1], row[2]) for row in rows}
 
@@ -257,8 +258,17 @@ class Catalog:
             """,
             (model_id,),
         ).fetchone()
-        pending = len(self.pending_embeddings(model_id))
-        return {"done": done, "failed": failed, "pending": pending}
+        return {"done": done, "failed": failed, "pending": self.count_pending_embeddings(model_id)}
+
+    def count_pending_embeddings(self, model_id: str) -> int:
+        """How many shown images have no vector (and no recorded failure) under model_id."""
+        return self.conn.execute(
+            """
+            SELECT COUNT(*) FROM images i WHERE i.present_files > 0 AND NOT EXISTS (
+                SELECT 1 FROM embeddings e WHERE e.model_id = ? AND e.content_id = i.content_id)
+            """,
+            (model_id,),
+        ).fetchone()[0]
 
     def drop_errors(self, paths: Iterable[str]) -> None:
         self.conn.executemany("DELETE FROM index_errors WHERE path = ?", ((p,) for p in paths))

@@ -7,12 +7,13 @@ which is already turned upright by its EXIF orientation.
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pillow_heif
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from indexing.errors import BadImage
 from indexing.metadata import read_metadata
@@ -94,19 +95,46 @@ def _decode_open(
     try:
         image.load()
         metadata = read_metadata(image)
-        pixels = standard_mode(image)
-        pixels = ImageOps.exif_transpose(pixels) if metadata.orientation != 1 else pixels
+        pixels = upright(standard_mode(image), metadata.orientation)
     except Image.DecompressionBombError as exc:
         raise BadImage(f"refused as a possible decompression bomb: {exc}") from None
-    except (OSError, ValueError, SyntaxError, EOFError, IndexError, RuntimeError) as exc:
+    except (
+        OSError,
+        ValueError,
+        SyntaxError,
+        EOFError,
+        IndexError,
+        RuntimeError,
+        struct.error,
+        TypeError,
+        KeyError,
+    ) as exc:
         raise BadImage(f"corrupt or truncated image data: {_one_line(exc)}") from None
     if metadata.orientation in SWAPPED_ORIENTATIONS:
         width, height = height, width
     return Decoded(pixels, width, height, "JPEG" if fmt == "MPO" else fmt, metadata)
 
 
+# EXIF orientation -> the transpose that turns the stored pixels upright.
+UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def upright(pixels: Image.Image, orientation: int) -> Image.Image:
+    """The pixels as the camera meant them to be seen (from the orientation already read)."""
+    method = UPRIGHT.get(orientation)
+    return pixels.transpose(method) if method is not None else pixels
+
+
 def standard_mode(image: Image.Image) -> Image.Image:
-    """RGB, or RGBA where the image has transparency. Keeps the EXIF for exif_transpose."""
+    """RGB, or RGBA where the image has transparency."""
     mode = image.mode
     if mode in ("RGB", "RGBA"):
         out = image
@@ -118,11 +146,6 @@ def standard_mode(image: Image.Image) -> Image.Image:
         out = image.convert("RGBA")
     else:  # 1, L, P, CMYK, YCbCr, LAB, HSV
         out = image.convert("RGB")
-    if out is not image:
-        out.info["exif"] = image.info.get("exif", b"")
-        exif = image.getexif()
-        if exif:
-            out.getexif().update(exif)
     return out
 
 

@@ -20,6 +20,7 @@ from indexing.catalog import BatchWriter, Catalog
 from indexing.decode import decode, flatten
 from indexing.embed import ClipEmbedder
 from indexing.errors import BadImage
+from indexing.hashing import content_id as hash_content
 from indexing.progress import CancelToken, ProgressCallback, StageMeter
 from indexing.scan import read_stable
 from indexing.vectors import VectorStore
@@ -107,11 +108,28 @@ class EmbedStage:
             try:
                 vector = self.embedder.embed_tensors(tensor.unsqueeze(0))
             except (RuntimeError, ValueError) as exc:
-                self.fail(content_id, f"the model could not embed this image: {exc}")
+                # Out of memory and the like say nothing about the image: it stays pending.
+                log.warning("could not embed %s now (%s); it stays pending", content_id, exc)
                 continue
             self.vectors.upsert(self.model_id, [content_id], vector)
             self.catalog.put_embeddings([content_id], self.model_id)
             self.counts.embedded += 1
+
+
+class LazyStage:
+    """The embedding stage, built (model loaded, Chroma opened) only once there is work."""
+
+    def __init__(self, model_id: str, build: Callable[[], EmbedStage | None]):
+        self.model_id = model_id
+        self._build = build
+        self._built = False
+        self._stage: EmbedStage | None = None
+
+    def get(self) -> EmbedStage | None:
+        if not self._built:
+            self._stage = self._build()
+            self._built = True
+        return self._stage
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,8 +174,7 @@ def embed_pending(
                 stage.fail(item.content_id, item.reason)
             elif item.tensor is not None:
                 stage.add(item.content_id, item.tensor)
-            else:
-                stage.counts.pending += 1  # unreadable right now: stays pending
+            # else: unreadable right now, or changed since its scan: it stays pending
             batch.tick()
             meter.advance()
         stage.flush()
@@ -173,12 +190,15 @@ def _preparer(
             data = read_stable(path).data
         except OSError:
             return _Prepared(content_id)
+        if hash_content(data) != content_id:
+            return _Prepared(content_id)  # edited since the scan: the next scan re-reads it
         try:
             decoded = decode(data, min_side=min_side, max_pixels=max_pixels)
             return _Prepared(content_id, stage.preprocess(decoded.pixels))
         except BadImage as exc:
             return _Prepared(content_id, reason=f"cannot decode for embedding: {exc}")
-        except (RuntimeError, ValueError) as exc:
-            return _Prepared(content_id, reason=f"the model could not embed this image: {exc}")
+        except Exception as exc:  # one image must never end the run
+            reason = f"the model could not take this image: {type(exc).__name__}: {exc}"
+            return _Prepared(content_id, reason=reason)
 
     return prepare

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from indexing.catalog import Catalog
 from indexing.embed import ClipEmbedder, model_id_for, shared_embedder
-from indexing.embedding import EmbedCounts, EmbedStage
+from indexing.embedding import EmbedCounts, EmbedStage, LazyStage
 from indexing.errors import PictorError
 from indexing.pipeline import Indexer, IndexSummary
 from indexing.progress import CancelToken, ProgressCallback, no_progress
-from indexing.scan import resolve_root
 from indexing.settings import Settings
 from indexing.thumbnails import ThumbnailStore
 from indexing.vectors import VectorStore
@@ -54,15 +53,17 @@ class Library:
         progress: ProgressCallback = no_progress,
         cancel: CancelToken | None = None,
     ) -> IndexSummary:
-        folders = [resolve_root(folder) for folder in folders]  # fail before loading a model
         with self.open_catalog() as catalog:
             counts = EmbedCounts(self.model_id)
-            stage = self._embed_stage(catalog, counts) if self.settings.embed else None
+            stage = (
+                LazyStage(self.model_id, lambda: self._embed_stage(catalog, counts))
+                if self.settings.embed
+                else None
+            )
             indexer = Indexer(
                 catalog,
                 self.thumbs,
                 threads=self.settings.threads,
-                min_side=stage.embedder.input_size if stage else 1,
                 long_side=self.settings.thumb_size,
                 max_image_pixels=self.settings.max_image_pixels,
                 commit_every=self.settings.commit_every,

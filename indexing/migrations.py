@@ -273,6 +273,10 @@ def migrate(conn: sqlite3.Connection) -> int:
     for number in range(version + 1, len(MIGRATIONS) + 1):
         script = MIGRATIONS[number - 1]
         conn.execute("BEGIN IMMEDIATE")
+        # Another connection (a UI thread, a CLI run) may have migrated while we waited.
+        if conn.execute("PRAGMA user_version").fetchone()[0] >= number:
+            conn.execute("ROLLBACK")
+            continue
         try:
             for statement in _statements(script):
                 conn.execute(statement)

@@ -9,8 +9,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from indexing.analyse import Analysed, Failed, FileAnalyser, KnownContent, Outcome, Recognised
-from indexing.catalog import BatchWriter, Catalog
-from indexing.embedding import EmbedCounts, EmbedStage, embed_pending
+from indexing.catalog import BatchWriter, Catalog, path_range
+from indexing.embedding import EmbedCounts, EmbedStage, LazyStage, embed_pending
 from indexing.progress import CancelToken, ProgressCallback, StageMeter, no_progress
 from indexing.records import FileStat, IndexErrorRecord
 from indexing.scan import resolve_root, walk
@@ -59,18 +59,16 @@ class Indexer:
         thumbs: ThumbnailStore,
         *,
         threads: int = 2,
-        min_side: int = 1,
         long_side: int = 320,
         max_image_pixels: int = 178_956_970,
         commit_every: int = 256,
         skip_dirs: tuple[str, ...] = (),
-        embed: EmbedStage | None = None,
+        embed: LazyStage | None = None,
     ):
         self.catalog = catalog
         self.thumbs = thumbs
         self.threads = max(1, threads)
-        self.min_side = min_side  # decoded pixels: short side for the model,
-        self.long_side = long_side  # long side for the thumbnail
+        self.long_side = long_side  # decoded pixels keep this long side for the thumbnail
         self.max_image_pixels = max_image_pixels
         self.commit_every = commit_every
         self.skip_dirs = {os.path.realpath(d) for d in skip_dirs}
@@ -90,12 +88,13 @@ class Indexer:
             if cancel.cancelled:
                 break
             self._index_root(root, summary, progress, cancel)
-        if self.embed is not None and not cancel.cancelled:
+        stage = self._pending_stage(cancel)
+        if stage is not None:
             # Whatever has no vector yet: copies, earlier offline runs, a new model, crashes.
             embed_pending(
-                self.embed,
+                stage,
                 threads=self.threads,
-                min_side=self.min_side,
+                min_side=stage.embedder.input_size,
                 max_pixels=self.max_image_pixels,
                 commit_every=self.commit_every,
                 progress=progress,
@@ -124,6 +123,14 @@ class Indexer:
             self.catalog.mark_root_scanned(root, now)
         summary.deleted += len(plan.gone)
 
+    def _pending_stage(self, cancel: CancelToken) -> EmbedStage | None:
+        """The stage, if anything waits for a vector (an unchanged library loads no model)."""
+        if self.embed is None or cancel.cancelled:
+            return None
+        if not self.catalog.count_pending_embeddings(self.embed.model_id):
+            return None
+        return self.embed.get()
+
     def _skip(self, folder: str) -> bool:
         return bool(self.skip_dirs) and os.path.realpath(folder) in self.skip_dirs
 
@@ -136,7 +143,10 @@ class Indexer:
         plan = _Plan()
         meter = StageMeter("scan", None, progress)
         walked_errors: set[str] = set()
+        unreadable: list[str] = []
         for folder in walk(root, skip=self._skip, should_stop=lambda: cancel.cancelled):
+            if folder.unreadable:
+                unreadable.append(folder.path)
             for error in folder.errors:
                 walked_errors.add(error.path)
                 summary.errors.append(error)
@@ -159,7 +169,8 @@ class Indexer:
         if cancel.cancelled:
             plan.complete = False
             return plan
-        plan.gone = self.catalog.content_ids_of(list(present))
+        gone = [path for path in present if not _inside_any(path, unreadable)]
+        plan.gone = self.catalog.content_ids_of(gone)
         plan.stale_errors = [p for p in known_errors if p not in walked_errors]
         self._record_walk_errors(summary.errors, walked_errors)
         return plan
@@ -179,25 +190,26 @@ class Indexer:
         gone_by_content: dict[str, list[str]] = {}
         for path, cid in plan.gone.items():
             gone_by_content.setdefault(cid, []).append(path)
+        stage = self.embed.get() if self.embed else None  # the model loads only for new files
         known = KnownContent(self.catalog.path)
         analyse = FileAnalyser(
             known,
             self.thumbs,
-            min_side=self.min_side,
+            min_side=stage.embedder.input_size if stage else 1,  # short side for the model
             long_side=self.long_side,
             max_pixels=self.max_image_pixels,
-            preprocess=self.embed.preprocess if self.embed else None,
+            preprocess=stage.preprocess if stage else None,
         )
-        writer = _OutcomeWriter(self.catalog, plan, gone_by_content, summary, self.embed)
+        writer = _OutcomeWriter(self.catalog, plan, gone_by_content, summary, stage)
         # Decode and preprocess about three model batches ahead of inference.
-        ahead = self.threads * 4 + (3 * self.embed.batch_size if self.embed else 0)
+        ahead = self.threads * 4 + (3 * stage.batch_size if stage else 0)
         meter = StageMeter("index", len(plan.to_read), progress)
         try:
             with (
                 ThreadPoolExecutor(
                     self.threads,
                     thread_name_prefix="pictor-read",
-                    initializer=yield_cpu_to_inference if self.embed else None,
+                    initializer=yield_cpu_to_inference if stage else None,
                 ) as pool,
                 BatchWriter(self.catalog, self.commit_every) as batch,
             ):
@@ -213,11 +225,16 @@ class Indexer:
                     batch.tick()
                     meter.advance()
                 writer.flush_orphans()
-                if self.embed is not None:
-                    self.embed.flush()  # vectors first, then their rows commit with the batch
+                if stage is not None:
+                    stage.flush()  # vectors first, then their rows commit with the batch
         finally:
             known.close()
         meter.finish()
+
+
+def _inside_any(path: str, folders: list[str]) -> bool:
+    """Under a folder the walk could not list: unknown, so never swept as deleted."""
+    return any(lo <= path < hi for lo, hi in map(path_range, folders))
 
 
 class _OutcomeWriter:

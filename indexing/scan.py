@@ -41,6 +41,7 @@ class Folder:
     path: str
     files: list[FileStat]
     errors: list[IndexErrorRecord]
+    unreadable: bool = False  # could not be listed: what it held is unknown, not gone
 
 
 def walk(
@@ -69,6 +70,7 @@ def walk(
                 ordered = sorted(entries, key=_entry_name)
         except OSError as exc:
             listing.errors.append(_record(folder, f"cannot list folder: {exc.strerror or exc}"))
+            listing.unreadable = True
             yield listing
             continue
         subfolders: list[str] = []
