@@ -62,7 +62,8 @@ def render(ctx: AppContext, banner: gr.Markdown) -> ModelSettings:
         gr.Markdown(
             "Each model keeps its own vectors; switching never mixes them. After switching, "
             "press **Re-index all** to embed your images with the new model. The choice "
-            "lasts for this session; set `PICTOR_CLIP_MODEL` and `PICTOR_CLIP_PRETRAINED` "
+            "applies to everyone using this app until it restarts; set `PICTOR_CLIP_MODEL` and "
+            "`PICTOR_CLIP_PRETRAINED` "
             "to make it permanent."
         )
     return ModelSettings(banner, current, model, pretrained, apply)

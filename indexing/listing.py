@@ -78,7 +78,7 @@ class ListRequest(BaseModel):
     sort: SortKey = SortKey.taken
     descending: bool = False
     seed: int = 0
-    page: int = Field(default=1, ge=1)
+    page: int = Field(default=1, ge=1, le=10_000_000)
     page_size: int = Field(default=60, ge=1, le=MAX_PAGE_SIZE)
 
     @classmethod

@@ -36,6 +36,8 @@ Vectors = npt.NDArray[np.float32]
 
 NEGATIVE_WEIGHT = 0.5  # how hard "not: ..." pushes away: q = positive - 0.5 * mean(negatives)
 TEXT_CACHE_SIZE = 512
+MAX_TOP = 1000  # results per page
+MAX_PAGE = 100_000
 
 
 class Embedder(Protocol):
@@ -130,14 +132,16 @@ def validate(query: SearchQuery) -> None:
         raise PictorError(
             "Nothing to search for: type what to look for, or give an image to find similar ones."
         )
-    if query.top < 1:
-        raise PictorError(f"The number of results must be at least 1 (got {query.top}).")
+    if not 1 <= query.top <= MAX_TOP:
+        raise PictorError(
+            f"The number of results must be between 1 and {MAX_TOP} (got {query.top})."
+        )
     if not -1.0 <= query.min_score <= 1.0:
         raise PictorError(
             f"The minimum score is a cosine similarity between -1 and 1 (got {query.min_score})."
         )
-    if query.page < 1:
-        raise PictorError(f"Pages start at 1 (got {query.page}).")
+    if not 1 <= query.page <= MAX_PAGE:
+        raise PictorError(f"Pages run from 1 to {MAX_PAGE:,} (got {query.page}).")
     if not 0.0 <= query.image_weight <= 1.0:
         raise PictorError(f"The image weight must be between 0 and 1 (got {query.image_weight}).")
 

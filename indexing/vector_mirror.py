@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -34,8 +35,8 @@ class VectorMirror:
         self.folder = folder
         self.model_id = model_id
         self.ids: list[str] = []
-        self.rows: dict[str, int] = {}
-        self.matrix: np.ndarray = np.zeros((0, 0), dtype=np.float32)
+        # (content id -> row, matrix), replaced whole so readers never mix two loads.
+        self._snapshot: tuple[dict[str, int], np.ndarray] = ({}, np.zeros((0, 0), np.float32))
         self._synced_at = 0.0
         self._loaded_size = -1  # bytes of ids.txt last loaded
         self._lock = threading.Lock()
@@ -52,42 +53,57 @@ class VectorMirror:
                 total = store.count(self.model_id)
                 if len(self.ids) != total:
                     self._catch_up(store, total)
-                self._load()
             self._synced_at = time.monotonic()
         return self
 
     def vectors_for(self, ids: Sequence[str]) -> tuple[list[str], Vectors, list[str]]:
         """(ids found, their rows, ids not in the mirror yet)."""
+        index, matrix = self._snapshot  # one consistent pair, even while a sync reloads
         found, rows, missing = [], [], []
         for content_id in ids:
-            row = self.rows.get(content_id)
+            row = index.get(content_id)
             if row is None:
                 missing.append(content_id)
             else:
                 found.append(content_id)
                 rows.append(row)
         if not rows:
-            return [], np.zeros((0, self.matrix.shape[1] if self.matrix.size else 0)), missing
+            return [], np.zeros((0, matrix.shape[1] if matrix.size else 0)), missing
         order = np.argsort(rows)  # sequential reads from the memory map
-        picked = self.matrix[np.asarray(rows)[order]]
+        picked = matrix[np.asarray(rows)[order]]
         return [found[i] for i in order], np.asarray(picked, dtype=np.float32), missing
 
     def _catch_up(self, store: VectorStore, total: int) -> None:
-        """Append what Chroma has beyond our rows; if that does not add up, rebuild."""
+        """Append what Chroma has beyond our rows; rebuild if rows went missing.
+
+        More rows than counted is fine: vectors landed while we were appending.
+        """
         if len(self.ids) > total:
-            self._write(store, start=0, fresh=True)
+            self._rebuild(store)
             return
         self._write(store, start=len(self.ids), fresh=False)
         self._load()
-        if len(self.ids) != total:
-            self._write(store, start=0, fresh=True)
+        if len(self.ids) < total:
+            self._rebuild(store)
+
+    def _rebuild(self, store: VectorStore) -> None:
+        """Write a fresh copy beside the old one, then swap it in.
+
+        Never truncate in place: a reader's memory map of the old file would fault (SIGBUS)
+        on pages that vanished. Replaced files stay valid for whoever still maps them.
+        """
+        self._write(store, start=0, fresh=True)
+        for name in ("vectors.f32", "ids.txt"):
+            os.replace(self.folder / f"{name}.new", self.folder / name)
+        self._load()
 
     def _write(self, store: VectorStore, *, start: int, fresh: bool) -> None:
         mode = "wb" if fresh else "ab"
         known = set() if fresh else set(self.ids)
+        suffix = ".new" if fresh else ""
         with (
-            open(self.folder / "vectors.f32", mode) as vectors,
-            open(self.folder / "ids.txt", mode.replace("b", "")) as ids,
+            open(self.folder / f"vectors.f32{suffix}", mode) as vectors,
+            open(self.folder / f"ids.txt{suffix}", mode.replace("b", "")) as ids,
         ):
             if not fresh:
                 vectors.truncate(len(self.ids) * self._dim() * 4)
@@ -121,17 +137,18 @@ class VectorMirror:
         dim = self._dim()
         ids_file, vectors_file = self.folder / "ids.txt", self.folder / "vectors.f32"
         if not dim or not ids_file.exists() or not vectors_file.exists():
-            self.ids, self.rows, self.matrix = [], {}, np.zeros((0, dim), dtype=np.float32)
+            self.ids = []
+            self._snapshot = ({}, np.zeros((0, dim), dtype=np.float32))
             return
         ids = ids_file.read_text().split()
         count = min(len(ids), vectors_file.stat().st_size // (dim * 4))
         self.ids = ids[:count]
-        self.rows = {cid: row for row, cid in enumerate(self.ids)}
-        self.matrix = (
+        matrix = (
             np.memmap(vectors_file, dtype=np.float32, mode="r", shape=(count, dim))
             if count
             else np.zeros((0, dim), dtype=np.float32)
         )
+        self._snapshot = ({cid: row for row, cid in enumerate(self.ids)}, matrix)
 
 
 @contextmanager

@@ -52,6 +52,8 @@ def open_page(url: str, height: int = 1000):
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         page = browser.new_page(viewport={"width": 1400, "height": height})
+        page.set_default_timeout(30_000)  # a loaded 2-core CI machine is slow, not broken
+        sync_api.expect.set_options(timeout=30_000)
         page.goto(url)
         try:
             yield page

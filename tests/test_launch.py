@@ -32,3 +32,17 @@ def test_bad_port_is_one_clear_line(run_cli) -> None:
     code, _, err = run_cli(["--port", "notaport", "ui"])
     assert code == 2
     assert "Traceback" not in err and "--port" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["list", "--page", "100000000000000000000"], "page"),
+        (["search", "cat", "--top", "100000000000000000000"], "between 1 and 1000"),
+    ],
+)
+def test_absurd_numbers_are_one_clear_line(run_cli, args: list[str], message: str) -> None:
+    code, out, err = run_cli(args)
+    assert code == 2 and out == ""
+    assert message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1

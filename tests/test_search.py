@@ -254,8 +254,8 @@ def test_bad_queries_get_clear_messages(planted: Planted, tmp_path: Path) -> Non
     searcher = planted.searcher(PlantedEmbedder({"zero": unit(1, 0)}), max_image_pixels=5000)
     cases = {
         "Nothing to search for": SearchQuery(text="   "),
-        "at least 1 (got 0)": SearchQuery(text="zero", top=0),
-        "at least 1 (got -3)": SearchQuery(text="zero", top=-3),
+        "between 1 and 1000 (got 0)": SearchQuery(text="zero", top=0),
+        "between 1 and 1000 (got -3)": SearchQuery(text="zero", top=-3),
         "between -1 and 1 (got 1.5)": SearchQuery(text="zero", min_score=1.5),
         "between -1 and 1 (got -2.0)": SearchQuery(text="zero", min_score=-2.0),
         "No such file": SearchQuery(image_path=str(tmp_path / "nowhere.jpg")),

@@ -71,8 +71,8 @@ def test_bad_input_gets_one_line_and_a_non_zero_exit(
     not_image.write_text("not really")
     cases = [
         (["search", ""], "Nothing to search for"),
-        (["search", "cat", "--top", "0"], "at least 1"),
-        (["search", "cat", "--top", "-5"], "at least 1"),
+        (["search", "cat", "--top", "0"], "between 1 and 1000 (got 0)"),
+        (["search", "cat", "--top", "-5"], "between 1 and 1000 (got -5)"),
         (["search", "cat", "--min-score", "1.5"], "between -1 and 1"),
         (["search", "cat", "--min-score", "-2"], "between -1 and 1"),
         (["search", "--image", str(tmp_path / "missing.png")], "No such file"),
