@@ -102,28 +102,28 @@ def render() -> LibraryTab:
 
 
 def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
-    page_outputs = [tab.gallery, tab.ids, tab.page, tab.page_label, tab.stats, tab.errors]
+    gallery_outputs = [tab.gallery, tab.ids, tab.page, tab.page_label]
+    page_outputs = [*gallery_outputs, tab.stats, tab.errors]
 
-    def show_page(page: int):
+    def turn_page(page: int):
+        """Only the gallery: paging leaves the library's stats as they are."""
         with ctx.catalog() as catalog:
             result = newest_first(catalog, page)
             if result.items == [] and page > 1:
                 result = newest_first(catalog, result.pages)
+        items = [(str(ctx.library.thumbs.path_for(i.content_id)), caption(i)) for i in result.items]
+        page = result.request.page
+        label = f"Page {page} of {result.pages} ({result.total:,} images)"
+        return items, [i.content_id for i in result.items], page, label
+
+    def show_page(page: int):
+        """The gallery and the stats: on load and after indexing."""
+        with ctx.catalog() as catalog:
             stats = query.status(catalog)
             stats["model"] = ctx.library.model_id
             stats["embeddings"] = catalog.embedding_counts(ctx.library.model_id)
             errors = query.errors(catalog, 200)
-        items = [(str(ctx.library.thumbs.path_for(i.content_id)), caption(i)) for i in result.items]
-        page = result.request.page
-        label = f"Page {page} of {result.pages} ({result.total:,} images)"
-        return (
-            items,
-            [i.content_id for i in result.items],
-            page,
-            label,
-            stats_markdown(stats),
-            errors_markdown(errors),
-        )
+        return (*turn_page(page), stats_markdown(stats), errors_markdown(errors))
 
     def run_index(folders: list[str]):
         library = ctx.library
@@ -186,8 +186,8 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
     tab.folder.submit(add_folder, [tab.folder], outputs)
     tab.reindex.click(reindex_all, None, outputs)
     tab.cancel.click(cancel, None, [tab.progress], queue=False)
-    tab.prev.click(lambda page: show_page(max(1, page - 1)), [tab.page], page_outputs)
-    tab.next.click(lambda page: show_page(page + 1), [tab.page], page_outputs)
+    tab.prev.click(lambda page: turn_page(max(1, page - 1)), [tab.page], gallery_outputs)
+    tab.next.click(lambda page: turn_page(page + 1), [tab.page], gallery_outputs)
     tab.gallery.select(show_detail, [tab.ids], [tab.preview, tab.detail, tab.selected])
     demo.load(lambda: show_page(1), None, page_outputs)
 

@@ -94,3 +94,25 @@ def test_random_weights_warning_and_model_switch(page) -> None:
     page.locator("#model-apply").click()
     expect(page.locator("#model-current")).to_contain_text("@some_other_tag")
     expect(page.locator("#random-weights-warning")).not_to_contain_text("random weights")
+
+
+def test_paging_through_the_gallery(page, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    rng = np.random.default_rng(3)
+    for index in range(50):  # one more page than the 48 a page shows
+        pixels = (rng.random((24, 32, 3)) * 255).astype("uint8")
+        Image.fromarray(pixels).save(folder / f"img{index:02d}.png")
+    page.locator("#folder-input textarea, #folder-input input").first.fill(str(folder))
+    page.locator("#add-folder").click()
+    label = page.locator("#page-label")
+    expect(label).to_contain_text("Page 1 of 2 (50 images)")
+    expect(page.locator("#library-gallery img")).to_have_count(48)
+    page.locator("#page-next").click()
+    expect(label).to_contain_text("Page 2 of 2")
+    expect(page.locator("#library-gallery img")).to_have_count(2)
+    page.locator("#page-prev").click()
+    expect(label).to_contain_text("Page 1 of 2")
+    expect(page.locator("#library-stats")).to_contain_text("50 images")
