@@ -13,10 +13,9 @@ from typing import Any
 import gradio as gr
 from gradio.context import Context
 
-from app.components import detail_markdown, format_bytes
+from app.components import format_bytes
 from app.context import AppContext
-from app.library import load_preview
-from indexing import query
+from app.detail import selected_detail
 from indexing.errors import PictorError
 from indexing.filters import KNOWN_FORMATS, Filter, SortKey
 from indexing.listing import Listing, ListRequest, list_library
@@ -239,13 +238,10 @@ def listen(tab: FiltersTab, ctx: AppContext) -> None:
         return ("Random", seed, *show(1, "Random", *values[1:-1], seed))
 
     def show_detail(ids: list[str], evt: gr.SelectData):
-        if evt.index is None or not (0 <= evt.index < len(ids)):
-            return None, "Click a thumbnail to see the image and its metadata."
-        with ctx.catalog() as catalog:
-            detail = query.image_detail(catalog, ids[evt.index])
-        if detail is None:
-            return None, "This image is no longer in the catalog."
-        return load_preview(detail), detail_markdown(detail)
+        preview, text, _ = selected_detail(
+            ctx, ids, evt.index, "Click a thumbnail to see the image and its metadata."
+        )
+        return preview, text
 
     first = (lambda *values: show(1, *values), tab.controls, page_outputs)
     for trigger in (tab.apply.click, tab.sort.change, tab.descending.change, tab.rated.change):

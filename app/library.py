@@ -5,16 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import gradio as gr
-from PIL import Image, ImageOps
 
 from app.components import (
     caption,
-    detail_markdown,
     errors_markdown,
     stats_markdown,
     summary_markdown,
 )
 from app.context import AppContext
+from app.detail import selected_detail
 from app.jobs import IndexJob
 from indexing import query
 from indexing.errors import PictorError
@@ -23,7 +22,7 @@ from indexing.listing import Listing, ListRequest, list_images
 from indexing.scan import resolve_root
 
 PAGE_SIZE = 48
-PREVIEW_SIDE = 1600
+DETAIL_HINT = "Click a thumbnail to see the image and its metadata."
 
 
 @dataclass
@@ -76,9 +75,7 @@ def render() -> LibraryTab:
             label="Image", type="pil", interactive=False, height=560, elem_id="detail-image"
         )
         with gr.Column():
-            detail = gr.Markdown(
-                "Click a thumbnail to see the image and its metadata.", elem_id="detail-meta"
-            )
+            detail = gr.Markdown(DETAIL_HINT, elem_id="detail-meta")
             find_similar = gr.Button("Find similar", elem_id="library-find-similar")
     return LibraryTab(
         folder,
@@ -173,13 +170,7 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
         return "Cancelling… the work done so far is kept."
 
     def show_detail(ids: list[str], evt: gr.SelectData):
-        if evt.index is None or not (0 <= evt.index < len(ids)):
-            return None, "Click a thumbnail to see the image and its metadata.", None
-        with ctx.catalog() as catalog:
-            detail = query.image_detail(catalog, ids[evt.index])
-        if detail is None:
-            return None, "This image is no longer in the catalog.", None
-        return load_preview(detail), detail_markdown(detail), detail["content_id"]
+        return selected_detail(ctx, ids, evt.index, DETAIL_HINT)
 
     outputs = [tab.progress, *page_outputs]
     tab.add.click(add_folder, [tab.folder], outputs)
@@ -196,19 +187,3 @@ def newest_first(catalog, page: int) -> Listing:
     """The Library gallery: every image, newest first (date taken, else file mtime)."""
     request = ListRequest(sort=SortKey.taken, descending=True, page=page, page_size=PAGE_SIZE)
     return list_images(catalog, request)
-
-
-def load_preview(detail: dict) -> Image.Image | None:
-    """The image large and upright, from the first file that is still there."""
-    for entry in detail["paths"]:
-        if entry["status"] != "present":
-            continue
-        try:
-            with Image.open(entry["path"]) as image:
-                image.draft("RGB", (PREVIEW_SIDE, PREVIEW_SIDE))
-                upright = ImageOps.exif_transpose(image)
-                upright.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
-                return upright.convert("RGBA" if "A" in upright.mode else "RGB")
-        except (OSError, ValueError):
-            continue
-    return None

@@ -7,10 +7,8 @@ from dataclasses import dataclass, replace
 
 import gradio as gr
 
-from app.components import detail_markdown
 from app.context import AppContext
-from app.library import load_preview
-from indexing import query as catalog_query
+from app.detail import selected_detail
 from indexing.errors import PictorError
 from indexing.filters import Filter
 from indexing.search import NEGATIVE_WEIGHT, Searcher, SearchQuery, SearchResults, parse_negative
@@ -194,13 +192,7 @@ def listen(tab: SearchTab, ctx: AppContext) -> None:
         return run_search(ctx, replace(current, page=max(1, current.page + step)))
 
     def show_detail(ids: list[str], evt: gr.SelectData):
-        if evt.index is None or not (0 <= evt.index < len(ids)):
-            return None, "Click a result to see it large.", None
-        with ctx.catalog() as catalog:
-            detail = catalog_query.image_detail(catalog, ids[evt.index])
-        if detail is None:
-            return None, "This image is no longer in the catalog.", None
-        return load_preview(detail), detail_markdown(detail), detail["content_id"]
+        return selected_detail(ctx, ids, evt.index, "Click a result to see it large.")
 
     inputs = [
         tab.text,
