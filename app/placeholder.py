@@ -5,8 +5,6 @@ from __future__ import annotations
 import gradio as gr
 
 COMING = {
-    "Search": "Search by text, by an example image, or both, with negative terms.",
-    "Filters": "Filter and sort by resolution, proportion, size, date, rating and CLIP categories.",
     "Rate": "Rate images 0–10 and pick the best of 2 or 4.",
     "Train": "Train a personal evaluator on your ratings and preferences.",
 }

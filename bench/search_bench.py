@@ -26,8 +26,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from indexing.catalog import Catalog
+from indexing.embed import normalise
 from indexing.filters import Filter
-from indexing.search import Searcher, normalise
+from indexing.search import Searcher
 from indexing.vector_mirror import VectorMirror
 from indexing.vectors import VectorStore
 

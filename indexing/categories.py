@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from indexing.embed import normalise
 from indexing.errors import PictorError
 
 Vectors = npt.NDArray[np.float32]
@@ -52,21 +53,16 @@ class TextEmbedder(Protocol):
     def embed_texts(self, texts: list[str]) -> Vectors: ...
 
 
-def _normalise(vectors: np.ndarray) -> Vectors:
-    vectors = np.asarray(vectors, dtype=np.float32)
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
-
-
 def prompt_vector(embedder: TextEmbedder, category: str) -> Vectors:
     """The category's text embedding, averaged over the prompt templates."""
     texts = [template.format(category.strip()) for template in TEMPLATES]
-    return _normalise(embedder.embed_texts(texts).mean(axis=0))
+    return normalise(embedder.embed_texts(texts).mean(axis=0))
 
 
 def class_vectors(embedder: TextEmbedder, category: str) -> Vectors:
     """Row 0: the category; the other rows: the neutral prompts that stay distinct from it."""
     target = prompt_vector(embedder, category)
-    neutral = _normalise(embedder.embed_texts(list(NEUTRAL_PROMPTS)))
+    neutral = normalise(embedder.embed_texts(list(NEUTRAL_PROMPTS)))
     keep = neutral @ target < NEUTRAL_TOO_CLOSE
     return np.vstack([target[None, :], neutral[keep]])
 
@@ -195,7 +191,7 @@ class CategoryScores:
             found = store.get(self.model_id, sorted(missing))
             if found:
                 ids = list(found)
-                yield ids, _normalise(np.stack([found[i] for i in ids]))
+                yield ids, normalise(np.stack([found[i] for i in ids]))
             return
         collection = store.collection(self.model_id)
         offset = 0
@@ -207,7 +203,7 @@ class CategoryScores:
             keep = [n for n, cid in enumerate(page["ids"]) if cid in missing]
             if keep:
                 vectors = np.asarray(page["embeddings"], dtype=np.float32)[keep]
-                yield [page["ids"][n] for n in keep], _normalise(vectors)
+                yield [page["ids"][n] for n in keep], normalise(vectors)
 
 
 @contextmanager

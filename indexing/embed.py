@@ -229,11 +229,6 @@ class ClipEmbedder:
             features = self._model.encode_text(tokens)
         return normalise(features.float().cpu().numpy())
 
-    def release(self) -> None:
-        """Free the model (indexing is over); the next use loads it again."""
-        with self._lock:
-            self._model = None
-
 
 @contextmanager
 def _quiet_root_logger() -> Iterator[None]:

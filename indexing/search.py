@@ -25,6 +25,7 @@ from PIL import Image
 
 from indexing.catalog import Catalog
 from indexing.decode import decode, flatten
+from indexing.embed import normalise
 from indexing.errors import BadImage, PictorError
 from indexing.filters import Filter
 from indexing.hashing import content_id as hash_content
@@ -188,11 +189,6 @@ class _CachedTexts:
 
     def embed_texts(self, texts: list[str]) -> Vectors:
         return self.cache.embed(self.embedder, texts)
-
-
-def normalise(vector: np.ndarray) -> Vectors:
-    vector = np.asarray(vector, dtype=np.float32)
-    return vector / np.maximum(np.linalg.norm(vector, axis=-1, keepdims=True), 1e-12)
 
 
 class Searcher:
