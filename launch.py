@@ -136,7 +136,7 @@ def emit(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
 
 
 def cmd_index(args: argparse.Namespace, settings) -> int:
-    from indexing.cli_progress import cli_progress
+    from app.cli_progress import cli_progress
     from indexing.errors import PictorError
     from indexing.library import Library
 
@@ -177,15 +177,15 @@ def cmd_index(args: argparse.Namespace, settings) -> int:
 
 
 def cmd_status(args: argparse.Namespace, settings) -> int:
-    from indexing import query
     from indexing.library import Library
+    from indexing.query import details
 
     library = Library(settings)
     with library.open_catalog() as catalog:
-        data = query.status(catalog)
+        data = details.status(catalog)
         data["model"] = library.model_id
         data["embeddings"] = catalog.embedding_counts(library.model_id)
-        data["models"] = query.embedded_models(catalog)
+        data["models"] = details.embedded_models(catalog)
     data["data_dir"] = str(settings.data_dir)
     formats = ", ".join(f"{k} {v}" for k, v in data["formats"].items()) or "none"
     text = (
@@ -201,11 +201,11 @@ def cmd_status(args: argparse.Namespace, settings) -> int:
 
 
 def cmd_errors(args: argparse.Namespace, settings) -> int:
-    from indexing import query
     from indexing.library import Library
+    from indexing.query import details
 
     with Library(settings).open_catalog() as catalog:
-        rows = query.errors(catalog, args.limit)
+        rows = details.errors(catalog, args.limit)
     emit(
         args,
         {"errors": rows},
@@ -215,9 +215,9 @@ def cmd_errors(args: argparse.Namespace, settings) -> int:
 
 
 def cmd_search(args: argparse.Namespace, settings) -> int:
-    from indexing.filters import Filter
     from indexing.library import Library
-    from indexing.search import Searcher, SearchQuery, parse_negative, validate
+    from indexing.query.filters import Filter
+    from indexing.query.search import Searcher, SearchQuery, parse_negative, validate
 
     query = SearchQuery(
         text=args.text,
@@ -251,7 +251,7 @@ def cmd_search(args: argparse.Namespace, settings) -> int:
 
 
 def add_list_parser(commands, common: argparse.ArgumentParser) -> None:
-    from indexing.filters import SortKey
+    from indexing.query.filters import SortKey
 
     lister = commands.add_parser(
         "list", parents=[common], help="list images by filters and a sort (the Filters tab)"
@@ -299,9 +299,9 @@ LIST_FIELDS = {"proportion": "aspect", "size": "bytes"}
 
 def cmd_list(args: argparse.Namespace, settings) -> int:
     from app.components import format_bytes
-    from indexing.filters import Filter, parse_sort
     from indexing.library import Library
-    from indexing.listing import ListRequest, list_library
+    from indexing.query.filters import Filter, parse_sort
+    from indexing.query.listing import ListRequest, list_library
 
     ranges = {
         f"{bound}_{LIST_FIELDS.get(name, name)}": getattr(args, f"{bound}_{name}")

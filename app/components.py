@@ -6,8 +6,8 @@ import html
 from datetime import datetime
 from typing import Any
 
-from indexing.listing import ListedImage
-from indexing.pipeline import IndexSummary
+from indexing.ingest.pipeline import IndexSummary
+from indexing.query.listing import ListedImage
 
 
 def format_bytes(count: float) -> str:

@@ -7,9 +7,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from app.jobs import JobSlot
-from indexing.catalog import Catalog
 from indexing.library import Library
 from indexing.settings import Settings
+from indexing.store.catalog import Catalog
 
 
 @dataclass

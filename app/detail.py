@@ -6,7 +6,7 @@ from PIL import Image, ImageOps
 
 from app.components import detail_markdown
 from app.context import AppContext
-from indexing import query
+from indexing.query import details
 
 PREVIEW_SIDE = 1600
 
@@ -18,7 +18,7 @@ def selected_detail(
     if index is None or not 0 <= index < len(ids):
         return None, hint, None
     with ctx.catalog() as catalog:
-        detail = query.image_detail(catalog, ids[index])
+        detail = details.image_detail(catalog, ids[index])
     if detail is None:
         return None, "This image is no longer in the catalog.", None
     return load_preview(detail), detail_markdown(detail), detail["content_id"]

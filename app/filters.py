@@ -1,7 +1,7 @@
 """The Filters tab: sort and filter the whole library, page through it, inspect an image.
 
 Callbacks only turn widget values into a ListRequest and a Listing into widget values; the
-query itself is indexing.listing, the same one `launch.py list` prints.
+query itself is indexing.query.listing, the same one `launch.py list` prints.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from app.components import format_bytes
 from app.context import AppContext
 from app.detail import selected_detail
 from indexing.errors import PictorError
-from indexing.filters import KNOWN_FORMATS, Filter, SortKey
-from indexing.listing import Listing, ListRequest, list_library
+from indexing.query.filters import KNOWN_FORMATS, Filter, SortKey
+from indexing.query.listing import Listing, ListRequest, list_library
 
 PAGE_SIZE = 60
 MB = 1_000_000

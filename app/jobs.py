@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from indexing.pipeline import IndexSummary
+from indexing.ingest.pipeline import IndexSummary
 from indexing.progress import CancelToken, Progress
 
 

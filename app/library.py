@@ -15,11 +15,11 @@ from app.components import (
 from app.context import AppContext
 from app.detail import selected_detail
 from app.jobs import IndexJob
-from indexing import query
 from indexing.errors import PictorError
-from indexing.filters import SortKey
-from indexing.listing import Listing, ListRequest, list_images
-from indexing.scan import resolve_root
+from indexing.ingest.scan import resolve_root
+from indexing.query import details
+from indexing.query.filters import SortKey
+from indexing.query.listing import Listing, ListRequest, list_images
 
 PAGE_SIZE = 48
 DETAIL_HINT = "Click a thumbnail to see the image and its metadata."
@@ -116,10 +116,10 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
     def show_page(page: int):
         """The gallery and the stats: on load and after indexing."""
         with ctx.catalog() as catalog:
-            stats = query.status(catalog)
+            stats = details.status(catalog)
             stats["model"] = ctx.library.model_id
             stats["embeddings"] = catalog.embedding_counts(ctx.library.model_id)
-            errors = query.errors(catalog, 200)
+            errors = details.errors(catalog, 200)
         return (*turn_page(page), stats_markdown(stats), errors_markdown(errors))
 
     def run_index(folders: list[str]):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from app.context import AppContext
-from indexing.embed import RANDOM, model_id_for
+from indexing.models.clip import RANDOM, model_id_for
 
 SUGGESTED_MODELS = ["ViT-B-32", "ViT-B-16", "ViT-L-14", "ViT-B-32-256", "ViT-SO400M-14-SigLIP"]
 RANDOM_BANNER = (

@@ -10,8 +10,14 @@ import gradio as gr
 from app.context import AppContext
 from app.detail import selected_detail
 from indexing.errors import PictorError
-from indexing.filters import Filter
-from indexing.search import NEGATIVE_WEIGHT, Searcher, SearchQuery, SearchResults, parse_negative
+from indexing.query.filters import Filter
+from indexing.query.search import (
+    NEGATIVE_WEIGHT,
+    Searcher,
+    SearchQuery,
+    SearchResults,
+    parse_negative,
+)
 
 PAGE_SIZE = 24
 HINT = "Type what you are looking for, add an image, or both, then press Search."

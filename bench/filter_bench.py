@@ -12,7 +12,7 @@ would), with one user rating per 50 images, a prediction for one in 3, and N cac
 category scores. Then, in the same process, it measures (best of REPEATS, warm):
 
 1. the first page (60 items, with both counts) for every sort key, both directions, with
-   and without a combined filter (width, bytes, format, rating), through indexing.listing;
+   and without a combined filter (width, bytes, format, rating), through indexing.query.listing;
 2. random paging: page 1, a page at the wrap-around point of the rotation, a deep page;
 3. the text-category filter (exclude "nsfw") over N cached scores;
 4. the baseline: load every row into Python and sort it there (what a naive listing does).
@@ -37,10 +37,10 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from indexing.catalog import Catalog  # noqa: E402
-from indexing.categories import category_key, rule_fingerprint  # noqa: E402
-from indexing.filters import Filter, SortKey  # noqa: E402
-from indexing.listing import ListRequest, list_images  # noqa: E402
+from indexing.query.categories import category_key, rule_fingerprint  # noqa: E402
+from indexing.query.filters import Filter, SortKey  # noqa: E402
+from indexing.query.listing import ListRequest, list_images  # noqa: E402
+from indexing.store.catalog import Catalog  # noqa: E402
 
 MODEL = "bench-model@none"
 WIDTHS = (640, 800, 1024, 1280, 1920, 2048, 3000, 4000, 6000)
@@ -149,7 +149,7 @@ class Scores:
     model_id = MODEL
 
     def ensure(self, conn, categories):
-        from indexing.categories import CategoryScores
+        from indexing.query.categories import CategoryScores
 
         return CategoryScores(MODEL, NoEmbedder, lambda: None).ensure(conn, categories)
 
@@ -214,7 +214,7 @@ def measure(catalog: Catalog) -> dict:
 
 def _wrap_page(catalog: Catalog, scores, pages: int) -> int:
     """The page where the random rotation wraps from the highest ids to the lowest."""
-    from indexing.listing import random_pivot
+    from indexing.query.listing import random_pivot
 
     above = catalog.conn.execute(
         "SELECT COUNT(*) FROM images WHERE present_files > 0 AND content_id >= ?",

@@ -27,9 +27,9 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from indexing.decode import decode, flatten
-from indexing.embed import ClipEmbedder
+from indexing.ingest.decode import decode, flatten
 from indexing.library import Library
+from indexing.models.clip import ClipEmbedder
 from indexing.settings import Settings
 
 

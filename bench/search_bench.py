@@ -25,12 +25,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from indexing.catalog import Catalog
-from indexing.embed import normalise
-from indexing.filters import Filter
-from indexing.search import Searcher
-from indexing.vector_mirror import VectorMirror
-from indexing.vectors import VectorStore
+from indexing.models.clip import normalise
+from indexing.query.filters import Filter
+from indexing.query.search import Searcher
+from indexing.store.catalog import Catalog
+from indexing.store.vector_mirror import VectorMirror
+from indexing.store.vectors import VectorStore
 
 MODEL = "bench@synthetic"
 K = 10

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from indexing.catalog import Catalog
-from indexing.embed import ClipEmbedder, model_id_for, shared_embedder
-from indexing.embedding import EmbedCounts, EmbedStage, LazyStage
 from indexing.errors import PictorError
-from indexing.pipeline import Indexer, IndexSummary
+from indexing.ingest.embedding import EmbedCounts, EmbedStage, LazyStage
+from indexing.ingest.pipeline import Indexer, IndexSummary
+from indexing.models.clip import ClipEmbedder, model_id_for, shared_embedder
 from indexing.progress import CancelToken, ProgressCallback, no_progress
 from indexing.settings import Settings
-from indexing.thumbnails import ThumbnailStore
-from indexing.vectors import VectorStore
+from indexing.store.catalog import Catalog
+from indexing.store.thumbnails import ThumbnailStore
+from indexing.store.vectors import VectorStore
 
 
 class Library:

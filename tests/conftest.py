@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from indexing.ingest.pipeline import IndexSummary
 from indexing.library import Library
-from indexing.pipeline import IndexSummary
 from indexing.settings import Settings
 from tests.library_builder import LibraryBuilder
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageFile
 
-import indexing.analyse
-import indexing.scan
+import indexing.ingest.analyse
+import indexing.ingest.scan
 from tests.conftest import Pictor
 from tests.library_builder import encode, noise_image
 
@@ -210,14 +210,14 @@ def test_odd_file_names_are_indexed(pictor, library) -> None:
 def test_file_deleted_while_indexing(pictor, library, monkeypatch) -> None:
     library.many(4)
     victim = library.noise("victim.jpg", seed=99)
-    real_read = indexing.analyse.read_stable
+    real_read = indexing.ingest.analyse.read_stable
 
     def delete_first(path: str, *args, **kwargs):
         if path == str(victim):
             victim.unlink()
         return real_read(path, *args, **kwargs)
 
-    monkeypatch.setattr(indexing.analyse, "read_stable", delete_first)
+    monkeypatch.setattr(indexing.ingest.analyse, "read_stable", delete_first)
     summary = pictor.index(library.root)
 
     assert summary.new == 4
@@ -232,14 +232,14 @@ def test_file_deleted_while_indexing(pictor, library, monkeypatch) -> None:
 def test_file_rewritten_before_it_is_read(pictor, library, monkeypatch) -> None:
     library.many(3)
     victim = library.noise("victim.jpg", (40, 40), seed=99)
-    real_read = indexing.analyse.read_stable
+    real_read = indexing.ingest.analyse.read_stable
 
     def rewrite_first(path: str, *args, **kwargs):
         if path == str(victim):
             victim.write_bytes(encode(noise_image((70, 20), seed=100), "JPEG"))
         return real_read(path, *args, **kwargs)
 
-    monkeypatch.setattr(indexing.analyse, "read_stable", rewrite_first)
+    monkeypatch.setattr(indexing.ingest.analyse, "read_stable", rewrite_first)
     summary = pictor.index(library.root)
     monkeypatch.undo()
 
@@ -280,7 +280,7 @@ def test_file_that_keeps_changing_while_read(pictor, library, monkeypatch) -> No
         handle = real_open(file, *args, **kwargs)
         return GrowsWhileRead(handle) if os.fspath(file) == str(victim) else handle
 
-    monkeypatch.setattr(indexing.scan, "open", opening, raising=False)
+    monkeypatch.setattr(indexing.ingest.scan, "open", opening, raising=False)
     summary = pictor.index(library.root)
     monkeypatch.undo()
 

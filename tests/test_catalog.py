@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from indexing.migrations import MIGRATIONS
+from indexing.store.migrations import MIGRATIONS
 
 
 def test_catalog_is_wal_with_schema_version_and_tables(pictor, library) -> None:

@@ -12,16 +12,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexing import categories
-from indexing.catalog import Catalog
-from indexing.categories import CategoryScores
-from indexing.embed import WeightsUnavailable
 from indexing.errors import PictorError
-from indexing.filters import Filter, SortKey
 from indexing.library import Library
-from indexing.listing import ListRequest, list_images, list_library
+from indexing.models.clip import WeightsUnavailable
+from indexing.query import categories
+from indexing.query.categories import CategoryScores
+from indexing.query.filters import Filter, SortKey
+from indexing.query.listing import ListRequest, list_images, list_library
 from indexing.settings import Settings
-from indexing.vectors import VectorStore
+from indexing.store.catalog import Catalog
+from indexing.store.vectors import VectorStore
 from tests.test_listing import Generated, make_catalog
 
 MODEL = "planted@test"

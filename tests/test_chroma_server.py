@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexing.vectors import VectorStore
+from indexing.store.vectors import VectorStore
 from tests.browser import free_port
 from tests.conftest import Pictor
 from tests.library_builder import LibraryBuilder

@@ -14,8 +14,8 @@ import open_clip
 import pytest
 import torch
 
-from indexing.decode import decode, flatten
-from indexing.vectors import VectorStore
+from indexing.ingest.decode import decode, flatten
+from indexing.store.vectors import VectorStore
 from tests.conftest import LAUNCH, REPO_ROOT, Pictor
 from tests.library_builder import LibraryBuilder, noise_image
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from indexing.errors import PictorError
-from indexing.filters import Filter, SortKey, parse_sort
-from indexing.listing import ListRequest
+from indexing.query.filters import Filter, SortKey, parse_sort
+from indexing.query.listing import ListRequest
 
 
 @pytest.mark.parametrize(

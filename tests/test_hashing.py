@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PIL import Image, JpegImagePlugin
 
-from indexing.decode import decode
-from indexing.hashing import hamming
+from indexing.ingest.decode import decode
+from indexing.ingest.hashing import hamming
 from tests.library_builder import encode, smooth_image
 
 

@@ -6,14 +6,14 @@ import shutil
 
 import pytest
 
-import indexing.analyse
+import indexing.ingest.analyse
 
 
 def forbid_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(*args, **kwargs):
         raise AssertionError("a known image was decoded again")
 
-    monkeypatch.setattr(indexing.analyse, "decode", fail)
+    monkeypatch.setattr(indexing.ingest.analyse, "decode", fail)
 
 
 @pytest.mark.parametrize("new_name", ["renamed.jpg", "elsewhere/deeper/photo.jpg"])

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-import indexing.analyse
-from indexing import query
+import indexing.ingest.analyse
 from indexing.progress import CancelToken, Progress
+from indexing.query import details
 from tests.conftest import Pictor
 from tests.library_builder import noise_image
 
@@ -95,8 +95,8 @@ def test_deleted_file_is_missing_keeps_its_rating_and_comes_back(pictor, library
     assert pictor.file_row(photo)["status"] == "missing"
     assert pictor.one("SELECT rating FROM ratings WHERE content_id = ?", content_id)[0] == 9
     with pictor.library.open_catalog() as catalog:
-        assert query.status(catalog)["missing_files"] == 1
-        assert query.status(catalog)["images"] == 1
+        assert details.status(catalog)["missing_files"] == 1
+        assert details.status(catalog)["images"] == 1
 
     photo.write_bytes(saved)
     back = pictor.index(library.root)
@@ -183,8 +183,8 @@ def test_copy_waiting_for_its_twin_when_cancelled_is_indexed_next_time(
     first = library.noise("a.jpg", seed=1)
     twin = library.write("b.jpg", first.read_bytes())
     b_claimed = threading.Event()
-    real_read = indexing.analyse.read_stable
-    real_claim = indexing.analyse.KnownContent.claim
+    real_read = indexing.ingest.analyse.read_stable
+    real_claim = indexing.ingest.analyse.KnownContent.claim
 
     def read(path: str, *args, **kwargs):
         if path == str(first):
@@ -196,8 +196,8 @@ def test_copy_waiting_for_its_twin_when_cancelled_is_indexed_next_time(
         b_claimed.set()
         return claimed
 
-    monkeypatch.setattr(indexing.analyse, "read_stable", read)
-    monkeypatch.setattr(indexing.analyse.KnownContent, "claim", claim)
+    monkeypatch.setattr(indexing.ingest.analyse, "read_stable", read)
+    monkeypatch.setattr(indexing.ingest.analyse.KnownContent, "claim", claim)
     cancel = CancelToken()
     cut = pictor.library.index([str(library.root)], cancel_on_first_index_update(cancel), cancel)
     monkeypatch.undo()

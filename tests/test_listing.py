@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from indexing import listing
-from indexing.catalog import Catalog
-from indexing.filters import Filter, SortKey
-from indexing.listing import ListRequest, list_images
+from indexing.query import listing
+from indexing.query.filters import Filter, SortKey
+from indexing.query.listing import ListRequest, list_images
+from indexing.store.catalog import Catalog
 
 ROOT = "/photos"
 
@@ -424,7 +424,7 @@ def test_a_v3_catalog_upgrades_and_keeps_listing(tmp_path: Path) -> None:
     """Migration 4 on a catalog that has data: same listing, embeddings counted."""
     import sqlite3
 
-    from indexing.migrations import MIGRATIONS, _statements
+    from indexing.store.migrations import MIGRATIONS, _statements
 
     path = tmp_path / "catalog.sqlite3"
     conn = sqlite3.connect(path, isolation_level=None)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from indexing.catalog import Catalog
-from indexing.filters import Filter, SortKey
-from indexing.listing import ListRequest, list_images
+from indexing.query.filters import Filter, SortKey
+from indexing.query.listing import ListRequest, list_images
+from indexing.store.catalog import Catalog
 from tests.conftest import without_random_warning
 from tests.test_listing import make_catalog, reference_keeps, reference_order
 

@@ -10,9 +10,9 @@ import pytest
 from PIL import Image
 
 from indexing.errors import PictorError
-from indexing.filters import Filter
-from indexing.search import NEGATIVE_WEIGHT, Searcher, SearchQuery, TextCache, parse_negative
-from indexing.vectors import VectorStore
+from indexing.query.filters import Filter
+from indexing.query.search import NEGATIVE_WEIGHT, Searcher, SearchQuery, TextCache, parse_negative
+from indexing.store.vectors import VectorStore
 from tests.conftest import Pictor
 from tests.library_builder import LibraryBuilder
 
@@ -233,7 +233,7 @@ def test_find_similar_by_content_id(planted: Planted) -> None:
 
 
 def test_text_category_filter_uses_the_vectors(planted: Planted) -> None:
-    from indexing import categories
+    from indexing.query import categories
 
     neutral = {prompt: unit(0, 0, 0, 0, 0, 0, 0, 1) for prompt in categories.NEUTRAL_PROMPTS}
     beach = {t.format("beach"): unit(0, 0, 1) for t in categories.TEMPLATES}
@@ -297,7 +297,7 @@ def test_nothing_embedded_says_what_to_do(planted: Planted) -> None:
 def test_the_vector_mirror_gives_the_same_ranking_and_catches_up(
     planted: Planted, tmp_path: Path
 ) -> None:
-    from indexing.vector_mirror import VectorMirror
+    from indexing.store.vector_mirror import VectorMirror
 
     rng = np.random.default_rng(5)
     first = {f"first{i}.jpg": unit(*rng.standard_normal(DIM)) for i in range(6)}

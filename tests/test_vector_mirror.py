@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexing.vector_mirror import VectorMirror
+from indexing.store.vector_mirror import VectorMirror
 
 MODEL = "planted@mirror"
 

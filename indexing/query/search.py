@@ -6,7 +6,7 @@ the negative terms' embeddings, normalised again. A score is the cosine similari
 that vector and an image's vector, in [-1, 1].
 
 How images are ranked inside a filter (Chroma's HNSW index, or exact numpy search over the
-filtered subset) is indexing/ranking.py. Results are one per content, every present path
+filtered subset) is indexing/query/ranking.py. Results are one per content, every present path
 listed; pages are cut from one ranking by score then content id, so page 2 continues page 1.
 """
 
@@ -23,15 +23,15 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from indexing.catalog import Catalog
-from indexing.decode import decode, flatten
-from indexing.embed import normalise
 from indexing.errors import BadImage, PictorError
-from indexing.filters import Filter
-from indexing.hashing import content_id as hash_content
-from indexing.ranking import Ranker, present_paths
-from indexing.vector_mirror import VectorMirror, shared_mirror
-from indexing.vectors import VectorStore, collection_name
+from indexing.ingest.decode import decode, flatten
+from indexing.ingest.hashing import content_id as hash_content
+from indexing.models.clip import normalise
+from indexing.query.filters import Filter
+from indexing.query.ranking import Ranker, present_paths
+from indexing.store.catalog import Catalog
+from indexing.store.vector_mirror import VectorMirror, shared_mirror
+from indexing.store.vectors import VectorStore, collection_name
 
 Vectors = npt.NDArray[np.float32]
 

@@ -7,8 +7,8 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from indexing.decode import IMAGE_EXTENSIONS
 from indexing.errors import PictorError
+from indexing.ingest.decode import IMAGE_EXTENSIONS
 from indexing.records import FileStat, IndexErrorRecord
 
 

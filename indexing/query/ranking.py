@@ -6,7 +6,7 @@
   inside the query, not after a top-K cut.
 - A selective filter (at most EXACT_LIMIT images pass, and under 5% of the library):
   exact search, numpy over the vectors of exactly the images that pass, read from the
-  vector mirror (indexing/vector_mirror.py)
+  vector mirror (indexing/store/vector_mirror.py)
 
 Order is by score, then content id, so equal scores keep a stable order. HNSW windows are
 powers of two of at least HNSW_WINDOW candidates, so the first pages of a query all come
@@ -20,11 +20,11 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from indexing import categories
-from indexing.catalog import Catalog
-from indexing.filters import Filter
-from indexing.vector_mirror import VectorMirror
-from indexing.vectors import VectorStore
+from indexing.query import categories
+from indexing.query.filters import Filter
+from indexing.store.catalog import Catalog
+from indexing.store.vector_mirror import VectorMirror
+from indexing.store.vectors import VectorStore
 
 Vectors = npt.NDArray[np.float32]
 KeepRule = Callable[[Vectors], npt.NDArray[np.bool_]]

@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from indexing.errors import PictorError
-from indexing.migrations import migrate
 from indexing.records import ImageRecord
+from indexing.store.migrations import migrate
 
 
 def path_range(folder: str) -> tuple[str, str]:

@@ -11,13 +11,13 @@ from typing import Any
 
 from PIL import Image
 
-from indexing.decode import decode
 from indexing.errors import BadImage
-from indexing.hashing import content_id, perceptual_hashes
-from indexing.metadata import date_key
+from indexing.ingest.decode import decode
+from indexing.ingest.hashing import content_id, perceptual_hashes
+from indexing.ingest.metadata import date_key
+from indexing.ingest.scan import read_stable
 from indexing.records import FileStat, ImageRecord
-from indexing.scan import read_stable
-from indexing.thumbnails import ThumbnailStore
+from indexing.store.thumbnails import ThumbnailStore
 
 
 @dataclass(frozen=True, slots=True)

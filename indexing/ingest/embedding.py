@@ -16,15 +16,15 @@ from typing import Any
 
 from PIL import Image
 
-from indexing.catalog import BatchWriter, Catalog
-from indexing.decode import decode, flatten
-from indexing.embed import ClipEmbedder
 from indexing.errors import BadImage
-from indexing.hashing import content_id as hash_content
+from indexing.ingest.decode import decode, flatten
+from indexing.ingest.hashing import content_id as hash_content
+from indexing.ingest.scan import read_stable
+from indexing.ingest.workers import bounded_map, yield_cpu_to_inference
+from indexing.models.clip import ClipEmbedder
 from indexing.progress import CancelToken, ProgressCallback, StageMeter
-from indexing.scan import read_stable
-from indexing.vectors import VectorStore
-from indexing.workers import bounded_map, yield_cpu_to_inference
+from indexing.store.catalog import BatchWriter, Catalog
+from indexing.store.vectors import VectorStore
 
 log = logging.getLogger(__name__)
 

@@ -8,14 +8,21 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from indexing.analyse import Analysed, Failed, FileAnalyser, KnownContent, Outcome, Recognised
-from indexing.catalog import BatchWriter, Catalog, path_range
-from indexing.embedding import EmbedCounts, EmbedStage, LazyStage, embed_pending
+from indexing.ingest.analyse import (
+    Analysed,
+    Failed,
+    FileAnalyser,
+    KnownContent,
+    Outcome,
+    Recognised,
+)
+from indexing.ingest.embedding import EmbedCounts, EmbedStage, LazyStage, embed_pending
+from indexing.ingest.scan import resolve_root, walk
+from indexing.ingest.workers import bounded_map, yield_cpu_to_inference
 from indexing.progress import CancelToken, ProgressCallback, StageMeter, no_progress
 from indexing.records import FileStat, IndexErrorRecord
-from indexing.scan import resolve_root, walk
-from indexing.thumbnails import ThumbnailStore
-from indexing.workers import bounded_map, yield_cpu_to_inference
+from indexing.store.catalog import BatchWriter, Catalog, path_range
+from indexing.store.thumbnails import ThumbnailStore
 
 
 @dataclass(slots=True)

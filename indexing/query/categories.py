@@ -21,8 +21,8 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from indexing.embed import normalise
 from indexing.errors import PictorError
+from indexing.models.clip import normalise
 
 Vectors = npt.NDArray[np.float32]
 

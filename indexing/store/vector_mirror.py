@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexing.vectors import VectorStore
+from indexing.store.vectors import VectorStore
 
 Vectors = np.ndarray
 RESYNC_SECONDS = 5.0  # a long-running process (the UI) checks Chroma for new vectors this often

@@ -15,7 +15,7 @@ Shared by the Filters tab and `launch.py list`. Everything runs in SQL over inde
   is "ids from the pivot up, then wrap to the lowest": a rotation that visits every image once.
 - Rating: images with a rating (yours, else predicted) in order, then those with none, in
   both directions.
-- Text categories: cached CLIP probabilities (see indexing.categories) joined in SQL.
+- Text categories: cached CLIP probabilities (see indexing.query.categories) joined in SQL.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from indexing.catalog import Catalog
-from indexing.categories import CategoryScores, matched_ids_sql, text_clauses
 from indexing.errors import PictorError
-from indexing.filters import SORT_COLUMNS, Filter, SortKey, describe_validation_error
+from indexing.query.categories import CategoryScores, matched_ids_sql, text_clauses
+from indexing.query.filters import SORT_COLUMNS, Filter, SortKey, describe_validation_error
+from indexing.store.catalog import Catalog
 
 SELECTIVE = 20
 WALK_BUDGET_S = 0.01

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from indexing.embed import Vectors
 from indexing.errors import PictorError
+from indexing.models.clip import Vectors
 
 # Cosine space. ef_search well above Chroma's default keeps recall@10 high at a million
 # vectors; ef_search can be changed later, the rest only when a collection is created.

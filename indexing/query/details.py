@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from indexing.catalog import Catalog
+from indexing.store.catalog import Catalog
 
 # An image is shown while at least one of its files is present (kept by triggers).
 PRESENT = "i.present_files > 0"

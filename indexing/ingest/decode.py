@@ -16,7 +16,7 @@ import pillow_heif
 from PIL import Image, UnidentifiedImageError
 
 from indexing.errors import BadImage
-from indexing.metadata import read_metadata
+from indexing.ingest.metadata import read_metadata
 from indexing.records import ImageMetadata
 
 pillow_heif.register_heif_opener()

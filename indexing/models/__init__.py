@@ -1,0 +1,1 @@
+"""Models: CLIP through open_clip (lazy load, preprocessing, batching, device choice)."""

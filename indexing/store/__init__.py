@@ -1,0 +1,1 @@
+"""Storage: the SQLite catalog and its migrations, ChromaDB vectors and their mirror, thumbnails."""
