@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
@@ -22,8 +22,31 @@ RANDOM_WARNING = (
 )
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (status 2), like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"error: {message} (see: {self.prog} --help)\n")
+        sys.exit(2)
+
+
+def whole_number(low: int, high: int):
+    """An argparse type: an integer in [low, high], else one clear line."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low:,} to {high:,} (got {text})")
+        return value
+
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="launch.py", description=__doc__)
+    parser = OneLineParser(prog="launch.py", description=__doc__)
     parser.add_argument("--data-dir", help=DATA_DIR_HELP)
     parser.add_argument("--host", help="UI address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="UI port (default 7860)")
@@ -34,8 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="also serve the UI on a public gradio.live link",
     )
     parser.add_argument("--auth", help="protect the UI with USER:PASSWORD")
+    parser.add_argument(
+        "--auth-file",
+        help="protect the UI with the USER:PASSWORD lines of this file (keeps passwords out "
+        "of the process list; should be chmod 600)",
+    )
     # Also accepted after the command; SUPPRESS keeps a value given before it.
-    common = argparse.ArgumentParser(add_help=False)
+    common = OneLineParser(add_help=False)
     common.add_argument("--data-dir", default=argparse.SUPPRESS, help=DATA_DIR_HELP)
     commands = parser.add_subparsers(dest="command")
 
@@ -50,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         default=None,
         help="skip CLIP embeddings (scan, metadata, hashes and thumbnails only)",
+    )
+    index.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="if another run is indexing this data folder, exit (status 2) instead of waiting",
     )
     index.add_argument("--json", action="store_true", help="print one JSON document")
     index.add_argument(
@@ -67,7 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
     errors = commands.add_parser(
         "errors", parents=[common], help="files that could not be indexed, and why"
     )
-    errors.add_argument("--limit", type=int, default=100)
+    errors.add_argument(
+        "--limit",
+        type=whole_number(1, 1_000_000),
+        default=100,
+        help="at most this many errors and warnings (default 100)",
+    )
     errors.add_argument("--json", action="store_true", help="print one JSON document")
     add_search_parser(commands, common)
     add_list_parser(commands, common)
@@ -118,6 +156,7 @@ def make_settings(args: argparse.Namespace):
         ("port", "port"),
         ("share", "share"),
         ("auth", "auth"),
+        ("auth_file", "auth_file"),
         ("threads", "threads"),
         ("embed", "embed"),
     ):
@@ -148,8 +187,13 @@ def cmd_index(args: argparse.Namespace, settings) -> int:
         if not folders:
             raise PictorError("no folders to index: give one, e.g. launch.py index ~/Pictures")
     progress = cli_progress(args.progress)
+
+    def waiting(pid: int | None) -> None:
+        who = f" (pid {pid})" if pid else ""
+        print(f"waiting for another indexing run{who} to finish…", file=sys.stderr, flush=True)
+
     try:
-        summary = library.index(folders, progress)
+        summary = library.index(folders, progress, wait=not args.no_wait, on_wait=waiting)
     finally:
         progress.close()
     data = summary.as_dict()
@@ -167,6 +211,7 @@ def cmd_index(args: argparse.Namespace, settings) -> int:
     lines += [f"  error: {e.path}: {e.reason}" for e in summary.errors[:50]]
     if len(summary.errors) > 50:
         lines.append(f"  … and {len(summary.errors) - 50} more (see: launch.py errors)")
+    lines += [f"  warning: {w.path}: {w.message}" for w in summary.warnings[:50]]
     if embeddings is not None:
         lines.append(
             f"Embeddings ({embeddings.model}): {embeddings.embedded} new, "
@@ -206,19 +251,21 @@ def cmd_errors(args: argparse.Namespace, settings) -> int:
 
     with Library(settings).open_catalog() as catalog:
         rows = details.errors(catalog, args.limit)
-    emit(
-        args,
-        {"errors": rows},
-        "\n".join(f"{r['path']}: {r['reason']}" for r in rows) or "No errors.",
-    )
+        warnings = details.warnings(catalog, args.limit)
+    lines = [f"{r['path']}: {r['reason']}" for r in rows]
+    lines += [f"warning: {w['path']}: {w['message']}" for w in warnings]
+    emit(args, {"errors": rows, "warnings": warnings}, "\n".join(lines) or "No errors.")
     return 0
 
 
 def cmd_search(args: argparse.Namespace, settings) -> int:
+    from indexing.errors import PictorError
     from indexing.library import Library
     from indexing.query.filters import Filter
     from indexing.query.search import Searcher, SearchQuery, parse_negative, validate
 
+    if args.image is not None and not args.image.strip():
+        raise PictorError("--image needs the path of an image file")
     query = SearchQuery(
         text=args.text,
         image_path=args.image,
@@ -339,6 +386,11 @@ def cmd_list(args: argparse.Namespace, settings) -> int:
 
 
 def cmd_ui(args: argparse.Namespace, settings) -> int:
+    from app.exposure import check_exposure, credentials
+
+    # Refuse an unprotected --share (or a bad --auth) before gradio is even imported.
+    logins = credentials(settings.auth, settings.auth_file, warn=lambda _: None)
+    check_exposure(settings.host, settings.port, settings.share, logins)
     from app.ui import launch_ui
 
     launch_ui(settings)

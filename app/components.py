@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import html
+import math
 from datetime import datetime
 from typing import Any
 
+from app.safe_text import code, literal
+from indexing.errors import PictorError
 from indexing.ingest.pipeline import IndexSummary
 from indexing.query.listing import ListedImage
 
@@ -16,6 +18,16 @@ def format_bytes(count: float) -> str:
             return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
         count /= 1000
     return f"{count:.1f} TB"
+
+
+def finite(value: float | None, label: str) -> float | None:
+    """A number box's value, or None when empty; infinity and NaN are one clear error."""
+    if value is None or value == "":
+        return None
+    number = float(value)
+    if not math.isfinite(number):
+        raise PictorError(f"{label}: must be a finite number")
+    return number
 
 
 def caption(item: ListedImage) -> str:
@@ -29,18 +41,20 @@ def stats_markdown(stats: dict[str, Any]) -> str:
         f"**{stats['images']:,} images** in {stats['files']:,} files, "
         f"{format_bytes(stats['total_bytes'])}",
         f"Formats: {formats or 'none yet'}",
-        f"Errors: {stats['errors']:,}" + (" (see below)" if stats["errors"] else ""),
+        f"Errors: {stats['errors']:,}"
+        + (f", warnings: {stats['warnings']:,}" if stats.get("warnings") else "")
+        + (" (see below)" if stats["errors"] or stats.get("warnings") else ""),
     ]
     embedded = stats.get("embeddings")
     if embedded is not None:
         lines.append(
-            f"Embedded with `{stats['model']}`: {embedded['done']:,}"
+            f"Embedded with {code(stats['model'])}: {embedded['done']:,}"
             + (f", {embedded['pending']:,} waiting" if embedded["pending"] else "")
             + (f", {embedded['failed']:,} failed" if embedded["failed"] else "")
         )
     if stats["missing_files"]:
         lines.append(f"Missing files: {stats['missing_files']:,} (kept with their ratings)")
-    roots = ", ".join(f"`{r['path']}`" for r in stats["roots"])
+    roots = ", ".join(code(r["path"]) for r in stats["roots"])
     lines.append(f"Folders: {roots or 'none yet: add one above'}")
     return "  \n".join(lines)
 
@@ -60,38 +74,41 @@ def summary_markdown(summary: IndexSummary) -> str:
             f"{embeddings.pending:,} waiting."
         )
         if embeddings.message:
-            text += f"  \n⚠️ {html.escape(embeddings.message)}"
+            text += f"  \n⚠️ {literal(embeddings.message)}"
     return text
 
 
-def errors_markdown(rows: list[dict[str, str]]) -> str:
-    if not rows:
+def errors_markdown(rows: list[dict[str, str]], warnings: list[dict[str, str]] = ()) -> str:
+    """Files that could not be indexed, then files indexed with something skipped."""
+    if not rows and not warnings:
         return "No indexing errors."
-    return "\n".join(f"- `{html.escape(r['path'])}`: {html.escape(r['reason'])}" for r in rows)
+    lines = [f"- {code(r['path'])}: {literal(r['reason'])}" for r in rows]
+    lines += [f"- ⚠️ {code(w['path'])}: {literal(w['message'])}" for w in warnings]
+    return "\n".join(lines)
 
 
 def detail_markdown(detail: dict[str, Any]) -> str:
+    """Every field that came from the file (names, EXIF, prompt) is shown literally."""
     lines = [
-        f"**{detail['width']}×{detail['height']} {detail['format']}**, "
+        f"**{detail['width']}×{detail['height']} {literal(detail['format'])}**, "
         f"{format_bytes(detail['bytes'])}"
     ]
     if detail.get("taken_at"):
-        lines.append(f"Taken: {detail['taken_at']}")
+        lines.append(f"Taken: {literal(detail['taken_at'])}")
     camera = " ".join(p for p in (detail.get("camera_make"), detail.get("camera_model")) if p)
     if camera:
-        lines.append(
-            f"Camera: {camera}" + (f", lens {detail['lens']}" if detail.get("lens") else "")
-        )
+        lens = f", lens {literal(detail['lens'])}" if detail.get("lens") else ""
+        lines.append(f"Camera: {literal(camera)}{lens}")
     if detail.get("gps_lat") is not None:
         lines.append(f"GPS: {detail['gps_lat']:.5f}, {detail['gps_lon']:.5f}")
     if detail.get("rating") is not None:
         lines.append(f"Your rating: {detail['rating']:g}")
     if detail.get("prompt"):
-        lines.append(f"Prompt: {html.escape(detail['prompt'][:500])}")
+        lines.append(f"Prompt: {literal(detail['prompt'], multiline=True, limit=500)}")
     lines.append(f"Added: {datetime.fromtimestamp(detail['added_at']):%Y-%m-%d %H:%M}")
     lines.append("Files:")
     lines += [
-        f"- `{p['path']}`" + (" (missing)" if p["status"] != "present" else "")
+        f"- {code(p['path'])}" + (" (missing)" if p["status"] != "present" else "")
         for p in detail["paths"]
     ]
-    return "  \n".join(lines) + f"\n\nContent id: `{detail['content_id']}`"
+    return "  \n".join(lines) + f"\n\nContent id: {code(detail['content_id'])}"

@@ -13,9 +13,10 @@ from typing import Any
 import gradio as gr
 from gradio.context import Context
 
-from app.components import format_bytes
+from app.components import finite, format_bytes
 from app.context import AppContext
 from app.detail import selected_detail
+from app.safe_text import literal
 from indexing.errors import PictorError
 from indexing.query.filters import KNOWN_FORMATS, Filter, SortKey
 from indexing.query.listing import Listing, ListRequest, list_library
@@ -178,10 +179,11 @@ def request_from(page: int, values: list[Any]) -> ListRequest:
     ranges, rest = rest[: 2 * len(RANGES)], rest[2 * len(RANGES) :]
     taken_from, taken_to, formats, folder, rated, exclude, only, sensitivity, seed = rest
     bounds: dict[str, Any] = {}
-    for n, (_, low, high, factor) in enumerate(RANGES):
-        for name, value in ((low, ranges[2 * n]), (high, ranges[2 * n + 1])):
+    for n, (label, low, high, factor) in enumerate(RANGES):
+        for bound, name, value in (("Min", low, ranges[2 * n]), ("Max", high, ranges[2 * n + 1])):
+            number = finite(value, f"{bound} {label}")
             # An emptied number box arrives as 0, and 0 never limits anything: not set.
-            bounds[name] = _scaled(value, factor) if value else None
+            bounds[name] = _scaled(number, factor) if number else None
     flt = Filter.parse(
         **bounds,
         taken_from=(taken_from or "").strip(),
@@ -197,7 +199,7 @@ def request_from(page: int, values: list[Any]) -> ListRequest:
         filter=flt,
         sort=SORT_LABELS.get(sort, SortKey.taken),
         descending=bool(descending),
-        seed=int(seed or 0),
+        seed=int(finite(seed, "Random seed") or 0),
         page=max(1, int(page)),
         page_size=PAGE_SIZE,
     )
@@ -222,7 +224,7 @@ def listen(tab: FiltersTab, ctx: AppContext) -> None:
         try:
             listing: Listing = list_library(ctx.library, request_from(page, list(values)))
         except PictorError as exc:
-            return [], [], 1, "", f"⚠️ {exc}"
+            return [], [], 1, "", f"⚠️ {literal(exc)}"
         if not listing.items and page > 1:  # the filter shrank: show its last page
             listing = list_library(ctx.library, request_from(listing.pages, list(values)))
         items = [

@@ -15,6 +15,7 @@ from app.components import (
 from app.context import AppContext
 from app.detail import selected_detail
 from app.jobs import IndexJob
+from app.safe_text import literal
 from indexing.errors import PictorError
 from indexing.ingest.scan import resolve_root
 from indexing.query import details
@@ -120,11 +121,13 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
             stats["model"] = ctx.library.model_id
             stats["embeddings"] = catalog.embedding_counts(ctx.library.model_id)
             errors = details.errors(catalog, 200)
-        return (*turn_page(page), stats_markdown(stats), errors_markdown(errors))
+            warnings = details.warnings(catalog, 200)
+        return (*turn_page(page), stats_markdown(stats), errors_markdown(errors, warnings))
 
     def run_index(folders: list[str]):
         library = ctx.library
-        job = IndexJob(lambda report, token: library.index(folders, report, token))
+        # wait=False: a CLI run (or another app) indexing this data folder is reported at once.
+        job = IndexJob(lambda report, token: library.index(folders, report, token, wait=False))
         if not ctx.jobs.try_start(job):
             yield ("Indexing is already running; wait for it or press Cancel.", *show_page(1))
             return
@@ -134,9 +137,9 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
             yield (text, *[gr.skip()] * len(page_outputs))
         if job.error is not None:
             message = (
-                str(job.error)
+                literal(job.error)
                 if isinstance(job.error, PictorError)
-                else (f"Indexing failed: {type(job.error).__name__}: {job.error}")
+                else literal(f"Indexing failed: {type(job.error).__name__}: {job.error}")
             )
             yield (message, *show_page(1))
             return
@@ -150,7 +153,7 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
         try:
             root = resolve_root(folder)
         except PictorError as exc:
-            yield (str(exc), *[gr.skip()] * len(page_outputs))
+            yield (literal(exc), *[gr.skip()] * len(page_outputs))
             return
         yield from run_index([root])
 

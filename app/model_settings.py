@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from app.context import AppContext
+from app.safe_text import code, literal
 from indexing.models.clip import RANDOM, model_id_for
 
 SUGGESTED_MODELS = ["ViT-B-32", "ViT-B-16", "ViT-L-14", "ViT-B-32-256", "ViT-SO400M-14-SigLIP"]
@@ -28,8 +29,8 @@ class ModelSettings:
 def describe(ctx: AppContext) -> str:
     s = ctx.settings
     return (
-        f"Embedding model: **{s.clip_model}** with weights `{s.clip_pretrained}` "
-        f"(vectors stamped `{ctx.library.model_id}`)."
+        f"Embedding model: **{literal(s.clip_model)}** with weights {code(s.clip_pretrained)} "
+        f"(vectors stamped {code(ctx.library.model_id)})."
     )
 
 
@@ -77,7 +78,7 @@ def listen(panel: ModelSettings, ctx: AppContext) -> None:
         ctx.use_model(model, pretrained)
         return (
             banner_text(ctx),
-            describe(ctx) + f" Switched: vectors go to `{model_id_for(model, pretrained)}`; "
+            describe(ctx) + f" Switched: vectors go to {code(model_id_for(model, pretrained))}; "
             "press Re-index all to embed.",
         )
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, replace
 
 import gradio as gr
 
+from app.components import finite
 from app.context import AppContext
 from app.detail import selected_detail
+from app.safe_text import code, literal
 from indexing.errors import PictorError
 from indexing.query.filters import Filter
 from indexing.query.search import (
@@ -130,7 +131,7 @@ def run_search(ctx: AppContext, search: SearchQuery, heading: str = "") -> tuple
     try:
         results = Searcher.for_library(ctx.library).search(search)
     except PictorError as exc:
-        return [], [], None, "", f"⚠️ {html.escape(str(exc))}"
+        return [], [], None, "", f"⚠️ {literal(exc)}"
     items = [
         (str(ctx.library.thumbs.path_for(hit.content_id)), f"{hit.score:.3f}")
         for hit in results.hits
@@ -157,10 +158,10 @@ def status_text(results: SearchResults, heading: str) -> str:
             text += " Lower the minimum similarity to see more."
     else:
         best, worst = results.hits[0].score, results.hits[-1].score
-        text = f"{count} results, similarity {best:.3f} to {worst:.3f} (`{results.model}`)."
+        text = f"{count} results, similarity {best:.3f} to {worst:.3f} ({code(results.model)})."
     lines = [heading] if heading else []
     lines.append(text)
-    lines += [f"ℹ️ {html.escape(note)}" for note in results.notes]
+    lines += [f"ℹ️ {literal(note)}" for note in results.notes]
     return "  \n".join(lines)
 
 
@@ -175,12 +176,12 @@ def listen(tab: SearchTab, ctx: AppContext) -> None:
         min_width: float | None,
     ):
         try:
+            width = finite(min_width, "Minimum width")
             where = Filter.parse(
-                folder=(folder or "").strip() or None,
-                min_width=int(min_width) if min_width else None,
+                folder=(folder or "").strip() or None, min_width=int(width) if width else None
             )
         except PictorError as exc:
-            return [], [], None, "", f"⚠️ {html.escape(str(exc))}"
+            return [], [], None, "", f"⚠️ {literal(exc)}"
         built = SearchQuery(
             filter=where,
             text=(text or "").strip(),

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
+# Gradio phones home (usage analytics, a version check) unless told not to. Nothing of the
+# user's may leave the machine, so it is off before gradio is first imported.
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
 import gradio as gr
+from starlette.middleware import Middleware
 
 from app import filters, library, model_settings, placeholder, search
 from app.context import AppContext
-from indexing.errors import PictorError
+from app.exposure import HostGuard, check_exposure, credentials, is_loopback
+from app.safe_text import literal
 from indexing.settings import Settings
 
 TABS = ("Library", "Search", "Filters", "Rate", "Train")
 
 
-def build_app(ctx: AppContext) -> gr.Blocks:
-    with gr.Blocks(title="Pictor") as demo:
+def build_app(ctx: AppContext, exposure: str | None = None) -> gr.Blocks:
+    with gr.Blocks(title="Pictor", analytics_enabled=False) as demo:
         gr.Markdown("# Pictor\nYour images, on your machine.")
+        gr.Markdown(f"⚠️ **{literal(exposure)}**" if exposure else "", elem_id="exposure-warning")
         banner = model_settings.render_banner(ctx)
         with gr.Tabs() as tabs:
             with gr.Tab("Library", id="library"):
@@ -37,28 +48,33 @@ def build_app(ctx: AppContext) -> gr.Blocks:
     return demo
 
 
-def parse_auth(auth: str | None) -> tuple[str, str] | None:
-    if not auth:
-        return None
-    user, sep, password = auth.partition(":")
-    if not sep or not user or not password:
-        raise PictorError("--auth must look like USER:PASSWORD")
-    return user, password
-
-
 def launch_ui(settings: Settings, *, block: bool = True) -> gr.Blocks:
-    auth = parse_auth(settings.auth)
+    """Check what the server would expose, then build and start it.
+
+    Refusals (--share without a password, a bad --auth) happen before anything starts or
+    touches the network.
+    """
+    logins = credentials(settings.auth, settings.auth_file, warn=_warn)
+    exposure = check_exposure(settings.host, settings.port, settings.share, logins)
+    if exposure:
+        _warn(exposure)
+    guard = not logins and is_loopback(settings.host)
     ctx = AppContext.create(settings)
-    demo = build_app(ctx)
+    demo = build_app(ctx, exposure)
     demo.queue(default_concurrency_limit=4)
     demo.launch(
         server_name=settings.host,
         server_port=settings.port,
         share=settings.share,
-        auth=auth,
+        auth=logins or None,
         allowed_paths=[str(settings.thumbs_dir)],
         prevent_thread_lock=not block,
         show_error=True,
         theme=gr.themes.Soft(),
+        app_kwargs={"middleware": [Middleware(HostGuard)]} if guard else None,
     )
     return demo
+
+
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr, flush=True)

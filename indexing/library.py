@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from indexing.errors import PictorError
 from indexing.ingest.embedding import EmbedCounts, EmbedStage, LazyStage
 from indexing.ingest.pipeline import Indexer, IndexSummary
@@ -9,6 +11,7 @@ from indexing.models.clip import ClipEmbedder, model_id_for, shared_embedder
 from indexing.progress import CancelToken, ProgressCallback, no_progress
 from indexing.settings import Settings
 from indexing.store.catalog import Catalog
+from indexing.store.locks import index_lock
 from indexing.store.thumbnails import ThumbnailStore
 from indexing.store.vectors import VectorStore
 
@@ -52,11 +55,24 @@ class Library:
         folders: list[str],
         progress: ProgressCallback = no_progress,
         cancel: CancelToken | None = None,
+        *,
+        wait: bool = True,
+        on_wait: Callable[[int | None], None] | None = None,
+    ) -> IndexSummary:
+        """Index folders, one run per data directory at a time (see store.locks).
+
+        wait=False raises IndexingBusy when another run (any process) holds the lock.
+        """
+        with index_lock(self.settings.data_dir, wait=wait, on_wait=on_wait):
+            return self._index(folders, progress, cancel)
+
+    def _index(
+        self, folders: list[str], progress: ProgressCallback, cancel: CancelToken | None
     ) -> IndexSummary:
         with self.open_catalog() as catalog:
             counts = EmbedCounts(self.model_id)
             stage = (
-                LazyStage(self.model_id, lambda: self._embed_stage(catalog, counts))
+                LazyStage(self.model_id, lambda: self._embed_stage(counts))
                 if self.settings.embed
                 else None
             )
@@ -76,7 +92,7 @@ class Library:
                 summary.embeddings = counts
             return summary
 
-    def _embed_stage(self, catalog: Catalog, counts: EmbedCounts) -> EmbedStage | None:
+    def _embed_stage(self, counts: EmbedCounts) -> EmbedStage | None:
         """The embedding stage, or None with the reason in counts.message."""
         try:
             embedder = self.embedder().load()
@@ -84,4 +100,4 @@ class Library:
         except PictorError as exc:  # no weights, or no Chroma server: index the rest
             counts.message = str(exc)
             return None
-        return EmbedStage(embedder, vectors, catalog, self.settings.batch_size, counts)
+        return EmbedStage(embedder, vectors, self.settings.batch_size, counts)

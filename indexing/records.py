@@ -54,3 +54,14 @@ class IndexErrorRecord:
 
     def as_dict(self) -> dict[str, str]:
         return {"path": self.path, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class IndexWarning:
+    """A file that was indexed, but had something skipped (e.g. an oversized text chunk)."""
+
+    path: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message}

@@ -31,19 +31,20 @@ class Settings(BaseSettings):
     # Compute CLIP embeddings while indexing (off: scan, metadata and hashes only).
     embed: bool = True
     chroma_host: str | None = None
-    chroma_port: int = 8000
-    batch_size: int = Field(default=32, ge=1)
+    chroma_port: int = Field(default=8000, ge=1, le=65535)
+    batch_size: int = Field(default=32, ge=1, le=4096)
     device: str = "auto"
-    threads: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1)
+    threads: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1, le=256)
     thumb_size: int = Field(default=320, ge=64, le=1024)
     # Pillow refuses images above twice its MAX_IMAGE_PIXELS with an error; we refuse them
     # from the header alone, before any pixel is decoded.
     max_image_pixels: int = Field(default=2 * (Image.MAX_IMAGE_PIXELS or 89_478_485), ge=1)
-    commit_every: int = Field(default=256, ge=1)
+    commit_every: int = Field(default=256, ge=1, le=1_000_000)
     host: str = "127.0.0.1"
-    port: int = 7860
+    port: int = Field(default=7860, ge=1, le=65535)
     share: bool = False
-    auth: str | None = None
+    auth: str | None = None  # USER:PASSWORD
+    auth_file: Path | None = None  # one USER:PASSWORD per line, kept out of the process list
 
     @field_validator("data_dir", mode="after")
     @classmethod

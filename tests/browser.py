@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 from collections.abc import Iterator
@@ -41,6 +42,11 @@ def serve(settings: Settings) -> Iterator[str]:
         demo.close()
 
 
+def _without_proxies() -> dict[str, str]:
+    """The browser's environment: no proxy, so a test's proxy beacon sees only the app."""
+    return {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+
+
 @contextmanager
 def open_page(url: str, height: int = 1000):
     """A headless Chromium page at url (no network beyond loopback, no downloads)."""
@@ -49,7 +55,7 @@ def open_page(url: str, height: int = 1000):
         pytest.fail("Chromium is missing: `make test` installs it with apt-get")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, env=_without_proxies()
         )
         page = browser.new_page(viewport={"width": 1400, "height": height})
         page.set_default_timeout(30_000)  # a loaded 2-core CI machine is slow, not broken

@@ -8,13 +8,14 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import struct
 import subprocess
 import zlib
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageFile
+from PIL import Image, ImageFile, PngImagePlugin
 
 import indexing.ingest.analyse
 import indexing.ingest.scan
@@ -328,3 +329,29 @@ def test_heic_claiming_an_absurd_size_is_an_error_not_a_crash(pictor, library) -
     assert summary.new == 3
     assert [e.path for e in summary.errors] == [str(bad)]
     assert "\n" not in summary.errors[0].reason
+
+
+def test_png_with_an_8_mb_text_chunk_is_indexed_without_that_text(run_cli, library, tmp_path):
+    """The image and its other text are kept; only the oversized chunk is dropped, and that
+    is reported as a warning (in the summary, in `errors` and in the status), not an error."""
+    info = PngImagePlugin.PngInfo()
+    info.add_text("parameters", "a cyberpunk fox\nSteps: 20")
+    info.add_text("notes", "x" * (8 << 20), zip=True)
+    png = library.save("fox.png", noise_image((40, 30), seed=3), pnginfo=info)
+    data = ["--data-dir", str(tmp_path / "data")]
+
+    code, out, err = run_cli([*data, "index", str(library.root), "--no-embed", "--json"])
+    assert code == 0, err
+    summary = json.loads(out)
+    assert (summary["new"], summary["errors"]) == (1, [])
+    [warning] = summary["warnings"]
+    assert warning["path"] == str(png) and "'notes'" in warning["message"]
+    code, out, _ = run_cli([*data, "errors", "--json"])
+    assert json.loads(out) == {"errors": [], "warnings": [warning]}
+    code, out, _ = run_cli([*data, "status", "--json"])
+    assert (json.loads(out)["images"], json.loads(out)["warnings"]) == (1, 1)
+    code, out, _ = run_cli([*data, "list", "--json"])
+    assert [item["path"] for item in json.loads(out)["items"]] == [str(png)]
+    conn = sqlite3.connect(tmp_path / "data" / "catalog.sqlite3")
+    assert conn.execute("SELECT prompt FROM images").fetchone()[0] == "a cyberpunk fox"
+    conn.close()

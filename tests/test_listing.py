@@ -19,6 +19,7 @@ from indexing.query import listing
 from indexing.query.filters import Filter, SortKey
 from indexing.query.listing import ListRequest, list_images
 from indexing.store.catalog import Catalog
+from indexing.store.migrations import MIGRATIONS
 
 ROOT = "/photos"
 
@@ -100,7 +101,10 @@ def write(conn, image: Generated) -> None:
                 (path, image.content_id, status),
             )
     if image.user is not None:
-        conn.execute("INSERT INTO ratings VALUES (?, ?, 0)", (image.content_id, image.user))
+        conn.execute(
+            "INSERT INTO ratings(content_id, rating, rated_at) VALUES (?, ?, 0)",
+            (image.content_id, image.user),
+        )
     if image.predicted is not None:
         conn.execute(
             "INSERT INTO predictions VALUES (?, ?, 'evaluator-1', 0)",
@@ -389,7 +393,9 @@ def test_rating_uses_yours_then_the_prediction_and_puts_neither_last(tmp_path: P
 def test_a_new_rating_moves_an_image_at_once(generated) -> None:
     catalog, images = generated
     unrated = next(i for i in images if i.present and i.rating is None)
-    catalog.conn.execute("INSERT INTO ratings VALUES (?, 10, 0)", (unrated.content_id,))
+    catalog.conn.execute(
+        "INSERT INTO ratings(content_id, rating, rated_at) VALUES (?, 10, 0)", (unrated.content_id,)
+    )
     top = list_images(catalog, ListRequest(sort=SortKey.rating, descending=True, page_size=60))
     tens = [i.content_id for i in top.items if i.rating == 10]
     assert unrated.content_id in tens
@@ -424,7 +430,7 @@ def test_a_v3_catalog_upgrades_and_keeps_listing(tmp_path: Path) -> None:
     """Migration 4 on a catalog that has data: same listing, embeddings counted."""
     import sqlite3
 
-    from indexing.store.migrations import MIGRATIONS, _statements
+    from indexing.store.migrations import _statements
 
     path = tmp_path / "catalog.sqlite3"
     conn = sqlite3.connect(path, isolation_level=None)
@@ -440,7 +446,7 @@ def test_a_v3_catalog_upgrades_and_keeps_listing(tmp_path: Path) -> None:
         )
     conn.close()
     with Catalog(path) as catalog:
-        assert catalog.schema_version == 4
+        assert catalog.schema_version == len(MIGRATIONS)
         listed = list_images(catalog, ListRequest(sort=SortKey.size, page_size=100)).items
         changes = catalog.conn.execute("SELECT changes FROM embedding_changes").fetchall()
     assert [i.content_id for i in listed] == reference_order(images, SortKey.size, False)

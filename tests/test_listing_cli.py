@@ -86,8 +86,8 @@ def test_list_errors_are_one_line_and_exit_2(run_cli, pictor_env: Path) -> None:
         (["--min-width", "900", "--max-width", "10"], "min_width (900) is greater than max_width"),
         (["--sort", "prettiest"], "unknown sort key 'prettiest'"),
         (["--from", "2024-13-40"], "taken_from: '2024-13-40' is not a date"),
-        (["--min-size", "-5"], "min_bytes: Input should be greater than or equal to 0"),
-        (["--page-size", "0"], "page_size: Input should be greater than or equal to 1"),
+        (["--min-size", "-5"], "min_bytes: -5 is too small (at least 0)"),
+        (["--page-size", "0"], "page_size: 0 is too small (at least 1)"),
         (["--exclude-text", "nsfw"], "needs CLIP vectors and no image has one"),
     ):
         code, out, err = run_cli(["list", *args])

@@ -40,7 +40,11 @@ def rate(settings: Settings, path: Path, table: str, values: str) -> None:
         (content_id,) = conn.execute(
             "SELECT content_id FROM files WHERE path = ?", (str(path),)
         ).fetchone()
-        conn.execute(f"INSERT INTO {table} VALUES {values}", (content_id,))
+        columns = {
+            "ratings": "(content_id, rating, rated_at)",
+            "predictions": "(content_id, rating, model_id, at)",
+        }[table]
+        conn.execute(f"INSERT INTO {table}{columns} VALUES {values}", (content_id,))
     conn.close()
 
 
@@ -107,6 +111,12 @@ def test_a_bad_filter_is_explained(page) -> None:
     page.locator("#filters-max_width input").fill("")
     page.locator("#filters-apply").click()
     expect(page.locator("#filters-message")).to_contain_text("needs CLIP vectors")
+    page.locator("#filters-exclude-text textarea, #filters-exclude-text input").first.fill("")
+    page.locator("#filters-min_width input").fill("")
+    page.locator("#filters-min_pixels input").fill("99999999999999999999999")
+    page.locator("#filters-apply").click()
+    expect(page.locator("#filters-message")).to_contain_text("min_pixels")
+    expect(page.locator("#filters-message")).to_contain_text("is too large")
 
 
 def test_reshuffle_picks_a_new_seed_and_keeps_every_image(page) -> None:

@@ -90,7 +90,10 @@ def test_random_weights_warning_and_model_switch(page) -> None:
     expect(page.locator("#random-weights-warning")).to_contain_text("random weights")
     page.get_by_text("Model settings").click()
     pretrained = page.locator("#model-pretrained textarea, #model-pretrained input").first
+    expect(pretrained).to_have_value("random")  # the accordion has rendered its fields
     pretrained.fill("some_other_tag")
+    expect(pretrained).to_have_value("some_other_tag")
+    pretrained.press("Tab")
     page.locator("#model-apply").click()
     expect(page.locator("#model-current")).to_contain_text("@some_other_tag")
     expect(page.locator("#random-weights-warning")).not_to_contain_text("random weights")
@@ -116,3 +119,21 @@ def test_paging_through_the_gallery(page, tmp_path: Path) -> None:
     page.locator("#page-prev").click()
     expect(label).to_contain_text("Page 1 of 2")
     expect(page.locator("#library-stats")).to_contain_text("50 images")
+
+
+def test_add_folder_while_another_process_indexes_says_so(page, photos: Path, tmp_path: Path):
+    """A CLI run (here: this test process holding the lock) is seen by the UI at once."""
+    import os
+
+    from playwright.sync_api import expect
+
+    from indexing.store.locks import index_lock
+
+    with index_lock(tmp_path / "data"):
+        page.locator("#folder-input textarea, #folder-input input").first.fill(str(photos))
+        page.locator("#add-folder").click()
+        expect(page.locator("#index-progress")).to_contain_text(
+            f"indexing is already running (pid {os.getpid()})"
+        )
+    page.locator("#add-folder").click()  # once the other run is over, indexing works
+    expect(page.locator("#index-progress")).to_contain_text("3 new", timeout=60_000)

@@ -30,6 +30,7 @@ class Analysed:
     record: ImageRecord
     tensor: Any = None  # model input from the same decode, when embedding is on
     embed_error: str | None = None
+    warnings: tuple[str, ...] = ()  # indexed, but something in the file was skipped
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +161,15 @@ class FileAnalyser:
             metadata=decoded.metadata,
         )
         tensor, embed_error = self._model_input(decoded.pixels)
-        return Analysed(stat.path, content.size, content.mtime_ns, record, tensor, embed_error)
+        return Analysed(
+            stat.path,
+            content.size,
+            content.mtime_ns,
+            record,
+            tensor,
+            embed_error,
+            tuple(decoded.warnings),
+        )
 
     def _model_input(self, pixels: Image.Image) -> tuple[Any, str | None]:
         if self.preprocess is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import struct
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pillow_heif
@@ -17,6 +17,7 @@ from PIL import Image, UnidentifiedImageError
 
 from indexing.errors import BadImage
 from indexing.ingest.metadata import read_metadata
+from indexing.ingest.png_text import is_text_limit_error, without_oversized_text
 from indexing.records import ImageMetadata
 
 pillow_heif.register_heif_opener()
@@ -39,6 +40,7 @@ class Decoded:
     height: int
     format: str
     metadata: ImageMetadata
+    warnings: list[str] = field(default_factory=list)  # indexed, but something was skipped
 
 
 def decode(data: bytes, *, min_side: int, max_pixels: int, long_side: int = 0) -> Decoded:
@@ -47,11 +49,26 @@ def decode(data: bytes, *, min_side: int, max_pixels: int, long_side: int = 0) -
     The result keeps at least min_side pixels on its short side and long_side on its long
     side, so it serves the model's input and the thumbnail from the same decode.
 
-    Raises BadImage with a one-line reason for anything that is not a usable image.
+    Raises BadImage with a one-line reason for anything that is not a usable image. A PNG
+    refused only for an oversized text chunk is decoded without that chunk, with a warning.
     """
     if not data:
         raise BadImage("empty file (0 bytes)")
     _let_pillow_open_up_to(max_pixels)
+    try:
+        return _decode_bytes(data, min_side=min_side, max_pixels=max_pixels, long_side=long_side)
+    except BadImage as exc:
+        if not is_text_limit_error(exc):
+            raise
+        trimmed, dropped = without_oversized_text(data)
+        if not dropped:
+            raise
+    decoded = _decode_bytes(trimmed, min_side=min_side, max_pixels=max_pixels, long_side=long_side)
+    decoded.warnings += [text.warning() for text in dropped]
+    return decoded
+
+
+def _decode_bytes(data: bytes, *, min_side: int, max_pixels: int, long_side: int) -> Decoded:
     try:
         image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:

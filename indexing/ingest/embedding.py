@@ -1,9 +1,10 @@
 """The embedding stage: batches of preprocessed pixels -> CLIP -> ChromaDB -> catalog stamp.
 
 Order matters for crash safety: vectors are upserted (idempotent, keyed by content id)
-before the catalog records them as embedded, and the catalog row commits with the batch
-after. A crash in between re-embeds a few images next run and overwrites the same ids, so
-no image is ever embedded twice into a collection, and none is lost.
+before the catalog records them as embedded, and the catalog row is queued (PendingWrites)
+and commits with the batch after, in a short transaction of its own. A crash in between
+re-embeds a few images next run and overwrites the same ids, so no image is ever embedded
+twice into a collection, and none is lost.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from indexing.ingest.scan import read_stable
 from indexing.ingest.workers import bounded_map, yield_cpu_to_inference
 from indexing.models.clip import ClipEmbedder
 from indexing.progress import CancelToken, ProgressCallback, StageMeter
-from indexing.store.catalog import BatchWriter, Catalog
+from indexing.store.catalog import Catalog, PendingWrites
 from indexing.store.vectors import VectorStore
 
 log = logging.getLogger(__name__)
@@ -54,13 +55,11 @@ class EmbedStage:
         self,
         embedder: ClipEmbedder,
         vectors: VectorStore,
-        catalog: Catalog,
         batch_size: int,
         counts: EmbedCounts,
     ):
         self.embedder = embedder
         self.vectors = vectors
-        self.catalog = catalog
         self.batch_size = batch_size
         self.counts = counts
         self._ids: list[str] = []
@@ -74,19 +73,20 @@ class EmbedStage:
         """Runs on worker threads, right after the one decode of each file."""
         return self.embedder.preprocess(flatten(pixels))
 
-    def add(self, content_id: str, tensor: Any) -> None:
+    def add(self, content_id: str, tensor: Any, writes: PendingWrites) -> None:
+        """Queue one model input; a full batch runs the model and queues its stamps."""
         if content_id in self._ids:
             return
         self._ids.append(content_id)
         self._tensors.append(tensor)
         if len(self._ids) >= self.batch_size:
-            self.flush()
+            self.flush(writes)
 
-    def fail(self, content_id: str, reason: str) -> None:
-        self.catalog.put_embedding_failure(content_id, self.model_id, reason)
+    def fail(self, content_id: str, reason: str, writes: PendingWrites) -> None:
+        writes.put_embedding_failure(content_id, self.model_id, reason)
         self.counts.failed += 1
 
-    def flush(self) -> None:
+    def flush(self, writes: PendingWrites) -> None:
         if not self._ids:
             return
         import torch
@@ -97,13 +97,13 @@ class EmbedStage:
             vectors = self.embedder.embed_tensors(torch.stack(tensors))
         except (RuntimeError, ValueError) as exc:
             log.warning("batch of %d failed in the model (%s); retrying one by one", len(ids), exc)
-            self._embed_one_by_one(ids, tensors)
+            self._embed_one_by_one(ids, tensors, writes)
             return
         self.vectors.upsert(self.model_id, ids, vectors)
-        self.catalog.put_embeddings(ids, self.model_id)
+        writes.put_embeddings(ids, self.model_id)
         self.counts.embedded += len(ids)
 
-    def _embed_one_by_one(self, ids: list[str], tensors: list[Any]) -> None:
+    def _embed_one_by_one(self, ids: list[str], tensors: list[Any], writes: PendingWrites) -> None:
         for content_id, tensor in zip(ids, tensors, strict=True):
             try:
                 vector = self.embedder.embed_tensors(tensor.unsqueeze(0))
@@ -112,7 +112,7 @@ class EmbedStage:
                 log.warning("could not embed %s now (%s); it stays pending", content_id, exc)
                 continue
             self.vectors.upsert(self.model_id, [content_id], vector)
-            self.catalog.put_embeddings([content_id], self.model_id)
+            writes.put_embeddings([content_id], self.model_id)
             self.counts.embedded += 1
 
 
@@ -141,6 +141,7 @@ class _Prepared:
 
 def embed_pending(
     stage: EmbedStage,
+    catalog: Catalog,
     *,
     threads: int,
     min_side: int,
@@ -150,7 +151,6 @@ def embed_pending(
     cancel: CancelToken,
 ) -> None:
     """Embed catalogued images that have no vector under this model yet."""
-    catalog = stage.catalog
     pending = catalog.pending_embeddings(stage.model_id)
     if not pending:
         return
@@ -160,7 +160,7 @@ def embed_pending(
         ThreadPoolExecutor(
             threads, thread_name_prefix="pictor-embed", initializer=yield_cpu_to_inference
         ) as pool,
-        BatchWriter(catalog, commit_every) as batch,
+        PendingWrites(catalog, commit_every) as writes,
     ):
         prepared = bounded_map(
             pool,
@@ -171,13 +171,13 @@ def embed_pending(
         )
         for item in prepared:
             if item.reason is not None:
-                stage.fail(item.content_id, item.reason)
+                stage.fail(item.content_id, item.reason, writes)
             elif item.tensor is not None:
-                stage.add(item.content_id, item.tensor)
+                stage.add(item.content_id, item.tensor, writes)
             # else: unreadable right now, or changed since its scan: it stays pending
-            batch.tick()
+            writes.tick()
             meter.advance()
-        stage.flush()
+        stage.flush(writes)
     meter.finish()
 
 

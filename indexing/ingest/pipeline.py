@@ -20,8 +20,8 @@ from indexing.ingest.embedding import EmbedCounts, EmbedStage, LazyStage, embed_
 from indexing.ingest.scan import resolve_root, walk
 from indexing.ingest.workers import bounded_map, yield_cpu_to_inference
 from indexing.progress import CancelToken, ProgressCallback, StageMeter, no_progress
-from indexing.records import FileStat, IndexErrorRecord
-from indexing.store.catalog import BatchWriter, Catalog, path_range
+from indexing.records import FileStat, IndexErrorRecord, IndexWarning
+from indexing.store.catalog import Catalog, PendingWrites, path_range
 from indexing.store.thumbnails import ThumbnailStore
 
 
@@ -35,6 +35,7 @@ class IndexSummary:
     deleted: int = 0
     unchanged: int = 0
     errors: list[IndexErrorRecord] = field(default_factory=list)
+    warnings: list[IndexWarning] = field(default_factory=list)  # indexed, with a caveat
     seconds: float = 0.0
     cancelled: bool = False
     embeddings: EmbedCounts | None = None
@@ -42,6 +43,7 @@ class IndexSummary:
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["errors"] = [e.as_dict() for e in self.errors]
+        data["warnings"] = [w.as_dict() for w in self.warnings]
         data["embeddings"] = self.embeddings.as_dict() if self.embeddings else None
         return data
 
@@ -100,6 +102,7 @@ class Indexer:
             # Whatever has no vector yet: copies, earlier offline runs, a new model, crashes.
             embed_pending(
                 stage,
+                self.catalog,
                 threads=self.threads,
                 min_side=stage.embedder.input_size,
                 max_pixels=self.max_image_pixels,
@@ -207,7 +210,8 @@ class Indexer:
             max_pixels=self.max_image_pixels,
             preprocess=stage.preprocess if stage else None,
         )
-        writer = _OutcomeWriter(self.catalog, plan, gone_by_content, summary, stage)
+        writes = PendingWrites(self.catalog, self.commit_every)
+        writer = _OutcomeWriter(self.catalog, writes, plan, gone_by_content, summary, stage)
         # Decode and preprocess about three model batches ahead of inference.
         ahead = self.threads * 4 + (3 * stage.batch_size if stage else 0)
         meter = StageMeter("index", len(plan.to_read), progress)
@@ -218,7 +222,7 @@ class Indexer:
                     thread_name_prefix="pictor-read",
                     initializer=yield_cpu_to_inference if stage else None,
                 ) as pool,
-                BatchWriter(self.catalog, self.commit_every) as batch,
+                writes,
             ):
                 outcomes = bounded_map(
                     pool,
@@ -229,11 +233,11 @@ class Indexer:
                 )
                 for outcome in outcomes:
                     writer.write(outcome)
-                    batch.tick()
+                    writes.tick()
                     meter.advance()
                 writer.flush_orphans()
                 if stage is not None:
-                    stage.flush()  # vectors first, then their rows commit with the batch
+                    stage.flush(writes)  # vectors first, then their rows commit with the batch
         finally:
             known.close()
         meter.finish()
@@ -245,17 +249,22 @@ def _inside_any(path: str, folders: list[str]) -> bool:
 
 
 class _OutcomeWriter:
-    """Applies each worker outcome to the catalog and counts it in the summary."""
+    """Applies each worker outcome to the catalog and counts it in the summary.
+
+    Reads go to the catalog; writes are queued on `writes` and commit in short batches.
+    """
 
     def __init__(
         self,
         catalog: Catalog,
+        writes: PendingWrites,
         plan: _Plan,
         gone_by_content: dict[str, list[str]],
         summary: IndexSummary,
         embed: EmbedStage | None = None,
     ):
         self.catalog = catalog
+        self.writes = writes
         self.embed = embed
         self.plan = plan
         self.gone_by_content = gone_by_content
@@ -270,13 +279,16 @@ class _OutcomeWriter:
         if isinstance(outcome, Failed):
             self._fail(outcome, now)
         elif isinstance(outcome, Analysed):
-            self.catalog.put_image(outcome.record, now)
+            self.writes.put_image(outcome.record, now)
             cid = outcome.record.content_id
             self.catalogued.add(cid)
+            if outcome.warnings:
+                self.writes.put_warnings(cid, list(outcome.warnings), now)
+                self.summary.warnings += [IndexWarning(outcome.path, w) for w in outcome.warnings]
             if self.embed is not None and outcome.tensor is not None:
-                self.embed.add(cid, outcome.tensor)
+                self.embed.add(cid, outcome.tensor, self.writes)
             elif self.embed is not None and outcome.embed_error:
-                self.embed.fail(cid, outcome.embed_error)
+                self.embed.fail(cid, outcome.embed_error, self.writes)
             self._link(outcome.path, cid, outcome.size, outcome.mtime_ns, now)
             for waiting in self.waiting.pop(cid, []):
                 self._link(waiting.path, cid, waiting.size, waiting.mtime_ns, now)
@@ -299,20 +311,20 @@ class _OutcomeWriter:
     def _link(self, path: str, cid: str, size: int, mtime_ns: int, now: float) -> None:
         if path in self.plan.changed_paths:
             self.summary.changed += 1
-            self.catalog.put_file(path, cid, size, mtime_ns, now)
+            self.writes.put_file(path, cid, size, mtime_ns, now)
             return
         old_paths = self.gone_by_content.get(cid)
         if old_paths:
             old = old_paths.pop()
             self.plan.gone.pop(old, None)
-            self.catalog.move_file(old, path, size, mtime_ns, now)
+            self.writes.move_file(old, path, size, mtime_ns, now)
             self.summary.moved += 1
         else:
-            self.catalog.put_file(path, cid, size, mtime_ns, now)
+            self.writes.put_file(path, cid, size, mtime_ns, now)
             self.summary.new += 1
 
     def _fail(self, failed: Failed, now: float) -> None:
-        self.catalog.put_error(failed.path, failed.reason, failed.size, failed.mtime_ns, now)
+        self.writes.put_error(failed.path, failed.reason, failed.size, failed.mtime_ns, now)
         self.summary.errors.append(IndexErrorRecord(failed.path, failed.reason))
         if failed.content_id:
             self.failed_content[failed.content_id] = failed.reason
@@ -327,7 +339,7 @@ class _OutcomeWriter:
         """
         now = time.time()
         for cid, items in self.waiting.items():
-            if self.catalog.has_image(cid):
+            if cid in self.catalogued or self.catalog.has_image(cid):
                 for item in items:
                     self._link(item.path, cid, item.size, item.mtime_ns, now)
         self.waiting.clear()

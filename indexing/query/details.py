@@ -37,6 +37,10 @@ def status(catalog: Catalog) -> dict[str, Any]:
         "missing_files": files.get("missing", 0),
         "formats": formats,
         "errors": conn.execute("SELECT COUNT(*) FROM index_errors").fetchone()[0],
+        "warnings": conn.execute(
+            "SELECT COUNT(*) FROM index_warnings w JOIN images i USING (content_id) "
+            f"WHERE {PRESENT}"
+        ).fetchone()[0],
         "ratings": conn.execute("SELECT COUNT(*) FROM ratings").fetchone()[0],
         "preferences": conn.execute("SELECT COUNT(DISTINCT choice_id) FROM preferences").fetchone()[
             0
@@ -57,6 +61,18 @@ def errors(catalog: Catalog, limit: int = 100) -> list[dict[str, str]]:
         "SELECT path, reason FROM index_errors ORDER BY at DESC, path LIMIT ?", (limit,)
     )
     return [{"path": row[0], "reason": row[1]} for row in rows]
+
+
+def warnings(catalog: Catalog, limit: int = 100) -> list[dict[str, str]]:
+    """Files that were indexed but had something skipped, and what (one row per message)."""
+    rows = catalog.conn.execute(
+        "SELECT (SELECT MIN(f.path) FROM files f WHERE f.content_id = w.content_id "
+        "AND f.status = 'present') AS path, w.message FROM index_warnings w "
+        "JOIN images i USING (content_id) WHERE i.present_files > 0 "
+        "ORDER BY w.at DESC, path LIMIT ?",
+        (limit,),
+    )
+    return [{"path": row[0], "message": row[1]} for row in rows]
 
 
 def image_detail(catalog: Catalog, content_id: str) -> dict[str, Any] | None:

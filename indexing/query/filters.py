@@ -59,31 +59,43 @@ RANGES = (
 )
 
 
+# Upper bounds far beyond any real image, and within SQLite's 64-bit integers: an absurd
+# number is refused in one line instead of overflowing in SQL.
+MAX_SIDE = 1_000_000  # pixels per side
+MAX_PIXELS = 10**13
+MAX_ASPECT = 1_000_000.0
+MAX_BYTES = 10**15  # 1 PB
+
+
 class Filter(BaseModel):
     """Which images to show. Every field is optional; the empty filter shows everything."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    min_width: int | None = Field(default=None, ge=0)
-    max_width: int | None = Field(default=None, ge=0)
-    min_height: int | None = Field(default=None, ge=0)
-    max_height: int | None = Field(default=None, ge=0)
-    min_pixels: int | None = Field(default=None, ge=0)
-    max_pixels: int | None = Field(default=None, ge=0)
-    min_aspect: float | None = Field(default=None, gt=0)  # width / height
-    max_aspect: float | None = Field(default=None, gt=0)
-    min_bytes: int | None = Field(default=None, ge=0)
-    max_bytes: int | None = Field(default=None, ge=0)
+    min_width: int | None = Field(default=None, ge=0, le=MAX_SIDE)
+    max_width: int | None = Field(default=None, ge=0, le=MAX_SIDE)
+    min_height: int | None = Field(default=None, ge=0, le=MAX_SIDE)
+    max_height: int | None = Field(default=None, ge=0, le=MAX_SIDE)
+    min_pixels: int | None = Field(default=None, ge=0, le=MAX_PIXELS)
+    max_pixels: int | None = Field(default=None, ge=0, le=MAX_PIXELS)
+    min_aspect: float | None = Field(
+        default=None, gt=0, le=MAX_ASPECT, allow_inf_nan=False
+    )  # width / height
+    max_aspect: float | None = Field(default=None, gt=0, le=MAX_ASPECT, allow_inf_nan=False)
+    min_bytes: int | None = Field(default=None, ge=0, le=MAX_BYTES)
+    max_bytes: int | None = Field(default=None, ge=0, le=MAX_BYTES)
     taken_from: date | None = None  # inclusive, by date taken (else file mtime)
     taken_to: date | None = None  # inclusive
     formats: tuple[str, ...] = ()
     folder: str | None = None  # a root or any folder under it
     rated: bool | None = None  # True: only images you rated; False: only images you did not
-    min_rating: float | None = Field(default=None, ge=0, le=10)  # yours, else predicted
-    max_rating: float | None = Field(default=None, ge=0, le=10)
+    min_rating: float | None = Field(
+        default=None, ge=0, le=10, allow_inf_nan=False
+    )  # yours, else predicted
+    max_rating: float | None = Field(default=None, ge=0, le=10, allow_inf_nan=False)
     exclude_text: tuple[str, ...] = ()  # CLIP categories to hide, e.g. ("nsfw",)
     only_text: tuple[str, ...] = ()  # CLIP categories to keep, e.g. ("beach",)
-    text_sensitivity: float = Field(default=0.5, gt=0, lt=1)
+    text_sensitivity: float = Field(default=0.5, gt=0, lt=1, allow_inf_nan=False)
 
     @field_validator("formats", mode="before")
     @classmethod
@@ -190,16 +202,35 @@ def describe_validation_error(exc: ValidationError) -> str:
     message = first.get("msg", "invalid value").removeprefix("Value error, ")
     if first.get("type") == "extra_forbidden":
         return f"unknown filter {field!r}"
-    if first.get("type", "").startswith("date"):
+    kind = first.get("type", "")
+    if kind.startswith("date"):
         return f"{field}: {first.get('input')!r} is not a date (use YYYY-MM-DD)"
+    limits = first.get("ctx") or {}
+    if kind in ("less_than_equal", "less_than"):
+        return f"{field}: {first.get('input')} is too large (at most {_number(limits)})"
+    if kind in ("greater_than_equal", "greater_than"):
+        word = "at least" if kind == "greater_than_equal" else "more than"
+        return f"{field}: {first.get('input')} is too small ({word} {_number(limits)})"
+    if kind == "finite_number":
+        return f"{field}: must be a finite number"
     return f"{field}: {message}" if field else message
 
 
+def _number(limits: dict[str, Any]) -> str:
+    value = next(iter(limits.values()), "?")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
 def parse_sort(value: str | None) -> SortKey:
-    if not value:
+    """None means the default (date taken); anything else must name a sort key."""
+    if value is None:
         return SortKey.taken
+    keys = ", ".join(key.value for key in SortKey)
+    if not value.strip():
+        raise PictorError(f"the sort key is empty; use one of: {keys}")
     try:
         return SortKey(value.strip().lower())
     except ValueError:
-        keys = ", ".join(key.value for key in SortKey)
         raise PictorError(f"unknown sort key {value!r}; use one of: {keys}") from None

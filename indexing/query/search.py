@@ -305,8 +305,10 @@ class Searcher:
         file = Path(path).expanduser()
         if not file.exists():
             raise PictorError(f"No such file: {path}")
-        if not file.is_file():
+        if file.is_dir():
             raise PictorError(f"{path} is a folder, not an image.")
+        if not file.is_file():  # a device (/dev/zero), a pipe or a socket: never read it
+            raise PictorError(f"{path} is not a regular file, so it cannot be a query image.")
         try:
             data = file.read_bytes()
         except OSError as exc:

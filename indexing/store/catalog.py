@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from indexing.errors import PictorError
@@ -160,6 +161,13 @@ class Catalog:
             ),
         )
 
+    def put_warnings(self, content_id: str, messages: list[str], now: float) -> None:
+        """What was skipped while indexing this content (it was indexed nonetheless)."""
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO index_warnings(content_id, message, at) VALUES (?, ?, ?)",
+            ((content_id, message, now) for message in messages),
+        )
+
     def put_file(self, path: str, content_id: str, size: int, mtime_ns: int, now: float) -> None:
         """Insert or update the file at path, present, pointing at content_id."""
         self.conn.execute(
@@ -274,36 +282,67 @@ class Catalog:
         self.conn.executemany("DELETE FROM index_errors WHERE path = ?", ((p,) for p in paths))
 
 
-class BatchWriter:
-    """Groups catalog writes into transactions of `every` operations (or `seconds`).
+class PendingWrites:
+    """Catalog writes queued in memory, applied in one short transaction per batch.
 
-    A crash loses at most the open batch; everything committed before it stays done.
+    The indexer computes (reads, decodes, runs CLIP, upserts vectors) with no transaction
+    open, and only then writes a batch of rows and commits: the write lock is held for the
+    few milliseconds the inserts take, never across inference. So the UI, a rating, the
+    trash or a category cache in another process never wait on the model.
+
+    A crash loses at most the queued batch (the next run redoes it); everything committed
+    stays done. Queued calls run in the order they were made.
     """
+
+    QUEUED = frozenset(
+        {
+            "put_image",
+            "put_file",
+            "move_file",
+            "put_error",
+            "put_embeddings",
+            "put_embedding_failure",
+            "put_warnings",
+        }
+    )
 
     def __init__(self, catalog: Catalog, every: int, seconds: float = 2.0):
         self.catalog = catalog
         self.every = every
         self.seconds = seconds
-        self._count = 0
-        self._opened = 0.0
+        self._queue: list[Callable[[], None]] = []
+        self._ticks = 0
+        self._since = time.monotonic()
 
-    def __enter__(self) -> BatchWriter:
-        self._begin()
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        if name not in PendingWrites.QUEUED:
+            raise AttributeError(f"{name} is not a queued catalog write")
+        method = getattr(self.catalog, name)
+
+        def queue(*args: object, **kwargs: object) -> None:
+            self._queue.append(partial(method, *args, **kwargs))
+
+        return queue
+
+    def __enter__(self) -> PendingWrites:
         return self
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
-        self.catalog.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
-
-    def _begin(self) -> None:
-        self.catalog.conn.execute("BEGIN IMMEDIATE")
-        self._count = 0
-        self._opened = time.monotonic()
+        if exc_type is None:
+            self.commit()
+        else:
+            self._queue.clear()  # like a rollback: the next run redoes this batch
 
     def tick(self) -> None:
-        self._count += 1
-        if self._count >= self.every or time.monotonic() - self._opened >= self.seconds:
+        """One unit of work done; commit when the batch is full or old enough."""
+        self._ticks += 1
+        if self._ticks >= self.every or time.monotonic() - self._since >= self.seconds:
             self.commit()
 
     def commit(self) -> None:
-        self.catalog.conn.execute("COMMIT")
-        self._begin()
+        queue, self._queue = self._queue, []
+        self._ticks, self._since = 0, time.monotonic()
+        if queue:
+            with self.catalog.transaction():
+                for write in queue:
+                    write()

@@ -259,6 +259,16 @@ MIGRATIONS: list[str] = [
             ON CONFLICT(model_id) DO UPDATE SET changes = changes + 1;
     END;
     """,
+    # 5: warnings: the content was indexed, but something in it was skipped (an oversized
+    #    PNG text chunk). Keyed by content, since they describe the bytes, not a path.
+    """
+    CREATE TABLE index_warnings (
+        content_id TEXT NOT NULL,
+        message TEXT NOT NULL,
+        at REAL NOT NULL,
+        PRIMARY KEY (content_id, message)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 

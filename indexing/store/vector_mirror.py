@@ -13,17 +13,16 @@ ids, which the next load ignores and overwrites.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from indexing.store.locks import exclusive
 from indexing.store.vectors import VectorStore
 
 Vectors = np.ndarray
@@ -47,7 +46,7 @@ class VectorMirror:
             if not force and time.monotonic() - self._synced_at < RESYNC_SECONDS:
                 return self
             self.folder.mkdir(parents=True, exist_ok=True)
-            with _file_lock(self.folder / "lock"):
+            with exclusive(self.folder / "lock"):
                 if self._loaded_size != self._ids_size():  # another process appended
                     self._load()
                 total = store.count(self.model_id)
@@ -149,17 +148,6 @@ class VectorMirror:
             else np.zeros((0, dim), dtype=np.float32)
         )
         self._snapshot = ({cid: row for row, cid in enumerate(self.ids)}, matrix)
-
-
-@contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """One writer at a time across processes (the UI and a CLI run may sync together)."""
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 _MIRRORS: dict[tuple[Path, str], VectorMirror] = {}

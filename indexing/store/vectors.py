@@ -11,6 +11,7 @@ import numpy as np
 
 from indexing.errors import PictorError
 from indexing.models.clip import Vectors
+from indexing.store.locks import exclusive
 
 # Cosine space. ef_search well above Chroma's default keeps recall@10 high at a million
 # vectors; ef_search can be changed later, the rest only when a collection is created.
@@ -27,8 +28,9 @@ def collection_name(model_id: str) -> str:
 class VectorStore:
     """Vectors keyed by content id. Losing them costs recomputation, never user data."""
 
-    def __init__(self, client) -> None:
+    def __init__(self, client, lock: Path | None = None) -> None:
         self.client = client
+        self._lock = lock  # embedded stores: the file lock that serialises creation
         self._collections: dict[str, object] = {}
         self.max_batch = max(1, int(client.get_max_batch_size()))
 
@@ -38,11 +40,13 @@ class VectorStore:
         from chromadb.config import Settings as ChromaSettings
 
         path.mkdir(parents=True, exist_ok=True)
-        return cls(
-            chromadb.PersistentClient(
+        # Chroma creates its tables on the first open: two processes doing that at once fail
+        # with "table collections already exists". One opener at a time per folder.
+        with exclusive(path.with_name(path.name + ".lock")):
+            client = chromadb.PersistentClient(
                 path=str(path), settings=ChromaSettings(anonymized_telemetry=False)
             )
-        )
+        return cls(client, lock=path.with_name(path.name + ".lock"))
 
     @classmethod
     def server(cls, host: str, port: int) -> VectorStore:
@@ -64,14 +68,26 @@ class VectorStore:
     def collection(self, model_id: str):
         found = self._collections.get(model_id)
         if found is None:
-            found = self.client.get_or_create_collection(
-                collection_name(model_id),
+            if self._lock is not None:
+                with exclusive(self._lock):
+                    found = self._get_or_create(model_id)
+            else:
+                found = self._get_or_create(model_id)
+            self._collections[model_id] = found
+        return found
+
+    def _get_or_create(self, model_id: str):
+        """get_or_create, tolerant of another client creating the collection meanwhile."""
+        name = collection_name(model_id)
+        try:
+            return self.client.get_or_create_collection(
+                name,
                 configuration={"hnsw": HNSW},
                 metadata={"model_id": model_id},
                 embedding_function=None,
             )
-            self._collections[model_id] = found
-        return found
+        except Exception:  # a server-side race ("already exists"): the other one won
+            return self.client.get_collection(name, embedding_function=None)
 
     def upsert(self, model_id: str, ids: Sequence[str], vectors: Vectors) -> None:
         """Idempotent: writing the same content id twice keeps one vector."""
