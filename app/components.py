@@ -103,6 +103,13 @@ def detail_markdown(detail: dict[str, Any]) -> str:
         lines.append(f"GPS: {detail['gps_lat']:.5f}, {detail['gps_lon']:.5f}")
     if detail.get("rating") is not None:
         lines.append(f"Your rating: {detail['rating']:g}")
+    elif detail.get("predicted") is not None:
+        spread = detail.get("uncertainty")
+        lines.append(
+            f"Predicted rating: {detail['predicted']:.1f}"
+            + (f" ± {spread:.1f}" if spread is not None else "")
+            + " (rate it to make it yours)"
+        )
     if detail.get("prompt"):
         lines.append(f"Prompt: {literal(detail['prompt'], multiline=True, limit=500)}")
     lines.append(f"Added: {datetime.fromtimestamp(detail['added_at']):%Y-%m-%d %H:%M}")

@@ -29,6 +29,10 @@ class AppContext:
         )
         self.library = Library(self.settings)
 
+    def set_write_xmp(self, on: bool) -> None:
+        """Ratings also go to XMP sidecars, for everyone using this app, until it restarts."""
+        self.settings.write_xmp = on
+
     @contextmanager
     def catalog(self) -> Iterator[Catalog]:
         """A short-lived connection for one callback (callbacks run on worker threads)."""

@@ -13,9 +13,9 @@ from typing import Any
 import gradio as gr
 from gradio.context import Context
 
+from app import detail
 from app.components import finite, format_bytes
 from app.context import AppContext
-from app.detail import selected_detail
 from app.safe_text import literal
 from indexing.errors import PictorError
 from indexing.query.filters import KNOWN_FORMATS, Filter, SortKey
@@ -63,6 +63,7 @@ class FiltersTab:
     sensitivity: gr.Slider
     seed: gr.Number
     reshuffle: gr.Button
+    rate_these: gr.Button
     apply: gr.Button
     message: gr.Markdown
     count: gr.Markdown
@@ -71,8 +72,7 @@ class FiltersTab:
     page: gr.State
     ids: gr.State
     gallery: gr.Gallery
-    preview: gr.Image
-    detail: gr.Markdown
+    detail: detail.DetailPanel
 
     @property
     def controls(self) -> list[Any]:
@@ -104,6 +104,7 @@ def render(ctx: AppContext) -> FiltersTab:
         seed = gr.Number(value=0, precision=0, label="Random seed", scale=1, elem_id="filters-seed")
         reshuffle = gr.Button("Reshuffle", scale=1, elem_id="filters-reshuffle")
         apply = gr.Button("Apply filters", variant="primary", scale=1, elem_id="filters-apply")
+        rate_these = gr.Button("Rate these", scale=1, elem_id="filters-rate-these")
     with gr.Accordion("Filters (a limit of 0 or empty: no limit)", open=True):
         ranges: list[gr.Number] = []
         with gr.Row():
@@ -159,17 +160,16 @@ def render(ctx: AppContext) -> FiltersTab:
         object_fit="cover",
         elem_id="filters-gallery",
     )
-    with gr.Row():
-        preview = gr.Image(
-            label="Image", type="pil", interactive=False, height=560, elem_id="filters-image"
-        )
-        detail = gr.Markdown(
-            "Click a thumbnail to see the image and its metadata.", elem_id="filters-detail"
-        )
+    panel = detail.render(
+        image_id="filters-image",
+        meta_id="filters-detail",
+        prefix="filters",
+        hint="Click a thumbnail to see the image and its metadata.",
+    )
     return FiltersTab(
         container, sort, descending, ranges, taken_from, taken_to, formats, folder, rated,
-        exclude_text, only_text, sensitivity, seed, reshuffle, apply, message, count, prev,
-        next_, gr.State(1), gr.State([]), gallery, preview, detail,
+        exclude_text, only_text, sensitivity, seed, reshuffle, rate_these, apply, message, count,
+        prev, next_, gr.State(1), gr.State([]), gallery, panel,
     )  # fmt: skip
 
 
@@ -239,12 +239,6 @@ def listen(tab: FiltersTab, ctx: AppContext) -> None:
         seed = random.randrange(1, 1_000_000)
         return ("Random", seed, *show(1, "Random", *values[1:-1], seed))
 
-    def show_detail(ids: list[str], evt: gr.SelectData):
-        preview, text, _ = selected_detail(
-            ctx, ids, evt.index, "Click a thumbnail to see the image and its metadata."
-        )
-        return preview, text
-
     first = (lambda *values: show(1, *values), tab.controls, page_outputs)
     for trigger in (tab.apply.click, tab.sort.change, tab.descending.change, tab.rated.change):
         trigger(*first)
@@ -263,4 +257,9 @@ def listen(tab: FiltersTab, ctx: AppContext) -> None:
         lambda page, *values: show(page + 1, *values), [tab.page, *tab.controls], page_outputs
     )
     tab.reshuffle.click(reshuffle, tab.controls, [tab.sort, tab.seed, *page_outputs])
-    tab.gallery.select(show_detail, [tab.ids], [tab.preview, tab.detail])
+    detail.listen(tab.detail, ctx, tab.gallery, tab.ids)
+
+
+def filter_to_rate(*values: Any) -> tuple[str, Filter]:
+    """The Filters tab's hand-off to the Rate tab: its current filter (unrated ones)."""
+    return "filter", request_from(1, list(values)).filter

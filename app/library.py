@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from app import detail
 from app.components import (
     caption,
     errors_markdown,
@@ -13,7 +14,6 @@ from app.components import (
     summary_markdown,
 )
 from app.context import AppContext
-from app.detail import selected_detail
 from app.jobs import IndexJob
 from app.safe_text import literal
 from indexing.errors import PictorError
@@ -41,10 +41,15 @@ class LibraryTab:
     page: gr.State
     ids: gr.State
     gallery: gr.Gallery
-    preview: gr.Image
-    detail: gr.Markdown
-    find_similar: gr.Button
-    selected: gr.State  # the content id in the detail view
+    detail: detail.DetailPanel
+
+    @property
+    def find_similar(self) -> gr.Button:
+        return self.detail.buttons[0]
+
+    @property
+    def selected(self) -> gr.State:
+        return self.detail.selected
 
 
 def render() -> LibraryTab:
@@ -71,13 +76,13 @@ def render() -> LibraryTab:
         object_fit="cover",
         elem_id="library-gallery",
     )
-    with gr.Row():
-        preview = gr.Image(
-            label="Image", type="pil", interactive=False, height=560, elem_id="detail-image"
-        )
-        with gr.Column():
-            detail = gr.Markdown(DETAIL_HINT, elem_id="detail-meta")
-            find_similar = gr.Button("Find similar", elem_id="library-find-similar")
+    panel = detail.render(
+        image_id="detail-image",
+        meta_id="detail-meta",
+        prefix="library",
+        hint=DETAIL_HINT,
+        buttons=(("Find similar", "library-find-similar"),),
+    )
     return LibraryTab(
         folder,
         add,
@@ -92,10 +97,7 @@ def render() -> LibraryTab:
         gr.State(1),
         gr.State([]),
         gallery,
-        preview,
-        detail,
-        find_similar,
-        gr.State(None),
+        panel,
     )
 
 
@@ -172,9 +174,6 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
         job.cancel()
         return "Cancelling… the work done so far is kept."
 
-    def show_detail(ids: list[str], evt: gr.SelectData):
-        return selected_detail(ctx, ids, evt.index, DETAIL_HINT)
-
     outputs = [tab.progress, *page_outputs]
     tab.add.click(add_folder, [tab.folder], outputs)
     tab.folder.submit(add_folder, [tab.folder], outputs)
@@ -182,7 +181,7 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
     tab.cancel.click(cancel, None, [tab.progress], queue=False)
     tab.prev.click(lambda page: turn_page(max(1, page - 1)), [tab.page], gallery_outputs)
     tab.next.click(lambda page: turn_page(page + 1), [tab.page], gallery_outputs)
-    tab.gallery.select(show_detail, [tab.ids], [tab.preview, tab.detail, tab.selected])
+    detail.listen(tab.detail, ctx, tab.gallery, tab.ids)
     demo.load(lambda: show_page(1), None, page_outputs)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gradio as gr
 
 COMING = {
-    "Rate": "Rate images 0–10 and pick the best of 2 or 4.",
     "Train": "Train a personal evaluator on your ratings and preferences.",
 }
 

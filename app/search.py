@@ -6,9 +6,9 @@ from dataclasses import dataclass, replace
 
 import gradio as gr
 
+from app import detail
 from app.components import finite
 from app.context import AppContext
-from app.detail import selected_detail
 from app.safe_text import code, literal
 from indexing.errors import PictorError
 from indexing.query.filters import Filter
@@ -34,17 +34,23 @@ class SearchTab:
     folder: gr.Textbox
     min_width: gr.Number
     run: gr.Button
+    rate_these: gr.Button
     status: gr.Markdown
     prev: gr.Button
     next: gr.Button
     page_label: gr.Markdown
     gallery: gr.Gallery
-    preview: gr.Image
-    detail: gr.Markdown
-    find_similar: gr.Button
+    detail: detail.DetailPanel
     query: gr.State  # the SearchQuery the gallery shows
     ids: gr.State  # content ids of the gallery, in order
-    selected: gr.State  # the content id in the detail view
+
+    @property
+    def find_similar(self) -> gr.Button:
+        return self.detail.buttons[0]
+
+    @property
+    def selected(self) -> gr.State:
+        return self.detail.selected
 
 
 def render(ctx: AppContext) -> SearchTab:
@@ -53,6 +59,7 @@ def render(ctx: AppContext) -> SearchTab:
             label="Search", placeholder="a red car at night", scale=5, elem_id="search-text"
         )
         run = gr.Button("Search", variant="primary", scale=1, elem_id="search-run")
+        rate_these = gr.Button("Rate these", scale=1, elem_id="search-rate-these")
     with gr.Row():
         image = gr.File(
             label="Image (optional): find similar",
@@ -92,13 +99,14 @@ def render(ctx: AppContext) -> SearchTab:
         object_fit="cover",
         elem_id="search-gallery",
     )
-    with gr.Row():
-        preview = gr.Image(
-            label="Image", type="pil", interactive=False, height=480, elem_id="search-detail-image"
-        )
-        with gr.Column():
-            detail = gr.Markdown("Click a result to see it large.", elem_id="search-detail-meta")
-            find_similar = gr.Button("Find similar", elem_id="search-find-similar")
+    panel = detail.render(
+        image_id="search-detail-image",
+        meta_id="search-detail-meta",
+        prefix="search",
+        hint="Click a result to see it large.",
+        height=480,
+        buttons=(("Find similar", "search-find-similar"),),
+    )
     return SearchTab(
         text,
         image,
@@ -108,17 +116,15 @@ def render(ctx: AppContext) -> SearchTab:
         folder,
         min_width,
         run,
+        rate_these,
         status,
         prev,
         next_,
         page_label,
         gallery,
-        preview,
-        detail,
-        find_similar,
+        panel,
         gr.State(None),
         gr.State([]),
-        gr.State(None),
     )
 
 
@@ -198,9 +204,6 @@ def listen(tab: SearchTab, ctx: AppContext) -> None:
             return [], [], None, "", HINT
         return run_search(ctx, replace(current, page=max(1, current.page + step)))
 
-    def show_detail(ids: list[str], evt: gr.SelectData):
-        return selected_detail(ctx, ids, evt.index, "Click a result to see it large.")
-
     inputs = [
         tab.text,
         tab.image,
@@ -214,7 +217,7 @@ def listen(tab: SearchTab, ctx: AppContext) -> None:
     tab.text.submit(search, inputs, outputs(tab))
     tab.prev.click(lambda current: turn(current, -1), [tab.query], outputs(tab))
     tab.next.click(lambda current: turn(current, 1), [tab.query], outputs(tab))
-    tab.gallery.select(show_detail, [tab.ids], [tab.preview, tab.detail, tab.selected])
+    detail.listen(tab.detail, ctx, tab.gallery, tab.ids)
     tab.find_similar.click(
         lambda cid, minimum: similar_to(ctx, cid, minimum),
         [tab.selected, tab.min_score],
@@ -239,3 +242,16 @@ def listen_find_similar(
         [content_id],
         [tabs, *outputs(tab)],
     )
+
+
+RATE_THESE_TOP = 500  # the best this many results of the current search become the queue
+
+
+def results_to_rate(ctx: AppContext, current: SearchQuery | None) -> tuple[str, list[str]]:
+    """The Search tab's hand-off to the Rate tab: the current search's best results."""
+    if current is None:
+        raise PictorError("Search first, then press Rate these.")
+    results = Searcher.for_library(ctx.library).search(replace(current, top=RATE_THESE_TOP, page=1))
+    if not results.hits:
+        raise PictorError("This search has no results to rate.")
+    return "ids", [hit.content_id for hit in results.hits]

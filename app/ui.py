@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 # Gradio phones home (usage analytics, a version check) unless told not to. Nothing of the
 # user's may leave the machine, so it is off before gradio is first imported.
@@ -13,13 +14,16 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 import gradio as gr
 from starlette.middleware import Middleware
 
-from app import filters, library, model_settings, placeholder, search
+from app import filters, library, model_settings, placeholder, rate, search
 from app.context import AppContext
 from app.exposure import HostGuard, check_exposure, credentials, is_loopback
 from app.safe_text import literal
 from indexing.settings import Settings
 
 TABS = ("Library", "Search", "Filters", "Rate", "Train")
+ASSETS = Path(__file__).parent / "assets"
+KEYS_JS = (ASSETS / "keys.js").read_text(encoding="utf-8")
+CSS = ".pictor-hidden { display: none !important; }"
 
 
 def build_app(ctx: AppContext, exposure: str | None = None) -> gr.Blocks:
@@ -35,15 +39,30 @@ def build_app(ctx: AppContext, exposure: str | None = None) -> gr.Blocks:
                 search_tab = search.render(ctx)
             with gr.Tab("Filters", id="filters"):
                 filters_tab = filters.render(ctx)
-            for name in TABS[3:]:
-                with gr.Tab(name, id=name.lower()):
-                    placeholder.render(name)
+            with gr.Tab("Rate", id="rate"):
+                rate_tab = rate.render(ctx)
+            with gr.Tab("Train", id="train"):
+                placeholder.render("Train")
         library.listen(library_tab, ctx, demo)
         search.listen(search_tab, ctx)
         search.listen_find_similar(
             search_tab, ctx, library_tab.find_similar, library_tab.selected, tabs
         )
         filters.listen(filters_tab, ctx)
+        rate.listen(rate_tab, ctx, tabs)
+        rate.listen_handoff(
+            rate_tab,
+            tabs,
+            search_tab.rate_these,
+            [search_tab.query],
+            lambda query: search.results_to_rate(ctx, query),
+            rate.SEARCH_QUEUE,
+            search_tab.status,
+        )
+        rate.listen_handoff(
+            rate_tab, tabs, filters_tab.rate_these, filters_tab.controls,
+            filters.filter_to_rate, rate.FILTERS_QUEUE, filters_tab.message,
+        )  # fmt: skip
         model_settings.listen(models, ctx)
     return demo
 
@@ -67,10 +86,12 @@ def launch_ui(settings: Settings, *, block: bool = True) -> gr.Blocks:
         server_port=settings.port,
         share=settings.share,
         auth=logins or None,
-        allowed_paths=[str(settings.thumbs_dir)],
+        allowed_paths=[str(settings.thumbs_dir), str(settings.previews_dir)],
         prevent_thread_lock=not block,
         show_error=True,
         theme=gr.themes.Soft(),
+        css=CSS,
+        head=f"<script>{KEYS_JS}</script>",
         app_kwargs={"middleware": [Middleware(HostGuard)]} if guard else None,
     )
     return demo

@@ -24,7 +24,6 @@ Figures are also reported as a fraction of the baseline, measured in the same ru
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import random
 import sys
@@ -36,6 +35,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+from synthetic_catalog import bulk_load, content_ids, insert_images  # noqa: E402
 
 from indexing.query.categories import category_key, rule_fingerprint  # noqa: E402
 from indexing.query.filters import Filter, SortKey  # noqa: E402
@@ -66,31 +67,14 @@ class NoEmbedder:
 def build(path: Path, count: int) -> float:
     """The catalog with count rows; returns the seconds it took."""
     started = time.perf_counter()
-    with Catalog(path) as catalog:
-        conn = catalog.conn
-        conn.execute("PRAGMA foreign_keys=OFF")
-        conn.execute("PRAGMA synchronous=OFF")
-        schema = conn.execute(
-            "SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
-            "AND tbl_name IN ('images', 'files', 'embeddings') AND sql IS NOT NULL"
-        ).fetchall()
-        conn.execute("BEGIN")
-        for kind, name, _ in schema:
-            conn.execute(f"DROP {kind.upper()} {name}")
-        rng = random.Random(5)
-        ids = sorted(
-            hashlib.blake2b(str(n).encode(), digest_size=16).hexdigest() for n in range(count)
-        )
-        conn.executemany(
-            "INSERT INTO images(content_id, bytes, width, height, format, taken_at, date_key, "
-            "phash, dhash, added_at, present_files, name_key, rating_key, rating_source) "
-            "VALUES (?, ?, ?, ?, ?, NULL, ?, 0, 0, ?, 1, ?, ?, ?)",
-            (_image_row(rng, n, cid) for n, cid in enumerate(ids)),
-        )
-        conn.executemany(
-            "INSERT INTO files(path, content_id, size, mtime_ns, first_seen, last_seen, status) "
-            "VALUES (?, ?, 1, 1, 0, 0, 'present')",
-            ((f"/photos/f{n % 1000:03d}/img{n:07d}.jpg", cid) for n, cid in enumerate(ids)),
+    rng = random.Random(5)
+    ids = content_ids(count)
+    with bulk_load(path) as conn:
+        insert_images(
+            conn,
+            ids,
+            lambda n, cid: _image_row(rng, n, cid),
+            lambda n: f"/photos/f{n % 1000:03d}/img{n:07d}.jpg",
         )
         conn.execute(
             "INSERT INTO ratings(content_id, rating, rated_at) SELECT content_id, rating_key, 0 "
@@ -117,10 +101,6 @@ def build(path: Path, count: int) -> float:
             "INSERT INTO category_rules VALUES (?, ?, ?, ?)",
             (MODEL, key, rule_fingerprint(), count),
         )
-        for _, _, sql in schema:
-            conn.execute(sql)
-        conn.execute("COMMIT")
-        conn.execute("ANALYZE")
     return time.perf_counter() - started
 
 

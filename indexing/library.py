@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from indexing.errors import PictorError
 from indexing.ingest.embedding import EmbedCounts, EmbedStage, LazyStage
@@ -12,6 +14,7 @@ from indexing.progress import CancelToken, ProgressCallback, no_progress
 from indexing.settings import Settings
 from indexing.store.catalog import Catalog
 from indexing.store.locks import index_lock
+from indexing.store.previews import PreviewStore
 from indexing.store.thumbnails import ThumbnailStore
 from indexing.store.vectors import VectorStore
 
@@ -22,7 +25,9 @@ class Library:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.thumbs = ThumbnailStore(settings.thumbs_dir, settings.thumb_size)
+        self.previews = PreviewStore(settings.previews_dir)
         self._vectors: VectorStore | None = None
+        self._local = threading.local()
 
     @property
     def model_id(self) -> str:
@@ -31,6 +36,19 @@ class Library:
     def open_catalog(self) -> Catalog:
         """A new connection; use one per thread and close it when done."""
         return Catalog(self.settings.catalog_path)
+
+    def thread_catalog(self) -> Catalog:
+        """This thread's long-lived connection, for interactive paths (a key press in the
+        Rate tab) where opening and closing a connection would cost more than the work."""
+        catalog = getattr(self._local, "catalog", None)
+        if catalog is None:
+            catalog = self._local.catalog = self.open_catalog()
+        return catalog
+
+    @contextmanager
+    def borrow_catalog(self) -> Iterator[Catalog]:
+        """thread_catalog() for a `with` block: nothing to close afterwards."""
+        yield self.thread_catalog()
 
     def embedder(self) -> ClipEmbedder:
         """The process-wide embedder for these settings (not loaded until first use)."""

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     share: bool = False
     auth: str | None = None  # USER:PASSWORD
     auth_file: Path | None = None  # one USER:PASSWORD per line, kept out of the process list
+    # Write ratings to XMP sidecars (photo.jpg.xmp) so digiKam, darktable and Lightroom see them.
+    write_xmp: bool = False
 
     @field_validator("data_dir", mode="after")
     @classmethod
@@ -58,6 +60,10 @@ class Settings(BaseSettings):
     @property
     def thumbs_dir(self) -> Path:
         return self.data_dir / "thumbs"
+
+    @property
+    def previews_dir(self) -> Path:
+        return self.data_dir / "previews"
 
     @property
     def vectors_dir(self) -> Path:

@@ -11,12 +11,13 @@ from typing import Any
 
 from PIL import Image
 
+from indexing.curate import xmp
 from indexing.errors import BadImage
 from indexing.ingest.decode import decode
 from indexing.ingest.hashing import content_id, perceptual_hashes
 from indexing.ingest.metadata import date_key
 from indexing.ingest.scan import read_stable
-from indexing.records import FileStat, ImageRecord
+from indexing.records import FileStat, ImageMetadata, ImageRecord
 from indexing.store.thumbnails import ThumbnailStore
 
 
@@ -31,6 +32,7 @@ class Analysed:
     tensor: Any = None  # model input from the same decode, when embedding is on
     embed_error: str | None = None
     warnings: tuple[str, ...] = ()  # indexed, but something in the file was skipped
+    found_rating: float | None = None  # stars in the file's own XMP or EXIF, as 0-10
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,14 @@ class KnownContent:
             for conn in self._connections:
                 conn.close()
             self._connections.clear()
+
+
+def embedded_rating(metadata: ImageMetadata) -> float | None:
+    """Stars another app wrote into the file (XMP packet, then EXIF Rating), as 0-10."""
+    stars = xmp.rating_from_packet(metadata.texts["XMP"]) if metadata.texts.get("XMP") else None
+    if stars is None:
+        stars = xmp.rating_from_exif(metadata.exif)
+    return None if stars is None else xmp.score_from_stars(stars)
 
 
 class FileAnalyser:
@@ -169,6 +179,7 @@ class FileAnalyser:
             tensor,
             embed_error,
             tuple(decoded.warnings),
+            embedded_rating(decoded.metadata),
         )
 
     def _model_input(self, pixels: Image.Image) -> tuple[Any, str | None]:

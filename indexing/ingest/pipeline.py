@@ -17,7 +17,8 @@ from indexing.ingest.analyse import (
     Recognised,
 )
 from indexing.ingest.embedding import EmbedCounts, EmbedStage, LazyStage, embed_pending
-from indexing.ingest.scan import resolve_root, walk
+from indexing.ingest.scan import Folder, resolve_root, walk
+from indexing.ingest.sidecars import import_sidecar, sidecar_images
 from indexing.ingest.workers import bounded_map, yield_cpu_to_inference
 from indexing.progress import CancelToken, ProgressCallback, StageMeter, no_progress
 from indexing.records import FileStat, IndexErrorRecord, IndexWarning
@@ -56,6 +57,8 @@ class _Plan:
     changed_paths: set[str] = field(default_factory=set)
     gone: dict[str, str] = field(default_factory=dict)  # path -> content id
     stale_errors: list[str] = field(default_factory=list)
+    sidecars: list[FileStat] = field(default_factory=list)  # new or changed since last read
+    image_names: dict[str, set[str]] = field(default_factory=dict)  # folder -> image names
     complete: bool = True
 
 
@@ -125,6 +128,7 @@ class Indexer:
         self._read_new_and_changed(plan, summary, progress, cancel)
         if cancel.cancelled:
             return  # the sweep needs every new file seen, or moves would look like deletions
+        self._read_sidecars(plan, summary)
         now = time.time()
         with self.catalog.transaction():
             self.catalog.mark_missing(plan.gone)
@@ -150,6 +154,7 @@ class Indexer:
         """Mark: every catalogued file under root is a candidate for deletion until seen."""
         present = self.catalog.present_files_under(root)
         known_errors = self.catalog.errors_under(root)
+        known_sidecars = self.catalog.sidecars_under(root)
         plan = _Plan()
         meter = StageMeter("scan", None, progress)
         walked_errors: set[str] = set()
@@ -174,6 +179,8 @@ class Indexer:
                         plan.changed_paths.add(item.path)
             summary.unchanged += unchanged
             summary.files_seen += len(folder.files)
+            if folder.sidecars:
+                self._plan_sidecars(folder, plan, known_sidecars, known_errors)
             meter.advance(len(folder.files))
         meter.finish()
         if cancel.cancelled:
@@ -184,6 +191,37 @@ class Indexer:
         plan.stale_errors = [p for p in known_errors if p not in walked_errors]
         self._record_walk_errors(summary.errors, walked_errors)
         return plan
+
+    @staticmethod
+    def _plan_sidecars(
+        folder: Folder,
+        plan: _Plan,
+        known: dict[str, tuple[int, int]],
+        known_errors: dict[str, tuple[int | None, int | None]],
+    ) -> None:
+        """Sidecars are read again only when they changed (a known bad one stays reported)."""
+        for sidecar in folder.sidecars:
+            stat = (sidecar.size, sidecar.mtime_ns)
+            if known_errors.pop(sidecar.path, None) == stat or known.get(sidecar.path) == stat:
+                continue
+            plan.sidecars.append(sidecar)
+        plan.image_names[folder.path] = {os.path.basename(f.path) for f in folder.files}
+
+    def _read_sidecars(self, plan: _Plan, summary: IndexSummary) -> None:
+        """Import the star ratings of new or changed XMP sidecars (see curate.xmp)."""
+        if not plan.sidecars:
+            return
+        with PendingWrites(self.catalog, self.commit_every) as writes:
+            for sidecar in plan.sidecars:
+                images = sidecar_images(sidecar.path, plan.image_names)
+                problem = import_sidecar(self.catalog, writes, images, time.time())
+                if problem is not None:
+                    writes.put_error(
+                        sidecar.path, problem, sidecar.size, sidecar.mtime_ns, time.time()
+                    )
+                    summary.errors.append(IndexErrorRecord(sidecar.path, problem))
+                writes.put_sidecar_read(sidecar.path, sidecar.size, sidecar.mtime_ns)
+                writes.tick()
 
     def _record_walk_errors(self, errors: list[IndexErrorRecord], paths: set[str]) -> None:
         now = time.time()
@@ -282,6 +320,8 @@ class _OutcomeWriter:
             self.writes.put_image(outcome.record, now)
             cid = outcome.record.content_id
             self.catalogued.add(cid)
+            if outcome.found_rating is not None:
+                self.writes.put_found_rating(cid, outcome.found_rating, now)
             if outcome.warnings:
                 self.writes.put_warnings(cid, list(outcome.warnings), now)
                 self.summary.warnings += [IndexWarning(outcome.path, w) for w in outcome.warnings]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from indexing.errors import PictorError
 from indexing.ingest.decode import IMAGE_EXTENSIONS
@@ -42,6 +42,11 @@ class Folder:
     files: list[FileStat]
     errors: list[IndexErrorRecord]
     unreadable: bool = False  # could not be listed: what it held is unknown, not gone
+    sidecars: list[FileStat] = field(default_factory=list)  # photo.jpg.xmp, photo.xmp
+
+
+def is_sidecar_name(name: str) -> bool:
+    return len(name) > 4 and name[-4:].lower() == ".xmp"
 
 
 def walk(
@@ -86,6 +91,8 @@ def walk(
                 _enter(entry, visited, skip, subfolders, listing.errors)
             elif is_image_name(name):
                 _stat_file(entry, listing)
+            elif is_sidecar_name(name):
+                _stat_sidecar(entry, listing)
         stack.extend(reversed(subfolders))
         yield listing
 
@@ -132,6 +139,16 @@ def _stat_file(entry: os.DirEntry[str], listing: Folder) -> None:
         )
         return
     listing.files.append(FileStat(path, info.st_size, info.st_mtime_ns))
+
+
+def _stat_sidecar(entry: os.DirEntry[str], listing: Folder) -> None:
+    """XMP sidecars carry star ratings from other apps; only their stat is taken here."""
+    try:
+        info = entry.stat()
+    except OSError:
+        return
+    if entry.is_file() and (entry.path.isascii() or printable(entry.path) == entry.path):
+        listing.sidecars.append(FileStat(entry.path, info.st_size, info.st_mtime_ns))
 
 
 def _stat_reason(entry: os.DirEntry[str], exc: OSError) -> str:

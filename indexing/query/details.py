@@ -94,4 +94,14 @@ def image_detail(catalog: Catalog, content_id: str) -> dict[str, Any] | None:
         "SELECT rating FROM ratings WHERE content_id = ?", (content_id,)
     ).fetchone()
     detail["rating"] = rating[0] if rating else None
+    predicted = prediction(catalog, content_id)
+    detail["predicted"], detail["uncertainty"] = predicted if predicted else (None, None)
     return detail
+
+
+def prediction(catalog: Catalog, content_id: str) -> tuple[float, float | None] | None:
+    """The evaluator's predicted rating of an image and its uncertainty, if it has one."""
+    row = catalog.conn.execute(
+        "SELECT rating FROM predictions WHERE content_id = ?", (content_id,)
+    ).fetchone()
+    return (row[0], None) if row else None

@@ -119,6 +119,15 @@ class Catalog:
         )
         return {row[0]: (row[1], row[2]) for row in rows}
 
+    def sidecars_under(self, folder: str) -> dict[str, tuple[int, int]]:
+        """path -> (size, mtime_ns) of each XMP sidecar under folder as last read."""
+        lo, hi = path_range(folder)
+        rows = self.conn.execute(
+            "SELECT path, size, mtime_ns FROM sidecar_imports WHERE path >= ? AND path < ?",
+            (lo, hi),
+        )
+        return {row[0]: (row[1], row[2]) for row in rows}
+
     def has_image(self, content_id: str) -> bool:
         row = self.conn.execute(
             "SELECT 1 FROM images WHERE content_id = ?", (content_id,)
@@ -166,6 +175,31 @@ class Catalog:
         self.conn.executemany(
             "INSERT OR REPLACE INTO index_warnings(content_id, message, at) VALUES (?, ?, ?)",
             ((content_id, message, now) for message in messages),
+        )
+
+    def put_sidecar_read(self, path: str, size: int, mtime_ns: int) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO sidecar_imports(path, size, mtime_ns) VALUES (?, ?, ?)",
+            (path, size, mtime_ns),
+        )
+
+    def put_found_rating(self, content_id: str, score: float, now: float) -> None:
+        """A star rating found in XMP or EXIF becomes the user's rating (source 'xmp'), unless
+        the user rated the image in Pictor (or imported a rating): theirs always wins."""
+        row = self.conn.execute(
+            "SELECT rating, source FROM ratings WHERE content_id = ?", (content_id,)
+        ).fetchone()
+        if row is not None and (row[1] != "xmp" or row[0] == score):
+            return
+        self.conn.execute(
+            "INSERT INTO ratings(content_id, rating, rated_at, source) VALUES (?, ?, ?, 'xmp') "
+            "ON CONFLICT(content_id) DO UPDATE SET rating = excluded.rating, "
+            "rated_at = excluded.rated_at, source = 'xmp'",
+            (content_id, score, now),
+        )
+        self.conn.execute(
+            "INSERT INTO rating_history(content_id, rating, source, at) VALUES (?, ?, 'xmp', ?)",
+            (content_id, score, now),
         )
 
     def put_file(self, path: str, content_id: str, size: int, mtime_ns: int, now: float) -> None:
@@ -303,6 +337,8 @@ class PendingWrites:
             "put_embeddings",
             "put_embedding_failure",
             "put_warnings",
+            "put_sidecar_read",
+            "put_found_rating",
         }
     )
 

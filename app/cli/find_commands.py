@@ -1,0 +1,175 @@
+"""`search` and `list`: finding images by meaning, and by filters and a sort."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from app.cli.common import RANDOM_WARNING, Handler, emit
+
+
+def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
+    add_search_parser(commands, common)
+    add_list_parser(commands, common)
+    return {"search": cmd_search, "list": cmd_list}
+
+
+def add_search_parser(commands, common: argparse.ArgumentParser) -> None:
+    search = commands.add_parser(
+        "search", parents=[common], help="semantic search by text, by image, or both"
+    )
+    search.add_argument("text", nargs="?", default="", help='what to look for, e.g. "red car"')
+    search.add_argument("--image", help="an image file: find similar ones (text optional)")
+    search.add_argument(
+        "--not",
+        dest="negative",
+        action="append",
+        default=[],
+        help='terms to push away, comma-separated, e.g. --not "blurry, text" (repeatable)',
+    )
+    search.add_argument(
+        "--image-weight",
+        type=float,
+        default=0.5,
+        help="with both text and image: the image's share, 0 (text only) to 1 (default 0.5)",
+    )
+    search.add_argument("--top", type=int, default=20, help="results per page (default 20)")
+    search.add_argument("--page", type=int, default=1, help="which page (default 1)")
+    search.add_argument(
+        "--min-score", type=float, default=-1.0, help="cosine similarity cut-off in [-1, 1]"
+    )
+    search.add_argument("--folder", help="only images with a file under this folder")
+    search.add_argument("--min-width", type=int, help="only images at least this wide")
+    search.add_argument("--min-height", type=int, help="only images at least this tall")
+    search.add_argument("--min-rating", type=float, help="only images rated (or predicted) >= this")
+    search.add_argument(
+        "--exclude-text", help='hide images CLIP puts in these categories, e.g. "nsfw,screenshot"'
+    )
+    search.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def cmd_search(args: argparse.Namespace, settings) -> int:
+    from indexing.errors import PictorError
+    from indexing.library import Library
+    from indexing.query.filters import Filter
+    from indexing.query.search import Searcher, SearchQuery, parse_negative, validate
+
+    if args.image is not None and not args.image.strip():
+        raise PictorError("--image needs the path of an image file")
+    query = SearchQuery(
+        text=args.text,
+        image_path=args.image,
+        negative=parse_negative(args.negative),
+        image_weight=args.image_weight,
+        top=args.top,
+        min_score=args.min_score,
+        page=args.page,
+        filter=Filter.parse(
+            folder=args.folder,
+            min_width=args.min_width,
+            min_height=args.min_height,
+            min_rating=args.min_rating,
+            exclude_text=args.exclude_text,
+        ),
+    )
+    validate(query)  # a bad query fails in one line, before any model loads
+    results = Searcher.for_library(Library(settings)).search(query)
+    if settings.clip_pretrained == "random":
+        print(RANDOM_WARNING, file=sys.stderr)
+    for note in results.notes:
+        print(f"note: {note}", file=sys.stderr)
+    lines = [f"{hit.score:.3f}  {hit.path}" for hit in results.hits]
+    if not lines:
+        lines = ["No results." + (" Try a lower --min-score." if args.min_score > -1 else "")]
+    elif results.has_more:
+        lines.append(f"(more: --page {args.page + 1})")
+    emit(args, results.as_dict(), "\n".join(lines))
+    return 0
+
+
+def add_list_parser(commands, common: argparse.ArgumentParser) -> None:
+    from indexing.query.filters import SortKey
+
+    lister = commands.add_parser(
+        "list", parents=[common], help="list images by filters and a sort (the Filters tab)"
+    )
+    lister.add_argument(
+        "--sort",
+        default="taken",
+        help=f"one of: {', '.join(k.value for k in SortKey)} (default taken)",
+    )
+    lister.add_argument("--desc", action="store_true", help="descending (largest, newest first)")
+    for name, kind, what in LIST_RANGES:
+        lister.add_argument(f"--min-{name}", type=kind, help=f"at least this {what}")
+        lister.add_argument(f"--max-{name}", type=kind, help=f"at most this {what}")
+    lister.add_argument("--from", dest="taken_from", help="taken on or after YYYY-MM-DD")
+    lister.add_argument("--to", dest="taken_to", help="taken on or before YYYY-MM-DD")
+    lister.add_argument("--format", help="formats, comma-separated, e.g. JPEG,PNG")
+    lister.add_argument("--folder", help="only images with a file under this folder")
+    rated = lister.add_mutually_exclusive_group()
+    rated.add_argument("--rated", dest="rated", action="store_const", const=True)
+    rated.add_argument("--unrated", dest="rated", action="store_const", const=False)
+    lister.add_argument(
+        "--exclude-text", help='hide images CLIP puts in these categories, e.g. "nsfw,screenshot"'
+    )
+    lister.add_argument("--only-text", help='keep only images CLIP puts in these, e.g. "beach"')
+    lister.add_argument(
+        "--sensitivity", type=float, help="text categories: 0 to 1, higher matches more (0.5)"
+    )
+    lister.add_argument("--seed", type=int, default=0, help="the random order's seed")
+    lister.add_argument("--page", type=int, default=1)
+    lister.add_argument("--page-size", type=int, default=60)
+    lister.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+# (flag name, type, help) of each min/max pair of `list`; the Filter field follows the flag.
+LIST_RANGES = (
+    ("width", int, "width in pixels"),
+    ("height", int, "height in pixels"),
+    ("pixels", int, "number of pixels (width x height)"),
+    ("proportion", float, "width / height"),
+    ("size", int, "file size in bytes"),
+    ("rating", float, "rating, yours else predicted (0-10)"),
+)
+LIST_FIELDS = {"proportion": "aspect", "size": "bytes"}
+
+
+def cmd_list(args: argparse.Namespace, settings) -> int:
+    from app.components import format_bytes
+    from indexing.library import Library
+    from indexing.query.filters import Filter, parse_sort
+    from indexing.query.listing import ListRequest, list_library
+
+    ranges = {
+        f"{bound}_{LIST_FIELDS.get(name, name)}": getattr(args, f"{bound}_{name}")
+        for name, _, _ in LIST_RANGES
+        for bound in ("min", "max")
+    }
+    flt = Filter.parse(
+        **ranges,
+        taken_from=args.taken_from,
+        taken_to=args.taken_to,
+        formats=args.format,
+        folder=args.folder,
+        rated=args.rated,
+        exclude_text=args.exclude_text,
+        only_text=args.only_text,
+        text_sensitivity=args.sensitivity,
+    )
+    request = ListRequest.parse(
+        filter=flt,
+        sort=parse_sort(args.sort),
+        descending=args.desc,
+        seed=args.seed,
+        page=args.page,
+        page_size=args.page_size,
+    )
+    listing = list_library(Library(settings), request)
+    lines = [
+        f"{item.rating_label:>16}  {item.width}×{item.height} {item.format:4} "
+        f"{format_bytes(item.bytes):>9}  {(item.taken_at or '')[:10]:10}  {item.path}"
+        for item in listing.items
+    ]
+    lines.append(f"{listing.count_line} · page {request.page} of {listing.pages}")
+    emit(args, listing.as_dict(), "\n".join(lines))
+    return 0

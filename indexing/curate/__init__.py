@@ -1,0 +1,1 @@
+"""User acts on the library: ratings, preferences, trash, sidecars."""

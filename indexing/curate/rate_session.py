@@ -1,0 +1,197 @@
+"""One person rating through a queue: what is shown, Back, Skip, Undo, and progress.
+
+The Rate tab keeps a RateSession per browser tab (so two tabs rating at once never share
+a position) and calls Rater for every key press. A rating commits before the next image is
+shown (RatingService); the next image's preview is prepared while the current one is on
+screen, so the next key press finds it ready.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from indexing.curate.rating_service import RatingService
+from indexing.curate.ratings import RatingChange, present_paths_of
+from indexing.query import details
+from indexing.query.rate_queue import Cursor, QueueSpec, Step, next_image, remaining
+from indexing.store.catalog import Catalog
+
+
+@dataclass(slots=True)
+class RateSession:
+    spec: QueueSpec
+    cursor: Cursor = field(default_factory=Cursor)
+    trail: list[str] = field(default_factory=list)  # images shown, oldest first
+    back: int = 0  # steps back from the newest shown image (0: at the newest)
+    undo: list[tuple[str, Any]] = field(default_factory=list)  # ("rate", change), ("skip", id)
+    rated: int = 0
+    upcoming: Step | None = None  # the queue's next image, looked up (and prefetched) early
+    note: str = ""
+
+    @property
+    def current(self) -> str | None:
+        return self.trail[-1 - self.back] if self.trail else None
+
+
+@dataclass(slots=True)
+class RateView:
+    content_id: str | None
+    preview: Path | None = None
+    detail: dict[str, Any] | None = None
+    predicted: float | None = None
+    uncertainty: float | None = None
+    progress: str = ""
+    message: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rating(self) -> float | None:
+        return self.detail.get("rating") if self.detail else None
+
+
+class Rater:
+    def __init__(self, library: Any):
+        self.library = library
+        self.service = RatingService(library)
+        self.previews = library.previews
+
+    def start(self, spec: QueueSpec) -> tuple[RateSession, RateView]:
+        session = RateSession(spec)
+        return session, self._advance(session)
+
+    def rate(self, session: RateSession, score: float | str) -> RateView:
+        """Save the score for the image on screen, then show the next one."""
+        if session.current is None:
+            return self.view(session, "Nothing to rate: choose a queue first.")
+        result = self.service.rate(session.current, score)
+        session.undo.append(("rate", result.change))
+        session.rated += 1
+        return self._forward(session, warnings=result.warnings)
+
+    def clear(self, session: RateSession) -> RateView:
+        if session.current is None:
+            return self.view(session)
+        result = self.service.rate(session.current, None)
+        session.undo.append(("rate", result.change))
+        return self.view(session, "Rating cleared.", result.warnings)
+
+    def skip(self, session: RateSession) -> RateView:
+        if session.current is not None:
+            session.undo.append(("skip", session.current))
+        return self._forward(session)
+
+    def go_back(self, session: RateSession) -> RateView:
+        if session.back + 1 >= len(session.trail):
+            return self.view(session, "This is the first image of this session.")
+        session.back += 1
+        return self.view(session)
+
+    def go_forward(self, session: RateSession) -> RateView:
+        return self._forward(session)
+
+    def undo(self, session: RateSession) -> RateView:
+        """Take back the last action and show the image it was about."""
+        if not session.undo:
+            return self.view(session, "Nothing to undo.")
+        kind, value = session.undo.pop()
+        if kind == "rate":
+            change: RatingChange = value
+            result = self.service.undo(change)
+            if change.rating is not None:  # a score was taken back, not a clear
+                session.rated = max(0, session.rated - 1)
+            self._show_again(session, change.content_id)
+            before = "no rating" if change.previous is None else f"{change.previous:g}"
+            return self.view(session, f"Undone: back to {before}.", result.warnings)
+        self._show_again(session, value)
+        return self.view(session, "Undone: skipped image shown again.")
+
+    def _show_again(self, session: RateSession, content_id: str) -> None:
+        if content_id in session.trail:
+            session.back = len(session.trail) - 1 - session.trail.index(content_id)
+        else:
+            session.trail.append(content_id)
+            session.back = 0
+
+    def _forward(self, session: RateSession, warnings: list[str] | None = None) -> RateView:
+        if session.back > 0:
+            session.back -= 1
+            return self.view(session, warnings=warnings or [])
+        return self._advance(session, warnings or [])
+
+    def _advance(self, session: RateSession, warnings: list[str] | None = None) -> RateView:
+        with self.library.borrow_catalog() as catalog:
+            step = self._take_upcoming(catalog, session)
+            session.cursor = step.cursor
+            session.note = step.note or session.note
+            if step.content_id is None:
+                session.back = 0
+                done = "Everything in this queue is done."
+                return self._view(catalog, session, done, warnings, show=False)
+            session.trail.append(step.content_id)
+            session.back = 0
+            session.upcoming = next_image(catalog, session.spec, session.cursor)
+            self._prefetch(catalog, session.upcoming)
+            if session.upcoming.content_id is not None:  # and the one after: keys can be quick
+                self._prefetch(catalog, next_image(catalog, session.spec, session.upcoming.cursor))
+            return self._view(catalog, session, "", warnings)
+
+    def _take_upcoming(self, catalog: Catalog, session: RateSession) -> Step:
+        """The step looked up last time, if it still belongs in the queue; else a fresh one."""
+        step, session.upcoming = session.upcoming, None
+        if (
+            step is not None
+            and step.content_id is not None
+            and self._still_due(catalog, session, step)
+        ):
+            return step
+        return next_image(catalog, session.spec, session.cursor)
+
+    @staticmethod
+    def _still_due(catalog: Catalog, session: RateSession, step: Step) -> bool:
+        if session.spec.kind not in ("unrated", "filter", "informative"):
+            return True
+        row = catalog.conn.execute(
+            "SELECT 1 FROM images WHERE content_id = ? AND present_files > 0 "
+            "AND (rating_source IS NULL OR rating_source != 'user')",
+            (step.content_id,),
+        ).fetchone()
+        return row is not None  # rated meanwhile (another tab) or gone: look again
+
+    def _prefetch(self, catalog: Catalog, step: Step) -> None:
+        if step.content_id is not None:
+            self.previews.prefetch(step.content_id, present_paths_of(catalog, step.content_id))
+
+    def view(
+        self, session: RateSession, message: str = "", warnings: list[str] | None = None
+    ) -> RateView:
+        with self.library.borrow_catalog() as catalog:
+            return self._view(catalog, session, message, warnings)
+
+    def _view(
+        self,
+        catalog: Catalog,
+        session: RateSession,
+        message: str,
+        warnings: list[str] | None,
+        *,
+        show: bool = True,
+    ) -> RateView:
+        content_id = session.current if show else None
+        view = RateView(content_id, message=message or session.note, warnings=warnings or [])
+        left = remaining(catalog, session.spec, session.cursor)
+        view.progress = f"rated {session.rated:,} · {left:,} to go in this queue"
+        if content_id is None:
+            return view
+        view.detail = details.image_detail(catalog, content_id)
+        prediction = details.prediction(catalog, content_id)
+        if prediction is not None:
+            view.predicted, view.uncertainty = prediction
+        paths = [
+            p["path"] for p in (view.detail or {}).get("paths", []) if p["status"] == "present"
+        ]
+        view.preview = self.previews.get(content_id, paths)
+        if view.preview is None:
+            view.message = "This image's file is missing on disk; press → or s to go on."
+        return view

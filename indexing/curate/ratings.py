@@ -1,0 +1,210 @@
+"""The user's ratings and preferences: committed the moment they are given, never lost.
+
+Ratings are keyed by content id, so they survive renames, moves, re-indexing, trashing and
+a model change. Each change is one short transaction: the current value in `ratings`
+(with who set it: user, xmp or import) and a row in `rating_history` (rating NULL: cleared),
+so the latest history row always equals the current value. Undo is "set it back to what it
+was", recorded as a change of its own.
+
+Preferences ("of these, I like this one best") are stored as pairs winner > loser, one
+choice id per click; "they are equal" stores ties between every pair shown.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from itertools import combinations
+from typing import Any
+
+from indexing.errors import PictorError
+from indexing.store.catalog import Catalog
+
+SOURCES = ("user", "xmp", "import")  # who set a current rating
+HISTORY_SOURCES = (*SOURCES, "undo", "inherited")  # who made a change
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    content_id: str
+    rating: float
+    source: str
+    rated_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class RatingChange:
+    """One change: what the rating became, and what it was (for undo)."""
+
+    content_id: str
+    rating: float | None  # None: cleared
+    source: str
+    at: float
+    previous: float | None
+    previous_source: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    choice_id: str
+    pairs: list[tuple[str, str]]  # (winner, loser), or the two sides of a tie
+    tie: bool
+
+
+def parse_score(value: object) -> float:
+    """A score from 0 to 10 (any step), or one clear sentence why not."""
+    try:
+        score = float(str(value).strip())
+    except ValueError:
+        raise PictorError(f"a score is a number from 0 to 10, not {value!r}") from None
+    if not math.isfinite(score) or not 0.0 <= score <= 10.0:
+        raise PictorError(f"a score is a number from 0 to 10 (got {value})")
+    return round(score, 3)
+
+
+class Ratings:
+    """Ratings and preferences over one catalog connection."""
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+
+    # Reading
+
+    def current(self, content_id: str) -> Rating | None:
+        row = self.catalog.conn.execute(
+            "SELECT content_id, rating, source, rated_at FROM ratings WHERE content_id = ?",
+            (content_id,),
+        ).fetchone()
+        return Rating(*row) if row else None
+
+    def history(self, content_id: str) -> list[tuple[float | None, str, float]]:
+        """(rating or None, source, time) of every change, oldest first."""
+        rows = self.catalog.conn.execute(
+            "SELECT rating, source, at FROM rating_history WHERE content_id = ? ORDER BY id",
+            (content_id,),
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    # Changing
+
+    def set(
+        self, content_id: str, score: float, *, source: str = "user", now: float | None = None
+    ) -> RatingChange:
+        score = parse_score(score)
+        return self._change(content_id, score, source, source, now)
+
+    def clear(
+        self, content_id: str, *, source: str = "user", now: float | None = None
+    ) -> RatingChange:
+        return self._change(content_id, None, None, source, now)
+
+    def restore(self, change: RatingChange, now: float | None = None) -> RatingChange:
+        """Undo: put back what the rating was before `change` (recorded as an 'undo')."""
+        return self._change(change.content_id, change.previous, change.previous_source, "undo", now)
+
+    def _change(
+        self,
+        content_id: str,
+        rating: float | None,
+        kept_source: str | None,
+        history_source: str,
+        now: float | None,
+    ) -> RatingChange:
+        at = time.time() if now is None else now
+        with self.catalog.transaction() as conn:
+            before = conn.execute(
+                "SELECT rating, source FROM ratings WHERE content_id = ?", (content_id,)
+            ).fetchone()
+            if rating is None:
+                conn.execute("DELETE FROM ratings WHERE content_id = ?", (content_id,))
+            else:
+                conn.execute(
+                    "INSERT INTO ratings(content_id, rating, rated_at, source) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(content_id) DO UPDATE SET rating = excluded.rating, "
+                    "rated_at = excluded.rated_at, source = excluded.source",
+                    (content_id, rating, at, kept_source or "user"),
+                )
+            conn.execute(
+                "INSERT INTO rating_history(content_id, rating, source, at) VALUES (?, ?, ?, ?)",
+                (content_id, rating, history_source, at),
+            )
+        return RatingChange(
+            content_id,
+            rating,
+            history_source,
+            at,
+            before[0] if before else None,
+            before[1] if before else None,
+        )
+
+    # Preferences
+
+    def prefer(
+        self,
+        winner: str,
+        losers: list[str],
+        *,
+        tie: bool = False,
+        source: str = "user",
+        now: float | None = None,
+    ) -> Choice:
+        """One choice among 2 to 4 images: winner > each loser, or all of them equal."""
+        shown = list(dict.fromkeys([winner, *losers]))
+        if len(shown) < 2:
+            raise PictorError("a preference needs at least two different images")
+        pairs = list(combinations(shown, 2)) if tie else [(winner, other) for other in shown[1:]]
+        choice = Choice(uuid.uuid4().hex, pairs, tie)
+        at = time.time() if now is None else now
+        with self.catalog.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO preferences(choice_id, winner, loser, created_at, outcome, source) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(choice.choice_id, a, b, at, "tie" if tie else "win", source) for a, b in pairs],
+            )
+        return choice
+
+    def withdraw(self, choice_id: str) -> int:
+        """Undo a preference: remove the pairs of that one choice."""
+        with self.catalog.transaction() as conn:
+            return conn.execute(
+                "DELETE FROM preferences WHERE choice_id = ?", (choice_id,)
+            ).rowcount
+
+    def counts(self) -> dict[str, int]:
+        conn = self.catalog.conn
+        return {
+            "ratings": conn.execute("SELECT COUNT(*) FROM ratings").fetchone()[0],
+            "pairs": conn.execute(
+                "SELECT COUNT(*) FROM preferences WHERE outcome = 'win'"
+            ).fetchone()[0],
+            "ties": conn.execute(
+                "SELECT COUNT(*) FROM preferences WHERE outcome = 'tie'"
+            ).fetchone()[0],
+        }
+
+
+def content_id_for_path(catalog: Catalog, path: str) -> str:
+    """The content of a present file of the library, or one clear sentence why not."""
+    full = os.path.abspath(os.path.expanduser(path))
+    row = catalog.conn.execute(
+        "SELECT content_id, status FROM files WHERE path = ?", (full,)
+    ).fetchone()
+    if row is None:
+        raise PictorError(f"not in the library: {full} (index its folder first)")
+    if row[1] != "present":
+        raise PictorError(f"{full} is no longer there (missing since the last index)")
+    return row[0]
+
+
+def present_paths_of(catalog: Catalog, content_id: str) -> list[str]:
+    rows = catalog.conn.execute(
+        "SELECT path FROM files WHERE content_id = ? AND status = 'present' ORDER BY path",
+        (content_id,),
+    )
+    return [row[0] for row in rows]
