@@ -13,10 +13,24 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.cli import find_commands, library_commands, rating_commands
+from app.cli import (
+    duplicate_commands,
+    evaluator_commands,
+    find_commands,
+    library_commands,
+    rating_commands,
+    trash_commands,
+)
 from app.cli.common import DATA_DIR_HELP, Handler, OneLineParser
 
-COMMAND_MODULES = (library_commands, find_commands, rating_commands)
+COMMAND_MODULES = (
+    library_commands,
+    find_commands,
+    rating_commands,
+    duplicate_commands,
+    evaluator_commands,
+    trash_commands,
+)
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:

@@ -16,7 +16,8 @@ from indexing.store.catalog import Catalog
 class AppContext:
     settings: Settings
     library: Library
-    jobs: JobSlot = field(default_factory=JobSlot)
+    jobs: JobSlot = field(default_factory=JobSlot)  # indexing
+    training: JobSlot = field(default_factory=JobSlot)
 
     @classmethod
     def create(cls, settings: Settings) -> AppContext:

@@ -29,11 +29,12 @@ class DetailPanel:
     clear: gr.Button
     message: gr.Markdown
     buttons: list[gr.Button]  # the tab's own actions (e.g. Find similar)
+    why: gr.Gallery  # for a predicted rating: the rated images nearest to this one
     selected: gr.State  # the content id shown
 
     @property
     def outputs(self) -> list[Any]:
-        return [self.preview, self.meta, self.score, self.message, self.selected]
+        return [self.preview, self.meta, self.score, self.message, self.why, self.selected]
 
 
 def render(
@@ -63,17 +64,27 @@ def render(
                 clear = gr.Button("Clear rating", size="sm", elem_id=f"{prefix}-clear-rating")
             message = gr.Markdown("", elem_id=f"{prefix}-rating-message")
             made = [gr.Button(label, elem_id=elem_id) for label, elem_id in buttons]
-    return DetailPanel(preview, meta, score, save, clear, message, made, gr.State(None))
+            why = gr.Gallery(
+                label="Why this prediction: the rated images nearest to it",
+                columns=5,
+                height="auto",
+                allow_preview=False,
+                visible=False,
+                elem_id=f"{prefix}-why",
+            )
+    return DetailPanel(preview, meta, score, save, clear, message, made, why, gr.State(None))
 
 
 def show(ctx: AppContext, content_id: str | None, hint: str, message: str = "") -> tuple:
-    """Panel values (preview, meta, score, message, selected) for one image."""
+    """Panel values (preview, meta, score, message, why, selected) for one image."""
+    hidden = gr.Gallery(visible=False)
     if content_id is None:
-        return None, hint, None, "", None
+        return None, hint, None, "", hidden, None
     with ctx.catalog() as catalog:
         detail = details.image_detail(catalog, content_id)
+        neighbours = _why(ctx, catalog, detail) if detail else []
     if detail is None:
-        return None, "This image is no longer in the catalog.", None, "", None
+        return None, "This image is no longer in the catalog.", None, "", hidden, None
     present = [p["path"] for p in detail["paths"] if p["status"] == "present"]
     preview = ctx.library.previews.get(content_id, present)
     return (
@@ -81,8 +92,25 @@ def show(ctx: AppContext, content_id: str | None, hint: str, message: str = "") 
         detail_markdown(detail),
         detail.get("rating"),
         message,
+        gr.Gallery(value=neighbours, visible=bool(neighbours)),
         content_id,
     )
+
+
+def _why(ctx: AppContext, catalog, detail: dict) -> list[tuple[str, str]]:
+    """Thumbnails of the rated images nearest to a predicted one, captioned with ratings."""
+    if detail.get("predicted") is None or detail.get("rating") is not None:
+        return []
+    from evaluator.explain import nearest_rated
+
+    try:
+        mirror = ctx.library.vector_mirror().sync(ctx.library.vectors())  # at most every 5 s
+        found = nearest_rated(catalog, mirror, detail["content_id"])
+    except Exception:  # no vectors here (no weights, a Chroma server away): nothing to show
+        return []
+    thumbs = ctx.library.thumbs
+    return [(str(thumbs.path_for(n.content_id)), f"{n.rating:g} yours · {n.similarity:.2f} alike")
+            for n in found if thumbs.has(n.content_id)]  # fmt: skip
 
 
 def listen(panel: DetailPanel, ctx: AppContext, gallery: gr.Gallery, ids: gr.State) -> None:

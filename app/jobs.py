@@ -1,29 +1,31 @@
-"""Indexing in a background thread, so the UI can show progress and cancel it."""
+"""Long tasks (indexing, training) in a background thread: the UI shows their progress,
+can cancel them, and the rest of the app keeps working meanwhile."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
-from indexing.ingest.pipeline import IndexSummary
-from indexing.progress import CancelToken, Progress
+from indexing.progress import CancelToken
 
 
-class IndexJob:
-    """One indexing run. `wait_for_update` blocks until progress changes or the job ends."""
+class BackgroundJob:
+    """One run of run(report, cancel_token). `wait_for_update` blocks until it reports
+    progress or ends; `summary` is its result, `error` what it raised."""
 
-    def __init__(self, run: Callable[[Callable[[Progress], None], CancelToken], IndexSummary]):
+    def __init__(self, run: Callable[[Callable[[Any], None], CancelToken], Any], name: str = "job"):
         self.cancel_token = CancelToken()
-        self.progress: Progress | None = None
-        self.summary: IndexSummary | None = None
+        self.progress: Any = None
+        self.summary: Any = None
         self.error: BaseException | None = None
         self._changed = threading.Condition()
         self._done = False
         self._thread = threading.Thread(
-            target=self._main, args=(run,), daemon=True, name="pictor-index-job"
+            target=self._main, args=(run,), daemon=True, name=f"pictor-{name}"
         )
 
-    def start(self) -> IndexJob:
+    def start(self) -> BackgroundJob:
         self._thread.start()
         return self
 
@@ -36,7 +38,7 @@ class IndexJob:
             self._done = True
             self._changed.notify_all()
 
-    def _report(self, progress: Progress) -> None:
+    def _report(self, progress: Any) -> None:
         with self._changed:
             self.progress = progress
             self._changed.notify_all()
@@ -55,13 +57,13 @@ class IndexJob:
 
 
 class JobSlot:
-    """At most one indexing job at a time per app."""
+    """At most one job of a kind at a time per app (one slot per kind)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.current: IndexJob | None = None
+        self.current: BackgroundJob | None = None
 
-    def try_start(self, job: IndexJob) -> bool:
+    def try_start(self, job: BackgroundJob) -> bool:
         with self._lock:
             if self.current is not None and not self.current.done:
                 return False

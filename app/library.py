@@ -14,7 +14,7 @@ from app.components import (
     summary_markdown,
 )
 from app.context import AppContext
-from app.jobs import IndexJob
+from app.jobs import BackgroundJob
 from app.safe_text import literal
 from indexing.errors import PictorError
 from indexing.ingest.scan import resolve_root
@@ -129,7 +129,9 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
     def run_index(folders: list[str]):
         library = ctx.library
         # wait=False: a CLI run (or another app) indexing this data folder is reported at once.
-        job = IndexJob(lambda report, token: library.index(folders, report, token, wait=False))
+        job = BackgroundJob(
+            lambda report, token: index_then_predict(library, folders, report, token), "index"
+        )
         if not ctx.jobs.try_start(job):
             yield ("Indexing is already running; wait for it or press Cancel.", *show_page(1))
             return
@@ -183,6 +185,16 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
     tab.next.click(lambda page: turn_page(page + 1), [tab.page], gallery_outputs)
     detail.listen(tab.detail, ctx, tab.gallery, tab.ids)
     demo.load(lambda: show_page(1), None, page_outputs)
+
+
+def index_then_predict(library, folders: list[str], report, token):
+    """Index (see Library.index), then let the active evaluator rate the new images."""
+    from evaluator.service import predict_new
+
+    summary = library.index(folders, report, token, wait=False)
+    if not token.cancelled:
+        predict_new(library)
+    return summary
 
 
 def newest_first(catalog, page: int) -> Listing:

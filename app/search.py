@@ -31,6 +31,7 @@ class SearchTab:
     negative: gr.Textbox
     weight: gr.Slider
     min_score: gr.Slider
+    taste: gr.Slider
     folder: gr.Textbox
     min_width: gr.Number
     run: gr.Button
@@ -81,6 +82,14 @@ def render(ctx: AppContext) -> SearchTab:
             min_score = gr.Slider(
                 -1, 1, value=-1, step=0.01, label="Minimum similarity", elem_id="search-min"
             )
+            taste = gr.Slider(
+                0,
+                1,
+                value=0,
+                step=0.05,
+                label="Taste: favour the ones you would like (your rating, else the prediction)",
+                elem_id="search-taste",
+            )
     with gr.Accordion("Only search within", open=False), gr.Row():
         folder = gr.Textbox(
             label="Folder", placeholder="/home/you/Pictures/2024", elem_id="search-folder"
@@ -113,6 +122,7 @@ def render(ctx: AppContext) -> SearchTab:
         negative,
         weight,
         min_score,
+        taste,
         folder,
         min_width,
         run,
@@ -178,6 +188,7 @@ def listen(tab: SearchTab, ctx: AppContext) -> None:
         negative: str,
         weight: float,
         min_score: float,
+        taste: float,
         folder: str,
         min_width: float | None,
     ):
@@ -195,6 +206,7 @@ def listen(tab: SearchTab, ctx: AppContext) -> None:
             negative=parse_negative(negative or ""),
             image_weight=float(weight),
             min_score=float(min_score),
+            taste=float(taste or 0),
             top=PAGE_SIZE,
         )
         return run_search(ctx, built)
@@ -210,6 +222,7 @@ def listen(tab: SearchTab, ctx: AppContext) -> None:
         tab.negative,
         tab.weight,
         tab.min_score,
+        tab.taste,
         tab.folder,
         tab.min_width,
     ]

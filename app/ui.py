@@ -14,7 +14,16 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 import gradio as gr
 from starlette.middleware import Middleware
 
-from app import filters, library, model_settings, placeholder, rate, search
+from app import (
+    duplicates,
+    filters,
+    library,
+    model_settings,
+    rate,
+    search,
+    train,
+    trash_view,
+)
 from app.context import AppContext
 from app.exposure import HostGuard, check_exposure, credentials, is_loopback
 from app.safe_text import literal
@@ -37,19 +46,28 @@ def build_app(ctx: AppContext, exposure: str | None = None) -> gr.Blocks:
                 library_tab = library.render()
             with gr.Tab("Search", id="search"):
                 search_tab = search.render(ctx)
-            with gr.Tab("Filters", id="filters"):
-                filters_tab = filters.render(ctx)
+            with gr.Tab("Filters", id="filters") as filters_outer, gr.Tabs():
+                with gr.Tab("Filter & sort", id="filter-sort"):
+                    filters_tab = filters.render(ctx)
+                filters_tab.container = filters_outer  # opening Filters lists the images
+                with gr.Tab("Duplicates", id="duplicates"):
+                    duplicates_tab = duplicates.render()
+                with gr.Tab("Trash", id="trash") as trash_opened:
+                    trash_tab = trash_view.render()
             with gr.Tab("Rate", id="rate"):
                 rate_tab = rate.render(ctx)
-            with gr.Tab("Train", id="train"):
-                placeholder.render("Train")
+            with gr.Tab("Train", id="train") as train_opened:
+                train_tab = train.render()
         library.listen(library_tab, ctx, demo)
         search.listen(search_tab, ctx)
         search.listen_find_similar(
             search_tab, ctx, library_tab.find_similar, library_tab.selected, tabs
         )
         filters.listen(filters_tab, ctx)
+        duplicates.listen(duplicates_tab, ctx)
+        trash_view.listen(trash_tab, ctx, trash_opened)
         rate.listen(rate_tab, ctx, tabs)
+        train.listen(train_tab, ctx, train_opened)
         rate.listen_handoff(
             rate_tab,
             tabs,

@@ -1,4 +1,43 @@
 """The personal evaluator: ratings and preferences in, a model and predictions out.
 
-Filled by the evaluator issue; the catalog already has the ratings and preferences tables.
+Pure numpy/scipy (no torch, no database): the catalog builds a `TrainingData`, `fit` returns
+a `FittedModel` whose `predict` rates any batch of CLIP embeddings with an uncertainty,
+`to_bytes`/`from_bytes` store it, and `cross_validate` says honestly how good it is.
 """
+
+from evaluator.metrics import mae, pairwise_accuracy, spearman
+from evaluator.model import FittedModel, fit
+from evaluator.training_data import (
+    MIN_RATINGS,
+    Cancelled,
+    TrainingData,
+    TrainingError,
+    TrainProgress,
+    readiness,
+)
+from evaluator.validation import (
+    CurvePoint,
+    FoldResult,
+    MetricSet,
+    ValidationReport,
+    cross_validate,
+)
+
+__all__ = [
+    "MIN_RATINGS",
+    "Cancelled",
+    "CurvePoint",
+    "FittedModel",
+    "FoldResult",
+    "MetricSet",
+    "TrainProgress",
+    "TrainingData",
+    "TrainingError",
+    "ValidationReport",
+    "cross_validate",
+    "fit",
+    "mae",
+    "pairwise_accuracy",
+    "readiness",
+    "spearman",
+]

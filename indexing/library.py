@@ -16,7 +16,8 @@ from indexing.store.catalog import Catalog
 from indexing.store.locks import index_lock
 from indexing.store.previews import PreviewStore
 from indexing.store.thumbnails import ThumbnailStore
-from indexing.store.vectors import VectorStore
+from indexing.store.vector_mirror import VectorMirror, shared_mirror
+from indexing.store.vectors import VectorStore, collection_name
 
 
 class Library:
@@ -67,6 +68,11 @@ class Library:
                 else VectorStore.embedded(s.vectors_dir)
             )
         return self._vectors
+
+    def vector_mirror(self) -> VectorMirror:
+        """The flat memory-mapped copy of the current model's vectors (store.vector_mirror)."""
+        folder = self.settings.data_dir / "vector-mirror" / collection_name(self.model_id)
+        return shared_mirror(folder, self.model_id)
 
     def index(
         self,

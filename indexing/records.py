@@ -45,6 +45,7 @@ class ImageRecord:
     phash: int
     dhash: int
     metadata: ImageMetadata
+    near_hashes: bytes | None = None  # indexing.dedup.hashes.NearHashes, from the thumbnail
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,7 +107,8 @@ def write(conn, image: Generated) -> None:
         )
     if image.predicted is not None:
         conn.execute(
-            "INSERT INTO predictions VALUES (?, ?, 'evaluator-1', 0)",
+            "INSERT INTO predictions(content_id, rating, model_id, at) "
+            "VALUES (?, ?, 'evaluator-1', 0)",
             (image.content_id, image.predicted),
         )
 

@@ -33,6 +33,13 @@ def add_search_parser(commands, common: argparse.ArgumentParser) -> None:
         default=0.5,
         help="with both text and image: the image's share, 0 (text only) to 1 (default 0.5)",
     )
+    search.add_argument(
+        "--taste",
+        type=float,
+        default=0.0,
+        help="0 to 1: blend in your rating (else the predicted one) to get the best matches "
+        "you would like: score = similarity + taste * 0.01 * (rating - 5) (default 0)",
+    )
     search.add_argument("--top", type=int, default=20, help="results per page (default 20)")
     search.add_argument("--page", type=int, default=1, help="which page (default 1)")
     search.add_argument(
@@ -61,6 +68,7 @@ def cmd_search(args: argparse.Namespace, settings) -> int:
         image_path=args.image,
         negative=parse_negative(args.negative),
         image_weight=args.image_weight,
+        taste=args.taste,
         top=args.top,
         min_score=args.min_score,
         page=args.page,

@@ -72,7 +72,10 @@ def cmd_index(args: argparse.Namespace, settings) -> int:
         summary = library.index(folders, progress, wait=not args.no_wait, on_wait=waiting)
     finally:
         progress.close()
+    from evaluator.service import predict_new
+
     data = summary.as_dict()
+    data["predicted"] = predict_new(library)  # new images, rated by the active evaluator
     embeddings = summary.embeddings
     if embeddings is not None and embeddings.message:
         print(f"warning: {embeddings.message}", file=sys.stderr)

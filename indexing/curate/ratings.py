@@ -176,6 +176,71 @@ class Ratings:
                 "DELETE FROM preferences WHERE choice_id = ?", (choice_id,)
             ).rowcount
 
+    def inherit(self, keeper: str, replaced: list[str], now: float | None = None) -> int:
+        """The keeper of a duplicate group takes over what the images it replaces carried,
+        where it has none of its own: the most recent of their ratings, and their preference
+        pairs (against the same other images). Returns how many things it took."""
+        replaced = [cid for cid in dict.fromkeys(replaced) if cid != keeper]
+        if not replaced:
+            return 0
+        at = time.time() if now is None else now
+        marks = ",".join("?" * len(replaced))
+        taken = 0
+        with self.catalog.transaction() as conn:
+            if (
+                conn.execute("SELECT 1 FROM ratings WHERE content_id = ?", (keeper,)).fetchone()
+                is None
+            ):
+                latest = conn.execute(
+                    f"SELECT rating, source FROM ratings WHERE content_id IN ({marks}) "
+                    "ORDER BY rated_at DESC LIMIT 1",
+                    replaced,
+                ).fetchone()
+                if latest is not None:
+                    conn.execute(
+                        "INSERT INTO ratings(content_id, rating, rated_at, source) "
+                        "VALUES (?, ?, ?, ?)",
+                        (keeper, latest[0], at, latest[1]),
+                    )
+                    conn.execute(
+                        "INSERT INTO rating_history(content_id, rating, source, at) "
+                        "VALUES (?, ?, 'inherited', ?)",
+                        (keeper, latest[0], at),
+                    )
+                    taken += 1
+            taken += self._inherit_preferences(conn, keeper, replaced, marks, at)
+        return taken
+
+    @staticmethod
+    def _inherit_preferences(conn, keeper: str, replaced: list[str], marks: str, at: float) -> int:
+        rows = conn.execute(
+            f"SELECT choice_id, winner, loser, outcome FROM preferences WHERE winner IN ({marks}) "
+            f"OR loser IN ({marks})",
+            [*replaced, *replaced],
+        ).fetchall()
+        gone = set(replaced)
+        taken = 0
+        for choice_id, winner, loser, outcome in rows:
+            winner = keeper if winner in gone else winner
+            loser = keeper if loser in gone else loser
+            other = loser if winner == keeper else winner
+            if (
+                winner == loser
+                or conn.execute(
+                    "SELECT 1 FROM preferences WHERE (winner = ? AND loser = ?) OR (winner = ? AND "
+                    "loser = ?)",
+                    (keeper, other, other, keeper),
+                ).fetchone()
+            ):
+                continue  # the keeper has its own say about that image
+            conn.execute(
+                "INSERT OR IGNORE INTO preferences(choice_id, winner, loser, created_at, outcome, "
+                "source) VALUES (?, ?, ?, ?, ?, 'inherited')",
+                (f"{choice_id}:{keeper[:8]}", winner, loser, at, outcome),
+            )
+            taken += 1
+        return taken
+
     def counts(self) -> dict[str, int]:
         conn = self.catalog.conn
         return {

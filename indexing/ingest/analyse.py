@@ -12,9 +12,10 @@ from typing import Any
 from PIL import Image
 
 from indexing.curate import xmp
+from indexing.dedup.hashes import near_hashes
 from indexing.errors import BadImage
 from indexing.ingest.decode import decode
-from indexing.ingest.hashing import content_id, perceptual_hashes
+from indexing.ingest.hashing import content_id, to_signed
 from indexing.ingest.metadata import date_key
 from indexing.ingest.scan import read_stable
 from indexing.records import FileStat, ImageMetadata, ImageRecord
@@ -146,7 +147,6 @@ class FileAnalyser:
                 long_side=self.long_side,
                 max_pixels=self.max_pixels,
             )
-            phash, dhash = perceptual_hashes(decoded.pixels)
         except BadImage as exc:  # the bytes are bad: not retried until the file changes
             return Failed(stat.path, str(exc), content.size, content.mtime_ns, cid)
         except MemoryError:  # the rest are this machine's trouble: retried next run
@@ -155,10 +155,11 @@ class FileAnalyser:
             reason = f"unexpected error decoding: {type(exc).__name__}: {exc}"
             return Failed(stat.path, reason, None, None, cid)
         try:
-            self.thumbs.save(cid, decoded.pixels)
+            thumb = self.thumbs.save(cid, decoded.pixels)
         except OSError as exc:  # disk full, permissions: this file fails, the run goes on
             reason = f"cannot write thumbnail: {exc.strerror or exc}"
             return Failed(stat.path, reason, None, None, cid)
+        hashes = near_hashes(thumb)  # upright pHash/dHash and the 7 other orientations
         record = ImageRecord(
             content_id=cid,
             bytes=content.size,
@@ -166,9 +167,10 @@ class FileAnalyser:
             height=decoded.height,
             format=decoded.format,
             date_key=date_key(decoded.metadata.taken_at, content.mtime_ns / 1e9),
-            phash=phash,
-            dhash=dhash,
+            phash=to_signed(hashes.phash[0]),
+            dhash=to_signed(hashes.dhash[0]),
             metadata=decoded.metadata,
+            near_hashes=hashes.to_blob(),
         )
         tensor, embed_error = self._model_input(decoded.pixels)
         return Analysed(

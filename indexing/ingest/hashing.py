@@ -1,4 +1,4 @@
-"""Content identity and perceptual hashes.
+"""Content identity, and the perceptual hashes as the catalog stores them.
 
 The content id is BLAKE2b-128 of the whole file. See the README ("Content identity") for why
 a full hash rather than a partial one: the indexer reads every new file completely anyway to
@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import hashlib
 
-import imagehash
-from PIL import Image
-
 _SIGN_BIT = 1 << 63
 
 
@@ -20,16 +17,14 @@ def content_id(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _to_int64(image_hash: imagehash.ImageHash) -> int:
-    """64 hash bits as a signed integer, which is what SQLite stores natively."""
-    value = int(str(image_hash), 16)
+def to_signed(value: int) -> int:
+    """64 hash bits as a signed integer, which is what SQLite stores natively.
+
+    The pHash and dHash columns hold the upright hashes of indexing.dedup.hashes (computed
+    from the thumbnail once, with the 7 other orientations the near tier compares).
+    """
+    value = int(value)
     return value - (1 << 64) if value & _SIGN_BIT else value
-
-
-def perceptual_hashes(pixels: Image.Image) -> tuple[int, int]:
-    """pHash and dHash of already-decoded pixels, as signed 64-bit integers."""
-    gray = pixels.convert("L")
-    return _to_int64(imagehash.phash(gray)), _to_int64(imagehash.dhash(gray))
 
 
 def hamming(a: int, b: int) -> int:

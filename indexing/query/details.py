@@ -102,6 +102,6 @@ def image_detail(catalog: Catalog, content_id: str) -> dict[str, Any] | None:
 def prediction(catalog: Catalog, content_id: str) -> tuple[float, float | None] | None:
     """The evaluator's predicted rating of an image and its uncertainty, if it has one."""
     row = catalog.conn.execute(
-        "SELECT rating FROM predictions WHERE content_id = ?", (content_id,)
+        "SELECT rating, uncertainty FROM predictions WHERE content_id = ?", (content_id,)
     ).fetchone()
-    return (row[0], None) if row else None
+    return (row[0], row[1]) if row else None

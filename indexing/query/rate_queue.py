@@ -100,6 +100,52 @@ def _rotation_where(spec: QueueSpec) -> tuple[str, list[Any]]:
     return where, params
 
 
+def _least_certain(catalog: Catalog, spec: QueueSpec, cursor: Cursor) -> Step:
+    """Unrated images by their prediction's uncertainty, largest first (keyset on it)."""
+    where, params = (spec.filter or Filter()).where()
+    last_u, last_id = cursor.extra.get("u"), cursor.extra.get("id", "")
+    after = (
+        ""
+        if last_u is None
+        else "AND (p.uncertainty < ? OR (p.uncertainty = ? AND p.content_id > ?))"
+    )
+    more = [] if last_u is None else [last_u, last_u, last_id]
+    row = catalog.conn.execute(
+        f"SELECT p.content_id, p.uncertainty FROM predictions p JOIN images i USING (content_id) "
+        f"WHERE p.uncertainty IS NOT NULL AND {where} AND {UNRATED} {after} "
+        "ORDER BY p.uncertainty DESC, p.content_id LIMIT 1",
+        [*params, *more],
+    ).fetchone()
+    if row is None:
+        return Step(None, cursor)
+    extra = {"source": "uncertain", "u": row[1], "id": row[0]}
+    return Step(row[0], Cursor(row[0], extra=extra), "Least certain predictions first.")
+
+
+ROUND_ROBIN = 2000  # images taken one cluster at a time before any evaluator exists
+
+
+def _clusters_in_turn(catalog: Catalog, cursor: Cursor) -> Step:
+    """One unrated image from each visual cluster in turn (nearest its centre first)."""
+    ids = cursor.extra.get("ids")
+    if ids is None:
+        rows = catalog.conn.execute(
+            "SELECT content_id FROM (SELECT m.content_id, m.cluster, ROW_NUMBER() OVER "
+            "(PARTITION BY m.cluster ORDER BY m.similarity DESC) AS turn FROM cluster_members m "
+            f"JOIN images i USING (content_id) WHERE i.present_files > 0 AND {UNRATED} AND "
+            "m.model_id = (SELECT model_id FROM clusterings ORDER BY at DESC LIMIT 1)) "
+            "ORDER BY turn, cluster LIMIT ?",
+            (ROUND_ROBIN,),
+        ).fetchall()
+        ids = [r[0] for r in rows]
+    step = _next_in_list(
+        catalog, QueueSpec("ids", ids=tuple(ids)), Cursor(cursor.last, extra=cursor.extra)
+    )
+    extra = {**step.cursor.extra, "source": "clusters", "ids": ids}
+    note = "No evaluator yet: one image from each visual cluster in turn."
+    return Step(step.content_id, Cursor(step.cursor.last, extra=extra), note)
+
+
 def next_in_rotation(
     catalog: Catalog, where_params: tuple[str, list[Any]], pivot: str, cursor: Cursor
 ) -> Step:
@@ -149,6 +195,15 @@ def _next_in_list(catalog: Catalog, spec: QueueSpec, cursor: Cursor) -> Step:
 
 def _next_informative(catalog: Catalog, spec: QueueSpec, cursor: Cursor) -> Step:
     """Least certain prediction first; else clusters in turn; else unrated, shuffled."""
+    source = cursor.extra.get("source")
+    if source in (None, "uncertain"):
+        step = _least_certain(catalog, spec, cursor)
+        if step.content_id is not None or source == "uncertain":
+            return step
+    if source in (None, "clusters"):
+        step = _clusters_in_turn(catalog, cursor)
+        if step.content_id is not None or source == "clusters":
+            return step
     unrated = replace(spec, kind="unrated")
     step = next_in_rotation(catalog, _rotation_where(unrated), random_pivot(spec.seed), cursor)
     note = "No evaluator or clusters yet, so this queue shows unrated images, shuffled."

@@ -142,8 +142,8 @@ class Catalog:
             """
             INSERT INTO images(content_id, bytes, width, height, format, taken_at, date_key,
                 camera_make, camera_model, lens, gps_lat, gps_lon, gps_alt, orientation,
-                exif_json, text_json, prompt, phash, dhash, added_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                exif_json, text_json, prompt, phash, dhash, added_at, near_hashes)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(content_id) DO NOTHING
             """,
             (
@@ -167,6 +167,7 @@ class Catalog:
                 record.phash,
                 record.dhash,
                 now,
+                record.near_hashes,
             ),
         )
 

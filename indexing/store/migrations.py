@@ -295,6 +295,90 @@ MIGRATIONS: list[str] = [
         mtime_ns INTEGER NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 7: the trash. Every move is logged before it happens (state 'moving'), so a crash
+    #    mid-move is found and finished or undone on the next trash operation; 'trashed'
+    #    rows can be restored; 'emptied' is the only state in which the bytes are gone.
+    """
+    CREATE TABLE trash_log (
+        id INTEGER PRIMARY KEY,
+        batch TEXT NOT NULL,
+        original_path TEXT NOT NULL,
+        trash_path TEXT NOT NULL,
+        root TEXT NOT NULL,
+        content_id TEXT,
+        size INTEGER,
+        state TEXT NOT NULL CHECK (state IN ('moving', 'trashed', 'restored', 'emptied', 'failed')),
+        moved_at REAL NOT NULL,
+        done_at REAL,
+        note TEXT
+    );
+    CREATE INDEX trash_log_state ON trash_log(state, id);
+    CREATE INDEX trash_log_original ON trash_log(original_path);
+    """,
+    # 8: duplicate and similarity grouping. near_hashes: the 8 oriented pHashes and dHashes
+    #    (indexing.dedup.hashes), computed at index time, and for existing images from their
+    #    thumbnails (indexing.dedup.backfill). The pair caches hold every pair found so far
+    #    (near: both distances; similar: cosine, per model), and *_compared which images have
+    #    been compared with everything: an update compares only the rest. Clusters keep their
+    #    centroids, so new images join the nearest one.
+    """
+    ALTER TABLE images ADD COLUMN near_hashes BLOB;
+    CREATE TABLE near_pairs (
+        a TEXT NOT NULL,
+        b TEXT NOT NULL,
+        distance INTEGER NOT NULL,
+        dhash_distance INTEGER NOT NULL,
+        PRIMARY KEY (a, b)
+    ) WITHOUT ROWID;
+    CREATE TABLE near_compared (content_id TEXT PRIMARY KEY) WITHOUT ROWID;
+    CREATE TABLE similar_pairs (
+        model_id TEXT NOT NULL,
+        a TEXT NOT NULL,
+        b TEXT NOT NULL,
+        similarity REAL NOT NULL,
+        PRIMARY KEY (model_id, a, b)
+    ) WITHOUT ROWID;
+    CREATE TABLE similar_compared (
+        model_id TEXT NOT NULL,
+        content_id TEXT NOT NULL,
+        PRIMARY KEY (model_id, content_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE clusterings (
+        model_id TEXT PRIMARY KEY,
+        clusters INTEGER NOT NULL,
+        images INTEGER NOT NULL,
+        centroids BLOB NOT NULL,
+        at REAL NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE cluster_members (
+        model_id TEXT NOT NULL,
+        content_id TEXT NOT NULL,
+        cluster INTEGER NOT NULL,
+        similarity REAL NOT NULL,
+        PRIMARY KEY (model_id, content_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX cluster_members_cluster ON cluster_members(model_id, cluster, similarity);
+    """,
+    # 9: the evaluator registry. Each trained model: its id, file (in data_dir/evaluators/),
+    #    the CLIP model it was trained on, what it saw, its validation report; one is active.
+    #    predictions.model_id holds the evaluator id; uncertainty feeds "most informative".
+    """
+    CREATE TABLE evaluators (
+        id TEXT PRIMARY KEY,
+        created_at REAL NOT NULL,
+        clip_model_id TEXT NOT NULL,
+        ratings INTEGER NOT NULL,
+        pairs INTEGER NOT NULL,
+        skipped INTEGER NOT NULL,
+        report_json TEXT NOT NULL,
+        params_json TEXT NOT NULL,
+        file TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 0
+    ) WITHOUT ROWID;
+    ALTER TABLE predictions ADD COLUMN uncertainty REAL;
+    CREATE INDEX predictions_model ON predictions(model_id);
+    CREATE INDEX predictions_uncertainty ON predictions(uncertainty, content_id);
+    """,
 ]
 
 

@@ -55,6 +55,12 @@ class VectorMirror:
             self._synced_at = time.monotonic()
         return self
 
+    def everything(self) -> tuple[list[str], Vectors]:
+        """Every content id in the mirror and its (memory-mapped) rows, in the same order."""
+        index, matrix = self._snapshot
+        ids = sorted(index, key=index.__getitem__)
+        return ids, matrix
+
     def vectors_for(self, ids: Sequence[str]) -> tuple[list[str], Vectors, list[str]]:
         """(ids found, their rows, ids not in the mirror yet)."""
         index, matrix = self._snapshot  # one consistent pair, even while a sync reloads

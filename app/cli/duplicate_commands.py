@@ -1,0 +1,43 @@
+"""`duplicates`: groups of exact copies, near-identical images, similar images, or clusters."""
+
+from __future__ import annotations
+
+import argparse
+
+from app.cli.common import Handler, emit, whole_number
+from indexing.library import Library
+from indexing.query.duplicates import TIERS, find_groups
+
+
+def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
+    duplicates = commands.add_parser(
+        "duplicates",
+        parents=[common],
+        help="groups of copies (exact), near-identical or similar images, or clusters",
+    )
+    duplicates.add_argument("--tier", choices=TIERS, default="exact")
+    duplicates.add_argument(
+        "--threshold",
+        type=float,
+        help="near: the most differing hash bits (default 10); similar: the least cosine "
+        "similarity (default 0.9)",
+    )
+    duplicates.add_argument("--page", type=whole_number(1, 1_000_000), default=1)
+    duplicates.add_argument("--json", action="store_true", help="print one JSON document")
+    return {"duplicates": cmd_duplicates}
+
+
+def cmd_duplicates(args: argparse.Namespace, settings) -> int:
+    groups = find_groups(Library(settings), args.tier, args.threshold, args.page)
+    lines = []
+    for number, group in enumerate(groups.groups, start=(groups.page - 1) * 20 + 1):
+        size = f" (a cluster of {group.size:,})" if group.size else ""
+        lines.append(f"group {number}{size}:")
+        for index, member in enumerate(group.members):
+            mark = "keep " if index == group.keeper and not group.size else "     "
+            lines.append(f"  {mark}{member.width}×{member.height}  {member.path}")
+    summary = f"{groups.total:,} groups · page {groups.page} of {groups.pages}"
+    lines.append(summary if groups.total else "No groups in this tier.")
+    lines += [f"note: {note}" for note in groups.notes]
+    emit(args, groups.as_dict(), "\n".join(lines))
+    return 0

@@ -1,0 +1,232 @@
+"""The Train tab: how much feedback there is, Train (with progress and Cancel), the honest
+validation next to the baseline, a scatter plot and a learning curve, and the history of
+evaluators with a way back to an earlier one.
+
+Training runs in a background job, so the other tabs keep working while it does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from app.context import AppContext
+from app.jobs import BackgroundJob
+from app.safe_text import code, literal
+from evaluator import service
+from evaluator.training_data import TrainProgress
+from indexing.errors import PictorError
+
+METRICS = (
+    ("MAE (lower is better)", "mae"),
+    ("Spearman", "spearman"),
+    ("Ordering of held-out ratings", "rating_order_accuracy"),
+    ("Ordering of held-out preferences", "pairwise_accuracy"),
+)
+
+
+@dataclass
+class TrainTab:
+    status: gr.Markdown
+    train: gr.Button
+    cancel: gr.Button
+    progress: gr.Markdown
+    metrics: gr.Markdown
+    scatter: gr.ScatterPlot
+    curve: gr.LinePlot
+    history: gr.Dataframe
+    choice: gr.Dropdown
+    use: gr.Button
+    message: gr.Markdown
+
+
+def render() -> TrainTab:
+    status = gr.Markdown("", elem_id="train-status")
+    with gr.Row(equal_height=True):
+        train = gr.Button("Train image evaluator", variant="primary", elem_id="train-run")
+        cancel = gr.Button("Cancel", variant="stop", elem_id="train-cancel")
+    progress = gr.Markdown("", elem_id="train-progress")
+    metrics = gr.Markdown("", elem_id="train-metrics")
+    with gr.Row():
+        scatter = gr.ScatterPlot(
+            x="your rating", y="predicted", title="Held-out images: predicted against your rating",
+            height=320, elem_id="train-scatter",
+        )  # fmt: skip
+        curve = gr.LinePlot(
+            x="ratings used", y="value", color="series", title="Learning curve (Spearman)",
+            height=320, elem_id="train-curve",
+        )  # fmt: skip
+    gr.Markdown("#### Trained evaluators")
+    history = gr.Dataframe(interactive=False, wrap=True, elem_id="train-history")
+    with gr.Row(equal_height=True):
+        choice = gr.Dropdown([], label="Evaluator", scale=3, elem_id="train-choice")
+        use = gr.Button("Use this evaluator", scale=1, elem_id="train-use")
+    message = gr.Markdown("", elem_id="train-message")
+    return TrainTab(status, train, cancel, progress, metrics, scatter, curve, history, choice,
+                    use, message)  # fmt: skip
+
+
+def status_text(ctx: AppContext) -> str:
+    state = service.status(ctx.library)
+    lines = [
+        f"**{state['ratings']:,} ratings** and **{state['pairs']:,} preference pairs**. "
+        f"Training needs at least {state['needed']} ratings (a preference pair counts half).",
+        literal(state["message"]),
+    ]
+    active = state["active"]
+    if active and not state["stale"]:
+        lines.append(f"Active evaluator: {code(active['id'])}, trained on {active['ratings']:,} "
+                     f"ratings and {active['pairs']:,} pairs.")  # fmt: skip
+    return "  \n".join(lines)
+
+
+def metrics_table(report: dict[str, Any]) -> str:
+    """Model and baseline side by side, from the same code on the same folds."""
+    model, base = report.get("model") or {}, report.get("baseline") or {}
+    rows = [
+        f"| {label} | {_value(model.get(key))} | {_value(base.get(key))} |"
+        for label, key in METRICS
+    ]
+    counts = (
+        f"{report.get('folds', '?')}-fold cross-validation on {report.get('n_ratings', 0):,} "
+        f"ratings and {report.get('n_pairs', 0):,} preference pairs; the baseline always "
+        "predicts the mean training rating."
+    )
+    return "\n".join(
+        ["| held out | your evaluator | baseline |", "|---|---|---|", *rows, "", counts]
+    )
+
+
+def _value(number: Any) -> str:
+    return "–" if number is None else f"{number:.3f}"
+
+
+def scatter_frame(report: dict[str, Any]) -> pd.DataFrame:
+    points = report.get("scatter") or {}
+    return pd.DataFrame(
+        {"your rating": points.get("true", []), "predicted": points.get("predicted", [])}
+    )
+
+
+def curve_frame(report: dict[str, Any]) -> pd.DataFrame:
+    rows = []
+    for point in report.get("learning_curve") or []:
+        for series in ("model", "baseline"):
+            value = (point.get(series) or {}).get("spearman")
+            name = "your evaluator" if series == "model" else "baseline"
+            if value is not None:
+                rows.append(
+                    {"ratings used": point["n_train_ratings"], "value": value, "series": name}
+                )
+    return pd.DataFrame(rows, columns=["ratings used", "value", "series"])
+
+
+def history_frame(ctx: AppContext) -> tuple[pd.DataFrame, list[str]]:
+    rows = []
+    records = service.evaluators(ctx.library)
+    for record in records:
+        model = record.report.get("model") or {}
+        rows.append({
+            "active": "✓" if record.active else "",
+            "trained": datetime.fromtimestamp(record.created_at).strftime("%Y-%m-%d %H:%M"),
+            "id": record.id,
+            "ratings": record.ratings,
+            "pairs": record.pairs,
+            "CLIP model": record.clip_model_id,
+            "skipped": record.skipped,
+            "MAE": _value(model.get("mae")),
+            "Spearman": _value(model.get("spearman")),
+            "pair accuracy": _value(model.get("pairwise_accuracy")),
+        })  # fmt: skip
+    return pd.DataFrame(rows), [r.id for r in records]
+
+
+def describe(update: Any) -> str:
+    if isinstance(update, TrainProgress):
+        fold = f", fold {update.fold + 1} of {update.folds}" if update.folds else ""
+        loss = f", loss {update.loss:.3f}" if update.loss is not None else ""
+        share = f" ({update.fraction:.0%})" if update.fraction is not None else ""
+        return (
+            f"Training{share}: {update.stage}{fold}, step {update.epoch} of {update.epochs}{loss}"
+        )
+    return update.describe() if hasattr(update, "describe") else "Working…"
+
+
+def listen(tab: TrainTab, ctx: AppContext, opened: gr.Tab) -> None:
+    outputs = [
+        tab.status,
+        tab.metrics,
+        tab.scatter,
+        tab.curve,
+        tab.history,
+        tab.choice,
+        tab.message,
+    ]
+
+    def refresh(message: str = "", report: dict | None = None):
+        frame, ids = history_frame(ctx)
+        active = next((r for r in service.evaluators(ctx.library) if r.active), None)
+        report = report or (active.report if active else {})
+        chooser = gr.Dropdown(choices=ids, value=active.id if active else None)
+        table = metrics_table(report) if report else ""
+        return (status_text(ctx), table, scatter_frame(report), curve_frame(report), frame,
+                chooser, message)  # fmt: skip
+
+    def train():
+        library = ctx.library
+        job = BackgroundJob(
+            lambda report, token: service.train(
+                library, progress=report, cancel=lambda: token.cancelled, predict_progress=report
+            ),
+            "train",
+        )
+        if not ctx.training.try_start(job):
+            yield ("Training is already running; wait for it or press Cancel.", *refresh())
+            return
+        while not job.done:
+            job.wait_for_update(0.25)
+            yield (
+                describe(job.progress) if job.progress else "Starting…",
+                *[gr.skip()] * len(outputs),
+            )
+        if job.error is not None:
+            said = (
+                literal(job.error)
+                if isinstance(job.error, PictorError)
+                else literal(f"Training failed: {type(job.error).__name__}: {job.error}")
+            )
+            yield (f"⚠️ {said}", *refresh())
+            return
+        outcome = job.summary
+        done = f"Done: {code(outcome.record.id)} is active; {outcome.predicted:,} images predicted."
+        if outcome.record.skipped:
+            done += (
+                f" {outcome.record.skipped:,} ratings or choices were left out: their images"
+                " have no CLIP vector under this model yet."
+            )
+        yield (done, *refresh(report=outcome.record.report))
+
+    def cancel():
+        job = ctx.training.current
+        if job is None or job.done:
+            return "Nothing is training."
+        job.cancel()
+        return "Cancelling… the previous evaluator stays active."
+
+    def use(evaluator_id: str | None):
+        if not evaluator_id:
+            return refresh("Choose an evaluator first.")
+        try:
+            record = service.use(ctx.library, evaluator_id)
+        except PictorError as exc:
+            return refresh(f"⚠️ {literal(exc)}")
+        return refresh(f"{code(record.id)} is active again; predictions updated.", record.report)
+
+    opened.select(refresh, None, outputs)
+    tab.train.click(train, None, [tab.progress, *outputs])
+    tab.cancel.click(cancel, None, [tab.progress], queue=False)
+    tab.use.click(use, [tab.choice], outputs)

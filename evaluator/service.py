@@ -1,0 +1,211 @@
+"""Train, predict, list and switch evaluators: what the CLI and the Train tab call.
+
+Training is: gather the ratings and preferences that have vectors under the current CLIP
+model; check there are enough; validate honestly (k-fold, with the mean baseline on the
+same folds: evaluator.validation); fit the final model on everything; save it; make it
+active; predict every image. Until that last step succeeds the previous evaluator stays
+active, so a cancelled or failed run changes nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from evaluator import gather as gathering
+from evaluator.model import fit
+from evaluator.predictions import clear_predictions, predict_all
+from evaluator.registry import EvaluatorRecord, ModelFileError, Registry
+from evaluator.training_data import (
+    MIN_TO_TRAIN,
+    Cancelled,
+    TrainingError,
+    TrainProgress,
+    readiness,
+)
+from evaluator.validation import cross_validate
+from indexing.errors import PictorError
+from indexing.progress import ProgressCallback, no_progress
+
+TrainCallback = Callable[[TrainProgress], None]
+
+
+@dataclass(slots=True)
+class TrainOutcome:
+    record: EvaluatorRecord
+    predicted: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        report = self.record.report
+        return {
+            "model_id": self.record.id,
+            "clip_model": self.record.clip_model_id,
+            "ratings": self.record.ratings,
+            "pairs": self.record.pairs,
+            "skipped": self.record.skipped,
+            "metrics": report.get("model"),
+            "baseline": report.get("baseline"),
+            "predicted": self.predicted,
+            "seconds": self.seconds,
+        }
+
+
+def registry(library: Any, catalog) -> Registry:
+    return Registry(catalog, library.settings.data_dir / "evaluators")
+
+
+def status(library: Any) -> dict[str, Any]:
+    """Counts, whether training can start (and why not), the active evaluator, staleness."""
+    with library.open_catalog() as catalog:
+        ratings, pairs = gathering.counts(catalog)
+        book = registry(library, catalog)
+        active = book.active()
+        broken = active is not None and not book.has_file(active)
+    ready, message = readiness(ratings, pairs, MIN_TO_TRAIN)
+    stale = active is not None and active.clip_model_id != library.model_id
+    if broken:
+        message = (
+            f"The active evaluator's file ({active.file}) is missing from "
+            f"{library.settings.data_dir / 'evaluators'}: train again to get predictions."
+        )
+    elif stale:
+        message = (
+            f"The active evaluator was trained on {active.clip_model_id}; the library now uses "
+            f"{library.model_id}, so it makes no predictions. Retrain to use your ratings again."
+        )
+    return {
+        "ratings": ratings,
+        "pairs": pairs,
+        "needed": MIN_TO_TRAIN,
+        "ready": ready,
+        "message": message,
+        "active": active.as_dict() if active else None,
+        "stale": stale,
+        "broken": broken,
+    }
+
+
+def train(
+    library: Any,
+    progress: TrainCallback | None = None,
+    cancel: Callable[[], bool] | None = None,
+    predict_progress: ProgressCallback = no_progress,
+) -> TrainOutcome:
+    """Raises TrainingError (with the reason) or Cancelled; the old evaluator stays active."""
+    cancel = cancel or (lambda: False)
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    mirror = _synced_mirror(library)
+    with library.open_catalog() as catalog:
+        found = gathering.gather(catalog, mirror)
+    _check(library, found)
+    report = cross_validate(found.data, progress=progress, cancel=cancel)
+    seconds["validate"] = time.perf_counter() - started
+    model = fit(found.data, progress=progress, cancel=cancel)
+    seconds["fit"] = time.perf_counter() - started - seconds["validate"]
+    seen = {"ratings": found.ratings, "pairs": found.pairs + found.ties,
+            "skipped": found.skipped_ratings + found.skipped_pairs}  # fmt: skip
+    if cancel():
+        raise Cancelled("training was cancelled; the previous evaluator stays active")
+    # From here on the new evaluator is the active one: predicting every image is part of
+    # putting it in place, not of training, so Cancel no longer applies.
+    with library.open_catalog() as catalog:
+        book = registry(library, catalog)
+        record = book.save(model, library.model_id, seen, report.to_dict())
+        book.activate(record.id)
+        predicted = predict_all(catalog, mirror, model, record.id, progress=predict_progress)
+        record = book.get(record.id)
+    seconds["predict"] = time.perf_counter() - started - seconds["validate"] - seconds["fit"]
+    return TrainOutcome(record, predicted, {k: round(v, 2) for k, v in seconds.items()})
+
+
+def _check(library: Any, found: gathering.Gathered) -> None:
+    if found.data is None or found.ratings + (found.pairs + found.ties) == 0:
+        skipped = found.skipped_ratings + found.skipped_pairs
+        if skipped:
+            raise TrainingError(
+                f"None of your {skipped} ratings and choices has a CLIP vector under "
+                f"{library.model_id} yet: index your folders with embeddings on (the CLIP "
+                "weights must be available), then train."
+            )
+    ready, message = readiness(found.ratings, found.pairs + found.ties, MIN_TO_TRAIN)
+    if not ready:
+        extra = (
+            f" ({found.skipped_ratings} ratings wait for a CLIP vector)"
+            if found.skipped_ratings
+            else ""
+        )
+        raise TrainingError(message + extra)
+
+
+def predict(
+    library: Any, progress: ProgressCallback = no_progress, only_missing: bool = False
+) -> int:
+    """Refresh predictions with the active evaluator (of this CLIP model); return how many."""
+    with library.open_catalog() as catalog:
+        book = registry(library, catalog)
+        record = book.active()
+        if record is None:
+            raise PictorError("No evaluator is trained yet: rate some images, then train one.")
+        if record.clip_model_id != library.model_id:
+            raise PictorError(status(library)["message"])
+        try:
+            model = book.load(record)
+        except ModelFileError as exc:
+            book.deactivate()
+            clear_predictions(catalog)
+            raise PictorError(
+                f"{exc}; there is no active evaluator now: train a new one."
+            ) from None
+        mirror = _synced_mirror(library)
+        return predict_all(
+            catalog, mirror, model, record.id, progress=progress, only_missing=only_missing
+        )
+
+
+def predict_new(library: Any) -> int:
+    """After indexing: predictions for images that have none, if an evaluator applies."""
+    try:
+        return predict(library, only_missing=True)
+    except PictorError:
+        return 0  # no evaluator, a stale one, or no vectors yet: nothing to predict
+
+
+def evaluators(library: Any) -> list[EvaluatorRecord]:
+    with library.open_catalog() as catalog:
+        return registry(library, catalog).all()
+
+
+def use(
+    library: Any, evaluator_id: str, progress: ProgressCallback = no_progress
+) -> EvaluatorRecord:
+    """Make an earlier evaluator active again, and predict with it."""
+    with library.open_catalog() as catalog:
+        book = registry(library, catalog)
+        try:
+            record = book.get(evaluator_id)
+        except KeyError:
+            raise PictorError(f"no evaluator {evaluator_id!r}; see: launch.py evaluators") from None
+        if record.clip_model_id != library.model_id:
+            raise PictorError(
+                f"{evaluator_id} was trained on {record.clip_model_id}, not {library.model_id}: "
+                "it cannot rate these vectors."
+            )
+        model = book.load(record)  # ModelFileError: one line, and the active one stays
+        predict_all(catalog, _synced_mirror(library), model, record.id, progress=progress)
+        book.activate(record.id)
+        return book.get(record.id)
+
+
+def _synced_mirror(library: Any):
+    mirror = library.vector_mirror()
+    try:
+        mirror.sync(library.vectors(), force=True)
+    except PictorError:
+        raise
+    except Exception as exc:  # Chroma unreachable and the like: say so in one line
+        raise PictorError(f"cannot read the CLIP vectors: {type(exc).__name__}: {exc}") from None
+    return mirror

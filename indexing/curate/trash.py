@@ -1,0 +1,367 @@
+"""Delete means "move to the trash, with undo". Nothing is removed but by emptying the trash.
+
+A trashed file moves into `.pictor-trash/` inside its own library root, keeping its path
+relative to the root (the walk skips hidden folders, so the trash is never indexed). Every
+move is written to `trash_log` before it happens (state 'moving') and marked done after,
+so a crash (kill -9) mid-batch leaves each file either in place or in the trash, and the
+next trash operation finishes or undoes whatever was caught half-way.
+
+One trash operation runs at a time per catalog (an advisory lock beside it, held for the
+whole batch), so the recovery of one never mistakes another's move in progress for a crash.
+
+Moves never overwrite: a name already taken in the trash (or, on restore, at the original
+place) gets " (2)", " (3)", ... before its extension. Within one filesystem a move is a
+hard link plus an unlink (atomic, and refuses to replace an existing file); across
+filesystems (a trash on another mount) the bytes are copied, synced and compared before
+the original is removed.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from indexing.errors import PictorError
+from indexing.store.catalog import Catalog, path_range
+from indexing.store.locks import exclusive
+
+TRASH = ".pictor-trash"
+TRASH_LOCK = "trash.lock"
+
+
+@dataclass(frozen=True, slots=True)
+class TrashEntry:
+    id: int
+    original_path: str
+    trash_path: str
+    content_id: str | None
+    size: int | None
+    moved_at: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class TrashReport:
+    moved: list[TrashEntry] = field(default_factory=list)
+    problems: list[dict[str, str]] = field(default_factory=list)  # {"path", "reason"}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"moved": [e.as_dict() for e in self.moved], "problems": self.problems}
+
+
+class Trash:
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self._depth = 0
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the trash lock (re-entrant within this object) for one whole operation."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        with exclusive(self.catalog.path.parent / TRASH_LOCK):
+            self._depth = 1
+            try:
+                self._recover()
+                yield
+            finally:
+                self._depth = 0
+
+    # Moving in
+
+    def trash(self, paths: list[str], now: float | None = None) -> TrashReport:
+        """Move each file to its root's trash; a file that cannot move is one problem line."""
+        with self._locked():
+            return self._trash_all(paths, now)
+
+    def _trash_all(self, paths: list[str], now: float | None) -> TrashReport:
+        roots = self.catalog.roots()
+        resolved = [
+            (path, _root_of(os.path.abspath(os.path.expanduser(path)), roots)) for path in paths
+        ]
+        outside = [path for path, root in resolved if root is None]
+        if outside:  # checked for all before anything moves
+            raise PictorError(f"not inside any library folder: {outside[0]}")
+        inside_trash = [
+            path for path, _ in resolved if TRASH in os.path.abspath(path).split(os.sep)
+        ]
+        if inside_trash:
+            raise PictorError(
+                f"already in the trash: {inside_trash[0]} (restore it, or empty the trash)"
+            )
+        report = TrashReport()
+        batch = uuid.uuid4().hex
+        for path, root in resolved:
+            full = os.path.abspath(os.path.expanduser(path))
+            try:
+                report.moved.append(self._trash_one(full, root, batch, now))  # type: ignore[arg-type]
+            except OSError as exc:
+                report.problems.append({"path": full, "reason": _reason(exc)})
+        return report
+
+    def _trash_one(self, path: str, root: str, batch: str, now: float | None) -> TrashEntry:
+        info = os.stat(path)  # a file that vanished since grouping: FileNotFoundError
+        if not os.path.isfile(path):
+            raise IsADirectoryError(errno.EISDIR, "not a file")
+        relative = os.path.relpath(path, root)
+        target = _free_name(os.path.join(root, TRASH, relative))
+        content_id = self._content_of(path)
+        moved_at = time.time() if now is None else now
+        with self.catalog.transaction() as conn:
+            row_id = conn.execute(
+                "INSERT INTO trash_log(batch, original_path, trash_path, root, content_id, size, "
+                "state, moved_at) VALUES (?, ?, ?, ?, ?, ?, 'moving', ?)",
+                (batch, path, target, root, content_id, info.st_size, moved_at),
+            ).lastrowid
+        try:
+            _move_no_overwrite(path, target)
+        except OSError as exc:
+            self._finish(row_id, "failed", note=_reason(exc))
+            raise
+        self._finish(row_id, "trashed", missing=path)
+        return TrashEntry(row_id, path, target, content_id, info.st_size, moved_at)
+
+    def _content_of(self, path: str) -> str | None:
+        row = self.catalog.conn.execute(
+            "SELECT content_id FROM files WHERE path = ?", (path,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def _finish(
+        self, row_id: int, state: str, *, note: str | None = None, missing: str | None = None
+    ):
+        with self.catalog.transaction() as conn:
+            conn.execute(
+                "UPDATE trash_log SET state = ?, done_at = ?, note = COALESCE(?, note) "
+                "WHERE id = ?",
+                (state, time.time(), note, row_id),
+            )
+            if missing is not None:  # gone from every view at once, rating kept by content
+                conn.execute(
+                    "UPDATE files SET status = 'missing' WHERE path = ? AND status = 'present'",
+                    (missing,),
+                )
+
+    # Reading
+
+    def entries(self) -> list[TrashEntry]:
+        with self._locked():
+            return self._entries()
+
+    def _entries(self) -> list[TrashEntry]:
+        rows = self.catalog.conn.execute(
+            "SELECT id, original_path, trash_path, content_id, size, moved_at FROM trash_log "
+            "WHERE state = 'trashed' ORDER BY moved_at DESC, id DESC"
+        )
+        return [TrashEntry(*row) for row in rows]
+
+    # Moving out
+
+    def restore(self, selectors: list[str] | None = None) -> TrashReport:
+        """Put trashed files back (all of them with selectors None), with their ratings."""
+        with self._locked():
+            wanted = self._select(selectors)
+            report = TrashReport()
+            for entry in wanted:
+                try:
+                    report.moved.append(self._restore_one(entry))
+                except OSError as exc:
+                    report.problems.append({"path": entry.original_path, "reason": _reason(exc)})
+            return report
+
+    def _select(self, selectors: list[str] | None) -> list[TrashEntry]:
+        entries = self._entries()
+        if selectors is None:
+            return entries
+        wanted = []
+        for selector in selectors:
+            full = os.path.abspath(os.path.expanduser(selector))
+            found = [
+                e
+                for e in entries
+                if full in (e.original_path, e.trash_path) or str(e.id) == selector
+            ]
+            if not found:
+                raise PictorError(f"not in the trash: {selector}")
+            wanted.append(found[0])
+        return wanted
+
+    def _restore_one(self, entry: TrashEntry) -> TrashEntry:
+        target = entry.original_path
+        if os.path.lexists(target):  # something new took its place meanwhile: keep both
+            target = _free_name(target)
+        os.makedirs(os.path.dirname(target), exist_ok=True)  # folders removed since
+        _move_no_overwrite(entry.trash_path, target)
+        info = os.stat(target)
+        now = time.time()
+        with self.catalog.transaction() as conn:
+            conn.execute(
+                "UPDATE trash_log SET state = 'restored', done_at = ?, note = ? WHERE id = ?",
+                (now, None if target == entry.original_path else f"restored as {target}", entry.id),
+            )
+            if entry.content_id is not None:
+                self.catalog.put_file(target, entry.content_id, info.st_size, info.st_mtime_ns, now)
+        return TrashEntry(entry.id, target, entry.trash_path, entry.content_id, entry.size, now)
+
+    def empty(self) -> TrashReport:
+        """The only permanent delete: remove every trashed file's bytes."""
+        with self._locked():
+            return self._empty()
+
+    def _empty(self) -> TrashReport:
+        report = TrashReport()
+        for entry in self._entries():
+            try:
+                os.unlink(entry.trash_path)
+            except FileNotFoundError:
+                if not os.path.isdir(_trash_folder(entry.trash_path)):  # an unmounted trash
+                    report.problems.append(
+                        {"path": entry.trash_path, "reason": "the trash folder is not reachable"}
+                    )
+                    continue
+                # the file alone is gone (removed by hand): nothing left to delete
+            except OSError as exc:
+                report.problems.append({"path": entry.trash_path, "reason": _reason(exc)})
+                continue
+            with self.catalog.transaction() as conn:
+                conn.execute(
+                    "UPDATE trash_log SET state = 'emptied', done_at = ? WHERE id = ?",
+                    (time.time(), entry.id),
+                )
+            _prune_empty_folders(os.path.dirname(entry.trash_path))
+            report.moved.append(entry)
+        return report
+
+    # After a crash
+
+    def _recover(self) -> None:
+        """Finish or undo the moves a crash interrupted. It runs under the lock, at the start
+        of every operation, so each 'moving' row was left by a process that died mid-move."""
+        rows = self.catalog.conn.execute(
+            "SELECT id, original_path, trash_path FROM trash_log WHERE state = 'moving'"
+        ).fetchall()
+        for row_id, original, target in rows:
+            partial = target + ".part"
+            if os.path.lexists(partial):
+                os.unlink(partial)  # an unfinished cross-device copy; the original is intact
+            if not os.path.lexists(target):
+                self._finish(row_id, "failed", note="interrupted before the move; left in place")
+                continue
+            if os.path.lexists(original):
+                _remove_if_same(original, target)
+            if not os.path.lexists(original):
+                self._finish(row_id, "trashed", missing=original, note="finished after a crash")
+            else:  # the move finished, and a different file has taken the name since
+                self._finish(
+                    row_id, "trashed", note="finished after a crash; a new file took its name"
+                )
+
+
+def _root_of(path: str, roots: list[str]) -> str | None:
+    inside = [root for root in roots if path_range(root)[0] <= path < path_range(root)[1]]
+    return max(inside, key=len) if inside else None
+
+
+def _free_name(path: str) -> str:
+    """path, or 'name (2).ext', 'name (3).ext', ... whichever does not exist yet."""
+    if not os.path.lexists(path) and not os.path.lexists(path + ".part"):
+        return path
+    stem, extension = os.path.splitext(path)
+    number = 2
+    while os.path.lexists(f"{stem} ({number}){extension}"):
+        number += 1
+    return f"{stem} ({number}){extension}"
+
+
+def _move_no_overwrite(source: str, target: str) -> None:
+    """Move a file without ever replacing one, within or across filesystems."""
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    try:
+        os.link(source, target)  # fails with EEXIST rather than overwrite
+    except OSError as exc:
+        if exc.errno == errno.EEXIST:
+            raise
+        if exc.errno in (errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EMLINK):
+            _copy_verify(source, target)
+        else:
+            raise
+    try:
+        os.unlink(source)
+    except FileNotFoundError:
+        return  # the original went meanwhile: the copy in its new place is the file now
+    except OSError:
+        os.unlink(target)  # the original stays where it was (e.g. a read-only folder)
+        raise
+
+
+def _copy_verify(source: str, target: str) -> None:
+    """Across filesystems: copy beside, sync, compare the bytes, then take the name."""
+    partial = target + ".part"
+    with open(source, "rb") as src, open(partial, "xb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+        dst.flush()
+        os.fsync(dst.fileno())
+    shutil.copystat(source, partial)
+    if _digest(source) != _digest(partial):
+        os.unlink(partial)
+        raise OSError(errno.EIO, "the copy in the trash did not match the original")
+    if os.path.lexists(target):
+        os.unlink(partial)
+        raise FileExistsError(errno.EEXIST, "a file took that name in the trash meanwhile")
+    os.rename(partial, target)
+
+
+def _digest(path: str) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _trash_folder(trash_path: str) -> str:
+    """The .pictor-trash folder a trashed file sits in."""
+    head, _, _ = trash_path.partition(os.sep + TRASH + os.sep)
+    return head + os.sep + TRASH
+
+
+def _remove_if_same(original: str, target: str) -> None:
+    """Both copies exist (a crash after the copy): drop the original only if identical."""
+    try:
+        same = os.path.samefile(original, target) or _digest(original) == _digest(target)
+    except OSError:
+        return
+    if same:
+        os.unlink(original)
+
+
+def _prune_empty_folders(folder: str) -> None:
+    while os.path.basename(folder) != TRASH:
+        try:
+            os.rmdir(folder)
+        except OSError:
+            return
+        folder = os.path.dirname(folder)
+
+
+def _reason(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "the file is no longer there"
+    if isinstance(exc, PermissionError):
+        return "permission denied (is its folder read-only?)"
+    return exc.strerror or str(exc)

@@ -1,0 +1,189 @@
+"""The evaluator through the catalog and the CLI: train, predict, registry, staleness,
+bad input, and predictions for images indexed later. Vectors are planted with a hidden
+taste, so a trained evaluator has something real to learn."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from evaluator import service
+from evaluator.metrics import spearman
+from evaluator.training_data import Cancelled
+from indexing.library import Library
+from indexing.settings import Settings
+from indexing.store.vectors import VectorStore
+from tests.conftest import REPO_ROOT
+from tests.library_builder import smooth_image
+
+DIM = 32  # the tiny test CLIP's embedding size
+SLOW_CLIP_CONFIGS = REPO_ROOT / "tests" / "assets" / "slow"
+
+
+@pytest.fixture
+def cli(run_cli, tmp_path: Path):
+    def run(*args: str, env=None) -> dict:
+        code, out, err = run_cli(["--data-dir", str(tmp_path / "data"), *args, "--json"], env=env)
+        assert code == 0, err
+        return json.loads(out)
+
+    return run
+
+
+def fails(run_cli, tmp_path: Path, *args: str, env=None) -> str:
+    code, out, err = run_cli(["--data-dir", str(tmp_path / "data"), *args], env=env)
+    assert (code, out) == (2, ""), err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    return err
+
+
+def tasteful_library(library, tmp_path: Path, count: int = 80) -> dict[str, float]:
+    """Images with planted vectors; returns each file's hidden taste (0-10)."""
+    for n in range(count):
+        library.save(f"img{n:03d}.jpg", smooth_image((96, 72), seed=n), quality=90)
+    settings = Settings(data_dir=tmp_path / "data")
+    pictor = Library(settings)
+    pictor.index([str(library.root)])
+    with pictor.open_catalog() as catalog:
+        files = dict(catalog.conn.execute("SELECT path, content_id FROM files").fetchall())
+    rng = np.random.default_rng(5)
+    direction = rng.normal(size=DIM)
+    names = sorted(Path(p).name for p in files)
+    vectors = rng.normal(size=(len(names), DIM))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    raw = vectors @ direction
+    taste = 5 + 2.2 * (raw - raw.mean()) / raw.std()
+    ids = [files[str(library.root / name)] for name in names]
+    VectorStore.embedded(settings.vectors_dir).upsert(
+        pictor.model_id, ids, vectors.astype(np.float32)
+    )
+    shutil.rmtree(settings.data_dir / "vector-mirror", ignore_errors=True)  # rebuilt from Chroma
+    return {name: float(np.clip(t, 0, 10)) for name, t in zip(names, taste, strict=True)}
+
+
+def rate(cli, library, taste: dict[str, float], names: list[str]) -> None:
+    rng = np.random.default_rng(9)
+    for name in names:
+        score = float(np.clip(round(taste[name] + rng.normal(0, 0.3), 1), 0, 10))
+        cli("rate", str(library.root / name), str(score))
+
+
+def predictions(tmp_path: Path) -> dict[str, tuple[float, str]]:
+    conn = sqlite3.connect(tmp_path / "data" / "catalog.sqlite3")
+    try:
+        rows = conn.execute(
+            "SELECT f.path, p.rating, p.model_id FROM predictions p JOIN files f USING (content_id)"
+        ).fetchall()
+    finally:
+        conn.close()
+    return {Path(path).name: (rating, model) for path, rating, model in rows}
+
+
+def test_train_learns_the_taste_and_predicts_every_image(cli, library, tmp_path) -> None:
+    taste = tasteful_library(library, tmp_path)
+    names = sorted(taste)
+    rate(cli, library, taste, names[:50])
+    outcome = cli("train")
+    assert outcome["ratings"] == 50 and outcome["skipped"] == 0
+    assert outcome["metrics"]["mae"] < outcome["baseline"]["mae"]
+    assert outcome["metrics"]["rating_order_accuracy"] > 0.7
+    assert outcome["baseline"]["rating_order_accuracy"] == 0.5
+    assert outcome["predicted"] == 80
+    predicted = predictions(tmp_path)
+    unrated = names[50:]
+    assert all(predicted[n][1] == outcome["model_id"] for n in unrated)
+    agreement = spearman(
+        np.array([taste[n] for n in unrated]), np.array([predicted[n][0] for n in unrated])
+    )
+    assert agreement > 0.7
+    listed = cli("list", "--sort", "rating", "--desc", "--page-size", "100")["items"]
+    sources = {Path(i["path"]).name: i["rating_source"] for i in listed}
+    assert all(sources[n] == "predicted" for n in unrated)  # the rating sort uses them
+
+
+def test_registry_history_and_switching_back(cli, library, tmp_path) -> None:
+    taste = tasteful_library(library, tmp_path, count=40)
+    rate(cli, library, taste, sorted(taste)[:20])
+    first = cli("train")["model_id"]
+    rate(cli, library, taste, sorted(taste)[20:30])
+    second = cli("train")["model_id"]
+    listed = cli("evaluators")["evaluators"]
+    assert [e["id"] for e in listed] == [second, first]
+    assert [e["active"] for e in listed] == [True, False]
+    assert listed[1]["ratings"] == 20 and listed[0]["ratings"] == 30
+    cli("evaluators", "--use", first)
+    assert {model for _, model in predictions(tmp_path).values()} == {first}
+    again = Library(Settings(data_dir=tmp_path / "data"))  # a restart keeps the active one
+    assert service.status(again)["active"]["id"] == first
+
+
+def test_too_few_identical_or_unembedded_ratings_say_why(run_cli, cli, library, tmp_path) -> None:
+    taste = tasteful_library(library, tmp_path, count=30)
+    names = sorted(taste)
+    rate(cli, library, taste, names[:4])
+    assert "more images" in fails(run_cli, tmp_path, "train")
+    for name in names[:14]:
+        cli("rate", str(library.root / name), "7")
+    message = fails(run_cli, tmp_path, "train")
+    assert "7" in message and "no taste" in message.lower()
+    assert "No evaluator is trained yet" in fails(run_cli, tmp_path, "predict")
+
+
+def test_ratings_without_vectors_say_how_to_get_them(run_cli, cli, library, tmp_path) -> None:
+    for n in range(12):
+        library.save(f"img{n}.jpg", smooth_image((64, 48), seed=n), quality=90)
+    cli("index", str(library.root), "--no-embed")
+    for n in range(12):
+        cli("rate", str(library.root / f"img{n}.jpg"), str(n % 10))
+    message = fails(run_cli, tmp_path, "train")
+    assert "CLIP vector" in message and "weights" in message
+
+
+def test_a_model_switch_makes_the_evaluator_stale(run_cli, cli, library, tmp_path) -> None:
+    taste = tasteful_library(library, tmp_path, count=30)
+    rate(cli, library, taste, sorted(taste)[:15])
+    cli("train")
+    other = {
+        "PICTOR_CLIP_MODEL": "pictor-slow-clip",
+        "PICTOR_CLIP_MODEL_CONFIG": str(SLOW_CLIP_CONFIGS),
+    }
+    listed = cli("evaluators", env=other)
+    assert listed["stale"] is True
+    assert "Retrain" in fails(run_cli, tmp_path, "predict", env=other)
+
+
+def test_a_corrupt_model_file_falls_back_to_no_evaluator(run_cli, cli, library, tmp_path) -> None:
+    taste = tasteful_library(library, tmp_path, count=30)
+    rate(cli, library, taste, sorted(taste)[:15])
+    model_id = cli("train")["model_id"]
+    (tmp_path / "data" / "evaluators" / f"{model_id}.npz").write_bytes(b"not a model")
+    message = fails(run_cli, tmp_path, "predict")
+    assert "unreadable" in message and "train a new one" in message
+    assert cli("evaluators")["evaluators"][0]["active"] is False
+    assert predictions(tmp_path) == {}
+
+
+def test_cancelled_training_keeps_the_previous_evaluator(cli, library, tmp_path) -> None:
+    taste = tasteful_library(library, tmp_path, count=30)
+    rate(cli, library, taste, sorted(taste)[:15])
+    first = cli("train")["model_id"]
+    pictor = Library(Settings(data_dir=tmp_path / "data"))
+    with pytest.raises(Cancelled):
+        service.train(pictor, cancel=lambda: True)
+    assert service.status(pictor)["active"]["id"] == first
+    assert {model for _, model in predictions(tmp_path).values()} == {first}
+
+
+def test_images_indexed_later_get_predictions(cli, library, tmp_path) -> None:
+    taste = tasteful_library(library, tmp_path, count=30)
+    rate(cli, library, taste, sorted(taste)[:15])
+    cli("train")
+    library.save("later.jpg", smooth_image((96, 72), seed=999), quality=90)
+    summary = cli("index", str(library.root))
+    assert summary["new"] == 1 and summary["predicted"] == 1
+    assert "later.jpg" in predictions(tmp_path)

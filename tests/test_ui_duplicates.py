@@ -1,0 +1,71 @@
+"""The Duplicates and Trash views in a real browser: find copies, keep one, restore it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from indexing.library import Library
+from indexing.settings import Settings
+from tests.browser import free_port, open_page, serve
+from tests.library_builder import smooth_image
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def app(tmp_path: Path, pictor_env: Path) -> Iterator[tuple[str, Path]]:
+    photos = tmp_path / "photos"
+    (photos / "backup").mkdir(parents=True)
+    for n in range(3):
+        smooth_image((200, 150), seed=n).save(photos / f"p{n}.jpg", quality=90)
+    (photos / "backup" / "p0 copy.jpg").write_bytes((photos / "p0.jpg").read_bytes())
+    settings = Settings(data_dir=tmp_path / "data", port=free_port(), threads=2)
+    Library(settings).index([str(photos)])
+    with serve(settings) as url:
+        yield url, photos
+
+
+def test_keep_one_copy_then_restore_it_from_the_trash(app) -> None:
+    from playwright.sync_api import expect
+
+    url, photos = app
+    with open_page(url) as page:
+        page.get_by_role("tab", name="Filters").click()
+        page.get_by_role("tab", name="Duplicates").click()
+        page.locator("#dup-find").click()
+        expect(page.locator("#dup-count")).to_contain_text("1 groups")
+        expect(page.locator("#dup-group-0-gallery img")).to_have_count(2)
+        heading = page.locator("#dup-group-0-heading")
+        expect(heading).to_contain_text("p0.jpg")  # the earliest copy is suggested
+        page.locator("#dup-group-0-gallery img").nth(1).click()  # keep the backup instead
+        expect(heading).to_contain_text("backup")
+        page.locator("#dup-group-0-keep").click()
+        expect(page.locator("#dup-message")).to_contain_text("Moved 1 file(s) to the trash")
+        expect(page.locator("#dup-count")).to_contain_text("No groups")
+        assert (photos / "backup" / "p0 copy.jpg").exists() and not (photos / "p0.jpg").exists()
+
+        page.get_by_role("tab", name="Trash").click()
+        expect(page.locator("#trash-gallery img")).to_have_count(1)
+        page.locator("#trash-gallery img").first.click()
+        page.locator("#trash-restore").click()
+        expect(page.locator("#trash-message")).to_contain_text("Restored: 1 file(s)")
+        expect(page.locator("#trash-listing")).to_contain_text("The trash is empty")
+    assert (photos / "p0.jpg").exists() and (photos / "backup" / "p0 copy.jpg").exists()
+
+
+def test_keep_all_asks_first_and_says_how_many_files_move(app) -> None:
+    from playwright.sync_api import expect
+
+    url, photos = app
+    with open_page(url) as page:
+        page.get_by_role("tab", name="Filters").click()
+        page.get_by_role("tab", name="Duplicates").click()
+        page.locator("#dup-keep-all").click()
+        expect(page.locator("#dup-message")).to_contain_text("moves 1 files to the trash")
+        assert (photos / "backup" / "p0 copy.jpg").exists()  # nothing moved before yes
+        page.locator("#dup-confirm-all").click()
+        expect(page.locator("#dup-message")).to_contain_text("Moved 1 file(s)")
+    assert (photos / "p0.jpg").exists() != (photos / "backup" / "p0 copy.jpg").exists()

@@ -1,0 +1,61 @@
+"""The Train tab in a real browser: train with progress, see the validation beside the
+baseline and the history, then predictions in the Filters sort and in a detail view."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexing.curate.rating_service import RatingService
+from indexing.library import Library
+from indexing.settings import Settings
+from tests.browser import free_port, open_page, serve
+from tests.test_evaluator_service import tasteful_library
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def app(tmp_path: Path, pictor_env: Path, library) -> Iterator[str]:
+    taste = tasteful_library(library, tmp_path, count=40)
+    service = RatingService(Library(Settings(data_dir=tmp_path / "data")))
+    for name in sorted(taste)[:25]:
+        service.rate_path(str(library.root / name), round(float(np.clip(taste[name], 0, 10)), 1))
+    settings = Settings(data_dir=tmp_path / "data", port=free_port(), threads=2)
+    with serve(settings) as url:
+        yield url
+
+
+def test_train_then_see_predictions_everywhere(app) -> None:
+    from playwright.sync_api import expect
+
+    with open_page(app) as page:
+        page.get_by_role("tab", name="Train").click()
+        expect(page.locator("#train-status")).to_contain_text("25 ratings")
+        page.locator("#train-run").click()
+        expect(page.locator("#train-progress")).to_contain_text("Done:", timeout=120_000)
+        metrics = page.locator("#train-metrics")
+        expect(metrics).to_contain_text("your evaluator")
+        expect(metrics).to_contain_text("baseline")
+        expect(page.locator("#train-history")).to_contain_text("eval-")
+        expect(page.locator("#train-history")).to_contain_text("✓")
+
+        page.get_by_role("tab", name="Filters").click()
+        page.locator("#filters-sort input").click()
+        page.get_by_role("option", name="Rating (yours, else predicted)").click()
+        expect(page.locator("#filters-gallery")).to_contain_text("predicted")
+
+        page.get_by_role("tab", name="Library").click()
+        page.locator("#library-gallery img").first.wait_for()
+        cards = page.locator("#library-gallery img")
+        for n in range(cards.count()):  # a card whose rating is predicted, not given
+            cards.nth(n).click()
+            expect(page.locator("#detail-meta")).to_contain_text("Content id")
+            if "Predicted rating" in page.locator("#detail-meta").inner_text():
+                break
+        expect(page.locator("#detail-meta")).to_contain_text("Predicted rating")
+        expect(page.locator("#library-why img")).to_have_count(5)
+        expect(page.locator("#library-why")).to_contain_text("yours")
