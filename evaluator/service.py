@@ -74,7 +74,8 @@ def status(library: Any) -> dict[str, Any]:
     elif stale:
         message = (
             f"The active evaluator was trained on {active.clip_model_id}; the library now uses "
-            f"{library.model_id}, so it makes no predictions. Retrain to use your ratings again."
+            f"{library.model_id}, so it predicts nothing new (the predictions shown are from "
+            "before the switch). Retrain to use your ratings with this model."
         )
     return {
         "ratings": ratings,

@@ -187,3 +187,48 @@ def test_images_indexed_later_get_predictions(cli, library, tmp_path) -> None:
     summary = cli("index", str(library.root))
     assert summary["new"] == 1 and summary["predicted"] == 1
     assert "later.jpg" in predictions(tmp_path)
+
+
+def test_a_broken_model_file_is_said_in_one_line_when_switching_back(
+    run_cli, cli, library, tmp_path
+) -> None:
+    taste = tasteful_library(library, tmp_path, count=30)
+    rate(cli, library, taste, sorted(taste)[:15])
+    first = cli("train")["model_id"]
+    second = cli("train")["model_id"]
+    (tmp_path / "data" / "evaluators" / f"{first}.npz").unlink()
+    message = fails(run_cli, tmp_path, "evaluators", "--use", first)
+    assert "missing" in message
+    assert {e["id"]: e["active"] for e in cli("evaluators")["evaluators"]} == {
+        first: False,
+        second: True,
+    }
+    (tmp_path / "data" / "evaluators" / f"{second}.npz").unlink()
+    state = service.status(Library(Settings(data_dir=tmp_path / "data")))
+    assert state["broken"] is True and "train again" in state["message"]
+
+
+def test_taste_lifts_liked_matches_and_pages_stay_disjoint(cli, library, tmp_path) -> None:
+    taste = tasteful_library(library, tmp_path, count=40)
+    names = sorted(taste)
+    rate(cli, library, taste, names[:20])
+    cli("train")
+    query = str(library.root / names[0])
+    plain = cli("search", "--image", query, "--top", "40")["results"]
+    liked = cli("search", "--image", query, "--top", "40", "--taste", "1")["results"]
+    assert sorted(r["path"] for r in plain) == sorted(r["path"] for r in liked)
+
+    rating = {i["path"]: i["rating"] for i in cli("list", "--page-size", "100")["items"]}
+    similarity = {r["path"]: r["score"] for r in plain}
+    for result in liked:  # the documented formula, yours where given else predicted
+        expected = similarity[result["path"]] + 0.01 * (rating[result["path"]] - 5)
+        assert result["score"] == pytest.approx(expected, abs=2e-4)
+    assert [r["score"] for r in liked] == sorted((r["score"] for r in liked), reverse=True)
+    assert [r["path"] for r in liked] != [r["path"] for r in plain]  # taste re-ordered them
+    paged = [
+        r["path"]
+        for page in range(1, 5)
+        for r in cli("search", "--image", query, "--top", "10", "--taste", "1", "--page",
+                     str(page))["results"]
+    ]  # fmt: skip
+    assert paged == [r["path"] for r in liked]

@@ -151,7 +151,7 @@ def validate(query: SearchQuery) -> None:
         raise PictorError(f"The image weight must be between 0 and 1 (got {query.image_weight}).")
 
 
-TASTE_WINDOW = 200
+TASTE_WINDOW = 600  # the best matches taste re-orders; beyond them, similarity alone
 TASTE_SCALE = 0.01  # cosine per rating point at taste 1: +-0.05 for ratings 10 and 0
 
 
@@ -273,14 +273,15 @@ class Searcher:
             notes: list[str] = []
             vector = self.query_vector(catalog, store, query, notes)  # no weights: says so
             needed = query.page * query.top + 1  # one more tells whether a next page exists
-            if query.taste > 0:  # taste re-ranks a wider window of the best matches
-                needed = max(3 * needed, TASTE_WINDOW)
+            if query.taste > 0:  # taste re-orders the same, fixed window on every page
+                needed = max(needed, TASTE_WINDOW)
             ranked, mechanism = self.ranker.rank(catalog, store, vector, query.filter, needed)
             if not ranked:
                 self._require_vectors(store)
             ranked = [(cid, score) for cid, score in ranked if score >= query.min_score]
             if query.taste > 0:
-                ranked = blend_taste(catalog, ranked, query.taste)
+                window = ranked[:TASTE_WINDOW]
+                ranked = blend_taste(catalog, window, query.taste) + ranked[TASTE_WINDOW:]
             start = (query.page - 1) * query.top
             page = ranked[start : start + query.top]
             paths = present_paths(catalog, [cid for cid, _ in page])
