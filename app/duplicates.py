@@ -102,7 +102,8 @@ def _render_slot(n: int) -> Slot:
 
 
 def card_caption(member: Member, keeper: bool) -> str:
-    """'★ keeper · 1920×1080 · 2.1 MB · 2023-07-01 · 7.5 yours' (what decides the keeper)."""
+    """'★ keeper · 1920×1080 · 2.1 MB · 2023-07-01 · 7.5 yours · IMG_1.jpg' (what decides the
+    keeper, then the file name; the group lists the full paths under its cards)."""
     when = datetime.fromtimestamp(member.date_key).strftime("%Y-%m-%d") if member.date_key else ""
     parts = ["★ keeper"] if keeper else []
     parts += [f"{member.width}×{member.height}", format_bytes(member.bytes), when]
@@ -110,6 +111,7 @@ def card_caption(member: Member, keeper: bool) -> str:
         parts.append(f"{member.rating:g} yours")
     elif member.predicted is not None:
         parts.append(f"{member.predicted:.1f} predicted")
+    parts.append(member.path.rsplit("/", 1)[-1])
     return " · ".join(p for p in parts if p)
 
 

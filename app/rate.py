@@ -191,7 +191,12 @@ def show_score(view: RateView) -> tuple:
         predicted = f"**predicted {view.predicted:.1f}**{spread}: nudge it, then Accept"
     mine = f"Your rating: **{rating:g}**" if rating is not None else "Not rated by you yet"
     start = rating if rating is not None else (view.predicted if view.predicted is not None else 5)
-    pending = round(view.predicted if view.predicted is not None else start, 1)
+    # Enter accepts this box: the prediction, or your rating; nothing when there is neither.
+    pending = (
+        round(view.predicted if view.predicted is not None else rating, 1)
+        if (view.predicted is not None or rating is not None)
+        else None
+    )
     meta = mine + "  \n" + detail_markdown(view.detail) if view.detail else mine
     preview = str(view.preview) if view.preview else None
     return preview, meta, round(start * 2) / 2, predicted, pending, view.progress, message

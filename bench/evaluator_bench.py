@@ -46,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from evaluator import TrainingData, cross_validate, fit
 from evaluator.metrics import mae, pairwise_accuracy, spearman
 
-OUT = Path(__file__).resolve().parent / "out"
+OUT = Path(__file__).resolve().parent / "figures"  # the README shows the plot from here
 DIM, TOPICS = 512, 32
 METHODS = ("mean baseline", "ridge", "evaluator", "evaluator + 500 prefs", "true taste")
 

@@ -169,3 +169,17 @@ def test_an_import_with_some_invalid_entries_changes_nothing(
     with pytest.raises(PictorError, match=r"1 invalid entries.*ratings\[1\]: score 11"):
         import_document(ratings.catalog, document, "replace")
     assert ratings.current(A) is None  # all or nothing
+
+
+def test_a_tie_among_four_is_stored_and_withdrawn_whole(ratings: Ratings) -> None:
+    tie = ratings.prefer(A, [B, C, D], tie=True)  # "they are equal" in Best of 4
+    assert tie.pairs == [(A, B), (A, C), (A, D)]
+    assert ratings.counts() == {"ratings": 0, "pairs": 0, "ties": 3}
+    assert ratings.withdraw(tie.choice_id) == 3
+
+
+def test_an_import_without_some_sections_takes_the_rest(ratings: Ratings) -> None:
+    entry = {"content_id": A, "score": 6, "time": 1.0, "source": "user", "paths": []}
+    document = {"format": "pictor-ratings", "version": 1, "ratings": [entry]}
+    report = import_document(ratings.catalog, document, "replace")
+    assert report.added == 1 and ratings.current(A).rating == 6.0

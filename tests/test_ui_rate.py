@@ -78,6 +78,10 @@ def test_rate_five_by_keys_and_undo_one(app) -> None:
         assert sorted(ratings(settings).values()) == [3.0, 5.0, 7.0, 8.0, 10.0]
         page.keyboard.press("ArrowLeft")  # back to the last rated image, to re-rate it
         expect(page.locator("#rate-meta")).to_contain_text("Your rating: 3")
+        page.keyboard.press("6")  # re-rated: the image changes, the count does not
+        expect(page.locator("#rate-meta")).not_to_contain_text("Your rating: 3")
+        expect(page.locator("#rate-progress")).to_contain_text("rated 5 ·")
+        assert sorted(ratings(settings).values()) == [5.0, 6.0, 7.0, 8.0, 10.0]
         page.screenshot(path=str(Path(settings.data_dir).parent / "rate.png"))
 
 
@@ -93,6 +97,8 @@ def test_keys_never_fire_while_typing(app) -> None:
         expect(box).to_have_value("7z")
         page.get_by_text("Keys:", exact=False).first.click()  # leave the box: keys work again
         press_and_wait(page, "4", "rated 1 ·")
+        page.keyboard.press("Enter")  # no prediction and no rating: nothing to accept
+        expect(page.locator("#rate-message")).to_contain_text("Nothing to accept")
     assert list(ratings(settings).values()) == [4.0]
 
 

@@ -141,7 +141,8 @@ def _closest(catalog: Catalog, anchor: str, count: int, seed: int) -> list[str]:
         cursor = Cursor()
         where = (f"{PRESENT} AND {UNRATED} AND i.content_id != ?", [anchor])
         while len(found) < count:
-            step = next_in_rotation(catalog, where, random_pivot(seed + 1), cursor)
+            # a pivot of the anchor's own, so each set meets other unrated images
+            step = next_in_rotation(catalog, where, random_pivot(f"{seed}:{anchor}"), cursor)
             if step.content_id is None:
                 break
             found.append(step.content_id)

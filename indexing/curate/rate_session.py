@@ -25,7 +25,8 @@ class RateSession:
     cursor: Cursor = field(default_factory=Cursor)
     trail: list[str] = field(default_factory=list)  # images shown, oldest first
     back: int = 0  # steps back from the newest shown image (0: at the newest)
-    undo: list[tuple[str, Any]] = field(default_factory=list)  # ("rate", change), ("skip", id)
+    # ("rate", (change, counted in `rated`)), ("skip", content id)
+    undo: list[tuple[str, Any]] = field(default_factory=list)
     rated: int = 0
     upcoming: Step | None = None  # the queue's next image, looked up (and prefetched) early
     note: str = ""
@@ -65,16 +66,19 @@ class Rater:
         """Save the score for the image on screen, then show the next one."""
         if session.current is None:
             return self.view(session, "Nothing to rate: choose a queue first.")
+        if score is None or (isinstance(score, str) and not score.strip()):
+            return self.view(session, "Nothing to accept: press a score key or use the slider.")
         result = self.service.rate(session.current, score)
-        session.undo.append(("rate", result.change))
-        session.rated += 1
+        counted = result.change.previous is None  # re-rating (after Back) is not a new one
+        session.undo.append(("rate", (result.change, counted)))
+        session.rated += counted
         return self._forward(session, warnings=result.warnings)
 
     def clear(self, session: RateSession) -> RateView:
         if session.current is None:
             return self.view(session)
         result = self.service.rate(session.current, None)
-        session.undo.append(("rate", result.change))
+        session.undo.append(("rate", (result.change, False)))
         return self.view(session, "Rating cleared.", result.warnings)
 
     def skip(self, session: RateSession) -> RateView:
@@ -97,9 +101,9 @@ class Rater:
             return self.view(session, "Nothing to undo.")
         kind, value = session.undo.pop()
         if kind == "rate":
-            change: RatingChange = value
+            change: RatingChange = value[0]
             result = self.service.undo(change)
-            if change.rating is not None:  # a score was taken back, not a clear
+            if value[1]:  # a new image's score was taken back
                 session.rated = max(0, session.rated - 1)
             self._show_again(session, change.content_id)
             before = "no rating" if change.previous is None else f"{change.previous:g}"

@@ -17,7 +17,6 @@ import os
 import time
 import uuid
 from dataclasses import asdict, dataclass
-from itertools import combinations
 from typing import Any
 
 from indexing.errors import PictorError
@@ -158,7 +157,9 @@ class Ratings:
         shown = list(dict.fromkeys([winner, *losers]))
         if len(shown) < 2:
             raise PictorError("a preference needs at least two different images")
-        pairs = list(combinations(shown, 2)) if tie else [(winner, other) for other in shown[1:]]
+        # A tie is stored as the first image equal to each other one (all equal, as a star):
+        # each image appears once as the "loser" of the choice, as its key requires.
+        pairs = [(winner, other) for other in shown[1:]]
         choice = Choice(uuid.uuid4().hex, pairs, tie)
         at = time.time() if now is None else now
         with self.catalog.transaction() as conn:

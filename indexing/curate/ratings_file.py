@@ -142,6 +142,10 @@ def import_document(catalog: Catalog, document: dict[str, Any], on_conflict: str
         )
     report = ImportReport()
     now = time.time()
+    document = {
+        **document,
+        **{key: document.get(key) or [] for key in ("ratings", "preferences", "history")},
+    }
     with catalog.transaction() as conn:
         report.history_added = _import_history(conn, document["history"])
         for entry in document["ratings"]:

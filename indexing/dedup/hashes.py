@@ -20,8 +20,9 @@ whichever one is taken upright: an incremental update finds the same pairs as a 
 The stored orientations are derived from the upright bits by those permutations, never
 re-thresholded, so the equivariance is exact even for coefficients that are 0.
 
-Why these two (bench/dedup_bench.py, 300 generated photos, 10 % of them dark and 5 %
-nearly flat; the figures are per planted copy, best orientation, in bits):
+Why these two (measured during development on bench/dedup_bench.py's generator: 300
+generated photos, 10 % of them dark and 5 % nearly flat; the figures are per planted copy,
+best orientation, in bits):
 
     transform     pHash p50/p95/max   dHash p50/p95/max   pHash+dHash p95/max
     resize 50 %        0 / 6 / 19          0 / 3 / 14           9 / 24

@@ -5,8 +5,9 @@ at most PHASH_THRESHOLD bits AND their dHashes in at most DHASH_THRESHOLD bits (
 A pair's `distance` and `dhash_distance` are taken in the orientation where the larger of
 the two is smallest, so "both <= t" is exactly "near at threshold t", for any t.
 
-Calibration (bench/dedup_bench.py, 300 generated photos, every original against every
-other in all 8 orientations = 44,850 unrelated pairs; recall is over planted copies):
+Calibration (measured during development on bench/dedup_bench.py's generator: 300
+generated photos, every original against every other in all 8 orientations = 44,850
+unrelated pairs; recall is over planted copies):
 
     rule                 unrelated pairs kept   recall over resize, q30, +15 %, rot90, mirror
     pHash <= 8                    0                 0.975
@@ -20,7 +21,7 @@ unrelated pair: both <= 10. The pairs it misses are dark or nearly flat pictures
 at JPEG quality 30 (noise-level detail); union-find recovers some through the other
 copies of the same picture. A smooth gradient is the typical unrelated pair at 11-16 bits.
 
-Finding the pairs (measured against a BK-tree and a brute-force scan in the benchmark):
+Finding the pairs (compared with a BK-tree and a brute-force scan during development):
 every image's 8 oriented pHashes go in an index; the 63 bits form 3 segments of 21 (each
 closed under transposition, see hashes.py). Two hashes within t bits of each other differ
 in at most t // 3 bits of at least one segment (pigeonhole), so probing each query's 3

@@ -149,7 +149,7 @@ class Listing:
         }
 
 
-def random_pivot(seed: int) -> str:
+def random_pivot(seed: int | str) -> str:
     """A point in content-id space (32 hex digits, like the ids) chosen by the seed."""
     return hashlib.blake2b(str(seed).encode(), digest_size=16).hexdigest()
 

@@ -48,7 +48,9 @@ class Catalog:
         self.path = Path(path)
         self.conn = _connect(self.path)
         self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit (a rating, a preference) is on disk before it returns, power cut
+        # included; WAL keeps that cheap, and indexing commits in batches.
+        self.conn.execute("PRAGMA synchronous=FULL")
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.schema_version = migrate(self.conn)
 
