@@ -51,7 +51,8 @@ class Slot:
 @dataclass
 class DuplicatesTab:
     tier: gr.Radio
-    threshold: gr.Slider
+    threshold: gr.Slider  # the similar tier's (cosine)
+    near_threshold: gr.Slider  # the near tier's (bits): its own slider, so no event races
     find: gr.Button
     keep_all: gr.Button
     confirm_all: gr.Button
@@ -70,6 +71,11 @@ def render() -> DuplicatesTab:
             *THRESHOLDS["similar"], value=DEFAULT_THRESHOLDS["similar"], step=0.01,
             label="Similarity threshold (cosine)", visible=False, elem_id="dup-threshold",
         )  # fmt: skip
+        near_threshold = gr.Slider(
+            *THRESHOLDS["near"], value=DEFAULT_THRESHOLDS["near"], step=1,
+            label="Near-identical threshold (differing hash bits)", visible=False,
+            elem_id="dup-near-threshold",
+        )  # fmt: skip
         find = gr.Button("Find groups", variant="primary", elem_id="dup-find")
     with gr.Row(equal_height=True):
         keep_everywhere = gr.Button(
@@ -83,8 +89,14 @@ def render() -> DuplicatesTab:
         count = gr.Markdown("", elem_id="dup-count")
         next_ = gr.Button("Next ▶", size="sm", elem_id="dup-next")
     slots = [_render_slot(n) for n in range(SLOTS)]
-    return DuplicatesTab(tier, threshold, find, keep_everywhere, confirm, message, prev, next_,
-                         count, slots, gr.State(None))  # fmt: skip
+    return DuplicatesTab(tier, threshold, near_threshold, find, keep_everywhere, confirm, message,
+                         prev, next_, count, slots, gr.State(None))  # fmt: skip
+
+
+def chosen_threshold(tier_label: str, near: float | None, similar: float | None) -> float | None:
+    """The threshold of the chosen tier, read from that tier's own slider (None: no threshold)."""
+    tier = TIER_LABELS.get(tier_label, "exact")
+    return near if tier == "near" else similar if tier == "similar" else None
 
 
 def _render_slot(n: int) -> Slot:
@@ -145,7 +157,7 @@ def listen(tab: DuplicatesTab, ctx: AppContext) -> None:
     slot_outputs = [c for s in tab.slots for c in (s.box, s.heading, s.gallery, s.paths, s.keep)]
     outputs = [tab.shown, tab.count, tab.message, *slot_outputs]
 
-    def show(tier_label: str, threshold: float, page: int = 1, message: str = ""):
+    def show(tier_label: str, threshold: float | None, page: int = 1, message: str = ""):
         tier = TIER_LABELS.get(tier_label, "exact")
         try:
             groups = find_groups(
@@ -163,8 +175,9 @@ def listen(tab: DuplicatesTab, ctx: AppContext) -> None:
         label = next(k for k, v in TIER_LABELS.items() if v == groups.tier)
         return show(label, threshold, page)
 
-    tab.find.click(show, [tab.tier, tab.threshold], outputs)
-    tab.tier.change(_threshold_for, [tab.tier], [tab.threshold])
+    chosen = [tab.tier, tab.near_threshold, tab.threshold]
+    tab.find.click(lambda t, n, s: show(t, chosen_threshold(t, n, s)), chosen, outputs)
+    tab.tier.change(_threshold_for, [tab.tier], [tab.near_threshold, tab.threshold])
     tab.prev.click(lambda g: turn(g, -1), [tab.shown], outputs)
     tab.next.click(lambda g: turn(g, 1), [tab.shown], outputs)
     for number, slot in enumerate(tab.slots):
@@ -174,10 +187,10 @@ def listen(tab: DuplicatesTab, ctx: AppContext) -> None:
             [tab.shown, slot.box, slot.heading, slot.gallery, slot.paths, slot.keep],
         )
         slot.keep.click(
-            lambda groups, label, threshold, n=number: _keep(
-                ctx, groups, n, label, threshold, show
+            lambda groups, label, near, similar, n=number: _keep(
+                ctx, groups, n, label, chosen_threshold(label, near, similar), show
             ),
-            [tab.shown, tab.tier, tab.threshold],
+            [tab.shown, *chosen],
             outputs,
         )
     _listen_keep_all(tab, ctx, show, outputs)
@@ -213,26 +226,23 @@ def _listen_keep_all(tab: DuplicatesTab, ctx: AppContext, show, outputs: list) -
         said = _said(report)
         return (*show(tier_label, threshold, 1, said), gr.Button(visible=False))
 
-    tab.keep_all.click(ask, [tab.tier, tab.threshold], [tab.message, tab.confirm_all])
-    tab.confirm_all.click(confirm, [tab.tier, tab.threshold], [*outputs, tab.confirm_all])
+    chosen = [tab.tier, tab.near_threshold, tab.threshold]
+    tab.keep_all.click(
+        lambda t, n, s: ask(t, chosen_threshold(t, n, s)), chosen, [tab.message, tab.confirm_all]
+    )
+    tab.confirm_all.click(
+        lambda t, n, s: confirm(t, chosen_threshold(t, n, s)), chosen,
+        [*outputs, tab.confirm_all],
+    )  # fmt: skip
     # A confirmation counts the files of one tier and threshold: changing either withdraws it.
-    for changed in (tab.tier, tab.threshold):
+    for changed in (tab.tier, tab.near_threshold, tab.threshold):
         changed.change(lambda: gr.Button(visible=False), None, [tab.confirm_all], queue=False)
 
 
 def _threshold_for(tier_label: str):
+    """Show the chosen tier's own slider (near, similar), keeping the value set in it."""
     tier = TIER_LABELS.get(tier_label, "exact")
-    if tier == "similar":
-        label = "Similarity threshold (cosine)"
-        low, high = THRESHOLDS["similar"]
-        return gr.Slider(low, high, value=DEFAULT_THRESHOLDS["similar"], step=0.01, label=label,
-                         visible=True)  # fmt: skip
-    if tier == "near":
-        label = "Near-identical threshold (differing hash bits)"
-        low, high = THRESHOLDS["near"]
-        return gr.Slider(low, high, value=DEFAULT_THRESHOLDS["near"], step=1, label=label,
-                         visible=True)  # fmt: skip
-    return gr.Slider(visible=False)
+    return gr.Slider(visible=tier == "near"), gr.Slider(visible=tier == "similar")
 
 
 def _page(ctx: AppContext, groups: Groups, message: str) -> tuple:

@@ -142,7 +142,9 @@ def history_frame(ctx: AppContext) -> tuple[pd.DataFrame, list[str]]:
             "Spearman": _value(model.get("spearman")),
             "pair accuracy": _value(model.get("pairwise_accuracy")),
         })  # fmt: skip
-    return pd.DataFrame(rows), [r.id for r in records]
+    columns = ["active", "trained", "id", "ratings", "pairs", "CLIP model", "skipped", "MAE",
+               "Spearman", "pair accuracy"]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns), [r.id for r in records]
 
 
 def describe(update: Any) -> str:

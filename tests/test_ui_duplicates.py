@@ -69,3 +69,28 @@ def test_keep_all_asks_first_and_says_how_many_files_move(app) -> None:
         page.locator("#dup-confirm-all").click()
         expect(page.locator("#dup-message")).to_contain_text("Moved 1 file(s)")
     assert (photos / "p0.jpg").exists() != (photos / "backup" / "p0 copy.jpg").exists()
+
+
+def test_the_near_tier_groups_a_resized_mirrored_copy_at_its_own_threshold(
+    tmp_path: Path, pictor_env: Path
+) -> None:
+    from PIL import ImageOps
+    from playwright.sync_api import expect
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    original = smooth_image((320, 240), seed=4)
+    original.save(photos / "a.jpg", quality=90)
+    ImageOps.mirror(original).resize((160, 120)).save(photos / "a small mirrored.png")
+    smooth_image((320, 240), seed=9).save(photos / "other.jpg", quality=90)
+    settings = Settings(data_dir=tmp_path / "data", port=free_port(), threads=2)
+    Library(settings).index([str(photos)])
+    with serve(settings) as url, open_page(url) as page:
+        page.get_by_role("tab", name="Filters").click()
+        page.get_by_role("tab", name="Duplicates").click()
+        page.get_by_text("Near-identical", exact=False).first.click()
+        page.locator("#dup-find").click()  # at once: the near slider is its own, no race
+        expect(page.locator("#dup-count")).to_contain_text("1 groups")
+        expect(page.locator("#dup-group-0-gallery img")).to_have_count(2)
+        expect(page.locator("#dup-group-0-paths")).to_contain_text("a small mirrored.png")
+        expect(page.locator("#dup-group-0-paths")).not_to_contain_text("other.jpg")
