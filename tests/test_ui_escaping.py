@@ -50,7 +50,7 @@ def app(tmp_path: Path, pictor_env: Path) -> Iterator[tuple[str, Beacon, dict[st
         settings = Settings(data_dir=tmp_path / "data", port=free_port(), threads=2)
         Library(settings).index([str(tmp_path / "photos")])
         with serve(settings) as url:
-            yield url, target, expected
+            yield url, target, expected, settings
 
 
 def details_of_every_card(page, gallery: str, detail: str) -> str:
@@ -73,10 +73,49 @@ def details_of_every_card(page, gallery: str, detail: str) -> str:
     return "\n".join(seen_text[-4:])
 
 
+def every_image_in_the_rate_tab(page) -> str:
+    """Skip through the Rate tab's unrated queue and collect what it shows of each image."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Rate").click()
+    page.locator("#rate-start").click()
+    meta = page.locator("#rate-meta")
+    seen: list[str] = []
+    texts: list[str] = []
+    for n in range(4):
+        if n:
+            page.keyboard.press("s")
+        for content_id in seen:
+            expect(meta).not_to_contain_text(content_id)
+        expect(meta).to_contain_text(re.compile(r"Content id: [0-9a-f]{32}"))
+        text = meta.inner_text()
+        seen.append(re.search(r"Content id: ([0-9a-f]{32})", text).group(1))
+        texts.append(text)
+    return "\n".join(texts)
+
+
+def name_in_the_trash_view(page, settings: Settings, name: str) -> str:
+    """Trash the planted file through the core, then read the Trash view's listing."""
+    from playwright.sync_api import expect
+
+    from indexing.curate.trash import Trash
+
+    library = Library(settings)
+    with library.open_catalog() as catalog:
+        [root] = catalog.roots()
+        Trash(catalog).trash([str(Path(root) / name)])
+    page.get_by_role("tab", name="Filters").click()
+    page.get_by_role("tab", name="Trash").click()
+    page.locator("#trash-refresh").click()
+    listing = page.locator("#trash-listing")
+    expect(listing).to_contain_text("photos/b`")  # the whole name: asserted by the caller
+    return listing.inner_text()
+
+
 def test_names_exif_and_prompts_are_literal_text_everywhere(app) -> None:
     from playwright.sync_api import expect
 
-    url, target, expected = app
+    url, target, expected, settings = app
     with open_page(url) as page:
         library = details_of_every_card(page, "#library-gallery", "#detail-meta")
         page.get_by_text("Indexing errors").click()
@@ -91,10 +130,14 @@ def test_names_exif_and_prompts_are_literal_text_everywhere(app) -> None:
         page.get_by_role("tab", name="Filters").click()
         filters = details_of_every_card(page, "#filters-gallery", "#filters-detail")
 
-    for view in (library, search, filters):
+        rate = every_image_in_the_rate_tab(page)
+        trash = name_in_the_trash_view(page, settings, expected["name"])
+
+    for view in (library, search, filters, rate):
         assert expected["name"] in view  # the whole name, back-ticks and all
         assert expected["make"] in view
         assert expected["prompt"] in view  # the stars stay stars: no emphasis either
         assert expected["newline"] in view  # one name on one line, its new line made visible
+    assert expected["name"] in trash
     assert "&amp;" not in errors and "&lt;" not in errors  # escaped once, not twice
     assert target.requests == []  # no image, link or font was fetched from the beacon
