@@ -6,6 +6,7 @@ these fixtures runs with PICTOR_DATA_DIR (and XDG_DATA_HOME) pointing into its t
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -146,3 +147,27 @@ def run_cli(pictor_env: Path) -> CliRunner:
         return done.returncode, done.stdout, done.stderr
 
     return run
+
+
+@pytest.fixture
+def cli(run_cli: CliRunner, tmp_path: Path) -> Callable[..., Any]:
+    """cli(*args, env=None, prefix=()) -> the parsed JSON of a successful
+    `launch.py --data-dir TMP/data args --json`."""
+
+    def run(*args: str, env: dict[str, str | None] | None = None, prefix=()) -> Any:
+        code, out, err = run_cli(
+            ["--data-dir", str(tmp_path / "data"), *args, "--json"], env=env, prefix=prefix
+        )
+        assert code == 0, err
+        return json.loads(out)
+
+    return run
+
+
+def fails(run_cli: CliRunner, tmp_path: Path, *args: str, env=None) -> str:
+    """The one clear line of a refused `launch.py --data-dir TMP/data args`: exit 2, nothing
+    on stdout, no traceback."""
+    code, out, err = run_cli(["--data-dir", str(tmp_path / "data"), *args], env=env)
+    assert (code, out) == (2, ""), err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    return err.strip()

@@ -3,37 +3,19 @@
 from __future__ import annotations
 
 import io
-import json
 import sqlite3
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PIL import Image, ImageEnhance, ImageOps
 
 from indexing.library import Library
 from indexing.settings import Settings
 from indexing.store.vectors import VectorStore
+from tests.conftest import fails
 from tests.library_builder import smooth_image
 
 MEMBER_KEYS = {"path", "paths", "content_id", "width", "height", "bytes", "rating", "distance"}
-
-
-@pytest.fixture
-def cli(run_cli, tmp_path: Path):
-    def run(*args: str) -> dict:
-        code, out, err = run_cli(["--data-dir", str(tmp_path / "data"), *args, "--json"])
-        assert code == 0, err
-        return json.loads(out)
-
-    return run
-
-
-def fails(run_cli, tmp_path: Path, *args: str) -> str:
-    code, out, err = run_cli(["--data-dir", str(tmp_path / "data"), *args])
-    assert (code, out) == (2, ""), err
-    assert len(err.strip().splitlines()) == 1
-    return err
 
 
 def planted(library) -> dict[str, Path]:

@@ -4,7 +4,6 @@ taste, so a trained evaluator has something real to learn."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -18,28 +17,11 @@ from evaluator.training_data import Cancelled
 from indexing.library import Library
 from indexing.settings import Settings
 from indexing.store.vectors import VectorStore
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, fails
 from tests.library_builder import smooth_image
 
 DIM = 32  # the tiny test CLIP's embedding size
 SLOW_CLIP_CONFIGS = REPO_ROOT / "tests" / "assets" / "slow"
-
-
-@pytest.fixture
-def cli(run_cli, tmp_path: Path):
-    def run(*args: str, env=None) -> dict:
-        code, out, err = run_cli(["--data-dir", str(tmp_path / "data"), *args, "--json"], env=env)
-        assert code == 0, err
-        return json.loads(out)
-
-    return run
-
-
-def fails(run_cli, tmp_path: Path, *args: str, env=None) -> str:
-    code, out, err = run_cli(["--data-dir", str(tmp_path / "data"), *args], env=env)
-    assert (code, out) == (2, ""), err
-    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
-    return err
 
 
 def tasteful_library(library, tmp_path: Path, count: int = 80) -> dict[str, float]:

@@ -10,30 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, fails
 
 SLOW_CLIP_CONFIGS = REPO_ROOT / "tests" / "assets" / "slow"
-
-
-@pytest.fixture
-def cli(run_cli, tmp_path: Path):
-    """cli(*args) -> parsed JSON of a successful `launch.py --data-dir D args --json`."""
-
-    def run(*args: str, env: dict[str, str] | None = None) -> dict:
-        code, out, err = run_cli(["--data-dir", str(tmp_path / "data"), *args, "--json"], env=env)
-        assert code == 0, err
-        return json.loads(out)
-
-    return run
-
-
-def fails(run_cli, tmp_path: Path, *args: str) -> str:
-    code, out, err = run_cli(["--data-dir", str(tmp_path / "data"), *args])
-    assert (code, out) == (2, ""), err
-    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
-    return err.strip()
 
 
 def listed(cli) -> dict[str, tuple[float | None, str | None]]:

@@ -17,18 +17,6 @@ from tests.test_bad_input import WITHOUT_ROOT_READ_OVERRIDE
 TRASH = ".pictor-trash"
 
 
-@pytest.fixture
-def cli(run_cli, tmp_path: Path):
-    def run(*args: str, prefix=()) -> dict:
-        code, out, err = run_cli(
-            ["--data-dir", str(tmp_path / "data"), *args, "--json"], prefix=prefix
-        )
-        assert code == 0, err
-        return json.loads(out)
-
-    return run
-
-
 def listed(cli) -> list[str]:
     return sorted(Path(i["path"]).name for i in cli("list")["items"])
 

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from indexing.errors import PictorError
+from indexing.query.ranking import present_paths
 from indexing.store.catalog import Catalog
 
 TIERS = ("exact", "near", "similar", "clusters")
@@ -134,7 +135,7 @@ def with_keeper(members: list[Member]) -> Group:
 def members_of(catalog: Catalog, content_ids: list[str]) -> dict[str, Member]:
     """Member cards (one per content, its first present path) for these content ids."""
     out: dict[str, Member] = {}
-    paths = _present_paths(catalog, content_ids)
+    paths = present_paths(catalog, content_ids, oldest_first=True)  # the oldest copy first
     for start in range(0, len(content_ids), 500):
         chunk = content_ids[start : start + 500]
         rows = catalog.conn.execute(
@@ -148,20 +149,6 @@ def members_of(catalog: Catalog, content_ids: list[str]) -> dict[str, Member]:
                 out[cid] = Member(cid, files[0], files, width, height, size, date_key, taken_at,
                                   rating, predicted)  # fmt: skip
     return out
-
-
-def _present_paths(catalog: Catalog, content_ids: list[str]) -> dict[str, list[str]]:
-    paths: dict[str, list[str]] = {}
-    for start in range(0, len(content_ids), 500):
-        chunk = content_ids[start : start + 500]
-        rows = catalog.conn.execute(
-            "SELECT content_id, path FROM files WHERE status = 'present' AND content_id IN "
-            f"({','.join('?' * len(chunk))}) ORDER BY content_id, mtime_ns, path",
-            chunk,
-        )
-        for cid, path in rows:
-            paths.setdefault(cid, []).append(path)
-    return paths
 
 
 def exact_groups(catalog: Catalog, page: int = 1) -> Groups:

@@ -204,13 +204,17 @@ def passing_ids(catalog: Catalog, where: Filter, ids: list[str]) -> set[str]:
     return found
 
 
-def present_paths(catalog: Catalog, ids: list[str]) -> dict[str, list[str]]:
+def present_paths(
+    catalog: Catalog, ids: list[str], oldest_first: bool = False
+) -> dict[str, list[str]]:
+    """content id -> its present files, by path (or oldest file first, then by path)."""
+    order = "mtime_ns, path" if oldest_first else "path"
     out: dict[str, list[str]] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         rows = catalog.conn.execute(
             f"SELECT content_id, path FROM files WHERE status = 'present' "
-            f"AND content_id IN ({','.join('?' * len(chunk))}) ORDER BY path",
+            f"AND content_id IN ({','.join('?' * len(chunk))}) ORDER BY {order}",
             chunk,
         )
         for row in rows:
