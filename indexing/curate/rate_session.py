@@ -27,7 +27,11 @@ class RateSession:
     back: int = 0  # steps back from the newest shown image (0: at the newest)
     # ("rate", (change, counted in `rated`)), ("skip", content id)
     undo: list[tuple[str, Any]] = field(default_factory=list)
-    rated: int = 0
+    rated_ids: set[str] = field(default_factory=set)  # images rated in this session
+
+    @property
+    def rated(self) -> int:
+        return len(self.rated_ids)
     upcoming: Step | None = None  # the queue's next image, looked up (and prefetched) early
     note: str = ""
 
@@ -69,9 +73,9 @@ class Rater:
         if score is None or (isinstance(score, str) and not score.strip()):
             return self.view(session, "Nothing to accept: press a score key or use the slider.")
         result = self.service.rate(session.current, score)
-        counted = result.change.previous is None  # re-rating (after Back) is not a new one
+        counted = session.current not in session.rated_ids  # re-rating (after Back) is not
+        session.rated_ids.add(session.current)
         session.undo.append(("rate", (result.change, counted)))
-        session.rated += counted
         return self._forward(session, warnings=result.warnings)
 
     def clear(self, session: RateSession) -> RateView:
@@ -104,7 +108,7 @@ class Rater:
             change: RatingChange = value[0]
             result = self.service.undo(change)
             if value[1]:  # a new image's score was taken back
-                session.rated = max(0, session.rated - 1)
+                session.rated_ids.discard(change.content_id)
             self._show_again(session, change.content_id)
             before = "no rating" if change.previous is None else f"{change.previous:g}"
             return self.view(session, f"Undone: back to {before}.", result.warnings)
