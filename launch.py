@@ -18,6 +18,7 @@ from app.cli import (
     evaluator_commands,
     find_commands,
     library_commands,
+    metadata_commands,
     rating_commands,
     trash_commands,
 )
@@ -30,6 +31,7 @@ COMMAND_MODULES = (
     duplicate_commands,
     evaluator_commands,
     trash_commands,
+    metadata_commands,
 )
 
 

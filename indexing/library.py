@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from indexing.errors import PictorError
 from indexing.ingest.embedding import EmbedCounts, EmbedStage, LazyStage
 from indexing.ingest.pipeline import Indexer, IndexSummary
+from indexing.models import subjects
 from indexing.models.clip import ClipEmbedder, model_id_for, shared_embedder
-from indexing.progress import CancelToken, ProgressCallback, no_progress
+from indexing.progress import CancelToken, Progress, ProgressCallback, no_progress
 from indexing.settings import Settings
+from indexing.store import search_text
 from indexing.store.catalog import Catalog
 from indexing.store.locks import index_lock
 from indexing.store.previews import PreviewStore
@@ -114,7 +117,61 @@ class Library:
             if self.settings.embed:
                 counts.pending = catalog.embedding_counts(self.model_id)["pending"]
                 summary.embeddings = counts
+            should_stop = (lambda: cancel.cancelled) if cancel is not None else (lambda: False)
+            if self.settings.embed and counts.message is None and not should_stop():
+                summary.subjects_tagged = self._tag_subjects(catalog, progress, should_stop)
+            search_text.refresh(
+                catalog.conn, progress=_stage(progress, "search index"), should_stop=should_stop
+            )
             return summary
+
+    def tag_subjects(
+        self, progress: ProgressCallback = no_progress, cancel: CancelToken | None = None
+    ) -> int:
+        """Tag the images with a vector and no subject tags yet (indexing does this too)."""
+        should_stop = (lambda: cancel.cancelled) if cancel is not None else (lambda: False)
+        with self.open_catalog() as catalog:
+            tagged = self._tag_subjects(catalog, progress, should_stop)
+            search_text.refresh(catalog.conn, should_stop=should_stop)
+            return tagged
+
+    def _tag_subjects(
+        self, catalog: Catalog, progress: ProgressCallback, should_stop: Callable[[], bool]
+    ) -> int:
+        phrases = subjects.vocabulary()
+        cache = (
+            self.settings.data_dir
+            / "subjects"
+            / f"{collection_name(self.model_id)}-{subjects.vocabulary_id(phrases)}.npz"
+        )
+        mirror = self.vector_mirror()
+
+        def vectors_for(ids: list[str]):
+            found, rows, _missing = mirror.sync(self.vectors()).vectors_for(ids)
+            return found, rows
+
+        return subjects.tag_pending(
+            catalog.conn,
+            self.model_id,
+            lambda: subjects.SubjectModel.build(self.embedder().load(), phrases, cache),
+            vectors_for,
+            progress=_stage(progress, "subject tags"),
+            should_stop=should_stop,
+        )
+
+    def subject_note(self, catalog: Catalog) -> str:
+        """Why the subject facet is empty, in one sentence."""
+        error = self.embedder().load_error
+        if error is not None:
+            return f"Subject tags need CLIP. {error}"
+        if catalog.embedding_counts(self.model_id)["done"] == 0:
+            return (
+                "Subject tags come from CLIP vectors, and no image has one yet: index with "
+                "the CLIP weights available (see the README, 'CLIP weights')."
+            )
+        if subjects.untagged(catalog.conn, self.model_id):
+            return "Subject tags are made after indexing; run index (or Re-index) to make them."
+        return "No image has a confident subject tag yet."
 
     def _embed_stage(self, counts: EmbedCounts) -> EmbedStage | None:
         """The embedding stage, or None with the reason in counts.message."""
@@ -125,3 +182,15 @@ class Library:
             counts.message = str(exc)
             return None
         return EmbedStage(embedder, vectors, self.settings.batch_size, counts)
+
+
+def _stage(progress: ProgressCallback, stage: str) -> Callable[[int, int], None]:
+    """A (done, total) callback reporting one after-index stage through progress."""
+    started = time.monotonic()
+
+    def report(done: int, total: int) -> None:
+        rate = done / max(time.monotonic() - started, 1e-9)
+        eta = (total - done) / rate if rate > 0 else None
+        progress(Progress(stage, done, total, rate, eta))
+
+    return report

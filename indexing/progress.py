@@ -22,7 +22,7 @@ class Progress:
             return f"Scanning folders: {self.done:,} image files found"
         total = f"{self.total:,}" if self.total is not None else "?"
         eta = f", ETA {format_seconds(self.eta_seconds)}" if self.eta_seconds is not None else ""
-        verb = {"index": "Indexing", "embed": "Embedding"}.get(self.stage, self.stage)
+        verb = {"index": "Indexing", "embed": "Embedding"}.get(self.stage, self.stage.capitalize())
         return f"{verb}: {self.done:,} of {total} done, {self.rate:,.1f}/s{eta}"
 
 

@@ -40,6 +40,7 @@ class IndexSummary:
     seconds: float = 0.0
     cancelled: bool = False
     embeddings: EmbedCounts | None = None
+    subjects_tagged: int | None = None  # images given subject tags after this run (CLIP)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -93,6 +93,15 @@ class Filter(BaseModel):
         default=None, ge=0, le=10, allow_inf_nan=False
     )  # yours, else predicted
     max_rating: float | None = Field(default=None, ge=0, le=10, allow_inf_nan=False)
+    # Facets (indexing.query.facets): exact values, as the facet lists show them.
+    year: int | None = Field(default=None, ge=1000, le=9999)  # by the day taken (else mtime)
+    month: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")  # 'YYYY-MM'
+    day: date | None = None
+    camera: str | None = None  # a camera label, e.g. "Fujifilm X-T4"
+    lens: str | None = None
+    country: str | None = None  # ISO code, e.g. "PT"
+    city: str | None = None  # 'Lisbon', or 'PT/Lisbon' for one country's
+    subject: str | None = None  # a subject tag of the current CLIP model
     exclude_text: tuple[str, ...] = ()  # CLIP categories to hide, e.g. ("nsfw",)
     only_text: tuple[str, ...] = ()  # CLIP categories to keep, e.g. ("beach",)
     text_sensitivity: float = Field(default=0.5, gt=0, lt=1, allow_inf_nan=False)
@@ -117,6 +126,21 @@ class Filter(BaseModel):
     def _categories(cls, value: Any) -> tuple[str, ...]:
         items = value.split(",") if isinstance(value, str) else list(value or ())
         return tuple(dict.fromkeys(t.strip() for t in map(str, items) if t.strip()))
+
+    @field_validator("camera", "lens", "city", "subject", mode="after")
+    @classmethod
+    def _facet_text(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @field_validator("country", mode="after")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        code = value.strip().upper()
+        if len(code) != 2 or not code.isalpha():
+            raise ValueError(f"{value!r} is not a two-letter country code (e.g. PT)")
+        return code
 
     @field_validator("folder", mode="after")
     @classmethod
@@ -152,6 +176,11 @@ class Filter(BaseModel):
         return bool(self.exclude_text or self.only_text)
 
     @property
+    def uses_facets(self) -> bool:
+        """True when a facet value is set: those columns are outside the covering index."""
+        return any(getattr(self, name) is not None for name in FACET_FIELDS)
+
+    @property
     def is_empty(self) -> bool:
         return self == Filter()
 
@@ -184,11 +213,48 @@ class Filter(BaseModel):
                 "AND f.status = 'present' AND f.path >= ? AND f.path < ?)"
             )
             params.extend([lo, hi])
+        day_range = self._day_range()
+        if day_range is not None:
+            clauses.append("i.day >= ? AND i.day < ?")
+            params.extend(day_range)
+        if self.city is not None:
+            code, _, name = self.city.rpartition("/")  # 'PT/Lisbon': one country's Lisbon
+            clauses.append("i.place_city = ?")
+            params.append(name)
+            if len(code) == 2:
+                clauses.append("i.place_cc = ?")
+                params.append(code.upper())
+        for name, column in (
+            ("camera", "i.camera"),
+            ("lens", "i.lens"),
+            ("country", "i.place_cc"),
+        ):
+            value = getattr(self, name)
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if self.subject is not None:
+            clauses.append("i.content_id IN (SELECT s.content_id FROM subjects s WHERE s.tag = ?)")
+            params.append(self.subject)
         if self.rated is True:
             clauses.append("i.rating_source = 'user'")
         elif self.rated is False:
             clauses.append("(i.rating_source IS NULL OR i.rating_source != 'user')")
         return " AND ".join(clauses), params
+
+    def _day_range(self) -> tuple[str, str] | None:
+        """The narrowest of year, month and day as a range of 'YYYY-MM-DD' strings."""
+        if self.day is not None:
+            start = self.day.isoformat()
+            return start, start + "~"  # '~' sorts after every digit
+        if self.month is not None:
+            return self.month + "-", self.month + "~"
+        if self.year is not None:
+            return f"{self.year:04d}-", f"{self.year:04d}~"
+        return None
+
+
+FACET_FIELDS = ("year", "month", "day", "camera", "lens", "country", "city", "subject")
 
 
 def _local_midnight(day: date) -> float:

@@ -164,11 +164,18 @@ class _Part:
     index: str
 
 
+def cover_for(flt: Filter) -> str:
+    """Force the covering index, unless a facet column (outside it) is filtered on: then
+    SQLite starts from that facet's own index."""
+    return "" if flt.uses_facets else COVER
+
+
 def list_images(
     catalog: Catalog, request: ListRequest, categories: CategoryScores | None = None
 ) -> Listing:
     """One page of the images the request's filter keeps, in its order, with the counts."""
     flt = request.filter
+    cover = cover_for(flt)
     where, params = flt.where()
     model_id = categories.model_id if categories else ""
     if flt.needs_clip:
@@ -198,7 +205,7 @@ def list_images(
         plan = Plan.walk
     else:
         plan = Plan.walk_with_budget
-    rows = _take(catalog, parts, offset, request.page_size, plan, flt.needs_clip)
+    rows = _take(catalog, parts, offset, request.page_size, plan, flt.needs_clip, cover)
     return Listing([_item(row) for row in rows], matching, total, request)
 
 
@@ -212,7 +219,8 @@ def _walk_or_sort_and_count(
         return ids, _count(catalog, flt, "")
     rows = catalog.conn.execute(
         covered(
-            f"SELECT i.content_id, COUNT(*) OVER () FROM images i {COVER} WHERE {part.where} "
+            f"SELECT i.content_id, COUNT(*) OVER () FROM images i {cover_for(flt)} "
+            f"WHERE {part.where} "
             f"ORDER BY {part.order} LIMIT ? OFFSET ?"
         ),
         [*part.params, limit, offset],
@@ -276,12 +284,18 @@ def _parts(request: ListRequest, where: str, params: list[Any]) -> list[_Part]:
 
 
 def _take(
-    catalog: Catalog, parts: list[_Part], offset: int, limit: int, plan: Plan, text: bool
+    catalog: Catalog,
+    parts: list[_Part],
+    offset: int,
+    limit: int,
+    plan: Plan,
+    text: bool,
+    cover: str = COVER,
 ) -> list[Any]:
     """limit rows from offset across the parts, in order; counts a part only to skip it."""
     ids: list[str] = []
     for number, part in enumerate(parts):
-        found = _ids(catalog, part, offset, limit - len(ids), plan, text)
+        found = _ids(catalog, part, offset, limit - len(ids), plan, text, cover)
         ids += found
         if len(ids) >= limit or number == len(parts) - 1:
             break
@@ -290,7 +304,7 @@ def _take(
         else:
             size = _scalar(
                 catalog,
-                covered(f"SELECT COUNT(*) FROM images i {COVER} WHERE {part.where}"),
+                covered(f"SELECT COUNT(*) FROM images i {cover} WHERE {part.where}"),
                 part.params,
             )
             offset = max(0, offset - size)
@@ -298,7 +312,13 @@ def _take(
 
 
 def _ids(
-    catalog: Catalog, part: _Part, offset: int, limit: int, plan: Plan, text: bool
+    catalog: Catalog,
+    part: _Part,
+    offset: int,
+    limit: int,
+    plan: Plan,
+    text: bool,
+    cover: str = COVER,
 ) -> list[str]:
     """The page's content ids, by walking the sort index or by sorting the filtered rows."""
     if plan is Plan.walk:
@@ -308,7 +328,7 @@ def _ids(
         if found is not None:
             return found
     # With text categories SQLite drives from the (indexed) matching scores itself.
-    return _run_ids(catalog, part, offset, limit, "" if text else COVER)
+    return _run_ids(catalog, part, offset, limit, "" if text else cover)
 
 
 def _details(catalog: Catalog, ids: list[str]) -> list[Any]:
@@ -326,13 +346,14 @@ def _details(catalog: Catalog, ids: list[str]) -> list[Any]:
 def _count(catalog: Catalog, flt: Filter, model_id: str) -> int:
     """How many images the filter keeps, from the covering index and the score index."""
     where, params = flt.where()
+    cover = cover_for(flt)
     if (flt.exclude_text and flt.only_text) or len(flt.only_text) > 1:
         extra, extra_params = text_clauses(
             model_id, flt.exclude_text, flt.only_text, flt.text_sensitivity
         )
-        sql = f"SELECT COUNT(*) FROM images i {COVER} WHERE {' AND '.join([where, *extra])}"
+        sql = f"SELECT COUNT(*) FROM images i {cover} WHERE {' AND '.join([where, *extra])}"
         return _scalar(catalog, covered(sql), params + extra_params)
-    base_sql = covered(f"SELECT COUNT(*) FROM images i {COVER} WHERE {where}")
+    base_sql = covered(f"SELECT COUNT(*) FROM images i {cover} WHERE {where}")
     if not flt.needs_clip:
         return _scalar(catalog, base_sql, params)
     matched_sql, matched_params = matched_ids_sql(

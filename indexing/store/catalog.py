@@ -11,6 +11,8 @@ from functools import partial
 from pathlib import Path
 
 from indexing.errors import PictorError
+from indexing.ingest.facet_values import camera_label, day_of
+from indexing.ingest.places import place_for
 from indexing.records import ImageRecord
 from indexing.store.migrations import migrate
 
@@ -140,12 +142,15 @@ class Catalog:
 
     def put_image(self, record: ImageRecord, now: float) -> None:
         meta = record.metadata
+        place = place_for(meta.gps_lat, meta.gps_lon) if meta.gps_lat is not None else None
         self.conn.execute(
             """
             INSERT INTO images(content_id, bytes, width, height, format, taken_at, date_key,
                 camera_make, camera_model, lens, gps_lat, gps_lon, gps_alt, orientation,
-                exif_json, text_json, prompt, phash, dhash, added_at, near_hashes)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                exif_json, text_json, prompt, phash, dhash, added_at, near_hashes,
+                camera, day, place_city, place_region, place_cc, place_country)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                ?, ?, ?, ?, ?, ?)
             ON CONFLICT(content_id) DO NOTHING
             """,
             (
@@ -170,6 +175,12 @@ class Catalog:
                 record.dhash,
                 now,
                 record.near_hashes,
+                camera_label(meta.camera_make, meta.camera_model),
+                day_of(meta.taken_at, record.date_key),
+                place.city if place else None,
+                place.region if place else None,
+                place.country_code if place else None,
+                place.country if place else None,
             ),
         )
 

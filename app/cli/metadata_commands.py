@@ -1,0 +1,136 @@
+"""`find`, `facets` and `timeline`: finding images by names and metadata, and browsing them."""
+
+from __future__ import annotations
+
+import argparse
+
+from app.cli.common import Handler, emit, whole_number
+
+
+def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
+    find = commands.add_parser(
+        "find",
+        parents=[common],
+        help="find by file name, folder, AI prompt, camera, place or subject (full text)",
+        description=(
+            'Words match whole words; "a phrase" in quotes; word* for a prefix; field:word '
+            "for one field (name, folder, prompt, camera, lens, place, subject); -word or "
+            "NOT word to leave out; OR between alternatives."
+        ),
+    )
+    find.add_argument("text", nargs="?", default="", help='e.g. "cyberpunk fox" or invoice*')
+    _facet_flags(find)
+    find.add_argument("--camera", help="camera make or model (matches the start of words)")
+    find.add_argument("--place", help="city, region or country (matches the start of words)")
+    find.add_argument("--subject", help="a subject tag, e.g. beach (matches the start of words)")
+    find.add_argument("--top", type=whole_number(1, 1000), default=20, help="per page (20)")
+    find.add_argument("--page", type=whole_number(1, 10_000_000), default=1, help="page (1)")
+    find.add_argument("--json", action="store_true", help="print one JSON document")
+
+    facets = commands.add_parser(
+        "facets",
+        parents=[common],
+        help="what the library holds: counts by year, month, camera, lens, place, format, "
+        "folder and subject",
+    )
+    facets.add_argument("--query", help="count only what this `find` query matches")
+    _facet_flags(facets)
+    facets.add_argument("--json", action="store_true", help="print one JSON document")
+
+    timeline = commands.add_parser(
+        "timeline", parents=[common], help="the library by day or month, newest first, and events"
+    )
+    timeline.add_argument("--by", choices=("day", "month"), default="month", help="(month)")
+    timeline.add_argument("--page", type=whole_number(1, 10_000_000), default=1, help="page (1)")
+    _facet_flags(timeline)
+    timeline.add_argument("--json", action="store_true", help="print one JSON document")
+    return {"find": cmd_find, "facets": cmd_facets, "timeline": cmd_timeline}
+
+
+def _facet_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--year", type=whole_number(1000, 9999), help="only this year")
+    parser.add_argument("--month", help="only this month, YYYY-MM")
+    parser.add_argument("--country", help="only this country, by its code (e.g. PT)")
+    parser.add_argument("--city", help="only this city (a facet value, e.g. Lisbon or PT/Lisbon)")
+    parser.add_argument("--lens", help="only this lens (a facet value)")
+    parser.add_argument("--format", dest="formats", help="only these formats, e.g. jpeg,png")
+    parser.add_argument("--folder", help="only images with a file under this folder")
+
+
+def _filter(args: argparse.Namespace, camera: str | None = None, subject: str | None = None):
+    from indexing.query.filters import Filter
+
+    return Filter.parse(
+        year=args.year,
+        month=args.month,
+        country=args.country,
+        city=args.city,
+        lens=args.lens,
+        formats=args.formats,
+        folder=args.folder,
+        camera=camera,
+        subject=subject,
+    )
+
+
+def cmd_find(args: argparse.Namespace, settings) -> int:
+    from indexing.errors import PictorError
+    from indexing.library import Library
+    from indexing.query.metadata_search import find, flag_terms
+
+    text = " ".join(
+        part
+        for part in (args.text, flag_terms(args.camera, args.place, args.subject))
+        if part and part.strip()
+    )
+    if not text:
+        raise PictorError('give words to find, e.g. find "cyberpunk fox" or find --camera fuji')
+    with Library(settings).open_catalog() as catalog:
+        results = find(catalog, text, _filter(args), page=args.page, page_size=args.top)
+    lines = [f"{results.matching:,} images match {text!r}"]
+    for item in results.items:
+        matched = "; ".join(m.label() for m in item.matched)
+        lines.append(f"{item.path}  [{matched}]")
+    emit(args, results.as_dict(), "\n".join(lines))
+    return 0
+
+
+def cmd_facets(args: argparse.Namespace, settings) -> int:
+    from indexing.library import Library
+    from indexing.query.facets import facets
+
+    library = Library(settings)
+    with library.open_catalog() as catalog:
+        result = facets(
+            catalog, _filter(args), args.query, subject_note=library.subject_note(catalog)
+        )
+    lines = [f"{result.matching:,} images"]
+    for facet in result.facets:
+        lines.append(f"\n{facet.title}:")
+        if not facet.values:
+            lines.append(f"  ({facet.note or 'none'})")
+        for value in facet.values:
+            lines.append(f"  {value.count:>8,}  {value.label}")
+        if facet.more:
+            lines.append("  …")
+    emit(args, result.as_dict(), "\n".join(lines))
+    return 0
+
+
+def cmd_timeline(args: argparse.Namespace, settings) -> int:
+    from indexing.library import Library
+    from indexing.query.timeline import timeline
+
+    with Library(settings).open_catalog() as catalog:
+        result = timeline(catalog, _filter(args), args.by, args.page)
+    lines = [
+        f"{result.images:,} images in {result.groups_total:,} {args.by}s "
+        f"(page {result.page} of {result.pages})"
+    ]
+    for group in result.groups:
+        lines.append(f"{group.label}: {group.count:,} ({group.source_line})")
+    if result.events:
+        lines.append("\nEvents:")
+        lines.extend(f"  {event.label}" for event in result.events)
+    emit(args, result.as_dict(), "\n".join(lines))
+    return 0

@@ -1,0 +1,196 @@
+"""Subject tags: each image's few confident everyday concepts, zero-shot with CLIP.
+
+The vocabulary is `subjects.txt` beside this module (about 900 phrases; its header says
+where they come from). Each phrase is embedded once per CLIP model, averaged over the
+prompt templates of the text categories, and cached in the data folder.
+
+Calibration is the text categories' rule (indexing.query.categories), applied to every
+phrase at once: an image's probability for a phrase is the softmax share of the phrase
+among itself and the neutral prompts ("a photo", "a drawing", ...) that are not too close
+to it. A tag is kept when that probability is at least CONFIDENCE (the phrase beats every
+neutral prompt together, by a margin), at most MAX_TAGS per image, best first. For N images
+and V phrases that is one (N x d) @ (d x V) product per batch and a few elementwise
+operations: no re-embedding, and no image file is read.
+
+Tags are derived data. They are refreshed when the CLIP model or the vocabulary changes
+(everything is re-tagged), an image is tagged once its vector exists, and the tags of an
+image no file shows any more are dropped by a trigger of migration 10 (a restore re-tags
+it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from indexing.models.clip import normalise
+from indexing.query.categories import LOGIT_SCALE, NEUTRAL_PROMPTS, NEUTRAL_TOO_CLOSE, TEMPLATES
+
+CONFIDENCE = 0.6
+MAX_TAGS = 5
+BATCH = 20_000  # images per matrix product and per write transaction
+
+
+def vocabulary() -> list[str]:
+    """The phrases, in file order: one per line, '#' comments and blank lines ignored."""
+    text = resources.files("indexing.models").joinpath("subjects.txt").read_text("utf-8")
+    phrases = []
+    for line in text.splitlines():
+        phrase = line.strip()
+        if phrase and not phrase.startswith("#"):
+            phrases.append(phrase)
+    return list(dict.fromkeys(phrases))
+
+
+def vocabulary_id(phrases: list[str]) -> str:
+    rule = f"{CONFIDENCE}|{MAX_TAGS}|{TEMPLATES}|{NEUTRAL_PROMPTS}|{NEUTRAL_TOO_CLOSE}"
+    return hashlib.blake2b(("\n".join(phrases) + rule).encode(), digest_size=8).hexdigest()
+
+
+class SubjectModel:
+    """The phrase vectors and the per-phrase neutral mask, for one CLIP model."""
+
+    def __init__(self, phrases: list[str], phrase_vectors: np.ndarray, neutral: np.ndarray):
+        self.phrases = phrases
+        self.vectors = normalise(phrase_vectors)  # V x d
+        self.neutral = normalise(neutral)  # K x d
+        # mask[k, v]: neutral prompt k competes with phrase v (is not too close to it)
+        self.mask = (self.neutral @ self.vectors.T < NEUTRAL_TOO_CLOSE).astype(np.float32)
+
+    @classmethod
+    def build(cls, embedder, phrases: list[str], cache: Path | None = None) -> SubjectModel:
+        """Embed the phrases (or load them from cache, a .npz keyed by model and vocabulary)."""
+        if cache is not None and cache.exists():
+            try:
+                data = np.load(cache)
+                if data["vectors"].shape[0] == len(phrases):
+                    return cls(phrases, data["vectors"], data["neutral"])
+            except (OSError, ValueError, KeyError):
+                pass  # a broken cache is rebuilt
+        texts = [template.format(phrase) for phrase in phrases for template in TEMPLATES]
+        embedded = np.concatenate(
+            [embedder.embed_texts(texts[i : i + 512]) for i in range(0, len(texts), 512)]
+        )
+        vectors = normalise(embedded).reshape(len(phrases), len(TEMPLATES), -1).mean(axis=1)
+        neutral = embedder.embed_texts(list(NEUTRAL_PROMPTS))
+        if cache is not None:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            partial = cache.with_suffix(".partial.npz")
+            np.savez(partial, vectors=vectors, neutral=neutral)
+            partial.replace(cache)
+        return cls(phrases, vectors, neutral)
+
+    def tag(self, image_vectors: np.ndarray) -> list[list[tuple[str, float]]]:
+        """The confident tags of each image (rows L2-normalised), best first."""
+        images = np.asarray(image_vectors, dtype=np.float32)
+        phrase_logits = LOGIT_SCALE * (images @ self.vectors.T)  # N x V
+        neutral_logits = LOGIT_SCALE * (images @ self.neutral.T)  # N x K
+        top = np.maximum(phrase_logits.max(axis=1), neutral_logits.max(axis=1))[:, None]
+        phrase_weight = np.exp(phrase_logits - top)
+        neutral_weight = np.exp(neutral_logits - top) @ self.mask  # N x V: each phrase's rivals
+        probability = phrase_weight / (phrase_weight + neutral_weight)
+        count = min(MAX_TAGS, probability.shape[1])
+        best = np.argpartition(-probability, count - 1, axis=1)[:, :count]
+        out = []
+        for row, candidates in enumerate(best):
+            scores = probability[row, candidates]
+            order = np.argsort(-scores)
+            out.append(
+                [
+                    (self.phrases[int(candidates[i])], float(scores[i]))
+                    for i in order
+                    if scores[i] >= CONFIDENCE
+                ]
+            )
+        return out
+
+
+def reset_if_changed(conn: sqlite3.Connection, model_id: str, vocab: str) -> bool:
+    """Forget every tag when the model or the vocabulary changed; True when it did."""
+    row = conn.execute("SELECT model_id, vocabulary FROM subject_state WHERE id = 1").fetchone()
+    if row is not None and tuple(row) == (model_id, vocab):
+        return False
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("DELETE FROM subjects")
+        conn.execute("DELETE FROM subject_tagged")
+        conn.execute(
+            "INSERT INTO subject_state(id, model_id, vocabulary, at) VALUES (1, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET model_id = excluded.model_id, "
+            "vocabulary = excluded.vocabulary, at = excluded.at",
+            (model_id, vocab, time.time()),
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return True
+
+
+def untagged(conn: sqlite3.Connection, model_id: str) -> list[str]:
+    """Shown images with a vector under model_id and no tagging yet."""
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT e.content_id FROM embeddings e JOIN images i ON i.content_id = e.content_id "
+            "WHERE e.model_id = ? AND e.status = 'done' AND i.present_files > 0 "
+            "AND NOT EXISTS (SELECT 1 FROM subject_tagged t WHERE t.content_id = e.content_id)",
+            (model_id,),
+        )
+    ]
+
+
+def tag_pending(
+    conn: sqlite3.Connection,
+    model_id: str,
+    model: Callable[[], SubjectModel],
+    vectors_for: Callable[[list[str]], tuple[list[str], np.ndarray]],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> int:
+    """Tag every untagged image; return how many were tagged.
+
+    vectors_for(ids) returns the ids it found and their rows (a vector mirror or Chroma).
+    Each batch is computed with no transaction open, then written in one short one.
+    """
+    vocab_phrases = vocabulary()
+    reset_if_changed(conn, model_id, vocabulary_id(vocab_phrases))
+    ids = untagged(conn, model_id)
+    if not ids:
+        return 0
+    subject_model = model()
+    done = 0
+    for start in range(0, len(ids), BATCH):
+        if should_stop():
+            break
+        found, rows = vectors_for(ids[start : start + BATCH])
+        tags = subject_model.tag(normalise(rows)) if len(found) else []
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany(
+                "INSERT OR REPLACE INTO subjects(content_id, tag, score) VALUES (?, ?, ?)",
+                (
+                    (cid, tag, round(score, 4))
+                    for cid, image_tags in zip(found, tags, strict=True)
+                    for tag, score in image_tags
+                ),
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO subject_tagged(content_id) VALUES (?)",
+                ((cid,) for cid in found),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        done += len(found)
+        if progress:
+            progress(done, len(ids))
+    return done

@@ -1,0 +1,342 @@
+"""Find by what you know: names, folders, prompts, camera, places and subjects (FTS5).
+
+The query language, for people, not for SQL:
+
+    lisbon beach           both words, anywhere (a word matches a whole word)
+    "cyberpunk fox"        the phrase, words next to each other, in order
+    invoice*               words starting with "invoice"
+    camera:fuji            in one field: name, folder, prompt (prompt and other text
+                           chunks), camera (camera and lens), place, subject (tag:)
+    place:"new york"       a phrase in a field
+    cat OR dog             either
+    -blurry, NOT blurry    without
+
+Every user word reaches FTS5 as a quoted string, so nothing typed can be FTS5 syntax: an
+unbalanced quote closes at the end, a lone `*`, a dangling `OR`/`AND`/`NOT` and stray
+brackets are dropped, and an unknown field (`colour:red`) gets one clear sentence naming
+the fields. Words are split like file names are when indexed (indexing.store.search_text),
+so `IMG_2023` and `invoiceScan` find what they look like.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+
+from indexing.errors import PictorError
+from indexing.query.filters import Filter
+from indexing.store import search_text
+from indexing.store.catalog import Catalog
+
+FIELDS: dict[str, tuple[str, ...]] = {
+    "name": ("name",),
+    "file": ("name",),
+    "folder": ("folder",),
+    "path": ("name", "folder"),
+    "prompt": ("prompt", "text"),
+    "text": ("prompt", "text"),
+    "camera": ("camera",),
+    "lens": ("camera",),
+    "place": ("place",),
+    "subject": ("subject",),
+    "tag": ("subject",),
+}
+FIELD_HELP = "name:, folder:, prompt:, camera:, lens:, place:, subject:"
+# bm25 weights, in FTS_COLUMNS order: a hit in the name or prompt outranks one in a folder.
+WEIGHTS = {
+    "name": 8.0,
+    "folder": 3.0,
+    "prompt": 5.0,
+    "text": 1.0,
+    "camera": 4.0,
+    "place": 4.0,
+    "subject": 2.0,
+}
+FIELD_LABELS = {
+    "name": "file name",
+    "folder": "folder",
+    "prompt": "prompt",
+    "text": "text chunk",
+    "camera": "camera",
+    "place": "place",
+    "subject": "subject",
+}
+MAX_QUERY_CHARS = 1000
+MAX_TERMS = 32
+_HIT = re.compile("\x02([^\x03]*)\x03")
+_TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):)?(?:"([^"]*)("?)|([^\s"]+))')
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    words: tuple[str, ...]  # as the index holds them (search_text.split_words)
+    columns: tuple[str, ...] = ()  # empty: any column
+    prefix: bool = False
+    negated: bool = False
+    # Other spellings of the same words: the glued word itself ("invoicescan2023") and the
+    # parts alone ("invoiceScan" is a prefix of the parts of "invoiceScan2023").
+    others: tuple[tuple[str, ...], ...] = ()
+
+    def fts(self) -> str:
+        alternatives = [self.words, *self.others]
+        phrases = []
+        for words in alternatives:
+            phrase = '"' + " ".join(words).replace('"', '""') + '"'
+            phrases.append(phrase + " *" if self.prefix else phrase)
+        inner = phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
+        if self.columns:
+            return "{" + " ".join(self.columns) + "} : " + inner
+        return inner
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedQuery:
+    """Groups of alternatives (OR within, AND between), minus the negated terms."""
+
+    groups: tuple[tuple[Term, ...], ...]
+    excluded: tuple[Term, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.groups
+
+    def match(self) -> str:
+        positive = " AND ".join(
+            "(" + " OR ".join(term.fts() for term in group) + ")" for group in self.groups
+        )
+        if not self.excluded:
+            return positive
+        return f"{positive} NOT ({' OR '.join(term.fts() for term in self.excluded)})"
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """The user's query as FTS5 terms; PictorError (one sentence) when it cannot mean anything."""
+    text = (text or "")[:MAX_QUERY_CHARS].replace("\x00", " ")
+    groups: list[list[Term]] = []
+    excluded: list[Term] = []
+    join_next = False
+    negate_next = False
+    for match in _TOKEN.finditer(text):
+        minus, field_name, quoted, _closing, bare = match.groups()
+        if bare is not None and not quoted and field_name is None:
+            keyword = bare.strip("()")
+            if keyword == "OR":
+                join_next = bool(groups)
+                continue
+            if keyword == "AND":
+                continue
+            if keyword == "NOT":
+                negate_next = True
+                continue
+        columns: tuple[str, ...] = ()
+        if field_name is not None:
+            key = field_name.lower()
+            if key not in FIELDS:
+                raise PictorError(
+                    f"unknown field {field_name + ':'!r}; use {FIELD_HELP} "
+                    "(or put the words in quotes)"
+                )
+            columns = FIELDS[key]
+        raw = quoted if quoted is not None else bare
+        prefix = raw.rstrip("()").endswith("*")
+        cleaned = raw.replace("*", " ")
+        words = tuple(search_text.split_words(cleaned))
+        if not words:
+            continue  # a lone '*', brackets, punctuation
+        runs = search_text.runs(cleaned)
+        others = []
+        if len(words) > len(runs):  # some run was split into parts
+            if len(runs) == 1:
+                others.append((runs[0],))
+            others.append(tuple(part for run in runs for part in search_text.parts_of(run)))
+        term = Term(words, columns, prefix, bool(minus) or negate_next, tuple(others))
+        negate_next = False
+        if term.negated:
+            excluded.append(term)
+        elif join_next and groups:
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+        join_next = False
+        if len(groups) + len(excluded) > MAX_TERMS:
+            raise PictorError(f"the search has more than {MAX_TERMS} terms; use fewer words")
+    if excluded and not groups:
+        raise PictorError("the search only says what to leave out; add a word to look for")
+    return ParsedQuery(tuple(tuple(group) for group in groups), tuple(excluded))
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    field: str  # a FIELD_LABELS key
+    words: tuple[str, ...]  # the words of that field the query hit, each once
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "words": list(self.words)}
+
+    def label(self) -> str:
+        return f"{FIELD_LABELS[self.field]} ({', '.join(self.words)})"
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    content_id: str
+    path: str
+    width: int
+    height: int
+    format: str
+    taken_at: str | None
+    rank: float
+    matched: tuple[Match, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "content_id": self.content_id,
+            "path": self.path,
+            "width": self.width,
+            "height": self.height,
+            "format": self.format,
+            "taken_at": self.taken_at,
+            "matched": [m.as_dict() for m in self.matched],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FindResults:
+    query: str
+    items: list[Found]
+    matching: int
+    page: int
+    page_size: int
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "matching": self.matching,
+            "page": self.page,
+            "page_size": self.page_size,
+            "items": [item.as_dict() for item in self.items],
+            "notes": self.notes,
+        }
+
+
+def flag_terms(
+    camera: str | None = None, place: str | None = None, subject: str | None = None
+) -> str:
+    """CLI flags as field terms: each flag's words must start words of that field
+    ('--camera fuji' finds "Fujifilm X-T4")."""
+    pieces = []
+    for name, value in (("camera", camera), ("place", place), ("subject", subject)):
+        if value and value.strip():
+            for word in search_text.runs(value):
+                pieces.append(f'{name}:"{word}"*')
+    return " ".join(pieces)
+
+
+def ensure_fresh(catalog: Catalog) -> None:
+    """Bring the FTS index up to date (cheap when nothing is queued)."""
+    if search_text.pending(catalog.conn):
+        search_text.refresh(catalog.conn)
+
+
+def matching_ids_sql(parsed: ParsedQuery) -> tuple[str, list[Any]]:
+    """SQL selecting the content ids that match, for `i.content_id IN (...)`."""
+    return (
+        "SELECT d.content_id FROM search_fts JOIN search_docs d ON d.doc = search_fts.rowid "
+        "WHERE search_fts MATCH ?",
+        [parsed.match()],
+    )
+
+
+def find(
+    catalog: Catalog,
+    query: str,
+    flt: Filter | None = None,
+    *,
+    page: int = 1,
+    page_size: int = 60,
+) -> FindResults:
+    """A page of the images whose names or metadata match, best first, with what matched."""
+    parsed = parse_query(query)
+    if parsed.empty:
+        raise PictorError("type a word to look for in names, prompts, cameras or places")
+    if flt is not None and flt.needs_clip:
+        raise PictorError(
+            "the text-category filters need semantic search; use them in the semantic mode"
+        )
+    ensure_fresh(catalog)
+    where, params = (flt or Filter()).where()
+    weights = ", ".join(str(WEIGHTS[column]) for column in search_text.FTS_COLUMNS)
+    # CROSS JOIN keeps FTS5 the outer loop (bm25 needs it) and lets it drive from the terms.
+    base = (
+        "FROM search_fts CROSS JOIN search_docs d ON d.doc = search_fts.rowid "
+        "CROSS JOIN images i ON i.content_id = d.content_id "
+        f"WHERE search_fts MATCH ? AND {where}"
+    )
+    match = parsed.match()
+    try:
+        rows = catalog.conn.execute(
+            f"SELECT d.content_id, search_fts.rowid, bm25(search_fts, {weights}) AS rank "
+            f"{base} ORDER BY rank, d.content_id LIMIT ? OFFSET ?",
+            [match, *params, page_size, (page - 1) * page_size],
+        ).fetchall()
+        if len(rows) < page_size and (rows or page == 1):
+            matching = (page - 1) * page_size + len(rows)
+        else:
+            matching = catalog.conn.execute(f"SELECT COUNT(*) {base}", [match, *params]).fetchone()[
+                0
+            ]
+    except sqlite3.OperationalError as exc:  # a query FTS5 still refuses: say so, plainly
+        raise PictorError(f"cannot search for {query!r}: {exc}") from None
+    matched = _matched_fields(catalog.conn, parsed, [row[1] for row in rows])
+    details = _details(catalog.conn, [row[0] for row in rows])
+    items = []
+    for cid, doc, rank in rows:
+        path, width, height, fmt, taken_at = details.get(cid, ("", 0, 0, "", None))
+        items.append(
+            Found(cid, path, width, height, fmt, taken_at, rank, tuple(matched.get(doc, ())))
+        )
+    return FindResults(query, items, matching, page, page_size)
+
+
+def _matched_fields(
+    conn: sqlite3.Connection, parsed: ParsedQuery, docs: list[int]
+) -> dict[int, list[Match]]:
+    """For each doc, which columns the query's words hit, with a snippet of each."""
+    if not docs:
+        return {}
+    marks = ",".join("?" * len(docs))
+    # Hits come back between two control characters no indexed text contains.
+    snippets = ", ".join(
+        f"snippet(search_fts, {number}, char(2), char(3), '', 64)"
+        for number in range(len(search_text.FTS_COLUMNS))
+    )
+    out: dict[int, list[Match]] = {}
+    for row in conn.execute(
+        f"SELECT rowid, {snippets} FROM search_fts WHERE search_fts MATCH ? AND rowid IN ({marks})",
+        [parsed.match(), *docs],
+    ):
+        matches = []
+        for column, text in zip(search_text.FTS_COLUMNS, row[1:], strict=True):
+            words = dict.fromkeys(hit.lower() for hit in _HIT.findall(text or ""))
+            if words:
+                matches.append(Match(column, tuple(words)))
+        out[row[0]] = matches
+    return out
+
+
+def _details(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple]:
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    return {
+        row[0]: tuple(row[1:])
+        for row in conn.execute(
+            "SELECT i.content_id, (SELECT MIN(f.path) FROM files f WHERE f.content_id = "
+            "i.content_id AND f.status = 'present'), i.width, i.height, i.format, i.taken_at "
+            f"FROM images i WHERE i.content_id IN ({marks})",
+            ids,
+        )
+    }
