@@ -13,11 +13,12 @@ from typing import Any
 import gradio as gr
 from gradio.context import Context
 
-from app import detail
+from app import detail, facet_panel
 from app.components import finite, format_bytes
 from app.context import AppContext
 from app.safe_text import literal
 from indexing.errors import PictorError
+from indexing.query.facets import facets
 from indexing.query.filters import KNOWN_FORMATS, Filter, SortKey
 from indexing.query.listing import Listing, ListRequest, list_library
 
@@ -73,6 +74,9 @@ class FiltersTab:
     ids: gr.State
     gallery: gr.Gallery
     detail: detail.DetailPanel
+    facets: facet_panel.FacetPanel
+    refresh: Any = None  # set by listen: (page, *control values) -> page outputs
+    page_outputs: list[Any] | None = None
 
     @property
     def controls(self) -> list[Any]:
@@ -89,6 +93,7 @@ class FiltersTab:
             self.only_text,
             self.sensitivity,
             self.seed,
+            *self.facets.pickers,
         ]
 
 
@@ -105,6 +110,8 @@ def render(ctx: AppContext) -> FiltersTab:
         reshuffle = gr.Button("Reshuffle", scale=1, elem_id="filters-reshuffle")
         apply = gr.Button("Apply filters", variant="primary", scale=1, elem_id="filters-apply")
         rate_these = gr.Button("Rate these", scale=1, elem_id="filters-rate-these")
+    with gr.Accordion("Facets: what the library holds (counts follow the filters)", open=True):
+        facets_panel = facet_panel.render("filters")
     with gr.Accordion("Filters (a limit of 0 or empty: no limit)", open=True):
         ranges: list[gr.Number] = []
         with gr.Row():
@@ -169,7 +176,7 @@ def render(ctx: AppContext) -> FiltersTab:
     return FiltersTab(
         container, sort, descending, ranges, taken_from, taken_to, formats, folder, rated,
         exclude_text, only_text, sensitivity, seed, reshuffle, rate_these, apply, message, count,
-        prev, next_, gr.State(1), gr.State([]), gallery, panel,
+        prev, next_, gr.State(1), gr.State([]), gallery, panel, facets_panel,
     )  # fmt: skip
 
 
@@ -177,7 +184,9 @@ def request_from(page: int, values: list[Any]) -> ListRequest:
     """The ListRequest the widgets describe (values in FiltersTab.controls order)."""
     sort, descending, *rest = values
     ranges, rest = rest[: 2 * len(RANGES)], rest[2 * len(RANGES) :]
+    rest, pickers = rest[:9], rest[9:]
     taken_from, taken_to, formats, folder, rated, exclude, only, sensitivity, seed = rest
+    chosen = facet_panel.filter_values(pickers) if pickers else {}
     bounds: dict[str, Any] = {}
     for n, (label, low, high, factor) in enumerate(RANGES):
         for bound, name, value in (("Min", low, ranges[2 * n]), ("Max", high, ranges[2 * n + 1])):
@@ -188,12 +197,11 @@ def request_from(page: int, values: list[Any]) -> ListRequest:
         **bounds,
         taken_from=(taken_from or "").strip(),
         taken_to=(taken_to or "").strip(),
-        formats=tuple(formats or ()),
-        folder=folder,
         rated=RATED.get(rated),
         exclude_text=exclude,
         only_text=only,
         text_sensitivity=sensitivity,
+        **{"formats": tuple(formats or ()), "folder": folder, **chosen},
     )
     return ListRequest.parse(
         filter=flt,
@@ -218,13 +226,13 @@ def card_caption(item) -> str:
 
 
 def listen(tab: FiltersTab, ctx: AppContext) -> None:
-    page_outputs = [tab.gallery, tab.ids, tab.page, tab.count, tab.message]
+    page_outputs = [tab.gallery, tab.ids, tab.page, tab.count, tab.message, *tab.facets.outputs]
 
     def show(page: int, *values: Any):
         try:
             listing: Listing = list_library(ctx.library, request_from(page, list(values)))
         except PictorError as exc:
-            return [], [], 1, "", f"⚠️ {literal(exc)}"
+            return [], [], 1, "", f"⚠️ {literal(exc)}", *facet_panel.updates(None)
         if not listing.items and page > 1:  # the filter shrank: show its last page
             listing = list_library(ctx.library, request_from(listing.pages, list(values)))
         items = [
@@ -233,11 +241,17 @@ def listen(tab: FiltersTab, ctx: AppContext) -> None:
         ]
         request = listing.request
         count = f"**{listing.count_line}** · page {request.page} of {listing.pages}"
-        return items, [i.content_id for i in listing.items], request.page, count, ""
+        counts = facet_counts(
+            ctx, request.filter.model_copy(update={"exclude_text": (), "only_text": ()})
+        )
+        return items, [i.content_id for i in listing.items], request.page, count, "", *counts
 
     def reshuffle(*values: Any):
         seed = random.randrange(1, 1_000_000)
-        return ("Random", seed, *show(1, "Random", *values[1:-1], seed))
+        changed = list(values)
+        changed[0] = "Random"
+        changed[tab.controls.index(tab.seed)] = seed
+        return ("Random", seed, *show(1, *changed))
 
     first = (lambda *values: show(1, *values), tab.controls, page_outputs)
     for trigger in (tab.apply.click, tab.sort.change, tab.descending.change, tab.rated.change):
@@ -246,6 +260,8 @@ def listen(tab: FiltersTab, ctx: AppContext) -> None:
         box.submit(*first)
     for number in (*tab.ranges, tab.seed):
         number.submit(*first)
+    for picker in tab.facets.pickers:  # input: a user's choice, not the counts' refresh
+        picker.input(*first)
     if hasattr(tab.container, "select"):
         tab.container.select(*first)
     tab.prev.click(
@@ -257,9 +273,44 @@ def listen(tab: FiltersTab, ctx: AppContext) -> None:
         lambda page, *values: show(page + 1, *values), [tab.page, *tab.controls], page_outputs
     )
     tab.reshuffle.click(reshuffle, tab.controls, [tab.sort, tab.seed, *page_outputs])
+    tab.refresh, tab.page_outputs = show, page_outputs
     detail.listen(tab.detail, ctx, tab.gallery, tab.ids)
 
 
 def filter_to_rate(*values: Any) -> tuple[str, Filter]:
     """The Filters tab's hand-off to the Rate tab: its current filter (unrated ones)."""
     return "filter", request_from(1, list(values)).filter
+
+
+def facet_counts(ctx: AppContext, flt: Filter, query: str | None = None) -> list[Any]:
+    """The facet pickers' updates under flt (and a metadata query), for any tab."""
+    try:
+        with ctx.catalog() as catalog:
+            result = facets(catalog, flt, query, subject_note=ctx.library.subject_note(catalog))
+    except PictorError:
+        return facet_panel.updates(None)
+    return facet_panel.updates(result)
+
+
+def timeline_target(tab: FiltersTab, inner_tabs: gr.Tabs):
+    """Where the Timeline view sends a chosen month, day or event: this tab's date filters."""
+    from app.timeline_view import Target
+
+    year, month, day = (
+        tab.facets.pickers[facet_panel.NAMES.index(name)] for name in ("year", "month", "day")
+    )
+    any_ = facet_panel.ANY
+
+    def choose(values: dict[str, str]) -> tuple:
+        if "taken_from" in values:  # an event: its date range
+            return (gr.Tabs(selected="filter-sort"), values["taken_from"], values["taken_to"],
+                    any_, any_, any_)  # fmt: skip
+        key = values.get("day") or values.get("month") or ""
+        return (gr.Tabs(selected="filter-sort"), "", "", key[:4], key[:7],
+                values.get("day", any_))  # fmt: skip
+
+    def refresh() -> tuple:
+        # Resolved when the listeners are made (after listen() has run): the listing itself.
+        return (lambda *values: tab.refresh(1, *values)), tab.controls, tab.page_outputs
+
+    return Target([inner_tabs, tab.taken_from, tab.taken_to, year, month, day], choose, refresh)

@@ -1,4 +1,7 @@
-"""The Search tab: text, an image, or both, minus negative terms; a paged gallery by score."""
+"""The Search tab: by meaning (CLIP: text, an image, or both, minus negative terms), by
+names and metadata (full text: file names, folders, prompts, camera, places, subjects), or
+both at once (metadata matches first, then semantic ones, each marked); facet pickers narrow
+every mode."""
 
 from __future__ import annotations
 
@@ -6,12 +9,13 @@ from dataclasses import dataclass, replace
 
 import gradio as gr
 
-from app import detail
+from app import detail, facet_panel
 from app.components import finite
 from app.context import AppContext
 from app.safe_text import code, literal
 from indexing.errors import PictorError
 from indexing.query.filters import Filter
+from indexing.query.metadata_search import FindResults, find
 from indexing.query.search import (
     NEGATIVE_WEIGHT,
     Searcher,
@@ -22,6 +26,20 @@ from indexing.query.search import (
 
 PAGE_SIZE = 24
 HINT = "Type what you are looking for, add an image, or both, then press Search."
+SEMANTIC, METADATA, BOTH = "By meaning (CLIP)", "Names and metadata", "Both"
+MODES = (SEMANTIC, METADATA, BOTH)
+MODE_INFO = (
+    "Names and metadata: file names, folders, AI prompts, camera, places and subjects; "
+    '"a phrase", prefix*, field:word (name, folder, prompt, camera, place, subject), -word.'
+)
+
+
+@dataclass(frozen=True)
+class SearchState:
+    """What the gallery shows: the mode and the query (its page included)."""
+
+    mode: str
+    search: SearchQuery
 
 
 @dataclass
@@ -42,8 +60,10 @@ class SearchTab:
     page_label: gr.Markdown
     gallery: gr.Gallery
     detail: detail.DetailPanel
-    query: gr.State  # the SearchQuery the gallery shows
+    query: gr.State  # the SearchState the gallery shows
     ids: gr.State  # content ids of the gallery, in order
+    mode: gr.Radio
+    facets: facet_panel.FacetPanel
 
     @property
     def find_similar(self) -> gr.Button:
@@ -61,6 +81,8 @@ def render(ctx: AppContext) -> SearchTab:
         )
         run = gr.Button("Search", variant="primary", scale=1, elem_id="search-run")
         rate_these = gr.Button("Rate these", scale=1, elem_id="search-rate-these")
+    mode = gr.Radio(list(MODES), value=SEMANTIC, label="Search", info=MODE_INFO,
+                    elem_id="search-mode")  # fmt: skip
     with gr.Row():
         image = gr.File(
             label="Image (optional): find similar",
@@ -95,6 +117,8 @@ def render(ctx: AppContext) -> SearchTab:
             label="Folder", placeholder="/home/you/Pictures/2024", elem_id="search-folder"
         )
         min_width = gr.Number(label="Minimum width (px)", precision=0, elem_id="search-min-width")
+    with gr.Accordion("Facets (counts follow the search)", open=False):
+        facets = facet_panel.render("search")
     status = gr.Markdown(HINT, elem_id="search-status")
     with gr.Row(equal_height=True):
         prev = gr.Button("◀ Better", size="sm", elem_id="search-prev")
@@ -135,30 +159,91 @@ def render(ctx: AppContext) -> SearchTab:
         panel,
         gr.State(None),
         gr.State([]),
+        mode,
+        facets,
     )
 
 
 def outputs(tab: SearchTab) -> list:
-    return [tab.gallery, tab.ids, tab.query, tab.page_label, tab.status]
+    return [tab.gallery, tab.ids, tab.query, tab.page_label, tab.status, *tab.facets.outputs]
 
 
-def run_search(ctx: AppContext, search: SearchQuery, heading: str = "") -> tuple:
-    """Gallery, ids, query, page label and status for one page of results (or the reason)."""
+def failed(message: str) -> tuple:
+    return ([], [], None, "", message, *facet_panel.updates(None))
+
+
+def run_search(ctx: AppContext, search: SearchQuery | SearchState, heading: str = "") -> tuple:
+    """Gallery, ids, state, page label, status and facet counts for one page (or why not)."""
+    state = search if isinstance(search, SearchState) else SearchState(SEMANTIC, search)
+    query = state.search
+    items: list[tuple[str, str]] = []
+    ids: list[str] = []
+    lines = [heading] if heading else []
+    more = False
     try:
-        results = Searcher.for_library(ctx.library).search(search)
+        if state.mode == METADATA or (state.mode == BOTH and query.text):
+            if not query.text:
+                raise PictorError("Type words to look for in names, prompts, cameras or places.")
+            found = _find(ctx, query)
+            for item in found.items:
+                items.append(
+                    (str(ctx.library.thumbs.path_for(item.content_id)), _found_caption(item))
+                )
+                ids.append(item.content_id)
+            lines.append(_find_status(found, state.mode))
+            more = found.matching > query.page * query.top
+        if state.mode == SEMANTIC or (
+            state.mode == BOTH and (query.text or query.image_path or query.image_content_id)
+        ):
+            results = Searcher.for_library(ctx.library).search(query)
+            shown = set(ids)
+            for hit in results.hits:
+                if hit.content_id in shown:
+                    continue
+                caption = f"{hit.score:.3f}" if state.mode == SEMANTIC else f"≈ {hit.score:.3f}"
+                items.append((str(ctx.library.thumbs.path_for(hit.content_id)), caption))
+                ids.append(hit.content_id)
+            lines.append(status_text(results, ""))
+            more = more or results.has_more
     except PictorError as exc:
-        return [], [], None, "", f"⚠️ {literal(exc)}"
-    items = [
-        (str(ctx.library.thumbs.path_for(hit.content_id)), f"{hit.score:.3f}")
-        for hit in results.hits
-    ]
-    return (
-        items,
-        [hit.content_id for hit in results.hits],
-        search,
-        page_label(results),
-        status_text(results, heading),
-    )
+        if not items:
+            return failed(f"⚠️ {literal(exc)}")
+        lines.append(f"⚠️ {literal(exc)}")
+    counts = _facet_counts(ctx, state)
+    label = f"Page {query.page}" + (", more follow" if more else "")
+    return (items, ids, state, label, "  \n".join(lines), *counts)
+
+
+def _find(ctx: AppContext, query: SearchQuery) -> FindResults:
+    with ctx.catalog() as catalog:
+        return find(
+            catalog, query.text, _metadata_filter(query.filter), page=query.page,
+            page_size=query.top,
+        )  # fmt: skip
+
+
+def _metadata_filter(flt: Filter) -> Filter:
+    """The filter without the CLIP categories (full text does not use CLIP)."""
+    return flt.model_copy(update={"exclude_text": (), "only_text": ()})
+
+
+def _found_caption(item) -> str:
+    """'name: invoice · prompt: fox' — which fields matched."""
+    return "📝 " + " · ".join(f"{m.field}: {', '.join(m.words)}" for m in item.matched)
+
+
+def _find_status(found: FindResults, mode: str) -> str:
+    text = f"{found.matching:,} match the names and metadata"
+    if mode == BOTH:
+        text += " (📝, first); then similar by meaning (≈ similarity)"
+    return text + "."
+
+
+def _facet_counts(ctx: AppContext, state: SearchState) -> list:
+    from app.filters import facet_counts
+
+    query = state.search.text if state.mode in (METADATA, BOTH) and state.search.text else None
+    return facet_counts(ctx, _metadata_filter(state.search.filter), query)
 
 
 def page_label(results: SearchResults) -> str:
@@ -191,14 +276,18 @@ def listen(tab: SearchTab, ctx: AppContext) -> None:
         taste: float,
         folder: str,
         min_width: float | None,
+        mode: str,
+        *pickers: str,
     ):
         try:
             width = finite(min_width, "Minimum width")
             where = Filter.parse(
-                folder=(folder or "").strip() or None, min_width=int(width) if width else None
+                folder=(folder or "").strip() or None,
+                min_width=int(width) if width else None,
+                **facet_panel.filter_values(list(pickers)),
             )
         except PictorError as exc:
-            return [], [], None, "", f"⚠️ {literal(exc)}"
+            return failed(f"⚠️ {literal(exc)}")
         built = SearchQuery(
             filter=where,
             text=(text or "").strip(),
@@ -209,12 +298,13 @@ def listen(tab: SearchTab, ctx: AppContext) -> None:
             taste=float(taste or 0),
             top=PAGE_SIZE,
         )
-        return run_search(ctx, built)
+        return run_search(ctx, SearchState(mode if mode in MODES else SEMANTIC, built))
 
-    def turn(current: SearchQuery | None, step: int):
+    def turn(current: SearchState | None, step: int):
         if current is None:
-            return [], [], None, "", HINT
-        return run_search(ctx, replace(current, page=max(1, current.page + step)))
+            return failed(HINT)
+        page = max(1, current.search.page + step)
+        return run_search(ctx, replace(current, search=replace(current.search, page=page)))
 
     inputs = [
         tab.text,
@@ -225,9 +315,13 @@ def listen(tab: SearchTab, ctx: AppContext) -> None:
         tab.taste,
         tab.folder,
         tab.min_width,
+        tab.mode,
+        *tab.facets.pickers,
     ]
     tab.run.click(search, inputs, outputs(tab))
     tab.text.submit(search, inputs, outputs(tab))
+    for picker in tab.facets.pickers:
+        picker.input(search, inputs, outputs(tab))
     tab.prev.click(lambda current: turn(current, -1), [tab.query], outputs(tab))
     tab.next.click(lambda current: turn(current, 1), [tab.query], outputs(tab))
     detail.listen(tab.detail, ctx, tab.gallery, tab.ids)
@@ -241,7 +335,7 @@ def listen(tab: SearchTab, ctx: AppContext) -> None:
 def similar_to(ctx: AppContext, content_id: str | None, min_score: float = -1.0) -> tuple:
     """A new search by one library image: its stored vector, no text."""
     if not content_id:
-        return [], [], None, "", "Click an image first, then Find similar."
+        return failed("Click an image first, then Find similar.")
     search = SearchQuery(image_content_id=content_id, top=PAGE_SIZE, min_score=float(min_score))
     return run_search(ctx, search, heading="**Similar to the image you chose.**")
 
@@ -260,11 +354,17 @@ def listen_find_similar(
 RATE_THESE_TOP = 500  # the best this many results of the current search become the queue
 
 
-def results_to_rate(ctx: AppContext, current: SearchQuery | None) -> tuple[str, list[str]]:
+def results_to_rate(ctx: AppContext, current: SearchState | None) -> tuple[str, list[str]]:
     """The Search tab's hand-off to the Rate tab: the current search's best results."""
     if current is None:
         raise PictorError("Search first, then press Rate these.")
-    results = Searcher.for_library(ctx.library).search(replace(current, top=RATE_THESE_TOP, page=1))
-    if not results.hits:
+    top = replace(current.search, top=RATE_THESE_TOP, page=1)
+    ids: list[str] = []
+    if current.mode in (METADATA, BOTH):
+        ids += [item.content_id for item in _find(ctx, top).items]
+    if current.mode in (SEMANTIC, BOTH):
+        hits = Searcher.for_library(ctx.library).search(top).hits
+        ids += [hit.content_id for hit in hits if hit.content_id not in set(ids)]
+    if not ids:
         raise PictorError("This search has no results to rate.")
-    return "ids", [hit.content_id for hit in results.hits]
+    return "ids", ids[:RATE_THESE_TOP]

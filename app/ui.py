@@ -21,6 +21,7 @@ from app import (
     model_settings,
     rate,
     search,
+    timeline_view,
     train,
     trash_view,
 )
@@ -46,10 +47,13 @@ def build_app(ctx: AppContext, exposure: str | None = None) -> gr.Blocks:
                 library_tab = library.render()
             with gr.Tab("Search", id="search"):
                 search_tab = search.render(ctx)
-            with gr.Tab("Filters", id="filters") as filters_outer, gr.Tabs():
+            with gr.Tab("Filters", id="filters") as filters_outer, gr.Tabs() as filter_tabs:
                 with gr.Tab("Filter & sort", id="filter-sort"):
                     filters_tab = filters.render(ctx)
                 filters_tab.container = filters_outer  # opening Filters lists the images
+                with gr.Tab("Timeline", id="timeline") as timeline_opened:
+                    timeline_target = filters.timeline_target(filters_tab, filter_tabs)
+                    timeline = timeline_view.render(ctx, timeline_target)
                 with gr.Tab("Duplicates", id="duplicates"):
                     duplicates_tab = duplicates.render()
                 with gr.Tab("Trash", id="trash") as trash_opened:
@@ -64,6 +68,7 @@ def build_app(ctx: AppContext, exposure: str | None = None) -> gr.Blocks:
             search_tab, ctx, library_tab.find_similar, library_tab.selected, tabs
         )
         filters.listen(filters_tab, ctx)
+        timeline_view.listen(timeline, ctx, timeline_opened, timeline_target)
         duplicates.listen(duplicates_tab, ctx)
         trash_view.listen(trash_tab, ctx, trash_opened)
         rate.listen(rate_tab, ctx, tabs)

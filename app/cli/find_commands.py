@@ -114,6 +114,15 @@ def add_list_parser(commands, common: argparse.ArgumentParser) -> None:
     lister.add_argument("--to", dest="taken_to", help="taken on or before YYYY-MM-DD")
     lister.add_argument("--format", help="formats, comma-separated, e.g. JPEG,PNG")
     lister.add_argument("--folder", help="only images with a file under this folder")
+    # Facet values, exactly as `facets` and `timeline` print them.
+    lister.add_argument("--year", type=int, help="only this year (date taken, else file time)")
+    lister.add_argument("--month", help="only this month, YYYY-MM")
+    lister.add_argument("--day", help="only this day, YYYY-MM-DD")
+    lister.add_argument("--camera", help='only this camera, e.g. "Fujifilm X-T4"')
+    lister.add_argument("--lens", help="only this lens")
+    lister.add_argument("--country", help="only this country code, e.g. PT")
+    lister.add_argument("--city", help="only this city, e.g. Lisbon or PT/Lisbon")
+    lister.add_argument("--subject", help="only images with this subject tag")
     rated = lister.add_mutually_exclusive_group()
     rated.add_argument("--rated", dest="rated", action="store_const", const=True)
     rated.add_argument("--unrated", dest="rated", action="store_const", const=False)
@@ -159,6 +168,14 @@ def cmd_list(args: argparse.Namespace, settings) -> int:
         taken_to=args.taken_to,
         formats=args.format,
         folder=args.folder,
+        year=args.year,
+        month=args.month,
+        day=args.day,
+        camera=args.camera,
+        lens=args.lens,
+        country=args.country,
+        city=args.city,
+        subject=args.subject,
         rated=args.rated,
         exclude_text=args.exclude_text,
         only_text=args.only_text,

@@ -13,6 +13,7 @@ present_files (migration 10), so an unfiltered facet is a scan of one narrow ind
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from indexing.query.filters import Filter
@@ -95,10 +96,18 @@ def month_label(value: str) -> str:
         return value
 
 
-# name -> (title, the filter fields it ignores while counting, SQL of its value)
+def day_label(value: str) -> str:
+    try:
+        return date.fromisoformat(value).strftime("%a %-d %b %Y")
+    except ValueError:
+        return value
+
+
+# name -> (title, the filter fields it ignores while counting)
 FACETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "year": ("Year", ("year", "month", "day")),
     "month": ("Month", ("month", "day")),
+    "day": ("Day", ("day",)),  # listed once a month is chosen
     "camera": ("Camera", ("camera",)),
     "lens": ("Lens", ("lens",)),
     "country": ("Country", ("country", "city")),
@@ -133,6 +142,9 @@ def facets(
     out = []
     for name in names or tuple(FACETS):
         title, ignored = FACETS[name]
+        if name == "day" and flt.month is None:
+            out.append(Facet(name, title, [], None, False, "Choose a month to list its days."))
+            continue
         loose = flt.model_copy(update={field_name: _unset(field_name) for field_name in ignored})
         loose_where, loose_params = loose.where()
         values, more = _count(
@@ -163,14 +175,14 @@ def _count(
 ) -> tuple[list[FacetValue], bool]:
     conn = catalog.conn
     limit = TOP_VALUES + 1
-    if name in ("year", "month"):
-        width = 4 if name == "year" else 7
+    if name in ("year", "month", "day"):
+        width = {"year": 4, "month": 7, "day": 10}[name]
         rows = conn.execute(
             f"SELECT substr(i.day, 1, {width}) AS v, COUNT(*) FROM images i "
             f"WHERE {where} AND i.day IS NOT NULL GROUP BY v ORDER BY v DESC LIMIT ?",
             [*params, limit],
         ).fetchall()
-        label = month_label if name == "month" else str
+        label = {"month": month_label, "day": day_label}.get(name, str)
         values = [FacetValue(v, label(v), n) for v, n in rows]
     elif name in ("camera", "lens", "format"):
         column = {"camera": "i.camera", "lens": "i.lens", "format": "i.format"}[name]

@@ -269,6 +269,8 @@ def describe_validation_error(exc: ValidationError) -> str:
     if first.get("type") == "extra_forbidden":
         return f"unknown filter {field!r}"
     kind = first.get("type", "")
+    if kind == "string_pattern_mismatch" and field == "month":
+        return f"month: {first.get('input')!r} is not a month (use YYYY-MM, e.g. 2023-07)"
     if kind.startswith("date"):
         return f"{field}: {first.get('input')!r} is not a date (use YYYY-MM-DD)"
     limits = first.get("ctx") or {}

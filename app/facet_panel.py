@@ -1,0 +1,95 @@
+"""Facet pickers shared by the Search and Filters tabs: one dropdown per facet, with counts.
+
+Each dropdown lists the facet's values as "Lisbon, Portugal (1,204)"; choosing one filters
+to it, "Any" clears it. After every search or listing the counts are recomputed under the
+current filter (indexing.query.facets), so they always say what a click would show.
+The query lives in indexing.query.facets; this module only maps it to widgets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from app.safe_text import literal
+from indexing.query.facets import Facets
+
+ANY = ""
+# (facet name, label, Filter field). In the Filters tab a chosen format or folder takes the
+# place of the format boxes and the folder box.
+PICKERS = (
+    ("year", "Year", "year"),
+    ("month", "Month", "month"),
+    ("day", "Day", "day"),
+    ("camera", "Camera", "camera"),
+    ("lens", "Lens", "lens"),
+    ("country", "Country", "country"),
+    ("city", "City", "city"),
+    ("subject", "Subject", "subject"),
+    ("format", "Format", "formats"),
+    ("folder", "Folder", "folder"),
+)
+NAMES = tuple(name for name, _, _ in PICKERS)
+
+
+@dataclass
+class FacetPanel:
+    pickers: list[gr.Dropdown]
+    note: gr.Markdown
+
+    @property
+    def outputs(self) -> list[Any]:
+        return [*self.pickers, self.note]
+
+
+def render(prefix: str) -> FacetPanel:
+    pickers = []
+    with gr.Row():
+        for name, label, _ in PICKERS:
+            pickers.append(
+                gr.Dropdown(
+                    choices=[("Any", ANY)],
+                    value=ANY,
+                    label=label,
+                    allow_custom_value=True,  # a value the current counts no longer list
+                    filterable=True,
+                    min_width=150,
+                    elem_id=f"{prefix}-facet-{name}",
+                )
+            )
+    note = gr.Markdown("", elem_id=f"{prefix}-facet-note")
+    return FacetPanel(pickers, note)
+
+
+def filter_values(values: list[Any]) -> dict[str, Any]:
+    """Filter fields from the pickers' values (in PICKERS order); Any is left out."""
+    out: dict[str, Any] = {}
+    for (_, _, field_name), value in zip(PICKERS, values, strict=True):
+        if value not in (None, ANY):
+            out[field_name] = value
+    return out
+
+
+def updates(result: Facets | None) -> list[Any]:
+    """New choices (with counts) for each picker, keeping the chosen values; and the note."""
+    if result is None:
+        return [gr.update() for _ in PICKERS] + [gr.update()]
+    out = []
+    notes = []
+    for name, _label, _field in PICKERS:
+        facet = result.get(name)
+        choices = [("Any", ANY)]
+        choices += [(f"{value.label} ({value.count:,})", value.value) for value in facet.values]
+        if facet.selected and facet.selected not in {value for _, value in choices}:
+            choices.append((f"{facet.selected} (0)", facet.selected))
+        out.append(gr.update(choices=choices, value=facet.selected or ANY))
+        if name == "subject" and facet.note and not facet.values:
+            notes.append(f"Subjects: {facet.note}")
+    out.append("  \n".join(f"ℹ️ {literal(note)}" for note in notes))
+    return out
+
+
+def cleared() -> list[Any]:
+    return [gr.update(value=ANY) for _ in PICKERS]
