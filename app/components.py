@@ -87,13 +87,16 @@ def errors_markdown(rows: list[dict[str, str]], warnings: list[dict[str, str]] =
     return "\n".join(lines)
 
 
-def detail_markdown(detail: dict[str, Any]) -> str:
-    """Every field that came from the file (names, EXIF, prompt) is shown literally."""
+def detail_markdown(detail: dict[str, Any], *, dated: bool = True, prompt: bool = True) -> str:
+    """Every field that came from the file (names, EXIF, prompt) is shown literally.
+
+    dated=False and prompt=False leave out the date and the prompt, for panels that show them
+    in sections of their own (app.detail: the date with its source, the generation)."""
     lines = [
         f"**{detail['width']}×{detail['height']} {literal(detail['format'])}**, "
         f"{format_bytes(detail['bytes'])}"
     ]
-    if detail.get("taken_at"):
+    if dated and detail.get("taken_at"):
         lines.append(f"Taken: {literal(detail['taken_at'])}")
     camera = " ".join(p for p in (detail.get("camera_make"), detail.get("camera_model")) if p)
     if camera:
@@ -110,7 +113,7 @@ def detail_markdown(detail: dict[str, Any]) -> str:
             + (f" ± {spread:.1f}" if spread is not None else "")
             + " (rate it to make it yours)"
         )
-    if detail.get("prompt"):
+    if prompt and detail.get("prompt"):
         lines.append(f"Prompt: {literal(detail['prompt'], multiline=True, limit=500)}")
     lines.append(f"Added: {datetime.fromtimestamp(detail['added_at']):%Y-%m-%d %H:%M}")
     lines.append("Files:")

@@ -121,7 +121,7 @@ class Library:
             if self.settings.embed and counts.message is None and not should_stop():
                 summary.subjects_tagged = self._tag_subjects(catalog, progress, should_stop)
             search_text.refresh(
-                catalog.conn, progress=_stage(progress, "search index"), should_stop=should_stop
+                catalog.conn, progress=_stage(progress, "search"), should_stop=should_stop
             )
             return summary
 
@@ -155,7 +155,7 @@ class Library:
             self.model_id,
             lambda: subjects.SubjectModel.build(self.embedder().load(), phrases, cache),
             vectors_for,
-            progress=_stage(progress, "subject tags"),
+            progress=_stage(progress, "subjects"),
             should_stop=should_stop,
         )
 

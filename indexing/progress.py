@@ -10,7 +10,8 @@ from typing import Protocol
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    stage: str  # "scan" (walking folders), "index" (reading new files), "embed"
+    stage: str  # "scan" (walking folders), "index" (reading new files), "embed", "subjects"
+    # (tagging with CLIP after embedding), "search" (the full-text index after indexing)
     done: int
     total: int | None
     rate: float  # items per second in this stage
@@ -22,7 +23,12 @@ class Progress:
             return f"Scanning folders: {self.done:,} image files found"
         total = f"{self.total:,}" if self.total is not None else "?"
         eta = f", ETA {format_seconds(self.eta_seconds)}" if self.eta_seconds is not None else ""
-        verb = {"index": "Indexing", "embed": "Embedding"}.get(self.stage, self.stage.capitalize())
+        verb = {
+            "index": "Indexing",
+            "embed": "Embedding",
+            "subjects": "Tagging subjects",
+            "search": "Updating the search index",
+        }.get(self.stage, self.stage.capitalize())
         return f"{verb}: {self.done:,} of {total} done, {self.rate:,.1f}/s{eta}"
 
 

@@ -169,7 +169,7 @@ def test_progress_json_lines_on_stderr(run_cli, library, tmp_path) -> None:
     index_updates = [u for u in updates if u["stage"] == "index"]
     assert index_updates[-1]["done"] == index_updates[-1]["total"] == 5
     assert [u["stage"] for u in updates] == sorted(
-        (u["stage"] for u in updates), key=["scan", "index", "embed"].index
+        (u["stage"] for u in updates), key=["scan", "index", "embed", "subjects", "search"].index
     )
     assert "5 new" in out
 

@@ -25,7 +25,13 @@ class TqdmProgress:
         if progress.stage != self._stage:
             self.close()
             self._stage = progress.stage
-            label = {"scan": "scanning", "index": "indexing", "embed": "embedding"}
+            label = {
+                "scan": "scanning",
+                "index": "indexing",
+                "embed": "embedding",
+                "subjects": "subject tags",
+                "search": "search index",
+            }
             self._bar = tqdm(
                 total=progress.total,
                 desc=label.get(progress.stage, progress.stage),

@@ -78,7 +78,9 @@ def _decode_bytes(data: bytes, *, min_side: int, max_pixels: int, long_side: int
     except (OSError, ValueError, SyntaxError, RuntimeError) as exc:  # libheif: RuntimeError
         raise BadImage(f"cannot open image: {_one_line(exc)}") from None
     with image:
-        return _decode_open(image, min_side=min_side, max_pixels=max_pixels, long_side=long_side)
+        return _decode_open(
+            image, data, min_side=min_side, max_pixels=max_pixels, long_side=long_side
+        )
 
 
 def _let_pillow_open_up_to(max_pixels: int) -> None:
@@ -91,7 +93,7 @@ def _let_pillow_open_up_to(max_pixels: int) -> None:
 
 
 def _decode_open(
-    image: Image.Image, *, min_side: int, max_pixels: int, long_side: int = 0
+    image: Image.Image, data: bytes, *, min_side: int, max_pixels: int, long_side: int = 0
 ) -> Decoded:
     fmt = image.format or "?"
     if fmt not in FORMATS:
@@ -109,9 +111,10 @@ def _decode_open(
         # and the long side >= long_side (the thumbnail): often 1/8 for camera photos.
         long = max(long_side, min_side)
         image.draft("RGB", (long, min_side) if width >= height else (min_side, long))
+    skipped: list[str] = []  # metadata too broken to read: the image is indexed without it
     try:
         image.load()
-        metadata = read_metadata(image)
+        metadata = read_metadata(image, data, skipped)
         pixels = upright(standard_mode(image), metadata.orientation)
     except Image.DecompressionBombError as exc:
         raise BadImage(f"refused as a possible decompression bomb: {exc}") from None
@@ -129,7 +132,7 @@ def _decode_open(
         raise BadImage(f"corrupt or truncated image data: {_one_line(exc)}") from None
     if metadata.orientation in SWAPPED_ORIENTATIONS:
         width, height = height, width
-    return Decoded(pixels, width, height, "JPEG" if fmt == "MPO" else fmt, metadata)
+    return Decoded(pixels, width, height, "JPEG" if fmt == "MPO" else fmt, metadata, skipped)
 
 
 # EXIF orientation -> the transpose that turns the stored pixels upright.

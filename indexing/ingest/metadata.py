@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+import struct
+import zlib
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, PngImagePlugin
 
 from indexing.records import ImageMetadata
 
@@ -22,27 +25,76 @@ TAG_OFFSET_TIME_ORIGINAL = 0x9011
 TAG_LENS_MODEL = 0xA434
 TAG_USER_COMMENT = 0x9286
 MAX_EXIF_BYTES_KEPT = 256
+EARLIEST_YEAR = 1826  # the oldest surviving photograph (Niépce's view from Le Gras)
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+XMP_KEYWORD = "XML:com.adobe.xmp"
 
 
-def read_metadata(image: Image.Image) -> ImageMetadata:
-    """Everything but pixels. Call after image.load(), so late PNG chunks are read too."""
+def read_metadata(
+    image: Image.Image, data: bytes | None = None, skipped: list[str] | None = None
+) -> ImageMetadata:
+    """Everything but pixels. Call after image.load(), so late PNG chunks are read too.
+
+    Bad metadata never costs the image: what cannot be read is left out, and each part
+    skipped for that reason is described in `skipped`, if given. `data`, the file's bytes,
+    lets PNG text that Pillow refuses (an iTXt chunk that is not valid UTF-8) be read anyway.
+    """
     meta = ImageMetadata()
-    exif = image.getexif()
-    exif_ifd = exif.get_ifd(EXIF_IFD)
-    gps_ifd = exif.get_ifd(GPS_IFD)
-    meta.orientation = _orientation(exif.get(TAG_ORIENTATION))
-    meta.camera_make = _clean_str(exif.get(TAG_MAKE))
-    meta.camera_model = _clean_str(exif.get(TAG_MODEL))
+    ifd0, exif_ifd, gps_ifd = _exif_dirs(image, [] if skipped is None else skipped)
+    meta.orientation = _orientation(ifd0.get(TAG_ORIENTATION))
+    meta.camera_make = _clean_str(ifd0.get(TAG_MAKE))
+    meta.camera_model = _clean_str(ifd0.get(TAG_MODEL))
     meta.lens = _clean_str(exif_ifd.get(TAG_LENS_MODEL))
+    offset = exif_ifd.get(TAG_OFFSET_TIME_ORIGINAL)
     meta.taken_at = parse_exif_datetime(
-        exif_ifd.get(TAG_DATETIME_ORIGINAL) or exif.get(TAG_DATETIME),
-        exif_ifd.get(TAG_OFFSET_TIME_ORIGINAL),
-    )
+        exif_ifd.get(TAG_DATETIME_ORIGINAL), offset
+    ) or parse_exif_datetime(ifd0.get(TAG_DATETIME), offset)
     meta.gps_lat, meta.gps_lon, meta.gps_alt = _gps(gps_ifd)
-    meta.exif = _exif_json(exif, exif_ifd, gps_ifd)
-    meta.texts = _texts(image, exif_ifd)
+    meta.exif = _exif_json(ifd0, exif_ifd, gps_ifd)
+    meta.texts = _texts(image, exif_ifd, data)
     meta.prompt = extract_prompt(meta.texts)
     return meta
+
+
+def _exif_dirs(
+    image: Image.Image, skipped: list[str]
+) -> tuple[dict[int, Any], dict[int, Any], dict[int, Any]]:
+    """IFD0, the Exif IFD and the GPS IFD as plain dicts, each empty where unreadable.
+
+    Pillow's EXIF parser meets hostile bytes with anything from ValueError (a negative
+    offset) to struct.error or SyntaxError; a broken directory costs that directory only.
+    """
+    try:
+        exif = image.getexif()
+        ifd0 = dict(exif)  # Pillow reads tag values lazily: read them all here
+    except MemoryError:
+        raise
+    except Exception as exc:
+        skipped.append(_skipped_note("EXIF data", exc))
+        return {}, {}, {}
+    exif_ifd, gps_ifd = (_sub_ifd(exif, tag, ifd0, skipped) for tag in (EXIF_IFD, GPS_IFD))
+    return ifd0, exif_ifd, gps_ifd
+
+
+def _sub_ifd(
+    exif: Image.Exif, tag: int, ifd0: dict[int, Any], skipped: list[str]
+) -> dict[int, Any]:
+    name = "Exif IFD" if tag == EXIF_IFD else "GPS IFD"
+    try:
+        ifd = exif.get_ifd(tag)
+        ifd = dict(ifd) if isinstance(ifd, dict) else {}
+    except MemoryError:
+        raise
+    except Exception as exc:
+        skipped.append(_skipped_note(f"EXIF {name}", exc))
+        return {}
+    return {} if ifd == ifd0 else ifd  # a pointer looping back to IFD0 leads to no data
+
+
+def _skipped_note(what: str, exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    reason = lines[0] if lines else type(exc).__name__
+    return f"{what} is corrupt ({reason}) and was skipped; the image itself was indexed"
 
 
 def _orientation(value: Any) -> int:
@@ -54,18 +106,46 @@ def _clean_str(value: Any) -> str | None:
         value = value.decode("utf-8", "replace")
     if not isinstance(value, str):
         return None
-    value = value.replace("\x00", "").strip()
+    value = as_written(value).replace("\x00", "").strip()
     return value or None
 
 
+def as_written(text: str) -> str:
+    """Text Pillow read as Latin-1 (PNG tEXt and zTXt, EXIF ASCII), as its writer meant it.
+
+    Many writers put UTF-8 there. Where more characters read as UTF-8 than bytes fail to,
+    the text is taken as UTF-8, each bad byte as U+FFFD; otherwise it stays Latin-1, as the
+    specifications say (a Latin-1 'café' is not valid UTF-8, so it stays 'café').
+    """
+    if text.isascii():
+        return text
+    try:
+        raw = text.encode("latin-1")
+    except UnicodeEncodeError:  # not Latin-1 at all: real text already
+        return text
+    utf8 = raw.decode("utf-8", "replace")
+    refused = utf8.count("\ufffd")
+    read = len(utf8) - len(utf8.encode("ascii", "ignore")) - refused
+    return utf8 if read > refused else text
+
+
 def parse_exif_datetime(value: Any, offset: Any = None) -> str | None:
-    """'2023:07:14 18:03:22' (+ '+02:00') -> '2023-07-14T18:03:22+02:00'; None if invalid."""
+    """'2023:07:14 18:03:22' (+ '+02:00') -> '2023-07-14T18:03:22+02:00'; None if invalid.
+
+    Invalid means unparseable, what cameras write for "no date" ('0000:00:00 00:00:00', or
+    blanks: '    :  :     :  :  '), a day that does not exist ('2023:02:30'), or a year
+    outside 1826 (the oldest surviving photograph) to next year (the current year + 1, for
+    clocks a little fast and time zones ahead). A photo whose date is None sorts by its
+    file's modification time instead (see date_key).
+    """
     text = _clean_str(value)
     if not text:
         return None
     try:
         moment = datetime.strptime(text[:19], "%Y:%m:%d %H:%M:%S")
     except ValueError:
+        return None
+    if not EARLIEST_YEAR <= moment.year <= datetime.now().year + 1:
         return None
     offset_text = _clean_str(offset)
     if offset_text:
@@ -92,7 +172,7 @@ def date_key(taken_at: str | None, fallback_epoch: float) -> float:
 def _ratio(value: Any) -> float | None:
     try:
         number = float(value)
-    except (TypeError, ValueError, ZeroDivisionError):
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
         return None
     return number if math.isfinite(number) else None
 
@@ -109,12 +189,17 @@ def _dms(value: Any, ref: Any) -> float | None:
 
 
 def _gps(gps: dict[int, Any]) -> tuple[float | None, float | None, float | None]:
-    if not gps:
-        return None, None, None
+    """(latitude, longitude, altitude), or all None without a plausible position.
+
+    Exactly 0,0 ("Null Island", in the Gulf of Guinea) is what cameras without a fix write
+    by default, so it counts as no position, as do coordinates out of range or unreadable.
+    """
     lat = _dms(gps.get(2), gps.get(1))
     lon = _dms(gps.get(4), gps.get(3))
     if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        lat = lon = None
+        return None, None, None
+    if lat == 0 and lon == 0:
+        return None, None, None
     alt = _ratio(gps.get(6))
     if alt is not None and gps.get(5) in (1, b"\x01"):
         alt = -alt
@@ -128,7 +213,7 @@ def _json_value(value: Any) -> Any:
         text = value.decode("ascii", "replace").replace("\x00", "").strip()
         return text
     if isinstance(value, str):
-        return value.replace("\x00", "").strip()
+        return as_written(value).replace("\x00", "").strip()
     if isinstance(value, (tuple, list)):
         return [_json_value(v) for v in value]
     if isinstance(value, (int, bool)):
@@ -137,9 +222,9 @@ def _json_value(value: Any) -> Any:
     return number if number is not None else str(value)
 
 
-def _exif_json(exif: Image.Exif, exif_ifd: dict, gps_ifd: dict) -> dict[str, Any]:
+def _exif_json(ifd0: dict, exif_ifd: dict, gps_ifd: dict) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for tags, names in ((exif, ExifTags.TAGS), (exif_ifd, ExifTags.TAGS)):
+    for tags, names in ((ifd0, ExifTags.TAGS), (exif_ifd, ExifTags.TAGS)):
         for tag, value in tags.items():
             if tag in (EXIF_IFD, GPS_IFD, TAG_USER_COMMENT):
                 continue
@@ -156,21 +241,31 @@ def decode_user_comment(value: Any) -> str | None:
     if not isinstance(value, bytes) or len(value) < 8:
         return None
     prefix, body = value[:8], value[8:]
-    if prefix.startswith(b"UNICODE"):
-        encoding = "utf-16-be"
-        if body[:2] == b"\xff\xfe" or (len(body) > 1 and body[0] != 0 and body[1] == 0):
-            encoding = "utf-16-le"
-        text = body.decode(encoding, "replace")
-    else:
-        text = body.decode("utf-8", "replace")
+    text = _utf16(body) if prefix.startswith(b"UNICODE") else body.decode("utf-8", "replace")
     return text.replace("\x00", "").strip() or None
 
 
-def _texts(image: Image.Image, exif_ifd: dict) -> dict[str, str]:
+def _utf16(body: bytes) -> str:
+    """UTF-16 of no reliable byte order (writers ignore the EXIF one): the byte order mark's
+    if any, else the one that puts the zero bytes of ASCII (spaces, commas, digits) in the
+    high byte; big-endian, as A1111 writes it, unless little-endian is clearly likelier."""
+    if body[:2] == b"\xff\xfe":
+        return body[2:].decode("utf-16-le", "replace")
+    if body[:2] == b"\xfe\xff":
+        return body[2:].decode("utf-16-be", "replace")
+    little = body[1::2].count(0) > body[0::2].count(0)
+    return body.decode("utf-16-le" if little else "utf-16-be", "replace")
+
+
+def _texts(image: Image.Image, exif_ifd: dict, data: bytes | None) -> dict[str, str]:
     texts: dict[str, str] = {}
     for key, value in (getattr(image, "text", None) or {}).items():
-        if isinstance(value, str):
+        if isinstance(value, PngImagePlugin.iTXt):  # UTF-8 by definition
             texts[key] = value
+        elif isinstance(value, str):  # tEXt, zTXt: Pillow reads them as Latin-1
+            texts[key] = as_written(value)
+    for key, value in _refused_itxt(data, texts).items():
+        texts.setdefault(key, value)
     xmp = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp")
     if isinstance(xmp, bytes):
         xmp = xmp.decode("utf-8", "replace")
@@ -182,6 +277,59 @@ def _texts(image: Image.Image, exif_ifd: dict) -> dict[str, str]:
         key = "parameters" if "Steps:" in comment and "parameters" not in texts else "UserComment"
         texts[key] = comment
     return texts
+
+
+def _refused_itxt(data: bytes | None, texts: dict[str, str]) -> dict[str, str]:
+    """iTXt chunks Pillow skipped, whole, for text that is not valid UTF-8 (one bad byte in
+    a prompt), read with U+FFFD for the bad bytes, within Pillow's own size limits."""
+    if not data or not data.startswith(PNG_SIGNATURE) or b"iTXt" not in data:
+        return {}
+    budget = PngImagePlugin.MAX_TEXT_MEMORY - sum(len(text) for text in texts.values())
+    found: dict[str, str] = {}
+    for body in _itxt_bodies(data):
+        keyword, _, rest = body.partition(b"\0")
+        key = keyword.decode("latin-1")
+        if not key or key in texts or key == XMP_KEYWORD:  # Pillow keeps XMP as bytes
+            continue
+        text = _itxt_text(rest, PngImagePlugin.MAX_TEXT_CHUNK)
+        if text is None:
+            continue
+        budget -= len(text)
+        if budget < 0:
+            break
+        found[key] = text
+    return found
+
+
+def _itxt_bodies(data: bytes) -> Iterator[bytes]:
+    position = len(PNG_SIGNATURE)
+    while position + 8 <= len(data):
+        length, kind = struct.unpack_from(">I4s", data, position)
+        if kind == b"iTXt":
+            yield data[position + 8 : position + 8 + length]
+        elif kind == b"IEND":
+            return
+        position += 12 + length
+
+
+def _itxt_text(rest: bytes, limit: int) -> str | None:
+    """The text of an iTXt chunk after its keyword: compression flag and method, language
+    tag NUL, translated keyword NUL, then the (perhaps compressed) UTF-8 text."""
+    fields = rest[2:].split(b"\0", 2)
+    if len(rest) < 2 or len(fields) != 3:
+        return None
+    text = fields[2]
+    if rest[0]:  # compressed
+        if rest[1] != 0:
+            return None
+        inflater = zlib.decompressobj()
+        try:
+            text = inflater.decompress(text, limit + 1)
+        except zlib.error:
+            return None
+        if len(text) > limit:
+            return None
+    return text.decode("utf-8", "replace")
 
 
 def _a1111_prompt(parameters: str) -> str:
@@ -257,7 +405,17 @@ def _comfy_workflow(workflow_json: str) -> str | None:
 
 
 def extract_prompt(texts: dict[str, str]) -> str | None:
-    """The generation prompt from A1111, ComfyUI, InvokeAI or NovelAI metadata, if any."""
+    """The generation prompt from A1111, ComfyUI, InvokeAI or NovelAI metadata, if any.
+
+    Malformed metadata (a node whose inputs are a list, nodes that are a number, JSON nested
+    past the recursion limit) means no prompt, never a failed image."""
+    try:
+        return _extract_prompt(texts)
+    except (TypeError, AttributeError, ValueError, KeyError, RecursionError):
+        return None
+
+
+def _extract_prompt(texts: dict[str, str]) -> str | None:
     if texts.get("parameters"):
         return _a1111_prompt(texts["parameters"]) or None
     if texts.get("prompt"):

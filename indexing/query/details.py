@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from indexing.ingest.generation import parse_generation
 from indexing.store.catalog import Catalog
 
 # An image is shown while at least one of its files is present (kept by triggers).
@@ -83,6 +84,10 @@ def image_detail(catalog: Catalog, content_id: str) -> dict[str, Any] | None:
     detail = dict(image)
     detail["exif"] = json.loads(detail.pop("exif_json"))
     detail["texts"] = json.loads(detail.pop("text_json"))
+    generation = parse_generation(detail["texts"])
+    detail["generation"] = generation.as_dict() if generation else None
+    detail["place"] = _place(detail)
+    detail["subjects"] = subjects(catalog, content_id)
     detail["paths"] = [
         {"path": r[0], "status": r[1]}
         for r in catalog.conn.execute(
@@ -97,6 +102,25 @@ def image_detail(catalog: Catalog, content_id: str) -> dict[str, Any] | None:
     predicted = prediction(catalog, content_id)
     detail["predicted"], detail["uncertainty"] = predicted if predicted else (None, None)
     return detail
+
+
+def _place(image: dict[str, Any]) -> dict[str, str | None] | None:
+    """Where the GPS position is (from the offline gazetteer), or None without GPS."""
+    place = {
+        "city": image.get("place_city"),
+        "region": image.get("place_region"),
+        "country_code": image.get("place_cc"),
+        "country": image.get("place_country"),
+    }
+    return place if any(place.values()) else None
+
+
+def subjects(catalog: Catalog, content_id: str) -> list[str]:
+    """The image's subject tags under the current CLIP model, the most confident first."""
+    rows = catalog.conn.execute(
+        "SELECT tag FROM subjects WHERE content_id = ? ORDER BY score DESC, tag", (content_id,)
+    )
+    return [row[0] for row in rows]
 
 
 def prediction(catalog: Catalog, content_id: str) -> tuple[float, float | None] | None:

@@ -1,0 +1,696 @@
+"""`launch.py find`: names, folders, prompts, cameras and places, end to end on real files.
+
+The shared library below is written file by file (JPEGs with EXIF make, model, lens, date and
+GPS; PNGs with A1111 and ComfyUI text chunks), indexed once per module by `launch.py index`,
+and only read by the tests that use it. Every expectation comes from that spec, never from
+the code under test. Tests that change files build their own small library.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image, PngImagePlugin
+
+from tests.conftest import (
+    LAUNCH,
+    REPO_ROOT,
+    TINY_CLIP,
+    TINY_CLIP_CONFIG,
+    CliRunner,
+    fails,
+    without_random_warning,
+)
+from tests.library_builder import LibraryBuilder, noise_image
+
+# --- the library, as a spec -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Camera:
+    make: str  # EXIF Make, as cameras write it
+    model: str  # EXIF Model
+    label: str  # what a person expects to read
+    lens: str | None = None
+
+
+@dataclass(frozen=True)
+class Place:
+    city: str
+    cc: str
+    country: str
+    lat: float
+    lon: float
+
+    @property
+    def value(self) -> str:  # the city facet's value, as `--city` takes it
+        return f"{self.cc}/{self.city}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.city}, {self.country}"
+
+
+FUJI = Camera("FUJIFILM", "X-T4", "Fujifilm X-T4", "XF23mmF1.4 R")
+CANON = Camera("Canon", "Canon EOS R5", "Canon EOS R5", "RF24-105mm F4 L IS USM")
+IPHONE = Camera("Apple", "iPhone 13 Pro", "Apple iPhone 13 Pro")
+NIKON = Camera("NIKON CORPORATION", "NIKON D750", "Nikon D750")
+
+LISBON = Place("Lisbon", "PT", "Portugal", 38.7223, -9.1393)
+PORTO = Place("Porto", "PT", "Portugal", 41.1496, -8.6110)
+PARIS = Place("Paris", "FR", "France", 48.8566, 2.3522)
+MADRID = Place("Madrid", "ES", "Spain", 40.4168, -3.7038)
+
+# Every file's mtime: the date of the files without an EXIF date.
+FILE_TIME = datetime(2024, 1, 20, 14, 0)
+
+FOX_PARAMETERS = (
+    "a cyberpunk fox in neon rain, highly detailed\n"
+    "Negative prompt: blurry, lowres\n"
+    "Steps: 28, Sampler: DPM++ 2M Karras, CFG scale: 7, Seed: 12345, Size: 512x512, "
+    "Model: sdxl_base"
+)
+SNOW_FOX_PARAMETERS = (
+    "a red fox asleep in fresh snow, soft light\n"
+    "Negative prompt: cartoon\n"
+    "Steps: 20, Sampler: Euler a, CFG scale: 6, Seed: 777, Size: 512x512, Model: realvis"
+)
+COMFY_GRAPH = {
+    "3": {
+        "class_type": "KSampler",
+        "inputs": {
+            "seed": 5,
+            "steps": 20,
+            "sampler_name": "euler",
+            "model": ["4", 0],
+            "positive": ["6", 0],
+            "negative": ["7", 0],
+        },
+    },
+    "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "dreamshaper_8"}},
+    "6": {
+        "class_type": "CLIPTextEncode",
+        "inputs": {"text": "a lighthouse on a stormy cliff at dusk", "clip": ["4", 1]},
+    },
+    "7": {"class_type": "CLIPTextEncode", "inputs": {"text": "watermark", "clip": ["4", 1]}},
+}
+
+
+@dataclass(frozen=True)
+class Shot:
+    name: str  # the path under the library root
+    camera: Camera | None = None
+    taken: datetime | None = None  # EXIF DateTimeOriginal, on the camera's clock
+    place: Place | None = None  # EXIF GPS
+    texts: dict[str, str] = field(default_factory=dict)  # PNG text chunks
+
+    @property
+    def day(self) -> str:
+        return (self.taken or FILE_TIME).date().isoformat()
+
+    @property
+    def format(self) -> str:
+        return "PNG" if self.name.endswith(".png") else "JPEG"
+
+    @property
+    def folder(self) -> str:
+        return self.name.rpartition("/")[0]
+
+
+def _burst(pattern: str, first: datetime, gap: timedelta, count: int, **shot: Any) -> list[Shot]:
+    return [Shot(pattern.format(n=n + 1), taken=first + n * gap, **shot) for n in range(count)]
+
+
+def _library() -> tuple[Shot, ...]:
+    return (
+        # A day in Lisbon, one photo an hour: an event.
+        *_burst(
+            "2023/Lisbon trip/DSCF{n:04d}.JPG",
+            datetime(2023, 7, 14, 10),
+            timedelta(hours=1),
+            6,
+            camera=FUJI,
+            place=LISBON,
+        ),
+        # Paris, five photos 3 h 1 min apart: just over the event rule, so no event.
+        *_burst(
+            "2022/Paris/IMG_{n:04d}.JPG",
+            datetime(2022, 3, 5, 0),
+            timedelta(hours=3, minutes=1),
+            5,
+            camera=CANON,
+            place=PARIS,
+        ),
+        # Three photos in Porto, then three in Lisbon an hour later: two places, no event.
+        *_burst(
+            "2021/road trip/photo{n}.jpg",
+            datetime(2021, 5, 1, 10),
+            timedelta(minutes=10),
+            3,
+            camera=IPHONE,
+            place=PORTO,
+        ),
+        *[
+            Shot(f"2021/road trip/photo{n + 4}.jpg", IPHONE, datetime(2021, 5, 1, 11, 10 * n), LISBON)
+            for n in range(3)
+        ],
+        # Madrid, five photos exactly 3 h apart: on the rule's edge, an event.
+        *_burst(
+            "2020/Madrid/DSC_{n:04d}.JPG",
+            datetime(2020, 2, 10, 0),
+            timedelta(hours=3),
+            5,
+            camera=NIKON,
+            place=MADRID,
+        ),
+        # The day the files were copied: one EXIF-dated photo among five dated by file time.
+        Shot("2024/IMG_9001.JPG", CANON, datetime(2024, 1, 20, 9)),
+        Shot("ai/fox_00001_.png", texts={"parameters": FOX_PARAMETERS}),
+        Shot("ai/00002-snow.png", texts={"parameters": SNOW_FOX_PARAMETERS}),
+        Shot("comfy/ComfyUI_00042_.png", texts={"prompt": json.dumps(COMFY_GRAPH)}),
+        Shot("scans/invoiceScan2023.png"),
+        Shot("scans/receipt_march.jpg"),
+    )
+
+
+LIBRARY = _library()
+
+
+def shots(*prefixes: str) -> set[str]:
+    """The names of the shots under these folders (or with these exact names)."""
+    return {s.name for s in LIBRARY if any(s.name.startswith(p) for p in prefixes)}
+
+
+def _dms(degrees: float) -> tuple[float, float, float]:
+    degrees = abs(degrees)
+    whole = int(degrees)
+    minutes = int((degrees - whole) * 60)
+    seconds = round(((degrees - whole) * 60 - minutes) * 60, 3)
+    return float(whole), float(minutes), seconds
+
+
+def write_shot(root: Path, shot: Shot, seed: int) -> Path:
+    path = root / shot.name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = noise_image((48, 32), seed=seed)
+    if shot.format == "PNG":
+        info = PngImagePlugin.PngInfo()
+        for key, value in shot.texts.items():
+            info.add_text(key, value)
+        image.save(path, format="PNG", pnginfo=info)
+    else:
+        exif = Image.Exif()
+        if shot.camera is not None:
+            exif[0x010F] = shot.camera.make
+            exif[0x0110] = shot.camera.model
+        details = exif.get_ifd(0x8769)
+        if shot.taken is not None:
+            details[0x9003] = shot.taken.strftime("%Y:%m:%d %H:%M:%S")
+        if shot.camera is not None and shot.camera.lens:
+            details[0xA434] = shot.camera.lens
+        if shot.place is not None:
+            gps = exif.get_ifd(0x8825)
+            gps[1], gps[2] = ("N" if shot.place.lat >= 0 else "S"), _dms(shot.place.lat)
+            gps[3], gps[4] = ("E" if shot.place.lon >= 0 else "W"), _dms(shot.place.lon)
+        image.save(path, format="JPEG", exif=exif)
+    stamp = FILE_TIME.timestamp()
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+# --- a library indexed once per module ----------------------------------------------------
+
+
+def tiny_clip_env(home: Path, **extra: str) -> dict[str, str]:
+    """What the pictor_env fixture sets, for a module-scoped library (no monkeypatch there)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PICTOR_")}
+    env.update(
+        HF_HUB_OFFLINE="1",
+        PICTOR_CLIP_MODEL=TINY_CLIP,
+        PICTOR_CLIP_PRETRAINED="random",
+        PICTOR_CLIP_MODEL_CONFIG=str(TINY_CLIP_CONFIG),
+        PICTOR_DATA_DIR=str(home / "default-data"),
+        XDG_DATA_HOME=str(home / "xdg-data"),
+    )
+    env.update(extra)
+    return env
+
+
+class Indexed:
+    """LIBRARY written under home/library and indexed into home/data by the CLI."""
+
+    def __init__(self, home: Path, *index_flags: str, **env: str):
+        self.root = home / "library"
+        self.data_dir = home / "data"
+        self.env = tiny_clip_env(home, **env)
+        for seed, shot in enumerate(LIBRARY):
+            write_shot(self.root, shot, seed)
+        self.summary = self.json("index", str(self.root), *index_flags)
+        assert self.summary["new"] == len(LIBRARY), self.summary
+        assert self.summary["errors"] == [], self.summary
+
+    def run(self, *args: str) -> tuple[int, str, str]:
+        done = subprocess.run(
+            [sys.executable, str(LAUNCH), "--data-dir", str(self.data_dir), *args],
+            cwd=REPO_ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=120,
+        )
+        assert "Traceback" not in done.stderr, done.stderr
+        return done.returncode, done.stdout, done.stderr
+
+    def json(self, *args: str) -> Any:
+        code, out, err = self.run(*args, "--json")
+        assert code == 0, (args, err)
+        return json.loads(out)
+
+    def many(self, calls: Sequence[Sequence[str]]) -> list[tuple[int, str, str]]:
+        """Independent read-only commands, run side by side (each is a fresh process)."""
+        with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+            return list(pool.map(lambda args: self.run(*args), calls))
+
+    def name(self, path: str) -> str:
+        return Path(path).relative_to(self.root).as_posix()
+
+    def path(self, name: str) -> str:
+        return str(self.root / name)
+
+    def names(self, items: Iterable[dict[str, Any]]) -> set[str]:
+        return {self.name(item["path"]) for item in items}
+
+    def finds(self, queries: Sequence[Sequence[str]]) -> dict[tuple[str, ...], set[str]]:
+        """{find arguments: the names found}, for many finds at once."""
+        calls = [("find", *query, "--top", "1000", "--json") for query in queries]
+        found = {}
+        for query, (code, out, err) in zip(queries, self.many(calls), strict=True):
+            assert code == 0, (query, err)
+            found[tuple(query)] = self.names(json.loads(out)["items"])
+        return found
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Indexed:
+    # No CLIP needed to find by metadata: --no-embed keeps the module fast.
+    return Indexed(tmp_path_factory.mktemp("metadata-search"), "--no-embed")
+
+
+def expect(shared: Indexed, cases: dict[tuple[str, ...], set[str]]) -> None:
+    """Each find query finds exactly its names (one assert, so one failure shows them all)."""
+    assert shared.finds(list(cases)) == cases
+
+
+# --- what find finds ------------------------------------------------------------------------
+
+
+INVOICE = "scans/invoiceScan2023.png"
+FOX = "ai/fox_00001_.png"
+SNOW_FOX = "ai/00002-snow.png"
+COMFY = "comfy/ComfyUI_00042_.png"
+RECEIPT = "scans/receipt_march.jpg"
+
+
+def test_glued_file_names_are_found_by_each_of_their_words(shared: Indexed) -> None:
+    lisbon_trip = shots("2023/")
+    expect(
+        shared,
+        {
+            ("invoice",): {INVOICE},
+            ("invoice*",): {INVOICE},
+            ("INVOICE",): {INVOICE},
+            ("scan",): {INVOICE},
+            ("invoicescan2023",): {INVOICE},
+            ("invoiceScan",): {INVOICE},
+            ("name:2023",): {INVOICE},
+            # "2023" is also the Lisbon photos' folder.
+            ("2023",): {INVOICE} | lisbon_trip,
+            ("voice",): set(),  # a word matches whole words, not their middles
+            ("invoices",): set(),
+            # Underscores and hyphens separate words.
+            ("00001",): {FOX},
+            ("fox_00001",): {FOX},
+            ("receipt_march",): {RECEIPT},
+            ("march",): {RECEIPT},
+            ("dscf0003",): {"2023/Lisbon trip/DSCF0003.JPG"},
+            ("dscf",): lisbon_trip,
+            ("img",): shots("2022/Paris/", "2024/IMG_9001.JPG"),
+        },
+    )
+
+
+def test_folder_words_are_found_and_folder_limits_to_folders(shared: Indexed) -> None:
+    expect(
+        shared,
+        {
+            ("trip",): shots("2023/", "2021/"),
+            ('"lisbon trip"',): shots("2023/"),
+            ('folder:"lisbon trip"',): shots("2023/"),
+            ("folder:scans",): {INVOICE, RECEIPT},
+            ("folder:comfy",): {COMFY},
+            ("folder:madrid",): shots("2020/"),
+            ("name:madrid",): set(),
+            ("folder:invoice",): set(),
+        },
+    )
+
+
+def test_prompt_words_and_phrases_from_a1111_and_comfyui(shared: Indexed) -> None:
+    expect(
+        shared,
+        {
+            ("fox",): {FOX, SNOW_FOX},
+            ('"cyberpunk fox"',): {FOX},
+            ('"fox cyberpunk"',): set(),  # a phrase keeps its order
+            ("cyberpunk fox",): {FOX},
+            ("fox -neon",): {SNOW_FOX},
+            ("fox NOT neon",): {SNOW_FOX},
+            ("fox -cyberpunk -snow",): set(),
+            ("prompt:asleep",): {SNOW_FOX},
+            ("name:asleep",): set(),
+            # ComfyUI: the text of the prompt graph's CLIPTextEncode nodes, and its other strings.
+            ("lighthouse",): {COMFY},
+            ('"stormy cliff"',): {COMFY},
+            ("prompt:lighthouse",): {COMFY},
+            ("dreamshaper",): {COMFY},
+            # OR between alternatives, AND (nothing) between words.
+            ("lighthouse OR invoice",): {COMFY, INVOICE},
+            ("lighthouse OR invoice OR cyberpunk",): {COMFY, INVOICE, FOX},
+            ("lighthouse invoice",): set(),
+            ("fox OR lighthouse -neon",): {SNOW_FOX, COMFY},
+        },
+    )
+
+
+def test_cameras_places_and_years_by_field_and_by_flag(shared: Indexed) -> None:
+    lisbon_trip, paris, madrid, road_trip = (shots(f) for f in ("2023/", "2022/", "2020/", "2021/"))
+    in_lisbon = lisbon_trip | {f"2021/road trip/photo{n}.jpg" for n in (4, 5, 6)}
+    in_porto = {f"2021/road trip/photo{n}.jpg" for n in (1, 2, 3)}
+    expect(
+        shared,
+        {
+            ("camera:fuji",): lisbon_trip,
+            ("--camera", "fuji"): lisbon_trip,
+            ("--camera", "fujifilm"): lisbon_trip,
+            ("--camera", "FUJIFILM X-T4"): lisbon_trip,
+            ("camera:x-t4",): lisbon_trip,
+            ("camera:canon",): paris | {"2024/IMG_9001.JPG"},
+            ("--camera", "nikon"): madrid,
+            ("--camera", "iphone"): road_trip,
+            ("--camera", "leica"): set(),
+            ("place:lisbon",): in_lisbon,
+            ("--place", "lisbon"): in_lisbon,
+            ("--place", "porto"): in_porto,
+            ("place:portugal",): in_lisbon | in_porto,
+            ("--place", "france"): paris,
+            ("place:madrid",): madrid,
+            ("--place", "new york"): set(),
+            ("img", "--year", "2022"): paris,
+            ("img", "--year", "2024"): {"2024/IMG_9001.JPG"},
+            ("--camera", "canon", "--year", "2022"): paris,
+            ("--camera", "canon", "--place", "paris"): paris,
+            ("--camera", "fuji", "--place", "porto"): set(),
+            ("photo", "--place", "porto"): in_porto,
+            ("trip", "--year", "2021"): road_trip,
+            ("fox", "--year", "2023"): set(),
+        },
+    )
+
+
+def test_json_is_one_document_with_paths_content_ids_and_what_matched(shared: Indexed) -> None:
+    code, out, err = shared.run("find", "cyberpunk OR invoice", "--json")
+    assert code == 0, err
+    document = json.loads(out)  # the whole of stdout is one document
+    assert document["matching"] == 2 and document["query"] == "cyberpunk OR invoice"
+    items = {shared.name(item["path"]): item for item in document["items"]}
+    assert set(items) == {FOX, INVOICE}
+    with sqlite3.connect(shared.data_dir / "catalog.sqlite3") as conn:
+        catalogued = dict(conn.execute("SELECT path, content_id FROM files"))
+    for name, item in items.items():
+        assert item["content_id"] == catalogued[shared.path(name)]
+    fields = {name: {m["field"] for m in item["matched"]} for name, item in items.items()}
+    assert fields[INVOICE] == {"name"}
+    assert "prompt" in fields[FOX] and "name" not in fields[FOX]
+    fox_prompt = next(m for m in items[FOX]["matched"] if m["field"] == "prompt")
+    assert fox_prompt["words"] == ["cyberpunk"]
+
+    code, out, err = shared.run("find", "place:lisbon", "--camera", "fuji", "--json")
+    assert code == 0, err
+    for item in json.loads(out)["items"]:
+        assert {m["field"] for m in item["matched"]} == {"place", "camera"}
+
+
+def test_text_output_has_a_count_line_then_one_line_per_image(shared: Indexed) -> None:
+    code, out, err = shared.run("find", "lighthouse")
+    assert code == 0, err
+    lines = out.strip().splitlines()
+    assert lines[0] == "1 images match 'lighthouse'"
+    assert len(lines) == 2 and lines[1].startswith(shared.path(COMFY) + "  [")
+    assert "prompt (lighthouse)" in lines[1]
+
+
+def test_pages_split_the_results_and_keep_the_total(shared: Indexed) -> None:
+    pages = shared.many(
+        [("find", "trip", "--top", "5", "--page", str(page), "--json") for page in (1, 2, 3, 4)]
+    )
+    documents = [json.loads(out) for _, out, _ in pages]
+    names = [shared.names(document["items"]) for document in documents]
+    assert [len(n) for n in names] == [5, 5, 2, 0]
+    assert set().union(*names) == shots("2023/", "2021/")
+    assert [document["matching"] for document in documents] == [12, 12, 12, 12]
+
+
+# --- queries that cannot mean much -----------------------------------------------------------
+
+ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Case:
+    args: tuple[str, ...]
+    error: str | None = None  # a part of the one-line error, or None for a search
+    found: set[str] | None = None  # for a search: exactly these (None: any, but it ran)
+
+
+BAD_QUERIES = [
+    Case(('"cyberpunk fox',), found={FOX}),  # an unbalanced quote closes at the end
+    Case(('fox"',), found={FOX, SNOW_FOX}),
+    Case(("*",), error="type a word"),
+    Case(('"*"',), error="type a word"),
+    Case(("fox AND",), found={FOX, SNOW_FOX}),
+    Case(("fox OR",), found={FOX, SNOW_FOX}),
+    Case(("OR fox",), found={FOX, SNOW_FOX}),
+    Case(("AND",), error="type a word"),
+    Case(("OR",), error="type a word"),
+    Case(("colour:red",), error="unknown field 'colour:'"),
+    Case(("fox colour:red",), error="name:, folder:, prompt:, camera:"),
+    Case(("--", "-cat"), error="only says what to leave out"),
+    Case(("NOT cat",), error="only says what to leave out"),
+    Case(("-cat -dog",), error="only says what to leave out"),
+    Case(("",), error="give words to find"),
+    Case(("   ",), error="give words to find"),
+    Case(("x" * 5000,), found=set()),
+    Case(("fox " * 1250,)),  # many words: refused in one line or searched, never a crash
+    Case(("NEAR(fox",)),
+    Case(("NEAR(cyberpunk fox, 2)",)),
+    Case(("NEAR(",)),
+    Case(("^fox",), found={FOX, SNOW_FOX}),
+    Case(("fox^",), found={FOX, SNOW_FOX}),
+    Case(("+fox",), found={FOX, SNOW_FOX}),
+    Case(("{fox}",), found={FOX, SNOW_FOX}),
+    Case(("{name}:fox",)),
+    Case(("name:{fox}",), found={FOX}),
+    Case(("{}",), error="type a word"),
+    Case((":",), error="type a word"),
+    Case(("fox:",), found={FOX, SNOW_FOX}),
+    Case((":fox",), found={FOX, SNOW_FOX}),
+    Case(("(fox",), found={FOX, SNOW_FOX}),
+    Case(("fox)",), found={FOX, SNOW_FOX}),
+    Case(("(",), error="type a word"),
+    Case(("fox'",), found={FOX, SNOW_FOX}),
+    Case(("*fox",), found={FOX, SNOW_FOX}),
+    Case(("🦊",), error="type a word"),
+    Case(("fox; DROP TABLE images; --",)),
+]
+
+
+def test_bad_queries_get_one_clear_line_or_an_escaped_search(shared: Indexed) -> None:
+    # Options first: after "--" everything is the query.
+    results = shared.many([("find", "--top", "1000", "--json", *case.args) for case in BAD_QUERIES])
+    outcomes, expected = {}, {}
+    for case, (code, out, err) in zip(BAD_QUERIES, results, strict=True):
+        err = without_random_warning(err)
+        key = case.args[-1][:40]
+        if case.error is not None:
+            expected[key] = (2, "", True, True)
+            outcomes[key] = (
+                code,
+                out,
+                err.startswith("error: ") and err.count("\n") == 1,
+                case.error in err,
+            )
+            continue
+        assert code == 0, (case.args, err)
+        found = shared.names(json.loads(out)["items"])
+        expected[key] = case.found if case.found is not None else found
+        outcomes[key] = found
+    assert outcomes == expected
+    # The catalog is untouched by any of them.
+    assert shared.finds([("fox",)]) == {("fox",): {FOX, SNOW_FOX}}
+
+
+def test_a_bare_negative_word_is_one_line_too(shared: Indexed) -> None:
+    # argparse reads `find -cat` as an unknown option: still one line, exit 2, no traceback.
+    code, out, err = shared.run("find", "-cat")
+    err = without_random_warning(err)
+    assert (code, out) == (2, "")
+    assert err.startswith("error: ") and err.count("\n") == 1 and "-cat" in err
+
+
+# --- the index follows the files ---------------------------------------------------------------
+
+
+def found_paths(cli, *query: str) -> set[str]:
+    return {item["path"] for item in cli("find", *query, "--top", "1000")["items"]}
+
+
+def test_a_renamed_and_moved_file_is_found_by_its_new_name_only(
+    cli, library: LibraryBuilder
+) -> None:
+    old = library.noise("inbox/quarterlyDraft.png", seed=1)
+    library.noise("inbox/keepMe.png", seed=2)
+    cli("index", str(library.root), "--no-embed")
+    assert found_paths(cli, "draft") == {str(old)}
+    [content_id] = {item["content_id"] for item in cli("find", "draft")["items"]}
+
+    new = library.path("archive/2024/finalReport.png")
+    old.rename(new)
+    assert cli("index", str(library.root), "--no-embed")["moved"] == 1
+    assert found_paths(cli, "draft") == set()
+    assert found_paths(cli, "quarterly") == set()
+    assert found_paths(cli, "final report") == {str(new)}
+    assert found_paths(cli, "folder:archive") == {str(new)}
+    assert found_paths(cli, "folder:inbox") == {str(library.root / "inbox/keepMe.png")}
+    assert {item["content_id"] for item in cli("find", "finalReport")["items"]} == {content_id}
+
+
+def test_trash_hides_an_image_from_find_and_restore_brings_it_back(
+    cli, library: LibraryBuilder
+) -> None:
+    photo = library.noise("trip/sunsetBeach.png", seed=3)
+    library.noise("trip/sunriseHill.png", seed=4)
+    cli("index", str(library.root), "--no-embed")
+    assert found_paths(cli, "sunset") == {str(photo)}
+
+    cli("trash", str(photo))
+    assert found_paths(cli, "sunset") == set()
+    assert found_paths(cli, "trip") == {str(library.root / "trip/sunriseHill.png")}
+    assert found_paths(cli, "pictor") == set(), "the trash folder is not searchable"
+
+    cli("trash", "restore", str(photo))
+    assert found_paths(cli, "sunset") == {str(photo)}
+    assert len(found_paths(cli, "trip")) == 2
+
+
+def test_a_deleted_file_is_gone_after_reindexing_and_a_copy_keeps_the_image(
+    cli, library: LibraryBuilder
+) -> None:
+    original = library.noise("holidayBeach.png", seed=5)
+    copy = library.write("backup/beachCopy.png", original.read_bytes())
+    library.noise("other.png", seed=6)
+    cli("index", str(library.root), "--no-embed")
+    assert found_paths(cli, "beach") == {str(copy)}, "one image, shown by its first path"
+    assert len(cli("find", "holiday OR copy")["items"]) == 1
+
+    copy.unlink()
+    cli("index", str(library.root), "--no-embed")
+    assert found_paths(cli, "copy") == set()
+    assert found_paths(cli, "folder:backup") == set()
+    assert found_paths(cli, "beach") == {str(original)}
+
+    original.unlink()
+    cli("index", str(library.root), "--no-embed")
+    assert found_paths(cli, "holiday") == set()
+    assert found_paths(cli, "beach") == set()
+    assert found_paths(cli, "other") == {str(library.root / "other.png")}
+
+
+def test_find_without_a_catalog_or_words_is_one_line(run_cli: CliRunner, tmp_path: Path) -> None:
+    assert "give words to find" in fails(run_cli, tmp_path, "find")
+    assert "give words to find" in fails(run_cli, tmp_path, "find", "--camera", " ")
+
+
+# --- a catalog from before issue 12 -----------------------------------------------------------
+
+
+def test_a_v9_catalog_gets_cameras_and_places_and_is_found_by_them(
+    cli, tmp_path: Path
+) -> None:
+    from indexing.store.catalog import Catalog
+    from indexing.store.migrations import MIGRATIONS, _statements
+
+    path = tmp_path / "data" / "catalog.sqlite3"
+    path.parent.mkdir()
+    conn = sqlite3.connect(path, isolation_level=None)
+    for number, script in enumerate(MIGRATIONS[:9], start=1):
+        for statement in _statements(script):
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {number}")
+    taken = datetime(2019, 8, 2, 18, 30)
+    rows = [
+        ("a" * 32, taken, "FUJIFILM", "X-T4", LISBON.lat, LISBON.lon),
+        ("b" * 32, None, None, None, None, None),  # no EXIF at all
+    ]
+    folder = tmp_path / "old library"
+    for content_id, when, make, model, lat, lon in rows:
+        conn.execute(
+            "INSERT INTO images(content_id, bytes, width, height, format, taken_at, date_key, "
+            "camera_make, camera_model, gps_lat, gps_lon, phash, dhash, added_at) "
+            "VALUES (?, 100, 64, 48, 'JPEG', ?, ?, ?, ?, ?, ?, 0, 0, 0)",
+            (
+                content_id,
+                when.isoformat() if when else None,
+                (when or FILE_TIME).timestamp(),
+                make,
+                model,
+                lat,
+                lon,
+            ),
+        )
+        conn.execute(
+            "INSERT INTO files(path, content_id, size, mtime_ns, first_seen, last_seen, status) "
+            "VALUES (?, ?, 100, 1, 0, 0, 'present')",
+            (str(folder / f"{content_id[:4]}.jpg"), content_id),
+        )
+    conn.close()
+
+    with Catalog(path) as catalog:
+        assert catalog.schema_version == len(MIGRATIONS)
+        got = {
+            row[0]: tuple(row[1:])
+            for row in catalog.conn.execute(
+                "SELECT content_id, camera, place_city, place_cc, place_country, day FROM images"
+            )
+        }
+    assert got == {
+        "a" * 32: ("Fujifilm X-T4", "Lisbon", "PT", "Portugal", "2019-08-02"),
+        "b" * 32: (None, None, None, None, FILE_TIME.date().isoformat()),
+    }
+    lisbon_photo = {str(folder / "aaaa.jpg")}
+    assert found_paths(cli, "place:lisbon") == lisbon_photo
+    assert found_paths(cli, "--camera", "fuji") == lisbon_photo
+    assert found_paths(cli, "aaaa OR bbbb") == {str(folder / "aaaa.jpg"), str(folder / "bbbb.jpg")}
+    cities = next(f for f in cli("facets")["facets"] if f["name"] == "city")["values"]
+    assert [(v["value"], v["count"]) for v in cities] == [("PT/Lisbon", 1)]
