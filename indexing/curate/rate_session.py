@@ -32,6 +32,7 @@ class RateSession:
     @property
     def rated(self) -> int:
         return len(self.rated_ids)
+
     upcoming: Step | None = None  # the queue's next image, looked up (and prefetched) early
     note: str = ""
 
