@@ -53,8 +53,9 @@ def app(tmp_path: Path, pictor_env: Path) -> Iterator[tuple[str, Beacon, dict[st
             yield url, target, expected, settings
 
 
-def details_of_every_card(page, gallery: str, detail: str) -> str:
-    """Click each card of a gallery and collect the detail view's text for each."""
+def details_of_every_card(page, gallery: str, detail: str, prefix: str) -> str:
+    """Click each card of a gallery and collect the detail view's text for each: the
+    metadata, and for an AI image its generation section (the prompt box and settings)."""
     from playwright.sync_api import expect
 
     cards = page.locator(f"{gallery} img")
@@ -69,6 +70,10 @@ def details_of_every_card(page, gallery: str, detail: str) -> str:
         expect(view).to_contain_text(re.compile(r"Content id: [0-9a-f]{32}"))
         text = view.inner_text()
         seen.append(re.search(r"Content id: ([0-9a-f]{32})", text).group(1))
+        prompt = page.locator(f"#{prefix}-prompt textarea")
+        if prompt.count() and prompt.is_visible():
+            text += "\n" + prompt.input_value()
+            text += "\n" + page.locator(f"#{prefix}-generation").inner_text()
         seen_text.append(text)
     return "\n".join(seen_text[-4:])
 
@@ -117,7 +122,7 @@ def test_names_exif_and_prompts_are_literal_text_everywhere(app) -> None:
 
     url, target, expected, settings = app
     with open_page(url) as page:
-        library = details_of_every_card(page, "#library-gallery", "#detail-meta")
+        library = details_of_every_card(page, "#library-gallery", "#detail-meta", "library")
         page.get_by_text("Indexing errors").click()
         expect(page.locator("#index-errors")).to_contain_text(expected["bad"])
         errors = page.locator("#index-errors").inner_text()
@@ -125,10 +130,10 @@ def test_names_exif_and_prompts_are_literal_text_everywhere(app) -> None:
         page.get_by_role("tab", name="Search").click()
         page.locator("#search-text textarea, #search-text input").first.fill("a fox")
         page.locator("#search-run").click()
-        search = details_of_every_card(page, "#search-gallery", "#search-detail-meta")
+        search = details_of_every_card(page, "#search-gallery", "#search-detail-meta", "search")
 
         page.get_by_role("tab", name="Filters").click()
-        filters = details_of_every_card(page, "#filters-gallery", "#filters-detail")
+        filters = details_of_every_card(page, "#filters-gallery", "#filters-detail", "filters")
 
         rate = every_image_in_the_rate_tab(page)
         trash = name_in_the_trash_view(page, settings, expected["name"])
