@@ -8,13 +8,14 @@ the code under test. Tests that change files build their own small library.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any
 import pytest
 from PIL import Image, PngImagePlugin
 
+from launch import main as launch_main
 from tests.conftest import (
     LAUNCH,
     REPO_ROOT,
@@ -162,7 +164,9 @@ def _library() -> tuple[Shot, ...]:
             place=PORTO,
         ),
         *[
-            Shot(f"2021/road trip/photo{n + 4}.jpg", IPHONE, datetime(2021, 5, 1, 11, 10 * n), LISBON)
+            Shot(
+                f"2021/road trip/photo{n + 4}.jpg", IPHONE, datetime(2021, 5, 1, 11, 10 * n), LISBON
+            )
             for n in range(3)
         ],
         # Madrid, five photos exactly 3 h apart: on the rule's edge, an event.
@@ -229,59 +233,79 @@ def write_shot(root: Path, shot: Shot, seed: int) -> Path:
     return path
 
 
-# --- a library indexed once per module ----------------------------------------------------
+# --- running the CLI ---------------------------------------------------------------------
 
 
-def tiny_clip_env(home: Path, **extra: str) -> dict[str, str]:
-    """What the pictor_env fixture sets, for a module-scoped library (no monkeypatch there)."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PICTOR_")}
-    env.update(
-        HF_HUB_OFFLINE="1",
-        PICTOR_CLIP_MODEL=TINY_CLIP,
-        PICTOR_CLIP_PRETRAINED="random",
-        PICTOR_CLIP_MODEL_CONFIG=str(TINY_CLIP_CONFIG),
-        PICTOR_DATA_DIR=str(home / "default-data"),
-        XDG_DATA_HOME=str(home / "xdg-data"),
+def launch(*args: str) -> tuple[int, str, str]:
+    """`launch.py args` in this process: (exit status, stdout, stderr).
+
+    The same parser and handlers as the command line, without a Python start-up per query.
+    With PICTOR_DEBUG=1 (set by the fixtures here) a bug raises into the test instead of
+    becoming an "error: unexpected ..." line, so every query is checked for crashes too.
+    """
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            code = launch_main(list(args))
+        except SystemExit as exc:  # argparse refusing the arguments
+            code = exc.code if isinstance(exc.code, int) else 2
+    return code, out.getvalue(), err.getvalue()
+
+
+def use_tiny_clip(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+    """What the pictor_env fixture sets, for a module-scoped library; and PICTOR_DEBUG."""
+    for key in list(os.environ):
+        if key.startswith("PICTOR_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("PICTOR_CLIP_MODEL", TINY_CLIP)
+    monkeypatch.setenv("PICTOR_CLIP_PRETRAINED", "random")
+    monkeypatch.setenv("PICTOR_CLIP_MODEL_CONFIG", str(TINY_CLIP_CONFIG))
+    monkeypatch.setenv("PICTOR_DATA_DIR", str(home / "default-data"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "xdg-data"))
+    monkeypatch.setenv("PICTOR_DEBUG", "1")
+
+
+def subprocess_launch(*args: str) -> tuple[int, str, str]:
+    """`python launch.py args` as a separate process, in this environment."""
+    done = subprocess.run(
+        [sys.executable, str(LAUNCH), *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
     )
-    env.update(extra)
-    return env
+    return done.returncode, done.stdout, done.stderr
 
 
 class Indexed:
-    """LIBRARY written under home/library and indexed into home/data by the CLI."""
+    """A library (LIBRARY unless told) written under home/library, indexed into home/data by
+    `launch.py index` (a real process), and read by the tests through `launch`."""
 
-    def __init__(self, home: Path, *index_flags: str, **env: str):
+    def __init__(self, home: Path, *index_flags: str, library: Sequence[Shot] = LIBRARY):
         self.root = home / "library"
         self.data_dir = home / "data"
-        self.env = tiny_clip_env(home, **env)
-        for seed, shot in enumerate(LIBRARY):
+        for seed, shot in enumerate(library):
             write_shot(self.root, shot, seed)
-        self.summary = self.json("index", str(self.root), *index_flags)
-        assert self.summary["new"] == len(LIBRARY), self.summary
+        code, out, err = self.process("index", str(self.root), *index_flags, "--json")
+        assert code == 0, err
+        self.summary = json.loads(out)
+        assert self.summary["new"] == len(library), self.summary
         assert self.summary["errors"] == [], self.summary
 
+    def process(self, *args: str) -> tuple[int, str, str]:
+        code, out, err = subprocess_launch("--data-dir", str(self.data_dir), *args)
+        assert "Traceback" not in err, err
+        return code, out, err
+
     def run(self, *args: str) -> tuple[int, str, str]:
-        done = subprocess.run(
-            [sys.executable, str(LAUNCH), "--data-dir", str(self.data_dir), *args],
-            cwd=REPO_ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            timeout=120,
-        )
-        assert "Traceback" not in done.stderr, done.stderr
-        return done.returncode, done.stdout, done.stderr
+        return launch("--data-dir", str(self.data_dir), *args)
 
     def json(self, *args: str) -> Any:
         code, out, err = self.run(*args, "--json")
         assert code == 0, (args, err)
         return json.loads(out)
-
-    def many(self, calls: Sequence[Sequence[str]]) -> list[tuple[int, str, str]]:
-        """Independent read-only commands, run side by side (each is a fresh process)."""
-        with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
-            return list(pool.map(lambda args: self.run(*args), calls))
 
     def name(self, path: str) -> str:
         return Path(path).relative_to(self.root).as_posix()
@@ -292,20 +316,21 @@ class Indexed:
     def names(self, items: Iterable[dict[str, Any]]) -> set[str]:
         return {self.name(item["path"]) for item in items}
 
-    def finds(self, queries: Sequence[Sequence[str]]) -> dict[tuple[str, ...], set[str]]:
-        """{find arguments: the names found}, for many finds at once."""
-        calls = [("find", *query, "--top", "1000", "--json") for query in queries]
-        found = {}
-        for query, (code, out, err) in zip(queries, self.many(calls), strict=True):
-            assert code == 0, (query, err)
-            found[tuple(query)] = self.names(json.loads(out)["items"])
-        return found
+    def finds(self, queries: Iterable[Sequence[str]]) -> dict[tuple[str, ...], set[str]]:
+        """{find arguments: the names found}."""
+        return {
+            tuple(query): self.names(self.json("find", *query, "--top", "1000")["items"])
+            for query in queries
+        }
 
 
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Indexed:
-    # No CLIP needed to find by metadata: --no-embed keeps the module fast.
-    return Indexed(tmp_path_factory.mktemp("metadata-search"), "--no-embed")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Indexed]:
+    home = tmp_path_factory.mktemp("metadata-search")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        use_tiny_clip(monkeypatch, home)
+        # No CLIP needed to find by metadata: --no-embed keeps the module fast.
+        yield Indexed(home, "--no-embed")
 
 
 def expect(shared: Indexed, cases: dict[tuple[str, ...], set[str]]) -> None:
@@ -430,9 +455,9 @@ def test_cameras_places_and_years_by_field_and_by_flag(shared: Indexed) -> None:
 
 
 def test_json_is_one_document_with_paths_content_ids_and_what_matched(shared: Indexed) -> None:
-    code, out, err = shared.run("find", "cyberpunk OR invoice", "--json")
+    code, out, err = shared.process("find", "cyberpunk OR invoice", "--json")
     assert code == 0, err
-    document = json.loads(out)  # the whole of stdout is one document
+    document = json.loads(out)  # the whole of the process's stdout is one document
     assert document["matching"] == 2 and document["query"] == "cyberpunk OR invoice"
     items = {shared.name(item["path"]): item for item in document["items"]}
     assert set(items) == {FOX, INVOICE}
@@ -462,10 +487,9 @@ def test_text_output_has_a_count_line_then_one_line_per_image(shared: Indexed) -
 
 
 def test_pages_split_the_results_and_keep_the_total(shared: Indexed) -> None:
-    pages = shared.many(
-        [("find", "trip", "--top", "5", "--page", str(page), "--json") for page in (1, 2, 3, 4)]
-    )
-    documents = [json.loads(out) for _, out, _ in pages]
+    documents = [
+        shared.json("find", "trip", "--top", "5", "--page", str(page)) for page in (1, 2, 3, 4)
+    ]
     names = [shared.names(document["items"]) for document in documents]
     assert [len(n) for n in names] == [5, 5, 2, 0]
     assert set().union(*names) == shots("2023/", "2021/")
@@ -502,7 +526,7 @@ BAD_QUERIES = [
     Case(("",), error="give words to find"),
     Case(("   ",), error="give words to find"),
     Case(("x" * 5000,), found=set()),
-    Case(("fox " * 1250,)),  # many words: refused in one line or searched, never a crash
+    Case(("fox " * 1250,), error="more than 32 terms"),
     Case(("NEAR(fox",)),
     Case(("NEAR(cyberpunk fox, 2)",)),
     Case(("NEAR(",)),
@@ -528,7 +552,7 @@ BAD_QUERIES = [
 
 def test_bad_queries_get_one_clear_line_or_an_escaped_search(shared: Indexed) -> None:
     # Options first: after "--" everything is the query.
-    results = shared.many([("find", "--top", "1000", "--json", *case.args) for case in BAD_QUERIES])
+    results = [shared.run("find", "--top", "1000", "--json", *case.args) for case in BAD_QUERIES]
     outcomes, expected = {}, {}
     for case, (code, out, err) in zip(BAD_QUERIES, results, strict=True):
         err = without_random_warning(err)
@@ -553,7 +577,7 @@ def test_bad_queries_get_one_clear_line_or_an_escaped_search(shared: Indexed) ->
 
 def test_a_bare_negative_word_is_one_line_too(shared: Indexed) -> None:
     # argparse reads `find -cat` as an unknown option: still one line, exit 2, no traceback.
-    code, out, err = shared.run("find", "-cat")
+    code, out, err = shared.process("find", "-cat")
     err = without_random_warning(err)
     assert (code, out) == (2, "")
     assert err.startswith("error: ") and err.count("\n") == 1 and "-cat" in err
@@ -562,13 +586,28 @@ def test_a_bare_negative_word_is_one_line_too(shared: Indexed) -> None:
 # --- the index follows the files ---------------------------------------------------------------
 
 
+@pytest.fixture
+def cli_in_process(pictor_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """Like conftest's `cli` (the parsed JSON of a successful `launch.py --data-dir TMP/data
+    args --json`), run in this process with PICTOR_DEBUG=1."""
+    monkeypatch.setenv("PICTOR_DEBUG", "1")
+
+    def run(*args: str) -> Any:
+        code, out, err = launch("--data-dir", str(tmp_path / "data"), *args, "--json")
+        assert code == 0, err
+        return json.loads(out)
+
+    return run
+
+
 def found_paths(cli, *query: str) -> set[str]:
     return {item["path"] for item in cli("find", *query, "--top", "1000")["items"]}
 
 
 def test_a_renamed_and_moved_file_is_found_by_its_new_name_only(
-    cli, library: LibraryBuilder
+    cli_in_process, library: LibraryBuilder
 ) -> None:
+    cli = cli_in_process
     old = library.noise("inbox/quarterlyDraft.png", seed=1)
     library.noise("inbox/keepMe.png", seed=2)
     cli("index", str(library.root), "--no-embed")
@@ -587,8 +626,9 @@ def test_a_renamed_and_moved_file_is_found_by_its_new_name_only(
 
 
 def test_trash_hides_an_image_from_find_and_restore_brings_it_back(
-    cli, library: LibraryBuilder
+    cli_in_process, library: LibraryBuilder
 ) -> None:
+    cli = cli_in_process
     photo = library.noise("trip/sunsetBeach.png", seed=3)
     library.noise("trip/sunriseHill.png", seed=4)
     cli("index", str(library.root), "--no-embed")
@@ -605,8 +645,9 @@ def test_trash_hides_an_image_from_find_and_restore_brings_it_back(
 
 
 def test_a_deleted_file_is_gone_after_reindexing_and_a_copy_keeps_the_image(
-    cli, library: LibraryBuilder
+    cli_in_process, library: LibraryBuilder
 ) -> None:
+    cli = cli_in_process
     original = library.noise("holidayBeach.png", seed=5)
     copy = library.write("backup/beachCopy.png", original.read_bytes())
     library.noise("other.png", seed=6)
@@ -636,8 +677,9 @@ def test_find_without_a_catalog_or_words_is_one_line(run_cli: CliRunner, tmp_pat
 
 
 def test_a_v9_catalog_gets_cameras_and_places_and_is_found_by_them(
-    cli, tmp_path: Path
+    cli_in_process, tmp_path: Path
 ) -> None:
+    cli = cli_in_process
     from indexing.store.catalog import Catalog
     from indexing.store.migrations import MIGRATIONS, _statements
 
