@@ -13,8 +13,11 @@ from typing import Any
 
 import gradio as gr
 
+from app.context import AppContext
 from app.safe_text import literal
-from indexing.query.facets import Facets
+from indexing.errors import PictorError
+from indexing.query.facets import Facets, facets
+from indexing.query.filters import Filter
 
 ANY = ""
 # (facet name, label, Filter field). In the Filters tab a chosen format or folder takes the
@@ -93,3 +96,15 @@ def updates(result: Facets | None) -> list[Any]:
 
 def cleared() -> list[Any]:
     return [gr.update(value=ANY) for _ in PICKERS]
+
+
+def counts(ctx: AppContext, flt: Filter, query: str | None = None) -> list[Any]:
+    """The pickers' updates under flt (and a metadata query), for either tab."""
+    try:
+        with ctx.catalog() as catalog:
+            result = facets(
+                catalog, flt, query, subject_note=lambda: ctx.library.subject_note(catalog)
+            )
+    except PictorError:
+        return updates(None)
+    return updates(result)

@@ -18,7 +18,6 @@ from app.components import finite, format_bytes
 from app.context import AppContext
 from app.safe_text import literal
 from indexing.errors import PictorError
-from indexing.query.facets import facets
 from indexing.query.filters import KNOWN_FORMATS, Filter, SortKey
 from indexing.query.listing import Listing, ListRequest, list_library
 
@@ -241,7 +240,7 @@ def listen(tab: FiltersTab, ctx: AppContext) -> None:
         ]
         request = listing.request
         count = f"**{listing.count_line}** · page {request.page} of {listing.pages}"
-        counts = facet_counts(
+        counts = facet_panel.counts(
             ctx, request.filter.model_copy(update={"exclude_text": (), "only_text": ()})
         )
         return items, [i.content_id for i in listing.items], request.page, count, "", *counts
@@ -280,16 +279,6 @@ def listen(tab: FiltersTab, ctx: AppContext) -> None:
 def filter_to_rate(*values: Any) -> tuple[str, Filter]:
     """The Filters tab's hand-off to the Rate tab: its current filter (unrated ones)."""
     return "filter", request_from(1, list(values)).filter
-
-
-def facet_counts(ctx: AppContext, flt: Filter, query: str | None = None) -> list[Any]:
-    """The facet pickers' updates under flt (and a metadata query), for any tab."""
-    try:
-        with ctx.catalog() as catalog:
-            result = facets(catalog, flt, query, subject_note=ctx.library.subject_note(catalog))
-    except PictorError:
-        return facet_panel.updates(None)
-    return facet_panel.updates(result)
 
 
 def timeline_target(tab: FiltersTab, inner_tabs: gr.Tabs):

@@ -240,10 +240,8 @@ def _find_status(found: FindResults, mode: str) -> str:
 
 
 def _facet_counts(ctx: AppContext, state: SearchState) -> list:
-    from app.filters import facet_counts
-
     query = state.search.text if state.mode in (METADATA, BOTH) and state.search.text else None
-    return facet_counts(ctx, _metadata_filter(state.search.filter), query)
+    return facet_panel.counts(ctx, _metadata_filter(state.search.filter), query)
 
 
 def page_label(results: SearchResults) -> str:

@@ -102,7 +102,7 @@ def cmd_facets(args: argparse.Namespace, settings) -> int:
     library = Library(settings)
     with library.open_catalog() as catalog:
         result = facets(
-            catalog, _filter(args), args.query, subject_note=library.subject_note(catalog)
+            catalog, _filter(args), args.query, subject_note=lambda: library.subject_note(catalog)
         )
     lines = [f"{result.matching:,} images"]
     for facet in result.facets:

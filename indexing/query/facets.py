@@ -12,6 +12,7 @@ present_files (migration 10), so an unfiltered facet is a scan of one narrow ind
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -123,7 +124,7 @@ def facets(
     flt: Filter | None = None,
     query: str | None = None,
     *,
-    subject_note: str | None = None,
+    subject_note: Callable[[], str] | None = None,
     names: tuple[str, ...] | None = None,
 ) -> Facets:
     """Counts per value of each facet (or of `names`), under flt and the metadata query."""
@@ -152,7 +153,8 @@ def facets(
         )
         note = None
         if name == "subject" and not values:
-            note = subject_note or "No image has a confident subject tag yet."
+            # Asked only now: saying why can cost a count over every embedding.
+            note = subject_note() if subject_note else "No image has a confident subject tag yet."
         out.append(Facet(name, title, values, _selected(flt, name), more, note))
     return Facets(out, matching, query)
 
