@@ -97,7 +97,14 @@ def cmd_ui(args: argparse.Namespace, settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser, handlers = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # `find fox -cat`: a word to leave out reads like an option to argparse.
+        if args.command == "find" and all(word[:1] == "-" != word[1:2] for word in extra):
+            args.text = " ".join(part for part in (args.text, *extra) if part)
+        else:
+            parser.parse_args(argv)  # says which argument it does not know, and exits 2
     from indexing.errors import PictorError
 
     try:

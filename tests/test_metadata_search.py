@@ -484,7 +484,7 @@ def test_text_output_has_a_count_line_then_one_line_per_image(shared: Indexed) -
     code, out, err = shared.run("find", "lighthouse")
     assert code == 0, err
     lines = out.strip().splitlines()
-    assert lines[0] == "1 images match 'lighthouse'"
+    assert lines[0] == "1 image matches 'lighthouse'"
     assert len(lines) == 2 and lines[1].startswith(shared.path(COMFY) + "  [")
     assert "prompt (lighthouse)" in lines[1]
 
@@ -577,12 +577,24 @@ def test_bad_queries_get_one_clear_line_or_an_escaped_search(shared: Indexed) ->
     assert shared.finds([("fox",)]) == {("fox",): {FOX, SNOW_FOX}}
 
 
-def test_a_bare_negative_word_is_one_line_too(shared: Indexed) -> None:
-    # argparse reads `find -cat` as an unknown option: still one line, exit 2, no traceback.
+def test_a_word_to_leave_out_is_not_taken_for_an_option(shared: Indexed) -> None:
+    # `find -cat` alone says what is wrong with the query, not with the command line.
     code, out, err = shared.process("find", "-cat")
     err = without_random_warning(err)
     assert (code, out) == (2, "")
-    assert err.startswith("error: ") and err.count("\n") == 1 and "-cat" in err
+    assert (
+        err.startswith("error: ") and err.count("\n") == 1 and "only says what to leave out" in err
+    )
+    # Without "--", after the words or before them: the same search as `find "fox -snow"`.
+    wanted = shared.names(shared.json("find", "--top", "1000", "fox -snow")["items"])
+    assert wanted and SNOW_FOX not in wanted and FOX in wanted
+    assert shared.finds([("fox", "-snow"), ("-snow", "fox")]) == {
+        ("fox", "-snow"): wanted,
+        ("-snow", "fox"): wanted,
+    }
+    # A real unknown option is still refused.
+    code, out, err = shared.process("find", "fox", "--colour", "red")
+    assert (code, out) == (2, "") and "--colour" in err
 
 
 # --- the index follows the files ---------------------------------------------------------------

@@ -491,13 +491,6 @@ def tokyo_url(tmp_path: Path, browser_page) -> Iterator[str]:
             time.tzset()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Event.first_day/last_day (indexing/query/timeline.py:86-91) take the date of the "
-    "epoch on the server's clock, and taken_from/taken_to (indexing/query/filters.py:200-205) "
-    "compare epochs with the server's midnights, while the timeline's days are the photo's own "
-    "clock: a morning event in Tokyo is labelled and filtered as the day before on a UTC server",
-)
 def test_an_event_abroad_shows_its_own_day_and_only_its_photos(browser_page, tokyo_url) -> None:
     from playwright.sync_api import expect
 

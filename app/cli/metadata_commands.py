@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli.common import Handler, emit, whole_number
+from app.cli.common import Handler, emit, plural, whole_number
 
 
 def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
@@ -35,6 +35,7 @@ def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
     )
     facets.add_argument("--query", help="count only what this `find` query matches")
     _facet_flags(facets)
+    _exact_flags(facets)
     facets.add_argument("--json", action="store_true", help="print one JSON document")
 
     timeline = commands.add_parser(
@@ -43,6 +44,7 @@ def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
     timeline.add_argument("--by", choices=("day", "month"), default="month", help="(month)")
     timeline.add_argument("--page", type=whole_number(1, 10_000_000), default=1, help="page (1)")
     _facet_flags(timeline)
+    _exact_flags(timeline)
     timeline.add_argument("--json", action="store_true", help="print one JSON document")
     return {"find": cmd_find, "facets": cmd_facets, "timeline": cmd_timeline}
 
@@ -50,11 +52,17 @@ def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
 def _facet_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--year", type=whole_number(1000, 9999), help="only this year")
     parser.add_argument("--month", help="only this month, YYYY-MM")
+    parser.add_argument("--day", help="only this day, YYYY-MM-DD")
     parser.add_argument("--country", help="only this country, by its code (e.g. PT)")
     parser.add_argument("--city", help="only this city (a facet value, e.g. Lisbon or PT/Lisbon)")
     parser.add_argument("--lens", help="only this lens (a facet value)")
     parser.add_argument("--format", dest="formats", help="only these formats, e.g. jpeg,png")
     parser.add_argument("--folder", help="only images with a file under this folder")
+
+
+def _exact_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--camera", help="only this camera (a facet value, e.g. 'Fujifilm X-T4')")
+    parser.add_argument("--subject", help="only images tagged with this subject (a facet value)")
 
 
 def _filter(args: argparse.Namespace, camera: str | None = None, subject: str | None = None):
@@ -63,6 +71,7 @@ def _filter(args: argparse.Namespace, camera: str | None = None, subject: str | 
     return Filter.parse(
         year=args.year,
         month=args.month,
+        day=args.day,
         country=args.country,
         city=args.city,
         lens=args.lens,
@@ -87,7 +96,8 @@ def cmd_find(args: argparse.Namespace, settings) -> int:
         raise PictorError('give words to find, e.g. find "cyberpunk fox" or find --camera fuji')
     with Library(settings).open_catalog() as catalog:
         results = find(catalog, text, _filter(args), page=args.page, page_size=args.top)
-    lines = [f"{results.matching:,} images match {text!r}"]
+    verb = "matches" if results.matching == 1 else "match"
+    lines = [f"{plural(results.matching, 'image')} {verb} {text!r}"]
     for item in results.items:
         matched = "; ".join(m.label() for m in item.matched)
         lines.append(f"{item.path}  [{matched}]")
@@ -102,9 +112,12 @@ def cmd_facets(args: argparse.Namespace, settings) -> int:
     library = Library(settings)
     with library.open_catalog() as catalog:
         result = facets(
-            catalog, _filter(args), args.query, subject_note=lambda: library.subject_note(catalog)
+            catalog,
+            _filter(args, args.camera, args.subject),
+            args.query,
+            subject_note=lambda: library.subject_note(catalog),
         )
-    lines = [f"{result.matching:,} images"]
+    lines = [plural(result.matching, "image")]
     for facet in result.facets:
         lines.append(f"\n{facet.title}:")
         if not facet.values:
@@ -122,9 +135,9 @@ def cmd_timeline(args: argparse.Namespace, settings) -> int:
     from indexing.query.timeline import timeline
 
     with Library(settings).open_catalog() as catalog:
-        result = timeline(catalog, _filter(args), args.by, args.page)
+        result = timeline(catalog, _filter(args, args.camera, args.subject), args.by, args.page)
     lines = [
-        f"{result.images:,} images in {result.groups_total:,} {args.by}s "
+        f"{plural(result.images, 'image')} in {plural(result.groups_total, args.by)} "
         f"(page {result.page} of {result.pages})"
     ]
     for group in result.groups:

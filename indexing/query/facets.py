@@ -6,8 +6,10 @@ chosen, the year facet still lists every year, while the camera facet counts 202
 The place and date facets are hierarchies: choosing a country narrows the city facet to
 its cities, choosing a year narrows the month facet to its months.
 
-Every count is one GROUP BY over an index that leads with the facet's column and covers
-present_files (migration 10), so an unfiltered facet is a scan of one narrow index.
+The folder facet is a tree walked down: the roots and their subfolders, then, with a folder
+chosen, its parents, itself and its subfolders, each counting every image at or under it,
+as choosing it shows. Counts come from indexing.query.facet_index (the facet columns in
+memory, a bincount per facet), so a panel at a million images is milliseconds once built.
 """
 
 from __future__ import annotations
@@ -17,13 +19,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import numpy as np
+
+from indexing.query.facet_index import (
+    NONE,
+    FacetIndex,
+    Folders,
+    base_mask,
+    code_counts,
+    facet_index,
+)
 from indexing.query.filters import Filter
 from indexing.query.metadata_search import ensure_fresh, matching_ids_sql, parse_query
 from indexing.store.catalog import Catalog
 
 TOP_VALUES = 50
-# The folder of a file path, spelled like files.folder so that files_folder serves it.
-FOLDER_OF = "rtrim(rtrim(f.path, replace(f.path, '/', '')), '/')"
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,31 +146,24 @@ def facets(
             ensure_fresh(catalog)
             sql, extra_params = matching_ids_sql(parsed)
             extra = f" AND i.content_id IN ({sql})"
-    where, params = flt.where()
-    matching = catalog.conn.execute(
-        f"SELECT COUNT(*) FROM images i WHERE {where}{extra}", [*params, *extra_params]
-    ).fetchone()[0]
+    index = facet_index(catalog)
+    base = base_mask(index, catalog, flt, extra, extra_params)
+    matching = int((base & index.selection_mask(flt)).sum())
     out = []
     for name in names or tuple(FACETS):
         title, ignored = FACETS[name]
         if name == "day" and flt.month is None:
             out.append(Facet(name, title, [], None, False, "Choose a month to list its days."))
             continue
-        loose = flt.model_copy(update={field_name: _unset(field_name) for field_name in ignored})
-        loose_where, loose_params = loose.where()
-        values, more = _count(
-            catalog, name, f"{loose_where}{extra}", [*loose_params, *extra_params]
-        )
+        mask = base & index.selection_mask(flt, ignored)
+        values = _values(index, name, mask, flt)
+        more = len(values) > TOP_VALUES
         note = None
         if name == "subject" and not values:
             # Asked only now: saying why can cost a count over every embedding.
             note = subject_note() if subject_note else "No image has a confident subject tag yet."
-        out.append(Facet(name, title, values, _selected(flt, name), more, note))
+        out.append(Facet(name, title, values[:TOP_VALUES], _selected(flt, name), more, note))
     return Facets(out, matching, query)
-
-
-def _unset(field_name: str) -> Any:
-    return () if field_name == "formats" else None
 
 
 def _selected(flt: Filter, name: str) -> str | None:
@@ -172,61 +175,95 @@ def _selected(flt: Filter, name: str) -> str | None:
     return None if value is None else str(value)
 
 
-def _count(
-    catalog: Catalog, name: str, where: str, params: list[Any]
-) -> tuple[list[FacetValue], bool]:
-    conn = catalog.conn
-    limit = TOP_VALUES + 1
+def _largest(counts: np.ndarray, labels: list[str], values: list[str] | None = None):
+    """(value, label, count) of the non-zero counts, largest first, then by value."""
+    values = values or labels
+    found = np.flatnonzero(counts)
+    return sorted(
+        ((values[i], labels[i], int(counts[i])) for i in found), key=lambda t: (-t[2], t[0])
+    )
+
+
+def _values(index: FacetIndex, name: str, mask: np.ndarray, flt: Filter) -> list[FacetValue]:
     if name in ("year", "month", "day"):
-        width = {"year": 4, "month": 7, "day": 10}[name]
-        rows = conn.execute(
-            f"SELECT substr(i.day, 1, {width}) AS v, COUNT(*) FROM images i "
-            f"WHERE {where} AND i.day IS NOT NULL GROUP BY v ORDER BY v DESC LIMIT ?",
-            [*params, limit],
-        ).fetchall()
+        per_day = code_counts(index.day, mask, len(index.days))
+        if name == "day":
+            keys, counts = index.days, per_day
+        else:
+            codes = index.day_year if name == "year" else index.day_month
+            keys = index.years if name == "year" else index.months
+            counts = np.bincount(codes, weights=per_day, minlength=len(keys)).astype(np.int64)
         label = {"month": month_label, "day": day_label}.get(name, str)
-        values = [FacetValue(v, label(v), n) for v, n in rows]
-    elif name in ("camera", "lens", "format"):
-        column = {"camera": "i.camera", "lens": "i.lens", "format": "i.format"}[name]
-        rows = conn.execute(
-            f"SELECT {column} AS v, COUNT(*) AS n FROM images i WHERE {where} "
-            f"AND {column} IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT ?",
-            [*params, limit],
-        ).fetchall()
-        values = [FacetValue(v, v, n) for v, n in rows]
-    elif name == "country":
-        rows = conn.execute(
-            "SELECT i.place_cc AS v, MAX(i.place_country), COUNT(*) AS n FROM images i "
-            f"WHERE {where} AND i.place_cc IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT ?",
-            [*params, limit],
-        ).fetchall()
-        values = [FacetValue(v, country or v, n) for v, country, n in rows]
-    elif name == "city":
-        rows = conn.execute(
-            "SELECT i.place_cc, i.place_city AS v, MAX(i.place_country), COUNT(*) AS n "
-            f"FROM images i WHERE {where} AND i.place_city IS NOT NULL "
-            "GROUP BY i.place_cc, v ORDER BY n DESC, v LIMIT ?",
-            [*params, limit],
-        ).fetchall()
-        values = [
-            FacetValue(f"{cc}/{city}", f"{city}, {country or cc}", n)
-            for cc, city, country, n in rows
+        return [
+            FacetValue(keys[i], label(keys[i]), int(counts[i]))
+            for i in reversed(np.flatnonzero(counts))
         ]
-    elif name == "folder":
-        rows = conn.execute(
-            f"SELECT {FOLDER_OF} AS v, COUNT(DISTINCT f.content_id) AS n FROM files f "
-            f"JOIN images i ON i.content_id = f.content_id WHERE f.status = 'present' "
-            f"AND {where} GROUP BY v ORDER BY n DESC, v LIMIT ?",
-            [*params, limit],
-        ).fetchall()
-        values = [FacetValue(v, v, n) for v, n in rows]
-    elif name == "subject":
-        rows = conn.execute(
-            "SELECT s.tag AS v, COUNT(*) AS n FROM subjects s JOIN images i "
-            f"ON i.content_id = s.content_id WHERE {where} GROUP BY v ORDER BY n DESC, v LIMIT ?",
-            [*params, limit],
-        ).fetchall()
-        values = [FacetValue(v, v, n) for v, n in rows]
+    if name in ("camera", "lens", "format", "subject"):
+        codes, labels = {
+            "camera": (index.camera, index.cameras),
+            "lens": (index.lens, index.lenses),
+            "format": (index.format, index.formats),
+            "subject": (index.tag, index.tags),
+        }[name]
+        if name == "subject":
+            counts = np.bincount(index.tag[mask[index.tag_row]], minlength=len(index.tags))
+        else:
+            counts = code_counts(codes, mask, len(labels))
+        return [FacetValue(v, v, n) for v, _, n in _largest(counts, labels)]
+    if name == "country":
+        counts = code_counts(index.country, mask, len(index.country_codes))
+        return [
+            FacetValue(cc, index.country_names.get(cc, cc), n)
+            for cc, _, n in _largest(counts, index.country_codes)
+        ]
+    if name == "city":
+        counts = code_counts(index.city, mask, len(index.cities))
+        values = [f"{cc}/{city}" for cc, city in index.cities]
+        labels = [f"{city}, {index.country_names.get(cc, cc)}" for cc, city in index.cities]
+        return [FacetValue(v, label, n) for v, label, n in _largest(counts, labels, values)]
+    if name == "folder":
+        return _folder_values(index, mask, flt.folder)
+    raise ValueError(name)
+
+
+def _folder_values(index: FacetIndex, mask: np.ndarray, chosen: str | None) -> list[FacetValue]:
+    """A folder tree, walked down: the chosen folder's parents, itself and its subfolders
+    (each counting every image at or under it), or with none chosen, each library root and
+    its subfolders."""
+    folders = index.folders
+    counts = index.folder_counts(mask)
+    code = folders.code(chosen) if chosen is not None else NONE
+    if chosen is None:
+        levels = [int(c) for c in np.flatnonzero(folders.is_root)]
+        levels += [int(c) for c in np.flatnonzero(folders.parent == NONE) if not folders.is_root[c]]
+        head: list[int] = []
+    elif code == NONE:  # above the roots, or holding nothing: its count, then the roots in it
+        under = folders.under(chosen)
+        total = int(index.folder_mask(chosen)[mask].sum()) if index.size else 0
+        tops = [int(c) for c in np.flatnonzero(under & (folders.parent == NONE))]
+        out = [FacetValue(chosen, chosen, total)]
+        tops.sort(key=lambda c: (-counts[c], folders.paths[c]))
+        return out + [_folder(folders, c, counts) for c in tops if counts[c]]
     else:
-        raise ValueError(name)
-    return values[:TOP_VALUES], len(values) > TOP_VALUES
+        head = []
+        up = int(folders.parent[code])
+        while up != NONE:
+            head.insert(0, up)
+            up = int(folders.parent[up])
+        levels = [code]
+    out = [_folder(folders, c, counts) for c in head]
+    for level in sorted(levels, key=lambda c: folders.paths[c]):
+        if counts[level] == 0 and chosen is None:
+            continue
+        out.append(_folder(folders, level, counts))
+        children = np.flatnonzero((folders.parent == level) & (counts > 0))
+        out += [
+            _folder(folders, int(c), counts)
+            for c in sorted(children, key=lambda c: (-counts[c], folders.paths[c]))
+        ]
+    return out
+
+
+def _folder(folders: Folders, code: int, counts: np.ndarray) -> FacetValue:
+    path = folders.paths[code]
+    return FacetValue(path, path, int(counts[code]))

@@ -197,12 +197,21 @@ class Filter(BaseModel):
                 if value is not None:
                     clauses.append(f"{column} {op} ?")
                     params.append(value)
+        # Dates are the photo's own calendar (images.day): a morning in Tokyo is on that
+        # day's page wherever it is viewed. The date_key bounds, widened by the largest
+        # gap between two clocks, keep the date index narrowing; i.day decides.
         if self.taken_from is not None:
-            clauses.append("i.date_key >= ?")
-            params.append(_local_midnight(self.taken_from))
+            clauses.append("i.date_key >= ? AND i.day >= ?")
+            params += [
+                _local_midnight(self.taken_from) - CLOCK_SLACK_S,
+                self.taken_from.isoformat(),
+            ]
         if self.taken_to is not None:
-            clauses.append("i.date_key < ?")
-            params.append(_local_midnight(self.taken_to + timedelta(days=1)))
+            clauses.append("i.date_key < ? AND i.day <= ?")
+            params += [
+                _local_midnight(self.taken_to + timedelta(days=1)) + CLOCK_SLACK_S,
+                self.taken_to.isoformat(),
+            ]
         if self.formats:
             clauses.append(f"i.format IN ({','.join('?' * len(self.formats))})")
             params.extend(self.formats)
@@ -255,6 +264,11 @@ class Filter(BaseModel):
 
 
 FACET_FIELDS = ("year", "month", "day", "camera", "lens", "country", "city", "subject")
+
+
+# UTC-12 to UTC+14, plus an hour of daylight saving: how far the photo's clock (images.day)
+# can be from the viewer's (date_key's local midnights).
+CLOCK_SLACK_S = 27 * 3600
 
 
 def _local_midnight(day: date) -> float:

@@ -267,14 +267,21 @@ def find(
             "the text-category filters need semantic search; use them in the semantic mode"
         )
     ensure_fresh(catalog)
-    where, params = (flt or Filter()).where()
     weights = ", ".join(str(WEIGHTS[column]) for column in search_text.FTS_COLUMNS)
     # CROSS JOIN keeps FTS5 the outer loop (bm25 needs it) and lets it drive from the terms.
-    base = (
-        "FROM search_fts CROSS JOIN search_docs d ON d.doc = search_fts.rowid "
-        "CROSS JOIN images i ON i.content_id = d.content_id "
-        f"WHERE search_fts MATCH ? AND {where}"
-    )
+    base = "FROM search_fts CROSS JOIN search_docs d ON d.doc = search_fts.rowid "
+    if flt is None or flt.is_empty:
+        # Only images with a present file have a row (search_text), so no filter is no join:
+        # the count is FTS5's alone, and a broad word does not read a million images rows.
+        base, params = base + "WHERE search_fts MATCH ?", []
+        count_sql = "SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH ?"
+    else:
+        where, params = flt.where()
+        base += (
+            "CROSS JOIN images i ON i.content_id = d.content_id "
+            f"WHERE search_fts MATCH ? AND {where}"
+        )
+        count_sql = f"SELECT COUNT(*) {base}"
     match = parsed.match()
     try:
         rows = catalog.conn.execute(
@@ -285,9 +292,7 @@ def find(
         if len(rows) < page_size and (rows or page == 1):
             matching = (page - 1) * page_size + len(rows)
         else:
-            matching = catalog.conn.execute(f"SELECT COUNT(*) {base}", [match, *params]).fetchone()[
-                0
-            ]
+            matching = catalog.conn.execute(count_sql, [match, *params]).fetchone()[0]
     except sqlite3.OperationalError as exc:  # a query FTS5 still refuses: say so, plainly
         raise PictorError(f"cannot search for {query!r}: {exc}") from None
     matched = _matched_fields(catalog.conn, parsed, [row[1] for row in rows])

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal
 
+import numpy as np
+
 from indexing.errors import PictorError
+from indexing.query.facet_index import NONE, FacetIndex, base_mask, code_counts, facet_index
 from indexing.query.facets import month_label
 from indexing.query.filters import Filter
 from indexing.store.catalog import Catalog
@@ -81,14 +84,8 @@ class Event:
     end: float
     count: int
     place: str | None  # "Lisbon, Portugal"
-
-    @property
-    def first_day(self) -> date:
-        return datetime.fromtimestamp(self.start).date()
-
-    @property
-    def last_day(self) -> date:
-        return datetime.fromtimestamp(self.end).date()
+    first_day: date  # on the photos' own clock (images.day), as the day groups are
+    last_day: date
 
     @property
     def label(self) -> str:
@@ -153,43 +150,73 @@ def timeline(
     flt = flt or Filter()
     if flt.needs_clip:
         raise PictorError("the timeline does not take text-category filters")
-    where, params = flt.where()
-    width = 10 if by == "day" else 7
+    index = facet_index(catalog)
+    mask = base_mask(index, catalog, flt, "", []) & index.selection_mask(flt)
+    mask &= index.day >= 0
+    per_day = code_counts(index.day, mask, len(index.days))
+    exif_per_day = code_counts(index.day, mask & index.exif, len(index.days))
+    if by == "day":
+        keys, counts, exif, day_group = index.days, per_day, exif_per_day, None
+    else:
+        keys, day_group = index.months, index.day_month
+        counts = np.bincount(day_group, weights=per_day, minlength=len(keys)).astype(np.int64)
+        exif = np.bincount(day_group, weights=exif_per_day, minlength=len(keys)).astype(np.int64)
+    present = np.flatnonzero(counts)[::-1]  # newest first
     per_page = GROUPS_PER_PAGE[by]  # type: ignore[index]
-    key = "i.day" if by == "day" else "substr(i.day, 1, 7)"
-    conn = catalog.conn
-    rows = conn.execute(
-        f"SELECT {key} AS g, COUNT(*) FROM images i WHERE {where} AND i.day IS NOT NULL "
-        "GROUP BY g ORDER BY g DESC LIMIT ? OFFSET ?",
-        [*params, per_page, (page - 1) * per_page],
-    ).fetchall()
-    groups_total, images = conn.execute(
-        f"SELECT COUNT(DISTINCT {key}), COUNT(*) FROM images i WHERE {where} AND i.day IS NOT NULL",
-        params,
-    ).fetchone()
-    groups = []
-    for group_key, count in rows:
-        low, high = group_key + ("" if width == 10 else "-"), group_key + "~"
-        exif_dated = conn.execute(
-            f"SELECT COUNT(*) FROM images i WHERE {where} AND i.day >= ? AND i.day < ? "
-            "AND i.taken_at IS NOT NULL",
-            [*params, low, high],
-        ).fetchone()[0]
-        thumbs = [
-            Thumb(cid, path or "")
-            for cid, path in conn.execute(
-                f"SELECT i.content_id, (SELECT MIN(f.path) FROM files f WHERE f.content_id = "
-                f"i.content_id AND f.status = 'present') FROM images i WHERE {where} "
-                "AND i.day >= ? AND i.day < ? ORDER BY i.date_key DESC, i.content_id LIMIT ?",
-                [*params, low, high, THUMBS_PER_GROUP],
-            )
-        ]
-        label = group_key if width == 10 else month_label(group_key)
-        if width == 10:
-            label = _day_label(group_key)
-        groups.append(Group(group_key, label, count, exif_dated, thumbs))
-    events = _events(catalog, where, params, rows[-1][0], rows[0][0], width) if rows else []
-    return Timeline(by, groups, events, page, groups_total, images)  # type: ignore[arg-type]
+    shown = present[(page - 1) * per_page : page * per_page]
+    groups: list[Group] = []
+    events: list[Event] = []
+    if len(shown):
+        # Rows of the page: days from its oldest group's first day to its newest's last.
+        if day_group is None:
+            first_day, last_day = int(shown[-1]), int(shown[0])
+        else:
+            in_page = np.flatnonzero((day_group >= shown[-1]) & (day_group <= shown[0]))
+            first_day, last_day = int(in_page[0]), int(in_page[-1])
+        rows = np.flatnonzero(mask & (index.day >= first_day) & (index.day <= last_day))
+        group_of = index.day[rows] if day_group is None else day_group[index.day[rows]]
+        order = np.lexsort((-index.date_key[rows], -group_of))  # newest group, newest shot
+        rows, group_of = rows[order], group_of[order]
+        starts = np.searchsorted(-group_of, -shown)
+        ends = np.searchsorted(-group_of, -shown, side="right")
+        picked = {
+            int(g): rows[a : min(b, a + THUMBS_PER_GROUP)]
+            for g, a, b in zip(shown, starts, ends, strict=True)
+        }
+        chosen = np.concatenate(list(picked.values()))
+        ids = dict(zip(chosen.tolist(), index.content_ids(catalog.conn, chosen), strict=True))
+        paths = _first_paths(catalog, list(ids.values()))
+        for code in shown:
+            key = keys[int(code)]
+            label = _day_label(key) if by == "day" else month_label(key)
+            thumbs = [
+                Thumb(ids[row], paths.get(ids[row], "")) for row in picked[int(code)].tolist()
+            ]
+            groups.append(Group(key, label, int(counts[code]), int(exif[code]), thumbs))
+        dated = rows[index.exif[rows]]
+        dated = dated[np.argsort(index.date_key[dated], kind="stable")][-MAX_EVENT_ROWS:]
+        events = _events(index, dated)
+    return Timeline(
+        by,  # type: ignore[arg-type]
+        groups,
+        events,
+        page,
+        len(present),
+        int(counts.sum()),
+    )
+
+
+def _first_paths(catalog: Catalog, ids: list[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    return dict(
+        catalog.conn.execute(
+            f"SELECT content_id, MIN(path) FROM files WHERE content_id IN ({marks}) "
+            "AND status = 'present' GROUP BY content_id",
+            ids,
+        ).fetchall()
+    )
 
 
 def _day_label(key: str) -> str:
@@ -199,48 +226,51 @@ def _day_label(key: str) -> str:
         return key
 
 
-def _events(
-    catalog: Catalog, where: str, params: list[Any], oldest: str, newest: str, width: int
-) -> list[Event]:
-    low = oldest + ("" if width == 10 else "-")
-    rows = catalog.conn.execute(
-        f"SELECT i.date_key, i.place_city, i.place_country FROM images i WHERE {where} "
-        "AND i.taken_at IS NOT NULL AND i.day >= ? AND i.day < ? "
-        "ORDER BY i.date_key DESC LIMIT ?",
-        [*params, low, newest + "~", MAX_EVENT_ROWS],
-    ).fetchall()
-    rows.reverse()
-    return find_events([(row[0], _place(row[1], row[2])) for row in rows])
+def _events(index: FacetIndex, rows: np.ndarray) -> list[Event]:
+    """Events among these EXIF-dated rows, sorted by time; newest event first."""
+    places = index.city[rows]
+    labels = [
+        f"{city}, {index.country_names[cc]}" if cc in index.country_names else city
+        for cc, city in index.cities
+    ]
+    return [
+        Event(
+            float(index.date_key[rows[a]]),
+            float(index.date_key[rows[b]]),
+            b - a + 1,
+            labels[place] if place != NONE else None,
+            date.fromisoformat(index.days[int(index.day[rows[a : b + 1]].min())]),
+            date.fromisoformat(index.days[int(index.day[rows[a : b + 1]].max())]),
+        )
+        for a, b, place in event_runs(index.date_key[rows], places)
+    ][::-1]
 
 
-def _place(city: str | None, country: str | None) -> str | None:
-    if not city:
-        return None
-    return f"{city}, {country}" if country else city
+def event_runs(moments: np.ndarray, places: np.ndarray) -> list[tuple[int, int, int]]:
+    """(first, last, place) of each event in photos sorted by time (places: codes, NONE).
 
-
-def find_events(photos: list[tuple[float, str | None]]) -> list[Event]:
-    """Events in (epoch, place) pairs sorted by time; newest event first."""
-    events: list[Event] = []
-    run: list[tuple[float, str | None]] = []
-    last_place: str | None = None
-
-    def close() -> None:
-        if len(run) >= EVENT_MIN_PHOTOS:
-            places = Counter(place for _, place in run if place)
-            place = places.most_common(1)[0][0] if places else None
-            events.append(Event(run[0][0], run[-1][0], len(run), place))
-
-    for moment, place in photos:
-        gap = moment - run[-1][0] if run else 0.0
-        moved = place is not None and last_place is not None and place != last_place
-        if run and (gap > EVENT_GAP_HOURS * 3600 or moved):
-            close()
-            run = []
-            last_place = None
-        run.append((moment, place))
-        if place is not None:
-            last_place = place
-    close()
-    events.reverse()
-    return events
+    A run breaks where the gap to the previous photo is over EVENT_GAP_HOURS, or where a
+    geotagged photo is in another place than the last geotagged one of the run; runs of at
+    least EVENT_MIN_PHOTOS are events, placed at their most frequent place.
+    """
+    count = len(moments)
+    if count < EVENT_MIN_PHOTOS:
+        return []
+    at = np.arange(count)
+    gap = np.concatenate(([True], np.diff(moments) > EVENT_GAP_HOURS * 3600))
+    segment_start = np.maximum.accumulate(np.where(gap, at, 0))
+    last_placed = np.maximum.accumulate(np.where(places != NONE, at, -1))
+    before = np.concatenate(([-1], last_placed[:-1]))
+    known = (before >= segment_start) & (places != NONE)
+    moved = known & (places[np.maximum(before, 0)] != places)
+    first = np.flatnonzero(gap | moved)
+    last = np.concatenate((first[1:] - 1, [count - 1]))
+    out = []
+    for a, b in zip(first, last, strict=True):
+        if b - a + 1 < EVENT_MIN_PHOTOS:
+            continue
+        placed = places[a : b + 1]
+        placed = placed[placed != NONE]
+        place = Counter(placed.tolist()).most_common(1)[0][0] if len(placed) else NONE
+        out.append((int(a), int(b), int(place)))
+    return out
