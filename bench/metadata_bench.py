@@ -76,6 +76,7 @@ from indexing.ingest.metadata import date_key  # noqa: E402
 from indexing.ingest.places import places_for  # noqa: E402
 from indexing.models import subjects  # noqa: E402
 from indexing.models.clip import normalise  # noqa: E402
+from indexing.query import facet_index  # noqa: E402
 from indexing.query.categories import NEUTRAL_PROMPTS  # noqa: E402
 from indexing.query.facets import FACETS, facets  # noqa: E402
 from indexing.query.filters import Filter  # noqa: E402
@@ -1159,6 +1160,8 @@ def measure_facets(catalog: Catalog) -> dict:
         "year=2021": Filter(year=2021),
         f"camera={FACET_CAMERA}": Filter(camera=FACET_CAMERA),
         "year=2021+camera": Filter(year=2021, camera=FACET_CAMERA),
+        "min_width=1000": Filter(min_width=1000),  # broad, and not a facet
+        "rated=no": Filter(rated=False),  # broad, and decided by SQL
     }
     out = {}
     for label, flt in filters.items():
@@ -1180,6 +1183,44 @@ def measure_facets(catalog: Catalog) -> dict:
             f"  facets {label:28} all {entry['all_ms']:8.1f} ms  "
             + " ".join(f"{k}={v:.0f}" for k, v in entry["each_ms"].items())
         )
+    return out
+
+
+def measure_facet_index(catalog: Catalog) -> dict:
+    """What keeping the facet columns costs: a build from scratch (a new catalog, or a
+    trimmed log), a new process loading the saved arrays, and patches after writes."""
+    conn = catalog.conn
+    saved = facet_index.saved_path(catalog)
+
+    def cold() -> facet_index.FacetIndex:
+        facet_index._CACHE.clear()
+        return facet_index.facet_index(catalog)
+
+    saved.unlink(missing_ok=True)
+    start = time.perf_counter()
+    index = cold()
+    out = {"build_s": time.perf_counter() - start, "saved_bytes": saved.stat().st_size}
+    out["load_ms"] = median_ms(cold)
+    out["images"], out["pairs"] = index.size, len(index.pair_row)
+    file_id = conn.execute("SELECT id FROM files WHERE status = 'present' LIMIT 1").fetchone()[0]
+    ids = [r[0] for r in conn.execute("SELECT rowid FROM images ORDER BY rowid LIMIT 1000")]
+
+    def patch(sql: str, params) -> float:
+        with catalog.transaction() as write:
+            write.execute(sql, params)
+        return once_ms(lambda: facet_index.facet_index(catalog))
+
+    out["patch_trash_ms"] = patch("UPDATE files SET status = 'missing' WHERE id = ?", (file_id,))
+    out["patch_restore_ms"] = patch("UPDATE files SET status = 'present' WHERE id = ?", (file_id,))
+    out["patch_1000_ms"] = patch(
+        "UPDATE images SET day = day WHERE rowid IN (SELECT value FROM json_each(?))",
+        (json.dumps(ids),),
+    )
+    note(
+        f"  facet index: build {out['build_s']:.1f} s, load {out['load_ms']:.0f} ms, "
+        f"patch after a trash {out['patch_trash_ms']:.0f} ms, 1,000 images "
+        f"{out['patch_1000_ms']:.0f} ms"
+    )
     return out
 
 
@@ -1213,6 +1254,8 @@ def measure(catalog: Catalog, like: bool) -> dict:
         "cities": one("SELECT COUNT(DISTINCT place_city) FROM images"),
         "folders": one("SELECT COUNT(DISTINCT folder) FROM files"),
     }
+    note("facet index…")
+    figures["facet_index"] = measure_facet_index(catalog)
     note("timeline…")
     figures["timeline"] = measure_timeline(catalog)
     note("facets…")
@@ -1285,7 +1328,19 @@ def report(build_figures: dict, results: dict, command: str) -> str:
     every = [(row["ms"], kind, row) for kind, d in r["find"].items() for row in d["queries"]]
     for ms, kind, row in sorted(every, key=lambda x: -x[0])[:8]:
         lines.append(f"    {kind:6} {row['query']:34} {row['hits']:>9,} hits {ms:8.1f} ms")
-    lines += ["", "facets()   (median of 3)"]
+    fi = r["facet_index"]
+    lines += [
+        "",
+        f"facet column store (indexing/query/facet_index.py): {fi['images']:,} images, "
+        f"{fi['pairs']:,} (image, folder) pairs, {fi['saved_bytes'] / mib:,.0f} MiB saved",
+        f"  build from scratch {fi['build_s']:6.1f} s    load the saved arrays "
+        f"{fi['load_ms']:6.0f} ms (median of 3)",
+        f"  patch after a trash {fi['patch_trash_ms']:5.0f} ms    after a restore "
+        f"{fi['patch_restore_ms']:5.0f} ms    after 1,000 images changed "
+        f"{fi['patch_1000_ms']:5.0f} ms",
+        "",
+        "facets()   (median of 3, warm)",
+    ]
     names = list(FACETS)
     header = " ".join(f"{n[:7]:>7}" for n in names)
     lines.append(f"  {'filter':28} {'all':>7} {'count':>6} {header}")
@@ -1297,7 +1352,7 @@ def report(build_figures: dict, results: dict, command: str) -> str:
             + " ".join(f"{entry['each_ms'][n]:7.0f}" for n in names)
         )
     lines.append(f"  target all facets <= {TARGET_FACETS_MS:.0f} ms: {verdict(facets_ok)}")
-    lines += ["", "timeline() first page   (median of 3)"]
+    lines += ["", "timeline() first page   (median of 3, warm)"]
     timeline_ok = True
     for label, ms in r["timeline"].items():
         timeline_ok &= ms <= TARGET_TIMELINE_MS

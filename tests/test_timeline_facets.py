@@ -20,6 +20,7 @@ import pytest
 
 from tests.test_metadata_search import (
     FILE_TIME,
+    FUJI,
     LIBRARY,
     LISBON,
     NIKON,
@@ -151,6 +152,14 @@ def test_a_chosen_value_narrows_the_other_facets_but_not_its_own(indexed: Indexe
     assert document["matching"] == 3
     assert facet_counts(document)["format"] == {"PNG": 3}
     assert facet_counts(document)["camera"] == {}
+    # A query that is no query says so, as `find` does, rather than counting everything.
+    for query in ("*", "AND", '"*"'):
+        code, out, err = indexed.run("facets", "--query", query, "--json")
+        assert (code, out) == (2, "") and "type a word" in err, query
+    # The exact facet flags narrow like `list`'s.
+    narrowed = indexed.json("facets", "--camera", FUJI.label, "--day", "2023-07-14")
+    lisbon_day = [s for s in LIBRARY if s.camera == FUJI and s.day == "2023-07-14"]
+    assert narrowed["matching"] == len(lisbon_day) == 6
 
 
 # The flag of `list` that each facet's values are for (what clicking a value does).

@@ -21,10 +21,11 @@ from typing import Any
 
 import numpy as np
 
+from indexing.errors import PictorError
 from indexing.query.facet_index import (
     NONE,
     FacetIndex,
-    Folders,
+    FolderTree,
     base_mask,
     code_counts,
     facet_index,
@@ -142,10 +143,11 @@ def facets(
     extra, extra_params = "", []
     if query and query.strip():
         parsed = parse_query(query)
-        if not parsed.empty:
-            ensure_fresh(catalog)
-            sql, extra_params = matching_ids_sql(parsed)
-            extra = f" AND i.content_id IN ({sql})"
+        if parsed.empty:  # as find says: a lone '*' or 'AND' is not a query
+            raise PictorError("type a word to look for in names, prompts, cameras or places")
+        ensure_fresh(catalog)
+        sql, extra_params = matching_ids_sql(parsed)
+        extra = f" AND i.content_id IN ({sql})"
     index = facet_index(catalog)
     base = base_mask(index, catalog, flt, extra, extra_params)
     matching = int((base & index.selection_mask(flt)).sum())
@@ -203,10 +205,10 @@ def _values(index: FacetIndex, name: str, mask: np.ndarray, flt: Filter) -> list
             "camera": (index.camera, index.cameras),
             "lens": (index.lens, index.lenses),
             "format": (index.format, index.formats),
-            "subject": (index.tag, index.tags),
+            "subject": (index.tag, index.tags.values),
         }[name]
         if name == "subject":
-            counts = np.bincount(index.tag[mask[index.tag_row]], minlength=len(index.tags))
+            counts = np.bincount(index.tag[mask[index.tag_row]], minlength=len(labels))
         else:
             counts = code_counts(codes, mask, len(labels))
         return [FacetValue(v, v, n) for v, _, n in _largest(counts, labels)]
@@ -227,43 +229,37 @@ def _values(index: FacetIndex, name: str, mask: np.ndarray, flt: Filter) -> list
 
 
 def _folder_values(index: FacetIndex, mask: np.ndarray, chosen: str | None) -> list[FacetValue]:
-    """A folder tree, walked down: the chosen folder's parents, itself and its subfolders
-    (each counting every image at or under it), or with none chosen, each library root and
-    its subfolders."""
-    folders = index.folders
+    """A folder tree, walked down, each folder counting every image at or under it: with a
+    folder chosen, its parents, itself and its subfolders; with none, the library roots (and
+    the subfolders of the root, when there is one)."""
+    tree = index.tree
     counts = index.folder_counts(mask)
-    code = folders.code(chosen) if chosen is not None else NONE
+    parents = tree.parents
     if chosen is None:
-        levels = [int(c) for c in np.flatnonzero(folders.is_root)]
-        levels += [int(c) for c in np.flatnonzero(folders.parent == NONE) if not folders.is_root[c]]
-        head: list[int] = []
-    elif code == NONE:  # above the roots, or holding nothing: its count, then the roots in it
-        under = folders.under(chosen)
-        total = int(index.folder_mask(chosen)[mask].sum()) if index.size else 0
-        tops = [int(c) for c in np.flatnonzero(under & (folders.parent == NONE))]
-        out = [FacetValue(chosen, chosen, total)]
-        tops.sort(key=lambda c: (-counts[c], folders.paths[c]))
-        return out + [_folder(folders, c, counts) for c in tops if counts[c]]
-    else:
-        head = []
-        up = int(folders.parent[code])
-        while up != NONE:
-            head.insert(0, up)
-            up = int(folders.parent[up])
-        levels = [code]
-    out = [_folder(folders, c, counts) for c in head]
-    for level in sorted(levels, key=lambda c: folders.paths[c]):
-        if counts[level] == 0 and chosen is None:
-            continue
-        out.append(_folder(folders, level, counts))
-        children = np.flatnonzero((folders.parent == level) & (counts > 0))
-        out += [
-            _folder(folders, int(c), counts)
-            for c in sorted(children, key=lambda c: (-counts[c], folders.paths[c]))
-        ]
-    return out
+        tops = [int(c) for c in np.flatnonzero(parents == NONE) if counts[c]]
+        out = [_folder(tree, c, counts) for c in _largest_first(tree, tops, counts)]
+        if len(tops) == 1:
+            out += _children(tree, tops[0], counts)
+        return out
+    code = tree.codes.get(chosen, NONE)
+    if code == NONE:  # above the roots, or holding nothing: its count, then the roots in it
+        total = int((index.folder_mask(chosen) & mask).sum())
+        tops = [int(c) for c in np.flatnonzero(tree.under(chosen) & (parents == NONE))]
+        tops = [c for c in _largest_first(tree, tops, counts) if counts[c]]
+        return [FacetValue(chosen, chosen, total)] + [_folder(tree, c, counts) for c in tops]
+    chain = tree.chain(code)[::-1]  # the root first, down to the chosen folder
+    return [_folder(tree, c, counts) for c in chain] + _children(tree, code, counts)
 
 
-def _folder(folders: Folders, code: int, counts: np.ndarray) -> FacetValue:
-    path = folders.paths[code]
+def _largest_first(tree: FolderTree, codes: list[int], counts: np.ndarray) -> list[int]:
+    return sorted(codes, key=lambda c: (-int(counts[c]), tree.paths[c]))
+
+
+def _children(tree: FolderTree, code: int, counts: np.ndarray) -> list[FacetValue]:
+    children = [int(c) for c in np.flatnonzero((tree.parents == code) & (counts > 0))]
+    return [_folder(tree, c, counts) for c in _largest_first(tree, children, counts)]
+
+
+def _folder(tree: FolderTree, code: int, counts: np.ndarray) -> FacetValue:
+    path = tree.paths[code]
     return FacetValue(path, path, int(counts[code]))

@@ -200,18 +200,13 @@ class Filter(BaseModel):
         # Dates are the photo's own calendar (images.day): a morning in Tokyo is on that
         # day's page wherever it is viewed. The date_key bounds, widened by the largest
         # gap between two clocks, keep the date index narrowing; i.day decides.
+        low, high = self.taken_bounds()
         if self.taken_from is not None:
             clauses.append("i.date_key >= ? AND i.day >= ?")
-            params += [
-                _local_midnight(self.taken_from) - CLOCK_SLACK_S,
-                self.taken_from.isoformat(),
-            ]
+            params += [low, self.taken_from.isoformat()]
         if self.taken_to is not None:
             clauses.append("i.date_key < ? AND i.day <= ?")
-            params += [
-                _local_midnight(self.taken_to + timedelta(days=1)) + CLOCK_SLACK_S,
-                self.taken_to.isoformat(),
-            ]
+            params += [high, self.taken_to.isoformat()]
         if self.formats:
             clauses.append(f"i.format IN ({','.join('?' * len(self.formats))})")
             params.extend(self.formats)
@@ -250,6 +245,16 @@ class Filter(BaseModel):
         elif self.rated is False:
             clauses.append("(i.rating_source IS NULL OR i.rating_source != 'user')")
         return " AND ".join(clauses), params
+
+    def taken_bounds(self) -> tuple[float | None, float | None]:
+        """The date_key bounds of taken_from/taken_to: the viewer's midnights, widened by
+        the largest gap between two clocks (the day itself is checked on images.day)."""
+        low = high = None
+        if self.taken_from is not None:
+            low = _local_midnight(self.taken_from) - CLOCK_SLACK_S
+        if self.taken_to is not None:
+            high = _local_midnight(self.taken_to + timedelta(days=1)) + CLOCK_SLACK_S
+        return low, high
 
     def _day_range(self) -> tuple[str, str] | None:
         """The narrowest of year, month and day as a range of 'YYYY-MM-DD' strings."""
