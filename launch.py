@@ -46,6 +46,13 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         default=None,
         help="also serve the UI on a public gradio.live link (needs --auth or --auth-file)",
     )
+    parser.add_argument(
+        "--library",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="add this folder and index it in the background as the UI starts (repeatable)",
+    )
     parser.add_argument("--auth", help="protect the UI with USER:PASSWORD")
     parser.add_argument(
         "--auth-file",
@@ -87,11 +94,14 @@ def cmd_ui(args: argparse.Namespace, settings) -> int:
     from app.exposure import check_exposure, credentials
 
     # Refuse an unprotected --share (or a bad --auth) before gradio is even imported.
+    from indexing.ingest.scan import resolve_root
+
     logins = credentials(settings.auth, settings.auth_file, warn=lambda _: None)
     check_exposure(settings.host, settings.port, settings.share, logins)
+    folders = [resolve_root(folder) for folder in getattr(args, "library", [])]
     from app.ui import launch_ui
 
-    launch_ui(settings)
+    launch_ui(settings, folders=folders)
     return 0
 
 

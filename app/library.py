@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from app import detail
+from app import detail, model_settings
 from app.components import (
     caption,
     errors_markdown,
@@ -18,6 +18,7 @@ from app.jobs import BackgroundJob
 from app.safe_text import literal
 from indexing.errors import PictorError
 from indexing.ingest.scan import resolve_root
+from indexing.library import forget_sentence
 from indexing.query import details
 from indexing.query.filters import SortKey
 from indexing.query.listing import Listing, ListRequest, list_images
@@ -42,6 +43,14 @@ class LibraryTab:
     ids: gr.State
     gallery: gr.Gallery
     detail: detail.DetailPanel
+    roots: gr.Dropdown
+    reindex_root: gr.Button
+    forget: gr.Button
+    confirm: gr.Group
+    confirm_text: gr.Markdown
+    forget_yes: gr.Button
+    forget_no: gr.Button
+    model_status: gr.Markdown | None = None  # model_settings' line, current after each run
 
     @property
     def find_similar(self) -> gr.Button:
@@ -60,6 +69,17 @@ def render() -> LibraryTab:
         add = gr.Button("Add folder", variant="primary", scale=1, elem_id="add-folder")
         reindex = gr.Button("Re-index all", scale=1, elem_id="reindex")
         cancel = gr.Button("Cancel", variant="stop", scale=1, elem_id="cancel-index")
+    with gr.Row(equal_height=True):
+        roots = gr.Dropdown(
+            [], label="Library folders", scale=5, elem_id="root-pick", allow_custom_value=False
+        )
+        reindex_root = gr.Button("Re-index this folder", scale=1, elem_id="reindex-root")
+        forget = gr.Button("Forget this folder…", scale=1, elem_id="forget-root")
+    with gr.Group(visible=False, elem_id="forget-confirm") as confirm:
+        confirm_text = gr.Markdown("", elem_id="forget-confirm-text")
+        with gr.Row():
+            forget_yes = gr.Button("Forget it", variant="stop", elem_id="forget-yes")
+            forget_no = gr.Button("Keep it", elem_id="forget-no")
     progress = gr.Markdown("", elem_id="index-progress")
     stats = gr.Markdown("", elem_id="library-stats")
     with gr.Accordion("Indexing errors", open=False):
@@ -98,12 +118,21 @@ def render() -> LibraryTab:
         gr.State([]),
         gallery,
         panel,
+        roots,
+        reindex_root,
+        forget,
+        confirm,
+        confirm_text,
+        forget_yes,
+        forget_no,
     )
 
 
 def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
     gallery_outputs = [tab.gallery, tab.ids, tab.page, tab.page_label]
-    page_outputs = [*gallery_outputs, tab.stats, tab.errors]
+    page_outputs = [*gallery_outputs, tab.stats, tab.errors, tab.roots]
+    if tab.model_status is not None:
+        page_outputs.append(tab.model_status)
 
     def turn_page(page: int):
         """Only the gallery: paging leaves the library's stats as they are."""
@@ -119,22 +148,27 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
     def show_page(page: int):
         """The gallery and the stats: on load and after indexing."""
         with ctx.catalog() as catalog:
-            stats = details.status(catalog)
-            stats["model"] = ctx.library.model_id
-            stats["embeddings"] = catalog.embedding_counts(ctx.library.model_id)
+            stats = ctx.library.status(catalog)
             errors = details.errors(catalog, 200)
             warnings = details.warnings(catalog, 200)
-        return (*turn_page(page), stats_markdown(stats), errors_markdown(errors, warnings))
+        folders = [root["path"] for root in stats["roots"]]
+        model = () if tab.model_status is None else (model_settings.describe(ctx),)
+        return (
+            *turn_page(page),
+            stats_markdown(stats),
+            errors_markdown(errors, warnings),
+            gr.Dropdown(choices=folders, value=folders[0] if folders else None),
+            *model,
+        )
 
     def run_index(folders: list[str]):
-        library = ctx.library
-        # wait=False: a CLI run (or another app) indexing this data folder is reported at once.
-        job = BackgroundJob(
-            lambda report, token: index_then_predict(library, folders, report, token), "index"
-        )
-        if not ctx.jobs.try_start(job):
+        job = start_indexing(ctx, folders)
+        if job is None:
             yield ("Indexing is already running; wait for it or press Cancel.", *show_page(1))
             return
+        yield from follow(job)
+
+    def follow(job: BackgroundJob):
         while not job.done:
             job.wait_for_update(0.25)
             text = job.progress.describe() if job.progress else "Starting…"
@@ -169,6 +203,25 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
             return
         yield from run_index(roots)
 
+    def reindex_root(folder: str | None):
+        if not folder:
+            yield ("Choose a library folder first.", *[gr.skip()] * len(page_outputs))
+            return
+        yield from run_index([folder])
+
+    def ask_to_forget(folder: str | None):
+        if not folder:
+            return gr.Group(visible=False), ""
+        preview = ctx.library.forget_folder(folder, dry_run=True)
+        return gr.Group(visible=True), literal(forget_sentence(preview, False) + " Forget it?")
+
+    def forget_folder(folder: str | None):
+        hidden = gr.Group(visible=False)
+        if not folder:
+            return (hidden, "Choose a library folder first.", *[gr.skip()] * len(page_outputs))
+        report = ctx.library.forget_folder(folder)
+        return (hidden, literal(forget_sentence(report, True)), *show_page(1))
+
     def cancel():
         job = ctx.jobs.current
         if job is None or job.done:
@@ -181,10 +234,35 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
     tab.folder.submit(add_folder, [tab.folder], outputs)
     tab.reindex.click(reindex_all, None, outputs)
     tab.cancel.click(cancel, None, [tab.progress], queue=False)
+    tab.reindex_root.click(reindex_root, [tab.roots], outputs)
+    tab.forget.click(ask_to_forget, [tab.roots], [tab.confirm, tab.confirm_text])
+    tab.forget_no.click(lambda: gr.Group(visible=False), None, [tab.confirm], queue=False)
+    tab.forget_yes.click(forget_folder, [tab.roots], [tab.confirm, *outputs])
     tab.prev.click(lambda page: turn_page(max(1, page - 1)), [tab.page], gallery_outputs)
     tab.next.click(lambda page: turn_page(page + 1), [tab.page], gallery_outputs)
     detail.listen(tab.detail, ctx, tab.gallery, tab.ids)
-    demo.load(lambda: show_page(1), None, page_outputs)
+
+    def on_load():
+        """The page, and the progress of an indexing run already going (`--library`)."""
+        job = ctx.jobs.current
+        if job is None:
+            yield (gr.skip(), *show_page(1))
+            return
+        yield from follow(job)
+
+    demo.load(on_load, None, outputs)
+
+
+def start_indexing(ctx: AppContext, folders: list[str]) -> BackgroundJob | None:
+    """Index folders in the background (then predict); None if a run is already going.
+
+    wait=False: a CLI run (or another app) indexing this data folder is reported at once.
+    """
+    library = ctx.library
+    job = BackgroundJob(
+        lambda report, token: index_then_predict(library, folders, report, token), "index"
+    )
+    return job if ctx.jobs.try_start(job) else None
 
 
 def index_then_predict(library, folders: list[str], report, token):

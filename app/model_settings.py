@@ -30,8 +30,21 @@ def describe(ctx: AppContext) -> str:
     s = ctx.settings
     return (
         f"Embedding model: **{literal(s.clip_model)}** with weights {code(s.clip_pretrained)} "
-        f"(vectors stamped {code(ctx.library.model_id)})."
+        f"(vectors stamped {code(ctx.library.model_id)}).  \n"
+        f"Status: {literal(model_status(ctx))}"
     )
+
+
+def model_status(ctx: AppContext) -> str:
+    """Loaded (where, with which backend), not loaded yet, or waiting for its weights."""
+    embedder = ctx.library.embedder()
+    random = " Random weights: for tests and benchmarks only." if embedder.is_random else ""
+    if embedder.load_error is not None:
+        return f"waiting for weights. {embedder.load_error}"
+    if not embedder.loaded:
+        return f"not loaded yet; it loads on first use (torch, {ctx.settings.device}).{random}"
+    precision = ", int8" if embedder.int8 and embedder.device == "cpu" else ""
+    return f"loaded (torch on {embedder.device}{precision}).{random}"
 
 
 def banner_text(ctx: AppContext) -> str:
@@ -70,7 +83,7 @@ def render(ctx: AppContext, banner: gr.Markdown) -> ModelSettings:
     return ModelSettings(banner, current, model, pretrained, apply)
 
 
-def listen(panel: ModelSettings, ctx: AppContext) -> None:
+def listen(panel: ModelSettings, ctx: AppContext, demo: gr.Blocks | None = None) -> None:
     def apply(model: str, pretrained: str):
         model, pretrained = (model or "").strip(), (pretrained or "").strip()
         if not model or not pretrained:
@@ -83,3 +96,5 @@ def listen(panel: ModelSettings, ctx: AppContext) -> None:
         )
 
     panel.apply.click(apply, [panel.model, panel.pretrained], [panel.banner, panel.current])
+    if demo is not None:  # the status as of each page load (a search may have loaded it)
+        demo.load(lambda: describe(ctx), None, panel.current, queue=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 # Gradio phones home (usage analytics, a version check) unless told not to. Nothing of the
@@ -15,7 +16,9 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from app import (
+    api,
     duplicates,
+    feedback,
     filters,
     library,
     model_settings,
@@ -28,16 +31,21 @@ from app import (
 from app.context import AppContext
 from app.exposure import HostGuard, check_exposure, credentials, is_loopback
 from app.safe_text import literal
+from indexing.ingest.scan import resolve_root
 from indexing.settings import Settings
 
 TABS = ("Library", "Search", "Filters", "Rate", "Train")
 ASSETS = Path(__file__).parent / "assets"
 KEYS_JS = (ASSETS / "keys.js").read_text(encoding="utf-8")
-CSS = ".pictor-hidden { display: none !important; }"
+CSS = (ASSETS / "pictor.css").read_text(encoding="utf-8")
 
 
-def build_app(ctx: AppContext, exposure: str | None = None) -> gr.Blocks:
+def build_app(
+    ctx: AppContext, exposure: str | None = None, log_path: Path | None = None
+) -> gr.Blocks:
+    log_path = log_path or feedback.setup_log(ctx.settings.data_dir)
     with gr.Blocks(title="Pictor", analytics_enabled=False) as demo:
+        api.register(ctx)  # first, so the endpoints keep their names: app/api.py
         gr.Markdown("# Pictor\nYour images, on your machine.")
         gr.Markdown(f"⚠️ **{literal(exposure)}**" if exposure else "", elem_id="exposure-warning")
         banner = model_settings.render_banner(ctx)
@@ -45,6 +53,10 @@ def build_app(ctx: AppContext, exposure: str | None = None) -> gr.Blocks:
             with gr.Tab("Library", id="library"):
                 models = model_settings.render(ctx, banner)
                 library_tab = library.render()
+                gr.Markdown(
+                    f"Problems and their details are logged to {literal(log_path)}.",
+                    elem_id="log-path",
+                )
             with gr.Tab("Search", id="search"):
                 search_tab = search.render(ctx)
             with gr.Tab("Filters", id="filters") as filters_outer, gr.Tabs() as filter_tabs:
@@ -62,6 +74,7 @@ def build_app(ctx: AppContext, exposure: str | None = None) -> gr.Blocks:
                 rate_tab = rate.render(ctx)
             with gr.Tab("Train", id="train") as train_opened:
                 train_tab = train.render()
+        library_tab.model_status = models.current
         library.listen(library_tab, ctx, demo)
         search.listen(search_tab, ctx)
         search.listen_find_similar(
@@ -86,22 +99,27 @@ def build_app(ctx: AppContext, exposure: str | None = None) -> gr.Blocks:
             rate_tab, tabs, filters_tab.rate_these, filters_tab.controls,
             filters.filter_to_rate, rate.FILTERS_QUEUE, filters_tab.message,
         )  # fmt: skip
-        model_settings.listen(models, ctx)
+        model_settings.listen(models, ctx, demo)
+    feedback.guard_all(demo, log_path)
     return demo
 
 
-def launch_ui(settings: Settings, *, block: bool = True) -> gr.Blocks:
-    """Check what the server would expose, then build and start it.
+def launch_ui(settings: Settings, *, block: bool = True, folders: Sequence[str] = ()) -> gr.Blocks:
+    """Check what the server would expose, then build and start it; folders (--library)
+    are added and indexed in the background as it starts.
 
-    Refusals (--share without a password, a bad --auth) happen before anything starts or
-    touches the network.
+    Refusals (--share without a password, a bad --auth, a folder that is not there) happen
+    before anything starts or touches the network.
     """
     logins = credentials(settings.auth, settings.auth_file, warn=_warn)
     exposure = check_exposure(settings.host, settings.port, settings.share, logins)
+    roots = [resolve_root(folder) for folder in folders]
     if exposure:
         _warn(exposure)
     guard = not logins and is_loopback(settings.host)
     ctx = AppContext.create(settings)
+    if roots:
+        library.start_indexing(ctx, list(dict.fromkeys(roots)))
     demo = build_app(ctx, exposure)
     demo.queue(default_concurrency_limit=4)
     demo.launch(

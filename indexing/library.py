@@ -159,6 +159,27 @@ class Library:
             should_stop=should_stop,
         )
 
+    def forget_folder(self, folder: str, *, dry_run: bool = False) -> dict:
+        """Forget a library folder (see Catalog.forget_root); files stay on disk. Refused
+        while this data folder is being indexed. dry_run: what it would forget."""
+        import os
+
+        path = os.path.abspath(os.path.expanduser(folder)).rstrip("/") or "/"
+        with index_lock(self.settings.data_dir, wait=False), self.open_catalog() as catalog:
+            return {"folder": path, **catalog.forget_root(path, dry_run=dry_run)}
+
+    def status(self, catalog: Catalog) -> dict:
+        """What `status --json`, the API's status and the Library tab show: the catalog's
+        counts, roots and formats, with the CLIP model and its embedding counts."""
+        from indexing.query import details
+
+        data = details.status(catalog)
+        data["model"] = self.model_id
+        data["embeddings"] = catalog.embedding_counts(self.model_id)
+        data["models"] = details.embedded_models(catalog)
+        data["data_dir"] = str(self.settings.data_dir)
+        return data
+
     def subject_note(self, catalog: Catalog) -> str:
         """Why the subject facet is empty, in one sentence."""
         error = self.embedder().load_error
@@ -194,3 +215,20 @@ def _stage(progress: ProgressCallback, stage: str) -> Callable[[int, int], None]
         progress(Progress(stage, done, total, rate, eta))
 
     return report
+
+
+def forget_sentence(report: dict, done: bool) -> str:
+    """What forgetting a folder does, in the words the CLI and the Library tab use."""
+    what = (
+        f"{report['images']:,} image{'' if report['images'] == 1 else 's'} "
+        f"({report['files']:,} file{'' if report['files'] == 1 else 's'})"
+    )
+    if done:
+        return (
+            f"Forgot {report['folder']}: {what} left the library. The files are still on "
+            "disk; add the folder again to get them back, with their ratings."
+        )
+    return (
+        f"Forgetting {report['folder']} takes {what} out of the library. The files stay on "
+        "disk, untouched, and their ratings are kept for when the folder is added again."
+    )

@@ -33,9 +33,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(settings: Settings) -> Iterator[str]:
-    """The whole app on settings.port; yields its URL and closes it afterwards."""
-    demo = launch_ui(settings, block=False)
+def serve(settings: Settings, folders: tuple[str, ...] = ()) -> Iterator[str]:
+    """The whole app on settings.port (folders as --library gives them); yields its URL and
+    closes it afterwards."""
+    demo = launch_ui(settings, block=False, folders=folders)
     try:
         yield f"http://127.0.0.1:{settings.port}/"
     finally:
@@ -48,7 +49,7 @@ def _without_proxies() -> dict[str, str]:
 
 
 @contextmanager
-def open_page(url: str, height: int = 1000):
+def open_page(url: str, height: int = 1000, width: int = 1400):
     """A headless Chromium page at url (no network beyond loopback, no downloads)."""
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
@@ -57,7 +58,7 @@ def open_page(url: str, height: int = 1000):
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, env=_without_proxies()
         )
-        page = browser.new_page(viewport={"width": 1400, "height": height})
+        page = browser.new_page(viewport={"width": width, "height": height})
         page.set_default_timeout(30_000)  # a loaded 2-core CI machine is slow, not broken
         sync_api.expect.set_options(timeout=30_000)
         page.goto(url)

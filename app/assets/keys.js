@@ -1,4 +1,5 @@
-// Pictor's keyboard: keys press the visible tab's buttons (some of them hidden).
+// Pictor's keyboard: "/" goes to search, "?" lists every key, and in the Rate tab keys
+// press its buttons (some of them hidden).
 // Never while the user types: text boxes, number boxes, selects and editable areas keep
 // their keys. Sliders, checkboxes and radios do not count as typing.
 (() => {
@@ -30,9 +31,90 @@
     }
     return undefined;
   };
+  // Every key, for the "?" popover (and the README's list).
+  const HELP = [
+    ["Anywhere", [["/", "search (opens the Search tab)"], ["?", "this list of keys"],
+                  ["Esc", "close this list"]]],
+    ["Rate tab, scores", [["0 – 9", "rate 0 to 9"], ["t", "rate 10"],
+                          ["[ ]", "nudge the rating by 0.1"], ["{ }", "nudge it by 1"],
+                          ["Enter", "accept the predicted rating"], ["← →", "previous / next"],
+                          ["s", "skip"], ["Backspace", "clear the rating"], ["z", "undo"]]],
+    ["Rate tab, best of 2 or 4", [["1 – 4", "pick the best"], ["e or =", "all equal"],
+                                  ["s", "skip"], ["z", "undo"]]],
+  ];
+  const text = (tag, content, className) => {
+    const el = document.createElement(tag);
+    el.textContent = content;
+    if (className) el.className = className;
+    return el;
+  };
+  const help = () => {
+    let box = document.getElementById("pictor-keys-help");
+    if (box) return box;
+    box = document.createElement("div");
+    box.id = "pictor-keys-help";
+    box.setAttribute("role", "dialog");
+    box.setAttribute("aria-label", "Keyboard shortcuts");
+    box.hidden = true;
+    box.appendChild(text("h2", "Keyboard shortcuts"));
+    for (const [title, keys] of HELP) {
+      box.appendChild(text("h3", title));
+      const list = document.createElement("dl");
+      for (const [key, what] of keys) {
+        list.appendChild(text("dt", key));
+        list.appendChild(text("dd", what));
+      }
+      box.appendChild(list);
+    }
+    box.appendChild(text("p", "Keys do nothing while you type in a field.", "pictor-keys-note"));
+    const close = text("button", "Close", "pictor-keys-close");
+    close.type = "button";
+    close.addEventListener("click", () => { box.hidden = true; });
+    box.appendChild(close);
+    document.body.appendChild(box);
+    return box;
+  };
+  const focusSearch = () => {
+    const box = () => document.querySelector("#search-text textarea, #search-text input");
+    const field = box();
+    if (field && field.offsetParent !== null) {
+      field.focus();
+      return;
+    }
+    const tab = [...document.querySelectorAll("button[role='tab']")].find(
+      (b) => b.textContent.trim() === "Search");
+    if (!tab) return;
+    tab.click();
+    // The tab's content appears on the next frames; focus it once it is there.
+    let tries = 0;
+    const wait = () => {
+      const shownField = box();
+      if (shownField && shownField.offsetParent !== null) shownField.focus();
+      else if (tries++ < 60) requestAnimationFrame(wait);
+    };
+    requestAnimationFrame(wait);
+  };
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
-    if (typing(event.target) || !shown("rate-panel")) return;
+    if (typing(event.target)) return;
+    const popover = document.getElementById("pictor-keys-help");
+    if (event.key === "Escape" && popover && !popover.hidden) {
+      event.preventDefault();
+      popover.hidden = true;
+      return;
+    }
+    if (event.key === "?") {
+      event.preventDefault();
+      const box = help();
+      box.hidden = !box.hidden;
+      return;
+    }
+    if (event.key === "/") {
+      event.preventDefault();
+      focusSearch();
+      return;
+    }
+    if (!shown("rate-panel")) return;
     const id = target(event.key);
     const button = id && document.getElementById(id);
     if (!button) return;

@@ -47,7 +47,28 @@ def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
         help="at most this many errors and warnings (default 100)",
     )
     errors.add_argument("--json", action="store_true", help="print one JSON document")
-    return {"index": cmd_index, "status": cmd_status, "errors": cmd_errors}
+    forget = commands.add_parser(
+        "forget",
+        parents=[common],
+        help="stop watching a library folder: forget its files (nothing on disk changes)",
+    )
+    forget.add_argument("folder", help="a library folder, as `status` lists it")
+    forget.add_argument("--yes", action="store_true", help="yes, forget it")
+    forget.add_argument("--json", action="store_true", help="print one JSON document")
+    return {"index": cmd_index, "status": cmd_status, "errors": cmd_errors, "forget": cmd_forget}
+
+
+def cmd_forget(args: argparse.Namespace, settings) -> int:
+    from indexing.errors import PictorError
+    from indexing.library import Library, forget_sentence
+
+    library = Library(settings)
+    if not args.yes:
+        preview = library.forget_folder(args.folder, dry_run=True)
+        raise PictorError(f"{forget_sentence(preview, False)} Add --yes to confirm")
+    report = library.forget_folder(args.folder)
+    emit(args, report, forget_sentence(report, True))
+    return 0
 
 
 def cmd_index(args: argparse.Namespace, settings) -> int:
@@ -102,15 +123,10 @@ def cmd_index(args: argparse.Namespace, settings) -> int:
 
 def cmd_status(args: argparse.Namespace, settings) -> int:
     from indexing.library import Library
-    from indexing.query import details
 
     library = Library(settings)
     with library.open_catalog() as catalog:
-        data = details.status(catalog)
-        data["model"] = library.model_id
-        data["embeddings"] = catalog.embedding_counts(library.model_id)
-        data["models"] = details.embedded_models(catalog)
-    data["data_dir"] = str(settings.data_dir)
+        data = library.status(catalog)
     formats = ", ".join(f"{k} {v}" for k, v in data["formats"].items()) or "none"
     text = (
         f"{data['images']} images in {data['files']} files ({data['total_bytes'] / 1e6:.1f} MB), "

@@ -86,6 +86,42 @@ class Catalog:
     def roots(self) -> list[str]:
         return [row[0] for row in self.conn.execute("SELECT path FROM roots ORDER BY path")]
 
+    def forget_root(self, folder: str, *, dry_run: bool = False) -> dict[str, int]:
+        """Forget a root: its row, and the rows of the files under it that no other root
+        holds. Nothing on disk changes; the images' ratings, preferences and vectors stay,
+        keyed by content, and come back if the folder is added again. dry_run: the same
+        counts, with nothing changed (what a confirmation says)."""
+        roots = self.roots()
+        if folder not in roots:
+            raise PictorError(
+                f"{folder} is not a library folder"
+                + (f"; the folders are: {', '.join(roots)}" if roots else "")
+            )
+        lo, hi = path_range(folder)
+        keep, params = [], [lo, hi]
+        for other in roots:
+            if other != folder and (
+                other.startswith(folder + "/") or folder.startswith(other + "/")
+            ):
+                other_lo, other_hi = path_range(other)
+                keep.append("NOT (path >= ? AND path < ?)")
+                params += [other_lo, other_hi]
+        held = " AND ".join(["path >= ? AND path < ?", *keep])
+        conn = self.conn
+        count = "SELECT COUNT(*) FROM images WHERE present_files > 0"
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            before = conn.execute(count).fetchone()[0]
+            files = conn.execute(f"DELETE FROM files WHERE {held}", params).rowcount
+            errors = conn.execute(f"DELETE FROM index_errors WHERE {held}", params).rowcount
+            conn.execute("DELETE FROM roots WHERE path = ?", (folder,))
+            after = conn.execute(count).fetchone()[0]
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("ROLLBACK" if dry_run else "COMMIT")
+        return {"files": files, "images": before - after, "errors": errors}
+
     def mark_root_scanned(self, folder: str, now: float) -> None:
         self.conn.execute("UPDATE roots SET last_scan_at = ? WHERE path = ?", (now, folder))
 

@@ -1,0 +1,254 @@
+"""The app's named API endpoints, for scripts (`gradio_client`) rather than people.
+
+Each endpoint calls the same core code as the CLI command of that name and returns the
+document that command prints with --json. A problem the caller can fix is a PictorError;
+the app's guard (app/feedback.py) turns it into a short error message for the client.
+
+Type hints are evaluated as written (no `from __future__ import annotations`): gr.api
+reads the return annotation as an object to describe each endpoint's result.
+"""
+
+import os
+import re
+from collections.abc import Callable
+from typing import Any
+
+import gradio as gr
+
+from app.context import AppContext
+from app.jobs import BackgroundJob, JobSlot
+from evaluator import service
+from indexing.curate.rating_service import RatingService
+from indexing.curate.ratings import content_id_for_path
+from indexing.curate.trash import Trash
+from indexing.errors import PictorError
+from indexing.ingest.scan import resolve_root
+from indexing.progress import CancelToken
+from indexing.query.duplicates import find_groups
+from indexing.query.filters import Filter, parse_sort
+from indexing.query.listing import ListRequest, list_library
+from indexing.query.search import Searcher, SearchQuery, parse_negative, validate
+from indexing.store.catalog import Catalog
+
+Document = dict[str, Any]
+CONTENT_ID = re.compile(r"[0-9a-f]{32}")  # blake2b-128 of the file's bytes, in hex
+
+
+class PictorApi:
+    """One method per endpoint; `register` names them. Read ctx.library at each call: the
+    model settings can switch it while the app runs."""
+
+    def __init__(self, ctx: AppContext):
+        self.ctx = ctx
+
+    def status(self) -> Document:
+        """Catalog counts, roots, formats, the CLIP model and its embedding counts."""
+        with self.ctx.catalog() as catalog:
+            return self.ctx.library.status(catalog)
+
+    def index(self, folders: list[str] | None = None) -> Document:
+        """Index folders (default: every known root), then predict the new images; returns
+        the summary when done. Refused while the app (or another run) is indexing."""
+        library = self.ctx.library
+        roots = [resolve_root(folder) for folder in _strings(folders)]
+        if not roots:
+            with self.ctx.catalog() as catalog:
+                roots = catalog.roots()
+            if not roots:
+                raise PictorError("no folders to index: give one, e.g. folders=['~/Pictures']")
+        predicted: list[int] = []
+
+        def run(report: Callable[[Any], None], token: CancelToken) -> Any:
+            summary = library.index(roots, report, token, wait=False)
+            predicted.append(0 if token.cancelled else service.predict_new(library))
+            return summary
+
+        # In the app's indexing slot: the Library tab's Cancel stops it, and a page opened
+        # meanwhile follows its progress.
+        busy = "Indexing is already running in this app; try again when it has finished."
+        summary = _run_in(self.ctx.jobs, BackgroundJob(run, "index"), busy)
+        return {**summary.as_dict(), "predicted": predicted[0]}
+
+    def search(
+        self,
+        text: str = "",
+        image: str | None = None,
+        negative: list[str] | None = None,
+        image_weight: float = 0.5,
+        taste: float = 0.0,
+        top: int = 20,
+        page: int = 1,
+        min_score: float = -1.0,
+        filter: dict[str, Any] | None = None,
+    ) -> Document:
+        """Search by text, by an image (a file path, or a content id of the library), or
+        both. negative: terms to push away. filter: Filter fields, as the results'
+        query.filter reports them, e.g. {"folder": "/photos/2023", "min_width": 1000}."""
+        image = (image or "").strip() or None
+        library_image = None
+        if image:
+            with self.ctx.catalog() as catalog:
+                library_image = image if _is_content(catalog, image) else None
+        query = SearchQuery(
+            text=text or "",
+            image_path=None if library_image else image,
+            image_content_id=library_image,
+            negative=parse_negative(negative),
+            image_weight=image_weight,
+            taste=taste,
+            top=top,
+            min_score=min_score,
+            page=page,
+            filter=_filter(filter),
+        )
+        validate(query)  # a bad query fails in one sentence, before any model loads
+        return Searcher.for_library(self.ctx.library).search(query).as_dict()
+
+    def list_images(
+        self,
+        filter: dict[str, Any] | None = None,
+        sort: str = "taken",
+        descending: bool = False,
+        seed: int = 0,
+        page: int = 1,
+        page_size: int = 60,
+    ) -> Document:
+        """One page of the images a filter keeps, in a sort order (the Filters tab).
+        filter: Filter fields, e.g. {"rated": true, "min_rating": 7, "camera": "X-T4"}."""
+        request = ListRequest.parse(
+            filter=_filter(filter),
+            sort=parse_sort(sort),
+            descending=descending,
+            seed=seed,
+            page=page,
+            page_size=page_size,
+        )
+        return list_library(self.ctx.library, request).as_dict()
+
+    def duplicates(
+        self, tier: str = "exact", threshold: float | None = None, page: int = 1
+    ) -> Document:
+        """One page of groups: exact copies, near-identical, similar images, or clusters."""
+        return find_groups(self.ctx.library, tier, threshold, page).as_dict()
+
+    def rate(self, image: str, score: float | None = None, clear: bool = False) -> Document:
+        """Rate an image (a path or a content id) from 0 to 10, or clear its rating."""
+        if clear == (score is not None):
+            raise PictorError("give a score from 0 to 10, or clear=True (not both)")
+        ratings = RatingService(self.ctx.library)
+        with self.ctx.catalog() as catalog:
+            content_id = _content_of(catalog, image)
+        result = ratings.rate(content_id, None if clear else score)
+        return {**result.change.as_dict(), "paths": result.paths, "warnings": result.warnings}
+
+    def prefer(self, winner: str, losers: list[str], tie: bool = False) -> Document:
+        """Say which image you like best: winner over each loser (1 to 3), or all equal.
+        Images are paths or content ids."""
+        with self.ctx.catalog() as catalog:
+            ids = [_content_of(catalog, image) for image in [winner, *_strings(losers)]]
+        choice = RatingService(self.ctx.library).prefer(ids[0], ids[1:], tie=tie)
+        return {"choice_id": choice.choice_id, "tie": choice.tie, "pairs": choice.pairs}
+
+    def train(self) -> Document:
+        """Train the evaluator on the ratings and preferences, make it active, predict every
+        image. Refused while the Train tab (or another call) is training."""
+        library = self.ctx.library
+
+        def run(report: Callable[[Any], None], token: CancelToken) -> Any:
+            return service.train(
+                library, progress=report, cancel=lambda: token.cancelled, predict_progress=report
+            )
+
+        busy = "Training is already running in this app; try again when it has finished."
+        outcome = _run_in(self.ctx.training, BackgroundJob(run, "train"), busy)
+        return outcome.as_dict()
+
+    def predict(self) -> Document:
+        """Refresh every prediction with the active evaluator."""
+        return {"predicted": service.predict(self.ctx.library)}
+
+    def trash(self, paths: list[str]) -> Document:
+        """Move files to their library's trash (undo with restore)."""
+        if not _strings(paths):
+            raise PictorError("say which files to move to the trash: paths=['/photos/a.jpg']")
+        with self.ctx.catalog() as catalog:
+            return Trash(catalog).trash(_strings(paths)).as_dict()
+
+    def restore(self, paths: list[str] | None = None, everything: bool = False) -> Document:
+        """Put trashed files back: by original path, trash path or trash id, or everything."""
+        wanted = _strings(paths)
+        if everything == bool(wanted):
+            raise PictorError("say what to restore: paths=[...] or everything=True (not both)")
+        with self.ctx.catalog() as catalog:
+            return Trash(catalog).restore(None if everything else wanted).as_dict()
+
+
+def register(ctx: AppContext) -> PictorApi:
+    """Add the endpoints to the Blocks being built (call inside its `with`)."""
+    api = PictorApi(ctx)
+    endpoints = {
+        "index": api.index,
+        "search": api.search,
+        "list": api.list_images,
+        "duplicates": api.duplicates,
+        "rate": api.rate,
+        "prefer": api.prefer,
+        "train": api.train,
+        "predict": api.predict,
+        "trash": api.trash,
+        "restore": api.restore,
+        "status": api.status,
+    }
+    for name, fn in endpoints.items():
+        gr.api(fn, api_name=name)
+    return api
+
+
+def _run_in(slot: JobSlot, job: BackgroundJob, busy: str) -> Any:
+    """Run job in the app's slot for its kind (refused with `busy` while one runs), wait
+    for it, and return its result."""
+    if not slot.try_start(job):
+        raise PictorError(busy)
+    while not job.done:
+        job.wait_for_update(1.0)
+    if job.error is not None:
+        raise job.error
+    return job.summary
+
+
+def _strings(value: list[str] | str | None) -> list[str]:
+    """A list of strings from a list, or from one string given where a list was meant."""
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else list(value)
+    return [str(item) for item in items if str(item).strip()]
+
+
+def _filter(value: dict[str, Any] | None) -> Filter:
+    if value is None:
+        return Filter()
+    if not isinstance(value, dict):
+        raise PictorError('a filter is an object of filter fields, e.g. {"min_width": 1000}')
+    return Filter.parse(**value)
+
+
+def _is_content(catalog: Catalog, text: str) -> bool:
+    """Whether text is the content id of an image the library shows."""
+    if not CONTENT_ID.fullmatch(text):
+        return False
+    row = catalog.conn.execute(
+        "SELECT 1 FROM images WHERE content_id = ? AND present_files > 0", (text,)
+    ).fetchone()
+    return row is not None
+
+
+def _content_of(catalog: Catalog, image: str) -> str:
+    """The content of an image given by content id or by the path of one of its files."""
+    image = (image or "").strip()
+    if not image:
+        raise PictorError("give an image: the path of a file of the library, or a content id")
+    if _is_content(catalog, image):
+        return image
+    if CONTENT_ID.fullmatch(image) and not os.path.exists(image):
+        raise PictorError(f"no image of the library has the content id {image}")
+    return content_id_for_path(catalog, image)
