@@ -9,6 +9,7 @@ full (plain-text boxes), and a Copy prompt button.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from app.components import detail_markdown
 from app.context import AppContext
 from app.safe_text import literal
 from indexing.curate.rating_service import RatingService
+from indexing.curate.trash import Trash
 from indexing.errors import PictorError
 from indexing.query import details
 
@@ -28,7 +30,7 @@ COPY_JS = """(text) => {
   const copied = () => {
     if (!button) return;
     button.textContent = "Copied ✓";
-    setTimeout(() => { button.textContent = "Copy prompt"; }, 1500);
+    setTimeout(() => { button.textContent = "%s"; }, 1500);
   };
   const fallback = () => {
     const area = document.createElement("textarea");
@@ -61,6 +63,21 @@ class GenerationView:
 
 
 @dataclass
+class ViewerActions:
+    """What every detail panel offers besides the rating: the folder (shown and copied),
+    the trash with undo, and the keys' hidden buttons (← → move, Esc closes)."""
+
+    show_folder: gr.Button
+    folder: gr.Textbox
+    trash: gr.Button
+    undo: gr.Button
+    trashed: gr.State  # the original paths of the last move to the trash, for undo
+    prev: gr.Button
+    next: gr.Button
+    close: gr.Button
+
+
+@dataclass
 class DetailPanel:
     preview: gr.Image
     meta: gr.Markdown
@@ -73,6 +90,7 @@ class DetailPanel:
     generation: GenerationView
     why: gr.Gallery  # for a predicted rating: the rated images nearest to this one
     selected: gr.State  # the content id shown
+    viewer: ViewerActions
 
     @property
     def outputs(self) -> list[Any]:
@@ -120,6 +138,7 @@ def render(
                 clear = gr.Button("Clear rating", size="sm", elem_id=f"{prefix}-clear-rating")
             message = gr.Markdown("", elem_id=f"{prefix}-rating-message")
             made = [gr.Button(label, elem_id=elem_id) for label, elem_id in buttons]
+            viewer = _render_viewer(prefix)
             generation = _render_generation(prefix)
             why = gr.Gallery(
                 label="Why this prediction: the rated images nearest to it",
@@ -130,8 +149,28 @@ def render(
                 elem_id=f"{prefix}-why",
             )
     return DetailPanel(
-        preview, meta, about, score, save, clear, message, made, generation, why, gr.State(None)
+        preview, meta, about, score, save, clear, message, made, generation, why,
+        gr.State(None), viewer,
+    )  # fmt: skip
+
+
+def _render_viewer(prefix: str) -> ViewerActions:
+    with gr.Row(equal_height=True):
+        show_folder = gr.Button("Show its folder", size="sm", elem_id=f"{prefix}-show-folder")
+        trash = gr.Button("Move to trash", size="sm", elem_id=f"{prefix}-trash")
+        undo = gr.Button("Undo: put it back", size="sm", visible=False, elem_id=f"{prefix}-undo")
+    folder = gr.Textbox(
+        label="Its folder (copied; paste it into your file manager)",
+        interactive=False,
+        visible=False,
+        buttons=["copy"],
+        elem_id=f"{prefix}-folder",
     )
+    hidden = ["pictor-hidden"]
+    prev = gr.Button("prev", elem_id=f"{prefix}-viewer-prev", elem_classes=hidden)
+    next_ = gr.Button("next", elem_id=f"{prefix}-viewer-next", elem_classes=hidden)
+    close = gr.Button("close", elem_id=f"{prefix}-viewer-close", elem_classes=hidden)
+    return ViewerActions(show_folder, folder, trash, undo, gr.State([]), prev, next_, close)
 
 
 def _render_generation(prefix: str) -> GenerationView:
@@ -154,7 +193,7 @@ def _render_generation(prefix: str) -> GenerationView:
             elem_id=f"{prefix}-negative-prompt",
         )
         settings = gr.Markdown("", elem_id=f"{prefix}-generation")
-    copy.click(None, [prompt], None, js=COPY_JS % f"{prefix}-copy-prompt")
+    copy.click(None, [prompt], None, js=COPY_JS % (f"{prefix}-copy-prompt", "Copy prompt"))
     return GenerationView(section, settings, prompt, negative, copy)
 
 
@@ -274,7 +313,62 @@ def listen(panel: DetailPanel, ctx: AppContext, gallery: gr.Gallery, ids: gr.Sta
         notes = [said, *(f"⚠️ {literal(w)}" for w in result.warnings)]
         return show(ctx, content_id, hint, "  \n".join(notes))
 
+    def step(ids_shown: list[str], content_id: str | None, by: int):
+        """The next or previous image of the list shown (the arrow keys)."""
+        if content_id not in (ids_shown or []):
+            return show(ctx, ids_shown[0] if ids_shown else None, hint)
+        at = ids_shown.index(content_id) + by
+        return show(ctx, ids_shown[min(max(at, 0), len(ids_shown) - 1)], hint)
+
+    def present_paths(content_id: str | None) -> list[str]:
+        if content_id is None:
+            raise PictorError("Click an image first.")
+        with ctx.catalog() as catalog:
+            detail = details.image_detail(catalog, content_id)
+        paths = [p["path"] for p in (detail or {}).get("paths", []) if p["status"] == "present"]
+        if not paths:
+            raise PictorError("No file of this image is on disk any more.")
+        return paths
+
+    def show_folder(content_id: str | None):
+        folders = dict.fromkeys(os.path.dirname(path) for path in present_paths(content_id))
+        return gr.Textbox(value="\n".join(folders), visible=True)
+
+    def trash(content_id: str | None):
+        paths = present_paths(content_id)
+        with ctx.catalog() as catalog:
+            report = Trash(catalog).trash(paths)
+        moved = [entry.original_path for entry in report.moved]
+        notes = [f"⚠️ {literal(p['path'])}: {literal(p['reason'])}" for p in report.problems]
+        if moved:
+            what = "its file" if len(moved) == 1 else f"its {len(moved)} files"
+            gr.Info(f"Moved {what} to the trash. Undo puts it back.")
+            notes.insert(0, f"Moved {what} to the trash.")
+        values = list(show(ctx, content_id, hint, "  \n".join(notes)))
+        return (*values, moved, gr.Button(visible=bool(moved)), gr.Textbox(visible=False))
+
+    def undo(content_id: str | None, moved: list[str]):
+        if not moved:
+            raise PictorError("Nothing to put back.")
+        with ctx.catalog() as catalog:
+            report = Trash(catalog).restore(moved)
+        back = len(report.moved)
+        notes = [f"Put {back} file{'' if back == 1 else 's'} back."]
+        notes += [f"⚠️ {literal(p['path'])}: {literal(p['reason'])}" for p in report.problems]
+        gr.Info(notes[0])
+        values = list(show(ctx, content_id, hint, "  \n".join(notes)))
+        return (*values, [], gr.Button(visible=False))
+
+    v = panel.viewer
     gallery.select(selected, [ids], panel.outputs)
+    v.prev.click(lambda i, c: step(i, c, -1), [ids, panel.selected], panel.outputs)
+    v.next.click(lambda i, c: step(i, c, 1), [ids, panel.selected], panel.outputs)
+    v.close.click(lambda: show(ctx, None, hint), None, panel.outputs)
+    v.show_folder.click(show_folder, [panel.selected], [v.folder]).then(
+        None, [v.folder], None, js=COPY_JS % (v.show_folder.elem_id, "Show its folder")
+    )
+    v.trash.click(trash, [panel.selected], [*panel.outputs, v.trashed, v.undo, v.folder])
+    v.undo.click(undo, [panel.selected, v.trashed], [*panel.outputs, v.trashed, v.undo])
     panel.save.click(rate, [panel.selected, panel.score], panel.outputs)
     panel.score.submit(rate, [panel.selected, panel.score], panel.outputs)
     panel.clear.click(lambda cid: rate(cid, None, clear=True), [panel.selected], panel.outputs)

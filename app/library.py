@@ -242,15 +242,18 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
     tab.next.click(lambda page: turn_page(page + 1), [tab.page], gallery_outputs)
     detail.listen(tab.detail, ctx, tab.gallery, tab.ids)
 
-    def on_load():
-        """The page, and the progress of an indexing run already going (`--library`)."""
+    def follow_running():
+        """The progress of an indexing run already going (`--library`), on a page load."""
         job = ctx.jobs.current
         if job is None:
-            yield (gr.skip(), *show_page(1))
+            yield tuple(gr.skip() for _ in outputs)
             return
         yield from follow(job)
 
-    demo.load(on_load, None, outputs)
+    # The page itself straight away (queue=False: no queue round trip before the first
+    # gallery page), then any run in progress.
+    demo.load(lambda: (gr.skip(), *show_page(1)), None, outputs, queue=False)
+    demo.load(follow_running, None, outputs)
 
 
 def start_indexing(ctx: AppContext, folders: list[str]) -> BackgroundJob | None:

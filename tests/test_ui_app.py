@@ -171,3 +171,55 @@ def test_an_unexpected_error_is_a_short_message_and_its_traceback_goes_to_the_lo
         assert "Traceback (most recent call last)" in text
         assert "RuntimeError: the disk said no" in text
         assert "turn_page" in text
+
+
+def test_the_viewer_moves_with_arrows_shows_the_folder_and_trashes_with_undo(
+    started, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    url, _ = started
+    with open_page(url) as page:
+        expect(page.locator("#index-progress")).to_contain_text("Done in", timeout=90_000)
+        thumbs = page.locator("#library-gallery img")
+        expect(thumbs).to_have_count(5)
+        meta = page.locator("#detail-meta")
+
+        def shown_id() -> str:
+            return re.search(r"Content id: ([0-9a-f]{32})", meta.inner_text()).group(1)
+
+        thumbs.nth(0).click()
+        expect(meta).to_contain_text("Content id:")
+        first = shown_id()
+        page.locator("body").click(position={"x": 5, "y": 5})
+        page.keyboard.press("ArrowRight")
+        expect(meta).not_to_contain_text(first)
+        expect(meta).to_contain_text("Content id:")
+        second = shown_id()
+        page.keyboard.press("ArrowLeft")
+        expect(meta).to_contain_text(first)
+        page.keyboard.press("Escape")
+        expect(meta).to_have_text("Click an image to see it here.")
+
+        thumbs.nth(1).click()
+        expect(meta).to_contain_text(second)  # the arrow went to the gallery's next image
+        text = meta.inner_text()
+        path = next(
+            p
+            for p in [*(tmp_path / "first").glob("*.jpg"), *(tmp_path / "second").glob("*.jpg")]
+            if str(p) in text
+        )
+        page.locator("#library-show-folder").click()
+        folder = page.locator("#library-folder textarea, #library-folder input").first
+        expect(folder).to_have_value(str(path.parent))
+
+        page.locator("#library-trash").click()
+        expect(page.locator("#library-rating-message")).to_contain_text(
+            "Moved its file to the trash."
+        )
+        expect(page.locator(".toast-body").first).to_contain_text("Undo puts it back")
+        assert not path.exists()
+        page.locator("#library-undo").click()
+        expect(page.locator("#library-rating-message")).to_contain_text("Put 1 file back.")
+        expect(page.locator("#library-undo")).to_be_hidden()
+        assert path.exists()

@@ -35,6 +35,8 @@
   const HELP = [
     ["Anywhere", [["/", "search (opens the Search tab)"], ["?", "this list of keys"],
                   ["Esc", "close this list"]]],
+    ["Library, Search, Filters", [["← →", "previous / next image in the viewer"],
+                                  ["Esc", "close the viewer"]]],
     ["Rate tab, scores", [["0 – 9", "rate 0 to 9"], ["t", "rate 10"],
                           ["[ ]", "nudge the rating by 0.1"], ["{ }", "nudge it by 1"],
                           ["Enter", "accept the predicted rating"], ["← →", "previous / next"],
@@ -114,7 +116,16 @@
       focusSearch();
       return;
     }
-    if (!shown("rate-panel")) return;
+    if (!shown("rate-panel")) {
+      // The detail panel of the tab shown: arrows move through its list, Esc closes it.
+      const VIEWER = { ArrowLeft: "viewer-prev", ArrowRight: "viewer-next", Escape: "viewer-close" };
+      const panel = ["library", "search", "filters"].find((p) => shown(`${p}-score`));
+      const button = panel && VIEWER[event.key] && document.getElementById(`${panel}-${VIEWER[event.key]}`);
+      if (!button) return;
+      event.preventDefault();
+      button.click();
+      return;
+    }
     const id = target(event.key);
     const button = id && document.getElementById(id);
     if (!button) return;
