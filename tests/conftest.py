@@ -38,21 +38,27 @@ def without_random_warning(stderr: str) -> str:
     )
 
 
+def tiny_clip_env(env: pytest.MonkeyPatch, home: Path) -> Path:
+    """No PICTOR_* settings from outside, a tiny CLIP with random weights (no network, no
+    downloaded weights, ever), and the default data folder under home. For a test (the
+    pictor_env fixture) or a module-scoped app (with a MonkeyPatch.context())."""
+    for key in list(os.environ):
+        if key.startswith("PICTOR_"):
+            env.delenv(key)
+    env.setenv("HF_HUB_OFFLINE", "1")
+    env.setenv("PICTOR_CLIP_MODEL", TINY_CLIP)
+    env.setenv("PICTOR_CLIP_PRETRAINED", "random")
+    env.setenv("PICTOR_CLIP_MODEL_CONFIG", str(TINY_CLIP_CONFIG))
+    default_data = home / "default-data"
+    env.setenv("PICTOR_DATA_DIR", str(default_data))
+    env.setenv("XDG_DATA_HOME", str(home / "xdg-data"))
+    return default_data
+
+
 @pytest.fixture
 def pictor_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """No PICTOR_* settings from outside; the default data folder lies in tmp_path."""
-    for key in list(os.environ):
-        if key.startswith("PICTOR_"):
-            monkeypatch.delenv(key)
-    # A tiny CLIP with random weights: no network, no downloaded weights, ever.
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("PICTOR_CLIP_MODEL", TINY_CLIP)
-    monkeypatch.setenv("PICTOR_CLIP_PRETRAINED", "random")
-    monkeypatch.setenv("PICTOR_CLIP_MODEL_CONFIG", str(TINY_CLIP_CONFIG))
-    default_data = tmp_path / "default-data"
-    monkeypatch.setenv("PICTOR_DATA_DIR", str(default_data))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
-    return default_data
+    return tiny_clip_env(monkeypatch, tmp_path)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from app.jobs import BackgroundJob
 from indexing.errors import PictorError
 from indexing.settings import Settings
 from tests.browser import free_port, serve
-from tests.conftest import TINY_CLIP, TINY_CLIP_CONFIG
+from tests.conftest import tiny_clip_env
 from tests.library_builder import LibraryBuilder
 
 ENDPOINTS = (
@@ -52,16 +52,6 @@ class Live:
         return {item["path"]: item["content_id"] for item in items}
 
 
-def tiny_clip_env(env: pytest.MonkeyPatch) -> None:
-    """What the pictor_env fixture sets, for a module-scoped app."""
-    for key in [key for key in os.environ if key.startswith("PICTOR_")]:
-        env.delenv(key)
-    env.setenv("HF_HUB_OFFLINE", "1")
-    env.setenv("PICTOR_CLIP_MODEL", TINY_CLIP)
-    env.setenv("PICTOR_CLIP_PRETRAINED", "random")
-    env.setenv("PICTOR_CLIP_MODEL_CONFIG", str(TINY_CLIP_CONFIG))
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """One app for the module, with its library indexed through the API."""
@@ -72,7 +62,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         library.noise(f"wide/w{n}.png", (96, 64), seed=100 + n)
     shutil.copy(library.root / "set0" / "img0000.jpg", library.root / COPY)
     with pytest.MonkeyPatch.context() as env:
-        tiny_clip_env(env)
+        tiny_clip_env(env, base)
         env.setenv("PICTOR_DATA_DIR", str(base / "data"))
         settings = Settings(port=free_port(), threads=2)
         with serve(settings) as url:

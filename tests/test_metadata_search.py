@@ -28,10 +28,9 @@ from launch import main as launch_main
 from tests.conftest import (
     LAUNCH,
     REPO_ROOT,
-    TINY_CLIP,
-    TINY_CLIP_CONFIG,
     CliRunner,
     fails,
+    tiny_clip_env,
     without_random_warning,
 )
 from tests.library_builder import LibraryBuilder, noise_image
@@ -257,15 +256,7 @@ def launch(*args: str) -> tuple[int, str, str]:
 
 def use_tiny_clip(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
     """What the pictor_env fixture sets, for a module-scoped library; and PICTOR_DEBUG."""
-    for key in list(os.environ):
-        if key.startswith("PICTOR_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("PICTOR_CLIP_MODEL", TINY_CLIP)
-    monkeypatch.setenv("PICTOR_CLIP_PRETRAINED", "random")
-    monkeypatch.setenv("PICTOR_CLIP_MODEL_CONFIG", str(TINY_CLIP_CONFIG))
-    monkeypatch.setenv("PICTOR_DATA_DIR", str(home / "default-data"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(home / "xdg-data"))
+    tiny_clip_env(monkeypatch, home)
     monkeypatch.setenv("PICTOR_DEBUG", "1")
 
 

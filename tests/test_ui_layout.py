@@ -19,6 +19,7 @@ from PIL import Image
 
 from indexing.settings import Settings
 from tests.browser import free_port, open_page, serve
+from tests.conftest import tiny_clip_env
 
 pytestmark = pytest.mark.browser
 # Each tab, and what shows once it has rendered.
@@ -44,10 +45,8 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for index in range(12):
         pixels = (rng.random((120, 90 + 10 * index, 3)) * 255).astype("uint8")
         Image.fromarray(pixels).save(folder / f"IMG_2024071{index:02d}_a_long_file_name.jpg")
-    from tests.test_api_client import tiny_clip_env
-
     with pytest.MonkeyPatch.context() as env:
-        tiny_clip_env(env)
+        tiny_clip_env(env, base)
         settings = Settings(data_dir=base / "data", port=free_port(), threads=2)
         with serve(settings, folders=(str(folder),)) as url:
             yield url

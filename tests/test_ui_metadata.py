@@ -21,7 +21,7 @@ from indexing.library import Library
 from indexing.settings import Settings
 from tests.beacon import Beacon, beacon
 from tests.browser import free_port, open_page, serve
-from tests.conftest import TINY_CLIP, TINY_CLIP_CONFIG
+from tests.conftest import tiny_clip_env
 from tests.library_builder import noise_image
 
 pytestmark = pytest.mark.browser
@@ -124,14 +124,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Beacon]
 
 def isolate(env: pytest.MonkeyPatch, tmp: Path) -> None:
     """What conftest's pictor_env does, for a module: no outside settings, the tiny CLIP."""
-    for key in [key for key in os.environ if key.startswith("PICTOR_")]:
-        env.delenv(key)
-    env.setenv("HF_HUB_OFFLINE", "1")
-    env.setenv("PICTOR_CLIP_MODEL", TINY_CLIP)
-    env.setenv("PICTOR_CLIP_PRETRAINED", "random")
-    env.setenv("PICTOR_CLIP_MODEL_CONFIG", str(TINY_CLIP_CONFIG))
-    env.setenv("PICTOR_DATA_DIR", str(tmp / "default-data"))
-    env.setenv("XDG_DATA_HOME", str(tmp / "xdg-data"))
+    tiny_clip_env(env, tmp)
 
 
 @pytest.fixture(scope="module")
