@@ -23,6 +23,7 @@ from app import (
     library,
     model_settings,
     rate,
+    ratings_backup,
     search,
     timeline_view,
     train,
@@ -72,6 +73,7 @@ def build_app(
                     trash_tab = trash_view.render()
             with gr.Tab("Rate", id="rate"):
                 rate_tab = rate.render(ctx)
+                backup = ratings_backup.render()
             with gr.Tab("Train", id="train") as train_opened:
                 train_tab = train.render()
         library_tab.model_status = models.current
@@ -86,6 +88,7 @@ def build_app(
         trash_view.listen(trash_tab, ctx, trash_opened)
         rate.listen(rate_tab, ctx, tabs)
         train.listen(train_tab, ctx, train_opened)
+        ratings_backup.listen(backup, ctx)
         rate.listen_handoff(
             rate_tab,
             tabs,
@@ -127,7 +130,11 @@ def launch_ui(settings: Settings, *, block: bool = True, folders: Sequence[str] 
         server_port=settings.port,
         share=settings.share,
         auth=logins or None,
-        allowed_paths=[str(settings.thumbs_dir), str(settings.previews_dir)],
+        allowed_paths=[
+            str(settings.thumbs_dir),
+            str(settings.previews_dir),
+            str(settings.data_dir / "exports"),  # the Rate tab's ratings exports
+        ],
         prevent_thread_lock=not block,
         show_error=True,
         theme=gr.themes.Soft(),

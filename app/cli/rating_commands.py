@@ -79,19 +79,11 @@ def cmd_ratings(args: argparse.Namespace, settings) -> int:
     with library.open_catalog() as catalog:
         if args.ratings_action == "export":
             counts = ratings_file.write_export(catalog, args.file)
-            text = (
-                f"Wrote {args.file}: {counts['ratings']} ratings, "
-                f"{counts['preferences']} preference pairs, {counts['history']} changes."
-            )
+            text = ratings_file.export_sentence(args.file, counts)
             emit(args, {"file": args.file, **counts}, text)
             return 0
         document = ratings_file.read_document(args.file)
         report = ratings_file.import_document(catalog, document, args.on_conflict)
     counts = report.as_dict()
-    text = (
-        f"Imported {args.file}: {report.added} added, {report.replaced} replaced, "
-        f"{report.kept} kept, {report.invalid} invalid; {report.preferences_added} preference "
-        f"pairs and {report.history_added} changes added."
-    )
-    emit(args, counts, text)
+    emit(args, counts, ratings_file.import_sentence(args.file, report))
     return 0

@@ -95,6 +95,22 @@ def write_export(catalog: Catalog, target: str | Path) -> dict[str, int]:
     return {key: len(document[key]) for key in ("ratings", "preferences", "history")}
 
 
+def export_sentence(path: str | Path, counts: dict[str, int]) -> str:
+    """What an export wrote, as the CLI and the Rate tab say it."""
+    return (
+        f"Wrote {path}: {counts['ratings']} ratings, {counts['preferences']} preference pairs, "
+        f"{counts['history']} changes."
+    )
+
+
+def import_sentence(path: str | Path, report: ImportReport) -> str:
+    return (
+        f"Imported {path}: {report.added} added, {report.replaced} replaced, "
+        f"{report.kept} kept, {report.invalid} invalid; {report.preferences_added} preference "
+        f"pairs and {report.history_added} changes added."
+    )
+
+
 @dataclass(slots=True)
 class ImportReport:
     added: int = 0
