@@ -233,8 +233,11 @@ def test_ratings_export_downloads_and_imports_back(started) -> None:
     with open_page(url) as page:
         expect(page.locator("#index-progress")).to_contain_text("Done in", timeout=90_000)
         page.locator("#library-gallery img").nth(2).click()
+        # The panel has shown the image (its answer would overwrite a score typed before).
+        expect(page.locator("#detail-meta")).to_contain_text("Content id:")
         score = page.locator("#library-score input")
         score.fill("7")
+        expect(score).to_have_value("7")
         page.locator("#library-save-rating").click()
         expect(page.locator("#library-rating-message")).to_contain_text("Saved: 7.")
 
