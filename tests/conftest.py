@@ -126,6 +126,27 @@ def pictor(tmp_path: Path, pictor_env: Path) -> Pictor:
 CliRunner = Callable[..., tuple[int, str, str]]
 
 
+def launch_process(
+    args: Sequence[str],
+    env: dict[str, str | None] | None = None,
+    prefix: Sequence[str] = (),
+) -> tuple[int, str, str]:
+    """(returncode, stdout, stderr) of `python launch.py args` as a separate process, in
+    this environment plus env (a value of None removes a variable), under prefix."""
+    full_env = {**os.environ, **(env or {})}
+    full_env = {key: value for key, value in full_env.items() if value is not None}
+    done = subprocess.run(
+        [*prefix, sys.executable, str(LAUNCH), *args],
+        cwd=REPO_ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
 @pytest.fixture
 def run_cli(pictor_env: Path) -> CliRunner:
     """run_cli(args, env=None) -> (returncode, stdout, stderr) of `python launch.py args`.
@@ -134,25 +155,7 @@ def run_cli(pictor_env: Path) -> CliRunner:
     a command to run it under (e.g. setpriv).
     """
 
-    def run(
-        args: Sequence[str],
-        env: dict[str, str | None] | None = None,
-        prefix: Sequence[str] = (),
-    ) -> tuple[int, str, str]:
-        full_env = {**os.environ, **(env or {})}
-        full_env = {key: value for key, value in full_env.items() if value is not None}
-        done = subprocess.run(
-            [*prefix, sys.executable, str(LAUNCH), *args],
-            cwd=REPO_ROOT,
-            env=full_env,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            timeout=120,
-        )
-        return done.returncode, done.stdout, done.stderr
-
-    return run
+    return launch_process
 
 
 @pytest.fixture

@@ -12,8 +12,6 @@ import io
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
@@ -26,10 +24,9 @@ from PIL import Image, PngImagePlugin
 
 from launch import main as launch_main
 from tests.conftest import (
-    LAUNCH,
-    REPO_ROOT,
     CliRunner,
     fails,
+    launch_process,
     tiny_clip_env,
     without_random_warning,
 )
@@ -262,15 +259,7 @@ def use_tiny_clip(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
 
 def subprocess_launch(*args: str) -> tuple[int, str, str]:
     """`python launch.py args` as a separate process, in this environment."""
-    done = subprocess.run(
-        [sys.executable, str(LAUNCH), *args],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-    )
-    return done.returncode, done.stdout, done.stderr
+    return launch_process(args)
 
 
 class Indexed:

@@ -48,6 +48,9 @@ SAVE_MIN_IMAGES = 20_000  # below this a build takes well under a second: no fil
 FILE_FORMAT = 1
 PER_ROW = ("rowids", "live", "date_key", "exif", "width", "height", "bytes", "rating",
            "user_rated", "day", "camera", "lens", "country", "city", "format")  # fmt: skip
+# Every array: one entry per image row, then the (row, folder) and (row, tag) pairs.
+PAIRS = ("direct_row", "direct_node", "pair_row", "pair_node", "tag_row", "tag")
+ARRAYS = (*PER_ROW, *PAIRS)
 CODED = {"day": "days", "camera": "cameras", "lens": "lenses", "country": "country_codes",
          "city": "cities", "format": "formats"}  # fmt: skip
 IMAGE_COLUMNS = (
@@ -295,8 +298,7 @@ class FacetIndex:
     def patched(self, catalog: Catalog, rowids: list[int], seq: int) -> FacetIndex:
         """A copy with these images read again (those in use stay untouched)."""
         new = copy.copy(self)
-        for name in (*PER_ROW, "direct_row", "direct_node", "pair_row", "pair_node", "tag_row",
-                     "tag"):  # fmt: skip
+        for name in ARRAYS:
             setattr(new, name, getattr(self, name).copy())
         new.values = {name: values.copy() for name, values in self.values.items()}
         new.tags = self.tags.copy()
@@ -392,15 +394,7 @@ class FacetIndex:
     # Saving beside the catalog
 
     def save(self, path: Path) -> None:
-        arrays = {name: getattr(self, name) for name in PER_ROW}
-        arrays.update(
-            direct_row=self.direct_row,
-            direct_node=self.direct_node,
-            pair_row=self.pair_row,
-            pair_node=self.pair_node,
-            tag_row=self.tag_row,
-            tag=self.tag,
-        )
+        arrays = {name: getattr(self, name) for name in ARRAYS}
         meta = {
             "format": FILE_FORMAT,
             "seq": self.seq,
@@ -428,8 +422,7 @@ class FacetIndex:
                 if meta.get("format") != FILE_FORMAT or meta.get("token") != token:
                     return None
                 self = cls()
-                for name in (*PER_ROW, "direct_row", "direct_node", "pair_row", "pair_node",
-                             "tag_row", "tag"):  # fmt: skip
+                for name in ARRAYS:
                     setattr(self, name, saved[name])
         except (OSError, ValueError, KeyError, json.JSONDecodeError):
             return None
