@@ -18,6 +18,7 @@ class AppContext:
     library: Library
     jobs: JobSlot = field(default_factory=JobSlot)  # indexing
     training: JobSlot = field(default_factory=JobSlot)
+    grouping: JobSlot = field(default_factory=JobSlot)  # duplicate grouping, trashing many
 
     @classmethod
     def create(cls, settings: Settings) -> AppContext:

@@ -64,14 +64,18 @@ class GenerationView:
 
 @dataclass
 class ViewerActions:
-    """What every detail panel offers besides the rating: the folder (shown and copied),
+    """What every detail panel offers besides the rating: find similar, its duplicates,
+    rate similar images (wired across tabs in app/ui.py), the folder (shown and copied),
     the trash with undo, and the keys' hidden buttons (← → move, Esc closes)."""
 
+    similar: gr.Button
+    duplicates: gr.Button
+    rate_similar: gr.Button
     show_folder: gr.Button
     folder: gr.Textbox
     trash: gr.Button
     undo: gr.Button
-    trashed: gr.State  # the original paths of the last move to the trash, for undo
+    trashed: gr.State  # the last move to the trash, for undo: see listen()
     prev: gr.Button
     next: gr.Button
     close: gr.Button
@@ -86,7 +90,7 @@ class DetailPanel:
     save: gr.Button
     clear: gr.Button
     message: gr.Markdown
-    buttons: list[gr.Button]  # the tab's own actions (e.g. Find similar)
+    buttons: list[gr.Button]  # the tab's own actions
     generation: GenerationView
     why: gr.Gallery  # for a predicted rating: the rated images nearest to this one
     selected: gr.State  # the content id shown
@@ -156,6 +160,12 @@ def render(
 
 def _render_viewer(prefix: str) -> ViewerActions:
     with gr.Row(equal_height=True):
+        similar = gr.Button("Find similar", size="sm", elem_id=f"{prefix}-find-similar")
+        duplicates = gr.Button(
+            "Show its duplicates", size="sm", elem_id=f"{prefix}-show-duplicates"
+        )
+        rate_similar = gr.Button("Rate similar images", size="sm", elem_id=f"{prefix}-rate-similar")
+    with gr.Row(equal_height=True):
         show_folder = gr.Button("Show its folder", size="sm", elem_id=f"{prefix}-show-folder")
         trash = gr.Button("Move to trash", size="sm", elem_id=f"{prefix}-trash")
         undo = gr.Button("Undo: put it back", size="sm", visible=False, elem_id=f"{prefix}-undo")
@@ -170,7 +180,10 @@ def _render_viewer(prefix: str) -> ViewerActions:
     prev = gr.Button("prev", elem_id=f"{prefix}-viewer-prev", elem_classes=hidden)
     next_ = gr.Button("next", elem_id=f"{prefix}-viewer-next", elem_classes=hidden)
     close = gr.Button("close", elem_id=f"{prefix}-viewer-close", elem_classes=hidden)
-    return ViewerActions(show_folder, folder, trash, undo, gr.State([]), prev, next_, close)
+    return ViewerActions(
+        similar, duplicates, rate_similar, show_folder, folder, trash, undo, gr.State(None),
+        prev, next_, close,
+    )  # fmt: skip
 
 
 def _render_generation(prefix: str) -> GenerationView:
@@ -292,7 +305,11 @@ def _why(ctx: AppContext, catalog, detail: dict) -> list[tuple[str, str]]:
             for n in found if thumbs.has(n.content_id)]  # fmt: skip
 
 
-def listen(panel: DetailPanel, ctx: AppContext, gallery: gr.Gallery, ids: gr.State) -> None:
+def listen(
+    panel: DetailPanel, ctx: AppContext, gallery: gr.Gallery | None, ids: gr.State
+) -> tuple[Any, Any]:
+    """Wire a panel to the list it shows (ids, and the gallery drawing them, if one: the
+    Duplicates view selects for itself). Returns the trash and undo events, to chain on."""
     hint = "Click an image to see it here."
 
     def selected(ids_shown: list[str], evt: gr.SelectData):
@@ -334,41 +351,68 @@ def listen(panel: DetailPanel, ctx: AppContext, gallery: gr.Gallery, ids: gr.Sta
         folders = dict.fromkeys(os.path.dirname(path) for path in present_paths(content_id))
         return gr.Textbox(value="\n".join(folders), visible=True)
 
-    def trash(content_id: str | None):
+    def trash(content_id: str | None, ids_shown: list[str], items: list | None = None):
+        """Move its files to the trash, take it out of the list shown and show the next one."""
         paths = present_paths(content_id)
         with ctx.catalog() as catalog:
             report = Trash(catalog).trash(paths)
         moved = [entry.original_path for entry in report.moved]
         notes = [f"⚠️ {literal(p['path'])}: {literal(p['reason'])}" for p in report.problems]
+        ids_shown, items = list(ids_shown or []), list(items or [])
+        undo_state, shown = None, content_id
         if moved:
             what = "its file" if len(moved) == 1 else f"its {len(moved)} files"
             gr.Info(f"Moved {what} to the trash. Undo puts it back.")
             notes.insert(0, f"Moved {what} to the trash.")
-        values = list(show(ctx, content_id, hint, "  \n".join(notes)))
-        return (*values, moved, gr.Button(visible=bool(moved)), gr.Textbox(visible=False))
+            at = ids_shown.index(content_id) if content_id in ids_shown else None
+            item = None
+            if at is not None:
+                ids_shown.pop(at)
+                item = items.pop(at) if len(items) == len(ids_shown) + 1 else None
+                shown = ids_shown[min(at, len(ids_shown) - 1)] if ids_shown else None
+            undo_state = {"paths": moved, "content_id": content_id, "at": at, "item": item}
+        values = show(ctx, shown, hint, "  \n".join(notes))
+        lists = (ids_shown, items) if gallery is not None else (ids_shown,)
+        return (*values, undo_state, gr.Button(visible=bool(moved)), gr.Textbox(visible=False),
+                *lists)  # fmt: skip
 
-    def undo(content_id: str | None, moved: list[str]):
-        if not moved:
+    def undo(state: dict | None, ids_shown: list[str], items: list | None = None):
+        """Put the last trashed image's files back, and the image back where it was listed."""
+        if not state:
             raise PictorError("Nothing to put back.")
         with ctx.catalog() as catalog:
-            report = Trash(catalog).restore(moved)
+            report = Trash(catalog).restore(state["paths"])
         back = len(report.moved)
         notes = [f"Put {back} file{'' if back == 1 else 's'} back."]
         notes += [f"⚠️ {literal(p['path'])}: {literal(p['reason'])}" for p in report.problems]
         gr.Info(notes[0])
-        values = list(show(ctx, content_id, hint, "  \n".join(notes)))
-        return (*values, [], gr.Button(visible=False))
+        ids_shown, items = list(ids_shown or []), list(items or [])
+        at = state.get("at")
+        if at is not None and state["content_id"] not in ids_shown:
+            if state.get("item") is not None and len(items) == len(ids_shown):
+                items.insert(at, state["item"])
+            ids_shown.insert(at, state["content_id"])
+        values = show(ctx, state["content_id"], hint, "  \n".join(notes))
+        lists = (ids_shown, items) if gallery is not None else (ids_shown,)
+        return (*values, None, gr.Button(visible=False), *lists)
 
     v = panel.viewer
-    gallery.select(selected, [ids], panel.outputs)
-    v.prev.click(lambda i, c: step(i, c, -1), [ids, panel.selected], panel.outputs)
-    v.next.click(lambda i, c: step(i, c, 1), [ids, panel.selected], panel.outputs)
-    v.close.click(lambda: show(ctx, None, hint), None, panel.outputs)
+    listed = [ids, gallery] if gallery is not None else [ids]
+    # One at a time and in order: a quick ← then Esc must end closed, not on the late ←.
+    in_order = {"concurrency_id": f"{v.prev.elem_id}-moves", "concurrency_limit": 1}
+    if gallery is not None:
+        gallery.select(selected, [ids], panel.outputs, **in_order)
+    v.prev.click(lambda i, c: step(i, c, -1), [ids, panel.selected], panel.outputs, **in_order)
+    v.next.click(lambda i, c: step(i, c, 1), [ids, panel.selected], panel.outputs, **in_order)
+    v.close.click(lambda: show(ctx, None, hint), None, panel.outputs, **in_order)
     v.show_folder.click(show_folder, [panel.selected], [v.folder]).then(
         None, [v.folder], None, js=COPY_JS % (v.show_folder.elem_id, "Show its folder")
     )
-    v.trash.click(trash, [panel.selected], [*panel.outputs, v.trashed, v.undo, v.folder])
-    v.undo.click(undo, [panel.selected, v.trashed], [*panel.outputs, v.trashed, v.undo])
+    trashed = v.trash.click(
+        trash, [panel.selected, *listed], [*panel.outputs, v.trashed, v.undo, v.folder, *listed]
+    )
+    undone = v.undo.click(undo, [v.trashed, *listed], [*panel.outputs, v.trashed, v.undo, *listed])
     panel.save.click(rate, [panel.selected, panel.score], panel.outputs)
     panel.score.submit(rate, [panel.selected, panel.score], panel.outputs)
     panel.clear.click(lambda cid: rate(cid, None, clear=True), [panel.selected], panel.outputs)
+    return trashed, undone

@@ -2,7 +2,10 @@
 
 A page shows up to SLOTS groups, each in a fixed slot (so element ids stay stable): a
 heading, the members as cards, and "Keep the keeper, trash the rest". Clicking a card makes
-it that group's keeper. "For every group" asks first, saying how many files will move.
+it that group's keeper and shows it in the shared viewer below. "For every group" asks
+first, saying how many files will move. Grouping (which first compares what is new) and
+trashing every group run in the background with progress and Cancel; the other tabs keep
+working meanwhile. Every viewer's "Show its duplicates" lands here with that image's group.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from typing import Any
 
 import gradio as gr
 
+from app import detail
 from app.components import format_bytes
 from app.context import AppContext
+from app.jobs import BackgroundJob
 from app.safe_text import code, literal
 from indexing.curate.keep_best import keep_all, keep_one
 from indexing.dedup.tiers import THRESHOLDS
@@ -25,6 +30,7 @@ from indexing.query.duplicates import (
     Groups,
     Member,
     all_groups,
+    duplicates_of,
     files_replaced,
     find_groups,
 )
@@ -37,6 +43,8 @@ TIER_LABELS = {
     "Clusters (browse what is in the library)": "clusters",
 }
 DEFAULT_THRESHOLDS = {"near": 10.0, "similar": 0.9}
+VIEWER_HINT = "Click a card to make it the group's keeper and see it here."
+BUSY = "Grouping or trashing is already running; wait for it or press Cancel."
 
 
 @dataclass
@@ -54,6 +62,8 @@ class DuplicatesTab:
     threshold: gr.Slider  # the similar tier's (cosine)
     near_threshold: gr.Slider  # the near tier's (bits): its own slider, so no event races
     find: gr.Button
+    cancel: gr.Button
+    progress: gr.Markdown
     keep_all: gr.Button
     confirm_all: gr.Button
     message: gr.Markdown
@@ -62,6 +72,8 @@ class DuplicatesTab:
     count: gr.Markdown
     slots: list[Slot]
     shown: gr.State  # the Groups on screen
+    detail: detail.DetailPanel
+    ids: gr.State  # the viewer's list: the members of the group last clicked
 
 
 def render() -> DuplicatesTab:
@@ -77,6 +89,8 @@ def render() -> DuplicatesTab:
             elem_id="dup-near-threshold",
         )  # fmt: skip
         find = gr.Button("Find groups", variant="primary", elem_id="dup-find")
+        cancel = gr.Button("Cancel", variant="stop", elem_id="dup-cancel")
+    progress = gr.Markdown("", elem_id="dup-progress")
     with gr.Row(equal_height=True):
         keep_everywhere = gr.Button(
             "Keep the keeper in every group, trash the rest…", elem_id="dup-keep-all"
@@ -89,8 +103,13 @@ def render() -> DuplicatesTab:
         count = gr.Markdown("", elem_id="dup-count")
         next_ = gr.Button("Next ▶", size="sm", elem_id="dup-next")
     slots = [_render_slot(n) for n in range(SLOTS)]
-    return DuplicatesTab(tier, threshold, near_threshold, find, keep_everywhere, confirm, message,
-                         prev, next_, count, slots, gr.State(None))  # fmt: skip
+    panel = detail.render(
+        image_id="dup-detail-image", meta_id="dup-detail-meta", prefix="dup",
+        hint=VIEWER_HINT, height=420,
+    )  # fmt: skip
+    return DuplicatesTab(tier, threshold, near_threshold, find, cancel, progress, keep_everywhere,
+                         confirm, message, prev, next_, count, slots, gr.State(None), panel,
+                         gr.State([]))  # fmt: skip
 
 
 def chosen_threshold(tier_label: str, near: float | None, similar: float | None) -> float | None:
@@ -153,47 +172,132 @@ def slot_values(ctx: AppContext, group: Group | None, number: int) -> tuple:
     return gr.Column(visible=True), heading, items, listing, gr.Button(visible=not group.size)
 
 
-def listen(tab: DuplicatesTab, ctx: AppContext) -> None:
+def outputs_of(tab: DuplicatesTab) -> list[Any]:
     slot_outputs = [c for s in tab.slots for c in (s.box, s.heading, s.gallery, s.paths, s.keep)]
-    outputs = [tab.shown, tab.count, tab.message, *slot_outputs]
+    return [tab.progress, tab.shown, tab.count, tab.message, *slot_outputs]
+
+
+def in_background(ctx: AppContext, work, width: int):
+    """Run work(report, cancel) as the app's one grouping job, yielding rows of `width`
+    values (the progress text first, the rest skipped) while it runs. Returns the finished
+    job, or None when another one is running."""
+    rest = [gr.skip()] * (width - 1)
+    job = BackgroundJob(lambda report, token: work(report, lambda: token.cancelled), "dedup")
+    if not ctx.grouping.try_start(job):
+        yield (BUSY, *rest)
+        return None
+    for text in job.updates(lambda progress: progress.describe()):
+        yield (text, *rest)
+    return job
+
+
+def shown_rows(ctx: AppContext, tab: DuplicatesTab, work, message: str = ""):
+    """The rows for outputs_of(tab) while work makes a Groups in the background, then the page."""
+    job = yield from in_background(ctx, work, len(outputs_of(tab)))
+    if job is None:
+        return
+    if job.error is not None:
+        yield ("", None, "", f"⚠️ {job.failure('Grouping')}", *_hidden(tab))
+        return
+    yield ("", *_page(ctx, job.summary, message))
+
+
+def listen(tab: DuplicatesTab, ctx: AppContext) -> None:
+    outputs = outputs_of(tab)
 
     def show(tier_label: str, threshold: float | None, page: int = 1, message: str = ""):
         tier = TIER_LABELS.get(tier_label, "exact")
-        try:
-            groups = find_groups(
-                ctx.library, tier, threshold if tier in DEFAULT_THRESHOLDS else None, page
-            )
-        except PictorError as exc:
-            return (None, "", f"⚠️ {literal(exc)}", *_hidden(tab))
-        return _page(ctx, groups, message)
+        chosen = threshold if tier in DEFAULT_THRESHOLDS else None
+        yield from shown_rows(
+            ctx, tab,
+            lambda report, cancel: find_groups(ctx.library, tier, chosen, page, report, cancel),
+            message,
+        )  # fmt: skip
 
     def turn(groups: Groups | None, step: int):
         if groups is None:
-            return (None, "", "Press Find groups first.", *_hidden(tab))
+            yield ("", None, "", "Press Find groups first.", *_hidden(tab))
+            return
         page = min(max(1, groups.page + step), groups.pages)
         threshold = groups.threshold if groups.threshold is not None else 0.0
         label = next(k for k, v in TIER_LABELS.items() if v == groups.tier)
-        return show(label, threshold, page)
+        yield from show(label, threshold, page)
+
+    def find(tier_label: str, near: float | None, similar: float | None):
+        yield from show(tier_label, chosen_threshold(tier_label, near, similar))
+
+    def keeper_of(slot: int):
+        def keep(groups: Groups | None, tier_label: str, near, similar):
+            threshold = chosen_threshold(tier_label, near, similar)
+            yield from _keep(ctx, groups, slot, tier_label, threshold, show)
+
+        return keep
+
+    def redraw(groups: Groups | None):
+        yield from turn(groups, 0)
+
+    def earlier(groups: Groups | None):
+        yield from turn(groups, -1)
+
+    def later(groups: Groups | None):
+        yield from turn(groups, 1)
 
     chosen = [tab.tier, tab.near_threshold, tab.threshold]
-    tab.find.click(lambda t, n, s: show(t, chosen_threshold(t, n, s)), chosen, outputs)
+    tab.find.click(find, chosen, outputs)
+    tab.cancel.click(
+        lambda: ctx.grouping.cancel(
+            "Nothing is running here.", "Cancelling… what is done so far is kept."
+        ),
+        None, [tab.progress], queue=False,
+    )  # fmt: skip
     tab.tier.change(_threshold_for, [tab.tier], [tab.near_threshold, tab.threshold])
-    tab.prev.click(lambda g: turn(g, -1), [tab.shown], outputs)
-    tab.next.click(lambda g: turn(g, 1), [tab.shown], outputs)
+    tab.prev.click(earlier, [tab.shown], outputs)
+    tab.next.click(later, [tab.shown], outputs)
+    panel = tab.detail
     for number, slot in enumerate(tab.slots):
         slot.gallery.select(
             _keeper_chooser(ctx, number),
             [tab.shown],
-            [tab.shown, slot.box, slot.heading, slot.gallery, slot.paths, slot.keep],
-        )
-        slot.keep.click(
-            lambda groups, label, near, similar, n=number: _keep(
-                ctx, groups, n, label, chosen_threshold(label, near, similar), show
-            ),
-            [tab.shown, *chosen],
-            outputs,
-        )
+            [tab.shown, slot.box, slot.heading, slot.gallery, slot.paths, slot.keep,
+             *panel.outputs, tab.ids],
+        )  # fmt: skip
+        slot.keep.click(keeper_of(number), [tab.shown, *chosen], outputs)
+    # The viewer's trash and undo change the groups: the page is drawn again after either.
+    for event in detail.listen(panel, ctx, None, tab.ids):
+        event.then(redraw, [tab.shown], outputs)
     _listen_keep_all(tab, ctx, show, outputs)
+
+
+def listen_show_duplicates(
+    tab: DuplicatesTab,
+    ctx: AppContext,
+    button: gr.Button,
+    content_id: gr.State,
+    tabs: gr.Tabs,
+    filter_tabs: gr.Tabs,
+) -> None:
+    """A viewer's "Show its duplicates": open this view with that image's group."""
+    outputs = outputs_of(tab)
+
+    def run(cid: str | None):
+        if not cid:
+            yield (gr.skip(), gr.skip(), gr.skip(), "", gr.skip(), gr.skip(),
+                   "Click an image first.", *[gr.skip()] * (len(outputs) - 4))  # fmt: skip
+            return
+        opened = (gr.Tabs(selected="filters"), gr.Tabs(selected="duplicates"))
+        yield (*opened, gr.skip(), "Looking for its duplicates…",
+               *[gr.skip()] * (len(outputs) - 1))  # fmt: skip
+        rows = shown_rows(
+            ctx, tab, lambda report, cancel: duplicates_of(ctx.library, cid, report, cancel)
+        )
+        for row in rows:
+            groups = row[1]
+            tier = gr.skip()
+            if isinstance(groups, Groups):
+                tier = next(k for k, v in TIER_LABELS.items() if v == groups.tier)
+            yield (gr.skip(), gr.skip(), tier, *row)
+
+    button.click(run, [content_id], [tabs, filter_tabs, tab.tier, *outputs])
 
 
 def _listen_keep_all(tab: DuplicatesTab, ctx: AppContext, show, outputs: list) -> None:
@@ -220,20 +324,32 @@ def _listen_keep_all(tab: DuplicatesTab, ctx: AppContext, show, outputs: list) -
 
     def confirm(tier_label: str, threshold: float):
         tier = TIER_LABELS.get(tier_label, "exact")
-        groups = all_groups(ctx.library, tier, threshold if tier in DEFAULT_THRESHOLDS else None)
-        with ctx.catalog() as catalog:
-            report = keep_all(catalog, groups)
-        said = _said(report)
-        return (*show(tier_label, threshold, 1, said), gr.Button(visible=False))
+        chosen = threshold if tier in DEFAULT_THRESHOLDS else None
+
+        def work(report, cancel):
+            groups = all_groups(ctx.library, tier, chosen, report, cancel)
+            with ctx.catalog() as catalog:
+                return keep_all(catalog, groups, report, cancel)
+
+        job = yield from in_background(ctx, work, len(outputs))
+        if job is None:
+            return
+        if job.error is not None:
+            yield ("", *[gr.skip()] * 2, f"⚠️ {job.failure('Trashing')}",
+                   *[gr.skip()] * (len(outputs) - 4))  # fmt: skip
+            return
+        yield from show(tier_label, threshold, 1, _said(job.summary))
 
     chosen = [tab.tier, tab.near_threshold, tab.threshold]
     tab.keep_all.click(
         lambda t, n, s: ask(t, chosen_threshold(t, n, s)), chosen, [tab.message, tab.confirm_all]
     )
-    tab.confirm_all.click(
-        lambda t, n, s: confirm(t, chosen_threshold(t, n, s)), chosen,
-        [*outputs, tab.confirm_all],
-    )  # fmt: skip
+    tab.confirm_all.click(lambda: gr.Button(visible=False), None, [tab.confirm_all], queue=False)
+
+    def confirmed(tier_label: str, near: float | None, similar: float | None):
+        yield from confirm(tier_label, chosen_threshold(tier_label, near, similar))
+
+    tab.confirm_all.click(confirmed, chosen, outputs)
     # A confirmation counts the files of one tier and threshold: changing either withdraws it.
     for changed in (tab.tier, tab.near_threshold, tab.threshold):
         changed.change(lambda: gr.Button(visible=False), None, [tab.confirm_all], queue=False)
@@ -274,23 +390,34 @@ def _keeper_chooser(ctx: AppContext, slot: int):
 
 
 def _choose_keeper(ctx: AppContext, groups: Groups | None, slot: int, evt: gr.SelectData):
+    """The card clicked becomes the keeper, and the viewer shows it (its group is the list)."""
     if groups is None or slot >= len(groups.groups):
-        return (groups, *((gr.skip(),) * 5))
+        return (groups, *((gr.skip(),) * 5), *detail.show(ctx, None, VIEWER_HINT), [])
     group = groups.groups[slot]
     if isinstance(evt.index, int) and 0 <= evt.index < len(group.members):
         group.keeper = evt.index
-    return (groups, *slot_values(ctx, group, (groups.page - 1) * SLOTS + slot + 1))
+    chosen = group.members[group.keeper].content_id if group.members else None
+    ids = list(dict.fromkeys(m.content_id for m in group.members))
+    return (
+        groups,
+        *slot_values(ctx, group, (groups.page - 1) * SLOTS + slot + 1),
+        *detail.show(ctx, chosen, VIEWER_HINT),
+        ids,
+    )
 
 
 def _keep(ctx: AppContext, groups: Groups | None, slot: int, label: str, threshold: float, show):
     if groups is None or slot >= len(groups.groups):
-        return show(label, threshold, 1, "Press Find groups first.")
+        yield from show(label, threshold, 1, "Press Find groups first.")
+        return
     with ctx.catalog() as catalog:
         report = keep_one(catalog, groups.groups[slot])
-    return show(label, threshold, groups.page, _said(report))
+    yield from show(label, threshold, groups.page, _said(report))
 
 
 def _said(report) -> str:
     lines = [f"Moved {len(report.moved):,} file(s) to the trash; restore them from Trash."]
+    if report.cancelled:
+        lines[0] = f"Cancelled. {lines[0]} The other groups are as they were."
     lines += [f"⚠️ {code(p['path'])}: {literal(p['reason'])}" for p in report.problems]
     return "  \n".join(lines)

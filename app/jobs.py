@@ -4,9 +4,11 @@ can cancel them, and the rest of the app keeps working meanwhile."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from app.safe_text import literal
+from indexing.errors import PictorError
 from indexing.progress import CancelToken
 
 
@@ -55,6 +57,18 @@ class BackgroundJob:
     def cancel(self) -> None:
         self.cancel_token.cancel()
 
+    def updates(self, describe: Callable[[Any], str]) -> Iterator[str]:
+        """Its progress as text until it ends, for a UI generator to yield."""
+        while not self._done:
+            self.wait_for_update(0.25)
+            yield describe(self.progress) if self.progress is not None else "Starting…"
+
+    def failure(self, what: str) -> str:
+        """What it raised, as one line for the page: a PictorError's own sentence."""
+        if isinstance(self.error, PictorError):
+            return literal(self.error)
+        return literal(f"{what} failed: {type(self.error).__name__}: {self.error}")
+
 
 class JobSlot:
     """At most one job of a kind at a time per app (one slot per kind)."""
@@ -69,3 +83,11 @@ class JobSlot:
                 return False
             self.current = job.start()
             return True
+
+    def cancel(self, idle: str, cancelling: str) -> str:
+        """Ask the running job to stop; what to tell the user either way."""
+        job = self.current
+        if job is None or job.done:
+            return idle
+        job.cancel()
+        return cancelling

@@ -54,7 +54,7 @@ class LibraryTab:
 
     @property
     def find_similar(self) -> gr.Button:
-        return self.detail.buttons[0]
+        return self.detail.viewer.similar
 
     @property
     def selected(self) -> gr.State:
@@ -101,7 +101,6 @@ def render() -> LibraryTab:
         meta_id="detail-meta",
         prefix="library",
         hint=DETAIL_HINT,
-        buttons=(("Find similar", "library-find-similar"),),
     )
     return LibraryTab(
         folder,
@@ -169,17 +168,10 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
         yield from follow(job)
 
     def follow(job: BackgroundJob):
-        while not job.done:
-            job.wait_for_update(0.25)
-            text = job.progress.describe() if job.progress else "Starting…"
+        for text in job.updates(lambda progress: progress.describe()):
             yield (text, *[gr.skip()] * len(page_outputs))
         if job.error is not None:
-            message = (
-                literal(job.error)
-                if isinstance(job.error, PictorError)
-                else literal(f"Indexing failed: {type(job.error).__name__}: {job.error}")
-            )
-            yield (message, *show_page(1))
+            yield (job.failure("Indexing"), *show_page(1))
             return
         yield (summary_markdown(job.summary), *show_page(1))
 
@@ -223,11 +215,9 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
         return (hidden, literal(forget_sentence(report, True)), *show_page(1))
 
     def cancel():
-        job = ctx.jobs.current
-        if job is None or job.done:
-            return "Nothing is being indexed."
-        job.cancel()
-        return "Cancelling… the work done so far is kept."
+        return ctx.jobs.cancel(
+            "Nothing is being indexed.", "Cancelling… the work done so far is kept."
+        )
 
     outputs = [tab.progress, *page_outputs]
     tab.add.click(add_folder, [tab.folder], outputs)

@@ -32,6 +32,7 @@ QUEUES = {
     "A folder": "folder",
 }
 SEARCH_QUEUE, FILTERS_QUEUE = "Search results", "Filters results"
+SIMILAR_QUEUE = "Similar images"  # the viewer's "Rate similar images"
 MODES = ("Score 0–10", "Best of 2", "Best of 4")
 NUDGES = (
     ("−1", -1.0, "down-1"),
@@ -166,7 +167,7 @@ def _render_preference_panel() -> tuple:
 
 def queue_spec(choice: str, folder: str, handed: Any, seed: int) -> QueueSpec:
     """The QueueSpec a dropdown choice (and the folder box, or "Rate these") describes."""
-    if choice == SEARCH_QUEUE and handed and handed[0] == "ids":
+    if choice in (SEARCH_QUEUE, SIMILAR_QUEUE) and handed and handed[0] == "ids":
         return QueueSpec("ids", seed, ids=tuple(handed[1]))
     if choice == FILTERS_QUEUE and handed and handed[0] == "filter":
         return QueueSpec("filter", seed, filter=handed[1])

@@ -67,7 +67,7 @@ class SearchTab:
 
     @property
     def find_similar(self) -> gr.Button:
-        return self.detail.buttons[0]
+        return self.detail.viewer.similar
 
     @property
     def selected(self) -> gr.State:
@@ -138,7 +138,6 @@ def render(ctx: AppContext) -> SearchTab:
         prefix="search",
         hint="Click a result to see it large.",
         height=480,
-        buttons=(("Find similar", "search-find-similar"),),
     )
     return SearchTab(
         text,
@@ -366,3 +365,12 @@ def results_to_rate(ctx: AppContext, current: SearchState | None) -> tuple[str, 
     if not ids:
         raise PictorError("This search has no results to rate.")
     return "ids", ids[:RATE_THESE_TOP]
+
+
+def similar_to_rate(ctx: AppContext, content_id: str | None) -> tuple[str, list[str]]:
+    """The viewer's "Rate similar images": this image and the ones most like it, as a queue."""
+    if not content_id:
+        raise PictorError("Click an image first, then Rate similar images.")
+    query = SearchQuery(image_content_id=content_id, top=RATE_THESE_TOP)
+    hits = Searcher.for_library(ctx.library).search(query).hits
+    return "ids", [hit.content_id for hit in hits]

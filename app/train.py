@@ -189,19 +189,10 @@ def listen(tab: TrainTab, ctx: AppContext, opened: gr.Tab) -> None:
         if not ctx.training.try_start(job):
             yield ("Training is already running; wait for it or press Cancel.", *refresh())
             return
-        while not job.done:
-            job.wait_for_update(0.25)
-            yield (
-                describe(job.progress) if job.progress else "Starting…",
-                *[gr.skip()] * len(outputs),
-            )
+        for text in job.updates(describe):
+            yield (text, *[gr.skip()] * len(outputs))
         if job.error is not None:
-            said = (
-                literal(job.error)
-                if isinstance(job.error, PictorError)
-                else literal(f"Training failed: {type(job.error).__name__}: {job.error}")
-            )
-            yield (f"⚠️ {said}", *refresh())
+            yield (f"⚠️ {job.failure('Training')}", *refresh())
             return
         outcome = job.summary
         done = f"Done: {code(outcome.record.id)} is active; {outcome.predicted:,} images predicted."
@@ -213,11 +204,9 @@ def listen(tab: TrainTab, ctx: AppContext, opened: gr.Tab) -> None:
         yield (done, *refresh(report=outcome.record.report))
 
     def cancel():
-        job = ctx.training.current
-        if job is None or job.done:
-            return "Nothing is training."
-        job.cancel()
-        return "Cancelling… the previous evaluator stays active."
+        return ctx.training.cancel(
+            "Nothing is training.", "Cancelling… the previous evaluator stays active."
+        )
 
     def use(evaluator_id: str | None):
         if not evaluator_id:

@@ -79,9 +79,6 @@ def build_app(
         library_tab.model_status = models.current
         library.listen(library_tab, ctx, demo)
         search.listen(search_tab, ctx)
-        search.listen_find_similar(
-            search_tab, ctx, library_tab.find_similar, library_tab.selected, tabs
-        )
         filters.listen(filters_tab, ctx)
         timeline_view.listen(timeline, ctx, timeline_opened, timeline_target)
         duplicates.listen(duplicates_tab, ctx)
@@ -103,8 +100,26 @@ def build_app(
             filters.filter_to_rate, rate.FILTERS_QUEUE, filters_tab.message,
         )  # fmt: skip
         model_settings.listen(models, ctx, demo)
+        panels = [library_tab.detail, search_tab.detail, filters_tab.detail, duplicates_tab.detail]
+        _listen_viewers(ctx, panels, tabs, filter_tabs, search_tab, duplicates_tab, rate_tab)
     feedback.guard_all(demo, log_path)
     return demo
+
+
+def _listen_viewers(ctx, panels, tabs, filter_tabs, search_tab, duplicates_tab, rate_tab) -> None:
+    """Every viewer's cross-tab actions: Find similar (the Search tab's own searches in
+    place), Show its duplicates, Rate similar images."""
+    for panel in panels:
+        v = panel.viewer
+        if panel is not search_tab.detail:
+            search.listen_find_similar(search_tab, ctx, v.similar, panel.selected, tabs)
+        duplicates.listen_show_duplicates(
+            duplicates_tab, ctx, v.duplicates, panel.selected, tabs, filter_tabs
+        )
+        rate.listen_handoff(
+            rate_tab, tabs, v.rate_similar, [panel.selected],
+            lambda cid: search.similar_to_rate(ctx, cid), rate.SIMILAR_QUEUE, panel.message,
+        )  # fmt: skip
 
 
 def launch_ui(settings: Settings, *, block: bool = True, folders: Sequence[str] = ()) -> gr.Blocks:

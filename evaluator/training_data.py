@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from indexing.errors import PictorError
+from indexing.progress import Cancelled  # noqa: F401  (evaluator.Cancelled)
 
 MIN_RATINGS = 10
 """Training needs `ratings + pairs / 2 >= MIN_RATINGS`: two preferences count as one rating.
@@ -33,10 +34,6 @@ UNIT_NORM_TOLERANCE = 1e-2
 
 class TrainingError(PictorError):
     """Training cannot start or cannot learn anything; the message is one sentence for the user."""
-
-
-class Cancelled(PictorError):
-    """The caller's `cancel()` turned true; nothing was produced."""
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
+
+from indexing.errors import PictorError
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,8 +26,12 @@ class Progress:
             return f"Scanning folders: {self.done:,} image files found"
         total = f"{self.total:,}" if self.total is not None else "?"
         eta = f", ETA {format_seconds(self.eta_seconds)}" if self.eta_seconds is not None else ""
+        if self.message and self.total is None:
+            return self.message  # a step with no count ("Comparing 12,000 images…")
         verb = {
             "index": "Indexing",
+            "hashes": "Hashing thumbnails for the near tier",
+            "trash": "Moving files to the trash",
             "embed": "Embedding",
             "subjects": "Tagging subjects",
             "search": "Updating the search index",
@@ -84,6 +91,16 @@ class StageMeter:
         if self.total is not None and rate > 0:
             eta = max(self.total - self.done, 0) / rate
         return Progress(self.stage, self.done, self.total, rate, eta, message)
+
+
+class Cancelled(PictorError):
+    """The caller's `cancel()` turned true; the work done so far is kept."""
+
+
+def raise_if(cancel: Callable[[], bool] | None, message: str) -> None:
+    """Stop at a safe point when asked to."""
+    if cancel is not None and cancel():
+        raise Cancelled(message)
 
 
 class CancelToken:

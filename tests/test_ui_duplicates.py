@@ -94,3 +94,43 @@ def test_the_near_tier_groups_a_resized_mirrored_copy_at_its_own_threshold(
         expect(page.locator("#dup-group-0-gallery img")).to_have_count(2)
         expect(page.locator("#dup-group-0-paths")).to_contain_text("a small mirrored.png")
         expect(page.locator("#dup-group-0-paths")).not_to_contain_text("other.jpg")
+
+
+def test_every_viewer_shows_its_duplicates_finds_similar_and_rates_similar(app) -> None:
+    from playwright.sync_api import expect
+
+    url, photos = app
+    with open_page(url) as page:
+        thumbs = page.locator("#library-gallery img")
+        expect(thumbs).to_have_count(3)  # one card for the two copies
+        meta = page.locator("#detail-meta")
+        for n in range(3):  # the card of the two copies
+            thumbs.nth(n).click()
+            expect(meta).to_contain_text("Content id:")
+            if "p0.jpg" in meta.inner_text() or "p0 copy.jpg" in meta.inner_text():
+                break
+        page.locator("#library-show-duplicates").click()
+        expect(page.locator("#dup-count")).to_contain_text("1 groups")
+        expect(page.locator("#dup-message")).to_contain_text("The group of the image you chose")
+        expect(page.locator("#dup-group-0-gallery img")).to_have_count(2)
+        # Its cards open in the viewer here too; trashing from it redraws the groups.
+        page.locator("#dup-group-0-gallery img").nth(1).click()
+        expect(page.locator("#dup-detail-meta")).to_contain_text("backup")
+        page.locator("#dup-trash").click()
+        expect(page.locator("#dup-count")).to_contain_text("No groups")
+        assert not (photos / "backup" / "p0 copy.jpg").exists()
+        page.locator("#dup-undo").click()
+        expect(page.locator("#dup-count")).to_contain_text("1 groups")
+        assert (photos / "backup" / "p0 copy.jpg").exists()
+        page.locator("#dup-cancel").click()
+        expect(page.locator("#dup-progress")).to_contain_text("Nothing is running here.")
+
+        page.locator("#dup-find-similar").click()
+        expect(page.locator("#search-status")).to_contain_text("Similar to the image you chose")
+        expect(page.locator("#search-gallery img").first).to_be_visible()
+        page.get_by_role("tab", name="Filters").click()
+        page.get_by_role("tab", name="Filter & sort").click()
+        page.locator("#filters-gallery img").first.click()
+        page.locator("#filters-rate-similar").click()
+        expect(page.locator("#rate-queue input")).to_have_value("Similar images")
+        expect(page.locator("#rate-progress")).to_contain_text("rated 0 · 2 to go")  # the others

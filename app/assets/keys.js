@@ -35,7 +35,7 @@
   const HELP = [
     ["Anywhere", [["/", "search (opens the Search tab)"], ["?", "this list of keys"],
                   ["Esc", "close this list"]]],
-    ["Library, Search, Filters", [["← →", "previous / next image in the viewer"],
+    ["Library, Search, Filters, Duplicates", [["← →", "previous / next image in the viewer"],
                                   ["Esc", "close the viewer"]]],
     ["Rate tab, scores", [["0 – 9", "rate 0 to 9"], ["t", "rate 10"],
                           ["[ ]", "nudge the rating by 0.1"], ["{ }", "nudge it by 1"],
@@ -119,7 +119,7 @@
     if (!shown("rate-panel")) {
       // The detail panel of the tab shown: arrows move through its list, Esc closes it.
       const VIEWER = { ArrowLeft: "viewer-prev", ArrowRight: "viewer-next", Escape: "viewer-close" };
-      const panel = ["library", "search", "filters"].find((p) => shown(`${p}-score`));
+      const panel = ["library", "search", "filters", "dup"].find((p) => shown(`${p}-score`));
       const button = panel && VIEWER[event.key] && document.getElementById(`${panel}-${VIEWER[event.key]}`);
       if (!button) return;
       event.preventDefault();

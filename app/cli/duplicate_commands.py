@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 
 from app.cli.common import Handler, emit, whole_number
+from app.cli.progress import cli_progress
+from indexing.curate.ratings import content_id_for_path
 from indexing.library import Library
-from indexing.query.duplicates import TIERS, find_groups
+from indexing.query.duplicates import TIERS, duplicates_of, find_groups
 
 
 def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
@@ -23,12 +25,28 @@ def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
         "similarity (default 0.9)",
     )
     duplicates.add_argument("--page", type=whole_number(1, 1_000_000), default=1)
+    duplicates.add_argument(
+        "--of",
+        metavar="PATH",
+        help="only the group of this image: its exact copies, else its near-identical, "
+        "else its similar images",
+    )
     duplicates.add_argument("--json", action="store_true", help="print one JSON document")
     return {"duplicates": cmd_duplicates}
 
 
 def cmd_duplicates(args: argparse.Namespace, settings) -> int:
-    groups = find_groups(Library(settings), args.tier, args.threshold, args.page)
+    library = Library(settings)
+    progress = cli_progress("auto")  # comparing what is new can take a while: on stderr
+    try:
+        if args.of:
+            with library.open_catalog() as catalog:
+                content_id = content_id_for_path(catalog, args.of)
+            groups = duplicates_of(library, content_id, progress)
+        else:
+            groups = find_groups(library, args.tier, args.threshold, args.page, progress)
+    finally:
+        progress.close()
     lines = []
     for number, group in enumerate(groups.groups, start=(groups.page - 1) * 20 + 1):
         size = f" (a cluster of {group.size:,})" if group.size else ""
@@ -37,7 +55,10 @@ def cmd_duplicates(args: argparse.Namespace, settings) -> int:
             mark = "keep " if index == group.keeper and not group.size else "     "
             lines.append(f"  {mark}{member.width}×{member.height}  {member.path}")
     summary = f"{groups.total:,} groups · page {groups.page} of {groups.pages}"
-    lines.append(summary if groups.total else "No groups in this tier.")
+    if groups.total:
+        lines.append(f"{groups.tier} tier" if args.of else summary)
+    elif not args.of:  # --of: the note says that image has none
+        lines.append("No groups in this tier.")
     lines += [f"note: {note}" for note in groups.notes]
     emit(args, groups.as_dict(), "\n".join(lines))
     return 0

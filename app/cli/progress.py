@@ -31,6 +31,9 @@ class TqdmProgress:
                 "embed": "embedding",
                 "subjects": "subject tags",
                 "search": "search index",
+                "hashes": "near hashes",
+                "compare": "comparing",
+                "trash": "to the trash",
             }
             self._bar = tqdm(
                 total=progress.total,

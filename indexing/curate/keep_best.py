@@ -8,9 +8,12 @@ cleaning up never costs the evaluator a rating. Then the other files go to the t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from indexing.curate.ratings import Ratings
 from indexing.curate.trash import Trash, TrashReport
-from indexing.query.duplicates import Group
+from indexing.progress import ProgressCallback, StageMeter, no_progress
+from indexing.query.duplicates import Group, files_replaced
 from indexing.store.catalog import Catalog
 
 
@@ -26,11 +29,21 @@ def keep_one(catalog: Catalog, group: Group, keeper: int | None = None) -> Trash
     return Trash(catalog).trash(paths)
 
 
-def keep_all(catalog: Catalog, groups: list[Group]) -> TrashReport:
-    """keep_one for each group; a file that already went with an earlier group is skipped."""
+def keep_all(
+    catalog: Catalog,
+    groups: list[Group],
+    progress: ProgressCallback = no_progress,
+    cancel: Callable[[], bool] | None = None,
+) -> TrashReport:
+    """keep_one for each group; a file that already went with an earlier group is skipped.
+    A cancel stops between groups: what moved stays in the trash (with undo), the rest stays."""
     total = TrashReport()
     moved: set[str] = set()
+    meter = StageMeter("trash", sum(files_replaced(g) for g in groups), progress)
     for group in groups:
+        if cancel is not None and cancel():
+            total.cancelled = True
+            break
         group.members = [m for m in group.members if m.path not in moved]
         if len(group.members) < 2:
             continue
@@ -38,4 +51,6 @@ def keep_all(catalog: Catalog, groups: list[Group]) -> TrashReport:
         moved.update(entry.original_path for entry in report.moved)
         total.moved += report.moved
         total.problems += report.problems
+        meter.advance(len(report.moved) + len(report.problems))
+    meter.finish()
     return total

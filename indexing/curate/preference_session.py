@@ -147,6 +147,15 @@ def _closest(catalog: Catalog, anchor: str, count: int, seed: int) -> list[str]:
                 break
             found.append(step.content_id)
             cursor = step.cursor
+        if len(found) < count:  # few unrated left: fill the set with rated ones, mid-scale first
+            shown = [anchor, *found]
+            rows = catalog.conn.execute(
+                f"SELECT i.content_id FROM images i WHERE {PRESENT} AND i.rating_key IS NOT NULL "
+                f"AND i.content_id NOT IN ({','.join('?' * len(shown))}) "
+                "ORDER BY ABS(i.rating_key - 5), i.content_id LIMIT ?",
+                (*shown, count - len(found)),
+            )
+            found += [row[0] for row in rows]
         return found
     above = catalog.conn.execute(
         f"SELECT i.content_id, i.rating_key FROM images i WHERE {PRESENT} AND i.rating_key >= ? "

@@ -54,9 +54,14 @@ class TrashEntry:
 class TrashReport:
     moved: list[TrashEntry] = field(default_factory=list)
     problems: list[dict[str, str]] = field(default_factory=list)  # {"path", "reason"}
+    cancelled: bool = False  # stopped part way, when asked to: what moved stays moved
 
     def as_dict(self) -> dict[str, Any]:
-        return {"moved": [e.as_dict() for e in self.moved], "problems": self.problems}
+        data: dict[str, Any] = {"moved": [e.as_dict() for e in self.moved]}
+        data["problems"] = self.problems
+        if self.cancelled:
+            data["cancelled"] = True
+        return data
 
 
 class Trash:

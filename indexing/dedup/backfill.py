@@ -8,12 +8,13 @@ picks up where it stopped after an interruption.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from PIL import Image
 
 from indexing.dedup.hashes import near_hashes
-from indexing.progress import ProgressCallback, StageMeter, no_progress
+from indexing.progress import ProgressCallback, StageMeter, no_progress, raise_if
 from indexing.store.catalog import Catalog
 from indexing.store.thumbnails import ThumbnailStore
 
@@ -30,8 +31,10 @@ def backfill(
     thumbs: ThumbnailStore,
     threads: int = 2,
     progress: ProgressCallback = no_progress,
+    cancel: Callable[[], bool] | None = None,
 ) -> int:
-    """Hash every image that has a thumbnail but no near hashes; return how many."""
+    """Hash every image that has a thumbnail but no near hashes; return how many. A cancel
+    stops between batches; the hashes written so far stay."""
     todo = missing_near_hashes(catalog)
     if not todo:
         return 0
@@ -39,6 +42,7 @@ def backfill(
     done = 0
     with ThreadPoolExecutor(max(1, threads), thread_name_prefix="pictor-hash") as pool:
         for start in range(0, len(todo), BATCH):
+            raise_if(cancel, "Grouping was cancelled; the hashes made so far are kept.")
             chunk = todo[start : start + BATCH]
             blobs = list(pool.map(lambda cid: _hash_thumbnail(thumbs, cid), chunk))
             with catalog.transaction() as conn:

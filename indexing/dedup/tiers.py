@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,14 @@ from indexing.dedup.backfill import backfill
 from indexing.dedup.groups import SIMILAR_CAP, groups_from_pairs
 from indexing.dedup.near import PHASH_THRESHOLD
 from indexing.errors import PictorError
-from indexing.query.duplicates import GROUPS_PER_PAGE, Group, Groups, members_of, with_keeper
+from indexing.progress import Progress, ProgressCallback, no_progress, raise_if
+from indexing.query.duplicates import (
+    GROUPS_PER_PAGE,
+    Group,
+    Groups,
+    members_of,
+    with_keeper,
+)
 from indexing.store.catalog import Catalog
 
 SIMILAR_THRESHOLD = 0.9
@@ -28,19 +36,19 @@ _GROUPINGS: OrderedDict[tuple, list[list[str]]] = OrderedDict()
 _LOCK = threading.Lock()
 
 
-def tier_groups(library: Any, tier: str, threshold: float | None, page: int) -> Groups:
+def tier_groups(
+    library: Any,
+    tier: str,
+    threshold: float | None,
+    page: int,
+    progress: ProgressCallback = no_progress,
+    cancel: Callable[[], bool] | None = None,
+) -> Groups:
     threshold = _checked(tier, threshold)
     with library.open_catalog() as catalog:
-        if tier == "near":
-            backfill(catalog, library.thumbs, library.settings.threads)
-            cache.update_near(catalog)
-        else:
-            ids, matrix = cache.vectors_for_model(library)
-            if tier == "similar":
-                cache.update_similar(catalog, library.model_id, ids, matrix)
-            else:
-                cache.update_clusters(catalog, library.model_id, ids, matrix)
-                return _cluster_page(catalog, library.model_id, page)
+        _update(library, catalog, tier, progress, cancel)
+        if tier == "clusters":
+            return _cluster_page(catalog, library.model_id, page)
         grouping = _grouping(catalog, tier, threshold, library.model_id)
         start = (page - 1) * GROUPS_PER_PAGE
         chosen = grouping[start : start + GROUPS_PER_PAGE]
@@ -51,6 +59,45 @@ def tier_groups(library: Any, tier: str, threshold: float | None, page: int) -> 
         if len(members) > 1:
             groups.append(_with_distances(with_keeper(members), tier, library))
     return Groups(tier, threshold, groups, len(grouping), page)
+
+
+def tier_group_of(
+    library: Any,
+    tier: str,
+    content_id: str,
+    progress: ProgressCallback = no_progress,
+    cancel: Callable[[], bool] | None = None,
+) -> Group | None:
+    """The near or similar group (at the default threshold) that holds this image, if any."""
+    threshold = _checked(tier, None)
+    with library.open_catalog() as catalog:
+        _update(library, catalog, tier, progress, cancel)
+        grouping = _grouping(catalog, tier, threshold, library.model_id)
+        ids = next((group for group in grouping if content_id in group), None)
+        cards = members_of(catalog, ids or [])
+    members = [cards[cid] for cid in ids or [] if cid in cards]
+    return _with_distances(with_keeper(members), tier, library) if len(members) > 1 else None
+
+
+def _update(library: Any, catalog: Catalog, tier: str, progress: ProgressCallback, cancel) -> None:
+    """Bring the tier's cached pairs up to date (hash or compare what is new), with progress;
+    a cancel stops between steps, keeping what was written."""
+    stopped = "Grouping was cancelled; what was compared so far is kept for next time."
+    if tier == "near":
+        backfill(catalog, library.thumbs, library.settings.threads, progress, cancel)
+        raise_if(cancel, stopped)
+        progress(Progress("compare", 0, None, 0.0, None, "Comparing the images' hashes…"))
+        cache.update_near(catalog)
+        return
+    progress(Progress("compare", 0, None, 0.0, None, "Reading the CLIP vectors…"))
+    ids, matrix = cache.vectors_for_model(library)
+    raise_if(cancel, stopped)
+    said = f"Comparing {len(ids):,} images by their CLIP vectors…"
+    progress(Progress("compare", 0, None, 0.0, None, said))
+    if tier == "similar":
+        cache.update_similar(catalog, library.model_id, ids, matrix)
+    else:
+        cache.update_clusters(catalog, library.model_id, ids, matrix)
 
 
 def _checked(tier: str, threshold: float | None) -> float:

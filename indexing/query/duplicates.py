@@ -16,10 +16,12 @@ earliest date. Copies of the same content are one member, whose `paths` lists th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from indexing.errors import PictorError
+from indexing.progress import Cancelled, ProgressCallback, no_progress
 from indexing.query.ranking import present_paths
 from indexing.store.catalog import Catalog
 
@@ -182,8 +184,16 @@ def check_page(page: int) -> None:
         raise PictorError(f"pages run from 1 to 1,000,000 (got {page})")
 
 
-def find_groups(library: Any, tier: str, threshold: float | None = None, page: int = 1) -> Groups:
-    """One page of a tier's groups: what the CLI and the Duplicates view call."""
+def find_groups(
+    library: Any,
+    tier: str,
+    threshold: float | None = None,
+    page: int = 1,
+    progress: ProgressCallback = no_progress,
+    cancel: Callable[[], bool] | None = None,
+) -> Groups:
+    """One page of a tier's groups: what the CLI and the Duplicates view call. The near,
+    similar and clusters tiers first compare what is new (with progress; cancel stops it)."""
     if tier not in TIERS:
         raise PictorError(f"unknown tier {tier!r}; use one of: {', '.join(TIERS)}")
     check_page(page)
@@ -194,13 +204,69 @@ def find_groups(library: Any, tier: str, threshold: float | None = None, page: i
             return exact_groups(catalog, page)
     from indexing.dedup.tiers import tier_groups  # numpy, sklearn: only when asked for
 
-    return tier_groups(library, tier, threshold, page)
+    return tier_groups(library, tier, threshold, page, progress, cancel)
 
 
-def all_groups(library: Any, tier: str, threshold: float | None = None) -> list[Group]:
+def all_groups(
+    library: Any,
+    tier: str,
+    threshold: float | None = None,
+    progress: ProgressCallback = no_progress,
+    cancel: Callable[[], bool] | None = None,
+) -> list[Group]:
     """Every group of a tier (for "keep the keeper in every group")."""
-    first = find_groups(library, tier, threshold, 1)
+    first = find_groups(library, tier, threshold, 1, progress, cancel)
     groups = list(first.groups)
     for page in range(2, first.pages + 1):
         groups += find_groups(library, tier, threshold, page).groups
     return groups
+
+
+def exact_group_of(catalog: Catalog, content_id: str) -> Group | None:
+    """The copies of one image (its present files), if it has more than one."""
+    card = members_of(catalog, [content_id]).get(content_id)
+    if card is None or len(card.paths) < 2:
+        return None
+    return Group([Member(**{**asdict(card), "path": path}) for path in card.paths], keeper=0)
+
+
+def duplicates_of(
+    library: Any,
+    content_id: str,
+    progress: ProgressCallback = no_progress,
+    cancel: Callable[[], bool] | None = None,
+) -> Groups:
+    """The group of one image, from the closest tier that has one: its exact copies, else
+    the near-identical images, else the similar ones (default thresholds). No group at all:
+    a Groups of no groups whose note says so."""
+    with library.open_catalog() as catalog:
+        known = catalog.conn.execute(
+            "SELECT 1 FROM images WHERE content_id = ?", (content_id,)
+        ).fetchone()
+        if known is None:
+            raise PictorError(f"no image with content id {content_id} in the catalog")
+        group = exact_group_of(catalog, content_id)
+    if group is not None:
+        return Groups("exact", None, [group], 1, 1, [ONE_GROUP % "exact copies"])
+    from indexing.dedup.near import PHASH_THRESHOLD
+    from indexing.dedup.tiers import SIMILAR_THRESHOLD, tier_group_of
+
+    notes = []
+    for tier, threshold, name in (
+        ("near", float(PHASH_THRESHOLD), "near-identical images"),
+        ("similar", SIMILAR_THRESHOLD, "similar images"),
+    ):
+        try:
+            group = tier_group_of(library, tier, content_id, progress, cancel)
+        except Cancelled:
+            raise
+        except PictorError as exc:  # no vectors (no weights yet): the similar tier is out
+            notes.append(str(exc))
+            continue
+        if group is not None:
+            return Groups(tier, threshold, [group], 1, 1, [ONE_GROUP % name])
+    said = "This image has no exact copies, near-identical or similar images in the library."
+    return Groups("exact", None, [], 0, 1, [said, *notes])
+
+
+ONE_GROUP = "The group of the image you chose (%s). Find groups shows every group."
