@@ -79,6 +79,9 @@ class RateTab:
     pref_progress: gr.Markdown
     pref_message: gr.Markdown
     queue_ids: gr.State  # what "Rate these" handed over: ("ids", ids) or ("filter", Filter)
+    current: gr.State  # the content id shown, for the viewer actions below it
+    similar: gr.Button  # Find similar (wired in app/ui.py, as every viewer's)
+    duplicates: gr.Button  # Show its duplicates
     start_chain: tuple[Any, ...] = ()  # (fn, inputs, outputs) of Start, set by listen()
 
 
@@ -101,9 +104,10 @@ def render(ctx: AppContext) -> RateTab:
             score = _render_score_panel()
         with gr.Column(visible=False, elem_id="rate-pref-mode") as pref_panel:
             preference = _render_preference_panel()
+    *score, similar, duplicates = score
     return RateTab(
         mode, queue, folder, start, write_xmp, score_panel, *score, pref_panel, *preference,
-        gr.State(None),
+        gr.State(None), gr.State(None), similar, duplicates,
     )  # fmt: skip
 
 
@@ -132,6 +136,11 @@ def _render_score_panel() -> tuple:
             with gr.Row():
                 clear = gr.Button("Clear rating", size="sm", elem_id="rate-clear")
                 undo = gr.Button("Undo", size="sm", elem_id="rate-undo")
+            with gr.Row():
+                similar = gr.Button("Find similar", size="sm", elem_id="rate-find-similar")
+                duplicates = gr.Button(
+                    "Show its duplicates", size="sm", elem_id="rate-show-duplicates"
+                )
             meta = gr.Markdown("", elem_id="rate-meta")
             gr.Markdown(SCORE_KEYS, elem_id="rate-help")
     keys = [
@@ -139,7 +148,7 @@ def _render_score_panel() -> tuple:
         for n in range(11)
     ]
     return (image, meta, slider, predicted, pending, nudges, accept, back, skip, forward, clear,
-            undo, keys, progress, message)  # fmt: skip
+            undo, keys, progress, message, similar, duplicates)  # fmt: skip
 
 
 def _render_preference_panel() -> tuple:
@@ -184,7 +193,7 @@ def show_score(view: RateView) -> tuple:
     notes = [view.message, *view.warnings]
     message = "  \n".join(literal(n) for n in notes if n)
     if view.content_id is None:
-        return None, "", gr.skip(), "", None, view.progress, message
+        return None, "", gr.skip(), "", None, view.progress, message, None
     rating = view.rating
     predicted = ""
     if view.predicted is not None:
@@ -200,7 +209,8 @@ def show_score(view: RateView) -> tuple:
     )
     meta = mine + "  \n" + detail_markdown(view.detail) if view.detail else mine
     preview = str(view.preview) if view.preview else None
-    return preview, meta, round(start * 2) / 2, predicted, pending, view.progress, message
+    return (preview, meta, round(start * 2) / 2, predicted, pending, view.progress, message,
+            view.content_id)  # fmt: skip
 
 
 def show_preferences(view: PreferenceView) -> tuple:
@@ -222,7 +232,7 @@ def listen(tab: RateTab, ctx: AppContext, tabs: gr.Tabs) -> None:
     rater, chooser = _Lazy(ctx, Rater), _Lazy(ctx, Chooser)
     scores, choices = _Sessions(), _Sessions()
     score_out = [tab.image, tab.meta, tab.slider, tab.predicted, tab.pending, tab.progress,
-                 tab.message]  # fmt: skip
+                 tab.message, tab.current]  # fmt: skip
     pref_out = [tab.pref_gallery, tab.pref_message, tab.pref_progress]
 
     def start(mode: str, choice: str, folder: str, handed: Any, request: gr.Request):
@@ -235,7 +245,7 @@ def listen(tab: RateTab, ctx: AppContext, tabs: gr.Tabs) -> None:
             spec = queue_spec(choice, folder, handed, seed)
         except PictorError as exc:
             message = literal(exc)
-            return (*((gr.skip(),) * 6), message, *((gr.skip(),) * len(pref_out)))
+            return (*((gr.skip(),) * 6), message, gr.skip(), *((gr.skip(),) * len(pref_out)))
         with scores.use(request) as slot:
             slot.session, view = rater.start(spec)
         return show_score(view) + (gr.skip(),) * len(pref_out)

@@ -120,6 +120,11 @@ def _listen_viewers(ctx, panels, tabs, filter_tabs, search_tab, duplicates_tab, 
             rate_tab, tabs, v.rate_similar, [panel.selected],
             lambda cid: search.similar_to_rate(ctx, cid), rate.SIMILAR_QUEUE, panel.message,
         )  # fmt: skip
+    # The Rate tab's image: find similar and its duplicates (it rates, so no trash there).
+    search.listen_find_similar(search_tab, ctx, rate_tab.similar, rate_tab.current, tabs)
+    duplicates.listen_show_duplicates(
+        duplicates_tab, ctx, rate_tab.duplicates, rate_tab.current, tabs, filter_tabs
+    )
 
 
 def launch_ui(settings: Settings, *, block: bool = True, folders: Sequence[str] = ()) -> gr.Blocks:

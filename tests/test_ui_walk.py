@@ -108,6 +108,10 @@ def test_a_new_user_walks_the_whole_app(app) -> None:
         page.locator("#rate-start").click()
         progress = page.locator("#rate-progress")
         expect(progress).to_contain_text("rated 0 ·")
+        page.locator("#rate-find-similar").click()  # the image being rated, searched by
+        expect(page.locator("#search-status")).to_contain_text("Similar to the image you chose")
+        page.get_by_role("tab", name="Rate").click()  # the session waits where it was
+        expect(progress).to_contain_text("rated 0 ·")
         for done, key in enumerate(RATED, start=1):
             page.keyboard.press(key)
             expect(progress).to_contain_text(f"rated {done} ·")
