@@ -102,6 +102,7 @@ def build_app(
         model_settings.listen(models, ctx, demo)
         panels = [library_tab.detail, search_tab.detail, filters_tab.detail, duplicates_tab.detail]
         _listen_viewers(ctx, panels, tabs, filter_tabs, search_tab, duplicates_tab, rate_tab)
+    api.document_only_the_api(demo)
     feedback.guard_all(demo, log_path)
     return demo
 
