@@ -55,7 +55,9 @@ def render(ctx: AppContext, target: Target) -> TimelineView:
     status = gr.Markdown("Open this view to see your library by date.", elem_id="timeline-status")
     groups = gr.State([])
 
-    @gr.render(inputs=[groups])
+    # Drawn when the groups change, not on every page load (empty then: nothing to draw, but
+    # a render on load costs the first page a round trip and a re-layout).
+    @gr.render(inputs=[groups], triggers=[groups.change])
     def rows(shown: list[dict[str, Any]]) -> None:
         for number, group in enumerate(shown):
             with gr.Row(equal_height=True, elem_classes=["timeline-group"]):

@@ -141,6 +141,10 @@ def launch_ui(settings: Settings, *, block: bool = True, folders: Sequence[str] 
     if exposure:
         _warn(exposure)
     guard = not logins and is_loopback(settings.host)
+    # Thumbnails and previews are written once per content id and never changed, so gradio
+    # serves them from where they are instead of hashing and copying each into its cache
+    # every time a gallery shows it.
+    gr.set_static_paths([settings.thumbs_dir, settings.previews_dir])
     ctx = AppContext.create(settings)
     if roots:
         library.start_indexing(ctx, list(dict.fromkeys(roots)))
