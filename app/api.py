@@ -183,29 +183,28 @@ class PictorApi:
             return Trash(catalog).restore(None if everything else wanted).as_dict()
 
 
+# The endpoint names (the CLI's command names), each with the PictorApi method behind it.
+ENDPOINTS = {
+    "index": "index",
+    "search": "search",
+    "list": "list_images",
+    "duplicates": "duplicates",
+    "rate": "rate",
+    "prefer": "prefer",
+    "train": "train",
+    "predict": "predict",
+    "trash": "trash",
+    "restore": "restore",
+    "status": "status",
+}
+
+
 def register(ctx: AppContext) -> PictorApi:
     """Add the endpoints to the Blocks being built (call inside its `with`)."""
     api = PictorApi(ctx)
-    endpoints = {  # ENDPOINTS, each with its method
-        "index": api.index,
-        "search": api.search,
-        "list": api.list_images,
-        "duplicates": api.duplicates,
-        "rate": api.rate,
-        "prefer": api.prefer,
-        "train": api.train,
-        "predict": api.predict,
-        "trash": api.trash,
-        "restore": api.restore,
-        "status": api.status,
-    }
-    for name, fn in endpoints.items():
-        gr.api(fn, api_name=name)
+    for name, method in ENDPOINTS.items():
+        gr.api(getattr(api, method), api_name=name)
     return api
-
-
-ENDPOINTS = ("index", "search", "list", "duplicates", "rate", "prefer", "train", "predict",
-             "trash", "restore", "status")  # fmt: skip
 
 
 def document_only_the_api(demo: gr.Blocks) -> None:

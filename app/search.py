@@ -368,7 +368,8 @@ def results_to_rate(ctx: AppContext, current: SearchState | None) -> tuple[str, 
 
 
 def similar_to_rate(ctx: AppContext, content_id: str | None) -> tuple[str, list[str]]:
-    """The viewer's "Rate similar images": this image and the ones most like it, as a queue."""
+    """The viewer's "Rate similar images": the images most like this one (not itself), as a
+    queue."""
     if not content_id:
         raise PictorError("Click an image first, then Rate similar images.")
     query = SearchQuery(image_content_id=content_id, top=RATE_THESE_TOP)

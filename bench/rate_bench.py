@@ -57,6 +57,15 @@ def make_photos(folder: Path) -> list[Path]:
     return photos
 
 
+def catalog_of(work: Path, count: int, photos: list[Path]) -> Path:
+    """The data folder of a catalog of count images under work, built on first use."""
+    data = work / f"data-{count}"
+    if not (data / "catalog.sqlite3").exists():
+        note(f"building a catalog of {count:,} images …")
+        build(data, count, photos)
+    return data
+
+
 def build(data: Path, count: int, photos: list[Path]) -> None:
     """count catalogued images, each file a hard link to one of the real photos."""
     links = data.parent / f"links-{count}"
@@ -134,10 +143,7 @@ def main() -> None:
     )
     print("|---|---|---|---|---|")
     for count in args.sizes:
-        data = work / f"data-{count}"
-        if not (data / "catalog.sqlite3").exists():
-            note(f"building a catalog of {count:,} images …")
-            build(data, count, photos)
+        data = catalog_of(work, count, photos)
         for think in (0.0, args.think):
             settings = Settings(data_dir=data, port=free_port(), threads=2)
             core = core_ms(settings, args.presses, think)

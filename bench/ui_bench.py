@@ -36,7 +36,7 @@ for path in (REPO, REPO / "bench"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from rate_bench import browser_ms, build, make_photos, note  # noqa: E402
+from rate_bench import browser_ms, catalog_of, make_photos  # noqa: E402
 from synthetic_catalog import content_ids  # noqa: E402
 
 from indexing.settings import Settings  # noqa: E402
@@ -169,10 +169,7 @@ def main() -> None:
     print("| catalogued images | measure | p50 | p95 | target |")
     print("|---|---|---:|---:|---|")
     for count in args.sizes:
-        data = work / f"data-{count}"
-        if not (data / "catalog.sqlite3").exists():
-            note(f"building a catalog of {count:,} images …")
-            build(data, count, photos)
+        data = catalog_of(work, count, photos)
         thumbnails(data, count, photos)
         settings = Settings(data_dir=data, port=free_port(), threads=2)
         figures = browser_figures(settings, args.repeats)

@@ -170,12 +170,7 @@ def exact_groups(catalog: Catalog, page: int = 1) -> Groups:
         card = cards.get(content_id)
         if card is None:
             continue
-        # One card per copy: the earliest file (by mtime) is the suggested keeper.
-        copies = [
-            Member(**{**asdict(card), "path": path})
-            for path in card.paths  # same content
-        ]
-        groups.append(Group(copies, keeper=0))
+        groups.append(copies_of(card))
     return Groups("exact", None, groups, total, page)
 
 
@@ -225,8 +220,11 @@ def all_groups(
 def exact_group_of(catalog: Catalog, content_id: str) -> Group | None:
     """The copies of one image (its present files), if it has more than one."""
     card = members_of(catalog, [content_id]).get(content_id)
-    if card is None or len(card.paths) < 2:
-        return None
+    return copies_of(card) if card is not None and len(card.paths) > 1 else None
+
+
+def copies_of(card: Member) -> Group:
+    """One card per copy of the same content; the earliest file (by mtime) is the keeper."""
     return Group([Member(**{**asdict(card), "path": path}) for path in card.paths], keeper=0)
 
 
