@@ -200,7 +200,9 @@ def test_bad_duplicate_requests_say_why(run_cli, cli, library, tmp_path) -> None
     )
 
 
-def test_the_duplicates_of_one_image_come_from_its_closest_tier(cli, library) -> None:
+def test_the_duplicates_of_one_image_come_from_its_closest_tier(
+    run_cli, cli, library, tmp_path
+) -> None:
     files = planted(library)
     cli("index", str(library.root), "--no-embed")
     exact = cli("duplicates", "--of", str(files["copy"]))
@@ -216,6 +218,12 @@ def test_the_duplicates_of_one_image_come_from_its_closest_tier(cli, library) ->
     assert alone["groups"] == []
     assert "no exact copies, near-identical or similar images" in alone["notes"][0]
     assert "No image has a CLIP vector" in alone["notes"][1]  # why similar was not asked
+    stranger = library.write("../not-indexed.jpg", files["other1"].read_bytes())
+    assert "not in the library" in fails(run_cli, tmp_path, "duplicates", "--of", str(stranger))
+    files["small"].unlink()  # deleted since the last index: the catalog still lists it
+    message = fails(run_cli, tmp_path, "duplicates", "--of", str(files["small"]))
+    assert message == f"error: no such file: {files['small']}"
+    assert cli("duplicates", "--of", str(files["copy"]))["groups"]  # the rest still answers
 
 
 def test_grouping_shows_progress_and_a_cancel_stops_it_keeping_what_is_done(

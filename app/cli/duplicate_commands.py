@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from app.cli.common import Handler, emit, whole_number
 from app.cli.progress import cli_progress
 from indexing.curate.ratings import content_id_for_path
+from indexing.errors import PictorError
 from indexing.library import Library
 from indexing.query.duplicates import TIERS, duplicates_of, find_groups
 
@@ -40,6 +42,9 @@ def cmd_duplicates(args: argparse.Namespace, settings) -> int:
     progress = cli_progress("auto")  # comparing what is new can take a while: on stderr
     try:
         if args.of:
+            full = os.path.abspath(os.path.expanduser(args.of))
+            if not os.path.isfile(full):  # the catalog may still list it until the next index
+                raise PictorError(f"no such file: {full}")
             with library.open_catalog() as catalog:
                 content_id = content_id_for_path(catalog, args.of)
             groups = duplicates_of(library, content_id, progress)
