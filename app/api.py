@@ -35,7 +35,7 @@ CONTENT_ID = re.compile(r"[0-9a-f]{32}")  # blake2b-128 of the file's bytes, in 
 
 
 class PictorApi:
-    """One method per endpoint; `register` names them. Read ctx.library at each call: the
+    """One method per endpoint; `add_to` names them. Read ctx.library at each call: the
     model settings can switch it while the app runs."""
 
     def __init__(self, ctx: AppContext):
@@ -199,21 +199,31 @@ ENDPOINTS = {
 }
 
 
-def register(ctx: AppContext) -> PictorApi:
-    """Add the endpoints to the Blocks being built (call inside its `with`)."""
+API_PAGE = "pictor-api"  # the endpoints' own page (a URL nobody needs to open)
+
+
+def add_to(demo: gr.Blocks, ctx: AppContext) -> PictorApi:
+    """Add the endpoints to demo, once its UI is built (outside its `with`).
+
+    They live on a page of their own, out of the navigation bar. gradio sends a page only its
+    own components and events, and its front end does work for every pair of the two at
+    load: the endpoints' ~40 placeholder components on the app's page cost every load.
+    gradio_client reads the whole app's configuration and calls them by name as before.
+    The UI's own events (about 250) stay callable by the page but leave the API description,
+    which the page used to embed (3.7 MB on each load, half a second of the server's time).
+    """
     api = PictorApi(ctx)
-    for name, method in ENDPOINTS.items():
-        gr.api(getattr(api, method), api_name=name)
-    return api
-
-
-def document_only_the_api(demo: gr.Blocks) -> None:
-    """Keep the UI's own events (about 250) out of the API description: they stay callable
-    by the page as before, but the page no longer embeds a description of every one of
-    them (3.7 MB of HTML on each load, half a second of the server's time)."""
+    with demo.route("API", API_PAGE, show_in_navbar=False):
+        ours = {gr.api(getattr(api, method), api_name=name)["id"]: name
+                for name, method in ENDPOINTS.items()}  # fmt: skip
     for block_fn in demo.fns.values():
-        if block_fn.api_name not in ENDPOINTS and block_fn.api_visibility == "public":
+        if block_fn._id in ours:
+            block_fn.api_name = ours[block_fn._id]  # gradio suffixed the names the UI had
+        elif block_fn.api_visibility == "public":
             block_fn.api_visibility = "undocumented"
+            if block_fn.api_name in ENDPOINTS:
+                block_fn.api_name = f"ui_{block_fn.api_name}"
+    return api
 
 
 def _run_in(slot: JobSlot, job: BackgroundJob, busy: str) -> Any:

@@ -15,8 +15,10 @@ from typing import Any
 
 import gradio as gr
 
+from app import key_button
 from app.components import detail_markdown
 from app.context import AppContext
+from app.key_button import KeyButton
 from app.safe_text import literal
 from indexing.curate.rating_service import RatingService
 from indexing.curate.trash import Trash
@@ -66,7 +68,7 @@ class GenerationView:
 class ViewerActions:
     """What every detail panel offers besides the rating: find similar, its duplicates,
     rate similar images (wired across tabs in app/ui.py), the folder (shown and copied),
-    the trash with undo, and the keys' hidden buttons (← → move, Esc closes)."""
+    the trash with undo, and the keys' hidden button (← → move, Esc closes)."""
 
     similar: gr.Button
     duplicates: gr.Button
@@ -76,9 +78,7 @@ class ViewerActions:
     trash: gr.Button
     undo: gr.Button
     trashed: gr.State  # the last move to the trash, for undo: see listen()
-    prev: gr.Button
-    next: gr.Button
-    close: gr.Button
+    moves: KeyButton  # "prev", "next" or "close", pressed by keys.js
 
 
 @dataclass
@@ -176,13 +176,9 @@ def _render_viewer(prefix: str) -> ViewerActions:
         buttons=["copy"],
         elem_id=f"{prefix}-folder",
     )
-    hidden = ["pictor-hidden"]
-    prev = gr.Button("prev", elem_id=f"{prefix}-viewer-prev", elem_classes=hidden)
-    next_ = gr.Button("next", elem_id=f"{prefix}-viewer-next", elem_classes=hidden)
-    close = gr.Button("close", elem_id=f"{prefix}-viewer-close", elem_classes=hidden)
     return ViewerActions(
         similar, duplicates, rate_similar, show_folder, folder, trash, undo, gr.State(None),
-        prev, next_, close,
+        key_button.render(f"{prefix}-viewer-key"),
     )  # fmt: skip
 
 
@@ -399,12 +395,16 @@ def listen(
     v = panel.viewer
     listed = [ids, gallery] if gallery is not None else [ids]
     # One at a time and in order: a quick ← then Esc must end closed, not on the late ←.
-    in_order = {"concurrency_id": f"{v.prev.elem_id}-moves", "concurrency_limit": 1}
+    in_order = {"concurrency_id": f"{v.moves.button.elem_id}-moves", "concurrency_limit": 1}
     if gallery is not None:
         gallery.select(selected, [ids], panel.outputs, **in_order)
-    v.prev.click(lambda i, c: step(i, c, -1), [ids, panel.selected], panel.outputs, **in_order)
-    v.next.click(lambda i, c: step(i, c, 1), [ids, panel.selected], panel.outputs, **in_order)
-    v.close.click(lambda: show(ctx, None, hint), None, panel.outputs, **in_order)
+
+    def moved(key: str, ids_shown: list[str], content_id: str | None):
+        if key == "close":
+            return show(ctx, None, hint)
+        return step(ids_shown, content_id, -1 if key == "prev" else 1)
+
+    v.moves.on_press(moved, [ids, panel.selected], panel.outputs, **in_order)
     v.show_folder.click(show_folder, [panel.selected], [v.folder]).then(
         None, [v.folder], None, js=COPY_JS % (v.show_folder.elem_id, "Show its folder")
     )

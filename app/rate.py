@@ -16,8 +16,10 @@ from typing import Any
 
 import gradio as gr
 
+from app import key_button
 from app.components import detail_markdown
 from app.context import AppContext
+from app.key_button import KeyButton
 from app.safe_text import literal
 from indexing.curate.preference_session import Chooser, PreferenceView
 from indexing.curate.rate_session import Rater, RateSession, RateView
@@ -67,12 +69,12 @@ class RateTab:
     forward: gr.Button
     clear: gr.Button
     undo: gr.Button
-    keys: list[gr.Button]  # hidden: 0..10, clicked by keys.js
+    keys: KeyButton  # 0..10, pressed by keys.js
     progress: gr.Markdown
     message: gr.Markdown
     pref_panel: gr.Column
     pref_gallery: gr.Gallery
-    pref_picks: list[gr.Button]  # hidden: 1..4
+    pref_picks: KeyButton  # 1..4
     pref_equal: gr.Button
     pref_skip: gr.Button
     pref_undo: gr.Button
@@ -143,10 +145,7 @@ def _render_score_panel() -> tuple:
                 )
             meta = gr.Markdown("", elem_id="rate-meta")
             gr.Markdown(SCORE_KEYS, elem_id="rate-help")
-    keys = [
-        gr.Button(str(n), elem_id=f"rate-key-{n}", elem_classes=["pictor-hidden"])
-        for n in range(11)
-    ]
+    keys = key_button.render("rate-key")  # 0-9 and t (10)
     return (image, meta, slider, predicted, pending, nudges, accept, back, skip, forward, clear,
             undo, keys, progress, message, similar, duplicates)  # fmt: skip
 
@@ -167,10 +166,7 @@ def _render_preference_panel() -> tuple:
         undo = gr.Button("Undo", elem_id="pref-undo")
     progress = gr.Markdown("", elem_id="pref-progress")
     gr.Markdown(PREFERENCE_KEYS, elem_id="pref-help")
-    picks = [
-        gr.Button(str(n), elem_id=f"pref-pick-{n}", elem_classes=["pictor-hidden"])
-        for n in range(1, 5)
-    ]
+    picks = key_button.render("pref-pick")  # 1-4
     return gallery, picks, equal, skip, undo, progress, message
 
 
@@ -286,8 +282,7 @@ def listen(tab: RateTab, ctx: AppContext, tabs: gr.Tabs) -> None:
         [tab.mode],
         [tab.score_panel, tab.pref_panel],
     ).then(start, start_inputs, score_out + pref_out)
-    for number, button in enumerate(tab.keys):
-        button.click(act(lambda s, n=number: rate_or_say(s, n)), None, score_out, **QUICK)
+    tab.keys.on_press(act_on(lambda s, key: rate_or_say(s, int(key))), [], score_out, **QUICK)
     tab.slider.release(act_on(rate_or_say), [tab.slider], score_out, **QUICK)
     tab.accept.click(act_on(rate_or_say), [tab.pending], score_out, **QUICK)
     for button, (_, delta, _) in zip(tab.nudges, NUDGES, strict=True):
@@ -397,8 +392,11 @@ def _listen_preferences(tab: RateTab, chooser: Any, choices: _Sessions, pref_out
         return perform(chooser.pick, request, evt.index)
 
     tab.pref_gallery.select(picked, None, pref_out)
-    for index, button in enumerate(tab.pref_picks):
-        button.click(act(lambda s, i=index: chooser.pick(s, i)), None, pref_out)
+
+    def pick(key: str, request: gr.Request):
+        return perform(chooser.pick, request, int(key) - 1)
+
+    tab.pref_picks.on_press(pick, [], pref_out)
     tab.pref_equal.click(act(chooser.equal), None, pref_out)
     tab.pref_skip.click(act(chooser.skip), None, pref_out)
     tab.pref_undo.click(act(chooser.undo), None, pref_out)

@@ -46,7 +46,6 @@ def build_app(
 ) -> gr.Blocks:
     log_path = log_path or feedback.setup_log(ctx.settings.data_dir)
     with gr.Blocks(title="Pictor", analytics_enabled=False) as demo:
-        api.register(ctx)  # first, so the endpoints keep their names: app/api.py
         gr.Markdown("# Pictor\nYour images, on your machine.")
         gr.Markdown(f"⚠️ **{literal(exposure)}**" if exposure else "", elem_id="exposure-warning")
         banner = model_settings.render_banner(ctx)
@@ -102,7 +101,7 @@ def build_app(
         model_settings.listen(models, ctx, demo)
         panels = [library_tab.detail, search_tab.detail, filters_tab.detail, duplicates_tab.detail]
         _listen_viewers(ctx, panels, tabs, filter_tabs, search_tab, duplicates_tab, rate_tab)
-    api.document_only_the_api(demo)
+    api.add_to(demo, ctx)
     feedback.guard_all(demo, log_path)
     return demo
 

@@ -1,5 +1,6 @@
 // Pictor's keyboard: "/" goes to search, "?" lists every key, and in the Rate tab keys
-// press its buttons (some of them hidden).
+// press its buttons. A set of keys (scores, picks, a viewer's moves) shares one hidden
+// button: the key goes in window.pictorKey, which the button's event reads (app/key_button.py).
 // Never while the user types: text boxes, number boxes, selects and editable areas keep
 // their keys. Sliders, checkboxes and radios do not count as typing.
 (() => {
@@ -15,21 +16,30 @@
     return !!el && el.offsetParent !== null;
   };
   const SCORE = {
-    t: "rate-key-10", ArrowLeft: "rate-back", ArrowRight: "rate-next", s: "rate-skip",
+    ArrowLeft: "rate-back", ArrowRight: "rate-next", s: "rate-skip",
     Backspace: "rate-clear", z: "rate-undo", "[": "rate-nudge-down-01", "]": "rate-nudge-up-01",
     "{": "rate-nudge-down-1", "}": "rate-nudge-up-1", Enter: "rate-accept",
   };
   const PREFERENCE = { e: "pref-equal", "=": "pref-equal", s: "pref-skip", z: "pref-undo" };
+  // [the button's id, the key it is given (for a shared key button)]
   const target = (key) => {
     if (shown("rate-score-mode")) {
-      if (/^[0-9]$/.test(key)) return `rate-key-${key}`;
-      return SCORE[key];
+      if (/^[0-9]$/.test(key)) return ["rate-key", key];
+      if (key === "t") return ["rate-key", "10"];
+      return [SCORE[key]];
     }
     if (shown("rate-pref-mode")) {
-      if (/^[1-4]$/.test(key)) return `pref-pick-${key}`;
-      return PREFERENCE[key];
+      if (/^[1-4]$/.test(key)) return ["pref-pick", key];
+      return [PREFERENCE[key]];
     }
-    return undefined;
+    return [];
+  };
+  const press = (id, key) => {
+    const button = id && document.getElementById(id);
+    if (!button) return false;
+    window.pictorKey = key;
+    button.click();
+    return true;
   };
   // Every key, for the "?" popover (and the README's list).
   const HELP = [
@@ -118,18 +128,14 @@
     }
     if (!shown("rate-panel")) {
       // The detail panel of the tab shown: arrows move through its list, Esc closes it.
-      const VIEWER = { ArrowLeft: "viewer-prev", ArrowRight: "viewer-next", Escape: "viewer-close" };
+      const VIEWER = { ArrowLeft: "prev", ArrowRight: "next", Escape: "close" };
       const panel = ["library", "search", "filters", "dup"].find((p) => shown(`${p}-score`));
-      const button = panel && VIEWER[event.key] && document.getElementById(`${panel}-${VIEWER[event.key]}`);
-      if (!button) return;
-      event.preventDefault();
-      button.click();
+      if (panel && VIEWER[event.key] && press(`${panel}-viewer-key`, VIEWER[event.key])) {
+        event.preventDefault();
+      }
       return;
     }
-    const id = target(event.key);
-    const button = id && document.getElementById(id);
-    if (!button) return;
-    event.preventDefault();
-    button.click();
+    const [id, key] = target(event.key);
+    if (press(id, key)) event.preventDefault();
   });
 })();

@@ -26,7 +26,7 @@ from indexing.query.ranking import present_paths
 from indexing.store.catalog import Catalog
 
 TIERS = ("exact", "near", "similar", "clusters")
-GROUPS_PER_PAGE = 20
+GROUPS_PER_PAGE = 10  # the UI draws one fixed slot per group of a page (app/duplicates.py)
 MEMBER_COLUMNS = (
     "i.content_id, i.width, i.height, i.bytes, i.date_key, i.taken_at, "
     "(SELECT r.rating FROM ratings r WHERE r.content_id = i.content_id), "
