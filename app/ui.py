@@ -11,6 +11,9 @@ from pathlib import Path
 # user's may leave the machine, so it is off before gradio is first imported.
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+# gradio asks matplotlib for its backend around every event. Left to choose, matplotlib
+# imports pyplot to find one: about half a second, on the first page after each start.
+os.environ.setdefault("MPLBACKEND", "agg")
 
 import gradio as gr
 from starlette.middleware import Middleware
