@@ -42,9 +42,11 @@ def model_status(ctx: AppContext) -> str:
     if embedder.load_error is not None:
         return f"waiting for weights. {embedder.load_error}"
     if not embedder.loaded:
-        return f"not loaded yet; it loads on first use (torch, {ctx.settings.device}).{random}"
-    precision = ", int8" if embedder.int8 and embedder.device == "cpu" else ""
-    return f"loaded (torch on {embedder.device}{precision}).{random}"
+        return (
+            f"not loaded yet; it loads on first use (backend {ctx.settings.backend}, "
+            f"device {ctx.settings.device}).{random}"
+        )
+    return f"loaded ({embedder.runs_on}).{random}"
 
 
 def banner_text(ctx: AppContext) -> str:

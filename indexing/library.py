@@ -58,8 +58,9 @@ class Library:
         """The process-wide embedder for these settings (not loaded until first use)."""
         s = self.settings
         return shared_embedder(
-            s.clip_model, s.clip_pretrained, s.device, s.threads, s.clip_int8, s.clip_model_config
-        )
+            s.clip_model, s.clip_pretrained, s.device, s.threads, s.clip_int8,
+            s.clip_model_config, s.backend, s.models_dir,
+        )  # fmt: skip
 
     def vectors(self) -> VectorStore:
         """ChromaDB: the embedded store in the data folder, or the configured server."""
@@ -178,6 +179,11 @@ class Library:
         data["embeddings"] = catalog.embedding_counts(self.model_id)
         data["models"] = details.embedded_models(catalog)
         data["data_dir"] = str(self.settings.data_dir)
+        embedder = self.embedder()  # not loaded here: the backend in use once it is
+        data["backend"] = {
+            "setting": self.settings.backend,
+            "in_use": embedder.runs_on if embedder.loaded else None,
+        }
         return data
 
     def subject_note(self, catalog: Catalog) -> str:

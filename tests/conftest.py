@@ -27,6 +27,10 @@ LAUNCH = REPO_ROOT / "launch.py"
 TINY_CLIP = "pictor-tiny-clip"
 TINY_CLIP_CONFIG = REPO_ROOT / "tests" / "assets" / f"{TINY_CLIP}.json"
 os.environ["HF_HUB_OFFLINE"] = "1"  # belt and braces: nothing in the suite may download
+# torch runs the tiny model: exporting it to ONNX (the CPU default) for every fresh data
+# folder would add seconds to hundreds of tests. tests/test_backends.py covers that path.
+TEST_BACKEND = "torch"
+os.environ["PICTOR_BACKEND"] = TEST_BACKEND
 
 
 def without_random_warning(stderr: str) -> str:
@@ -49,6 +53,7 @@ def tiny_clip_env(env: pytest.MonkeyPatch, home: Path) -> Path:
     env.setenv("PICTOR_CLIP_MODEL", TINY_CLIP)
     env.setenv("PICTOR_CLIP_PRETRAINED", "random")
     env.setenv("PICTOR_CLIP_MODEL_CONFIG", str(TINY_CLIP_CONFIG))
+    env.setenv("PICTOR_BACKEND", TEST_BACKEND)
     default_data = home / "default-data"
     env.setenv("PICTOR_DATA_DIR", str(default_data))
     env.setenv("XDG_DATA_HOME", str(home / "xdg-data"))

@@ -98,6 +98,8 @@ class ClipEmbedder:
         threads: int | None = None,
         int8: bool = False,
         model_config: str | None = None,
+        backend: str = "auto",
+        cache_dir: Path | None = None,
     ):
         self.model_name = model_name
         self.pretrained = pretrained
@@ -105,6 +107,11 @@ class ClipEmbedder:
         self.threads = threads
         self.int8 = int8
         self.model_config = model_config
+        self.requested_backend = backend
+        self.cache_dir = cache_dir  # where a fast backend's exported files are kept
+        self.backend = "torch"  # the one in use once loaded: torch, onnx or openvino
+        self.backend_note = ""  # why a fast backend asked for is not in use
+        self._towers: Any = None  # the fast backend's towers (indexing.models.onnx_export)
         self.model_id = model_id_for(model_name, pretrained)
         self._lock = threading.Lock()
         self._model: Any = None
@@ -121,14 +128,14 @@ class ClipEmbedder:
 
     @property
     def loaded(self) -> bool:
-        return self._model is not None
+        return self._model is not None or self._towers is not None
 
     def load(self) -> ClipEmbedder:
         """Load once; later calls return at once. Raises WeightsUnavailable."""
-        if self._model is not None:
+        if self.loaded:
             return self
         with self._lock:
-            if self._model is None:
+            if not self.loaded:
                 if self.load_error is not None:
                     raise self.load_error
                 try:
@@ -181,7 +188,43 @@ class ClipEmbedder:
         self._crop_extremes = resize_mode in (None, "shortest")
         self._preprocess = preprocess
         self._tokenizer = open_clip.get_tokenizer(self.model_name)
-        self._model = model
+        self._towers = self._fast_towers(model)
+        self._model = None if self._towers is not None else model
+
+    def _fast_towers(self, model: Any) -> Any:
+        """The exported towers of the fast backend (None: torch runs the model).
+
+        auto means ONNX Runtime on a CPU, unless int8 (a torch path) is asked for; a GPU
+        keeps torch (fp16). A fast backend that cannot run falls back to torch, saying why.
+        """
+        from indexing.models.onnx_export import BackendUnavailable, load_or_export
+
+        wanted = self.requested_backend
+        if wanted == "auto":
+            wanted = "onnx" if self.device == "cpu" and not self.int8 else "torch"
+        if wanted == "torch" or self.cache_dir is None:
+            return None
+        if self.device != "cpu":
+            self.backend_note = f"{wanted} runs on the CPU only; torch runs on {self.device}"
+            return None
+        try:
+            towers = load_or_export(model, self.model_id, self.cache_dir, wanted, self.threads)
+        except BackendUnavailable as exc:
+            self.backend_note = f"{wanted} is not available ({exc}); torch runs the model"
+            log.warning("%s", self.backend_note)
+            return None
+        self.backend = wanted
+        return towers
+
+    @property
+    def runs_on(self) -> str:
+        """What runs the model: 'onnx on cpu', 'torch on cuda, fp16', 'torch on cpu, int8',
+        with the reason a fast backend asked for is not in use."""
+        detail = ", fp16" if self.device == "cuda" and self.backend == "torch" else ""
+        if self.backend == "torch" and self.int8 and self.device == "cpu":
+            detail = ", int8"
+        note = f"; {self.backend_note}" if self.backend_note else ""
+        return f"{self.backend} on {self.device}{detail}{note}"
 
     @property
     def context_length(self) -> int:
@@ -209,6 +252,8 @@ class ClipEmbedder:
         import torch
 
         self.load()
+        if self._towers is not None:
+            return normalise(self._towers.encode_image(batch.numpy()))
         with torch.inference_mode():
             dtype = next(self._model.parameters()).dtype if self.device != "cpu" else None
             batch = batch.to(self.device, dtype=dtype) if dtype else batch.to(self.device)
@@ -224,6 +269,8 @@ class ClipEmbedder:
         import torch
 
         self.load()
+        if self._towers is not None:
+            return normalise(self._towers.encode_text(self._tokenizer(texts).numpy()))
         tokens = self._tokenizer(texts).to(self.device)
         with torch.inference_mode():
             features = self._model.encode_text(tokens)
@@ -270,8 +317,11 @@ def shared_embedder(
     threads: int | None,
     int8: bool,
     model_config: str | None,
+    backend: str = "auto",
+    cache_dir: Path | None = None,
 ) -> ClipEmbedder:
     """One embedder per configuration per process, so the UI loads the model once."""
     return ClipEmbedder(
-        model_name, pretrained, device=device, threads=threads, int8=int8, model_config=model_config
-    )
+        model_name, pretrained, device=device, threads=threads, int8=int8,
+        model_config=model_config, backend=backend, cache_dir=cache_dir,
+    )  # fmt: skip

@@ -1,0 +1,204 @@
+"""The CLIP towers as ONNX files, run by ONNX Runtime (or OpenVINO, which reads the same
+files): the fast CPU path.
+
+Exported once per model from the torch model open_clip built, into the data directory's
+`models/` folder. Every file is written beside its final name and renamed into place, and
+the stamp (`export.json`) is written last: a run killed mid-export leaves no stamp, so the
+next one exports again. The stamp holds a fingerprint of the weights (and of the exporter's
+versions); other weights under the same name are exported again, and a cached file that no
+longer loads is exported again once before Pictor falls back to torch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexing.errors import PictorError
+
+log = logging.getLogger(__name__)
+
+SCHEMA = 1  # bump when the export itself changes: older exports are redone
+STAMP = "export.json"
+RUNTIMES = ("onnx", "openvino")
+
+
+class BackendUnavailable(PictorError):
+    """The fast backend cannot run here; the message says why (Pictor falls back to torch)."""
+
+
+def folder_for(cache: Path, model_id: str) -> Path:
+    slug = re.sub(r"[^a-zA-Z0-9._-]+", "-", model_id).strip("-._")[:80]
+    return cache / f"{slug}-{hashlib.blake2b(model_id.encode(), digest_size=4).hexdigest()}"
+
+
+def fingerprint(model: Any, model_id: str) -> str:
+    """The weights (a sample of every tensor, and its sum) and the exporter's versions."""
+    import open_clip
+    import torch
+
+    digest = hashlib.blake2b(digest_size=12)
+    digest.update(f"{SCHEMA}|{model_id}|{torch.__version__}|{open_clip.__version__}".encode())
+    with torch.no_grad():
+        for name, tensor in model.state_dict().items():
+            flat = tensor.detach().reshape(-1).float()
+            digest.update(name.encode())
+            digest.update(str(tuple(tensor.shape)).encode())
+            digest.update(flat[:16].numpy().tobytes())
+            digest.update(np.float64(flat.double().sum().item()).tobytes())
+    return digest.hexdigest()
+
+
+class Towers:
+    """encode_image(pixels NCHW float32) and encode_text(tokens int64), as numpy arrays."""
+
+    def __init__(self, runtime: str, image: Any, text: Any):
+        self.runtime = runtime
+        self._image, self._text = image, text
+
+    def encode_image(self, pixels: np.ndarray) -> np.ndarray:
+        return self._run(self._image, np.ascontiguousarray(pixels, dtype=np.float32))
+
+    def encode_text(self, tokens: np.ndarray) -> np.ndarray:
+        return self._run(self._text, np.ascontiguousarray(tokens, dtype=np.int64))
+
+    def _run(self, session: Any, value: np.ndarray) -> np.ndarray:
+        if self.runtime == "onnx":
+            return session.run(None, {session.get_inputs()[0].name: value})[0]
+        return next(iter(session(value).values()))  # an OpenVINO compiled model
+
+
+def load_or_export(
+    model: Any, model_id: str, cache: Path, runtime: str = "onnx", threads: int | None = None
+) -> Towers:
+    """The model's towers in runtime, from the cache when its stamp matches the weights,
+    else exported now (progress on stderr). Raises BackendUnavailable."""
+    if runtime not in RUNTIMES:
+        raise BackendUnavailable(f"unknown backend {runtime!r}; choose one of {RUNTIMES}")
+    folder = folder_for(cache, model_id)
+    stamp = fingerprint(model, model_id)
+    if _stamp_of(folder) == stamp:
+        try:
+            return _open(folder, runtime, threads)
+        except BackendUnavailable:
+            raise
+        except Exception as exc:  # a damaged file: export it again, once
+            log.warning("the cached ONNX model in %s does not load (%s); exporting it again",
+                        folder, type(exc).__name__)  # fmt: skip
+    try:
+        export(model, folder, stamp)
+    except BackendUnavailable:
+        raise
+    except Exception as exc:  # an architecture the exporter cannot trace, a full disk, …
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        raise BackendUnavailable(f"the export failed: {type(exc).__name__} {first}") from None
+    try:
+        return _open(folder, runtime, threads)
+    except BackendUnavailable:
+        raise
+    except Exception as exc:
+        raise BackendUnavailable(f"the exported model does not load ({exc})") from None
+
+
+def export(model: Any, folder: Path, stamp: str) -> None:
+    """Both towers into folder, each written aside then renamed; the stamp last."""
+    try:
+        import onnx  # noqa: F401  (torch's exporter needs it)
+        import torch
+    except ImportError as exc:
+        raise BackendUnavailable(f"cannot export to ONNX ({exc})") from None
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / STAMP).unlink(missing_ok=True)
+    size = getattr(model.visual, "image_size", 224)
+    size = int(size[0] if isinstance(size, (tuple, list)) else size)
+    length = int(getattr(model, "context_length", 77) or 77)
+    towers = (
+        ("image", _tower(model, "image"), torch.zeros(2, 3, size, size)),
+        ("text", _tower(model, "text"), torch.zeros(2, length, dtype=torch.long)),
+    )
+    started = time.perf_counter()
+    for step, (name, tower, example) in enumerate(towers, 1):
+        _say(f"preparing the fast CPU model, once: the {name} tower ({step}/2) …")
+        partial = folder / f"{name}.onnx.partial"
+        # Not under no_grad: there torch swaps attention for a fused kernel ONNX lacks.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notes
+            torch.onnx.export(
+                tower, (example,), str(partial), input_names=["input"],
+                output_names=["features"], opset_version=17, dynamo=False,
+                dynamic_axes={"input": {0: "batch"}, "features": {0: "batch"}},
+            )  # fmt: skip
+        _fsync(partial)
+        os.replace(partial, folder / f"{name}.onnx")
+    written = folder / f"{STAMP}.partial"
+    written.write_text(json.dumps({"fingerprint": stamp, "schema": SCHEMA}), encoding="utf-8")
+    _fsync(written)
+    os.replace(written, folder / STAMP)
+    _say(f"the fast CPU model is ready ({time.perf_counter() - started:.0f} s; kept in {folder})")
+
+
+def _tower(model: Any, which: str) -> Any:
+    """One of the model's towers as a module of its own (what the exporter traces)."""
+    import torch
+
+    class Tower(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, value):
+            if which == "image":
+                return self.model.encode_image(value)
+            return self.model.encode_text(value)
+
+    return Tower().eval()
+
+
+def _open(folder: Path, runtime: str, threads: int | None) -> Towers:
+    image, text = folder / "image.onnx", folder / "text.onnx"
+    if runtime == "onnx":
+        try:
+            import onnxruntime as ort
+        except ImportError as exc:
+            raise BackendUnavailable(f"ONNX Runtime is not installed ({exc})") from None
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or 0
+        options.log_severity_level = 3
+        make = lambda path: ort.InferenceSession(  # noqa: E731
+            str(path), options, providers=["CPUExecutionProvider"]
+        )
+        return Towers(runtime, make(image), make(text))
+    try:
+        import openvino as ov
+    except ImportError as exc:
+        raise BackendUnavailable(f"OpenVINO is not installed ({exc})") from None
+    core = ov.Core()
+    config = {"INFERENCE_NUM_THREADS": threads} if threads else {}
+    make_ov = lambda path: core.compile_model(str(path), "CPU", config)  # noqa: E731
+    return Towers(runtime, make_ov(image), make_ov(text))
+
+
+def _stamp_of(folder: Path) -> str | None:
+    try:
+        return json.loads((folder / STAMP).read_text(encoding="utf-8")).get("fingerprint")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)

@@ -1,0 +1,168 @@
+"""What runs CLIP: ONNX Runtime on a CPU by default (exported once per model and cached in
+the data folder), torch when asked or on a GPU, and torch again when the fast backend
+cannot run. The rest of the suite runs the tiny model on torch (tests/conftest.py)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexing.models import onnx_export
+from indexing.models.clip import ClipEmbedder
+from indexing.settings import Settings
+from tests.conftest import TINY_CLIP, TINY_CLIP_CONFIG
+from tests.library_builder import LibraryBuilder, smooth_image
+
+IMAGES = [smooth_image((320, 240), seed=n) for n in range(6)]
+TEXTS = ["a red car at night", "two dogs on a beach", "x"]
+
+
+def embedder(cache: Path | None, backend: str = "auto", **options) -> ClipEmbedder:
+    return ClipEmbedder(
+        TINY_CLIP, "random", model_config=str(TINY_CLIP_CONFIG), threads=2, device="cpu",
+        backend=backend, cache_dir=cache, **options,
+    ).load()  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def reference() -> tuple[np.ndarray, np.ndarray]:
+    torch_run = embedder(None, "torch")
+    return torch_run.embed_images(IMAGES), torch_run.embed_texts(TEXTS)
+
+
+def exported(cache: Path) -> Path:
+    return onnx_export.folder_for(cache, embedder_id())
+
+
+def embedder_id() -> str:
+    return f"{TINY_CLIP}@random"
+
+
+def test_a_cpu_runs_onnx_by_default_with_the_same_vectors(tmp_path: Path, reference, capfd):
+    fast = embedder(tmp_path)
+    assert (fast.backend, fast.runs_on) == ("onnx", "onnx on cpu")
+    images, texts = reference
+    # The same vectors: one Chroma collection (one model id) serves both backends.
+    assert (fast.embed_images(IMAGES) * images).sum(axis=1).min() >= 0.999
+    assert (fast.embed_texts(TEXTS) * texts).sum(axis=1).min() >= 0.999
+    assert fast.model_id == embedder(None, "torch").model_id
+    folder = exported(tmp_path)
+    assert {p.name for p in folder.iterdir()} == {"image.onnx", "text.onnx", "export.json"}
+    assert "preparing the fast CPU model, once" in capfd.readouterr().err
+
+
+def test_the_export_is_kept_and_not_redone(tmp_path: Path, capfd):
+    embedder(tmp_path)
+    first = (exported(tmp_path) / "image.onnx").stat().st_mtime_ns
+    capfd.readouterr()
+    again = embedder(tmp_path)
+    assert again.backend == "onnx"
+    assert (exported(tmp_path) / "image.onnx").stat().st_mtime_ns == first
+    assert "preparing" not in capfd.readouterr().err
+
+
+def test_a_corrupt_cached_file_is_exported_again(tmp_path: Path, reference):
+    embedder(tmp_path)
+    damaged = exported(tmp_path) / "image.onnx"
+    size = damaged.stat().st_size
+    damaged.write_bytes(b"not a model" * 10)
+    fast = embedder(tmp_path)
+    assert fast.backend == "onnx"
+    assert damaged.stat().st_size == size
+    assert (fast.embed_images(IMAGES) * reference[0]).sum(axis=1).min() >= 0.999
+
+
+def test_an_interrupted_export_is_redone(tmp_path: Path):
+    """kill -9 mid-export: files written aside, no stamp. The next start exports again."""
+    folder = exported(tmp_path)
+    folder.mkdir(parents=True)
+    (folder / "image.onnx.partial").write_bytes(b"half")
+    (folder / "image.onnx").write_bytes(b"an older, half-renamed file")
+    fast = embedder(tmp_path)
+    assert fast.backend == "onnx"
+    assert json.loads((folder / "export.json").read_text())["fingerprint"]
+    assert fast.embed_images(IMAGES[:1]).shape == (1, fast.embed_images(IMAGES[:1]).shape[1])
+
+
+def test_other_weights_under_the_same_name_are_exported_again(tmp_path: Path):
+    embedder(tmp_path)
+    stamp = exported(tmp_path) / "export.json"
+    stamp.write_text(json.dumps({"fingerprint": "weights-of-another-day", "schema": 1}))
+    fast = embedder(tmp_path)
+    assert fast.backend == "onnx"
+    assert json.loads(stamp.read_text())["fingerprint"] != "weights-of-another-day"
+
+
+def test_the_fingerprint_follows_the_weights():
+    import open_clip
+    import torch
+
+    open_clip.add_model_config(str(TINY_CLIP_CONFIG))
+    torch.manual_seed(0)
+    one = open_clip.create_model(TINY_CLIP)
+    torch.manual_seed(1)
+    other = open_clip.create_model(TINY_CLIP)
+    assert onnx_export.fingerprint(one, "m") != onnx_export.fingerprint(other, "m")
+    assert onnx_export.fingerprint(one, "m") == onnx_export.fingerprint(one, "m")
+
+
+def test_without_onnx_runtime_torch_runs_and_says_why(tmp_path: Path, reference, monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # `import onnxruntime` fails
+    fallback = embedder(tmp_path, "onnx")
+    assert fallback.backend == "torch"
+    assert "onnx is not available" in fallback.runs_on
+    assert "torch runs the model" in fallback.runs_on
+    assert (fallback.embed_images(IMAGES) * reference[0]).sum(axis=1).min() >= 0.9999
+
+
+def test_a_failed_export_falls_back_to_torch(tmp_path: Path, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise RuntimeError("Exporting the operator 'aten::something' is not supported")
+
+    monkeypatch.setattr("torch.onnx.export", refuse)
+    fallback = embedder(tmp_path)
+    assert fallback.backend == "torch"
+    assert "the export failed: RuntimeError" in fallback.backend_note
+    assert not (exported(tmp_path) / "export.json").exists()
+
+
+def test_torch_when_asked_and_for_int8(tmp_path: Path):
+    assert embedder(tmp_path, "torch").backend == "torch"
+    int8 = embedder(tmp_path, "auto", int8=True)
+    assert (int8.backend, int8.runs_on) == ("torch", "torch on cpu, int8")
+    assert not exported(tmp_path).exists()
+
+
+def test_openvino_reads_the_same_export(tmp_path: Path, reference):
+    pytest.importorskip("openvino")
+    fast = embedder(tmp_path, "openvino")
+    assert fast.backend == "openvino"
+    assert (fast.embed_images(IMAGES) * reference[0]).sum(axis=1).min() >= 0.999
+
+
+def test_a_bad_backend_setting_is_refused():
+    with pytest.raises(ValueError, match="backend"):
+        Settings(backend="tensorrt")
+
+
+def test_the_cli_indexes_and_searches_with_the_default_backend(
+    cli, library: LibraryBuilder, tmp_path: Path
+):
+    """Both towers through ONNX: indexing embeds with the image tower, a text search runs
+    the text tower, and a photo from outside the library is embedded to find its original."""
+    auto = {"PICTOR_BACKEND": "auto"}
+    for n in range(4):
+        smooth_image((300, 200), seed=n).save(library.path(f"p{n}.jpg"), quality=95)
+    indexed = cli("index", str(library.root), env=auto)
+    assert indexed["embeddings"]["embedded"] == 4
+    assert (tmp_path / "data" / "models").is_dir()
+    outside = tmp_path / "outside.jpg"
+    smooth_image((300, 200), seed=2).save(outside, quality=60)  # other bytes, same picture
+    found = cli("search", "--image", str(outside), "--top", "1", env=auto)
+    assert Path(found["results"][0]["path"]).name == "p2.jpg"
+    assert len(cli("search", "a red car", "--top", "3", env=auto)["results"]) == 3
+    assert cli("status", env=auto)["backend"] == {"setting": "auto", "in_use": None}
