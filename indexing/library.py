@@ -139,12 +139,6 @@ class Library:
     def _tag_subjects(
         self, catalog: Catalog, progress: ProgressCallback, should_stop: Callable[[], bool]
     ) -> int:
-        phrases = subjects.vocabulary()
-        cache = (
-            self.settings.data_dir
-            / "subjects"
-            / f"{collection_name(self.model_id)}-{subjects.vocabulary_id(phrases)}.npz"
-        )
         mirror = self.vector_mirror()
 
         def vectors_for(ids: list[str]):
@@ -154,11 +148,23 @@ class Library:
         return subjects.tag_pending(
             catalog.conn,
             self.model_id,
-            lambda: subjects.SubjectModel.build(self.embedder().load(), phrases, cache),
+            self.subject_model,
             vectors_for,
             progress=_stage(progress, "subjects"),
             should_stop=should_stop,
         )
+
+    def subject_model(self) -> subjects.SubjectModel:
+        """The subject vocabulary's vectors for this model: embedded once (a few thousand
+        texts through the text tower, the first index's one fixed cost), then read from
+        the data folder's subjects/ cache."""
+        phrases = subjects.vocabulary()
+        cache = (
+            self.settings.data_dir
+            / "subjects"
+            / f"{collection_name(self.model_id)}-{subjects.vocabulary_id(phrases)}.npz"
+        )
+        return subjects.SubjectModel.build(self.embedder().load(), phrases, cache)
 
     def forget_folder(self, folder: str, *, dry_run: bool = False) -> dict:
         """Forget a library folder (see Catalog.forget_root); files stay on disk. Refused

@@ -29,9 +29,9 @@ class Settings(BaseSettings):
     clip_model_config: str | None = None
     # Dynamic int8 quantisation of the vision tower's Linear layers (the torch backend only).
     clip_int8: bool = False
-    # What runs the model. auto: ONNX Runtime on a CPU (exported once into models/; about
-    # 1.x times torch's speed, the same vectors), torch on a GPU. torch, onnx or openvino
-    # force one; a fast backend that cannot run falls back to torch (README, "Performance").
+    # What runs the model. auto: OpenVINO on a CPU (the model exported once to ONNX into
+    # models/; 2.6x torch's speed here, the same vectors), torch on a GPU. torch, onnx (ONNX
+    # Runtime) or openvino force one; a fast backend that cannot run falls back to torch.
     backend: Literal["auto", "torch", "onnx", "openvino"] = "auto"
     # Compute CLIP embeddings while indexing (off: scan, metadata and hashes only).
     embed: bool = True

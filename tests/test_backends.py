@@ -1,6 +1,7 @@
-"""What runs CLIP: ONNX Runtime on a CPU by default (exported once per model and cached in
-the data folder), torch when asked or on a GPU, and torch again when the fast backend
-cannot run. The rest of the suite runs the tiny model on torch (tests/conftest.py)."""
+"""What runs CLIP: OpenVINO on a CPU by default, on the model exported once to ONNX and
+cached in the data folder (ONNX Runtime reads the same files); torch when asked or on a
+GPU, and torch again when the fast backend cannot run. The rest of the suite runs the tiny
+model on torch (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -42,11 +43,11 @@ def embedder_id() -> str:
     return f"{TINY_CLIP}@random"
 
 
-def test_a_cpu_runs_onnx_by_default_with_the_same_vectors(tmp_path: Path, reference, capfd):
+def test_a_cpu_runs_openvino_by_default_with_the_same_vectors(tmp_path: Path, reference, capfd):
     fast = embedder(tmp_path)
-    assert (fast.backend, fast.runs_on) == ("onnx", "onnx on cpu")
+    assert (fast.backend, fast.runs_on) == ("openvino", "openvino on cpu")
     images, texts = reference
-    # The same vectors: one Chroma collection (one model id) serves both backends.
+    # The same vectors: one Chroma collection (one model id) serves every backend.
     assert (fast.embed_images(IMAGES) * images).sum(axis=1).min() >= 0.999
     assert (fast.embed_texts(TEXTS) * texts).sum(axis=1).min() >= 0.999
     assert fast.model_id == embedder(None, "torch").model_id
@@ -55,12 +56,19 @@ def test_a_cpu_runs_onnx_by_default_with_the_same_vectors(tmp_path: Path, refere
     assert "preparing the fast CPU model, once" in capfd.readouterr().err
 
 
+def test_onnx_runtime_runs_the_same_export(tmp_path: Path, reference):
+    fast = embedder(tmp_path, "onnx")
+    assert fast.backend == "onnx"
+    assert (fast.embed_images(IMAGES) * reference[0]).sum(axis=1).min() >= 0.999
+    assert (fast.embed_texts(TEXTS) * reference[1]).sum(axis=1).min() >= 0.999
+
+
 def test_the_export_is_kept_and_not_redone(tmp_path: Path, capfd):
     embedder(tmp_path)
     first = (exported(tmp_path) / "image.onnx").stat().st_mtime_ns
     capfd.readouterr()
     again = embedder(tmp_path)
-    assert again.backend == "onnx"
+    assert again.backend == "openvino"
     assert (exported(tmp_path) / "image.onnx").stat().st_mtime_ns == first
     assert "preparing" not in capfd.readouterr().err
 
@@ -71,7 +79,7 @@ def test_a_corrupt_cached_file_is_exported_again(tmp_path: Path, reference):
     size = damaged.stat().st_size
     damaged.write_bytes(b"not a model" * 10)
     fast = embedder(tmp_path)
-    assert fast.backend == "onnx"
+    assert fast.backend == "openvino"
     assert damaged.stat().st_size == size
     assert (fast.embed_images(IMAGES) * reference[0]).sum(axis=1).min() >= 0.999
 
@@ -83,7 +91,7 @@ def test_an_interrupted_export_is_redone(tmp_path: Path):
     (folder / "image.onnx.partial").write_bytes(b"half")
     (folder / "image.onnx").write_bytes(b"an older, half-renamed file")
     fast = embedder(tmp_path)
-    assert fast.backend == "onnx"
+    assert fast.backend == "openvino"
     assert json.loads((folder / "export.json").read_text())["fingerprint"]
     assert fast.embed_images(IMAGES[:1]).shape == (1, fast.embed_images(IMAGES[:1]).shape[1])
 
@@ -93,7 +101,7 @@ def test_other_weights_under_the_same_name_are_exported_again(tmp_path: Path):
     stamp = exported(tmp_path) / "export.json"
     stamp.write_text(json.dumps({"fingerprint": "weights-of-another-day", "schema": 1}))
     fast = embedder(tmp_path)
-    assert fast.backend == "onnx"
+    assert fast.backend == "openvino"
     assert json.loads(stamp.read_text())["fingerprint"] != "weights-of-another-day"
 
 
@@ -137,11 +145,11 @@ def test_torch_when_asked_and_for_int8(tmp_path: Path):
     assert not exported(tmp_path).exists()
 
 
-def test_openvino_reads_the_same_export(tmp_path: Path, reference):
-    pytest.importorskip("openvino")
-    fast = embedder(tmp_path, "openvino")
-    assert fast.backend == "openvino"
-    assert (fast.embed_images(IMAGES) * reference[0]).sum(axis=1).min() >= 0.999
+def test_without_openvino_the_default_is_torch(tmp_path: Path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "openvino", None)
+    fallback = embedder(tmp_path)
+    assert fallback.backend == "torch"
+    assert "openvino is not available" in fallback.runs_on
 
 
 def test_a_bad_backend_setting_is_refused():

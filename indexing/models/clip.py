@@ -194,14 +194,15 @@ class ClipEmbedder:
     def _fast_towers(self, model: Any) -> Any:
         """The exported towers of the fast backend (None: torch runs the model).
 
-        auto means ONNX Runtime on a CPU, unless int8 (a torch path) is asked for; a GPU
-        keeps torch (fp16). A fast backend that cannot run falls back to torch, saying why.
+        auto means OpenVINO on a CPU (the fastest CPU backend whose vectors match torch
+        fp32, bench/backend_bench.py), unless int8 (a torch path) is asked for; a GPU keeps
+        torch (fp16). A fast backend that cannot run falls back to torch, saying why.
         """
         from indexing.models.onnx_export import BackendUnavailable, load_or_export
 
         wanted = self.requested_backend
         if wanted == "auto":
-            wanted = "onnx" if self.device == "cpu" and not self.int8 else "torch"
+            wanted = "openvino" if self.device == "cpu" and not self.int8 else "torch"
         if wanted == "torch" or self.cache_dir is None:
             return None
         if self.device != "cpu":

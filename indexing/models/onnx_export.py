@@ -1,5 +1,5 @@
-"""The CLIP towers as ONNX files, run by ONNX Runtime (or OpenVINO, which reads the same
-files): the fast CPU path.
+"""The CLIP towers as ONNX files, run by OpenVINO (the default on a CPU) or ONNX Runtime,
+which read the same files: the fast CPU path.
 
 Exported once per model from the torch model open_clip built, into the data directory's
 `models/` folder. Every file is written beside its final name and renamed into place, and
@@ -164,7 +164,7 @@ def _tower(model: Any, which: str) -> Any:
     return Tower().eval()
 
 
-def _open(folder: Path, runtime: str, threads: int | None) -> Towers:
+def _open(folder: Path, runtime: str, threads: int | None, precision: str | None = None) -> Towers:
     image, text = folder / "image.onnx", folder / "text.onnx"
     if runtime == "onnx":
         try:
@@ -183,7 +183,12 @@ def _open(folder: Path, runtime: str, threads: int | None) -> Towers:
     except ImportError as exc:
         raise BackendUnavailable(f"OpenVINO is not installed ({exc})") from None
     core = ov.Core()
-    config = {"INFERENCE_NUM_THREADS": threads} if threads else {}
+    # OpenVINO's own precision: bf16 on a CPU with bf16 units (AMX, AVX512-BF16), f32
+    # elsewhere. bf16 is most of its speed there, and its vectors still match torch fp32
+    # (lowest cosine 0.9999, bench/backend_bench.py), so they share one collection.
+    config: dict[str, Any] = {"INFERENCE_PRECISION_HINT": precision} if precision else {}
+    if threads:
+        config["INFERENCE_NUM_THREADS"] = threads
     make_ov = lambda path: core.compile_model(str(path), "CPU", config)  # noqa: E731
     return Towers(runtime, make_ov(image), make_ov(text))
 

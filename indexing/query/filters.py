@@ -184,12 +184,16 @@ class Filter(BaseModel):
     def is_empty(self) -> bool:
         return self == Filter()
 
-    def where(self) -> tuple[str, list[Any]]:
+    def where(self, present_first: bool = True) -> tuple[str, list[Any]]:
         """SQL over images `i` for everything but the text categories, with its parameters.
 
-        Always includes 'at least one file present', so missing files never show.
+        Always includes 'at least one file present', so missing files never show. With
+        present_first=False that test does not lead the index search: for "which ids pass"
+        (no order wanted) SQLite then skip-scans the covering index on the filter's own
+        columns instead of reading every present image in it (a 1% filter at 300k images:
+        2 ms instead of 22 ms).
         """
-        clauses = ["i.present_files > 0"]
+        clauses = ["i.present_files > 0" if present_first else "+i.present_files > 0"]
         params: list[Any] = []
         for low, high, column in RANGES:
             for name, op in ((low, ">="), (high, "<=")):

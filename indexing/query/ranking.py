@@ -178,7 +178,7 @@ def top_exact(ids: list[str], scores: np.ndarray, needed: int) -> list[tuple[str
 
 def allowed_ids(catalog: Catalog, where: Filter, limit: int) -> list[str]:
     """Up to limit (-1: all) content ids the SQL part of the filter lets through."""
-    clause, params = where.where()
+    clause, params = where.where(present_first=False)
     cursor = catalog.conn.cursor()
     cursor.row_factory = None
     rows = cursor.execute(
