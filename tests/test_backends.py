@@ -52,7 +52,12 @@ def test_a_cpu_runs_openvino_by_default_with_the_same_vectors(tmp_path: Path, re
     assert (fast.embed_texts(TEXTS) * texts).sum(axis=1).min() >= 0.999
     assert fast.model_id == embedder(None, "torch").model_id
     folder = exported(tmp_path)
-    assert {p.name for p in folder.iterdir()} == {"image.onnx", "text.onnx", "export.json"}
+    assert {p.name for p in folder.iterdir()} == {
+        "image.onnx",
+        "text.onnx",
+        "export.json",
+        "openvino-cache",
+    }
     assert "preparing the fast CPU model, once" in capfd.readouterr().err
 
 

