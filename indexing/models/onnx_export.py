@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import sys
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -67,6 +68,9 @@ class Towers:
     def __init__(self, runtime: str, image: Any, text: Any):
         self.runtime = runtime
         self._image, self._text = image, text
+        # An OpenVINO compiled model answers a call through one shared request: one call at
+        # a time per tower (the UI may index and search at once). ONNX Runtime needs none.
+        self._locks = {id(image): threading.Lock(), id(text): threading.Lock()}
 
     def encode_image(self, pixels: np.ndarray) -> np.ndarray:
         return self._run(self._image, np.ascontiguousarray(pixels, dtype=np.float32))
@@ -77,7 +81,9 @@ class Towers:
     def _run(self, session: Any, value: np.ndarray) -> np.ndarray:
         if self.runtime == "onnx":
             return session.run(None, {session.get_inputs()[0].name: value})[0]
-        return next(iter(session(value).values()))  # an OpenVINO compiled model
+        with self._locks[id(session)]:  # an OpenVINO compiled model
+            result = session(value)
+            return np.array(next(iter(result.values())))  # a copy: the request reuses it
 
 
 def load_or_export(
