@@ -143,7 +143,7 @@ def main() -> None:
     folder = onnx_export.folder_for(cache, reference.model_id)
     quantised = quantise(folder)
     started = time.perf_counter()
-    towers = onnx_export._open(quantised, "onnx", args.threads)
+    towers = onnx_export.open_towers(quantised, "onnx", args.threads)
     q_load = time.perf_counter() - started + reference_load  # the model, then the sessions
     measure("onnx int8", *tower_calls(reference, towers), q_load)
     del towers
@@ -151,7 +151,7 @@ def main() -> None:
     for name, precision in (("openvino", None), ("openvino f32", "f32")):
         try:
             started = time.perf_counter()
-            towers = onnx_export._open(folder, "openvino", args.threads, precision)
+            towers = onnx_export.open_towers(folder, "openvino", args.threads, precision)
             ov_load = time.perf_counter() - started + reference_load
             note = "its own precision: bf16 where the CPU has bf16 units" if not precision else ""
             measure(name, *tower_calls(reference, towers), ov_load, note)

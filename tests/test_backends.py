@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from indexing.models import onnx_export
-from indexing.models.clip import ClipEmbedder
+from indexing.models.clip import ClipEmbedder, model_id_for
 from indexing.settings import Settings
 from tests.conftest import TINY_CLIP, TINY_CLIP_CONFIG
 from tests.library_builder import LibraryBuilder, smooth_image
@@ -36,11 +36,7 @@ def reference() -> tuple[np.ndarray, np.ndarray]:
 
 
 def exported(cache: Path) -> Path:
-    return onnx_export.folder_for(cache, embedder_id())
-
-
-def embedder_id() -> str:
-    return f"{TINY_CLIP}@random"
+    return onnx_export.folder_for(cache, model_id_for(TINY_CLIP, "random"))
 
 
 def test_a_cpu_runs_openvino_by_default_with_the_same_vectors(tmp_path: Path, reference, capfd):

@@ -15,7 +15,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import sys
 import threading
@@ -41,8 +40,10 @@ class BackendUnavailable(PictorError):
 
 
 def folder_for(cache: Path, model_id: str) -> Path:
-    slug = re.sub(r"[^a-zA-Z0-9._-]+", "-", model_id).strip("-._")[:80]
-    return cache / f"{slug}-{hashlib.blake2b(model_id.encode(), digest_size=4).hexdigest()}"
+    """The model's folder in the cache, named as its Chroma collection is."""
+    from indexing.store.vectors import collection_name
+
+    return cache / collection_name(model_id)
 
 
 def fingerprint(model: Any, model_id: str) -> str:
@@ -97,7 +98,7 @@ def load_or_export(
     stamp = fingerprint(model, model_id)
     if _stamp_of(folder) == stamp:
         try:
-            return _open(folder, runtime, threads)
+            return open_towers(folder, runtime, threads)
         except BackendUnavailable:
             raise
         except Exception as exc:  # a damaged file: export it again, once
@@ -111,7 +112,7 @@ def load_or_export(
         first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
         raise BackendUnavailable(f"the export failed: {type(exc).__name__} {first}") from None
     try:
-        return _open(folder, runtime, threads)
+        return open_towers(folder, runtime, threads)
     except BackendUnavailable:
         raise
     except Exception as exc:
@@ -173,7 +174,10 @@ def _tower(model: Any, which: str) -> Any:
     return Tower().eval()
 
 
-def _open(folder: Path, runtime: str, threads: int | None, precision: str | None = None) -> Towers:
+def open_towers(
+    folder: Path, runtime: str, threads: int | None, precision: str | None = None
+) -> Towers:
+    """The exported towers in folder, in runtime (precision: OpenVINO's hint; None, its own)."""
     image, text = folder / "image.onnx", folder / "text.onnx"
     if runtime == "onnx":
         try:
