@@ -124,6 +124,8 @@ def main() -> None:
     print(f"vector mirror sync from Chroma: {mirror_s:.1f} s")
     for line in report:
         print(line)
+    print(f"memory of this process: {memory_line()}")
+    print(f"on disk: {disk_line(data, args.n)}")
     print(f"command: .venv/bin/python bench/search_bench.py --n {args.n}")
     if args.data is None:
         shutil.rmtree(data, ignore_errors=True)
@@ -184,6 +186,28 @@ def measure(searcher, post_filter, catalog, store, vectors, ids, queries) -> lis
         f"  alternative, Chroma's id-filtered HNSW query: p50 {c50:.1f} ms, "
         f"p95 {c95:.1f} ms, recall@10 {np.mean(chroma_recall):.3f}",
     ]
+
+
+def memory_line() -> str:
+    """Resident now and at peak (the peak includes the build when this run built)."""
+    fields = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(value.split()[0]) / 1024 / 1024
+    return f"RSS {fields['VmRSS']:.2f} GB now, {fields['VmHWM']:.2f} GB peak"
+
+
+def disk_line(data: Path, n: int) -> str:
+    def size(folder: Path) -> float:
+        return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e9
+
+    chroma, mirror = size(data / "vectors"), size(data / "vector-mirror")
+    per_million = (chroma + mirror) * 1_000_000 / n
+    return (
+        f"Chroma {chroma:.2f} GB + vector mirror {mirror:.2f} GB "
+        f"= {per_million:.2f} GB per million images"
+    )
 
 
 def mechanism_of(searcher, catalog, store, query, where) -> str:

@@ -6,6 +6,8 @@ model on torch (tests/conftest.py)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import pytest
 from indexing.models import onnx_export
 from indexing.models.clip import ClipEmbedder, model_id_for
 from indexing.settings import Settings
-from tests.conftest import TINY_CLIP, TINY_CLIP_CONFIG
+from tests.conftest import REPO_ROOT, TINY_CLIP, TINY_CLIP_CONFIG
 from tests.library_builder import LibraryBuilder, smooth_image
 
 IMAGES = [smooth_image((320, 240), seed=n) for n in range(6)]
@@ -175,3 +177,113 @@ def test_the_cli_indexes_and_searches_with_the_default_backend(
     assert Path(found["results"][0]["path"]).name == "p2.jpg"
     assert len(cli("search", "a red car", "--top", "3", env=auto)["results"]) == 3
     assert cli("status", env=auto)["backend"] == {"setting": "auto", "in_use": None}
+
+
+# Text searches without torch
+
+
+def test_the_torch_free_tokenizer_gives_open_clips_ids():
+    import random
+
+    import open_clip
+
+    from indexing.models.text_tokens import PROBES, ClipBpe
+
+    rng = random.Random(7)
+    alphabet = "abcXYZ019 ,.!?'-_éüßñ東京ночь🐱&;<>\t\n" + "".join(map(chr, range(0x370, 0x3A0)))
+    texts = [*PROBES, *("".join(rng.choices(alphabet, k=rng.randint(1, 300))) for _ in range(300))]
+    theirs = open_clip.get_tokenizer("ViT-B-32")
+    ours = ClipBpe()
+    assert np.array_equal(ours(texts), theirs(texts).numpy())
+    assert [len(ours.encode(t)) for t in texts] == [len(theirs.encode(t)) for t in texts]
+
+
+def test_a_tokenizer_with_other_settings_is_not_replaced():
+    from open_clip.tokenizer import SimpleTokenizer
+
+    from indexing.models.text_tokens import matches
+
+    assert matches(SimpleTokenizer()) == {"kind": "clip-bpe", "context_length": 77}
+    assert matches(SimpleTokenizer(clean="canonicalize")) is None  # drops punctuation
+    assert matches(SimpleTokenizer(context_length=32)) == {"kind": "clip-bpe", "context_length": 32}
+    assert matches(object()) is None
+
+
+def fresh(cache: Path, backend: str = "auto") -> ClipEmbedder:
+    """An embedder not loaded yet, as a new process has."""
+    return ClipEmbedder(
+        TINY_CLIP, "random", model_config=str(TINY_CLIP_CONFIG), threads=2, device="auto",
+        backend=backend, cache_dir=cache,
+    )  # fmt: skip
+
+
+def test_texts_run_on_the_exported_text_tower_alone(tmp_path: Path, reference):
+    embedder(tmp_path)  # a full load exports, and stamps what texts alone need
+    cold = fresh(tmp_path)
+    vectors = cold.embed_texts(TEXTS)
+    assert not cold.loaded  # the model (and torch) were not needed
+    assert (vectors * reference[1]).sum(axis=1).min() >= 0.999
+    assert cold.count_tokens("a red car") == 5 and cold.context_length == 77
+    assert (cold.embed_images(IMAGES) * reference[0]).sum(axis=1).min() >= 0.999  # loads now
+    assert cold.loaded and cold.backend == "openvino"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"quick": "other torch or open_clip"}, {"text_tokenizer": None}, {"fingerprint": "x"}],
+)
+def test_a_stamp_that_does_not_vouch_for_texts_alone_loads_the_model(
+    tmp_path: Path, reference, change
+):
+    embedder(tmp_path)
+    stamp = exported(tmp_path) / "export.json"
+    if "fingerprint" not in change:
+        stamp.write_text(json.dumps({**json.loads(stamp.read_text()), **change}))
+    else:  # an export from before the quick key: the next full load adds it
+        fields = json.loads(stamp.read_text())
+        stamp.write_text(json.dumps({"fingerprint": fields["fingerprint"], "schema": 1}))
+    cold = fresh(tmp_path)
+    assert (cold.embed_texts(TEXTS) * reference[1]).sum(axis=1).min() >= 0.999
+    assert cold.loaded
+    if "fingerprint" in change:
+        again = fresh(tmp_path)
+        again.embed_texts(TEXTS)
+        assert not again.loaded
+
+
+def test_torch_when_asked_runs_texts_on_torch(tmp_path: Path):
+    embedder(tmp_path)
+    cold = fresh(tmp_path, "torch")
+    cold.embed_texts(TEXTS)
+    assert cold.loaded and cold.backend == "torch"
+
+
+def test_a_cold_text_search_from_the_cli_does_not_import_torch(
+    cli, library: LibraryBuilder, tmp_path: Path
+):
+    auto = {"PICTOR_BACKEND": "auto"}
+    for n in range(5):
+        smooth_image((300, 200), seed=n).save(library.path(f"p{n}.jpg"), quality=95)
+    cli("index", str(library.root), env=auto)
+    expected = cli("search", "a red car", "--not", "a dog", env={"PICTOR_BACKEND": "torch"})
+    marker = tmp_path / "modules.txt"
+    script = (
+        "import runpy, sys\n"
+        f"sys.argv = ['launch.py', '--data-dir', {str(tmp_path / 'data')!r}, "
+        "'search', 'a red car', '--not', 'a dog', '--json']\n"
+        "try:\n"
+        f"    runpy.run_path({str(REPO_ROOT / 'launch.py')!r}, run_name='__main__')\n"
+        "finally:\n"
+        f"    open({str(marker)!r}, 'w').write(' '.join(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True,
+        env={**os.environ, **auto}, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    imported = set(marker.read_text().split())
+    assert "torch" not in imported and "open_clip" not in imported
+    found = json.loads(done.stdout)["results"]
+    assert [hit["path"] for hit in found] == [hit["path"] for hit in expected["results"]]
+    scores = [hit["score"] for hit in found], [hit["score"] for hit in expected["results"]]
+    assert np.allclose(*scores, atol=2e-3)

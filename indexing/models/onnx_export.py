@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 import warnings
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,7 @@ class Towers:
         self._image, self._text = image, text
         # An OpenVINO compiled model answers a call through one shared request: one call at
         # a time per tower (the UI may index and search at once). ONNX Runtime needs none.
+        # image is None for the text tower alone (open_text_only).
         self._locks = {id(image): threading.Lock(), id(text): threading.Lock()}
 
     def encode_image(self, pixels: np.ndarray) -> np.ndarray:
@@ -87,15 +89,52 @@ class Towers:
             return np.array(next(iter(result.values())))  # a copy: the request reuses it
 
 
+def quick_key(model_id: str, model_config: str | None = None) -> str:
+    """What the stamp is checked against without torch: the model id (which names the
+    weights: a hub tag, or a digest of the weights file), the exporter's versions and the
+    extra architecture configs. The full fingerprint is checked at every full load."""
+    from importlib.metadata import version
+
+    digest = hashlib.blake2b(digest_size=12)
+    digest.update(f"{SCHEMA}|{model_id}|{version('torch')}|{version('open_clip_torch')}".encode())
+    if model_config:
+        config = Path(model_config)
+        for path in sorted(config.rglob("*.json")) if config.is_dir() else [config]:
+            try:
+                digest.update(path.read_bytes())
+            except OSError:
+                digest.update(b"missing")
+    return digest.hexdigest()
+
+
 def load_or_export(
-    model: Any, model_id: str, cache: Path, runtime: str = "onnx", threads: int | None = None
+    model: Any,
+    model_id: str,
+    cache: Path,
+    runtime: str = "onnx",
+    threads: int | None = None,
+    *,
+    quick: str | None = None,
+    tokenizer: Any = None,
 ) -> Towers:
     """The model's towers in runtime, from the cache when its stamp matches the weights,
-    else exported now (progress on stderr). Raises BackendUnavailable."""
+    else exported now (progress on stderr). Raises BackendUnavailable.
+
+    quick (see quick_key) and the tokenizer, when given, go into the stamp, so that a later
+    text search can run the text tower without torch (open_text_only)."""
     if runtime not in RUNTIMES:
         raise BackendUnavailable(f"unknown backend {runtime!r}; choose one of {RUNTIMES}")
     folder = folder_for(cache, model_id)
     stamp = fingerprint(model, model_id)
+    towers = _load_or_export(model, folder, stamp, runtime, threads)
+    if quick is not None:
+        _note_text_only(folder, stamp, quick, tokenizer)
+    return towers
+
+
+def _load_or_export(
+    model: Any, folder: Path, stamp: str, runtime: str, threads: int | None
+) -> Towers:
     if _stamp_of(folder) == stamp:
         try:
             return open_towers(folder, runtime, threads)
@@ -150,10 +189,7 @@ def export(model: Any, folder: Path, stamp: str) -> None:
             )  # fmt: skip
         _fsync(partial)
         os.replace(partial, folder / f"{name}.onnx")
-    written = folder / f"{STAMP}.partial"
-    written.write_text(json.dumps({"fingerprint": stamp, "schema": SCHEMA}), encoding="utf-8")
-    _fsync(written)
-    os.replace(written, folder / STAMP)
+    _write_stamp(folder, {"fingerprint": stamp, "schema": SCHEMA})
     _say(f"the fast CPU model is ready ({time.perf_counter() - started:.0f} s; kept in {folder})")
 
 
@@ -180,39 +216,108 @@ def open_towers(
     """The exported towers in folder, in runtime (precision: OpenVINO's hint; None, its own)."""
     image, text = folder / "image.onnx", folder / "text.onnx"
     if runtime == "onnx":
-        try:
-            import onnxruntime as ort
-        except ImportError as exc:
-            raise BackendUnavailable(f"ONNX Runtime is not installed ({exc})") from None
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or 0
-        options.log_severity_level = 3
-        make = lambda path: ort.InferenceSession(  # noqa: E731
-            str(path), options, providers=["CPUExecutionProvider"]
-        )
-        return Towers(runtime, make(image), make(text))
+        return Towers(runtime, _onnx_session(image, threads), _onnx_session(text, threads))
+    return Towers(
+        runtime,
+        _openvino_model(image, threads, precision),
+        _openvino_model(text, threads, precision),
+    )
+
+
+def _onnx_session(path: Path, threads: int | None) -> Any:
+    try:
+        import onnxruntime as ort
+    except ImportError as exc:
+        raise BackendUnavailable(f"ONNX Runtime is not installed ({exc})") from None
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or 0
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def _openvino_model(path: Path, threads: int | None, precision: str | None) -> Any:
     try:
         import openvino as ov
     except ImportError as exc:
         raise BackendUnavailable(f"OpenVINO is not installed ({exc})") from None
-    core = ov.Core()
     # OpenVINO's own precision: bf16 on a CPU with bf16 units (AMX, AVX512-BF16), f32
     # elsewhere. bf16 is most of its speed there, and its vectors still match torch fp32
     # (lowest cosine 0.9999, bench/backend_bench.py), so they share one collection.
     config: dict[str, Any] = {"INFERENCE_PRECISION_HINT": precision} if precision else {}
     # Its compiled form, kept beside the export: later loads take 0.8 s instead of 3.5.
-    config["CACHE_DIR"] = str(folder / OPENVINO_CACHE)
+    config["CACHE_DIR"] = str(path.parent / OPENVINO_CACHE)
     if threads:
         config["INFERENCE_NUM_THREADS"] = threads
-    make_ov = lambda path: core.compile_model(str(path), "CPU", config)  # noqa: E731
-    return Towers(runtime, make_ov(image), make_ov(text))
+    return _openvino_core(ov).compile_model(str(path), "CPU", config)
+
+
+@lru_cache(maxsize=1)
+def _openvino_core(ov: Any) -> Any:
+    return ov.Core()
+
+
+def open_text_only(
+    cache: Path, model_id: str, quick: str, runtime: str, threads: int | None
+) -> tuple[Any, Towers] | None:
+    """(tokenizer, towers with the text tower only), without importing torch, when the
+    model's export is in the cache, its stamp has this quick key, and its tokenizer was
+    found to match open_clip's at the last full load. None otherwise (load the model)."""
+    from indexing.models import text_tokens
+
+    folder = folder_for(cache, model_id)
+    fields = _stamp_fields(folder)
+    tokens = fields.get("text_tokenizer")
+    if fields.get("quick") != quick or not isinstance(tokens, dict):
+        return None
+    if tokens.get("kind") != text_tokens.KIND or runtime not in RUNTIMES:
+        return None
+    try:
+        tokenizer = text_tokens.ClipBpe(int(tokens["context_length"]))
+        return tokenizer, _open_text_tower(folder, runtime, threads)
+    except Exception as exc:  # a damaged file, a missing runtime: the full load sorts it out
+        log.info("the text tower alone does not load (%s); loading the model", exc)
+        return None
+
+
+def _open_text_tower(folder: Path, runtime: str, threads: int | None) -> Towers:
+    path = folder / "text.onnx"
+    if runtime == "onnx":
+        return Towers(runtime, None, _onnx_session(path, threads))
+    return Towers(runtime, None, _openvino_model(path, threads, None))
+
+
+def _note_text_only(folder: Path, stamp: str, quick: str, tokenizer: Any) -> None:
+    """Record the quick key and, when it matches ClipBpe, the tokenizer in the stamp."""
+    from indexing.models import text_tokens
+
+    fields = _stamp_fields(folder)
+    if fields.get("fingerprint") != stamp or fields.get("quick") == quick:
+        return
+    entry = text_tokens.matches(tokenizer) if tokenizer is not None else None
+    fields.update(quick=quick, text_tokenizer=entry)
+    try:
+        _write_stamp(folder, fields)
+    except OSError as exc:  # a read-only data folder: text searches load torch, that is all
+        log.info("could not update %s (%s)", folder / STAMP, exc)
+
+
+def _write_stamp(folder: Path, fields: dict) -> None:
+    written = folder / f"{STAMP}.partial"
+    written.write_text(json.dumps(fields), encoding="utf-8")
+    _fsync(written)
+    os.replace(written, folder / STAMP)
+
+
+def _stamp_fields(folder: Path) -> dict:
+    try:
+        fields = json.loads((folder / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return fields if isinstance(fields, dict) else {}
 
 
 def _stamp_of(folder: Path) -> str | None:
-    try:
-        return json.loads((folder / STAMP).read_text(encoding="utf-8")).get("fingerprint")
-    except (OSError, ValueError, AttributeError):
-        return None
+    return _stamp_fields(folder).get("fingerprint")
 
 
 def _fsync(path: Path) -> None:
