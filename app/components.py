@@ -10,6 +10,7 @@ from app.safe_text import code, literal
 from indexing.errors import PictorError
 from indexing.ingest.pipeline import IndexSummary
 from indexing.query.listing import ListedImage
+from indexing.query.video_search import timecode
 
 
 def format_bytes(count: float) -> str:
@@ -96,6 +97,9 @@ def detail_markdown(detail: dict[str, Any], *, dated: bool = True, prompt: bool 
         f"**{detail['width']}×{detail['height']} {literal(detail['format'])}**, "
         f"{format_bytes(detail['bytes'])}"
     ]
+    if detail.get("kind") == "video":
+        codec = f", {literal(detail['video_codec'])}" if detail.get("video_codec") else ""
+        lines.append(f"Video: {timecode(detail.get('duration') or 0)}{codec}")
     if dated and detail.get("taken_at"):
         lines.append(f"Taken: {literal(detail['taken_at'])}")
     camera = " ".join(p for p in (detail.get("camera_make"), detail.get("camera_model")) if p)

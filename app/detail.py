@@ -9,9 +9,12 @@ full (plain-text boxes), and a Copy prompt button.
 
 from __future__ import annotations
 
+import html
 import os
+import threading
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import gradio as gr
 
@@ -24,6 +27,8 @@ from indexing.curate.rating_service import RatingService
 from indexing.curate.trash import Trash
 from indexing.errors import PictorError
 from indexing.query import details
+from indexing.query.video_search import timecode
+from indexing.store.vectors import frame_id
 
 # Copies the prompt box's text, also where the Clipboard API is missing (plain http from
 # another machine), and says so on the button for a moment.
@@ -83,7 +88,7 @@ class ViewerActions:
 
 @dataclass
 class DetailPanel:
-    preview: gr.Image
+    preview: gr.Image  # an image large; a video's poster (or the moment found)
     meta: gr.Markdown
     about: gr.Markdown  # date and its source, place, subjects
     score: gr.Number
@@ -95,6 +100,7 @@ class DetailPanel:
     why: gr.Gallery  # for a predicted rating: the rated images nearest to this one
     selected: gr.State  # the content id shown
     viewer: ViewerActions
+    player: gr.HTML  # a video: its player, from the moment found
 
     @property
     def outputs(self) -> list[Any]:
@@ -111,6 +117,7 @@ class DetailPanel:
             g.settings,
             g.prompt,
             g.negative,
+            self.player,
         ]
 
 
@@ -124,9 +131,11 @@ def render(
     buttons: tuple[tuple[str, str], ...] = (),
 ) -> DetailPanel:
     with gr.Row():
-        preview = gr.Image(
-            label="Image", type="filepath", interactive=False, height=height, elem_id=image_id
-        )
+        with gr.Column():
+            preview = gr.Image(
+                label="Image", type="filepath", interactive=False, height=height, elem_id=image_id
+            )
+            player = gr.HTML("", visible=False, js_on_load=None, elem_id=f"{prefix}-player")
         with gr.Column():
             meta = gr.Markdown(hint, elem_id=meta_id)
             about = gr.Markdown("", visible=False, elem_id=f"{prefix}-about")
@@ -154,7 +163,7 @@ def render(
             )
     return DetailPanel(
         preview, meta, about, score, save, clear, message, made, generation, why,
-        gr.State(None), viewer,
+        gr.State(None), viewer, player,
     )  # fmt: skip
 
 
@@ -206,19 +215,33 @@ def _render_generation(prefix: str) -> GenerationView:
     return GenerationView(section, settings, prompt, negative, copy)
 
 
-def show(ctx: AppContext, content_id: str | None, hint: str, message: str = "") -> tuple:
-    """Panel values (in DetailPanel.outputs' order) for one image."""
+def show(
+    ctx: AppContext,
+    content_id: str | None,
+    hint: str,
+    message: str = "",
+    at: float | None = None,
+) -> tuple:
+    """Panel values (in DetailPanel.outputs' order) for one image, or one video (from the
+    moment `at`, in seconds, when a search found one)."""
     hidden = gr.Gallery(visible=False)
+    no_player = gr.HTML("", visible=False)
     if content_id is None:
-        return None, hint, None, "", hidden, None, *_about(None), *_generation(None)
+        return None, hint, None, "", hidden, None, *_about(None), *_generation(None), no_player
     with ctx.catalog() as catalog:
         detail = details.image_detail(catalog, content_id)
         neighbours = _why(ctx, catalog, detail) if detail else []
     if detail is None:
         gone = "This image is no longer in the catalog."
-        return None, gone, None, "", hidden, None, *_about(None), *_generation(None)
+        return None, gone, None, "", hidden, None, *_about(None), *_generation(None), no_player
     present = [p["path"] for p in detail["paths"] if p["status"] == "present"]
-    preview = ctx.library.previews.get(content_id, present)
+    player = no_player
+    if detail.get("kind") == "video":
+        preview = video_poster(ctx, content_id, at)
+        if present:
+            player = gr.HTML(video_player(present[0], at), visible=True)
+    else:
+        preview = ctx.library.previews.get(content_id, present)
     return (
         str(preview) if preview else None,
         detail_markdown(detail, dated=False, prompt=detail.get("generation") is None),
@@ -228,7 +251,44 @@ def show(ctx: AppContext, content_id: str | None, hint: str, message: str = "") 
         content_id,
         *_about(detail),
         *_generation(detail.get("generation")),
+        player,
     )
+
+
+def moment_of(shown: Any, content_id: str | None) -> float | None:
+    """Where the list shown found this video (seconds), if it says."""
+    found = getattr(shown, "moments", None) or {}
+    return found.get(content_id) if content_id else None
+
+
+_SERVED: set[str] = set()
+_SERVED_LOCK = threading.Lock()
+
+
+def video_player(path: str, at: float | None) -> str:
+    """An HTML5 player of the video file, starting at `at` seconds. The file (that one file,
+    not its folder) is served in place through gradio's file route, behind the app's login,
+    with range requests, so a long video is neither copied nor read whole."""
+    with _SERVED_LOCK:
+        if path not in _SERVED:
+            gr.set_static_paths([path])
+            _SERVED.add(path)
+    start = f"#t={at:.2f}" if at else ""
+    source = html.escape(f"/gradio_api/file={quote(path)}{start}", quote=True)
+    when = f" (from {timecode(at)})" if at else ""
+    return (
+        f'<video class="pictor-video" src="{source}" controls preload="metadata" '
+        f'playsinline style="width:100%;max-height:70vh"></video>'
+        f'<p class="pictor-video-note">Plays the video file{html.escape(when)}.</p>'
+    )
+
+
+def video_poster(ctx: AppContext, content_id: str, at: float | None) -> str | None:
+    """The frame of the moment found (its thumbnail), else the video's poster."""
+    thumbs = ctx.library.thumbs
+    if at is not None and thumbs.has(frame_id(content_id, at)):
+        return str(thumbs.path_for(frame_id(content_id, at)))
+    return str(thumbs.path_for(content_id)) if thumbs.has(content_id) else None
 
 
 def about_markdown(detail: dict[str, Any]) -> str:
@@ -302,16 +362,26 @@ def _why(ctx: AppContext, catalog, detail: dict) -> list[tuple[str, str]]:
 
 
 def listen(
-    panel: DetailPanel, ctx: AppContext, gallery: gr.Gallery | None, ids: gr.State
+    panel: DetailPanel,
+    ctx: AppContext,
+    gallery: gr.Gallery | None,
+    ids: gr.State,
+    moments: gr.State | None = None,
 ) -> tuple[Any, Any]:
     """Wire a panel to the list it shows (ids, and the gallery drawing them, if one: the
-    Duplicates view selects for itself). Returns the trash and undo events, to chain on."""
+    Duplicates view selects for itself). moments: a state whose value has a `moments`
+    mapping (content id -> seconds: where a search found each video). Returns the trash
+    and undo events, to chain on."""
     hint = "Click an image to see it here."
 
     def selected(ids_shown: list[str], evt: gr.SelectData):
+        return selected_at(ids_shown, None, evt)
+
+    def selected_at(ids_shown: list[str], shown: Any, evt: gr.SelectData):
         index = evt.index if isinstance(evt.index, int) else None
         inside = index is not None and 0 <= index < len(ids_shown)
-        return show(ctx, ids_shown[index] if inside else None, hint)
+        chosen = ids_shown[index] if inside else None
+        return show(ctx, chosen, hint, at=moment_of(shown, chosen))
 
     def rate(content_id: str | None, score: float | None, clear: bool = False):
         if content_id is None:
@@ -326,12 +396,14 @@ def listen(
         notes = [said, *(f"⚠️ {literal(w)}" for w in result.warnings)]
         return show(ctx, content_id, hint, "  \n".join(notes))
 
-    def step(ids_shown: list[str], content_id: str | None, by: int):
+    def step(ids_shown: list[str], content_id: str | None, by: int, shown: Any = None):
         """The next or previous image of the list shown (the arrow keys)."""
         if content_id not in (ids_shown or []):
-            return show(ctx, ids_shown[0] if ids_shown else None, hint)
+            first = ids_shown[0] if ids_shown else None
+            return show(ctx, first, hint, at=moment_of(shown, first))
         at = ids_shown.index(content_id) + by
-        return show(ctx, ids_shown[min(max(at, 0), len(ids_shown) - 1)], hint)
+        chosen = ids_shown[min(max(at, 0), len(ids_shown) - 1)]
+        return show(ctx, chosen, hint, at=moment_of(shown, chosen))
 
     def present_paths(content_id: str | None) -> list[str]:
         if content_id is None:
@@ -396,15 +468,18 @@ def listen(
     listed = [ids, gallery] if gallery is not None else [ids]
     # One at a time and in order: a quick ← then Esc must end closed, not on the late ←.
     in_order = {"concurrency_id": f"{v.moves.button.elem_id}-moves", "concurrency_limit": 1}
-    if gallery is not None:
+    if gallery is not None and moments is None:
         gallery.select(selected, [ids], panel.outputs, **in_order)
+    elif gallery is not None:
+        gallery.select(selected_at, [ids, moments], panel.outputs, **in_order)
 
-    def moved(key: str, ids_shown: list[str], content_id: str | None):
+    def moved(key: str, ids_shown: list[str], content_id: str | None, shown: Any = None):
         if key == "close":
             return show(ctx, None, hint)
-        return step(ids_shown, content_id, -1 if key == "prev" else 1)
+        return step(ids_shown, content_id, -1 if key == "prev" else 1, shown)
 
-    v.moves.on_press(moved, [ids, panel.selected], panel.outputs, **in_order)
+    extra = [moments] if moments is not None else []
+    v.moves.on_press(moved, [ids, panel.selected, *extra], panel.outputs, **in_order)
     v.show_folder.click(show_folder, [panel.selected], [v.folder]).then(
         None, [v.folder], None, js=COPY_JS % (v.show_folder.elem_id, "Show its folder")
     )

@@ -18,8 +18,9 @@ from app.components import finite, format_bytes
 from app.context import AppContext
 from app.safe_text import literal
 from indexing.errors import PictorError
-from indexing.query.filters import KNOWN_FORMATS, Filter, SortKey
+from indexing.query.filters import KNOWN_FORMATS, VIDEO_FORMATS, Filter, SortKey
 from indexing.query.listing import Listing, ListRequest, list_library
+from indexing.query.video_search import timecode
 
 PAGE_SIZE = 60
 MB = 1_000_000
@@ -44,7 +45,9 @@ RANGES = (
     ("Proportion (width / height)", "min_aspect", "max_aspect", None),
     ("File size (MB)", "min_bytes", "max_bytes", MB),
     ("Rating (0–10)", "min_rating", "max_rating", None),
+    ("Duration (s, videos)", "min_duration", "max_duration", None),
 )
+KINDS = {"Images and videos": None, "Images": "image", "Videos": "video"}
 
 
 @dataclass
@@ -58,6 +61,7 @@ class FiltersTab:
     formats: gr.CheckboxGroup
     folder: gr.Textbox
     rated: gr.Radio
+    kind: gr.Radio
     exclude_text: gr.Textbox
     only_text: gr.Textbox
     sensitivity: gr.Slider
@@ -88,6 +92,7 @@ class FiltersTab:
             self.formats,
             self.folder,
             self.rated,
+            self.kind,
             self.exclude_text,
             self.only_text,
             self.sensitivity,
@@ -129,11 +134,16 @@ def render(ctx: AppContext) -> FiltersTab:
                 label="Taken from", placeholder="YYYY-MM-DD", elem_id="filters-from"
             )
             taken_to = gr.Textbox(label="Taken to", placeholder="YYYY-MM-DD", elem_id="filters-to")
-            formats = gr.CheckboxGroup(list(KNOWN_FORMATS), label="Formats (none: all)")
+            formats = gr.CheckboxGroup(
+                list(KNOWN_FORMATS + VIDEO_FORMATS), label="Formats (none: all)"
+            )
             folder = gr.Textbox(
                 label="Folder", placeholder="/home/you/Pictures/trip", elem_id="filters-folder"
             )
             rated = gr.Radio(list(RATED), value="Any", label="Your rating")
+            kind = gr.Radio(
+                list(KINDS), value="Images and videos", label="Type", elem_id="filters-kind"
+            )
         with gr.Row():
             exclude_text = gr.Textbox(
                 label="Hide images matching (CLIP)",
@@ -173,7 +183,7 @@ def render(ctx: AppContext) -> FiltersTab:
         hint="Click a thumbnail to see the image and its metadata.",
     )
     return FiltersTab(
-        container, sort, descending, ranges, taken_from, taken_to, formats, folder, rated,
+        container, sort, descending, ranges, taken_from, taken_to, formats, folder, rated, kind,
         exclude_text, only_text, sensitivity, seed, reshuffle, rate_these, apply, message, count,
         prev, next_, gr.State(1), gr.State([]), gallery, panel, facets_panel,
     )  # fmt: skip
@@ -183,8 +193,8 @@ def request_from(page: int, values: list[Any]) -> ListRequest:
     """The ListRequest the widgets describe (values in FiltersTab.controls order)."""
     sort, descending, *rest = values
     ranges, rest = rest[: 2 * len(RANGES)], rest[2 * len(RANGES) :]
-    rest, pickers = rest[:9], rest[9:]
-    taken_from, taken_to, formats, folder, rated, exclude, only, sensitivity, seed = rest
+    rest, pickers = rest[:10], rest[10:]
+    taken_from, taken_to, formats, folder, rated, kind, exclude, only, sensitivity, seed = rest
     chosen = facet_panel.filter_values(pickers) if pickers else {}
     bounds: dict[str, Any] = {}
     for n, (label, low, high, factor) in enumerate(RANGES):
@@ -197,6 +207,7 @@ def request_from(page: int, values: list[Any]) -> ListRequest:
         taken_from=(taken_from or "").strip(),
         taken_to=(taken_to or "").strip(),
         rated=RATED.get(rated),
+        kind=KINDS.get(kind),
         exclude_text=exclude,
         only_text=only,
         text_sensitivity=sensitivity,
@@ -219,6 +230,8 @@ def _scaled(value: float, factor: int | None) -> float | int:
 def card_caption(item) -> str:
     """'1920×1080 · 2.4 MB · 7.5 ★ yours' (or '6.8 predicted', or nothing when unrated)."""
     parts = [f"{item.width}×{item.height}", format_bytes(item.bytes)]
+    if item.kind == "video":
+        parts.insert(0, f"▶ {timecode(item.duration or 0)}")
     if item.rating is not None:
         parts.append(item.rating_label)
     return " · ".join(parts)
@@ -255,6 +268,7 @@ def listen(tab: FiltersTab, ctx: AppContext) -> None:
     # One event with every trigger (not one event each): the page's load time grows with
     # the number of events times the number of components.
     triggers = [tab.apply.click, tab.sort.change, tab.descending.change, tab.rated.change]
+    triggers.append(tab.kind.change)
     boxes = (tab.taken_from, tab.taken_to, tab.folder, tab.exclude_text, tab.only_text)
     triggers += [box.submit for box in (*boxes, *tab.ranges, tab.seed)]
     # Facets on input: a user's choice, not the counts' refresh.

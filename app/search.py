@@ -5,7 +5,7 @@ every mode."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import gradio as gr
 
@@ -23,6 +23,7 @@ from indexing.query.search import (
     SearchResults,
     parse_negative,
 )
+from indexing.query.video_search import timecode
 
 PAGE_SIZE = 24
 HINT = "Type what you are looking for, add an image, or both, then press Search."
@@ -36,10 +37,12 @@ MODE_INFO = (
 
 @dataclass(frozen=True)
 class SearchState:
-    """What the gallery shows: the mode and the query (its page included)."""
+    """What the gallery shows: the mode and the query (its page included), and where each
+    video among the results matched (content id -> seconds; the viewer plays from there)."""
 
     mode: str
     search: SearchQuery
+    moments: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -85,8 +88,8 @@ def render(ctx: AppContext) -> SearchTab:
                     elem_id="search-mode")  # fmt: skip
     with gr.Row():
         image = gr.File(
-            label="Image (optional): find similar",
-            file_types=["image"],
+            label="Image (optional): find similar. A clip or GIF: find its video",
+            file_types=["image", "video"],
             type="filepath",
             height=120,
             elem_id="search-image",
@@ -177,6 +180,7 @@ def run_search(ctx: AppContext, search: SearchQuery | SearchState, heading: str 
     query = state.search
     items: list[tuple[str, str]] = []
     ids: list[str] = []
+    moments: dict[str, float] = {}
     lines = [heading] if heading else []
     more = False
     try:
@@ -200,7 +204,12 @@ def run_search(ctx: AppContext, search: SearchQuery | SearchState, heading: str 
                 if hit.content_id in shown:
                     continue
                 caption = f"{hit.score:.3f}" if state.mode == SEMANTIC else f"≈ {hit.score:.3f}"
-                items.append((str(ctx.library.thumbs.path_for(hit.content_id)), caption))
+                picture = str(ctx.library.thumbs.path_for(hit.content_id))
+                if hit.moment is not None:  # a video: the frame of the moment found
+                    moments[hit.content_id] = hit.moment.time
+                    caption += f" · ▶ {timecode(hit.moment.time)}"
+                    picture = detail.video_poster(ctx, hit.content_id, hit.moment.time) or picture
+                items.append((picture, caption))
                 ids.append(hit.content_id)
             lines.append(status_text(results, ""))
             more = more or results.has_more
@@ -210,6 +219,7 @@ def run_search(ctx: AppContext, search: SearchQuery | SearchState, heading: str 
         lines.append(f"⚠️ {literal(exc)}")
     counts = _facet_counts(ctx, state)
     label = f"Page {query.page}" + (", more follow" if more else "")
+    state = replace(state, moments=moments)
     return (items, ids, state, label, "  \n".join(lines), *counts)
 
 
@@ -321,7 +331,7 @@ def listen(tab: SearchTab, ctx: AppContext) -> None:
         picker.input(search, inputs, outputs(tab))
     tab.prev.click(lambda current: turn(current, -1), [tab.query], outputs(tab))
     tab.next.click(lambda current: turn(current, 1), [tab.query], outputs(tab))
-    detail.listen(tab.detail, ctx, tab.gallery, tab.ids)
+    detail.listen(tab.detail, ctx, tab.gallery, tab.ids, moments=tab.query)
     tab.find_similar.click(
         lambda cid, minimum: similar_to(ctx, cid, minimum),
         [tab.selected, tab.min_score],

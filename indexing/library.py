@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from indexing.errors import PictorError
+from indexing.ingest.analyse import VideoSampling
 from indexing.ingest.embedding import EmbedCounts, EmbedStage, LazyStage
 from indexing.ingest.pipeline import Indexer, IndexSummary
 from indexing.models import subjects
@@ -113,6 +114,7 @@ class Library:
                 commit_every=self.settings.commit_every,
                 skip_dirs=(str(self.settings.data_dir),),
                 embed=stage,
+                video=VideoSampling(self.settings.video_interval, self.settings.video_max_frames),
             )
             summary = indexer.index(folders, progress, cancel)
             if self.settings.embed:

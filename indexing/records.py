@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,9 @@ class ImageRecord:
     dhash: int
     metadata: ImageMetadata
     near_hashes: bytes | None = None  # indexing.dedup.hashes.NearHashes, from the thumbnail
+    kind: str = "image"  # or "video": then the size, hashes and thumbnail are its poster's
+    duration: float | None = None  # seconds, videos only
+    video_codec: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,3 +70,12 @@ class IndexWarning:
 
     def as_dict(self) -> dict[str, str]:
         return {"path": self.path, "message": self.message}
+
+
+def timecode(seconds: float) -> str:
+    """Whole seconds as hh:mm:ss, hours always shown: 83.9 -> "00:01:23" (a moment in a
+    video, or its length)."""
+    if not math.isfinite(seconds) or seconds < 0:
+        seconds = 0.0
+    whole = int(seconds)
+    return f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{whole % 60:02d}"

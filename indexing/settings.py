@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     # from the header alone, before any pixel is decoded.
     max_image_pixels: int = Field(default=2 * (Image.MAX_IMAGE_PIXELS or 89_478_485), ge=1)
     commit_every: int = Field(default=256, ge=1, le=1_000_000)
+    # Videos: the moments embedded are key frames at scene changes plus a frame at least
+    # every video_interval seconds, at most video_max_frames per video (a longer video's
+    # moments are spread further apart).
+    video_interval: float = Field(default=10.0, gt=0, le=3600, allow_inf_nan=False)
+    video_max_frames: int = Field(default=120, ge=1, le=10_000)
     host: str = "127.0.0.1"
     port: int = Field(default=7860, ge=1, le=65535)
     share: bool = False

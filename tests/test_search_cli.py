@@ -32,7 +32,8 @@ def test_search_by_library_image_prints_one_json_document(
     assert document["query"]["image"] == str(query_image)
     results = document["results"]
     assert len(results) == 4
-    assert set(results[0]) == {"path", "content_id", "score"}
+    assert set(results[0]) == {"path", "content_id", "kind", "score"}
+    assert results[0]["kind"] == "image"
     assert results[0]["path"] in {str(query_image), str(indexed.root / "copy of img0000.jpg")}
     assert results[0]["score"] == pytest.approx(1.0, abs=1e-3), "its own stored vector"
     assert len({r["content_id"] for r in results}) == 4, "one result per content"

@@ -19,7 +19,11 @@ def add_search_parser(commands, common: argparse.ArgumentParser) -> None:
         "search", parents=[common], help="semantic search by text, by image, or both"
     )
     search.add_argument("text", nargs="?", default="", help='what to look for, e.g. "red car"')
-    search.add_argument("--image", help="an image file: find similar ones (text optional)")
+    search.add_argument(
+        "--image",
+        help="an image file: find similar ones (text optional); a video clip or an animated "
+        "GIF: find the video it comes from, and where",
+    )
     search.add_argument(
         "--not",
         dest="negative",
@@ -49,6 +53,7 @@ def add_search_parser(commands, common: argparse.ArgumentParser) -> None:
     search.add_argument("--min-width", type=int, help="only images at least this wide")
     search.add_argument("--min-height", type=int, help="only images at least this tall")
     search.add_argument("--min-rating", type=float, help="only images rated (or predicted) >= this")
+    search.add_argument("--kind", choices=("image", "video"), help="only images, or only videos")
     search.add_argument(
         "--exclude-text", help='hide images CLIP puts in these categories, e.g. "nsfw,screenshot"'
     )
@@ -60,6 +65,7 @@ def cmd_search(args: argparse.Namespace, settings) -> int:
     from indexing.library import Library
     from indexing.query.filters import Filter
     from indexing.query.search import Searcher, SearchQuery, parse_negative, validate
+    from indexing.query.video_search import timecode
 
     if args.image is not None and not args.image.strip():
         raise PictorError("--image needs the path of an image file")
@@ -77,6 +83,7 @@ def cmd_search(args: argparse.Namespace, settings) -> int:
             min_width=args.min_width,
             min_height=args.min_height,
             min_rating=args.min_rating,
+            kind=args.kind,
             exclude_text=args.exclude_text,
         ),
     )
@@ -86,7 +93,10 @@ def cmd_search(args: argparse.Namespace, settings) -> int:
         print(RANDOM_WARNING, file=sys.stderr)
     for note in results.notes:
         print(f"note: {note}", file=sys.stderr)
-    lines = [f"{hit.score:.3f}  {hit.path}" for hit in results.hits]
+    lines = [
+        f"{hit.score:.3f}  {hit.path}" + (f"  at {timecode(hit.moment.time)}" if hit.moment else "")
+        for hit in results.hits
+    ]
     if not lines:
         lines = ["No results." + (" Try a lower --min-score." if args.min_score > -1 else "")]
     elif results.has_more:
@@ -112,7 +122,8 @@ def add_list_parser(commands, common: argparse.ArgumentParser) -> None:
         lister.add_argument(f"--max-{name}", type=kind, help=f"at most this {what}")
     lister.add_argument("--from", dest="taken_from", help="taken on or after YYYY-MM-DD")
     lister.add_argument("--to", dest="taken_to", help="taken on or before YYYY-MM-DD")
-    lister.add_argument("--format", help="formats, comma-separated, e.g. JPEG,PNG")
+    lister.add_argument("--format", help="formats, comma-separated, e.g. JPEG,PNG or MP4")
+    lister.add_argument("--kind", choices=("image", "video"), help="only images, or only videos")
     lister.add_argument("--folder", help="only images with a file under this folder")
     # Facet values, exactly as `facets` and `timeline` print them.
     lister.add_argument("--year", type=int, help="only this year (date taken, else file time)")
@@ -147,6 +158,7 @@ LIST_RANGES = (
     ("proportion", float, "width / height"),
     ("size", int, "file size in bytes"),
     ("rating", float, "rating, yours else predicted (0-10)"),
+    ("duration", float, "duration in seconds (videos only)"),
 )
 LIST_FIELDS = {"proportion": "aspect", "size": "bytes"}
 
@@ -167,6 +179,7 @@ def cmd_list(args: argparse.Namespace, settings) -> int:
         taken_from=args.taken_from,
         taken_to=args.taken_to,
         formats=args.format,
+        kind=args.kind,
         folder=args.folder,
         year=args.year,
         month=args.month,

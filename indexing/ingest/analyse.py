@@ -17,7 +17,7 @@ from indexing.errors import BadImage
 from indexing.ingest.decode import decode
 from indexing.ingest.hashing import content_id, to_signed
 from indexing.ingest.metadata import date_key
-from indexing.ingest.scan import read_stable
+from indexing.ingest.scan import hash_stable, is_video_name, read_stable
 from indexing.records import FileStat, ImageMetadata, ImageRecord
 from indexing.store.thumbnails import ThumbnailStore
 
@@ -34,6 +34,7 @@ class Analysed:
     embed_error: str | None = None
     warnings: tuple[str, ...] = ()  # indexed, but something in the file was skipped
     found_rating: float | None = None  # stars in the file's own XMP or EXIF, as 0-10
+    frames: tuple[tuple[float, Any], ...] = ()  # a video's (seconds, model input) moments
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,53 @@ def embedded_rating(metadata: ImageMetadata) -> float | None:
     return None if stars is None else xmp.score_from_stars(stars)
 
 
+@dataclass(frozen=True, slots=True)
+class VideoSampling:
+    """How a video's moments are picked (indexing.ingest.video.decode_video): key frames
+    at scene changes, and a frame at least every interval seconds, at most max_frames."""
+
+    interval: float = 10.0
+    max_frames: int = 120
+
+
+def video_frames(
+    path: str,
+    content_id: str,
+    thumbs: ThumbnailStore,
+    sampling: VideoSampling,
+    *,
+    min_side: int,
+    long_side: int,
+    max_pixels: int,
+    preprocess: Callable[[Image.Image], Any] | None,
+) -> tuple[Any, tuple[tuple[float, Any], ...]]:
+    """Decode a video's moments once: the poster's and each moment's thumbnail (a result
+    card shows the moment it matched), and each moment's model input when embedding.
+    Returns (the DecodedVideo, its (seconds, model input) pairs). Raises BadImage."""
+    from indexing.ingest.video import decode_video
+    from indexing.store.vectors import frame_id
+
+    video = decode_video(
+        path, min_side=min_side, long_side=long_side, interval=sampling.interval,
+        max_frames=sampling.max_frames, max_pixels=max_pixels,
+    )  # fmt: skip
+    for frame in video.frames:
+        thumbs.save(frame_id(content_id, frame.time), frame.pixels)
+    if preprocess is None:
+        return video, ()
+    return video, tuple((frame.time, preprocess(frame.pixels)) for frame in video.frames)
+
+
+def _changed_since(path: str, size: int, mtime_ns: int) -> bool:
+    import os
+
+    try:
+        now = os.stat(path)
+    except OSError:
+        return True
+    return (now.st_size, now.st_mtime_ns) != (size, mtime_ns)
+
+
 class FileAnalyser:
     """Read, hash and (for new content) decode once: thumbnail, hashes, model input."""
 
@@ -118,6 +166,7 @@ class FileAnalyser:
         long_side: int,
         max_pixels: int,
         preprocess: Callable[[Image.Image], Any] | None = None,
+        video: VideoSampling | None = None,
     ):
         self.known = known
         self.thumbs = thumbs
@@ -125,8 +174,11 @@ class FileAnalyser:
         self.long_side = long_side
         self.max_pixels = max_pixels
         self.preprocess = preprocess
+        self.video = video or VideoSampling()
 
     def __call__(self, stat: FileStat) -> Outcome:
+        if is_video_name(stat.path):
+            return self._video(stat)
         try:
             content = read_stable(stat.path)
         except FileNotFoundError:
@@ -182,6 +234,60 @@ class FileAnalyser:
             embed_error,
             tuple(decoded.warnings),
             embedded_rating(decoded.metadata),
+        )
+
+    def _video(self, stat: FileStat) -> Outcome:
+        """A video: hashed in chunks (it may not fit in memory), then its moments decoded."""
+        try:
+            cid, size, mtime_ns = hash_stable(stat.path)
+        except FileNotFoundError:
+            return Failed(stat.path, "file disappeared while indexing", None, None)
+        except PermissionError:
+            return Failed(stat.path, "permission denied", None, None)
+        except IsADirectoryError:
+            return Failed(stat.path, "is a folder, not a file", stat.size, stat.mtime_ns)
+        except OSError as exc:
+            return Failed(stat.path, f"cannot read file: {exc.strerror or exc}", None, None)
+        if not self.known.claim(cid):
+            return Recognised(stat.path, size, mtime_ns, cid)
+        try:
+            video, frames = video_frames(
+                stat.path, cid, self.thumbs, self.video, min_side=self.min_side,
+                long_side=self.long_side, max_pixels=self.max_pixels,
+                preprocess=self.preprocess,
+            )  # fmt: skip
+            thumb = self.thumbs.save(cid, video.poster)
+        except BadImage as exc:  # the bytes are bad: not retried until the file changes
+            return Failed(stat.path, str(exc), size, mtime_ns, cid)
+        except MemoryError:
+            return Failed(stat.path, "not enough memory to decode this video", None, None, cid)
+        except OSError as exc:  # disk full, permissions: retried next run
+            reason = f"cannot write thumbnail: {exc.strerror or exc}"
+            return Failed(stat.path, reason, None, None, cid)
+        except Exception as exc:  # a decoder bug must cost one file, never the run
+            reason = f"unexpected error decoding: {type(exc).__name__}: {exc}"
+            return Failed(stat.path, reason, None, None, cid)
+        if _changed_since(stat.path, size, mtime_ns):  # written to while it was decoded
+            return Failed(stat.path, "file kept changing while it was read", None, None, cid)
+        hashes = near_hashes(thumb)
+        metadata = ImageMetadata(taken_at=video.created_at)
+        record = ImageRecord(
+            content_id=cid,
+            bytes=size,
+            width=video.width,
+            height=video.height,
+            format=video.container,
+            date_key=date_key(video.created_at, mtime_ns / 1e9),
+            phash=to_signed(hashes.phash[0]),
+            dhash=to_signed(hashes.dhash[0]),
+            metadata=metadata,
+            near_hashes=hashes.to_blob(),
+            kind="video",
+            duration=video.duration,
+            video_codec=video.codec,
+        )
+        return Analysed(
+            stat.path, size, mtime_ns, record, warnings=tuple(video.warnings), frames=frames
         )
 
     def _model_input(self, pixels: Image.Image) -> tuple[Any, str | None]:

@@ -29,6 +29,8 @@ IMAGE_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".bmp", ".dib", ".tif", ".tiff"}
     | {".heic", ".heif", ".hif"}
 )
+# Videos (indexing.ingest.video): key frames are sampled and embedded, each with its time.
+VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"})
 FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "GIF", "BMP", "DIB", "TIFF", "HEIF"})
 SWAPPED_ORIENTATIONS = frozenset({5, 6, 7, 8})
 

@@ -10,22 +10,25 @@ twice into a collection, and none is lost.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from PIL import Image
 
 from indexing.errors import BadImage
+from indexing.ingest.analyse import VideoSampling, video_frames
 from indexing.ingest.decode import decode, flatten
 from indexing.ingest.hashing import content_id as hash_content
-from indexing.ingest.scan import read_stable
+from indexing.ingest.scan import hash_stable, is_video_name, read_stable
 from indexing.ingest.workers import bounded_map, yield_cpu_to_inference
-from indexing.models.clip import ClipEmbedder
+from indexing.models.clip import ClipEmbedder, normalise
 from indexing.progress import CancelToken, ProgressCallback, StageMeter
 from indexing.store.catalog import Catalog, PendingWrites
-from indexing.store.vectors import VectorStore
+from indexing.store.thumbnails import ThumbnailStore
+from indexing.store.vectors import VectorStore, frame_id, frames_of
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +85,33 @@ class EmbedStage:
         if len(self._ids) >= self.batch_size:
             self.flush(writes)
 
+    def add_video(
+        self, content_id: str, frames: Sequence[tuple[float, Any]], writes: PendingWrites
+    ) -> None:
+        """Embed a video's sampled moments ((seconds, model input) pairs) now: one vector
+        each in the frames collection, and their mean as the video's own vector."""
+        import torch
+
+        times = [t for t, _ in frames]
+        try:
+            parts = [
+                self.embedder.embed_tensors(torch.stack([tensor for _, tensor in chunk]))
+                for chunk in _chunks(frames, self.batch_size)
+            ]
+        except (RuntimeError, ValueError) as exc:  # says nothing about the video: pending
+            log.warning("could not embed the video %s now (%s); it stays pending", content_id, exc)
+            return
+        vectors = np.concatenate(parts)
+        # Frames first, then the video's vector, then the stamp: a crash in between
+        # embeds the video again next run, over the same ids.
+        self.vectors.upsert(
+            frames_of(self.model_id), [frame_id(content_id, t) for t in times], vectors
+        )
+        self.vectors.upsert(self.model_id, [content_id], normalise(vectors.mean(axis=0)[None]))
+        writes.put_video_frames(content_id, times)
+        writes.put_embeddings([content_id], self.model_id)
+        self.counts.embedded += 1
+
     def fail(self, content_id: str, reason: str, writes: PendingWrites) -> None:
         writes.put_embedding_failure(content_id, self.model_id, reason)
         self.counts.failed += 1
@@ -116,6 +146,16 @@ class EmbedStage:
             self.counts.embedded += 1
 
 
+class _NoThumbnails:
+    def save(self, content_id: str, pixels: Image.Image) -> Image.Image:
+        return pixels
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), max(1, size)):
+        yield items[start : start + size]
+
+
 class LazyStage:
     """The embedding stage, built (model loaded, Chroma opened) only once there is work."""
 
@@ -137,6 +177,7 @@ class _Prepared:
     content_id: str
     tensor: Any = None
     reason: str | None = None  # a lasting failure, recorded so it is not retried
+    frames: tuple[tuple[float, Any], ...] = ()  # a video's (seconds, model input) moments
 
 
 def embed_pending(
@@ -149,12 +190,14 @@ def embed_pending(
     commit_every: int,
     progress: ProgressCallback,
     cancel: CancelToken,
+    thumbs: ThumbnailStore | None = None,
+    video: VideoSampling | None = None,
 ) -> None:
-    """Embed catalogued images that have no vector under this model yet."""
+    """Embed catalogued images (and videos) that have no vector under this model yet."""
     pending = catalog.pending_embeddings(stage.model_id)
     if not pending:
         return
-    prepare = _preparer(stage, min_side, max_pixels)
+    prepare = _preparer(stage, min_side, max_pixels, thumbs, video or VideoSampling())
     meter = StageMeter("embed", len(pending), progress)
     with (
         ThreadPoolExecutor(
@@ -174,6 +217,8 @@ def embed_pending(
                 stage.fail(item.content_id, item.reason, writes)
             elif item.tensor is not None:
                 stage.add(item.content_id, item.tensor, writes)
+            elif item.frames:
+                stage.add_video(item.content_id, item.frames, writes)
             # else: unreadable right now, or changed since its scan: it stays pending
             writes.tick()
             meter.advance()
@@ -182,10 +227,35 @@ def embed_pending(
 
 
 def _preparer(
-    stage: EmbedStage, min_side: int, max_pixels: int
+    stage: EmbedStage,
+    min_side: int,
+    max_pixels: int,
+    thumbs: ThumbnailStore | None,
+    video: VideoSampling,
 ) -> Callable[[tuple[str, str]], _Prepared]:
+    def prepare_video(content_id: str, path: str) -> _Prepared:
+        try:
+            if hash_stable(path)[0] != content_id:
+                return _Prepared(content_id)  # edited since the scan: the next scan re-reads it
+        except OSError:
+            return _Prepared(content_id)
+        try:
+            _, frames = video_frames(
+                path, content_id, thumbs or _NoThumbnails(), video, min_side=min_side,
+                long_side=thumbs.size if thumbs else min_side, max_pixels=max_pixels,
+                preprocess=stage.preprocess,
+            )  # fmt: skip
+            return _Prepared(content_id, frames=frames)
+        except BadImage as exc:
+            return _Prepared(content_id, reason=f"cannot decode for embedding: {exc}")
+        except Exception as exc:  # one video must never end the run
+            reason = f"the model could not take this video: {type(exc).__name__}: {exc}"
+            return _Prepared(content_id, reason=reason)
+
     def prepare(item: tuple[str, str]) -> _Prepared:
         content_id, path = item
+        if is_video_name(path):
+            return prepare_video(content_id, path)
         try:
             data = read_stable(path).data
         except OSError:

@@ -15,6 +15,7 @@ from indexing.ingest.analyse import (
     KnownContent,
     Outcome,
     Recognised,
+    VideoSampling,
 )
 from indexing.ingest.embedding import EmbedCounts, EmbedStage, LazyStage, embed_pending
 from indexing.ingest.scan import Folder, resolve_root, walk
@@ -77,6 +78,7 @@ class Indexer:
         commit_every: int = 256,
         skip_dirs: tuple[str, ...] = (),
         embed: LazyStage | None = None,
+        video: VideoSampling | None = None,
     ):
         self.catalog = catalog
         self.thumbs = thumbs
@@ -86,6 +88,7 @@ class Indexer:
         self.commit_every = commit_every
         self.skip_dirs = {os.path.realpath(d) for d in skip_dirs}
         self.embed = embed
+        self.video = video or VideoSampling()
 
     def index(
         self,
@@ -113,6 +116,8 @@ class Indexer:
                 commit_every=self.commit_every,
                 progress=progress,
                 cancel=cancel,
+                thumbs=self.thumbs,
+                video=self.video,
             )
         summary.cancelled = cancel.cancelled
         summary.seconds = round(time.monotonic() - started, 3)
@@ -248,6 +253,7 @@ class Indexer:
             long_side=self.long_side,
             max_pixels=self.max_image_pixels,
             preprocess=stage.preprocess if stage else None,
+            video=self.video,
         )
         writes = PendingWrites(self.catalog, self.commit_every)
         writer = _OutcomeWriter(self.catalog, writes, plan, gone_by_content, summary, stage)
@@ -328,6 +334,8 @@ class _OutcomeWriter:
                 self.summary.warnings += [IndexWarning(outcome.path, w) for w in outcome.warnings]
             if self.embed is not None and outcome.tensor is not None:
                 self.embed.add(cid, outcome.tensor, self.writes)
+            elif self.embed is not None and outcome.frames:
+                self.embed.add_video(cid, outcome.frames, self.writes)
             elif self.embed is not None and outcome.embed_error:
                 self.embed.fail(cid, outcome.embed_error, self.writes)
             self._link(outcome.path, cid, outcome.size, outcome.mtime_ns, now)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from indexing.errors import PictorError
-from indexing.ingest.decode import IMAGE_EXTENSIONS
+from indexing.ingest.decode import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 from indexing.records import FileStat, IndexErrorRecord
+
+MEDIA_EXTENSIONS = IMAGE_EXTENSIONS | VIDEO_EXTENSIONS
 
 
 def resolve_root(folder: str | os.PathLike[str]) -> str:
@@ -30,8 +33,14 @@ def printable(path: str) -> str:
 
 
 def is_image_name(name: str) -> bool:
+    """An image or a video, by its extension: what the walk catalogues."""
     dot = name.rfind(".")
-    return dot > 0 and name[dot:].lower() in IMAGE_EXTENSIONS
+    return dot > 0 and name[dot:].lower() in MEDIA_EXTENSIONS
+
+
+def is_video_name(name: str) -> bool:
+    dot = name.rfind(".")
+    return dot > 0 and name[dot:].lower() in VIDEO_EXTENSIONS
 
 
 @dataclass(slots=True)
@@ -185,4 +194,23 @@ def read_stable(path: str, attempts: int = 2) -> FileBytes:
             data
         ) == after.st_size:
             return FileBytes(data, after.st_size, after.st_mtime_ns)
+    raise OSError(errno.EAGAIN, "file kept changing while it was read")
+
+
+def hash_stable(path: str, attempts: int = 2) -> tuple[str, int, int]:
+    """(content id, size, mtime_ns) of a file read in chunks, for files too large to hold
+    in memory (videos): the same id read_stable's bytes would give. Raises OSError."""
+    for _ in range(attempts):
+        with open(path, "rb") as handle:
+            before = os.fstat(handle.fileno())
+            digest = hashlib.blake2b(digest_size=16)
+            read = 0
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+                read += len(chunk)
+            after = os.fstat(handle.fileno())
+        if (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns) and (
+            read == after.st_size
+        ):
+            return digest.hexdigest(), after.st_size, after.st_mtime_ns
     raise OSError(errno.EAGAIN, "file kept changing while it was read")

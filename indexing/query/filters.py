@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -18,6 +18,7 @@ from indexing.errors import PictorError
 from indexing.store.catalog import path_range
 
 KNOWN_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF")
+VIDEO_FORMATS = ("MP4", "MOV", "MKV", "WEBM", "AVI", "M4V")  # a video's container
 FORMAT_ALIASES = {"JPG": "JPEG", "HEIC": "HEIF", "TIF": "TIFF"}
 
 
@@ -56,6 +57,7 @@ RANGES = (
     ("min_aspect", "max_aspect", "i.aspect"),
     ("min_bytes", "max_bytes", "i.bytes"),
     ("min_rating", "max_rating", "i.rating_key"),
+    ("min_duration", "max_duration", "i.duration"),
 )
 
 
@@ -65,6 +67,7 @@ MAX_SIDE = 1_000_000  # pixels per side
 MAX_PIXELS = 10**13
 MAX_ASPECT = 1_000_000.0
 MAX_BYTES = 10**15  # 1 PB
+MAX_DURATION = 10**7  # seconds: 115 days
 
 
 class Filter(BaseModel):
@@ -87,6 +90,10 @@ class Filter(BaseModel):
     taken_from: date | None = None  # inclusive, by date taken (else file mtime)
     taken_to: date | None = None  # inclusive
     formats: tuple[str, ...] = ()
+    kind: Literal["image", "video"] | None = None  # only images, or only videos
+    # Seconds; a duration bound keeps videos only.
+    min_duration: float | None = Field(default=None, ge=0, le=MAX_DURATION, allow_inf_nan=False)
+    max_duration: float | None = Field(default=None, ge=0, le=MAX_DURATION, allow_inf_nan=False)
     folder: str | None = None  # a root or any folder under it
     rated: bool | None = None  # True: only images you rated; False: only images you did not
     min_rating: float | None = Field(
@@ -116,8 +123,9 @@ class Filter(BaseModel):
             if not name:
                 continue
             name = FORMAT_ALIASES.get(name, name)
-            if name not in KNOWN_FORMATS:
-                raise ValueError(f"unknown format {item!r}; use one of {', '.join(KNOWN_FORMATS)}")
+            if name not in KNOWN_FORMATS + VIDEO_FORMATS:
+                known = ", ".join(KNOWN_FORMATS + VIDEO_FORMATS)
+                raise ValueError(f"unknown format {item!r}; use one of {known}")
             formats.append(name)
         return tuple(dict.fromkeys(formats))
 
@@ -211,6 +219,9 @@ class Filter(BaseModel):
         if self.taken_to is not None:
             clauses.append("i.date_key < ? AND i.day <= ?")
             params += [high, self.taken_to.isoformat()]
+        if self.kind is not None:
+            clauses.append("i.kind = ?")
+            params.append(self.kind)
         if self.formats:
             clauses.append(f"i.format IN ({','.join('?' * len(self.formats))})")
             params.extend(self.formats)

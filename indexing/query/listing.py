@@ -65,7 +65,7 @@ SORT_INDEXES: dict[SortKey, str] = {
 COLUMNS = (
     "i.content_id, i.width, i.height, i.format, i.bytes, i.taken_at, i.date_key, i.added_at, "
     "i.rating_key, i.rating_source, (SELECT MIN(f.path) FROM files f WHERE "
-    "f.content_id = i.content_id AND f.status = 'present') AS path"
+    "f.content_id = i.content_id AND f.status = 'present') AS path, i.kind, i.duration"
 )
 
 
@@ -103,6 +103,8 @@ class ListedImage:
     added_at: float
     rating: float | None
     rating_source: str | None  # "user", "predicted" or None
+    kind: str = "image"  # or "video"
+    duration: float | None = None  # a video's, in seconds
 
     def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__}
@@ -392,6 +394,8 @@ def _item(row: Any) -> ListedImage:
         added_at=row[7],
         rating=row[8],
         rating_source=row[9],
+        kind=row[11],
+        duration=row[12],
     )
 
 

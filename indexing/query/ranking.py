@@ -53,14 +53,23 @@ class Ranker:
         self.mechanism = mechanism  # "exact" or "hnsw" forces one (tests, benchmarks)
         self.mirror = mirror
 
+    def keep_rule(self, where: Filter) -> KeepRule | None:
+        """The filter's text categories as a mask over vectors (None: it has none)."""
+        return category_rule(where, self.texts) if where.needs_clip else None
+
+    @staticmethod
+    def sql_part(where: Filter) -> Filter:
+        """The filter without its text categories: what SQL decides."""
+        return where.model_copy(
+            update={"exclude_text": (), "only_text": (), "text_sensitivity": 0.5}
+        )
+
     def rank(
         self, catalog: Catalog, store: VectorStore, vector: Vectors, where: Filter, needed: int
     ) -> tuple[list[tuple[str, float]], str]:
         """At least `needed` (content id, score) passing the filter, best first, if they exist."""
-        keep = category_rule(where, self.texts) if where.needs_clip else None
-        sql_part = where.model_copy(
-            update={"exclude_text": (), "only_text": (), "text_sensitivity": 0.5}
-        )
+        keep = self.keep_rule(where)
+        sql_part = self.sql_part(where)
         share = 1.0  # the part of the library the filter lets through
         exact = self.mechanism == "exact"
         if exact or (not sql_part.is_empty and self.mechanism is None):

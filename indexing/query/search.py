@@ -26,9 +26,12 @@ from PIL import Image
 from indexing.errors import BadImage, PictorError
 from indexing.ingest.decode import decode, flatten
 from indexing.ingest.hashing import content_id as hash_content
+from indexing.ingest.scan import is_video_name
 from indexing.models.clip import normalise
+from indexing.query import video_search
 from indexing.query.filters import Filter
 from indexing.query.ranking import Ranker, present_paths
+from indexing.query.video_search import Moment, timecode
 from indexing.store.catalog import Catalog
 from indexing.store.vector_mirror import VectorMirror
 from indexing.store.vectors import VectorStore
@@ -89,13 +92,30 @@ class SearchHit:
     content_id: str
     score: float
     paths: list[str]  # every present file with this content, sorted
+    moment: Moment | None = None  # a video: its best-matching moment
 
     @property
     def path(self) -> str:
         return self.paths[0] if self.paths else ""
 
+    @property
+    def kind(self) -> str:
+        return "video" if self.moment is not None else "image"
+
     def as_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "content_id": self.content_id, "score": round(self.score, 4)}
+        out: dict[str, Any] = {
+            "path": self.path,
+            "content_id": self.content_id,
+            "kind": self.kind,
+            "score": round(self.score, 4),
+        }
+        if self.moment is not None:
+            out["time"] = round(self.moment.time, 3)
+            out["timecode"] = timecode(self.moment.time)
+            if self.moment.end is not None:
+                out["end"] = round(self.moment.end, 3)
+                out["consistency"] = round(self.moment.consistency or 0.0, 3)
+        return out
 
 
 @dataclass(slots=True)
@@ -269,6 +289,9 @@ class Searcher:
     def search(self, query: SearchQuery) -> SearchResults:
         validate(query)
         store = self.vectors()
+        clip = self._query_clip(query)
+        if clip is not None:
+            return self._search_clip(query, store, *clip)
         with self.open_catalog() as catalog:
             notes: list[str] = []
             vector = self.query_vector(catalog, store, query, notes)  # no weights: says so
@@ -278,6 +301,10 @@ class Searcher:
             ranked, mechanism = self.ranker.rank(catalog, store, vector, query.filter, needed)
             if not ranked:
                 self._require_vectors(store)
+            ranked, moments = video_search.with_moments(
+                catalog, store, self.model_id, vector, ranked, self.ranker.sql_part(query.filter),
+                self.ranker.keep_rule(query.filter), needed,
+            )  # fmt: skip
             ranked = [(cid, score) for cid, score in ranked if score >= query.min_score]
             if query.taste > 0:
                 window = ranked[:TASTE_WINDOW]
@@ -285,10 +312,48 @@ class Searcher:
             start = (query.page - 1) * query.top
             page = ranked[start : start + query.top]
             paths = present_paths(catalog, [cid for cid, _ in page])
-        hits = [SearchHit(cid, score, paths.get(cid, [])) for cid, score in page]
+        hits = [SearchHit(cid, score, paths.get(cid, []), moments.get(cid)) for cid, score in page]
         return SearchResults(
             query, self.model_id, hits, len(ranked) > start + query.top, mechanism, notes
         )
+
+    # A clip as the query: an animated GIF or a short video
+
+    def _query_clip(self, query: SearchQuery) -> tuple[list[float], list[Image.Image]] | None:
+        """The query's frames and their times, when its image is a video or an animation."""
+        if not query.image_path or query.text.strip():
+            return None
+        from indexing.ingest.video import sample_clip
+
+        path = Path(query.image_path).expanduser()
+        if not path.is_file() or not (is_video_name(path.name) or _is_animation(path)):
+            return None
+        try:
+            frames = sample_clip(str(path), min_side=self.embedder.input_size)
+        except BadImage as exc:
+            raise PictorError(f"{path.name} cannot be used as a query clip: {exc}.") from None
+        return [f.time for f in frames], [f.pixels for f in frames]
+
+    def _search_clip(
+        self, query: SearchQuery, store: VectorStore, times: list[float], frames: list
+    ) -> SearchResults:
+        vectors = normalise(self.embedder.embed_images([flatten(f) for f in frames]))
+        if query.negative:
+            negative = normalise(self.text_vectors(list(query.negative), []).mean(axis=0))
+            vectors = normalise(vectors - NEGATIVE_WEIGHT * negative)
+        start = (query.page - 1) * query.top
+        with self.open_catalog() as catalog:
+            matches = video_search.match_clip(
+                catalog, store, self.model_id, vectors, times,
+                self.ranker.sql_part(query.filter), start + query.top + 1,
+            )  # fmt: skip
+            matches = [(cid, m) for cid, m in matches if m.score >= query.min_score]
+            page = matches[start : start + query.top]
+            paths = present_paths(catalog, [cid for cid, _ in page])
+        hits = [SearchHit(cid, m.score, paths.get(cid, []), m) for cid, m in page]
+        notes = [] if matches or start else ["No video in the library matches this clip."]
+        has_more = len(matches) > start + query.top
+        return SearchResults(query, self.model_id, hits, has_more, "clip", notes)
 
     def _require_vectors(self, store: VectorStore) -> None:
         if store.count(self.model_id) > 0:
@@ -365,6 +430,15 @@ class Searcher:
         return normalise(self.embedder.embed_images([flatten(pixels)])[0])
 
     # Ranking
+
+
+def _is_animation(path: Path) -> bool:
+    """An image file with several frames (an animated GIF, WebP or PNG)."""
+    try:
+        with Image.open(path) as image:
+            return getattr(image, "n_frames", 1) > 1
+    except Exception:  # not an image at all: the still-image path reports it
+        return False
 
 
 def _shorten(text: str, limit: int = 40) -> str:

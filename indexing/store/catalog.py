@@ -184,9 +184,10 @@ class Catalog:
             INSERT INTO images(content_id, bytes, width, height, format, taken_at, date_key,
                 camera_make, camera_model, lens, gps_lat, gps_lon, gps_alt, orientation,
                 exif_json, text_json, prompt, phash, dhash, added_at, near_hashes,
-                camera, day, place_city, place_region, place_cc, place_country)
+                camera, day, place_city, place_region, place_cc, place_country,
+                kind, duration, video_codec)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                ?, ?, ?, ?, ?, ?)
+                ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(content_id) DO NOTHING
             """,
             (
@@ -217,7 +218,17 @@ class Catalog:
                 place.region if place else None,
                 place.country_code if place else None,
                 place.country if place else None,
+                record.kind,
+                record.duration,
+                record.video_codec,
             ),
+        )
+
+    def put_video_frames(self, content_id: str, times: Iterable[float]) -> None:
+        """The moments sampled from a video (seconds), as its frame vectors are keyed."""
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO video_frames(content_id, ms) VALUES (?, ?)",
+            ((content_id, round(t * 1000)) for t in times),
         )
 
     def put_warnings(self, content_id: str, messages: list[str], now: float) -> None:

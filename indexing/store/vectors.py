@@ -27,6 +27,26 @@ def collection_name(model_id: str) -> str:
     return f"clip-{slug}-{digest}"
 
 
+FRAMES = "#frames"  # the suffix of a model's frames collection: one vector per video moment
+
+
+def frames_of(model_id: str) -> str:
+    """The key of model_id's frames collection: a vector per sampled moment of each video,
+    under frame_id; the model's own collection has one vector per content (for a video,
+    the mean of its moments)."""
+    return model_id + FRAMES
+
+
+def frame_id(content_id: str, seconds: float) -> str:
+    return f"{content_id}@{round(seconds * 1000)}"
+
+
+def parse_frame_id(frame: str) -> tuple[str, float]:
+    """(the video's content id, the moment in seconds) of a frame vector's id."""
+    content_id, _, ms = frame.rpartition("@")
+    return content_id, int(ms) / 1000
+
+
 class VectorStore:
     """Vectors keyed by content id. Losing them costs recomputation, never user data."""
 
@@ -148,7 +168,7 @@ class VectorStore:
         ids = []
         for collection in self.client.list_collections():
             metadata = getattr(collection, "metadata", None) or {}
-            if "model_id" in metadata:
+            if "model_id" in metadata and not metadata["model_id"].endswith(FRAMES):
                 ids.append(metadata["model_id"])
         return sorted(ids)
 

@@ -1,0 +1,191 @@
+"""Videos in search results: each video once, at its best-matching moment.
+
+A video has one vector in the model's collection (the mean of its moments, so everything
+that ranks, filters, groups or rates contents treats it as one) and one vector per sampled
+moment in the model's frames collection (indexing.store.vectors.frames_of). A search ranks
+contents as usual, then:
+
+- asks the frames collection for the moments nearest the query, so that a video whose one
+  scene matches is found even when its mean does not;
+- scores every video among the results by its best moment (exact, over all its moments),
+  and gives that moment's time.
+
+A clip (an animated GIF or a short video) is matched by all its frames at once
+(`match_clip`): a video scores the mean, over the clip's frames, of each frame's best
+similarity near the place the clip would start, so that one lucky frame does not win.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from indexing.query.filters import Filter
+from indexing.query.ranking import KeepRule, passing_ids
+from indexing.records import timecode  # noqa: F401  (re-exported for the front ends)
+from indexing.store.catalog import Catalog
+from indexing.store.vectors import VectorStore, frame_id, frames_of, parse_frame_id
+
+Vectors = npt.NDArray[np.float32]
+
+FRAME_WINDOW = 64  # moments asked of the frames collection, at least
+CLIP_CANDIDATES = 32  # moments per clip frame that nominate a video
+CONSISTENT = 0.03  # a clip frame agrees when it is this close to its best anywhere in the video
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    score: float
+    time: float  # seconds
+    end: float | None = None  # a clip's match: where the clip's last frame falls
+    consistency: float | None = None  # a clip's match: the share of its frames that agree
+
+
+def has_videos(catalog: Catalog) -> bool:
+    """Any present video (a partial index: free for a library of photos)."""
+    row = catalog.conn.execute(
+        "SELECT 1 FROM images WHERE kind = 'video' AND present_files > 0 LIMIT 1"
+    ).fetchone()
+    return row is not None
+
+
+def videos_among(catalog: Catalog, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = catalog.conn.execute(
+            f"SELECT content_id FROM images WHERE kind = 'video' "
+            f"AND content_id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        )
+        found.update(row[0] for row in rows)
+    return found
+
+
+def moments_of(
+    catalog: Catalog, store: VectorStore, model_id: str, video: str
+) -> tuple[np.ndarray, Vectors]:
+    """(times in seconds, vectors) of a video's embedded moments, in time order."""
+    times = [row[0] for row in catalog.conn.execute(
+        "SELECT ms FROM video_frames WHERE content_id = ? ORDER BY ms", (video,)
+    )]  # fmt: skip
+    ids = [frame_id(video, ms / 1000) for ms in times]
+    found = store.get(frames_of(model_id), ids) if ids else {}
+    kept = [(ms / 1000, found[fid]) for ms, fid in zip(times, ids, strict=True) if fid in found]
+    if not kept:
+        return np.zeros(0), np.zeros((0, 0), dtype=np.float32)
+    return np.array([t for t, _ in kept]), np.stack([v for _, v in kept])
+
+
+def best_moments(
+    catalog: Catalog, store: VectorStore, model_id: str, vector: Vectors, videos: list[str]
+) -> dict[str, Moment]:
+    """Each video's best moment for the query vector, over all its moments."""
+    out: dict[str, Moment] = {}
+    for video in videos:
+        times, vectors = moments_of(catalog, store, model_id, video)
+        if len(times):
+            scores = vectors @ vector
+            best = int(np.argmax(scores))
+            out[video] = Moment(float(scores[best]), float(times[best]))
+    return out
+
+
+def with_moments(
+    catalog: Catalog,
+    store: VectorStore,
+    model_id: str,
+    vector: Vectors,
+    ranked: list[tuple[str, float]],
+    where: Filter,
+    keep: KeepRule | None,
+    needed: int,
+) -> tuple[list[tuple[str, float]], dict[str, Moment]]:
+    """The ranking with every video scored by its best moment, and videos whose best moment
+    is among the nearest moments added; the moments by video."""
+    if not has_videos(catalog):
+        return ranked, {}
+    frames = frames_of(model_id)
+    total = store.count(frames)
+    nominated: list[str] = []
+    if total:
+        for fid, _ in store.query(frames, vector, min(total, max(FRAME_WINDOW, 2 * needed))):
+            video = parse_frame_id(fid)[0]
+            if video not in nominated:
+                nominated.append(video)
+    listed = {cid for cid, _ in ranked}
+    fresh = [cid for cid in nominated if cid not in listed]
+    if fresh:
+        passing = passing_ids(catalog, where, fresh)
+        fresh = [cid for cid in fresh if cid in passing]
+    if fresh and keep is not None:  # the filter's text categories, on the video's own vector
+        own = store.get(model_id, fresh)
+        fresh = [cid for cid in fresh if cid in own]
+        if fresh:
+            mask = keep(np.stack([own[cid] for cid in fresh]))
+            fresh = [cid for cid, ok in zip(fresh, mask, strict=True) if ok]
+    videos = sorted(videos_among(catalog, list(listed))) + fresh
+    moments = best_moments(catalog, store, model_id, vector, videos)
+    scores = dict(ranked)
+    for video, moment in moments.items():
+        scores[video] = max(moment.score, scores.get(video, -1.0))
+    merged = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    return merged[: max(needed, len(ranked))], moments
+
+
+def match_clip(
+    catalog: Catalog,
+    store: VectorStore,
+    model_id: str,
+    clip: Vectors,
+    clip_times: list[float],
+    where: Filter,
+    needed: int,
+) -> list[tuple[str, Moment]]:
+    """The videos a clip (frames `clip` at seconds `clip_times`, from 0) comes from, best
+    first: each video's best placement of the whole clip, with its time range."""
+    frames = frames_of(model_id)
+    total = store.count(frames) if has_videos(catalog) else 0
+    if not total:
+        return []
+    nominated: dict[str, None] = {}
+    for vector in clip:
+        for fid, _ in store.query(frames, vector, min(total, CLIP_CANDIDATES)):
+            nominated.setdefault(parse_frame_id(fid)[0], None)
+    passing = passing_ids(catalog, where, list(nominated))
+    found: list[tuple[str, Moment]] = []
+    for video in (cid for cid in nominated if cid in passing):
+        times, vectors = moments_of(catalog, store, model_id, video)
+        if len(times):
+            found.append((video, place_clip(clip @ vectors.T, np.asarray(clip_times), times)))
+    found.sort(key=lambda item: (-item[1].score, item[0]))
+    return found[:needed]
+
+
+def place_clip(similarity: np.ndarray, clip_times: np.ndarray, times: np.ndarray) -> Moment:
+    """The best start for a clip in one video.
+
+    similarity[i, j]: the clip's frame i against the video's moment j. Each pairing of a
+    clip frame with a moment proposes a start (the moment's time minus the frame's). A start
+    scores the mean over the clip's frames of each frame's best similarity among the
+    moments near where that frame would fall (within half the moments' spacing, at least a
+    second): a start that only one frame supports scores low.
+    """
+    spacing = float(np.median(np.diff(times))) if len(times) > 1 else 1.0
+    reach = max(1.0, spacing / 2 + 0.5)
+    best_anywhere = similarity.max(axis=1)
+    starts = np.unique(np.round((times[None, :] - clip_times[:, None]).reshape(-1), 2))
+    best: Moment | None = None
+    for start in starts:
+        near = np.abs(times[None, :] - (start + clip_times[:, None])) <= reach
+        placed = np.where(near, similarity, -1.0).max(axis=1)
+        score = float(placed.mean())
+        if best is None or score > best.score + 1e-9:
+            agree = float(np.mean(placed >= best_anywhere - CONSISTENT))
+            start_at = max(0.0, float(start))
+            end = start_at + float(clip_times.max() - clip_times.min())
+            best = Moment(score, start_at, end, agree)
+    assert best is not None
+    return best
