@@ -47,6 +47,7 @@ SIGNATURE_SIDE = 16  # the scene-change signature: 16x16 RGB, area-averaged
 SCENE_THRESHOLD = 30.0  # mean absolute difference (0-255) of two signatures: a new scene
 EPSILON = 1e-3  # seconds: timestamps this close count as the same moment
 MAX_DECODE_ERRORS = 50  # corrupt packets skipped before a pass gives up on the file
+POSTER_AT_MOST = 10.0  # seconds: the poster is the frame at 10% of the video, at most this
 GIF_DEFAULT_DURATION_MS = 100  # what browsers show a GIF frame with no (or a 0-10 ms) delay
 
 # Exceptions that PyAV, FFmpeg or Pillow raise for a file they cannot handle. MemoryError
@@ -148,6 +149,48 @@ def sample_clip(
             raise
         except _DECODE_ERRORS as exc:
             raise BadVideo(f"cannot read video: {_one_line(exc)}") from None
+
+
+def frames_near(
+    path: str,
+    times: list[float],
+    *,
+    min_side: int,
+    long_side: int = 0,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> list[SampledFrame]:
+    """The frames shown at these times (seconds): accurate seeks, neighbouring times served
+    by one forward decode; a time past the end gives the last frame, once. For the moment a
+    screenshot was taken, between two sampled moments. Raises BadVideo."""
+    with _open(path, max_pixels) as video:
+        try:
+            found = video.frames_at(sorted(times))
+            frames: list[SampledFrame] = []
+            for _target, at, frame in found:
+                if frames and at <= frames[-1].time + EPSILON:
+                    continue
+                frames.append(SampledFrame(at, video.picture(frame, min_side, long_side)))
+            return frames
+        except BadVideo:
+            raise
+        except _DECODE_ERRORS as exc:
+            raise BadVideo(f"cannot read video: {_one_line(exc)}") from None
+
+
+def poster_still(path: str, *, side: int, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """The poster frame (the one decode_video picks) with its long side at most `side`:
+    the large picture of a video where a still is shown (the Rate tab, previews)."""
+    with _open(path, max_pixels) as video:
+        duration = video.header_duration() or 0.0
+        try:
+            found = video.frames_at([min(duration * 0.1, POSTER_AT_MOST)])
+        except _DECODE_ERRORS as exc:
+            raise BadVideo(f"cannot read video: {_one_line(exc)}") from None
+        if not found:
+            raise BadVideo("cannot read video: the file is truncated or damaged")
+        picture = video.picture(found[0][2], 1, side)
+        picture.thumbnail((side, side))
+        return picture
 
 
 # Opening and checking
@@ -519,7 +562,7 @@ class _Video:
             readable = max(self.damaged_at, max((f.time for f in kept), default=0.0))
 
         targets = _gap_targets([f.time for f in kept], readable, step)
-        poster_target = min(duration * 0.1, 10.0)
+        poster_target = min(duration * 0.1, POSTER_AT_MOST)
         wanted = sorted({*targets, poster_target} if poster_target <= readable else targets)
         poster: SampledFrame | None = None
         if wanted:

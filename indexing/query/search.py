@@ -312,10 +312,30 @@ class Searcher:
             start = (query.page - 1) * query.top
             page = ranked[start : start + query.top]
             paths = present_paths(catalog, [cid for cid, _ in page])
+            if moments and query.has_image and not query.text.strip():  # a screenshot
+                videos = [cid for cid, _ in page if cid in moments and paths.get(cid)]
+                moments = video_search.refine_moments(
+                    catalog, self.model_id, store, vector, moments, videos,
+                    lambda cid, times: self._frames(paths[cid][0], times),
+                )  # fmt: skip
+                page = sorted(
+                    ((cid, max(s, moments[cid].score) if cid in moments else s) for cid, s in page),
+                    key=lambda item: (-item[1], item[0]),
+                )
         hits = [SearchHit(cid, score, paths.get(cid, []), moments.get(cid)) for cid, score in page]
         return SearchResults(
             query, self.model_id, hits, len(ranked) > start + query.top, mechanism, notes
         )
+
+    def _frames(self, path: str, times: list[float]) -> tuple[list[float], Vectors]:
+        """The frames of a video shown at these times, embedded."""
+        from indexing.ingest.video import frames_near
+
+        frames = frames_near(path, times, min_side=self.embedder.input_size)
+        if not frames:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        vectors = self.embedder.embed_images([f.pixels for f in frames])
+        return [f.time for f in frames], normalise(vectors)
 
     # A clip as the query: an animated GIF or a short video
 

@@ -17,6 +17,7 @@ similarity near the place the clip would start, so that one lucky frame does not
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,7 @@ Vectors = npt.NDArray[np.float32]
 FRAME_WINDOW = 64  # moments asked of the frames collection, at least
 CLIP_CANDIDATES = 32  # moments per clip frame that nominate a video
 CONSISTENT = 0.03  # a clip frame agrees when it is this close to its best anywhere in the video
+TOLERANCE = 1.0  # seconds: a scene's moment may be sampled at the key frame after its cut
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +137,50 @@ def with_moments(
     return merged[: max(needed, len(ranked))], moments
 
 
+REFINE_VIDEOS = 3  # a screenshot's best videos whose moment is found between sampled ones
+REFINE_FRAMES = 24  # frames decoded and embedded between a moment's two neighbours, at most
+
+
+def refine_moments(
+    catalog: Catalog,
+    model_id: str,
+    store: VectorStore,
+    vector: Vectors,
+    moments: dict[str, Moment],
+    videos: list[str],
+    frames_of_video: Callable[[str, list[float]], tuple[list[float], Vectors]],
+) -> dict[str, Moment]:
+    """Where a screenshot was taken, to within a fraction of a second: for each video (the
+    first REFINE_VIDEOS), the frames between the sampled moments either side of its best
+    one are decoded and embedded, and the best of them is the moment.
+
+    frames_of_video(content id, times) -> (the times decoded, their vectors)."""
+    out = dict(moments)
+    for video in videos[:REFINE_VIDEOS]:
+        moment = moments.get(video)
+        if moment is None:
+            continue
+        times, _ = moments_of(catalog, store, model_id, video)
+        if not len(times):
+            continue
+        at = int(np.searchsorted(times, moment.time))
+        low = float(times[at - 1]) if at > 0 else 0.0
+        high = float(times[at + 1]) if at + 1 < len(times) else moment.time + 1.0
+        step = max(0.2, (high - low) / REFINE_FRAMES)
+        targets = [float(t) for t in np.arange(low, high + 1e-9, step)]
+        try:
+            found, vectors = frames_of_video(video, targets)
+        except Exception:  # the file moved or broke since indexing: keep the sampled moment
+            continue
+        if not found:
+            continue
+        scores = vectors @ vector
+        best = int(np.argmax(scores))
+        if scores[best] > moment.score:
+            out[video] = Moment(float(scores[best]), float(found[best]))
+    return out
+
+
 def match_clip(
     catalog: Catalog,
     store: VectorStore,
@@ -167,25 +213,30 @@ def match_clip(
 def place_clip(similarity: np.ndarray, clip_times: np.ndarray, times: np.ndarray) -> Moment:
     """The best start for a clip in one video.
 
-    similarity[i, j]: the clip's frame i against the video's moment j. Each pairing of a
-    clip frame with a moment proposes a start (the moment's time minus the frame's). A start
-    scores the mean over the clip's frames of each frame's best similarity among the
-    moments near where that frame would fall (within half the moments' spacing, at least a
-    second): a start that only one frame supports scores low.
+    similarity[i, j]: the clip's frame i against the video's moment j. A sampled moment
+    stands for the video until the next one (moments are taken at scene changes and at
+    least every interval), so clip frame i placed at time T is compared with the moment
+    showing at T (the last at or before T, or one starting within TOLERANCE after it).
+    Each pairing of a clip frame with a moment proposes a start; a start scores the mean,
+    over the clip's frames, of their similarity to the moments showing where they fall:
+    a start that only one frame supports scores low.
     """
-    spacing = float(np.median(np.diff(times))) if len(times) > 1 else 1.0
-    reach = max(1.0, spacing / 2 + 0.5)
     best_anywhere = similarity.max(axis=1)
     starts = np.unique(np.round((times[None, :] - clip_times[:, None]).reshape(-1), 2))
+    span = float(clip_times.max() - clip_times.min())
     best: Moment | None = None
+    rows = np.arange(len(clip_times))
     for start in starts:
-        near = np.abs(times[None, :] - (start + clip_times[:, None])) <= reach
-        placed = np.where(near, similarity, -1.0).max(axis=1)
+        at = start + clip_times
+        showing = np.searchsorted(times, at + TOLERANCE, side="right") - 1
+        placed = np.where(showing >= 0, similarity[rows, np.maximum(showing, 0)], -1.0)
+        before = np.maximum(showing - 1, 0)  # the moment before, when the cut is that close
+        close = (showing >= 1) & (times[showing.clip(0)] > at)
+        placed = np.where(close, np.maximum(placed, similarity[rows, before]), placed)
         score = float(placed.mean())
         if best is None or score > best.score + 1e-9:
             agree = float(np.mean(placed >= best_anywhere - CONSISTENT))
             start_at = max(0.0, float(start))
-            end = start_at + float(clip_times.max() - clip_times.min())
-            best = Moment(score, start_at, end, agree)
+            best = Moment(score, start_at, start_at + span, agree)
     assert best is not None
     return best

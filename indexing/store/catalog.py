@@ -400,6 +400,7 @@ class PendingWrites:
             "put_warnings",
             "put_sidecar_read",
             "put_found_rating",
+            "put_video_frames",
         }
     )
 

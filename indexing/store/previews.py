@@ -20,6 +20,9 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
+from indexing.errors import BadImage
+from indexing.ingest.scan import is_video_name
+
 PREVIEW_SIDE = 1280
 KEEP = 400  # previews kept on disk; beyond that the least recently written go
 
@@ -67,6 +70,13 @@ class PreviewStore:
 
     def _make(self, content_id: str, sources: list[str]) -> Path | None:
         for source in sources:
+            if is_video_name(source):  # a video: its poster frame
+                from indexing.ingest.video import poster_still
+
+                try:
+                    return self._write(content_id, poster_still(source, side=self.side))
+                except BadImage:
+                    continue
             try:
                 with Image.open(source) as image:
                     image.draft("RGB", (self.side, self.side))
