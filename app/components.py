@@ -38,9 +38,14 @@ def caption(item: ListedImage) -> str:
 
 def stats_markdown(stats: dict[str, Any]) -> str:
     formats = ", ".join(f"{name} {count:,}" for name, count in stats["formats"].items())
+    videos = stats.get("videos") or 0
+    counted = (
+        f"**{stats['images'] - videos:,} images and {videos:,} videos**"
+        if videos
+        else f"**{stats['images']:,} images**"
+    )
     lines = [
-        f"**{stats['images']:,} images** in {stats['files']:,} files, "
-        f"{format_bytes(stats['total_bytes'])}",
+        f"{counted} in {stats['files']:,} files, {format_bytes(stats['total_bytes'])}",
         f"Formats: {formats or 'none yet'}",
         f"Errors: {stats['errors']:,}"
         + (f", warnings: {stats['warnings']:,}" if stats.get("warnings") else "")

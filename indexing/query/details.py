@@ -32,7 +32,10 @@ def status(catalog: Catalog) -> dict[str, Any]:
         "catalog": str(catalog.path),
         "schema_version": catalog.schema_version,
         "roots": roots,
-        "images": images,
+        "images": images,  # contents: photos and videos
+        "videos": conn.execute(
+            "SELECT COUNT(*) FROM images WHERE kind = 'video' AND present_files > 0"
+        ).fetchone()[0],
         "total_bytes": total_bytes,
         "files": files.get("present", 0),
         "missing_files": files.get("missing", 0),
