@@ -239,3 +239,24 @@ def test_kill_9_during_embedding_then_resume(
     assert after.one("SELECT COUNT(*) AS n FROM images")["n"] == 150
     assert after.one("SELECT COUNT(*) AS n FROM embeddings WHERE model_id = ?", model)["n"] == 150
     assert VectorStore.embedded(data / "vectors").count(model) == 150
+
+
+def test_a_collection_made_with_a_narrower_search_gets_todays_breadth(tmp_path: Path):
+    """ef_search 128 lost recall at a million vectors (0.85); an older library's collection
+    is raised to today's setting when it is opened, keeping its vectors."""
+    from indexing.store import vectors as store_module
+
+    older = VectorStore.embedded(tmp_path / "vectors")
+    name = store_module.collection_name("old@model")
+    made = older.client.create_collection(
+        name,
+        configuration={"hnsw": {**store_module.HNSW, "ef_search": 128}},
+        metadata={"model_id": "old@model"},
+        embedding_function=None,
+    )
+    made.add(ids=["a"], embeddings=[[1.0, 0.0, 0.0]])
+    store = VectorStore.embedded(tmp_path / "vectors")
+    opened = store.collection("old@model")
+    assert opened.configuration["hnsw"]["ef_search"] == store_module.HNSW["ef_search"] > 128
+    assert store.count("old@model") == 1
+    assert store.query("old@model", np.array([1.0, 0.0, 0.0], dtype=np.float32), 1)[0][0] == "a"

@@ -17,7 +17,9 @@ from indexing.store.locks import exclusive
 # vectors; ef_search can be changed later, the rest only when a collection is created.
 # ef_construction 100 and 16 neighbours build 3x faster than 200 and 32 with the same
 # recall@10 (README, "Performance": bench/vector_bench.py); 12 neighbours lose recall.
-HNSW = {"space": "cosine", "ef_construction": 100, "ef_search": 128, "max_neighbors": 16}
+# ef_search 256: recall@10 0.992 at a million vectors where 128 gave 0.852, for about 1 ms
+# more (bench/search_bench.py); collections made with a smaller one are raised on open.
+HNSW = {"space": "cosine", "ef_construction": 100, "ef_search": 256, "max_neighbors": 16}
 
 
 def collection_name(model_id: str) -> str:
@@ -45,6 +47,19 @@ def parse_frame_id(frame: str) -> tuple[str, float]:
     """(the video's content id, the moment in seconds) of a frame vector's id."""
     content_id, _, ms = frame.rpartition("@")
     return content_id, int(ms) / 1000
+
+
+def _with_current_search_breadth(client, collection):
+    """A collection made with a smaller ef_search (an older Pictor) gets today's: it is a
+    query-time setting, stored with the collection, read when its index loads."""
+    try:
+        hnsw = (collection.configuration or {}).get("hnsw") or {}
+        if int(hnsw.get("ef_search") or HNSW["ef_search"]) >= HNSW["ef_search"]:
+            return collection
+        collection.modify(configuration={"hnsw": {"ef_search": HNSW["ef_search"]}})
+        return client.get_collection(collection.name, embedding_function=None)
+    except Exception:  # a server that refuses: its own setting stays, search still works
+        return collection
 
 
 class VectorStore:
@@ -102,14 +117,15 @@ class VectorStore:
         """get_or_create, tolerant of another client creating the collection meanwhile."""
         name = collection_name(model_id)
         try:
-            return self.client.get_or_create_collection(
+            found = self.client.get_or_create_collection(
                 name,
                 configuration={"hnsw": HNSW},
                 metadata={"model_id": model_id},
                 embedding_function=None,
             )
         except Exception:  # a server-side race ("already exists"): the other one won
-            return self.client.get_collection(name, embedding_function=None)
+            found = self.client.get_collection(name, embedding_function=None)
+        return _with_current_search_breadth(self.client, found)
 
     def upsert(self, model_id: str, ids: Sequence[str], vectors: Vectors) -> None:
         """Idempotent: writing the same content id twice keeps one vector."""
