@@ -11,7 +11,7 @@ $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -r requirements.txt > $(VENV)/pip.log 2>&1 || \
 		{ grep -v "is ignored: it is neither" $(VENV)/pip.log; exit 1; }
-	$(PY) -c "import torch, open_clip, gradio, chromadb, PIL, scipy, sklearn, pillow_heif"
+	$(PY) -c "import torch, open_clip, gradio, chromadb, PIL, scipy, sklearn, pillow_heif, av"
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -93,7 +93,10 @@ def main() -> None:
     parser.add_argument("--dim", type=int, default=512)
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--data", type=Path, help="reuse (or keep) the built data here")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child is not None:
+        return child(args.child)
     data = args.data or Path(tempfile.mkdtemp(prefix="pictor-search-bench-"))
     ids = [f"{i:032x}" for i in range(args.n)]
     vectors = synthetic(args.n, args.dim, seed=1)
@@ -124,7 +127,8 @@ def main() -> None:
     print(f"vector mirror sync from Chroma: {mirror_s:.1f} s")
     for line in report:
         print(line)
-    print(f"memory of this process: {memory_line()}")
+    print(f"memory of this process (it also holds the bench's own copy): {memory_line()}")
+    print(f"memory of a process that only searches: {search_only_rss(data, queries)}")
     print(f"on disk: {disk_line(data, args.n)}")
     print(f"command: .venv/bin/python bench/search_bench.py --n {args.n}")
     if args.data is None:
@@ -186,6 +190,32 @@ def measure(searcher, post_filter, catalog, store, vectors, ids, queries) -> lis
         f"  alternative, Chroma's id-filtered HNSW query: p50 {c50:.1f} ms, "
         f"p95 {c95:.1f} ms, recall@10 {np.mean(chroma_recall):.3f}",
     ]
+
+
+def search_only_rss(data: Path, queries: np.ndarray) -> str:
+    """The RSS of a fresh process that opens the library's stores and runs the same
+    queries, unfiltered and filtered: what a search process holds."""
+    import subprocess
+
+    np.save(data / "queries.npy", queries)
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", str(data)], capture_output=True, text=True
+    )
+    return done.stdout.strip() or done.stderr.strip()[-300:]
+
+
+def child(data: Path) -> None:
+    queries = np.load(data / "queries.npy")
+    store = VectorStore.embedded(data / "vectors")
+    mirror = VectorMirror(data / "vector-mirror", MODEL).sync(store)
+    with Catalog(data / "catalog.sqlite3") as catalog:
+        searcher = Searcher(
+            lambda: catalog, lambda: store, _NoModel(), max_image_pixels=1, mirror=mirror
+        )
+        for query in queries:
+            searcher.ranker.rank(catalog, store, query, Filter(), K)
+            searcher.ranker.rank(catalog, store, query, Filter(min_width=100), K)
+    print(memory_line())
 
 
 def memory_line() -> str:

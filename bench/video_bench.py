@@ -57,6 +57,7 @@ def make_video(
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.gop_size = int(gop_s * fps)
         stream.options = {"preset": "ultrafast", "crf": "26"}
+        stream.thread_type = "AUTO"
         stream.codec_context.time_base = Fraction(1, fps)
         scene = 0
         for index in range(int(seconds * fps)):
@@ -82,16 +83,22 @@ def _scene_look(rng: np.random.Generator, width: int, height: int) -> dict:
 
 
 def _draw(look: dict, t: float, width: int, height: int) -> np.ndarray:
-    """The scene at t seconds into it: its shapes move across the gradient."""
-    ramp = np.linspace(0, 1, height)[:, None, None]
-    pixels = (look["top"] * (1 - ramp) + look["bottom"] * ramp) * np.ones((1, width, 1))
-    ys, xs = np.mgrid[0:height, 0:width]
+    """The scene at t seconds into it: its shapes (discs) move across the gradient."""
+    if "base" not in look:
+        ramp = np.linspace(0, 1, height)[:, None, None]
+        look["base"] = ((look["top"] * (1 - ramp) + look["bottom"] * ramp) * np.ones(
+            (1, width, 1))).astype(np.uint8)  # fmt: skip
+    pixels = look["base"].copy()
     for colour, radius, speed, origin in look["shapes"]:
+        r = radius * height
         cx = ((origin[0] + speed[0] * t) % 1.0) * width
         cy = ((origin[1] + speed[1] * t) % 1.0) * height
-        inside = (xs - cx) ** 2 + (ys - cy) ** 2 <= (radius * height) ** 2
-        pixels[inside] = colour
-    return pixels.astype(np.uint8)
+        x0, x1 = max(0, int(cx - r)), min(width, int(cx + r) + 1)
+        y0, y1 = max(0, int(cy - r)), min(height, int(cy + r) + 1)
+        ys, xs = np.ogrid[y0:y1, x0:x1]
+        inside = (xs - cx) ** 2 + (ys - cy) ** 2 <= r * r
+        pixels[y0:y1, x0:x1][inside] = colour
+    return pixels
 
 
 def frame_at(path: Path, t: float) -> Image.Image:

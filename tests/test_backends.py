@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -209,6 +210,22 @@ def test_a_tokenizer_with_other_settings_is_not_replaced():
     assert matches(object()) is None
 
 
+@pytest.fixture(scope="module")
+def exported_once(tmp_path_factory) -> Path:
+    """One export of the tiny model (a full load: both towers and the stamp)."""
+    cache = tmp_path_factory.mktemp("export")
+    embedder(cache)
+    return cache
+
+
+@pytest.fixture
+def export_copy(exported_once: Path, tmp_path: Path) -> Path:
+    """This test's own copy of that export, as a data folder's models/ would hold it."""
+    cache = tmp_path / "models"
+    shutil.copytree(exported_once, cache)
+    return cache
+
+
 def fresh(cache: Path, backend: str = "auto") -> ClipEmbedder:
     """An embedder not loaded yet, as a new process has."""
     return ClipEmbedder(
@@ -217,9 +234,8 @@ def fresh(cache: Path, backend: str = "auto") -> ClipEmbedder:
     )  # fmt: skip
 
 
-def test_texts_run_on_the_exported_text_tower_alone(tmp_path: Path, reference):
-    embedder(tmp_path)  # a full load exports, and stamps what texts alone need
-    cold = fresh(tmp_path)
+def test_texts_run_on_the_exported_text_tower_alone(export_copy: Path, reference):
+    cold = fresh(export_copy)  # a full load exported, and stamped what texts alone need
     vectors = cold.embed_texts(TEXTS)
     assert not cold.loaded  # the model (and torch) were not needed
     assert (vectors * reference[1]).sum(axis=1).min() >= 0.999
@@ -233,27 +249,25 @@ def test_texts_run_on_the_exported_text_tower_alone(tmp_path: Path, reference):
     [{"quick": "other torch or open_clip"}, {"text_tokenizer": None}, {"fingerprint": "x"}],
 )
 def test_a_stamp_that_does_not_vouch_for_texts_alone_loads_the_model(
-    tmp_path: Path, reference, change
+    export_copy: Path, reference, change
 ):
-    embedder(tmp_path)
-    stamp = exported(tmp_path) / "export.json"
+    stamp = exported(export_copy) / "export.json"
     if "fingerprint" not in change:
         stamp.write_text(json.dumps({**json.loads(stamp.read_text()), **change}))
     else:  # an export from before the quick key: the next full load adds it
         fields = json.loads(stamp.read_text())
         stamp.write_text(json.dumps({"fingerprint": fields["fingerprint"], "schema": 1}))
-    cold = fresh(tmp_path)
+    cold = fresh(export_copy)
     assert (cold.embed_texts(TEXTS) * reference[1]).sum(axis=1).min() >= 0.999
     assert cold.loaded
     if "fingerprint" in change:
-        again = fresh(tmp_path)
+        again = fresh(export_copy)
         again.embed_texts(TEXTS)
         assert not again.loaded
 
 
-def test_torch_when_asked_runs_texts_on_torch(tmp_path: Path):
-    embedder(tmp_path)
-    cold = fresh(tmp_path, "torch")
+def test_torch_when_asked_runs_texts_on_torch(export_copy: Path):
+    cold = fresh(export_copy, "torch")
     cold.embed_texts(TEXTS)
     assert cold.loaded and cold.backend == "torch"
 

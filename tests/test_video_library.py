@@ -114,46 +114,52 @@ def test_bad_videos_are_reported_each_with_its_reason_and_the_rest_is_indexed(
     assert (again["errors"], again["unchanged"]) == ([], 7)
 
 
-def test_a_screenshot_finds_its_video_and_the_moment(cli, library, videos, tmp_path):
-    cli("index", str(library.root))
+def test_a_screenshot_finds_its_video_and_the_moment(cli, pictor, library, videos, tmp_path):
+    pictor.library.index([str(library.root)])
+    searcher = Searcher.for_library(pictor.library)
     for t in (2.5, 16.2, 29.0):
         shot = tmp_path / f"shot-{t}.png"
         frame_at(videos["scenes"], t).resize((120, 72)).save(shot)
-        best = cli("search", "--image", str(shot), "--top", "3")["results"][0]
-        assert (Path(best["path"]).name, best["kind"]) == ("scenes.mp4", "video")
-        assert scene_of(best["time"]) == scene_of(t)  # the moment shows the same scene
-        assert best["timecode"] == f"00:00:{math.floor(best['time']):02d}"
+        best = searcher.search(SearchQuery(image_path=str(shot), top=3)).hits[0]
+        assert (Path(best.path).name, best.kind) == ("scenes.mp4", "video")
+        assert scene_of(best.moment.time) == scene_of(t)  # the moment shows the same scene
+    # The command line says so too: kind, time and its timecode.
+    found = cli("search", "--image", str(shot), "--top", "3")["results"][0]
+    assert (Path(found["path"]).name, found["kind"]) == ("scenes.mp4", "video")
+    assert scene_of(found["time"]) == scene_of(29.0)
+    assert found["timecode"] == f"00:00:{math.floor(found['time']):02d}"
 
 
-def test_a_gif_finds_the_video_it_was_cut_from_and_where(cli, library, videos, tmp_path):
-    cli("index", str(library.root))
+def test_a_gif_finds_the_video_it_was_cut_from_and_where(pictor, library, videos, tmp_path):
+    pictor.library.index([str(library.root)])
     times = [10.0 + 0.5 * n for n in range(9)]  # 10 s to 14 s: the end of green, into blue
     gif = tmp_path / "reaction.gif"
     pictures = [frame_at(videos["scenes"], t).resize((80, 48)) for t in times]
     pictures[0].save(gif, save_all=True, append_images=pictures[1:], duration=500, loop=0)
-    found = cli("search", "--image", str(gif))["results"]
-    best = found[0]
+    found = Searcher.for_library(pictor.library).search(SearchQuery(image_path=str(gif))).hits
+    best = found[0].as_dict()
     assert (Path(best["path"]).name, best["kind"]) == ("scenes.mp4", "video")
     assert abs(best["time"] - times[0]) <= 10.0  # within one sampling interval
     # The range found starts in the GIF's first scene and ends in its last.
     assert scene_of(best["time"]) == scene_of(times[0])
     assert scene_of(best["end"]) == scene_of(times[-1])
     assert best["consistency"] >= 0.75  # most of the GIF's frames agree on the place
-    assert all(hit["kind"] == "video" for hit in found)
+    assert all(hit.kind == "video" for hit in found)
 
 
 def test_a_moved_video_keeps_its_vectors_and_is_found_at_its_new_path(
-    cli, library, videos, tmp_path
+    pictor, library, videos, tmp_path
 ):
-    cli("index", str(library.root))
+    pictor.library.index([str(library.root)])
     moved = library.root / "elsewhere" / "renamed.mp4"
     moved.parent.mkdir()
     videos["scenes"].rename(moved)
-    summary = cli("index", str(library.root))
-    assert (summary["moved"], summary["embeddings"]["embedded"]) == (1, 0)
+    summary = pictor.library.index([str(library.root)])
+    assert (summary.moved, summary.embeddings.embedded) == (1, 0)
     shot = tmp_path / "shot.png"
     frame_at(moved, 24.0).save(shot)
-    assert cli("search", "--image", str(shot))["results"][0]["path"] == str(moved)
+    hit = Searcher.for_library(pictor.library).search(SearchQuery(image_path=str(shot))).hits[0]
+    assert hit.path == str(moved)
 
 
 def photo_video(path: Path, seconds: int = 4, fps: int = 5) -> Path:
