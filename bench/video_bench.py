@@ -56,7 +56,9 @@ def make_video(
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.gop_size = int(gop_s * fps)
-        stream.options = {"preset": "ultrafast", "crf": "26"}
+        # ultrafast turns scene-cut key frames off; encoders in phones and on video sites
+        # keep them on, so they are turned back on.
+        stream.options = {"preset": "ultrafast", "crf": "26", "x264-params": "scenecut=40"}
         stream.thread_type = "AUTO"
         stream.codec_context.time_base = Fraction(1, fps)
         scene = 0
@@ -134,14 +136,19 @@ def throughput(work: Path, minutes: float) -> list[str]:
     folder.mkdir()
     video = folder / "ten-minutes.mp4"
     started = time.perf_counter()
-    make_video(video, minutes * 60, (1280, 720), 25, seed=1)
+    scenes = len(make_video(video, minutes * 60, (1280, 720), 25, seed=1))
     made = time.perf_counter() - started
     seconds = minutes * 60
     started = time.perf_counter()
     decoded = decode_video(str(video), min_side=224, long_side=320)
     decode_s = time.perf_counter() - started
     data = work / "data-long"
-    launch(data, "status")  # the catalog and the model's export exist before timing
+    # Once per data folder, not per video: the model's export and the subject vocabulary's
+    # vectors. A short video indexed first makes them, before the clock starts.
+    warm = work / "warm"
+    warm.mkdir()
+    make_video(warm / "warm-up.mp4", 5, (320, 180), 10, seed=2)
+    launch(data, "index", str(warm))
     started = time.perf_counter()
     summary = launch(data, "index", str(folder))
     index_s = time.perf_counter() - started
@@ -149,9 +156,10 @@ def throughput(work: Path, minutes: float) -> list[str]:
     return [
         f"video: {minutes:g} min of 1280x720 H.264 at 25 fps, key frames every 10 s "
         f"({video.stat().st_size / 1e6:.0f} MB, generated in {made:.0f} s)",
-        f"moments sampled: {len(decoded.frames)} (scene cuts and at least one every 10 s)",
+        f"scenes: {scenes}; moments sampled: {len(decoded.frames)} (the key frames at scene "
+        "cuts, and at least one every 10 s)",
         f"decode and sample alone: {decode_s:.1f} s = {seconds / decode_s:.0f} video-s per s",
-        f"index (a fresh process: load, decode, CLIP, Chroma, catalog): {index_s:.1f} s "
+        f"index (a fresh process: model load, decode, CLIP, Chroma, catalog): {index_s:.1f} s "
         f"= {seconds / index_s:.0f} video-seconds per wall-second",
     ]
 

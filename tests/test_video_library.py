@@ -145,6 +145,12 @@ def test_a_gif_finds_the_video_it_was_cut_from_and_where(pictor, library, videos
     assert scene_of(best["end"]) == scene_of(times[-1])
     assert best["consistency"] >= 0.75  # most of the GIF's frames agree on the place
     assert all(hit.kind == "video" for hit in found)
+    # Where a still is shown large (the Rate tab), a video shows its poster: 10 % in.
+    preview = pictor.library.previews.get(found[0].content_id, [str(videos["scenes"])])
+    with Image.open(preview) as still:
+        middle = still.convert("RGB").getpixel((still.width // 2, still.height // 2))
+    expected = vf.color_at(3.2, SCENES)
+    assert max(abs(a - b) for a, b in zip(middle, expected, strict=True)) < 30
 
 
 def test_a_moved_video_keeps_its_vectors_and_is_found_at_its_new_path(

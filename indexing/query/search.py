@@ -312,7 +312,7 @@ class Searcher:
             start = (query.page - 1) * query.top
             page = ranked[start : start + query.top]
             paths = present_paths(catalog, [cid for cid, _ in page])
-            if moments and query.has_image and not query.text.strip():  # a screenshot
+            if moments and query.image_path and not query.text.strip():  # a screenshot
                 videos = [cid for cid, _ in page if cid in moments and paths.get(cid)]
                 moments = video_search.refine_moments(
                     catalog, self.model_id, store, vector, moments, videos,
