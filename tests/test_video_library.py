@@ -278,3 +278,13 @@ def test_a_frame_from_a_known_time_is_located_within_one_sampling_interval(
         assert abs(hit.moment.time - t) <= interval
         # Between the sampled moments, the frames are decoded: the very scene is found.
         assert vf.color_at(hit.moment.time, scenes) == vf.color_at(t, scenes)
+
+
+def test_a_video_indexed_without_the_model_is_embedded_on_a_later_run(cli, library, tmp_path):
+    vf.color_video(library.path("later.mp4"), SCENES, duration=32, gop=25)
+    first = cli("index", str(library.root), "--no-embed")
+    assert first["new"] == 1 and catalog_rows(tmp_path, "SELECT * FROM video_frames") == []
+    second = cli("index", str(library.root))
+    assert second["embeddings"]["embedded"] == 1
+    moments = catalog_rows(tmp_path, "SELECT ms FROM video_frames")
+    assert {scene_of(ms / 1000) for (ms,) in moments} == set(range(len(SCENES)))

@@ -205,23 +205,24 @@ def embed_pending(
         ) as pool,
         PendingWrites(catalog, commit_every) as writes,
     ):
-        prepared = bounded_map(
-            pool,
-            prepare,
-            pending,
-            max_in_flight=max(threads * 4, stage.batch_size * 3),
-            should_stop=lambda: cancel.cancelled,
-        )
-        for item in prepared:
-            if item.reason is not None:
-                stage.fail(item.content_id, item.reason, writes)
-            elif item.tensor is not None:
-                stage.add(item.content_id, item.tensor, writes)
-            elif item.frames:
-                stage.add_video(item.content_id, item.frames, writes)
-            # else: unreadable right now, or changed since its scan: it stays pending
-            writes.tick()
-            meter.advance()
+        # Videos after the photos, few at a time (a video holds up to max_frames inputs).
+        videos = [item for item in pending if is_video_name(item[1])]
+        photos = [item for item in pending if not is_video_name(item[1])]
+        deep = max(threads * 4, stage.batch_size * 3)
+        for group, depth in ((photos, deep), (videos, threads + 1)):
+            prepared = bounded_map(
+                pool, prepare, group, max_in_flight=depth, should_stop=lambda: cancel.cancelled
+            )
+            for item in prepared:
+                if item.reason is not None:
+                    stage.fail(item.content_id, item.reason, writes)
+                elif item.tensor is not None:
+                    stage.add(item.content_id, item.tensor, writes)
+                elif item.frames:
+                    stage.add_video(item.content_id, item.frames, writes)
+                # else: unreadable right now, or changed since its scan: it stays pending
+                writes.tick()
+                meter.advance()
         stage.flush(writes)
     meter.finish()
 

@@ -18,7 +18,7 @@ from indexing.ingest.analyse import (
     VideoSampling,
 )
 from indexing.ingest.embedding import EmbedCounts, EmbedStage, LazyStage, embed_pending
-from indexing.ingest.scan import Folder, resolve_root, walk
+from indexing.ingest.scan import Folder, is_video_name, resolve_root, walk
 from indexing.ingest.sidecars import import_sidecar, sidecar_images
 from indexing.ingest.workers import bounded_map, yield_cpu_to_inference
 from indexing.progress import CancelToken, ProgressCallback, StageMeter, no_progress
@@ -269,17 +269,22 @@ class Indexer:
                 ) as pool,
                 writes,
             ):
-                outcomes = bounded_map(
-                    pool,
-                    analyse,
-                    plan.to_read,
-                    max_in_flight=ahead,
-                    should_stop=lambda: cancel.cancelled,
-                )
-                for outcome in outcomes:
-                    writer.write(outcome)
-                    writes.tick()
-                    meter.advance()
+                # Videos after the photos, few at a time: a video's outcome holds up to
+                # max_frames model inputs (about 70 MB at 120), where a photo's holds one.
+                videos = [item for item in plan.to_read if is_video_name(item.path)]
+                photos = [item for item in plan.to_read if not is_video_name(item.path)]
+                for group, depth in ((photos, ahead), (videos, self.threads + 1)):
+                    outcomes = bounded_map(
+                        pool,
+                        analyse,
+                        group,
+                        max_in_flight=depth,
+                        should_stop=lambda: cancel.cancelled,
+                    )
+                    for outcome in outcomes:
+                        writer.write(outcome)
+                        writes.tick()
+                        meter.advance()
                 writer.flush_orphans()
                 if stage is not None:
                     stage.flush(writes)  # vectors first, then their rows commit with the batch
