@@ -10,7 +10,7 @@ from app.safe_text import code, literal
 from indexing.errors import PictorError
 from indexing.ingest.pipeline import IndexSummary
 from indexing.query.listing import ListedImage
-from indexing.query.video_search import timecode
+from indexing.records import timecode
 
 
 def format_bytes(count: float) -> str:

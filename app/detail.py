@@ -27,7 +27,7 @@ from indexing.curate.rating_service import RatingService
 from indexing.curate.trash import Trash
 from indexing.errors import PictorError
 from indexing.query import details
-from indexing.query.video_search import timecode
+from indexing.records import timecode
 from indexing.store.vectors import frame_id
 
 # Copies the prompt box's text, also where the Clipboard API is missing (plain http from

@@ -20,7 +20,7 @@ from app.safe_text import literal
 from indexing.errors import PictorError
 from indexing.query.filters import KNOWN_FORMATS, VIDEO_FORMATS, Filter, SortKey
 from indexing.query.listing import Listing, ListRequest, list_library
-from indexing.query.video_search import timecode
+from indexing.records import timecode
 
 PAGE_SIZE = 60
 MB = 1_000_000

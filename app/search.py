@@ -23,7 +23,7 @@ from indexing.query.search import (
     SearchResults,
     parse_negative,
 )
-from indexing.query.video_search import timecode
+from indexing.records import timecode
 
 PAGE_SIZE = 24
 HINT = "Type what you are looking for, add an image, or both, then press Search."

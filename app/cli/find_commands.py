@@ -65,7 +65,7 @@ def cmd_search(args: argparse.Namespace, settings) -> int:
     from indexing.library import Library
     from indexing.query.filters import Filter
     from indexing.query.search import Searcher, SearchQuery, parse_negative, validate
-    from indexing.query.video_search import timecode
+    from indexing.records import timecode
 
     if args.image is not None and not args.image.strip():
         raise PictorError("--image needs the path of an image file")

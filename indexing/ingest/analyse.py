@@ -144,6 +144,18 @@ def video_frames(
     return video, tuple((frame.time, preprocess(frame.pixels)) for frame in video.frames)
 
 
+def _unreadable(stat: FileStat, exc: OSError) -> Failed:
+    """Why a file could not be read. Only a folder keeps its size and mtime (not retried
+    until it changes); the rest are retried next run, a permission even after a chmod."""
+    if isinstance(exc, FileNotFoundError):
+        return Failed(stat.path, "file disappeared while indexing", None, None)
+    if isinstance(exc, PermissionError):
+        return Failed(stat.path, "permission denied", None, None)
+    if isinstance(exc, IsADirectoryError):
+        return Failed(stat.path, "is a folder, not a file", stat.size, stat.mtime_ns)
+    return Failed(stat.path, f"cannot read file: {exc.strerror or exc}", None, None)
+
+
 def _changed_since(path: str, size: int, mtime_ns: int) -> bool:
     import os
 
@@ -181,14 +193,8 @@ class FileAnalyser:
             return self._video(stat)
         try:
             content = read_stable(stat.path)
-        except FileNotFoundError:
-            return Failed(stat.path, "file disappeared while indexing", None, None)
-        except PermissionError:  # no size or mtime: retried next run, even after a chmod
-            return Failed(stat.path, "permission denied", None, None)
-        except IsADirectoryError:
-            return Failed(stat.path, "is a folder, not a file", stat.size, stat.mtime_ns)
         except OSError as exc:
-            return Failed(stat.path, f"cannot read file: {exc.strerror or exc}", None, None)
+            return _unreadable(stat, exc)
         cid = content_id(content.data)
         if not self.known.claim(cid):
             return Recognised(stat.path, content.size, content.mtime_ns, cid)
@@ -240,14 +246,8 @@ class FileAnalyser:
         """A video: hashed in chunks (it may not fit in memory), then its moments decoded."""
         try:
             cid, size, mtime_ns = hash_stable(stat.path)
-        except FileNotFoundError:
-            return Failed(stat.path, "file disappeared while indexing", None, None)
-        except PermissionError:
-            return Failed(stat.path, "permission denied", None, None)
-        except IsADirectoryError:
-            return Failed(stat.path, "is a folder, not a file", stat.size, stat.mtime_ns)
         except OSError as exc:
-            return Failed(stat.path, f"cannot read file: {exc.strerror or exc}", None, None)
+            return _unreadable(stat, exc)
         if not self.known.claim(cid):
             return Recognised(stat.path, size, mtime_ns, cid)
         try:

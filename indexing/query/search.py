@@ -31,7 +31,8 @@ from indexing.models.clip import normalise
 from indexing.query import video_search
 from indexing.query.filters import Filter
 from indexing.query.ranking import Ranker, present_paths
-from indexing.query.video_search import Moment, timecode
+from indexing.query.video_search import Moment
+from indexing.records import timecode
 from indexing.store.catalog import Catalog
 from indexing.store.vector_mirror import VectorMirror
 from indexing.store.vectors import VectorStore
@@ -315,7 +316,7 @@ class Searcher:
             if moments and query.image_path and not query.text.strip():  # a screenshot
                 videos = [cid for cid, _ in page if cid in moments and paths.get(cid)]
                 moments = video_search.refine_moments(
-                    catalog, self.model_id, store, vector, moments, videos,
+                    catalog, vector, moments, videos,
                     lambda cid, times: self._frames(paths[cid][0], times),
                 )  # fmt: skip
                 page = sorted(

@@ -17,7 +17,7 @@ similarity near the place the clip would start, so that one lucky frame does not
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +25,6 @@ import numpy.typing as npt
 
 from indexing.query.filters import Filter
 from indexing.query.ranking import KeepRule, passing_ids
-from indexing.records import timecode  # noqa: F401  (re-exported for the front ends)
 from indexing.store.catalog import Catalog
 from indexing.store.vectors import VectorStore, frame_id, frames_of, parse_frame_id
 
@@ -53,32 +52,32 @@ def has_videos(catalog: Catalog) -> bool:
     return row is not None
 
 
-def videos_among(catalog: Catalog, ids: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        rows = catalog.conn.execute(
-            f"SELECT content_id FROM images WHERE kind = 'video' "
-            f"AND content_id IN ({','.join('?' * len(chunk))})",
-            chunk,
-        )
-        found.update(row[0] for row in rows)
-    return found
+def moment_times(catalog: Catalog, video: str) -> list[float]:
+    """The seconds of a video's sampled moments, in order (the catalog's video_frames)."""
+    rows = catalog.conn.execute(
+        "SELECT ms FROM video_frames WHERE content_id = ? ORDER BY ms", (video,)
+    )
+    return [row[0] / 1000 for row in rows]
 
 
 def moments_of(
     catalog: Catalog, store: VectorStore, model_id: str, video: str
 ) -> tuple[np.ndarray, Vectors]:
     """(times in seconds, vectors) of a video's embedded moments, in time order."""
-    times = [row[0] for row in catalog.conn.execute(
-        "SELECT ms FROM video_frames WHERE content_id = ? ORDER BY ms", (video,)
-    )]  # fmt: skip
-    ids = [frame_id(video, ms / 1000) for ms in times]
+    times = moment_times(catalog, video)
+    ids = [frame_id(video, t) for t in times]
     found = store.get(frames_of(model_id), ids) if ids else {}
-    kept = [(ms / 1000, found[fid]) for ms, fid in zip(times, ids, strict=True) if fid in found]
+    kept = [(t, found[fid]) for t, fid in zip(times, ids, strict=True) if fid in found]
     if not kept:
         return np.zeros(0), np.zeros((0, 0), dtype=np.float32)
     return np.array([t for t, _ in kept]), np.stack([v for _, v in kept])
+
+
+def best_of(times: Sequence[float], vectors: Vectors, vector: Vectors) -> Moment:
+    """The moment among these (seconds, vectors) most like the query vector."""
+    scores = vectors @ vector
+    best = int(np.argmax(scores))
+    return Moment(float(scores[best]), float(times[best]))
 
 
 def best_moments(
@@ -89,9 +88,7 @@ def best_moments(
     for video in videos:
         times, vectors = moments_of(catalog, store, model_id, video)
         if len(times):
-            scores = vectors @ vector
-            best = int(np.argmax(scores))
-            out[video] = Moment(float(scores[best]), float(times[best]))
+            out[video] = best_of(times, vectors, vector)
     return out
 
 
@@ -128,7 +125,7 @@ def with_moments(
         if fresh:
             mask = keep(np.stack([own[cid] for cid in fresh]))
             fresh = [cid for cid, ok in zip(fresh, mask, strict=True) if ok]
-    videos = sorted(videos_among(catalog, list(listed))) + fresh
+    videos = sorted(passing_ids(catalog, Filter(kind="video"), list(listed))) + fresh
     moments = best_moments(catalog, store, model_id, vector, videos)
     scores = dict(ranked)
     for video, moment in moments.items():
@@ -143,8 +140,6 @@ REFINE_FRAMES = 24  # frames decoded and embedded between a moment's two neighbo
 
 def refine_moments(
     catalog: Catalog,
-    model_id: str,
-    store: VectorStore,
     vector: Vectors,
     moments: dict[str, Moment],
     videos: list[str],
@@ -160,8 +155,8 @@ def refine_moments(
         moment = moments.get(video)
         if moment is None:
             continue
-        times, _ = moments_of(catalog, store, model_id, video)
-        if not len(times):
+        times = moment_times(catalog, video)
+        if not times:
             continue
         at = int(np.searchsorted(times, moment.time))
         low = float(times[at - 1]) if at > 0 else 0.0
@@ -174,10 +169,9 @@ def refine_moments(
             continue
         if not found:
             continue
-        scores = vectors @ vector
-        best = int(np.argmax(scores))
-        if scores[best] > moment.score:
-            out[video] = Moment(float(scores[best]), float(found[best]))
+        closer = best_of(found, vectors, vector)
+        if closer.score > moment.score:
+            out[video] = closer
     return out
 
 
