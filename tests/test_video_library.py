@@ -288,3 +288,13 @@ def test_a_video_indexed_without_the_model_is_embedded_on_a_later_run(cli, libra
     assert second["embeddings"]["embedded"] == 1
     moments = catalog_rows(tmp_path, "SELECT ms FROM video_frames")
     assert {scene_of(ms / 1000) for (ms,) in moments} == set(range(len(SCENES)))
+
+
+def test_a_broken_clip_as_the_query_is_refused_in_one_line(run_cli, library, videos, tmp_path):
+    from tests.conftest import fails
+
+    broken = tmp_path / "broken.mp4"
+    vf.truncated(broken, videos["scenes"], keep=0.3)
+    said = fails(run_cli, tmp_path, "search", "--image", str(broken))
+    assert said.startswith("error: broken.mp4 cannot be used as a query clip:")
+    assert "truncated or damaged" in said
