@@ -104,11 +104,18 @@ def test_every_viewer_shows_its_duplicates_finds_similar_and_rates_similar(app) 
         thumbs = page.locator("#library-gallery img")
         expect(thumbs).to_have_count(3)  # one card for the two copies
         meta = page.locator("#detail-meta")
+        shown = ""
         for n in range(3):  # the card of the two copies
             thumbs.nth(n).click()
+            # Wait for this card's details, not the previous card's.
             expect(meta).to_contain_text("Content id:")
-            if "p0.jpg" in meta.inner_text() or "p0 copy.jpg" in meta.inner_text():
+            if shown:
+                expect(meta).not_to_have_text(shown)
+            shown = meta.inner_text()
+            if "p0.jpg" in shown or "p0 copy.jpg" in shown:
                 break
+        else:
+            raise AssertionError("no card in the Library shows p0.jpg")
         page.locator("#library-show-duplicates").click()
         expect(page.locator("#dup-count")).to_contain_text("1 groups")
         expect(page.locator("#dup-message")).to_contain_text("The group of the image you chose")
