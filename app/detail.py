@@ -352,7 +352,8 @@ def _why(ctx: AppContext, catalog, detail: dict) -> list[tuple[str, str]]:
     from evaluator.explain import nearest_rated
 
     try:
-        mirror = ctx.library.vector_mirror().sync(ctx.library.vectors())  # at most every 5 s
+        stamp = catalog.embedding_stamp(ctx.library.model_id)  # unchanged: no Chroma check
+        mirror = ctx.library.vector_mirror().sync(ctx.library.vectors(), stamp=stamp)
         found = nearest_rated(catalog, mirror, detail["content_id"])
     except Exception:  # no vectors here (no weights, a Chroma server away): nothing to show
         return []

@@ -77,6 +77,20 @@ def build(data: Path, vectors: np.ndarray, ids: list[str]) -> tuple[VectorStore,
     return store, seconds
 
 
+def as_indexed(catalog: Catalog, ids: list[str]) -> None:
+    """What an index run leaves beside the vectors: an embedding row for each image (the
+    stamp the vector mirror checks) and the planner statistics. Also brings a build kept
+    from an older version of this script up to date."""
+    if catalog.embedding_stamp(MODEL) is None:
+        with catalog.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO embeddings(model_id, content_id, status, reason, at) "
+                "VALUES (?, ?, 'done', NULL, 0)",
+                ((MODEL, cid) for cid in ids),
+            )
+    catalog.refresh_statistics()
+
+
 def percentiles(times: list[float]) -> tuple[float, float]:
     return float(np.percentile(times, 50) * 1000), float(np.percentile(times, 95) * 1000)
 
@@ -114,6 +128,7 @@ def main() -> None:
     mirror = VectorMirror(data / "vector-mirror", MODEL).sync(store, force=True)
     mirror_s = time.perf_counter() - started
     with Catalog(data / "catalog.sqlite3") as catalog:
+        as_indexed(catalog, ids)
         searcher = Searcher(
             lambda: catalog, lambda: store, _NoModel(), max_image_pixels=1, mirror=mirror
         )

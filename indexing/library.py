@@ -126,6 +126,7 @@ class Library:
             search_text.refresh(
                 catalog.conn, progress=_stage(progress, "search"), should_stop=should_stop
             )
+            catalog.refresh_statistics()
             return summary
 
     def tag_subjects(

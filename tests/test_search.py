@@ -322,3 +322,41 @@ def test_the_vector_mirror_gives_the_same_ranking_and_catches_up(
     found, rows, missing = mirror.vectors_for([planted.ids["later.jpg"], "unknown"])
     assert found == [planted.ids["later.jpg"]]
     assert missing == ["unknown"] and np.allclose(rows[0], unit(1, 1))
+
+
+def test_the_mirror_asks_chroma_again_only_once_something_was_embedded(
+    planted: Planted, tmp_path: Path, monkeypatch
+) -> None:
+    """At a million vectors Chroma's count costs 100-150 ms, holding the GIL: searches
+    that pass the catalog's embedding stamp skip it while nothing new was embedded."""
+    from indexing.store import vector_mirror
+
+    monkeypatch.setattr(vector_mirror, "RESYNC_SECONDS", 0.0)  # without a stamp: every time
+    counts: list[str] = []
+
+    class Counting:
+        def __getattr__(self, name):
+            return getattr(planted.store, name)
+
+        def count(self, model_id):
+            counts.append(model_id)
+            return planted.store.count(model_id)
+
+    def add(names: list[str]) -> int:
+        planted.add({name: unit(*np.random.default_rng(len(name)).standard_normal(DIM))
+                     for name in names})  # fmt: skip
+        with planted.pictor.library.open_catalog() as catalog:
+            catalog.put_embeddings([planted.ids[n] for n in names], PLANTED)  # as indexing does
+            return catalog.embedding_stamp(PLANTED)
+
+    stamp = add(["a.jpg", "b.jpg"])
+    mirror = vector_mirror.VectorMirror(tmp_path / "mirror", PLANTED)
+    mirror.sync(Counting(), stamp=stamp)
+    mirror.sync(Counting(), stamp=stamp)
+    assert len(counts) == 1 and len(mirror.ids) == 2
+    later = add(["later.jpg"])
+    assert later != stamp
+    mirror.sync(Counting(), stamp=later)
+    assert len(counts) == 2 and planted.ids["later.jpg"] in mirror.ids
+    mirror.sync(Counting())  # no stamp: the timed check
+    assert len(counts) == 3

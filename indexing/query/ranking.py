@@ -76,7 +76,8 @@ class Ranker:
             allowed = allowed_ids(catalog, sql_part, -1 if exact else EXACT_LIMIT + 1)
             share = min(1.0, len(allowed) / max(1, approximate_images(catalog)))
             if exact or (len(allowed) <= EXACT_LIMIT and share < HNSW_MIN_SHARE):
-                return self._exact(store, vector, allowed, keep, needed), "exact"
+                stamp = catalog.embedding_stamp(self.model_id)
+                return self._exact(store, vector, allowed, keep, needed, stamp), "exact"
         window = first_window(needed, share)
         return self._hnsw(catalog, store, vector, sql_part, keep, needed, window), "hnsw"
 
@@ -87,8 +88,9 @@ class Ranker:
         ids: list[str],
         keep: KeepRule | None,
         needed: int,
+        stamp: int | None = None,
     ) -> list[tuple[str, float]]:
-        ids, matrix = self._vectors_of(store, ids)
+        ids, matrix = self._vectors_of(store, ids, stamp)
         if not ids:
             return []
         if keep is not None:
@@ -97,13 +99,15 @@ class Ranker:
             matrix = matrix[mask]
         return top_exact(ids, matrix @ vector, needed)
 
-    def _vectors_of(self, store: VectorStore, ids: list[str]) -> tuple[list[str], Vectors]:
+    def _vectors_of(
+        self, store: VectorStore, ids: list[str], stamp: int | None = None
+    ) -> tuple[list[str], Vectors]:
         """The stored vectors of ids (those that have one): from the mirror where it has them."""
         missing = ids
         found: list[str] = []
         matrix = np.zeros((0, 0), dtype=np.float32)
         if self.mirror is not None:
-            found, matrix, missing = self.mirror.sync(store).vectors_for(ids)
+            found, matrix, missing = self.mirror.sync(store, stamp=stamp).vectors_for(ids)
         if missing:
             extra = store.get(self.model_id, missing)
             if extra:

@@ -13,7 +13,9 @@ ids, which the next load ignores and overwrites.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import mmap
 import os
 import threading
 import time
@@ -37,13 +39,25 @@ class VectorMirror:
         # (content id -> row, matrix), replaced whole so readers never mix two loads.
         self._snapshot: tuple[dict[str, int], np.ndarray] = ({}, np.zeros((0, 0), np.float32))
         self._synced_at = 0.0
+        self._stamp: int | None = None  # the catalog's embedding stamp at the last sync
         self._loaded_size = -1  # bytes of ids.txt last loaded
         self._lock = threading.Lock()
 
-    def sync(self, store: VectorStore, *, force: bool = False) -> VectorMirror:
-        """Catch up with the Chroma collection (new vectors are appended)."""
+    def sync(
+        self, store: VectorStore, *, force: bool = False, stamp: int | None = None
+    ) -> VectorMirror:
+        """Catch up with the Chroma collection (new vectors are appended).
+
+        stamp is the catalog's count of embedding changes for this model
+        (Catalog.embedding_stamp): when it is the one of the last sync, nothing was
+        embedded since, and the check is skipped. Without it the mirror asks Chroma for its
+        count at most every RESYNC_SECONDS, and that costs 100 to 150 ms at a million
+        vectors, holding the GIL. A stale mirror is never wrong, only slower: callers read
+        the ids it lacks from Chroma.
+        """
         with self._lock:
-            if not force and time.monotonic() - self._synced_at < RESYNC_SECONDS:
+            unchanged = stamp is not None and stamp == self._stamp
+            if not force and (unchanged or time.monotonic() - self._synced_at < RESYNC_SECONDS):
                 return self
             self.folder.mkdir(parents=True, exist_ok=True)
             with exclusive(self.folder / "lock"):
@@ -53,6 +67,7 @@ class VectorMirror:
                 if len(self.ids) != total:
                     self._catch_up(store, total)
             self._synced_at = time.monotonic()
+            self._stamp = stamp
         return self
 
     def everything(self) -> tuple[list[str], Vectors]:
@@ -154,6 +169,19 @@ class VectorMirror:
             else np.zeros((0, dim), dtype=np.float32)
         )
         self._snapshot = ({cid: row for row, cid in enumerate(self.ids)}, matrix)
+        if count:
+            threading.Thread(target=_fault_in, args=(matrix,), daemon=True).start()
+
+
+def _fault_in(matrix: np.ndarray) -> None:
+    """Touch one byte of every page of a fresh memory map, off the query path.
+
+    The first exact searches would otherwise fault in each page they read: at a million
+    vectors, 66 to 170 ms for a 1% filter's 10,000 rows instead of 7 ms. numpy lets go of
+    the GIL while it reads, so searches go on meanwhile.
+    """
+    with contextlib.suppress(OSError, ValueError):  # replaced meanwhile: the next load warms it
+        int(matrix.reshape(-1).view(np.uint8)[:: mmap.PAGESIZE].sum())
 
 
 _MIRRORS: dict[tuple[Path, str], VectorMirror] = {}
