@@ -1390,6 +1390,7 @@ def main() -> int:
         note(f"using the cached catalog {path}")
     build_figures = json.loads(info.read_text())
     with Catalog(path) as catalog:
+        catalog.refresh_statistics()  # what the app's index run ends with (also for old builds)
         results = measure(catalog, like=not args.no_like)
     print(report(build_figures, results, command))
     print(json.dumps({"command": command, "build": build_figures, **results}))
