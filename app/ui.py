@@ -101,7 +101,7 @@ def build_app(
             rate_tab, tabs, filters_tab.rate_these, filters_tab.controls,
             filters.filter_to_rate, rate.FILTERS_QUEUE, filters_tab.message,
         )  # fmt: skip
-        model_settings.listen(models, ctx, demo)
+        model_settings.listen(models, ctx)  # its status on load comes with the Library's page
         panels = [library_tab.detail, search_tab.detail, filters_tab.detail, duplicates_tab.detail]
         _listen_viewers(ctx, panels, tabs, filter_tabs, search_tab, duplicates_tab, rate_tab)
     api.add_to(demo, ctx)
