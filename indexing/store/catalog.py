@@ -95,15 +95,18 @@ class Catalog:
         row = self.conn.execute("SELECT images FROM planner_stats WHERE id = 1").fetchone()
         if row is not None and row[0] * 0.8 <= images <= row[0] * 1.25:
             return False
-        with self.transaction() as conn:
-            conn.execute(f"PRAGMA analysis_limit = {STATS_SAMPLE_ROWS}")
-            conn.execute("ANALYZE")
-            conn.execute(
-                "INSERT INTO planner_stats(id, images, analysed_at) VALUES (1, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET images = excluded.images, "
-                "analysed_at = excluded.analysed_at",
-                (images, time.time() if now is None else now),
-            )
+        try:
+            with self.transaction() as conn:
+                conn.execute(f"PRAGMA analysis_limit = {STATS_SAMPLE_ROWS}")
+                conn.execute("ANALYZE")
+                conn.execute(
+                    "INSERT INTO planner_stats(id, images, analysed_at) VALUES (1, ?, ?) "
+                    "ON CONFLICT(id) DO UPDATE SET images = excluded.images, "
+                    "analysed_at = excluded.analysed_at",
+                    (images, time.time() if now is None else now),
+                )
+        except sqlite3.OperationalError:  # locked by another writer: the next run does it
+            return False
         return True
 
     # Roots
