@@ -104,7 +104,7 @@ def test_every_viewer_shows_its_duplicates_finds_similar_and_rates_similar(app) 
         thumbs = page.locator("#library-gallery img")
         expect(thumbs).to_have_count(3)  # one card for the two copies
         meta = page.locator("#detail-meta")
-        shown = ""
+        shown, seen = "", []
         for n in range(3):  # the card of the two copies
             thumbs.nth(n).click()
             # Wait for this card's details, not the previous card's.
@@ -112,10 +112,11 @@ def test_every_viewer_shows_its_duplicates_finds_similar_and_rates_similar(app) 
             if shown:
                 expect(meta).not_to_have_text(shown)
             shown = meta.inner_text()
+            seen.append(shown)
             if "p0.jpg" in shown or "p0 copy.jpg" in shown:
                 break
         else:
-            raise AssertionError("no card in the Library shows p0.jpg")
+            raise AssertionError(f"no card in the Library shows p0.jpg: {seen}")
         page.locator("#library-show-duplicates").click()
         expect(page.locator("#dup-count")).to_contain_text("1 groups")
         expect(page.locator("#dup-message")).to_contain_text("The group of the image you chose")
