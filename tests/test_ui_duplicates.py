@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -104,15 +105,17 @@ def test_every_viewer_shows_its_duplicates_finds_similar_and_rates_similar(app) 
         thumbs = page.locator("#library-gallery img")
         expect(thumbs).to_have_count(3)  # one card for the two copies
         meta = page.locator("#detail-meta")
-        shown, seen = "", []
+        previous, seen = None, []
         for n in range(3):  # the card of the two copies
             thumbs.nth(n).click()
-            # Wait for this card's details, not the previous card's.
+            # Wait for this card's details: while it loads, the viewer still shows the
+            # previous card's (under a "0.1s" timer), so wait for its content id to go.
             expect(meta).to_contain_text("Content id:")
-            if shown:
-                expect(meta).not_to_have_text(shown)
+            if previous:
+                expect(meta).not_to_contain_text(previous)
             shown = meta.inner_text()
             seen.append(shown)
+            previous = re.search(r"Content id: ([0-9a-f]{32})", shown).group(1)
             if "p0.jpg" in shown or "p0 copy.jpg" in shown:
                 break
         else:
