@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from indexing.errors import PictorError
 from indexing.models.clip import normalise
+from indexing.store.catalog import embedding_stamp
 
 Vectors = npt.NDArray[np.float32]
 
@@ -121,10 +122,7 @@ class CategoryScores:
 
     def ensure(self, conn: sqlite3.Connection, categories: Iterable[str]) -> int:
         """Score every embedded image for each category that lacks a score; return how many."""
-        row = conn.execute(
-            "SELECT changes FROM embedding_changes WHERE model_id = ?", (self.model_id,)
-        ).fetchone()
-        stamp = row[0] if row else None
+        stamp = embedding_stamp(conn, self.model_id)
         if stamp is None:
             raise PictorError(
                 f"The text-category filter needs CLIP vectors and no image has one under "

@@ -74,7 +74,7 @@ class Ranker:
         exact = self.mechanism == "exact"
         if exact or (not sql_part.is_empty and self.mechanism is None):
             allowed = allowed_ids(catalog, sql_part, -1 if exact else EXACT_LIMIT + 1)
-            share = min(1.0, len(allowed) / max(1, approximate_images(catalog)))
+            share = min(1.0, len(allowed) / max(1, catalog.approximate_images()))
             if exact or (len(allowed) <= EXACT_LIMIT and share < HNSW_MIN_SHARE):
                 stamp = catalog.embedding_stamp(self.model_id)
                 return self._exact(store, vector, allowed, keep, needed, stamp), "exact"
@@ -151,11 +151,6 @@ def first_window(needed: int, share: float) -> int:
     while window * share < needed:
         window *= 4
     return window
-
-
-def approximate_images(catalog: Catalog) -> int:
-    """How many images the catalog holds (rows are never deleted: the largest rowid)."""
-    return catalog.conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM images").fetchone()[0]
 
 
 def category_rule(where: Filter, texts: categories.TextEmbedder) -> KeepRule | None:

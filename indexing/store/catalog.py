@@ -43,6 +43,15 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def embedding_stamp(conn: sqlite3.Connection, model_id: str) -> int | None:
+    """A number that changes whenever an embedding of model_id is added, redone or removed
+    (None: it has none): whoever caches something derived from the vectors compares it."""
+    row = conn.execute(
+        "SELECT changes FROM embedding_changes WHERE model_id = ?", (model_id,)
+    ).fetchone()
+    return row[0] if row else None
+
+
 STATS_MIN_IMAGES = 1_000  # below this every plan is fast: no ANALYZE
 STATS_SAMPLE_ROWS = 1_000  # PRAGMA analysis_limit: index entries sampled per index
 
@@ -79,6 +88,10 @@ class Catalog:
             raise
         self.conn.execute("COMMIT")
 
+    def approximate_images(self) -> int:
+        """How many images the catalog holds (rows are never deleted: the largest rowid)."""
+        return self.conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM images").fetchone()[0]
+
     # Planner statistics
 
     def refresh_statistics(self, now: float | None = None) -> bool:
@@ -89,7 +102,7 @@ class Catalog:
         present-files test, and reads rows it could skip. With analysis_limit the run
         samples each index (0.6 s at a million images) inside one short write.
         """
-        images = self.conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM images").fetchone()[0]
+        images = self.approximate_images()
         if images < STATS_MIN_IMAGES:
             return False
         row = self.conn.execute("SELECT images FROM planner_stats WHERE id = 1").fetchone()
@@ -386,12 +399,7 @@ class Catalog:
         return [(row[0], row[1]) for row in rows if row[1] is not None]
 
     def embedding_stamp(self, model_id: str) -> int | None:
-        """A number that changes whenever an embedding of model_id is added, redone or
-        removed (None: it has none): whoever caches vectors compares it."""
-        row = self.conn.execute(
-            "SELECT changes FROM embedding_changes WHERE model_id = ?", (model_id,)
-        ).fetchone()
-        return row[0] if row else None
+        return embedding_stamp(self.conn, model_id)
 
     def embedding_counts(self, model_id: str) -> dict[str, int]:
         """done, failed and pending counts over images that have a present file."""
