@@ -23,6 +23,7 @@ from app import (
     duplicates,
     feedback,
     filters,
+    gradio_sessions,
     library,
     model_settings,
     rate,
@@ -48,6 +49,7 @@ def build_app(
     ctx: AppContext, exposure: str | None = None, log_path: Path | None = None
 ) -> gr.Blocks:
     log_path = log_path or feedback.setup_log(ctx.settings.data_dir)
+    gradio_sessions.install()  # a page load need not build all 500 components' configs
     with gr.Blocks(title="Pictor", analytics_enabled=False) as demo:
         gr.Markdown("# Pictor\nYour images, on your machine.")
         gr.Markdown(f"⚠️ **{literal(exposure)}**" if exposure else "", elem_id="exposure-warning")

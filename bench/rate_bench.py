@@ -8,7 +8,8 @@ Usage (from the repository root; needs Debian's chromium, which `make test` inst
 For each size it bulk-loads a synthetic catalog whose files are hard links to a few real
 3000x2000 photo-like JPEGs (so every preview is a real decode of a 6-megapixel file), starts
 the app, opens the Rate tab in headless Chromium, and presses a score key PRESSES times,
-each time timing until the next image's src is on the page. Presses come back to back, and
+each time timing, in the page, from the key event's timestamp until the next image's src
+is on the page (bench/browser_timing.py). Presses come back to back, and
 again with THINK seconds between them (the time a person looks at an image before scoring
 it, during which the next previews are prepared). In the same run it times the core alone
 (Rater.rate: commit, next-image query, preview) for the same catalog, so the browser figure
@@ -29,6 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from browser_timing import input_to_settled  # noqa: E402
 from synthetic_catalog import bulk_load, content_ids, insert_images  # noqa: E402
 
 from indexing.curate.rate_session import Rater  # noqa: E402
@@ -110,14 +112,15 @@ def browser_ms(settings: Settings, presses: int, think: float) -> list[float]:
         for n in range(presses):
             page.wait_for_timeout(think * 1000)
             before = page.locator("#rate-image img").get_attribute("src")
-            started = time.perf_counter()
-            page.keyboard.press(str(n % 10))
-            page.wait_for_function(
-                "b => { const i = document.querySelector('#rate-image img');"
-                " return i && i.getAttribute('src') !== b && i.complete; }",
-                arg=before,
+            times.append(
+                input_to_settled(
+                    page,
+                    lambda n=n: page.keyboard.press(str(n % 10)),
+                    "b => { const i = document.querySelector('#rate-image img');"
+                    " return i && i.getAttribute('src') !== b && i.complete; }",
+                    before,
+                )
             )
-            times.append((time.perf_counter() - started) * 1000)
     return times
 
 

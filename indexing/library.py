@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from indexing.progress import CancelToken, Progress, ProgressCallback, no_progre
 from indexing.settings import Settings
 from indexing.store import search_text
 from indexing.store.catalog import Catalog
+from indexing.store.commit_watch import CommitWatch
 from indexing.store.locks import index_lock
 from indexing.store.previews import PreviewStore
 from indexing.store.thumbnails import ThumbnailStore
@@ -33,6 +35,7 @@ class Library:
         self.previews = PreviewStore(settings.previews_dir)
         self._vectors: VectorStore | None = None
         self._local = threading.local()
+        self.commits = CommitWatch(settings.catalog_path)
 
     @property
     def model_id(self) -> str:
@@ -183,10 +186,15 @@ class Library:
         counts, roots and formats, with the CLIP model and its embedding counts."""
         from indexing.query import details
 
-        data = details.status(catalog)
+        def counts() -> dict:
+            data = details.status(catalog)
+            data["embeddings"] = catalog.embedding_counts(self.model_id)
+            data["models"] = details.embedded_models(catalog)
+            return data
+
+        # The counts scan the catalog; they are kept until the next commit (commit_watch).
+        data = copy.deepcopy(self.commits.cached(("status", self.model_id), counts))
         data["model"] = self.model_id
-        data["embeddings"] = catalog.embedding_counts(self.model_id)
-        data["models"] = details.embedded_models(catalog)
         data["data_dir"] = str(self.settings.data_dir)
         embedder = self.embedder()  # not loaded here: the backend in use once it is
         data["backend"] = {
