@@ -488,7 +488,7 @@ def listen(
         trash, [panel.selected, *listed], [*panel.outputs, v.trashed, v.undo, v.folder, *listed]
     )
     undone = v.undo.click(undo, [v.trashed, *listed], [*panel.outputs, v.trashed, v.undo, *listed])
-    panel.save.click(rate, [panel.selected, panel.score], panel.outputs)
-    panel.score.submit(rate, [panel.selected, panel.score], panel.outputs)
+    gr.on([panel.save.click, panel.score.submit], rate, [panel.selected, panel.score],
+          panel.outputs)  # fmt: skip
     panel.clear.click(lambda cid: rate(cid, None, clear=True), [panel.selected], panel.outputs)
     return trashed, undone

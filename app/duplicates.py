@@ -226,12 +226,14 @@ def listen(tab: DuplicatesTab, ctx: AppContext) -> None:
     def find(tier_label: str, near: float | None, similar: float | None):
         yield from show(tier_label, chosen_threshold(tier_label, near, similar))
 
-    def keeper_of(slot: int):
-        def keep(groups: Groups | None, tier_label: str, near, similar):
-            threshold = chosen_threshold(tier_label, near, similar)
-            yield from _keep(ctx, groups, slot, tier_label, threshold, show)
+    # By elem_id: the component gradio hands back is the session's copy, with its own _id.
+    keep_buttons = {slot.keep.elem_id: number for number, slot in enumerate(tab.slots)}
 
-        return keep
+    def keep(groups: Groups | None, tier_label: str, near, similar, evt: gr.EventData):
+        """The Keep button of the slot pressed (one event for all slots: see below)."""
+        threshold = chosen_threshold(tier_label, near, similar)
+        slot = keep_buttons.get(getattr(evt.target, "elem_id", None), len(tab.slots))
+        yield from _keep(ctx, groups, slot, tier_label, threshold, show)
 
     def redraw(groups: Groups | None):
         yield from turn(groups, 0)
@@ -254,14 +256,22 @@ def listen(tab: DuplicatesTab, ctx: AppContext) -> None:
     tab.prev.click(earlier, [tab.shown], outputs)
     tab.next.click(later, [tab.shown], outputs)
     panel = tab.detail
-    for number, slot in enumerate(tab.slots):
-        slot.gallery.select(
-            _keeper_chooser(ctx, number),
-            [tab.shown],
-            [tab.shown, slot.box, slot.heading, slot.gallery, slot.paths, slot.keep,
-             *panel.outputs, tab.ids],
-        )  # fmt: skip
-        slot.keep.click(keeper_of(number), [tab.shown, *chosen], outputs)
+    # One event for the slots' cards and one for their Keep buttons, told apart by the
+    # component that fired: the page's load time grows with components x events.
+    slot_parts = [c for s in tab.slots for c in (s.box, s.heading, s.gallery, s.paths, s.keep)]
+    galleries = {slot.gallery.elem_id: number for number, slot in enumerate(tab.slots)}
+
+    def choose(groups: Groups | None, evt: gr.SelectData):
+        slot = galleries.get(getattr(evt.target, "elem_id", None), len(tab.slots))
+        shown, *values = _choose_keeper(ctx, groups, slot, evt)
+        parts = [gr.skip()] * len(slot_parts)
+        if slot < len(tab.slots):
+            parts[5 * slot : 5 * slot + 5] = values[:5]
+        return (shown, *parts, *values[5:])
+
+    gr.on([s.gallery.select for s in tab.slots], choose, [tab.shown],
+          [tab.shown, *slot_parts, *panel.outputs, tab.ids])  # fmt: skip
+    gr.on([s.keep.click for s in tab.slots], keep, [tab.shown, *chosen], outputs)
     # The viewer's trash and undo change the groups: the page is drawn again after either.
     for event in detail.listen(panel, ctx, None, tab.ids):
         event.then(redraw, [tab.shown], outputs)
@@ -378,15 +388,6 @@ def _page(ctx: AppContext, groups: Groups, message: str) -> tuple:
 
 def _hidden(tab: DuplicatesTab) -> list:
     return [v for _ in tab.slots for v in (gr.Column(visible=False), "", [], "", gr.skip())]
-
-
-def _keeper_chooser(ctx: AppContext, slot: int):
-    """A select handler for one slot (gradio passes SelectData by its annotation)."""
-
-    def choose(groups: Groups | None, evt: gr.SelectData):
-        return _choose_keeper(ctx, groups, slot, evt)
-
-    return choose
 
 
 def _choose_keeper(ctx: AppContext, groups: Groups | None, slot: int, evt: gr.SelectData):

@@ -227,8 +227,7 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
         )
 
     outputs = [tab.progress, *page_outputs]
-    tab.add.click(add_folder, [tab.folder], outputs)
-    tab.folder.submit(add_folder, [tab.folder], outputs)
+    gr.on([tab.add.click, tab.folder.submit], add_folder, [tab.folder], outputs)
     tab.reindex.click(reindex_all, None, outputs)
     tab.cancel.click(cancel, None, [tab.progress], queue=False)
     tab.reindex_root.click(reindex_root, [tab.roots], outputs)

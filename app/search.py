@@ -325,10 +325,10 @@ def listen(tab: SearchTab, ctx: AppContext) -> None:
         tab.mode,
         *tab.facets.pickers,
     ]
-    tab.run.click(search, inputs, outputs(tab))
-    tab.text.submit(search, inputs, outputs(tab))
-    for picker in tab.facets.pickers:
-        picker.input(search, inputs, outputs(tab))
+    triggers = [tab.run.click, tab.text.submit, *(p.input for p in tab.facets.pickers)]
+    # One event (see app/key_button.py); a facet picked while a search runs is searched
+    # after it (always_last), not dropped.
+    gr.on(triggers, search, inputs, outputs(tab), trigger_mode="always_last")
     tab.prev.click(lambda current: turn(current, -1), [tab.query], outputs(tab))
     tab.next.click(lambda current: turn(current, 1), [tab.query], outputs(tab))
     detail.listen(tab.detail, ctx, tab.gallery, tab.ids, moments=tab.query)

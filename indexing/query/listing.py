@@ -197,10 +197,12 @@ def list_images(
     offset = (request.page - 1) * request.page_size
     parts = _parts(request, where, params)
     if len(parts) == 1 and not flt.needs_clip and offset <= BUDGETED_OFFSET:
-        ids, matching = _walk_or_sort_and_count(catalog, flt, parts[0], offset, request.page_size)
+        ids, matching = _walk_or_sort_and_count(
+            catalog, flt, parts[0], offset, request.page_size, total
+        )
         rows = _details(catalog, ids)
         return Listing([_item(row) for row in rows], matching, total, request)
-    matching = _count(catalog, flt, model_id)
+    matching = total if flt.is_empty else _count(catalog, flt, model_id)
     if matching * SELECTIVE < total:
         plan = Plan.sort_filtered
     elif flt.needs_clip or offset > BUDGETED_OFFSET:
@@ -212,13 +214,14 @@ def list_images(
 
 
 def _walk_or_sort_and_count(
-    catalog: Catalog, flt: Filter, part: _Part, offset: int, limit: int
+    catalog: Catalog, flt: Filter, part: _Part, offset: int, limit: int, total: int
 ) -> tuple[list[str], int]:
     """An early page and the count: walk the sort index (then count), or when the walk runs
-    out of time, sort the filtered rows and count them in the same scan."""
+    out of time, sort the filtered rows and count them in the same scan. With no filter,
+    the count is the total (one scan of the present images fewer: ~35 ms at 1M)."""
     ids = _walk_with_budget(catalog, part, offset, limit)
     if ids is not None:
-        return ids, _count(catalog, flt, "")
+        return ids, total if flt.is_empty else _count(catalog, flt, "")
     rows = catalog.conn.execute(
         covered(
             f"SELECT i.content_id, COUNT(*) OVER () FROM images i {cover_for(flt)} "
@@ -229,7 +232,7 @@ def _walk_or_sort_and_count(
     ).fetchall()
     if rows:
         return [row[0] for row in rows], rows[0][1]
-    return [], _count(catalog, flt, "")
+    return [], total if flt.is_empty else _count(catalog, flt, "")
 
 
 def _walk_with_budget(catalog: Catalog, part: _Part, offset: int, limit: int) -> list[str] | None:
