@@ -41,7 +41,7 @@ def install() -> bool:
     except ImportError:
         return False
     components = getattr(SessionState, "components", None)
-    if not isinstance(components, property) or not hasattr(SessionState, "__init__"):
+    if not isinstance(components, property):
         return False
     build_all = SessionState.__init__
     all_components = components.fget

@@ -12,14 +12,14 @@ each image gets a real 320 px thumbnail (hard links too). In one headless Chromi
 size it times, from the action to what a person waits for:
 - first page: a new page's load until the Library gallery's thumbnails on screen are decoded;
 - tab switch: a tab's click until its content shows (Filters: until its gallery is listed);
-  each figure runs in the page, from the input event's timestamp (or the navigation's
-  start) to the first animation frame that has what is waited for, without the driver's
-  own overhead;
 - viewer open: a thumbnail's click until the large preview is decoded and its details show;
 - key to next image: rate_bench.browser_ms (a score key until the next image is decoded);
 - startup: `python launch.py` started until a browser shows its first gallery page (the
   process's imports, the catalog, the server; the CLIP model loads on first use, not here).
   A bare HTTP request polls until the server answers; then the browser opens the page.
+All but startup are timed in the page (bench/browser_timing.py): from the input event's
+timestamp (or the navigation's start) to the first animation frame that has what is
+waited for, without the driver's own overhead.
 Targets: first page <= 1.5 s, viewer open <= 300 ms, key to next image <= 150 ms p50,
 startup <= 10 s.
 """

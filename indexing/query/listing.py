@@ -202,7 +202,7 @@ def list_images(
         )
         rows = _details(catalog, ids)
         return Listing([_item(row) for row in rows], matching, total, request)
-    matching = total if flt.is_empty else _count(catalog, flt, model_id)
+    matching = _count(catalog, flt, model_id, total)
     if matching * SELECTIVE < total:
         plan = Plan.sort_filtered
     elif flt.needs_clip or offset > BUDGETED_OFFSET:
@@ -217,11 +217,10 @@ def _walk_or_sort_and_count(
     catalog: Catalog, flt: Filter, part: _Part, offset: int, limit: int, total: int
 ) -> tuple[list[str], int]:
     """An early page and the count: walk the sort index (then count), or when the walk runs
-    out of time, sort the filtered rows and count them in the same scan. With no filter,
-    the count is the total (one scan of the present images fewer: ~35 ms at 1M)."""
+    out of time, sort the filtered rows and count them in the same scan."""
     ids = _walk_with_budget(catalog, part, offset, limit)
     if ids is not None:
-        return ids, total if flt.is_empty else _count(catalog, flt, "")
+        return ids, _count(catalog, flt, "", total)
     rows = catalog.conn.execute(
         covered(
             f"SELECT i.content_id, COUNT(*) OVER () FROM images i {cover_for(flt)} "
@@ -232,7 +231,7 @@ def _walk_or_sort_and_count(
     ).fetchall()
     if rows:
         return [row[0] for row in rows], rows[0][1]
-    return [], total if flt.is_empty else _count(catalog, flt, "")
+    return [], _count(catalog, flt, "", total)
 
 
 def _walk_with_budget(catalog: Catalog, part: _Part, offset: int, limit: int) -> list[str] | None:
@@ -348,8 +347,12 @@ def _details(catalog: Catalog, ids: list[str]) -> list[Any]:
     return [by_id[cid] for cid in ids if cid in by_id]
 
 
-def _count(catalog: Catalog, flt: Filter, model_id: str) -> int:
-    """How many images the filter keeps, from the covering index and the score index."""
+def _count(catalog: Catalog, flt: Filter, model_id: str, total: int) -> int:
+    """How many images the filter keeps, from the covering index and the score index. With
+    no filter that is the total of present images, already counted (a scan fewer: ~35 ms
+    at 1M)."""
+    if flt.is_empty:
+        return total
     where, params = flt.where()
     cover = cover_for(flt)
     if (flt.exclude_text and flt.only_text) or len(flt.only_text) > 1:

@@ -60,9 +60,3 @@ class CommitWatch:
         if stamp is not None:
             self._values[key] = (stamp, value)
         return value
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
