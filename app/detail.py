@@ -1,10 +1,12 @@
-"""The detail panel every tab shares: the clicked image large, its metadata, its rating.
+"""The app's one viewer: an image large over whichever tab opened it, its metadata, its
+rating, and what can be done with it.
 
-Library, Search and Filters each render one (with their own element ids and action
-buttons) and wire it to their gallery; the rating editor saves through the same
-RatingService as the Rate tab and `launch.py rate`. Below them, for an AI image, its
-generation parameters: a table of the settings, the prompt and the negative prompt in
-full (plain-text boxes), and a Copy prompt button.
+Library, Search, Filters and Duplicates open it from their galleries (a Source each: the
+tab's list, which the arrows move through and the trash takes the image out of), the Rate
+tab from its Details button. The rating editor saves through the same RatingService as the
+Rate tab and `launch.py rate`. Below it, for an AI image, its generation parameters: a
+table of the settings, the prompt and the negative prompt in full (plain-text boxes), and
+a Copy prompt button.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import html
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -73,7 +75,7 @@ class GenerationView:
 class ViewerActions:
     """What every detail panel offers besides the rating: find similar, its duplicates,
     rate similar images (wired across tabs in app/ui.py), the folder (shown and copied),
-    the trash with undo, and the keys' hidden button (← → move, Esc closes)."""
+    the trash with undo, and the keys' hidden button (← →)."""
 
     similar: gr.Button
     duplicates: gr.Button
@@ -83,7 +85,7 @@ class ViewerActions:
     trash: gr.Button
     undo: gr.Button
     trashed: gr.State  # the last move to the trash, for undo: see listen()
-    moves: KeyButton  # "prev", "next" or "close", pressed by keys.js
+    moves: KeyButton  # "prev" or "next", pressed by keys.js (Esc presses the Close button)
 
 
 @dataclass
@@ -95,7 +97,6 @@ class DetailPanel:
     save: gr.Button
     clear: gr.Button
     message: gr.Markdown
-    buttons: list[gr.Button]  # the tab's own actions
     generation: GenerationView
     why: gr.Gallery  # for a predicted rating: the rated images nearest to this one
     selected: gr.State  # the content id shown
@@ -121,23 +122,26 @@ class DetailPanel:
         ]
 
 
-def render(
-    *,
-    image_id: str,
-    meta_id: str,
-    prefix: str,
-    hint: str,
-    height: int = 560,
-    buttons: tuple[tuple[str, str], ...] = (),
-) -> DetailPanel:
+MOVE_BUTTONS = (
+    '<button type="button" data-pictor-move="prev" aria-label="Previous image">◀ Previous</button>'
+    '<button type="button" data-pictor-move="next" aria-label="Next image">Next ▶</button>'
+)
+PREFIX = "viewer"  # the element ids: #viewer-image, #viewer-meta, #viewer-score, ...
+HINT = "Click an image to see it here."
+
+
+def render(*, hint: str = HINT, height: int = 560) -> DetailPanel:
+    """The panel's contents: the image (or a video's player) beside its details."""
+    prefix = PREFIX
     with gr.Row():
         with gr.Column():
             preview = gr.Image(
-                label="Image", type="filepath", interactive=False, height=height, elem_id=image_id
-            )
+                label="Image", type="filepath", interactive=False, height=height,
+                elem_id=f"{prefix}-image",
+            )  # fmt: skip
             player = gr.HTML("", visible=False, js_on_load=None, elem_id=f"{prefix}-player")
         with gr.Column():
-            meta = gr.Markdown(hint, elem_id=meta_id)
+            meta = gr.Markdown(hint, elem_id=f"{prefix}-meta")
             about = gr.Markdown("", visible=False, elem_id=f"{prefix}-about")
             with gr.Row(equal_height=True):
                 score = gr.Number(
@@ -150,7 +154,6 @@ def render(
                 save = gr.Button("Save rating", size="sm", elem_id=f"{prefix}-save-rating")
                 clear = gr.Button("Clear rating", size="sm", elem_id=f"{prefix}-clear-rating")
             message = gr.Markdown("", elem_id=f"{prefix}-rating-message")
-            made = [gr.Button(label, elem_id=elem_id) for label, elem_id in buttons]
             viewer = _render_viewer(prefix)
             generation = _render_generation(prefix)
             why = gr.Gallery(
@@ -162,8 +165,8 @@ def render(
                 elem_id=f"{prefix}-why",
             )
     return DetailPanel(
-        preview, meta, about, score, save, clear, message, made, generation, why,
-        gr.State(None), viewer, player,
+        preview, meta, about, score, save, clear, message, generation, why, gr.State(None),
+        viewer, player,
     )  # fmt: skip
 
 
@@ -187,7 +190,7 @@ def _render_viewer(prefix: str) -> ViewerActions:
     )
     return ViewerActions(
         similar, duplicates, rate_similar, show_folder, folder, trash, undo, gr.State(None),
-        key_button.render(f"{prefix}-viewer-key"),
+        key_button.render(f"{prefix}-key"),
     )  # fmt: skip
 
 
@@ -253,12 +256,6 @@ def show(
         *_generation(detail.get("generation")),
         player,
     )
-
-
-def moment_of(shown: Any, content_id: str | None) -> float | None:
-    """Where the list shown found this video (seconds), if it says."""
-    found = getattr(shown, "moments", None) or {}
-    return found.get(content_id) if content_id else None
 
 
 _SERVED: set[str] = set()
@@ -362,49 +359,137 @@ def _why(ctx: AppContext, catalog, detail: dict) -> list[tuple[str, str]]:
             for n in found if thumbs.has(n.content_id)]  # fmt: skip
 
 
-def listen(
-    panel: DetailPanel,
+@dataclass
+class Source:
+    """A list the viewer opens from: a tab's ids in order, and the gallery that draws them
+    (None where the tab opens the viewer itself: Duplicates, Rate). moments: a state whose
+    value has a `moments` mapping (content id -> seconds: where a search found each video)."""
+
+    name: str  # "library", "search", "filters", "duplicates", "rate"
+    label: str  # shown in the viewer's title
+    ids: gr.State | None  # None: not a list the viewer's trash changes (the Rate tab's)
+    gallery: gr.Gallery | None = None
+    moments: gr.State | None = None
+
+
+@dataclass
+class Shown:
+    """The viewer's list: where it was opened, the ids there, and the videos' moments."""
+
+    source: str
+    label: str
+    ids: list[str]
+    moments: dict[str, float]
+
+
+@dataclass
+class Viewer:
+    """The one viewer of the app: opened over any tab, closed by Esc or its Close button."""
+
+    box: gr.Column
+    title: gr.Markdown  # where it was opened, and "3 of 60"
+    close: gr.Button
+    panel: DetailPanel
+    listed: gr.State  # a Shown
+
+    @property
+    def open_outputs(self) -> list[Any]:
+        """What opened() fills: the box shown, the list, the title and the panel."""
+        return [self.box, self.listed, *self.outputs]
+
+    @property
+    def outputs(self) -> list[Any]:
+        """What moving in the list fills: the title and the panel."""
+        return [self.title, *self.panel.outputs]
+
+    @property
+    def selected(self) -> gr.State:
+        return self.panel.selected
+
+
+def render_viewer() -> Viewer:
+    """The viewer, hidden until an image is opened (app/assets/pictor.css lays it over the
+    page). Rendered once, outside the tabs: every tab opens the same one."""
+    with gr.Column(visible=False, elem_id=PREFIX, elem_classes=["pictor-viewer"]) as box:
+        with gr.Row(equal_height=True, elem_classes=["pictor-viewer-head"]):
+            title = gr.Markdown("", elem_id=f"{PREFIX}-title")
+            # Plain buttons (no gradio event of their own): app/assets/keys.js presses the
+            # viewer's key button with "prev" or "next", as the arrow keys do.
+            gr.HTML(MOVE_BUTTONS, js_on_load=None, elem_id=f"{PREFIX}-moves",
+                    elem_classes=["pictor-viewer-moves"])  # fmt: skip
+            close = gr.Button("✕ Close (Esc)", size="sm", scale=0, min_width=120,
+                              elem_id=f"{PREFIX}-close")  # fmt: skip
+        panel = render()
+    return Viewer(box, title, close, panel, gr.State(None))
+
+
+def title_of(shown: Shown | None, content_id: str | None) -> str:
+    """The title: where the viewer was opened, and where in that list (with the keys)."""
+    if shown is None:
+        return ""
+    where = f"**From {literal(shown.label)}**"
+    if content_id in shown.ids and len(shown.ids) > 1:
+        where += f" · {shown.ids.index(content_id) + 1:,} of {len(shown.ids):,} · ← → move"
+    return where + " · Esc closes"
+
+
+def opened(
     ctx: AppContext,
-    gallery: gr.Gallery | None,
-    ids: gr.State,
-    moments: gr.State | None = None,
-) -> tuple[Any, Any]:
-    """Wire a panel to the list it shows (ids, and the gallery drawing them, if one: the
-    Duplicates view selects for itself). moments: a state whose value has a `moments`
-    mapping (content id -> seconds: where a search found each video). Returns the trash
-    and undo events, to chain on."""
-    hint = "Click an image to see it here."
+    source: Source,
+    ids: list[str],
+    content_id: str | None,
+    moments: dict[str, float] | None = None,
+) -> tuple:
+    """Values for Viewer.open_outputs: the viewer shown, over `ids`, at `content_id`."""
+    shown = Shown(source.name, source.label, list(ids or []), dict(moments or {}))
+    values = show(ctx, content_id, HINT, at=shown.moments.get(content_id or ""))
+    return (gr.Column(visible=True), shown, title_of(shown, content_id), *values)
 
-    def selected(ids_shown: list[str], evt: gr.SelectData):
-        return selected_at(ids_shown, None, evt)
 
-    def selected_at(ids_shown: list[str], shown: Any, evt: gr.SelectData):
-        index = evt.index if isinstance(evt.index, int) else None
-        inside = index is not None and 0 <= index < len(ids_shown)
-        chosen = ids_shown[index] if inside else None
-        return show(ctx, chosen, hint, at=moment_of(shown, chosen))
+def unchanged(viewer: Viewer) -> tuple:
+    """Viewer.open_outputs left as they are."""
+    return tuple(gr.skip() for _ in viewer.open_outputs)
 
-    def rate(content_id: str | None, score: float | None, clear: bool = False):
+
+def listen(viewer: Viewer, ctx: AppContext, sources: list[Source]) -> dict[str, Any]:
+    """Wire the viewer: each source's gallery opens it at the image clicked; the arrows move
+    through that list, Esc and Close hide it; rating, the folder, the trash and undo (which
+    take the image out of its tab's list and put it back). Returns the trash and undo
+    events by name ("trashed", "undone"), to chain on."""
+    panel = viewer.panel
+    # One at a time and in order: a quick → → must end two images on, not on the first.
+    in_order = {"concurrency_id": f"{PREFIX}-moves", "concurrency_limit": 1}
+
+    def view(shown: Shown | None, content_id: str | None, message: str = "") -> tuple:
+        at = shown.moments.get(content_id or "") if shown else None
+        return (title_of(shown, content_id), *show(ctx, content_id, HINT, message, at=at))
+
+    for source in sources:
+        if source.gallery is not None:
+            extra = [source.moments] if source.moments is not None else []
+            source.gallery.select(_opener(ctx, source), [source.ids, *extra],
+                                  viewer.open_outputs, **in_order)  # fmt: skip
+
+    def moved(key: str, shown: Shown | None, content_id: str | None):
+        """The next or previous image of the list shown (the arrow keys)."""
+        ids_shown = shown.ids if shown else []
+        if content_id not in ids_shown:
+            return view(shown, ids_shown[0] if ids_shown else content_id)
+        at = ids_shown.index(content_id) + (-1 if key == "prev" else 1)
+        return view(shown, ids_shown[min(max(at, 0), len(ids_shown) - 1)])
+
+    def rate(shown: Shown | None, content_id: str | None, score: float | None, clear=False):
         if content_id is None:
-            return show(ctx, None, hint, "Click an image first.")
+            return view(shown, None, "Click an image first.")
         if score is None and not clear:
-            return show(ctx, content_id, hint, "Type a score from 0 to 10 first.")
+            return view(shown, content_id, "Type a score from 0 to 10 first.")
         try:
             result = RatingService(ctx.library).rate(content_id, None if clear else score)
         except PictorError as exc:
-            return show(ctx, content_id, hint, f"⚠️ {literal(exc)}")
+            return view(shown, content_id, f"⚠️ {literal(exc)}")
         said = "Rating cleared." if clear else f"Saved: {result.change.rating:g}."
         notes = [said, *(f"⚠️ {literal(w)}" for w in result.warnings)]
-        return show(ctx, content_id, hint, "  \n".join(notes))
-
-    def step(ids_shown: list[str], content_id: str | None, by: int, shown: Any = None):
-        """The next or previous image of the list shown (the arrow keys)."""
-        if content_id not in (ids_shown or []):
-            first = ids_shown[0] if ids_shown else None
-            return show(ctx, first, hint, at=moment_of(shown, first))
-        at = ids_shown.index(content_id) + by
-        chosen = ids_shown[min(max(at, 0), len(ids_shown) - 1)]
-        return show(ctx, chosen, hint, at=moment_of(shown, chosen))
+        return view(shown, content_id, "  \n".join(notes))
 
     def present_paths(content_id: str | None) -> list[str]:
         if content_id is None:
@@ -420,75 +505,129 @@ def listen(
         folders = dict.fromkeys(os.path.dirname(path) for path in present_paths(content_id))
         return gr.Textbox(value="\n".join(folders), visible=True)
 
-    def trash(content_id: str | None, ids_shown: list[str], items: list | None = None):
+    # The lists of every source, in and out of trash and undo: only the viewer's source's
+    # change (the others are skipped).
+    lists: list[Any] = []
+    for source in sources:
+        assert source.ids is not None, source.name
+        lists += [source.ids] + ([source.gallery] if source.gallery is not None else [])
+
+    def source_lists(shown: Shown, values: list[Any], ids: list[str], items: list) -> list:
+        out: list[Any] = []
+        for source in sources:
+            mine = source.name == shown.source
+            out.append(ids if mine else gr.skip())
+            if source.gallery is not None:
+                out.append(items if mine else gr.skip())
+        return out
+
+    def source_values(shown: Shown, values: list[Any]) -> tuple[list[str], list | None]:
+        """The source's ids and gallery items, as the page has them now."""
+        n = 0
+        for source in sources:
+            has_gallery = source.gallery is not None
+            if source.name == shown.source:
+                return list(values[n] or []), list(values[n + 1] or []) if has_gallery else None
+            n += 2 if has_gallery else 1
+        return list(shown.ids), None
+
+    def trash(content_id: str | None, shown: Shown | None, *values: Any):
         """Move its files to the trash, take it out of the list shown and show the next one."""
         paths = present_paths(content_id)
+        shown = shown or Shown("", "", [], {})
         with ctx.catalog() as catalog:
             report = Trash(catalog).trash(paths)
         moved = [entry.original_path for entry in report.moved]
         notes = [f"⚠️ {literal(p['path'])}: {literal(p['reason'])}" for p in report.problems]
-        ids_shown, items = list(ids_shown or []), list(items or [])
-        undo_state, shown = None, content_id
+        ids_shown = list(shown.ids)
+        tab_ids, items = source_values(shown, list(values))
+        undo_state, showing = None, content_id
         if moved:
             what = "its file" if len(moved) == 1 else f"its {len(moved)} files"
             gr.Info(f"Moved {what} to the trash. Undo puts it back.")
             notes.insert(0, f"Moved {what} to the trash.")
             at = ids_shown.index(content_id) if content_id in ids_shown else None
-            item = None
             if at is not None:
                 ids_shown.pop(at)
-                item = items.pop(at) if len(items) == len(ids_shown) + 1 else None
-                shown = ids_shown[min(at, len(ids_shown) - 1)] if ids_shown else None
-            undo_state = {"paths": moved, "content_id": content_id, "at": at, "item": item}
-        values = show(ctx, shown, hint, "  \n".join(notes))
-        lists = (ids_shown, items) if gallery is not None else (ids_shown,)
-        return (*values, undo_state, gr.Button(visible=bool(moved)), gr.Textbox(visible=False),
-                *lists)  # fmt: skip
+                showing = ids_shown[min(at, len(ids_shown) - 1)] if ids_shown else None
+            tab_at = tab_ids.index(content_id) if content_id in tab_ids else None
+            item = None
+            if tab_at is not None:
+                tab_ids.pop(tab_at)
+                if items is not None and len(items) == len(tab_ids) + 1:
+                    item = items.pop(tab_at)
+            undo_state = {"paths": moved, "content_id": content_id, "at": at,
+                          "tab_at": tab_at, "item": item}  # fmt: skip
+        shown = replace(shown, ids=ids_shown)
+        return (*view(shown, showing, "  \n".join(notes)), shown, undo_state,
+                gr.Button(visible=bool(moved)), gr.Textbox(visible=False),
+                *source_lists(shown, list(values), tab_ids, items))  # fmt: skip
 
-    def undo(state: dict | None, ids_shown: list[str], items: list | None = None):
+    def undo(state: dict | None, shown: Shown | None, *values: Any):
         """Put the last trashed image's files back, and the image back where it was listed."""
         if not state:
             raise PictorError("Nothing to put back.")
+        shown = shown or Shown("", "", [], {})
         with ctx.catalog() as catalog:
             report = Trash(catalog).restore(state["paths"])
         back = len(report.moved)
         notes = [f"Put {back} file{'' if back == 1 else 's'} back."]
         notes += [f"⚠️ {literal(p['path'])}: {literal(p['reason'])}" for p in report.problems]
         gr.Info(notes[0])
-        ids_shown, items = list(ids_shown or []), list(items or [])
-        at = state.get("at")
-        if at is not None and state["content_id"] not in ids_shown:
-            if state.get("item") is not None and len(items) == len(ids_shown):
-                items.insert(at, state["item"])
-            ids_shown.insert(at, state["content_id"])
-        values = show(ctx, state["content_id"], hint, "  \n".join(notes))
-        lists = (ids_shown, items) if gallery is not None else (ids_shown,)
-        return (*values, None, gr.Button(visible=False), *lists)
+        cid = state["content_id"]
+        ids_shown = list(shown.ids)
+        if state.get("at") is not None and cid not in ids_shown:
+            ids_shown.insert(state["at"], cid)
+        tab_ids, items = source_values(shown, list(values))
+        tab_at = state.get("tab_at")
+        if tab_at is not None and cid not in tab_ids:
+            if items is not None and state.get("item") is not None and len(items) == len(tab_ids):
+                items.insert(tab_at, state["item"])
+            tab_ids.insert(tab_at, cid)
+        shown = replace(shown, ids=ids_shown)
+        return (*view(shown, cid, "  \n".join(notes)), shown, None, gr.Button(visible=False),
+                *source_lists(shown, list(values), tab_ids, items))  # fmt: skip
 
     v = panel.viewer
-    listed = [ids, gallery] if gallery is not None else [ids]
-    # One at a time and in order: a quick ← then Esc must end closed, not on the late ←.
-    in_order = {"concurrency_id": f"{v.moves.button.elem_id}-moves", "concurrency_limit": 1}
-    if gallery is not None and moments is None:
-        gallery.select(selected, [ids], panel.outputs, **in_order)
-    elif gallery is not None:
-        gallery.select(selected_at, [ids, moments], panel.outputs, **in_order)
-
-    def moved(key: str, ids_shown: list[str], content_id: str | None, shown: Any = None):
-        if key == "close":
-            return show(ctx, None, hint)
-        return step(ids_shown, content_id, -1 if key == "prev" else 1, shown)
-
-    extra = [moments] if moments is not None else []
-    v.moves.on_press(moved, [ids, panel.selected, *extra], panel.outputs, **in_order)
+    v.moves.on_press(moved, [viewer.listed, panel.selected], viewer.outputs, **in_order)
+    # Not queued: closing never waits behind a slow image; an arrow answered after it fills
+    # the hidden panel and leaves it closed.
+    viewer.close.click(lambda: gr.Column(visible=False), None, [viewer.box], queue=False)
     v.show_folder.click(show_folder, [panel.selected], [v.folder]).then(
         None, [v.folder], None, js=COPY_JS % (v.show_folder.elem_id, "Show its folder")
     )
     trashed = v.trash.click(
-        trash, [panel.selected, *listed], [*panel.outputs, v.trashed, v.undo, v.folder, *listed]
-    )
-    undone = v.undo.click(undo, [v.trashed, *listed], [*panel.outputs, v.trashed, v.undo, *listed])
-    gr.on([panel.save.click, panel.score.submit], rate, [panel.selected, panel.score],
-          panel.outputs)  # fmt: skip
-    panel.clear.click(lambda cid: rate(cid, None, clear=True), [panel.selected], panel.outputs)
-    return trashed, undone
+        trash, [panel.selected, viewer.listed, *lists],
+        [*viewer.outputs, viewer.listed, v.trashed, v.undo, v.folder, *lists],
+    )  # fmt: skip
+    undone = v.undo.click(
+        undo, [v.trashed, viewer.listed, *lists],
+        [*viewer.outputs, viewer.listed, v.trashed, v.undo, *lists],
+    )  # fmt: skip
+    gr.on([panel.save.click, panel.score.submit], rate,
+          [viewer.listed, panel.selected, panel.score], viewer.outputs)  # fmt: skip
+    panel.clear.click(lambda shown, cid: rate(shown, cid, None, clear=True),
+                      [viewer.listed, panel.selected], viewer.outputs)  # fmt: skip
+    return {"trashed": trashed, "undone": undone}
+
+
+def _opener(ctx: AppContext, source: Source):
+    """The gallery's select: the viewer opened at the card clicked (gradio passes the
+    SelectData to the parameter annotated with it)."""
+
+    def at(ids_shown: list[str], evt: gr.SelectData) -> str | None:
+        index = evt.index if isinstance(evt.index, int) else None
+        return ids_shown[index] if index is not None and 0 <= index < len(ids_shown) else None
+
+    if source.moments is None:
+
+        def selected(ids_shown: list[str], evt: gr.SelectData):
+            return opened(ctx, source, ids_shown, at(ids_shown, evt))
+
+        return selected
+
+    def selected_at(ids_shown: list[str], state: Any, evt: gr.SelectData):
+        moments = getattr(state, "moments", None)
+        return opened(ctx, source, ids_shown, at(ids_shown, evt), moments)
+
+    return selected_at

@@ -43,7 +43,6 @@ TIER_LABELS = {
     "Clusters (browse what is in the library)": "clusters",
 }
 DEFAULT_THRESHOLDS = {"near": 10.0, "similar": 0.9}
-VIEWER_HINT = "Click a card to make it the group's keeper and see it here."
 BUSY = "Grouping or trashing is already running; wait for it or press Cancel."
 
 
@@ -72,7 +71,6 @@ class DuplicatesTab:
     count: gr.Markdown
     slots: list[Slot]
     shown: gr.State  # the Groups on screen
-    detail: detail.DetailPanel
     ids: gr.State  # the viewer's list: the members of the group last clicked
 
 
@@ -103,13 +101,14 @@ def render() -> DuplicatesTab:
         count = gr.Markdown("", elem_id="dup-count")
         next_ = gr.Button("Next ▶", size="sm", elem_id="dup-next")
     slots = [_render_slot(n) for n in range(SLOTS)]
-    panel = detail.render(
-        image_id="dup-detail-image", meta_id="dup-detail-meta", prefix="dup",
-        hint=VIEWER_HINT, height=420,
-    )  # fmt: skip
     return DuplicatesTab(tier, threshold, near_threshold, find, cancel, progress, keep_everywhere,
-                         confirm, message, prev, next_, count, slots, gr.State(None), panel,
+                         confirm, message, prev, next_, count, slots, gr.State(None),
                          gr.State([]))  # fmt: skip
+
+
+def source(tab: DuplicatesTab) -> detail.Source:
+    """The viewer's list when a card is clicked: that card's group."""
+    return detail.Source("duplicates", "Duplicates", tab.ids)
 
 
 def chosen_threshold(tier_label: str, near: float | None, similar: float | None) -> float | None:
@@ -202,7 +201,11 @@ def shown_rows(ctx: AppContext, tab: DuplicatesTab, work, message: str = ""):
     yield ("", *_page(ctx, job.summary, message))
 
 
-def listen(tab: DuplicatesTab, ctx: AppContext) -> None:
+def listen(
+    tab: DuplicatesTab, ctx: AppContext, viewer: detail.Viewer, viewer_events: dict[str, Any]
+) -> None:
+    """viewer_events: detail.listen's trash and undo, after which the page is drawn again
+    (when the viewer was opened here)."""
     outputs = outputs_of(tab)
 
     def show(tier_label: str, threshold: float | None, page: int = 1, message: str = ""):
@@ -255,7 +258,6 @@ def listen(tab: DuplicatesTab, ctx: AppContext) -> None:
     tab.tier.change(_threshold_for, [tab.tier], [tab.near_threshold, tab.threshold])
     tab.prev.click(earlier, [tab.shown], outputs)
     tab.next.click(later, [tab.shown], outputs)
-    panel = tab.detail
     # One event for the slots' cards and one for their Keep buttons, told apart by the
     # component that fired: the page's load time grows with components x events.
     slot_parts = [c for s in tab.slots for c in (s.box, s.heading, s.gallery, s.paths, s.keep)]
@@ -263,18 +265,25 @@ def listen(tab: DuplicatesTab, ctx: AppContext) -> None:
 
     def choose(groups: Groups | None, evt: gr.SelectData):
         slot = galleries.get(getattr(evt.target, "elem_id", None), len(tab.slots))
-        shown, *values = _choose_keeper(ctx, groups, slot, evt)
+        shown, *values = _choose_keeper(ctx, tab, viewer, groups, slot, evt)
         parts = [gr.skip()] * len(slot_parts)
         if slot < len(tab.slots):
             parts[5 * slot : 5 * slot + 5] = values[:5]
         return (shown, *parts, *values[5:])
 
     gr.on([s.gallery.select for s in tab.slots], choose, [tab.shown],
-          [tab.shown, *slot_parts, *panel.outputs, tab.ids])  # fmt: skip
+          [tab.shown, *slot_parts, *viewer.open_outputs, tab.ids])  # fmt: skip
     gr.on([s.keep.click for s in tab.slots], keep, [tab.shown, *chosen], outputs)
+
+    def redraw_if_here(groups: Groups | None, shown: detail.Shown | None):
+        if shown is None or shown.source != "duplicates":
+            yield tuple(gr.skip() for _ in outputs)
+            return
+        yield from redraw(groups)
+
     # The viewer's trash and undo change the groups: the page is drawn again after either.
-    for event in detail.listen(panel, ctx, None, tab.ids):
-        event.then(redraw, [tab.shown], outputs)
+    for event in viewer_events.values():
+        event.then(redraw_if_here, [tab.shown, viewer.listed], outputs)
     _listen_keep_all(tab, ctx, show, outputs)
 
 
@@ -285,18 +294,22 @@ def listen_show_duplicates(
     content_id: gr.State,
     tabs: gr.Tabs,
     filter_tabs: gr.Tabs,
+    closes: gr.Column | None = None,
 ) -> None:
-    """A viewer's "Show its duplicates": open this view with that image's group."""
+    """A "Show its duplicates": open this view with that image's group (and close the
+    viewer, `closes`, where it was pressed there)."""
     outputs = outputs_of(tab)
+    keep = (gr.skip(),) if closes is not None else ()
 
     def run(cid: str | None):
         if not cid:
             yield (gr.skip(), gr.skip(), gr.skip(), "", gr.skip(), gr.skip(),
-                   "Click an image first.", *[gr.skip()] * (len(outputs) - 4))  # fmt: skip
+                   "Click an image first.", *[gr.skip()] * (len(outputs) - 4), *keep)  # fmt: skip
             return
         opened = (gr.Tabs(selected="filters"), gr.Tabs(selected="duplicates"))
+        closed = (gr.Column(visible=False),) if closes is not None else ()
         yield (*opened, gr.skip(), "Looking for its duplicates…",
-               *[gr.skip()] * (len(outputs) - 1))  # fmt: skip
+               *[gr.skip()] * (len(outputs) - 1), *closed)  # fmt: skip
         rows = shown_rows(
             ctx, tab, lambda report, cancel: duplicates_of(ctx.library, cid, report, cancel)
         )
@@ -305,9 +318,10 @@ def listen_show_duplicates(
             tier = gr.skip()
             if isinstance(groups, Groups):
                 tier = next(k for k, v in TIER_LABELS.items() if v == groups.tier)
-            yield (gr.skip(), gr.skip(), tier, *row)
+            yield (gr.skip(), gr.skip(), tier, *row, *keep)
 
-    button.click(run, [content_id], [tabs, filter_tabs, tab.tier, *outputs])
+    closing = [closes] if closes is not None else []
+    button.click(run, [content_id], [tabs, filter_tabs, tab.tier, *outputs, *closing])
 
 
 def _listen_keep_all(tab: DuplicatesTab, ctx: AppContext, show, outputs: list) -> None:
@@ -390,10 +404,17 @@ def _hidden(tab: DuplicatesTab) -> list:
     return [v for _ in tab.slots for v in (gr.Column(visible=False), "", [], "", gr.skip())]
 
 
-def _choose_keeper(ctx: AppContext, groups: Groups | None, slot: int, evt: gr.SelectData):
+def _choose_keeper(
+    ctx: AppContext,
+    tab: DuplicatesTab,
+    viewer: detail.Viewer,
+    groups: Groups | None,
+    slot: int,
+    evt: gr.SelectData,
+):
     """The card clicked becomes the keeper, and the viewer shows it (its group is the list)."""
     if groups is None or slot >= len(groups.groups):
-        return (groups, *((gr.skip(),) * 5), *detail.show(ctx, None, VIEWER_HINT), [])
+        return (groups, *((gr.skip(),) * 5), *detail.unchanged(viewer), gr.skip())
     group = groups.groups[slot]
     if isinstance(evt.index, int) and 0 <= evt.index < len(group.members):
         group.keeper = evt.index
@@ -402,7 +423,7 @@ def _choose_keeper(ctx: AppContext, groups: Groups | None, slot: int, evt: gr.Se
     return (
         groups,
         *slot_values(ctx, group, (groups.page - 1) * SLOTS + slot + 1),
-        *detail.show(ctx, chosen, VIEWER_HINT),
+        *detail.opened(ctx, source(tab), ids, chosen),
         ids,
     )
 

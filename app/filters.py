@@ -13,7 +13,7 @@ from typing import Any
 import gradio as gr
 from gradio.context import Context
 
-from app import detail, facet_panel
+from app import facet_panel
 from app.components import finite, format_bytes
 from app.context import AppContext
 from app.safe_text import literal
@@ -76,7 +76,6 @@ class FiltersTab:
     page: gr.State
     ids: gr.State
     gallery: gr.Gallery
-    detail: detail.DetailPanel
     facets: facet_panel.FacetPanel
     refresh: Any = None  # set by listen: (page, *control values) -> page outputs
     page_outputs: list[Any] | None = None
@@ -176,16 +175,10 @@ def render(ctx: AppContext) -> FiltersTab:
         object_fit="cover",
         elem_id="filters-gallery",
     )
-    panel = detail.render(
-        image_id="filters-image",
-        meta_id="filters-detail",
-        prefix="filters",
-        hint="Click a thumbnail to see the image and its metadata.",
-    )
     return FiltersTab(
         container, sort, descending, ranges, taken_from, taken_to, formats, folder, rated, kind,
         exclude_text, only_text, sensitivity, seed, reshuffle, rate_these, apply, message, count,
-        prev, next_, gr.State(1), gr.State([]), gallery, panel, facets_panel,
+        prev, next_, gr.State(1), gr.State([]), gallery, facets_panel,
     )  # fmt: skip
 
 
@@ -286,7 +279,6 @@ def listen(tab: FiltersTab, ctx: AppContext) -> None:
     )
     tab.reshuffle.click(reshuffle, tab.controls, [tab.sort, tab.seed, *page_outputs])
     tab.refresh, tab.page_outputs = show, page_outputs
-    detail.listen(tab.detail, ctx, tab.gallery, tab.ids)
 
 
 def filter_to_rate(*values: Any) -> tuple[str, Filter]:

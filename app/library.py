@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from app import detail, model_settings
+from app import model_settings
 from app.components import (
     caption,
     errors_markdown,
@@ -24,7 +24,6 @@ from indexing.query.filters import SortKey
 from indexing.query.listing import Listing, ListRequest, list_images
 
 PAGE_SIZE = 48
-DETAIL_HINT = "Click a thumbnail to see the image and its metadata."
 
 
 @dataclass
@@ -42,7 +41,6 @@ class LibraryTab:
     page: gr.State
     ids: gr.State
     gallery: gr.Gallery
-    detail: detail.DetailPanel
     roots: gr.Dropdown
     reindex_root: gr.Button
     forget: gr.Button
@@ -51,14 +49,6 @@ class LibraryTab:
     forget_yes: gr.Button
     forget_no: gr.Button
     model_status: gr.Markdown | None = None  # model_settings' line, current after each run
-
-    @property
-    def find_similar(self) -> gr.Button:
-        return self.detail.viewer.similar
-
-    @property
-    def selected(self) -> gr.State:
-        return self.detail.selected
 
 
 def render() -> LibraryTab:
@@ -96,12 +86,6 @@ def render() -> LibraryTab:
         object_fit="cover",
         elem_id="library-gallery",
     )
-    panel = detail.render(
-        image_id="detail-image",
-        meta_id="detail-meta",
-        prefix="library",
-        hint=DETAIL_HINT,
-    )
     return LibraryTab(
         folder,
         add,
@@ -116,7 +100,6 @@ def render() -> LibraryTab:
         gr.State(1),
         gr.State([]),
         gallery,
-        panel,
         roots,
         reindex_root,
         forget,
@@ -236,7 +219,6 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
     tab.forget_yes.click(forget_folder, [tab.roots], [tab.confirm, *outputs])
     tab.prev.click(lambda page: turn_page(max(1, page - 1)), [tab.page], gallery_outputs)
     tab.next.click(lambda page: turn_page(page + 1), [tab.page], gallery_outputs)
-    detail.listen(tab.detail, ctx, tab.gallery, tab.ids)
 
     def follow_running():
         """The progress of an indexing run already going (`--library`), on a page load."""

@@ -84,6 +84,7 @@ class RateTab:
     current: gr.State  # the content id shown, for the viewer actions below it
     similar: gr.Button  # Find similar (wired in app/ui.py, as every viewer's)
     duplicates: gr.Button  # Show its duplicates
+    details: gr.Button  # opens the image in the app's viewer (app/detail.py)
     start_chain: tuple[Any, ...] = ()  # (fn, inputs, outputs) of Start, set by listen()
 
 
@@ -106,10 +107,10 @@ def render(ctx: AppContext) -> RateTab:
             score = _render_score_panel()
         with gr.Column(visible=False, elem_id="rate-pref-mode") as pref_panel:
             preference = _render_preference_panel()
-    *score, similar, duplicates = score
+    *score, similar, duplicates, details = score
     return RateTab(
         mode, queue, folder, start, write_xmp, score_panel, *score, pref_panel, *preference,
-        gr.State(None), gr.State(None), similar, duplicates,
+        gr.State(None), gr.State(None), similar, duplicates, details,
     )  # fmt: skip
 
 
@@ -143,11 +144,12 @@ def _render_score_panel() -> tuple:
                 duplicates = gr.Button(
                     "Show its duplicates", size="sm", elem_id="rate-show-duplicates"
                 )
+                details = gr.Button("Details", size="sm", elem_id="rate-details")
             meta = gr.Markdown("", elem_id="rate-meta")
             gr.Markdown(SCORE_KEYS, elem_id="rate-help")
     keys = key_button.render("rate-key")  # 0-9 and t (10)
     return (image, meta, slider, predicted, pending, nudges, accept, back, skip, forward, clear,
-            undo, keys, progress, message, similar, duplicates)  # fmt: skip
+            undo, keys, progress, message, similar, duplicates, details)  # fmt: skip
 
 
 def _render_preference_panel() -> tuple:
@@ -308,24 +310,28 @@ def listen_handoff(
     handoff: Any,
     label: str,
     message: gr.Markdown,
+    closes: gr.Column | None = None,
 ) -> None:
-    """Another tab's "Rate these": hand its results to the Rate tab as a queue and start.
+    """Another tab's "Rate these": hand its results to the Rate tab as a queue and start
+    (and close the viewer, `closes`, where it was pressed there).
 
     handoff(*inputs) returns ("ids", [content ids]) or ("filter", Filter), or raises
     PictorError, whose message goes to that tab's `message`.
     """
+    closing = [closes] if closes is not None else []
 
     def hand(*values: Any):
         try:
             handed = handoff(*values)
         except PictorError as exc:
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), f"⚠️ {literal(exc)}"
+            kept = (gr.skip(),) * len(closing)
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), f"⚠️ {literal(exc)}", *kept
         queue = gr.Dropdown(choices=[*QUEUES, label], value=label)
-        return gr.Tabs(selected="rate"), queue, MODES[0], handed, ""
+        closed = (gr.Column(visible=False),) * len(closing)
+        return gr.Tabs(selected="rate"), queue, MODES[0], handed, "", *closed
 
-    button.click(hand, inputs, [tabs, tab.queue, tab.mode, tab.queue_ids, message]).then(
-        *tab.start_chain
-    )
+    outputs = [tabs, tab.queue, tab.mode, tab.queue_ids, message, *closing]
+    button.click(hand, inputs, outputs).then(*tab.start_chain)
 
 
 class _Sessions:

@@ -62,19 +62,10 @@ class SearchTab:
     next: gr.Button
     page_label: gr.Markdown
     gallery: gr.Gallery
-    detail: detail.DetailPanel
     query: gr.State  # the SearchState the gallery shows
     ids: gr.State  # content ids of the gallery, in order
     mode: gr.Radio
     facets: facet_panel.FacetPanel
-
-    @property
-    def find_similar(self) -> gr.Button:
-        return self.detail.viewer.similar
-
-    @property
-    def selected(self) -> gr.State:
-        return self.detail.selected
 
 
 def render(ctx: AppContext) -> SearchTab:
@@ -135,13 +126,6 @@ def render(ctx: AppContext) -> SearchTab:
         object_fit="cover",
         elem_id="search-gallery",
     )
-    panel = detail.render(
-        image_id="search-detail-image",
-        meta_id="search-detail-meta",
-        prefix="search",
-        hint="Click a result to see it large.",
-        height=480,
-    )
     return SearchTab(
         text,
         image,
@@ -158,7 +142,6 @@ def render(ctx: AppContext) -> SearchTab:
         next_,
         page_label,
         gallery,
-        panel,
         gr.State(None),
         gr.State([]),
         mode,
@@ -331,12 +314,6 @@ def listen(tab: SearchTab, ctx: AppContext) -> None:
     gr.on(triggers, search, inputs, outputs(tab), trigger_mode="always_last")
     tab.prev.click(lambda current: turn(current, -1), [tab.query], outputs(tab))
     tab.next.click(lambda current: turn(current, 1), [tab.query], outputs(tab))
-    detail.listen(tab.detail, ctx, tab.gallery, tab.ids, moments=tab.query)
-    tab.find_similar.click(
-        lambda cid, minimum: similar_to(ctx, cid, minimum),
-        [tab.selected, tab.min_score],
-        outputs(tab),
-    )
 
 
 def similar_to(ctx: AppContext, content_id: str | None, min_score: float = -1.0) -> tuple:
@@ -348,14 +325,32 @@ def similar_to(ctx: AppContext, content_id: str | None, min_score: float = -1.0)
 
 
 def listen_find_similar(
-    tab: SearchTab, ctx: AppContext, button: gr.Button, content_id: gr.State, tabs: gr.Tabs
+    tab: SearchTab,
+    ctx: AppContext,
+    button: gr.Button,
+    content_id: gr.State,
+    tabs: gr.Tabs,
+    viewer: detail.Viewer | None = None,
 ) -> None:
-    """Another tab's "Find similar": switch to this tab and search by that image."""
+    """A "Find similar": this tab, searching by that image. From the viewer it closes the
+    viewer, and a viewer opened on this tab's results keeps its minimum similarity."""
+    if viewer is None:
+        button.click(
+            lambda cid: (gr.Tabs(selected="search"), *similar_to(ctx, cid)),
+            [content_id],
+            [tabs, *outputs(tab)],
+        )
+        return
+
+    def from_viewer(cid: str | None, shown: detail.Shown | None, minimum: float):
+        here = shown is not None and shown.source == "search"
+        found = similar_to(ctx, cid, minimum if here else -1.0)
+        return (gr.Tabs(selected="search"), gr.Column(visible=False), *found)
+
     button.click(
-        lambda cid: (gr.Tabs(selected="search"), *similar_to(ctx, cid)),
-        [content_id],
-        [tabs, *outputs(tab)],
-    )
+        from_viewer, [content_id, viewer.listed, tab.min_score],
+        [tabs, viewer.box, *outputs(tab)],
+    )  # fmt: skip
 
 
 RATE_THESE_TOP = 500  # the best this many results of the current search become the queue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,10 +17,13 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("MPLBACKEND", "agg")
 
 import gradio as gr
+import httpx
+from gradio import networking
 from starlette.middleware import Middleware
 
 from app import (
     api,
+    detail,
     duplicates,
     feedback,
     filters,
@@ -39,6 +43,7 @@ from app.safe_text import literal
 from indexing.ingest.scan import resolve_root
 from indexing.settings import Settings
 
+STARTUP_CHECK_SECONDS = 60.0
 TABS = ("Library", "Search", "Filters", "Rate", "Train")
 ASSETS = Path(__file__).parent / "assets"
 KEYS_JS = (ASSETS / "keys.js").read_text(encoding="utf-8")
@@ -80,12 +85,12 @@ def build_app(
                 backup = ratings_backup.render()
             with gr.Tab("Train", id="train") as train_opened:
                 train_tab = train.render()
+        viewer = detail.render_viewer()  # one, over whichever tab opens it
         library_tab.model_status = models.current
         library.listen(library_tab, ctx, demo)
         search.listen(search_tab, ctx)
         filters.listen(filters_tab, ctx)
         timeline_view.listen(timeline, ctx, timeline_opened, timeline_target)
-        duplicates.listen(duplicates_tab, ctx)
         trash_view.listen(trash_tab, ctx, trash_opened)
         rate.listen(rate_tab, ctx, tabs)
         train.listen(train_tab, ctx, train_opened)
@@ -104,31 +109,43 @@ def build_app(
             filters.filter_to_rate, rate.FILTERS_QUEUE, filters_tab.message,
         )  # fmt: skip
         model_settings.listen(models, ctx)  # its status on load comes with the Library's page
-        panels = [library_tab.detail, search_tab.detail, filters_tab.detail, duplicates_tab.detail]
-        _listen_viewers(ctx, panels, tabs, filter_tabs, search_tab, duplicates_tab, rate_tab)
+        sources = [
+            detail.Source("library", "the Library", library_tab.ids, library_tab.gallery),
+            detail.Source("search", "Search", search_tab.ids, search_tab.gallery, search_tab.query),
+            detail.Source("filters", "Filters", filters_tab.ids, filters_tab.gallery),
+            duplicates.source(duplicates_tab),
+        ]
+        viewer_events = detail.listen(viewer, ctx, sources)
+        duplicates.listen(duplicates_tab, ctx, viewer, viewer_events)
+        _listen_viewer(ctx, viewer, tabs, filter_tabs, search_tab, duplicates_tab, rate_tab)
     api.add_to(demo, ctx)
     feedback.guard_all(demo, log_path)
     return demo
 
 
-def _listen_viewers(ctx, panels, tabs, filter_tabs, search_tab, duplicates_tab, rate_tab) -> None:
-    """Every viewer's cross-tab actions: Find similar (the Search tab's own searches in
-    place), Show its duplicates, Rate similar images."""
-    for panel in panels:
-        v = panel.viewer
-        if panel is not search_tab.detail:
-            search.listen_find_similar(search_tab, ctx, v.similar, panel.selected, tabs)
-        duplicates.listen_show_duplicates(
-            duplicates_tab, ctx, v.duplicates, panel.selected, tabs, filter_tabs
-        )
-        rate.listen_handoff(
-            rate_tab, tabs, v.rate_similar, [panel.selected],
-            lambda cid: search.similar_to_rate(ctx, cid), rate.SIMILAR_QUEUE, panel.message,
-        )  # fmt: skip
-    # The Rate tab's image: find similar and its duplicates (it rates, so no trash there).
+def _listen_viewer(ctx, viewer, tabs, filter_tabs, search_tab, duplicates_tab, rate_tab) -> None:
+    """The viewer's cross-tab actions (Find similar, Show its duplicates, Rate similar
+    images: each closes it and opens its tab), and the Rate tab's own Find similar, Show its
+    duplicates and Details (the viewer, on the image being rated)."""
+    v, selected = viewer.panel.viewer, viewer.selected
+    search.listen_find_similar(search_tab, ctx, v.similar, selected, tabs, viewer)
+    duplicates.listen_show_duplicates(
+        duplicates_tab, ctx, v.duplicates, selected, tabs, filter_tabs, viewer.box
+    )
+    rate.listen_handoff(
+        rate_tab, tabs, v.rate_similar, [selected],
+        lambda cid: search.similar_to_rate(ctx, cid), rate.SIMILAR_QUEUE, viewer.panel.message,
+        viewer.box,
+    )  # fmt: skip
     search.listen_find_similar(search_tab, ctx, rate_tab.similar, rate_tab.current, tabs)
     duplicates.listen_show_duplicates(
         duplicates_tab, ctx, rate_tab.duplicates, rate_tab.current, tabs, filter_tabs
+    )
+    rated = detail.Source("rate", "the Rate tab", None)
+    rate_tab.details.click(
+        lambda cid: detail.opened(ctx, rated, [cid] if cid else [], cid),
+        [rate_tab.current],
+        viewer.open_outputs,
     )
 
 
@@ -154,6 +171,7 @@ def launch_ui(settings: Settings, *, block: bool = True, folders: Sequence[str] 
         library.start_indexing(ctx, list(dict.fromkeys(roots)))
     demo = build_app(ctx, exposure)
     demo.queue(default_concurrency_limit=4)
+    networking.url_ok = _patient_url_ok
     demo.launch(
         server_name=settings.host,
         server_port=settings.port,
@@ -172,6 +190,22 @@ def launch_ui(settings: Settings, *, block: bool = True, folders: Sequence[str] 
         app_kwargs={"middleware": [Middleware(HostGuard)]} if guard else None,
     )
     return demo
+
+
+def _patient_url_ok(url: str) -> bool:
+    """gradio's check, as it starts, that the server answers, given time. Its own gives up
+    on the first request slower than 3 s (the first page, built on a busy 2-core machine)
+    and then refuses to start."""
+    deadline = time.monotonic() + STARTUP_CHECK_SECONDS
+    while True:
+        try:
+            answer = httpx.head(url, timeout=10, verify=False)
+            return answer.status_code in (200, 401, 301, 302, 303, 307, 308)
+        except (ConnectionError, httpx.ConnectError, httpx.TimeoutException):
+            pass
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
 
 
 def _warn(message: str) -> None:

@@ -12,7 +12,8 @@ each image gets a real 320 px thumbnail (hard links too). In one headless Chromi
 size it times, from the action to what a person waits for:
 - first page: a new page's load until the Library gallery's thumbnails on screen are decoded;
 - tab switch: a tab's click until its content shows (Filters: until its gallery is listed);
-- viewer open: a thumbnail's click until the large preview is decoded and its details show;
+- viewer open: a thumbnail's click until the viewer (laid over the page) has the large
+  preview decoded and its details shown;
 - key to next image: rate_bench.browser_ms (a score key until the next image is decoded);
 - startup: `python launch.py` started until a browser shows its first gallery page (the
   process's imports, the catalog, the server; the CLIP model loads on first use, not here).
@@ -103,16 +104,19 @@ def browser_figures(settings: Settings, repeats: int) -> dict[str, list[float]]:
                 button = page.get_by_role("tab", name=tab, exact=True)
                 out["tab switch"].append(input_to_settled(page, button.click, SHOWN, shown))
         thumbs = page.locator("#library-gallery img")
-        meta = page.locator("#detail-meta")
         for n in range(repeats * 2):
-            before = meta.inner_text()
+            before = page.evaluate(  # "" while closed: gradio draws no hidden component
+                "() => document.querySelector('#viewer-meta')?.innerText ?? ''"
+            )
             opened = (
-                "b => { const m = document.querySelector('#detail-meta');"
-                " const i = document.querySelector('#detail-image img');"
+                "b => { const m = document.querySelector('#viewer-meta');"
+                " const i = document.querySelector('#viewer-image img');"
                 " return m && m.innerText !== b && m.innerText.includes('Content id')"
                 " && i && i.complete && i.naturalWidth > 0; }"
             )
             out["viewer open"].append(input_to_settled(page, thumbs.nth(n).click, opened, before))
+            page.keyboard.press("Escape")  # the viewer lies over the gallery; not timed
+            page.locator("#viewer").wait_for(state="hidden")
     return out
 
 

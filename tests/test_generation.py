@@ -465,21 +465,21 @@ def read_card(page, seen: list[str]) -> dict[str, str]:
     """The detail panel after clicking a card: content id, settings table, prompt boxes."""
     from playwright.sync_api import expect
 
-    meta = page.locator("#detail-meta")
+    meta = page.locator("#viewer-meta")
     for content_id in seen:  # wait for this card's own detail, not the last one's
         expect(meta).not_to_contain_text(content_id)
     expect(meta).to_contain_text(re.compile(r"Content id: [0-9a-f]{32}"))
     content_id = re.search(r"Content id: ([0-9a-f]{32})", meta.inner_text()).group(1)
     seen.append(content_id)
-    copy = page.locator("#library-copy-prompt")
+    copy = page.locator("#viewer-copy-prompt")
     if not copy.is_visible():
-        return {"id": content_id, "about": page.locator("#library-about").inner_text()}
+        return {"id": content_id, "about": page.locator("#viewer-about").inner_text()}
     return {
         "id": content_id,
-        "about": page.locator("#library-about").inner_text(),
-        "settings": page.locator("#library-generation").inner_text(),
-        "prompt": page.locator("#library-prompt textarea").input_value(),
-        "negative": page.locator("#library-negative-prompt textarea").input_value(),
+        "about": page.locator("#viewer-about").inner_text(),
+        "settings": page.locator("#viewer-generation").inner_text(),
+        "prompt": page.locator("#viewer-prompt textarea").input_value(),
+        "negative": page.locator("#viewer-negative-prompt textarea").input_value(),
     }
 
 
@@ -506,9 +506,11 @@ def test_detail_panel_shows_generation_and_copies_the_prompt(served) -> None:
             card = read_card(page, seen)
             shown[names[card["id"]]] = card
             if names[card["id"]] == "a1111":
-                page.locator("#library-copy-prompt").click()
-                expect(page.locator("#library-copy-prompt")).to_have_text("Copied ✓")
+                page.locator("#viewer-copy-prompt").click()
+                expect(page.locator("#viewer-copy-prompt")).to_have_text("Copied ✓")
                 copied = page.evaluate("navigator.clipboard.readText()")
+            page.keyboard.press("Escape")  # the viewer lies over the gallery
+            expect(page.locator("#viewer")).to_be_hidden()
 
     a1111, invoke, photo = shown["a1111"], shown["invoke"], shown["photo"]
     hostile = f"![p]({target.url}/z) *masterpiece*, best quality"

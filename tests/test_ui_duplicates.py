@@ -43,6 +43,9 @@ def test_keep_one_copy_then_restore_it_from_the_trash(app) -> None:
         expect(heading).to_contain_text("p0.jpg")  # the earliest copy is suggested
         page.locator("#dup-group-0-gallery img").nth(1).click()  # keep the backup instead
         expect(heading).to_contain_text("backup")
+        expect(page.locator("#viewer-meta")).to_contain_text("backup")  # and it opens large
+        page.keyboard.press("Escape")
+        expect(page.locator("#viewer")).to_be_hidden()
         page.locator("#dup-group-0-keep").click()
         expect(page.locator("#dup-message")).to_contain_text("Moved 1 file(s) to the trash")
         expect(page.locator("#dup-count")).to_contain_text("No groups")
@@ -104,7 +107,7 @@ def test_every_viewer_shows_its_duplicates_finds_similar_and_rates_similar(app) 
     with open_page(url) as page:
         thumbs = page.locator("#library-gallery img")
         expect(thumbs).to_have_count(3)  # one card for the two copies
-        meta = page.locator("#detail-meta")
+        meta = page.locator("#viewer-meta")
         previous, seen = None, []
         for n in range(3):  # the card of the two copies
             thumbs.nth(n).click()
@@ -118,30 +121,33 @@ def test_every_viewer_shows_its_duplicates_finds_similar_and_rates_similar(app) 
             previous = re.search(r"Content id: ([0-9a-f]{32})", shown).group(1)
             if "p0.jpg" in shown or "p0 copy.jpg" in shown:
                 break
+            page.keyboard.press("Escape")  # the viewer lies over the gallery
+            expect(page.locator("#viewer")).to_be_hidden()
         else:
             raise AssertionError(f"no card in the Library shows p0.jpg: {seen}")
-        page.locator("#library-show-duplicates").click()
+        page.locator("#viewer-show-duplicates").click()
         expect(page.locator("#dup-count")).to_contain_text("1 groups")
         expect(page.locator("#dup-message")).to_contain_text("The group of the image you chose")
         expect(page.locator("#dup-group-0-gallery img")).to_have_count(2)
-        # Its cards open in the viewer here too; trashing from it redraws the groups.
-        page.locator("#dup-group-0-gallery img").nth(1).click()
-        expect(page.locator("#dup-detail-meta")).to_contain_text("backup")
-        page.locator("#dup-trash").click()
-        expect(page.locator("#dup-count")).to_contain_text("No groups")
-        assert not (photos / "backup" / "p0 copy.jpg").exists()
-        page.locator("#dup-undo").click()
-        expect(page.locator("#dup-count")).to_contain_text("1 groups")
-        assert (photos / "backup" / "p0 copy.jpg").exists()
         page.locator("#dup-cancel").click()
         expect(page.locator("#dup-progress")).to_contain_text("Nothing is running here.")
+        # Its cards open in the viewer here too; trashing from it redraws the groups.
+        page.locator("#dup-group-0-gallery img").nth(1).click()
+        expect(page.locator("#viewer-meta")).to_contain_text("backup")
+        page.locator("#viewer-trash").click()
+        expect(page.locator("#dup-count")).to_contain_text("No groups")
+        assert not (photos / "backup" / "p0 copy.jpg").exists()
+        page.locator("#viewer-undo").click()
+        expect(page.locator("#dup-count")).to_contain_text("1 groups")
+        assert (photos / "backup" / "p0 copy.jpg").exists()
 
-        page.locator("#dup-find-similar").click()
+        page.locator("#viewer-find-similar").click()
+        expect(page.locator("#viewer")).to_be_hidden()  # it closes to show the results
         expect(page.locator("#search-status")).to_contain_text("Similar to the image you chose")
         expect(page.locator("#search-gallery img").first).to_be_visible()
         page.get_by_role("tab", name="Filters").click()
         page.get_by_role("tab", name="Filter & sort").click()
         page.locator("#filters-gallery img").first.click()
-        page.locator("#filters-rate-similar").click()
+        page.locator("#viewer-rate-similar").click()
         expect(page.locator("#rate-queue input")).to_have_value("Similar images")
         expect(page.locator("#rate-progress")).to_contain_text("rated 0 · 2 to go")  # the others

@@ -105,4 +105,18 @@ def test_every_tab_fits_the_window(app_url: str, size: str, tmp_path: Path) -> N
                 problems[tab] = {"too wide by px": wide, "small buttons": small}
             for folder in folders:
                 page.screenshot(path=folder / f"{tab.lower()}-{size}.png", full_page=True)
+        # The viewer, over the Library: its own scrolling box must fit the window too.
+        open_tab(page, "Library")
+        page.locator("#library-gallery img").first.click()
+        expect(page.locator("#viewer-meta")).to_contain_text("Content id")
+        inside = page.evaluate(
+            "() => { const v = document.getElementById('viewer');"
+            " return v.scrollWidth - v.clientWidth; }"
+        )
+        wide = max(overflow(page), inside)
+        small = small_buttons(page) if size == "phone" else []
+        if wide > 0 or small:
+            problems["viewer"] = {"too wide by px": wide, "small buttons": small}
+        for folder in folders:
+            page.screenshot(path=folder / f"viewer-{size}.png")
         assert problems == {}, json.dumps(problems, indent=1)

@@ -68,7 +68,7 @@ def test_add_folder_indexes_and_shows_gallery_and_detail(
     thumbs.nth(2).wait_for()
     assert thumbs.count() == 3
     thumbs.first.click()
-    detail = page.locator("#detail-meta")
+    detail = page.locator("#viewer-meta")
     detail.get_by_text("Content id").wait_for(timeout=20_000)
     text = detail.inner_text()
     assert "160×120 JPEG" in text

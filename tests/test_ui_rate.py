@@ -85,6 +85,24 @@ def test_rate_five_by_keys_and_undo_one(app) -> None:
         page.screenshot(path=str(Path(settings.data_dir).parent / "rate.png"))
 
 
+def test_the_image_being_rated_opens_in_the_viewer_and_its_keys_rest_meanwhile(app) -> None:
+    from playwright.sync_api import expect
+
+    url, settings, _ = app
+    with open_page(url) as page:
+        start_scoring(page)
+        page.locator("#rate-details").click()
+        viewer = page.locator("#viewer")
+        expect(viewer).to_be_visible()
+        expect(page.locator("#viewer-title")).to_contain_text("From the Rate tab")
+        expect(page.locator("#viewer-meta")).to_contain_text("Content id")
+        page.keyboard.press("7")  # the viewer is open: not a score
+        page.keyboard.press("Escape")
+        expect(viewer).to_be_hidden()
+        press_and_wait(page, "4", "rated 1 ·")  # answered after the 7, had it been sent
+    assert list(ratings(settings).values()) == [4.0]
+
+
 def test_keys_never_fire_while_typing(app) -> None:
     from playwright.sync_api import expect
 
@@ -178,14 +196,14 @@ def test_rating_from_the_detail_view(app) -> None:
     url, settings, _ = app
     with open_page(url) as page:
         page.locator("#library-gallery img").first.click()
-        expect(page.locator("#detail-meta")).to_contain_text("Content id")
-        page.locator("#library-score input").fill("7.5")
-        page.locator("#library-save-rating").click()
-        expect(page.locator("#library-rating-message")).to_contain_text("Saved: 7.5")
-        expect(page.locator("#detail-meta")).to_contain_text("Your rating: 7.5")
+        expect(page.locator("#viewer-meta")).to_contain_text("Content id")
+        page.locator("#viewer-score input").fill("7.5")
+        page.locator("#viewer-save-rating").click()
+        expect(page.locator("#viewer-rating-message")).to_contain_text("Saved: 7.5")
+        expect(page.locator("#viewer-meta")).to_contain_text("Your rating: 7.5")
         assert list(ratings(settings).values()) == [7.5]
-        page.locator("#library-clear-rating").click()
-        expect(page.locator("#library-rating-message")).to_contain_text("Rating cleared")
+        page.locator("#viewer-clear-rating").click()
+        expect(page.locator("#viewer-rating-message")).to_contain_text("Rating cleared")
     assert ratings(settings) == {}
 
 

@@ -53,9 +53,11 @@ def test_train_then_see_predictions_everywhere(app) -> None:
         cards = page.locator("#library-gallery img")
         for n in range(cards.count()):  # a card whose rating is predicted, not given
             cards.nth(n).click()
-            expect(page.locator("#detail-meta")).to_contain_text("Content id")
-            if "Predicted rating" in page.locator("#detail-meta").inner_text():
+            expect(page.locator("#viewer-meta")).to_contain_text("Content id")
+            if "Predicted rating" in page.locator("#viewer-meta").inner_text():
                 break
-        expect(page.locator("#detail-meta")).to_contain_text("Predicted rating")
-        expect(page.locator("#library-why img")).to_have_count(5)
-        expect(page.locator("#library-why")).to_contain_text("yours")
+            page.keyboard.press("Escape")  # the viewer lies over the gallery
+            expect(page.locator("#viewer")).to_be_hidden()
+        expect(page.locator("#viewer-meta")).to_contain_text("Predicted rating")
+        expect(page.locator("#viewer-why img")).to_have_count(5)
+        expect(page.locator("#viewer-why")).to_contain_text("yours")

@@ -48,12 +48,12 @@ def test_a_screenshot_finds_the_video_and_the_viewer_plays_it_from_the_moment(
         card = page.locator("#search-gallery").inner_text()
         assert "▶ 00:00:1" in card, card  # the moment found, on the card
         page.locator("#search-gallery img").first.click()
-        player = page.locator("#search-player video")
+        player = page.locator("#viewer-player video")
         expect(player).to_have_count(1, timeout=20_000)
         source = player.get_attribute("src")
         path, _, start = unquote(source.split("file=", 1)[1]).partition("#t=")
         assert path == str(video) and scene_of(float(start)) == scene_of(16.0)
-        expect(page.locator("#search-detail-meta")).to_contain_text("Video: 00:00:32")
+        expect(page.locator("#viewer-meta")).to_contain_text("Video: 00:00:32")
         # The browser gets the file itself, in ranges, from the app's file route.
         answer = page.request.get(
             app_url.rstrip("/") + source.split("#")[0], headers={"Range": "bytes=0-99"}
@@ -61,8 +61,8 @@ def test_a_screenshot_finds_the_video_and_the_viewer_plays_it_from_the_moment(
         assert answer.status == 206 and answer.body() == video.read_bytes()[:100]
         # Playable: Chromium reads its metadata (H.264 in MP4).
         page.wait_for_function(
-            "() => document.querySelector('#search-player video').readyState >= 1",
+            "() => document.querySelector('#viewer-player video').readyState >= 1",
             timeout=20_000,
         )
-        duration = page.evaluate("() => document.querySelector('#search-player video').duration")
+        duration = page.evaluate("() => document.querySelector('#viewer-player video').duration")
         assert duration == pytest.approx(32, abs=0.5)

@@ -15,6 +15,11 @@
     const el = document.getElementById(id);
     return !!el && el.offsetParent !== null;
   };
+  // The viewer is laid over the page (position: fixed), so offsetParent does not tell.
+  const viewerOpen = () => {
+    const el = document.getElementById("viewer");
+    return !!el && el.getClientRects().length > 0;
+  };
   const SCORE = {
     ArrowLeft: "rate-back", ArrowRight: "rate-next", s: "rate-skip",
     Backspace: "rate-clear", z: "rate-undo", "[": "rate-nudge-down-01", "]": "rate-nudge-up-01",
@@ -45,8 +50,8 @@
   const HELP = [
     ["Anywhere", [["/", "search (opens the Search tab)"], ["?", "this list of keys"],
                   ["Esc", "close this list"]]],
-    ["Library, Search, Filters, Duplicates", [["← →", "previous / next image in the viewer"],
-                                  ["Esc", "close the viewer"]]],
+    ["The viewer (an image opened from any tab)", [["← →", "previous / next image"],
+                                                 ["Esc", "close the viewer"]]],
     ["Rate tab, scores", [["0 – 9", "rate 0 to 9"], ["t", "rate 10"],
                           ["[ ]", "nudge the rating by 0.1"], ["{ }", "nudge it by 1"],
                           ["Enter", "accept the predicted rating"], ["← →", "previous / next"],
@@ -106,6 +111,11 @@
     };
     requestAnimationFrame(wait);
   };
+  // The viewer's ◀ Previous and Next ▶ (for touch): the same as the arrow keys.
+  document.addEventListener("click", (event) => {
+    const move = event.target.closest && event.target.closest("[data-pictor-move]");
+    if (move) press("viewer-key", move.dataset.pictorMove);
+  });
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
     if (typing(event.target)) return;
@@ -123,18 +133,18 @@
     }
     if (event.key === "/") {
       event.preventDefault();
+      if (viewerOpen()) press("viewer-close");
       focusSearch();
       return;
     }
-    if (!shown("rate-panel")) {
-      // The detail panel of the tab shown: arrows move through its list, Esc closes it.
-      const VIEWER = { ArrowLeft: "prev", ArrowRight: "next", Escape: "close" };
-      const panel = ["library", "search", "filters", "dup"].find((p) => shown(`${p}-score`));
-      if (panel && VIEWER[event.key] && press(`${panel}-viewer-key`, VIEWER[event.key])) {
-        event.preventDefault();
-      }
+    // The viewer, open over any tab: arrows move through its list, Esc closes it.
+    if (viewerOpen()) {
+      const MOVES = { ArrowLeft: "prev", ArrowRight: "next" };
+      if (event.key === "Escape" && press("viewer-close")) event.preventDefault();
+      else if (MOVES[event.key] && press("viewer-key", MOVES[event.key])) event.preventDefault();
       return;
     }
+    if (!shown("rate-panel")) return;
     const [id, key] = target(event.key);
     if (press(id, key)) event.preventDefault();
   });
