@@ -410,7 +410,7 @@ class Viewer:
 def render_viewer() -> Viewer:
     """The viewer, hidden until an image is opened (app/assets/pictor.css lays it over the
     page). Rendered once, outside the tabs: every tab opens the same one."""
-    with gr.Column(visible=False, elem_id=PREFIX, elem_classes=["pictor-viewer"]) as box:
+    with gr.Column(visible=False, elem_id=PREFIX, elem_classes=CLOSED_CLASSES) as box:
         with gr.Row(equal_height=True, elem_classes=["pictor-viewer-head"]):
             title = gr.Markdown("", elem_id=f"{PREFIX}-title")
             # Plain buttons (no gradio event of their own): app/assets/keys.js presses the
@@ -443,7 +443,22 @@ def opened(
     """Values for Viewer.open_outputs: the viewer shown, over `ids`, at `content_id`."""
     shown = Shown(source.name, source.label, list(ids or []), dict(moments or {}))
     values = show(ctx, content_id, HINT, at=shown.moments.get(content_id or ""))
-    return (gr.Column(visible=True), shown, title_of(shown, content_id), *values)
+    return (open_box(), shown, title_of(shown, content_id), *values)
+
+
+CLOSED_CLASSES = ["pictor-viewer"]
+OPEN_CLASSES = ["pictor-viewer", "pictor-viewer-open"]
+
+
+def closed() -> gr.Column:
+    """The viewer's box, closed: hidden by a class (app/assets/pictor.css), not made
+    invisible. gradio draws no component of an invisible box, so each opening would draw
+    its 35 components anew. It is drawn at its first opening, not with the page."""
+    return gr.Column(elem_classes=CLOSED_CLASSES)
+
+
+def open_box() -> gr.Column:
+    return gr.Column(visible=True, elem_classes=OPEN_CLASSES)
 
 
 def unchanged(viewer: Viewer) -> tuple:
@@ -592,7 +607,7 @@ def listen(viewer: Viewer, ctx: AppContext, sources: list[Source]) -> dict[str, 
     v.moves.on_press(moved, [viewer.listed, panel.selected], viewer.outputs, **in_order)
     # Not queued: closing never waits behind a slow image; an arrow answered after it fills
     # the hidden panel and leaves it closed.
-    viewer.close.click(lambda: gr.Column(visible=False), None, [viewer.box], queue=False)
+    viewer.close.click(closed, None, [viewer.box], queue=False)
     v.show_folder.click(show_folder, [panel.selected], [v.folder]).then(
         None, [v.folder], None, js=COPY_JS % (v.show_folder.elem_id, "Show its folder")
     )

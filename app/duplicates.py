@@ -307,7 +307,7 @@ def listen_show_duplicates(
                    "Click an image first.", *[gr.skip()] * (len(outputs) - 4), *keep)  # fmt: skip
             return
         opened = (gr.Tabs(selected="filters"), gr.Tabs(selected="duplicates"))
-        closed = (gr.Column(visible=False),) if closes is not None else ()
+        closed = (detail.closed(),) if closes is not None else ()
         yield (*opened, gr.skip(), "Looking for its duplicates…",
                *[gr.skip()] * (len(outputs) - 1), *closed)  # fmt: skip
         rows = shown_rows(

@@ -16,7 +16,7 @@ from typing import Any
 
 import gradio as gr
 
-from app import key_button
+from app import detail, key_button
 from app.components import detail_markdown
 from app.context import AppContext
 from app.key_button import KeyButton
@@ -327,7 +327,7 @@ def listen_handoff(
             kept = (gr.skip(),) * len(closing)
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), f"⚠️ {literal(exc)}", *kept
         queue = gr.Dropdown(choices=[*QUEUES, label], value=label)
-        closed = (gr.Column(visible=False),) * len(closing)
+        closed = (detail.closed(),) * len(closing)
         return gr.Tabs(selected="rate"), queue, MODES[0], handed, "", *closed
 
     outputs = [tabs, tab.queue, tab.mode, tab.queue_ids, message, *closing]

@@ -345,7 +345,7 @@ def listen_find_similar(
     def from_viewer(cid: str | None, shown: detail.Shown | None, minimum: float):
         here = shown is not None and shown.source == "search"
         found = similar_to(ctx, cid, minimum if here else -1.0)
-        return (gr.Tabs(selected="search"), gr.Column(visible=False), *found)
+        return (gr.Tabs(selected="search"), detail.closed(), *found)
 
     button.click(
         from_viewer, [content_id, viewer.listed, tab.min_score],

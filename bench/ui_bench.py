@@ -104,17 +104,23 @@ def browser_figures(settings: Settings, repeats: int) -> dict[str, list[float]]:
                 button = page.get_by_role("tab", name=tab, exact=True)
                 out["tab switch"].append(input_to_settled(page, button.click, SHOWN, shown))
         thumbs = page.locator("#library-gallery img")
+        # Open: the viewer shown, with the clicked image's details, and its large preview
+        # (named by its content id) decoded. The viewer keeps the last image's details while
+        # closed, so the content id must be the new one.
+        opened = (
+            "ids => { const v = document.getElementById('viewer');"
+            " const m = document.querySelector('#viewer-meta');"
+            " const i = document.querySelector('#viewer-image img');"
+            " if (!v || !v.getClientRects().length || !m || !i) return false;"
+            " const id = (m.innerText.match(/Content id: ([0-9a-f]{32})/) || [])[1];"
+            " return !!id && id === ids.want && i.src.includes(id)"
+            " && i.complete && i.naturalWidth > 0; }"
+        )
         for n in range(repeats * 2):
-            before = page.evaluate(  # "" while closed: gradio draws no hidden component
-                "() => document.querySelector('#viewer-meta')?.innerText ?? ''"
+            want = Path(thumbs.nth(n).get_attribute("src").split("?")[0]).stem  # its cid
+            out["viewer open"].append(
+                input_to_settled(page, thumbs.nth(n).click, opened, {"want": want})
             )
-            opened = (
-                "b => { const m = document.querySelector('#viewer-meta');"
-                " const i = document.querySelector('#viewer-image img');"
-                " return m && m.innerText !== b && m.innerText.includes('Content id')"
-                " && i && i.complete && i.naturalWidth > 0; }"
-            )
-            out["viewer open"].append(input_to_settled(page, thumbs.nth(n).click, opened, before))
             page.keyboard.press("Escape")  # the viewer lies over the gallery; not timed
             page.locator("#viewer").wait_for(state="hidden")
     return out
