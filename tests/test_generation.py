@@ -503,6 +503,7 @@ def test_detail_panel_shows_generation_and_copies_the_prompt(served) -> None:
         shown = {}
         for n in range(3):
             cards.nth(n).click()
+            expect(page.locator("#viewer")).to_be_visible()  # opened
             card = read_card(page, seen)
             shown[names[card["id"]]] = card
             if names[card["id"]] == "a1111":

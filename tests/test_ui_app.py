@@ -189,6 +189,7 @@ def test_the_viewer_moves_with_arrows_shows_the_folder_and_trashes_with_undo(
             return re.search(r"Content id: ([0-9a-f]{32})", meta.inner_text()).group(1)
 
         thumbs.nth(0).click()
+        expect(page.locator("#viewer")).to_be_visible()  # opened
         expect(meta).to_contain_text("Content id:")
         first = shown_id()
         page.locator("body").click(position={"x": 5, "y": 5})
@@ -202,6 +203,7 @@ def test_the_viewer_moves_with_arrows_shows_the_folder_and_trashes_with_undo(
         expect(page.locator("#viewer")).to_be_hidden()
 
         thumbs.nth(1).click()
+        expect(page.locator("#viewer")).to_be_visible()  # opened
         expect(meta).to_contain_text(second)  # the arrow went to the gallery's next image
         text = meta.inner_text()
         path = next(
@@ -231,6 +233,7 @@ def test_the_viewer_moves_with_arrows_shows_the_folder_and_trashes_with_undo(
         expect(meta).to_contain_text(second)
         page.keyboard.press("Escape")
         thumbs.nth(1).click()
+        expect(page.locator("#viewer")).to_be_visible()  # opened
         expect(meta).to_contain_text(second)
 
         # The same viewer over Filters: its list is the Filters page, and the trash takes
@@ -240,6 +243,7 @@ def test_the_viewer_moves_with_arrows_shows_the_folder_and_trashes_with_undo(
         listed = page.locator("#filters-gallery img")
         expect(listed).to_have_count(5)
         listed.nth(0).click()
+        expect(page.locator("#viewer")).to_be_visible()  # opened
         expect(page.locator("#viewer-title")).to_contain_text("From Filters · 1 of 5")
         page.locator("#viewer-trash").click()
         expect(listed).to_have_count(4)

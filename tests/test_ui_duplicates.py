@@ -42,6 +42,7 @@ def test_keep_one_copy_then_restore_it_from_the_trash(app) -> None:
         heading = page.locator("#dup-group-0-heading")
         expect(heading).to_contain_text("p0.jpg")  # the earliest copy is suggested
         page.locator("#dup-group-0-gallery img").nth(1).click()  # keep the backup instead
+        expect(page.locator("#viewer")).to_be_visible()  # opened
         expect(heading).to_contain_text("backup")
         expect(page.locator("#viewer-meta")).to_contain_text("backup")  # and it opens large
         page.keyboard.press("Escape")
@@ -111,6 +112,7 @@ def test_every_viewer_shows_its_duplicates_finds_similar_and_rates_similar(app) 
         previous, seen = None, []
         for n in range(3):  # the card of the two copies
             thumbs.nth(n).click()
+            expect(page.locator("#viewer")).to_be_visible()  # opened
             # Wait for this card's details: while it loads, the viewer still shows the
             # previous card's (under a "0.1s" timer), so wait for its content id to go.
             expect(meta).to_contain_text("Content id:")
@@ -133,6 +135,7 @@ def test_every_viewer_shows_its_duplicates_finds_similar_and_rates_similar(app) 
         expect(page.locator("#dup-progress")).to_contain_text("Nothing is running here.")
         # Its cards open in the viewer here too; trashing from it redraws the groups.
         page.locator("#dup-group-0-gallery img").nth(1).click()
+        expect(page.locator("#viewer")).to_be_visible()  # opened
         expect(page.locator("#viewer-meta")).to_contain_text("backup")
         page.locator("#viewer-trash").click()
         expect(page.locator("#dup-count")).to_contain_text("No groups")
@@ -148,6 +151,7 @@ def test_every_viewer_shows_its_duplicates_finds_similar_and_rates_similar(app) 
         page.get_by_role("tab", name="Filters").click()
         page.get_by_role("tab", name="Filter & sort").click()
         page.locator("#filters-gallery img").first.click()
+        expect(page.locator("#viewer")).to_be_visible()  # opened
         page.locator("#viewer-rate-similar").click()
         expect(page.locator("#rate-queue input")).to_have_value("Similar images")
         expect(page.locator("#rate-progress")).to_contain_text("rated 0 · 2 to go")  # the others

@@ -65,6 +65,7 @@ def details_of_every_card(page, gallery: str) -> str:
     seen_text: list[str] = []
     for n in range(4):
         cards.nth(n).click()
+        expect(page.locator("#viewer")).to_be_visible()  # opened
         for content_id in seen:  # wait for this card's own detail, not the last one's
             expect(view).not_to_contain_text(content_id)
         expect(view).to_contain_text(re.compile(r"Content id: [0-9a-f]{32}"))

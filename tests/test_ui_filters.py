@@ -92,6 +92,7 @@ def test_filter_and_sort_change_the_count_and_the_order(page, tmp_path: Path) ->
     expect(count).to_contain_text("3 of 6 images")
 
     page.locator("#filters-gallery img").first.click()
+    expect(page.locator("#viewer")).to_be_visible()  # opened
     expect(page.locator("#viewer-meta")).to_contain_text("120×90 PNG")
     page.screenshot(path=str(tmp_path / "filters.png"), full_page=True)
 

@@ -108,6 +108,7 @@ def test_every_tab_fits_the_window(app_url: str, size: str, tmp_path: Path) -> N
         # The viewer, over the Library: its own scrolling box must fit the window too.
         open_tab(page, "Library")
         page.locator("#library-gallery img").first.click()
+        expect(page.locator("#viewer")).to_be_visible()  # opened
         expect(page.locator("#viewer-meta")).to_contain_text("Content id")
         inside = page.evaluate(
             "() => { const v = document.getElementById('viewer');"

@@ -53,6 +53,8 @@ def test_five_tabs_exist(page) -> None:
 def test_add_folder_indexes_and_shows_gallery_and_detail(
     page, photos: Path, tmp_path: Path
 ) -> None:
+    from playwright.sync_api import expect
+
     page.locator("#folder-input textarea, #folder-input input").first.fill(str(photos))
     page.locator("#add-folder").click()
     progress = page.locator("#index-progress")
@@ -68,6 +70,7 @@ def test_add_folder_indexes_and_shows_gallery_and_detail(
     thumbs.nth(2).wait_for()
     assert thumbs.count() == 3
     thumbs.first.click()
+    expect(page.locator("#viewer")).to_be_visible()  # opened
     detail = page.locator("#viewer-meta")
     detail.get_by_text("Content id").wait_for(timeout=20_000)
     text = detail.inner_text()

@@ -285,6 +285,7 @@ def test_names_and_metadata_find_a_file_name_word_and_a_prompt_phrase(page) -> N
     expect(page.locator("#search-gallery img")).to_have_count(1)
     assert search_captions(page) == ["📝 prompt: neon rain · text: neon rain"]
     page.locator("#search-gallery img").first.click()
+    expect(page.locator("#viewer")).to_be_visible()  # opened
     expect(page.locator("#viewer-meta")).to_contain_text("fox_00001_.png")
     page.keyboard.press("Escape")  # the viewer lies over the search
     expect(page.locator("#viewer")).to_be_hidden()
@@ -440,6 +441,7 @@ def test_markup_in_a_file_name_shows_as_text_in_its_search_result(page, app) -> 
     expect(page.locator("#search-status")).to_have_text("3 match the names and metadata.")
     assert search_captions(page) == ["📝 name: bold", "📝 camera: bold", "📝 camera: bold"]
     page.locator("#search-gallery img").first.click()
+    expect(page.locator("#viewer")).to_be_visible()  # opened
     detail = page.locator("#viewer-meta")
     expect(detail).to_contain_text(MARKUP_NAME)
     expect(detail).to_contain_text(MARKUP_FOLDER)

@@ -196,6 +196,7 @@ def test_rating_from_the_detail_view(app) -> None:
     url, settings, _ = app
     with open_page(url) as page:
         page.locator("#library-gallery img").first.click()
+        expect(page.locator("#viewer")).to_be_visible()  # opened
         expect(page.locator("#viewer-meta")).to_contain_text("Content id")
         page.locator("#viewer-score input").fill("7.5")
         page.locator("#viewer-save-rating").click()

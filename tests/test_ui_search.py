@@ -66,6 +66,7 @@ def test_text_search_shows_scored_results_and_detail(page, photos: Path) -> None
     assert len(scores) == 4, "one result per content, the copy is not shown twice"
     assert scores == sorted(scores, reverse=True)
     page.locator("#search-gallery img").first.click()
+    expect(page.locator("#viewer")).to_be_visible()  # opened
     detail = page.locator("#viewer-meta")
     expect(detail).to_contain_text("Content id", timeout=20_000)
 
@@ -76,6 +77,7 @@ def test_find_similar_from_the_library_and_from_a_result(page, photos: Path) -> 
     thumbs = page.locator("#library-gallery img")
     expect(thumbs).to_have_count(4, timeout=30_000)
     thumbs.first.click()
+    expect(page.locator("#viewer")).to_be_visible()  # opened
     expect(page.locator("#viewer-meta")).to_contain_text("Content id", timeout=20_000)
     page.locator("#viewer-find-similar").click()
     expect(page.get_by_role("tab", name="Search")).to_have_attribute("aria-selected", "true")
@@ -84,10 +86,12 @@ def test_find_similar_from_the_library_and_from_a_result(page, photos: Path) -> 
     expect(page.locator("#search-gallery img")).to_have_count(4)
     assert captions(page)[0] == "1.000", "the image itself comes first"
     page.locator("#search-gallery img").nth(2).click()
+    expect(page.locator("#viewer")).to_be_visible()  # opened
     expect(page.locator("#viewer-meta")).to_contain_text("Content id", timeout=20_000)
     chosen = page.locator("#viewer-meta").inner_text()
     page.locator("#viewer-find-similar").click()
     page.locator("#search-gallery img").first.click()
+    expect(page.locator("#viewer")).to_be_visible()  # opened
     expect(page.locator("#viewer-meta")).to_contain_text(
         re.search(r"Content id: (\w+)", chosen).group(1), timeout=20_000
     )

@@ -53,6 +53,7 @@ def test_train_then_see_predictions_everywhere(app) -> None:
         cards = page.locator("#library-gallery img")
         for n in range(cards.count()):  # a card whose rating is predicted, not given
             cards.nth(n).click()
+            expect(page.locator("#viewer")).to_be_visible()  # opened
             expect(page.locator("#viewer-meta")).to_contain_text("Content id")
             if "Predicted rating" in page.locator("#viewer-meta").inner_text():
                 break

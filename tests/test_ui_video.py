@@ -48,6 +48,7 @@ def test_a_screenshot_finds_the_video_and_the_viewer_plays_it_from_the_moment(
         card = page.locator("#search-gallery").inner_text()
         assert "▶ 00:00:1" in card, card  # the moment found, on the card
         page.locator("#search-gallery img").first.click()
+        expect(page.locator("#viewer")).to_be_visible()  # opened
         player = page.locator("#viewer-player video")
         expect(player).to_have_count(1, timeout=20_000)
         source = player.get_attribute("src")

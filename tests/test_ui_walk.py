@@ -88,6 +88,7 @@ def test_a_new_user_walks_the_whole_app(app) -> None:
         page.get_by_role("tab", name="Library").click()
         meta = page.locator("#viewer-meta")
         page.locator("#library-gallery img").nth(0).click()
+        expect(page.locator("#viewer")).to_be_visible()  # opened
         expect(meta).to_contain_text("Content id:")
         first = re.search(r"Content id: ([0-9a-f]{32})", meta.inner_text()).group(1)
         page.locator("body").click(position={"x": 5, "y": 5})
@@ -95,6 +96,7 @@ def test_a_new_user_walks_the_whole_app(app) -> None:
         page.keyboard.press("Escape")  # at once: the keys are answered in order
         expect(page.locator("#viewer")).to_be_hidden()
         page.locator("#library-gallery img").nth(0).click()
+        expect(page.locator("#viewer")).to_be_visible()  # opened
         expect(meta).to_contain_text(first)
         page.locator("body").click(position={"x": 5, "y": 5})
         page.keyboard.press("ArrowRight")
