@@ -256,3 +256,15 @@ def test_the_viewer_moves_with_arrows_shows_the_folder_and_trashes_with_undo(
         expect(page.locator("#viewer-title")).to_contain_text("2 of 5")
         page.locator("#viewer-moves button", has_text="Previous").click()
         expect(page.locator("#viewer-title")).to_contain_text("1 of 5")
+
+        # Esc pressed before the viewer has opened (its opening is the server's answer):
+        # it opens with that image, then closes, and does not stay over the page.
+        page.keyboard.press("Escape")
+        expect(page.locator("#viewer")).to_be_hidden()
+        page.get_by_role("tab", name="Library").click()
+        third = thumbs.nth(2)
+        wanted = Path(third.get_attribute("src").split("?")[0]).stem  # its content id
+        third.click()
+        page.keyboard.press("Escape")
+        expect(meta).to_contain_text(wanted)
+        expect(page.locator("#viewer")).to_be_hidden()

@@ -111,10 +111,34 @@
     };
     requestAnimationFrame(wait);
   };
+  // Esc pressed after a click that opens the viewer, before it has opened (the opening is
+  // the server's answer): it closes as soon as it opens, instead of staying open.
+  const OPENERS =
+    "#library-gallery, #search-gallery, #filters-gallery, [id^='dup-group-'], #rate-details";
+  let pending = null;  // the click's wait for the viewer to open: { close, stop }
+  const awaitOpen = () => {
+    if (pending) pending.stop();
+    const state = { close: false };
+    const watch = new MutationObserver(() => {
+      if (!viewerOpen()) return;
+      state.stop();
+      if (state.close) press("viewer-close");
+    });
+    const timer = setTimeout(() => state.stop(), 10000);  // no opening came of it
+    state.stop = () => {
+      watch.disconnect();
+      clearTimeout(timer);
+      if (pending === state) pending = null;
+    };
+    pending = state;
+    watch.observe(document.body, { attributes: true, attributeFilter: ["class"], subtree: true });
+  };
   // The viewer's ◀ Previous and Next ▶ (for touch): the same as the arrow keys.
   document.addEventListener("click", (event) => {
-    const move = event.target.closest && event.target.closest("[data-pictor-move]");
+    if (!event.target.closest) return;
+    const move = event.target.closest("[data-pictor-move]");
     if (move) press("viewer-key", move.dataset.pictorMove);
+    else if (!viewerOpen() && event.target.closest(OPENERS)) awaitOpen();
   });
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
@@ -142,6 +166,11 @@
       const MOVES = { ArrowLeft: "prev", ArrowRight: "next" };
       if (event.key === "Escape" && press("viewer-close")) event.preventDefault();
       else if (MOVES[event.key] && press("viewer-key", MOVES[event.key])) event.preventDefault();
+      return;
+    }
+    if (event.key === "Escape" && pending) {
+      pending.close = true;
+      event.preventDefault();
       return;
     }
     if (!shown("rate-panel")) return;
