@@ -61,3 +61,34 @@ def test_a_rebuild_leaves_earlier_readers_valid(tmp_path: Path) -> None:
     assert found == ["w1"] and missing == ["v3"]
     assert np.allclose(rows[0], store.vectors["w1"])
     assert not list(tmp_path.glob("*.new"))
+
+
+def test_rows_without_ids_are_dropped_without_breaking_earlier_readers(tmp_path: Path) -> None:
+    store = FakeStore(vectors([f"v{i}" for i in range(300)], seed=5))
+    mirror = VectorMirror(tmp_path, MODEL).sync(store, force=True)
+    _, old_matrix = mirror._snapshot  # a search's snapshot, or the warm-up thread's
+    before = np.array(old_matrix[299])
+    (tmp_path / "ids.txt").write_text("")  # damaged: every row is now without its id
+    with open(tmp_path / "vectors.f32", "ab") as leftover:  # and a crash's half-append
+        leftover.write(np.ones(4, np.float32).tobytes())
+    store.vectors["late"] = np.full(4, 2.0, np.float32)
+    store.counted = 301
+    read_meanwhile = []
+    pages = store.pages
+
+    def pages_while_a_search_reads(*args, **kwargs):
+        # A search reading its old snapshot while the mirror catches up: a file shortened in
+        # place would fault (SIGBUS) here and take the process down.
+        read_meanwhile.append(np.array(old_matrix[299]))
+        yield from pages(*args, **kwargs)
+
+    store.pages = pages_while_a_search_reads
+    mirror.sync(store, force=True)
+    assert len(read_meanwhile) == 1 and np.array_equal(read_meanwhile[0], before)
+    assert np.array_equal(np.array(old_matrix[299]), before)
+    assert mirror.ids == list(store.vectors)  # every row again, each once, in order
+    found, rows, _ = mirror.vectors_for(["late", "v0"])
+    assert np.allclose(rows[found.index("late")], 2.0)
+    assert np.allclose(rows[found.index("v0")], store.vectors["v0"])
+    size = (tmp_path / "vectors.f32").stat().st_size
+    assert size == 301 * 4 * 4, "no leftover row stays in the file"

@@ -8,7 +8,8 @@ rebuilt from the collection whenever it looks wrong, and deleting it costs only 
 
 Files: `ids.txt` (one content id per line) and `vectors.f32` (rows of `dim` float32), both
 append-only. Vectors are appended before their ids, so a crash leaves at worst rows without
-ids, which the next load ignores and overwrites.
+ids, which the next load ignores and the next append drops (into a new file: a file that
+is memory-mapped is never shortened).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from indexing.store.locks import exclusive
 from indexing.store.vectors import VectorStore
 
 Vectors = np.ndarray
+COPY_CHUNK = 1 << 24  # bytes
 RESYNC_SECONDS = 5.0  # a long-running process (the UI) checks Chroma for new vectors this often
 
 
@@ -101,6 +103,7 @@ class VectorMirror:
         if len(self.ids) > total:
             self._rebuild(store)
             return
+        self._drop_rows_without_ids()
         self._write(store, start=len(self.ids), fresh=False)
         self._load()
         if len(self.ids) < total:
@@ -117,6 +120,29 @@ class VectorMirror:
             os.replace(self.folder / f"{name}.new", self.folder / name)
         self._load()
 
+    def _drop_rows_without_ids(self) -> None:
+        """Rows beyond the ids (a crash between the two appends, or a damaged ids.txt) go
+        before appending: the rows kept are copied to a new file, which is swapped in.
+
+        Never truncated in place: a reader's memory map of the old file (a search's
+        snapshot, the warm-up thread) would fault (SIGBUS) on the pages cut off, and the
+        process would die.
+        """
+        vectors_file = self.folder / "vectors.f32"
+        keep = len(self.ids) * self._dim() * 4
+        if not vectors_file.exists() or vectors_file.stat().st_size <= keep:
+            return
+        fresh = self.folder / "vectors.f32.new"
+        with open(vectors_file, "rb") as source, open(fresh, "wb") as target:
+            left = keep
+            while left:
+                chunk = source.read(min(left, COPY_CHUNK))
+                if not chunk:
+                    break
+                target.write(chunk)
+                left -= len(chunk)
+        os.replace(fresh, vectors_file)
+
     def _write(self, store: VectorStore, *, start: int, fresh: bool) -> None:
         mode = "wb" if fresh else "ab"
         known = set() if fresh else set(self.ids)
@@ -125,8 +151,6 @@ class VectorMirror:
             open(self.folder / f"vectors.f32{suffix}", mode) as vectors,
             open(self.folder / f"ids.txt{suffix}", mode.replace("b", "")) as ids,
         ):
-            if not fresh:
-                vectors.truncate(len(self.ids) * self._dim() * 4)
             for page_ids, page_vectors in store.pages(self.model_id, start=start):
                 keep = [i for i, cid in enumerate(page_ids) if cid not in known]
                 if not keep:
