@@ -527,7 +527,7 @@ def listen(viewer: Viewer, ctx: AppContext, sources: list[Source]) -> dict[str, 
         assert source.ids is not None, source.name
         lists += [source.ids] + ([source.gallery] if source.gallery is not None else [])
 
-    def source_lists(shown: Shown, values: list[Any], ids: list[str], items: list) -> list:
+    def source_lists(shown: Shown, ids: list[str], items: list | None) -> list:
         out: list[Any] = []
         for source in sources:
             mine = source.name == shown.source
@@ -576,7 +576,7 @@ def listen(viewer: Viewer, ctx: AppContext, sources: list[Source]) -> dict[str, 
         shown = replace(shown, ids=ids_shown)
         return (*view(shown, showing, "  \n".join(notes)), shown, undo_state,
                 gr.Button(visible=bool(moved)), gr.Textbox(visible=False),
-                *source_lists(shown, list(values), tab_ids, items))  # fmt: skip
+                *source_lists(shown, tab_ids, items))  # fmt: skip
 
     def undo(state: dict | None, shown: Shown | None, *values: Any):
         """Put the last trashed image's files back, and the image back where it was listed."""
@@ -601,7 +601,7 @@ def listen(viewer: Viewer, ctx: AppContext, sources: list[Source]) -> dict[str, 
             tab_ids.insert(tab_at, cid)
         shown = replace(shown, ids=ids_shown)
         return (*view(shown, cid, "  \n".join(notes)), shown, None, gr.Button(visible=False),
-                *source_lists(shown, list(values), tab_ids, items))  # fmt: skip
+                *source_lists(shown, tab_ids, items))  # fmt: skip
 
     v = panel.viewer
     v.moves.on_press(moved, [viewer.listed, panel.selected], viewer.outputs, **in_order)
