@@ -114,7 +114,7 @@
   // Esc pressed after a click that opens the viewer, before it has opened (the opening is
   // the server's answer): it closes as soon as it opens, instead of staying open.
   const OPENERS =
-    "#library-gallery, #search-gallery, #filters-gallery, [id^='dup-group-'], #rate-details";
+    "#library-gallery, #search-gallery, #filters-gallery, [id^='dup-group-'][id$='-gallery'], #rate-details";
   let pending = null;  // the click's wait for the viewer to open: { close, stop }
   const awaitOpen = () => {
     if (pending) pending.stop();
