@@ -128,20 +128,22 @@ MOVE_BUTTONS = (
 )
 PREFIX = "viewer"  # the element ids: #viewer-image, #viewer-meta, #viewer-score, ...
 HINT = "Click an image to see it here."
+CLOSED_CLASSES = ["pictor-viewer"]  # hidden by app/assets/pictor.css: see closed()
+OPEN_CLASSES = ["pictor-viewer", "pictor-viewer-open"]
 
 
-def render(*, hint: str = HINT, height: int = 560) -> DetailPanel:
+def render() -> DetailPanel:
     """The panel's contents: the image (or a video's player) beside its details."""
     prefix = PREFIX
     with gr.Row():
         with gr.Column():
             preview = gr.Image(
-                label="Image", type="filepath", interactive=False, height=height,
+                label="Image", type="filepath", interactive=False, height=560,
                 elem_id=f"{prefix}-image",
             )  # fmt: skip
             player = gr.HTML("", visible=False, js_on_load=None, elem_id=f"{prefix}-player")
         with gr.Column():
-            meta = gr.Markdown(hint, elem_id=f"{prefix}-meta")
+            meta = gr.Markdown(HINT, elem_id=f"{prefix}-meta")
             about = gr.Markdown("", visible=False, elem_id=f"{prefix}-about")
             with gr.Row(equal_height=True):
                 score = gr.Number(
@@ -442,12 +444,13 @@ def opened(
 ) -> tuple:
     """Values for Viewer.open_outputs: the viewer shown, over `ids`, at `content_id`."""
     shown = Shown(source.name, source.label, list(ids or []), dict(moments or {}))
-    values = show(ctx, content_id, HINT, at=shown.moments.get(content_id or ""))
-    return (open_box(), shown, title_of(shown, content_id), *values)
+    return (open_box(), shown, *view(ctx, shown, content_id))
 
 
-CLOSED_CLASSES = ["pictor-viewer"]
-OPEN_CLASSES = ["pictor-viewer", "pictor-viewer-open"]
+def view(ctx: AppContext, shown: Shown | None, content_id: str | None, message: str = ""):
+    """Values for Viewer.outputs: the title and the panel, at `content_id` of `shown`."""
+    at = shown.moments.get(content_id or "") if shown else None
+    return (title_of(shown, content_id), *show(ctx, content_id, HINT, message, at=at))
 
 
 def closed() -> gr.Column:
@@ -475,10 +478,6 @@ def listen(viewer: Viewer, ctx: AppContext, sources: list[Source]) -> dict[str, 
     # One at a time and in order: a quick → → must end two images on, not on the first.
     in_order = {"concurrency_id": f"{PREFIX}-moves", "concurrency_limit": 1}
 
-    def view(shown: Shown | None, content_id: str | None, message: str = "") -> tuple:
-        at = shown.moments.get(content_id or "") if shown else None
-        return (title_of(shown, content_id), *show(ctx, content_id, HINT, message, at=at))
-
     for source in sources:
         if source.gallery is not None:
             extra = [source.moments] if source.moments is not None else []
@@ -489,22 +488,22 @@ def listen(viewer: Viewer, ctx: AppContext, sources: list[Source]) -> dict[str, 
         """The next or previous image of the list shown (the arrow keys)."""
         ids_shown = shown.ids if shown else []
         if content_id not in ids_shown:
-            return view(shown, ids_shown[0] if ids_shown else content_id)
+            return view(ctx, shown, ids_shown[0] if ids_shown else content_id)
         at = ids_shown.index(content_id) + (-1 if key == "prev" else 1)
-        return view(shown, ids_shown[min(max(at, 0), len(ids_shown) - 1)])
+        return view(ctx, shown, ids_shown[min(max(at, 0), len(ids_shown) - 1)])
 
     def rate(shown: Shown | None, content_id: str | None, score: float | None, clear=False):
         if content_id is None:
-            return view(shown, None, "Click an image first.")
+            return view(ctx, shown, None, "Click an image first.")
         if score is None and not clear:
-            return view(shown, content_id, "Type a score from 0 to 10 first.")
+            return view(ctx, shown, content_id, "Type a score from 0 to 10 first.")
         try:
             result = RatingService(ctx.library).rate(content_id, None if clear else score)
         except PictorError as exc:
-            return view(shown, content_id, f"⚠️ {literal(exc)}")
+            return view(ctx, shown, content_id, f"⚠️ {literal(exc)}")
         said = "Rating cleared." if clear else f"Saved: {result.change.rating:g}."
         notes = [said, *(f"⚠️ {literal(w)}" for w in result.warnings)]
-        return view(shown, content_id, "  \n".join(notes))
+        return view(ctx, shown, content_id, "  \n".join(notes))
 
     def present_paths(content_id: str | None) -> list[str]:
         if content_id is None:
@@ -574,7 +573,7 @@ def listen(viewer: Viewer, ctx: AppContext, sources: list[Source]) -> dict[str, 
             undo_state = {"paths": moved, "content_id": content_id, "at": at,
                           "tab_at": tab_at, "item": item}  # fmt: skip
         shown = replace(shown, ids=ids_shown)
-        return (*view(shown, showing, "  \n".join(notes)), shown, undo_state,
+        return (*view(ctx, shown, showing, "  \n".join(notes)), shown, undo_state,
                 gr.Button(visible=bool(moved)), gr.Textbox(visible=False),
                 *source_lists(shown, tab_ids, items))  # fmt: skip
 
@@ -600,7 +599,7 @@ def listen(viewer: Viewer, ctx: AppContext, sources: list[Source]) -> dict[str, 
                 items.insert(tab_at, state["item"])
             tab_ids.insert(tab_at, cid)
         shown = replace(shown, ids=ids_shown)
-        return (*view(shown, cid, "  \n".join(notes)), shown, None, gr.Button(visible=False),
+        return (*view(ctx, shown, cid, "  \n".join(notes)), shown, None, gr.Button(visible=False),
                 *source_lists(shown, tab_ids, items))  # fmt: skip
 
     v = panel.viewer
