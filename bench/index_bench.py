@@ -7,7 +7,10 @@
 (b) the whole pipeline on new photo-like JPEGs with the default backend: read, hash,
     metadata, decode, pHash, thumbnail, preprocess, embed, store in ChromaDB and the
     catalog, images/s;
-the ratios b/a (same backend) and b/(torch fp32 a), and peak RSS. With --int8 it also
+the ratios b/a (same backend) and b/(torch fp32 a), and peak RSS. Also the CPU each photo
+costs outside the model (read, hash, decode, thumbnail, pHash/dHash, preprocess; one thread,
+over 32 of the photos), and from it the ceiling of b/a on this machine: with every core
+busy, the model's share of the CPU, (cores / a) / (cores / a + outside). With --int8 it also
 measures torch's dynamic-int8 vision tower: its pipeline rate against the fp32 bare rate,
 and its cosine similarity to fp32 vectors.
 """
@@ -30,10 +33,13 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from indexing.dedup.hashes import near_hashes
 from indexing.ingest.decode import decode, flatten
+from indexing.ingest.hashing import content_id
 from indexing.library import Library
 from indexing.models.clip import ClipEmbedder
 from indexing.settings import Settings
+from indexing.store.thumbnails import ThumbnailStore
 
 
 def make_photos(folder: Path, count: int, width: int, height: int) -> None:
@@ -58,6 +64,20 @@ def bare_rate(embedder: ClipEmbedder, batch_size: int, batches: int) -> float:
     for _ in range(batches):
         embedder.embed_tensors(batch)
     return batch_size * batches / (time.perf_counter() - started)
+
+
+def outside_model_ms(embedder: ClipEmbedder, photos: Path, thumbs: Path, size: int) -> float:
+    """CPU ms per photo of what a worker does besides the model, in one thread, over 32
+    of the photos: read, hash, decode, thumbnail (written), pHash/dHash, preprocess."""
+    store = ThumbnailStore(thumbs, size)
+    files = sorted(photos.iterdir())[:32]
+    started = time.thread_time()
+    for path in files:
+        data = path.read_bytes()
+        decoded = decode(data, min_side=embedder.input_size, max_pixels=10**9, long_side=size)
+        near_hashes(store.save(content_id(data), decoded.pixels))
+        embedder.preprocess(flatten(decoded.pixels))
+    return 1000 * (time.thread_time() - started) / len(files)
 
 
 def current_rss_mb() -> float:
@@ -149,7 +169,9 @@ def main() -> None:
                                  threads=settings.threads, backend="torch").load()  # fmt: skip
         a_torch = bare_rate(reference, settings.batch_size, batches)
         del reference
+        outside = outside_model_ms(embedder, photos, work / "thumbs", settings.thumb_size)
         b, growth = pipeline_rate(settings, photos)
+        model_ms = 1000 * settings.threads / a  # CPU ms per image with every thread busy
         figures = {
             "model": embedder.model_id,
             "device": embedder.device,
@@ -163,6 +185,9 @@ def main() -> None:
             "ratio_b_over_a": round(b / a, 3),
             "torch_fp32_bare_images_per_s": round(a_torch, 2),
             "pipeline_over_torch_fp32_bare": round(b / a_torch, 3),
+            "model_cpu_ms_per_image": round(model_ms, 1),
+            "outside_model_cpu_ms_per_photo": round(outside, 1),
+            "ceiling_b_over_a": round(model_ms / (model_ms + outside), 3),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "rss_growth_last_two_thirds_mb": round(growth),
         }

@@ -56,12 +56,17 @@ def synthetic(n: int, dim: int, seed: int) -> np.ndarray:
 
 def build(data: Path, vectors: np.ndarray, ids: list[str]) -> tuple[VectorStore, float]:
     store = VectorStore.embedded(data / "vectors")
-    started = time.perf_counter()
+    started = last = time.perf_counter()
     step = 5000
     for start in range(0, len(ids), step):
         store.upsert(MODEL, ids[start : start + step], vectors[start : start + step])
-        if start % 100_000 == 0:
-            print(f"  chroma: {start:,}/{len(ids):,}", file=sys.stderr, flush=True)
+        done = start + step
+        if done % 100_000 == 0:
+            now = time.perf_counter()
+            rate = 100_000 / (now - last)  # the rate falls as the graph grows: show it
+            print(f"  chroma: {done:,}/{len(ids):,} ({rate:,.0f} vectors/s over the last "
+                  "100,000)", file=sys.stderr, flush=True)  # fmt: skip
+            last = now
     seconds = time.perf_counter() - started
     with Catalog(data / "catalog.sqlite3") as catalog, catalog.transaction() as conn:
         conn.executemany(

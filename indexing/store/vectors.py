@@ -16,7 +16,9 @@ from indexing.store.locks import exclusive
 # Cosine space. ef_search well above Chroma's default keeps recall@10 high at a million
 # vectors; ef_search can be changed later, the rest only when a collection is created.
 # ef_construction 100 and 16 neighbours build 3x faster than 200 and 32 with the same
-# recall@10 (README, "Performance": bench/vector_bench.py); 12 neighbours lose recall.
+# recall@10 (README, "Search"). Cheaper graphs keep recall at 200,000 vectors
+# (bench/vector_bench.py) but not at a million: there ef_construction 64 built 1.4x faster
+# (1,687 against 1,168 vectors/s) and its recall@10 fell to 0.955 (bench/search_bench.py).
 # ef_search 1024: at a million vectors, recall@10 0.994 (p50 12.5 ms) where 128 gave 0.852,
 # 256 0.962 and 512 0.972 (the ranker asks for 128 candidates; README, "Search");
 # collections made with a smaller one are raised on open.
