@@ -18,6 +18,7 @@ import contextlib
 import json
 import mmap
 import os
+import shutil
 import threading
 import time
 from collections.abc import Sequence
@@ -29,7 +30,6 @@ from indexing.store.locks import exclusive
 from indexing.store.vectors import VectorStore
 
 Vectors = np.ndarray
-COPY_CHUNK = 1 << 24  # bytes
 RESYNC_SECONDS = 5.0  # a long-running process (the UI) checks Chroma for new vectors this often
 
 
@@ -133,14 +133,8 @@ class VectorMirror:
         if not vectors_file.exists() or vectors_file.stat().st_size <= keep:
             return
         fresh = self.folder / "vectors.f32.new"
-        with open(vectors_file, "rb") as source, open(fresh, "wb") as target:
-            left = keep
-            while left:
-                chunk = source.read(min(left, COPY_CHUNK))
-                if not chunk:
-                    break
-                target.write(chunk)
-                left -= len(chunk)
+        shutil.copyfile(vectors_file, fresh)  # the new file is nobody's map: cut it
+        os.truncate(fresh, keep)
         os.replace(fresh, vectors_file)
 
     def _write(self, store: VectorStore, *, start: int, fresh: bool) -> None:
