@@ -5,10 +5,10 @@
 For each ef_construction x neighbours setting, the same N synthetic 512-d vectors (those
 of bench/search_bench.py: clustered, as CLIP embeddings are) are upserted in batches of
 5,000 into a fresh embedded collection. Reported: vectors/s over the whole build and over
-its last quarter (the rate falls as the graph grows), the cores it kept busy, and, in a
-fresh client (Chroma reads ef_search when it loads an index), recall@10 against exact
-search for 100 queries at Pictor's ef_search, taking the top 10 of the 128 candidates the
-ranker asks for, with the query's p50. The settings run one after another in one run, so
+its last quarter (the rate falls as the graph grows), the cores it kept busy, and
+recall@10 against exact search for 100 queries at Pictor's ef_search (set when the
+collection is made), taking the top 10 of the 128 candidates the ranker asks for, with the
+query's p50. The settings run one after another in one run, so
 their rates compare; the last line names the fastest that keeps recall@10 >= 0.98 at this
 N. A cheap graph that keeps recall at 200,000 can lose it at a million (README, "Search").
 """
@@ -30,20 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from search_bench import brute, synthetic
 
 from indexing.models.clip import normalise
-from indexing.store.vectors import HNSW
+from indexing.store.vectors import HNSW, VectorStore
 
 STEP = 5000
 CANDIDATES = 128  # what the ranker asks Chroma for (indexing.query.ranking)
 K = 10
-
-
-def client(path: Path):
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    return chromadb.PersistentClient(
-        path=str(path), settings=ChromaSettings(anonymized_telemetry=False)
-    )
 
 
 def measure(
@@ -51,7 +42,7 @@ def measure(
     exact: list[set[int]], ef_construction: int, neighbours: int,
 ) -> dict[str, float]:  # fmt: skip
     hnsw = {**HNSW, "ef_construction": ef_construction, "max_neighbors": neighbours}
-    collection = client(folder).create_collection(
+    collection = VectorStore.embedded(folder / "vectors").client.create_collection(
         "bench-build", configuration={"hnsw": hnsw}, embedding_function=None
     )
     n = len(ids)
@@ -63,8 +54,7 @@ def measure(
         collection.upsert(ids=ids[start : start + STEP], embeddings=vectors[start : start + STEP])
     ended = time.perf_counter()
     cores = (time.process_time() - cpu) / (ended - started)
-    collection = client(folder).get_collection("bench-build", embedding_function=None)
-    collection.query(query_embeddings=queries[:1], n_results=CANDIDATES)  # loads the index
+    collection.query(query_embeddings=queries[:1], n_results=CANDIDATES)  # warm-up
     recalls, times = [], []
     for query, truth in zip(queries, exact, strict=True):
         began = time.perf_counter()
