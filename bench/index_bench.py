@@ -8,9 +8,10 @@
     metadata, decode, pHash, thumbnail, preprocess, embed, store in ChromaDB and the
     catalog, images/s;
 the ratios b/a (same backend) and b/(torch fp32 a), and peak RSS. Also the CPU each photo
-costs outside the model (read, hash, decode, thumbnail, pHash/dHash, preprocess; one thread,
-over 32 of the photos), and from it the ceiling of b/a on this machine: with every core
-busy, the model's share of the CPU, (cores / a) / (cores / a + outside). With --int8 it also
+costs outside the model (the pipeline's own worker: read, hash, metadata, decode,
+thumbnail, pHash/dHash, preprocess; one thread, over 32 of the photos), and from it the
+ceiling of b/a on this machine: with every core busy, the model's share of the CPU,
+(cores / a) / (cores / a + outside). With --int8 it also
 measures torch's dynamic-int8 vision tower: its pipeline rate against the fp32 bare rate,
 and its cosine similarity to fp32 vectors.
 """
@@ -33,12 +34,13 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from indexing.dedup.hashes import near_hashes
+from indexing.ingest.analyse import Analysed, FileAnalyser, KnownContent
 from indexing.ingest.decode import decode, flatten
-from indexing.ingest.hashing import content_id
 from indexing.library import Library
 from indexing.models.clip import ClipEmbedder
+from indexing.records import FileStat
 from indexing.settings import Settings
+from indexing.store.catalog import Catalog
 from indexing.store.thumbnails import ThumbnailStore
 
 
@@ -66,17 +68,31 @@ def bare_rate(embedder: ClipEmbedder, batch_size: int, batches: int) -> float:
     return batch_size * batches / (time.perf_counter() - started)
 
 
-def outside_model_ms(embedder: ClipEmbedder, photos: Path, thumbs: Path, size: int) -> float:
-    """CPU ms per photo of what a worker does besides the model, in one thread, over 32
-    of the photos: read, hash, decode, thumbnail (written), pHash/dHash, preprocess."""
-    store = ThumbnailStore(thumbs, size)
+def outside_model_ms(
+    embedder: ClipEmbedder, settings: Settings, photos: Path, thumbs: Path
+) -> float:
+    """CPU ms per photo of what a worker does besides the model (the pipeline's own
+    FileAnalyser: read, hash, metadata, decode, thumbnail, pHash/dHash, preprocess), in one
+    thread, over 32 of the photos. Its thumbnails go to a folder of their own."""
+    with Catalog(settings.catalog_path):  # made (empty) if new: every photo decodes
+        known = KnownContent(settings.catalog_path)
+    analyse = FileAnalyser(
+        known,
+        ThumbnailStore(thumbs, settings.thumb_size),
+        min_side=embedder.input_size,
+        long_side=settings.thumb_size,
+        max_pixels=settings.max_image_pixels,
+        preprocess=lambda pixels: embedder.preprocess(flatten(pixels)),
+    )
     files = sorted(photos.iterdir())[:32]
     started = time.thread_time()
-    for path in files:
-        data = path.read_bytes()
-        decoded = decode(data, min_side=embedder.input_size, max_pixels=10**9, long_side=size)
-        near_hashes(store.save(content_id(data), decoded.pixels))
-        embedder.preprocess(flatten(decoded.pixels))
+    try:
+        for path in files:
+            stat = path.stat()
+            outcome = analyse(FileStat(str(path), stat.st_size, stat.st_mtime_ns))
+            assert isinstance(outcome, Analysed) and outcome.tensor is not None, outcome
+    finally:
+        known.close()
     return 1000 * (time.thread_time() - started) / len(files)
 
 
@@ -169,7 +185,7 @@ def main() -> None:
                                  threads=settings.threads, backend="torch").load()  # fmt: skip
         a_torch = bare_rate(reference, settings.batch_size, batches)
         del reference
-        outside = outside_model_ms(embedder, photos, work / "thumbs", settings.thumb_size)
+        outside = outside_model_ms(embedder, settings, photos, work / "thumbs")
         b, growth = pipeline_rate(settings, photos)
         model_ms = 1000 * settings.threads / a  # CPU ms per image with every thread busy
         figures = {
