@@ -156,6 +156,36 @@ class Dismissals:
         return present_paths(self.catalog, sorted(set(content_ids)), oldest_first=True)
 
 
+def dismiss(
+    library: Any,
+    tier: str,
+    threshold: float | None = None,
+    *,
+    group: int | None = None,
+    content_ids: Sequence[str] = (),
+) -> list[Dismissal]:
+    """What the CLI, the API and the UI call: "not duplicates" on group number `group` of
+    the tier as it is listed now, or on images: two or more are kept apart from one
+    another, one leaves its group in the tier."""
+    from indexing.query.duplicates import duplicates_of, group_numbered
+
+    if (group is None) == (not content_ids):
+        raise PictorError("say which group (its number) or which images are not duplicates")
+    if group is not None:
+        chosen = group_numbered(library, tier, threshold, group)
+        with library.open_catalog() as catalog:
+            return dismiss_group(catalog, chosen)
+    ids = list(dict.fromkeys(content_ids))
+    if len(content_ids) > 1:  # copies of one content: its copies are all kept
+        with library.open_catalog() as catalog:
+            return [Dismissals(catalog).add(ids)]
+    found = duplicates_of(library, ids[0], tier=tier, threshold=threshold)
+    if not found.groups:
+        raise PictorError(f"that image is in no group of the {tier} tier")
+    with library.open_catalog() as catalog:
+        return dismiss_member(catalog, found.groups[0], ids[0])
+
+
 def dismiss_group(catalog: Catalog, group: Group) -> list[Dismissal]:
     """Not duplicates on a whole group: its members are never grouped together again
     (exact copies: that content's copies are all kept)."""

@@ -313,7 +313,7 @@ def duplicates_of(
             notes.append(str(exc))
             continue
         if group is not None or tier:
-            return _one_group(name, _threshold_of(name, threshold), group, TIER_NAMES[name])
+            return _one_group(name, default_threshold(name, threshold), group, TIER_NAMES[name])
     said = "This image has no exact copies, near-identical or similar images in the library."
     return Groups("exact", None, [], 0, 1, [said, *notes])
 
@@ -324,8 +324,9 @@ def _one_group(tier: str, threshold: float | None, group: Group | None, name: st
     return Groups(tier, threshold, [group], 1, 1, [ONE_GROUP % name])
 
 
-def _threshold_of(tier: str, threshold: float | None) -> float | None:
-    if tier == "clusters" or threshold is not None:
+def default_threshold(tier: str, threshold: float | None) -> float | None:
+    """The threshold given, else the tier's default (None for exact and clusters)."""
+    if tier in ("exact", "clusters") or threshold is not None:
         return threshold
     from indexing.dedup.near import PHASH_THRESHOLD
     from indexing.dedup.tiers import SIMILAR_THRESHOLD
