@@ -30,8 +30,8 @@ def render() -> BackupPanel:
     with gr.Accordion("Back up your ratings", open=False, elem_id="ratings-backup"):
         gr.Markdown(
             "Every rating, preference, change and not-duplicates decision, as one JSON file "
-            "(the same as `launch.py ratings export`). Import one back to restore it here or on another "
-            "machine: it applies to the same images wherever they are."
+            "(the same as `launch.py ratings export`). Import one back to restore it here or "
+            "on another machine: it applies to the same images wherever they are."
         )
         with gr.Row(equal_height=True):
             export = gr.Button("Export ratings", elem_id="ratings-export")
