@@ -18,13 +18,14 @@ import gradio as gr
 from app.context import AppContext
 from app.jobs import BackgroundJob, JobSlot
 from evaluator import service
+from indexing.curate.dismissals import Dismissals, dismiss
 from indexing.curate.rating_service import RatingService
 from indexing.curate.ratings import content_id_for_path
 from indexing.curate.trash import Trash
 from indexing.errors import PictorError
 from indexing.ingest.scan import resolve_root
 from indexing.progress import CancelToken
-from indexing.query.duplicates import find_groups
+from indexing.query.duplicates import duplicates_of, find_groups
 from indexing.query.filters import Filter, parse_sort
 from indexing.query.listing import ListRequest, list_library
 from indexing.query.search import Searcher, SearchQuery, parse_negative, validate
@@ -126,10 +127,48 @@ class PictorApi:
         return list_library(self.ctx.library, request).as_dict()
 
     def duplicates(
-        self, tier: str = "exact", threshold: float | None = None, page: int = 1
+        self,
+        tier: str = "exact",
+        threshold: float | None = None,
+        page: int = 1,
+        of: str | None = None,
     ) -> Document:
-        """One page of groups: exact copies, near-identical, similar images, or clusters."""
+        """One page of groups: exact copies, near-identical, similar images, or clusters;
+        or, with `of` (a path or a content id), only that image's group in the tier."""
+        if of:
+            with self.ctx.catalog() as catalog:
+                content_id = _content_of(catalog, of)
+            found = duplicates_of(self.ctx.library, content_id, tier=tier, threshold=threshold)
+            return found.as_dict()
         return find_groups(self.ctx.library, tier, threshold, page).as_dict()
+
+    def dismiss(
+        self,
+        tier: str = "exact",
+        threshold: float | None = None,
+        group: int | None = None,
+        images: list[str] | None = None,
+    ) -> Document:
+        """Not duplicates: group number `group` of the tier as listed (1 = the first), or
+        images (paths or content ids): two or more are kept apart, one leaves its group.
+        Stored by content: no later run shows them grouped again until reset."""
+        with self.ctx.catalog() as catalog:
+            ids = [_content_of(catalog, image) for image in _strings(images)]
+        made = dismiss(self.ctx.library, tier, threshold, group=group, content_ids=ids)
+        return {"dismissed": [d.as_dict() for d in made]}
+
+    def dismissed(self) -> Document:
+        """Every "not duplicates" decision, with its id (for reset_dismissed)."""
+        with self.ctx.catalog() as catalog:
+            return {"dismissed": [d.as_dict() for d in Dismissals(catalog).listed()]}
+
+    def reset_dismissed(self, ids: list[int] | None = None, everything: bool = False) -> Document:
+        """Forget "not duplicates" decisions: by id, or everything=True."""
+        if everything == bool(ids):
+            raise PictorError("say what to reset: ids=[...] or everything=True (not both)")
+        with self.ctx.catalog() as catalog:
+            gone = Dismissals(catalog).reset(None if everything else [int(i) for i in ids or []])
+        return {"reset": gone}
 
     def rate(self, image: str, score: float | None = None, clear: bool = False) -> Document:
         """Rate an image (a path or a content id) from 0 to 10, or clear its rating."""
@@ -189,6 +228,9 @@ ENDPOINTS = {
     "search": "search",
     "list": "list_images",
     "duplicates": "duplicates",
+    "dismiss": "dismiss",
+    "dismissed": "dismissed",
+    "reset_dismissed": "reset_dismissed",
     "rate": "rate",
     "prefer": "prefer",
     "train": "train",

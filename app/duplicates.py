@@ -1,11 +1,13 @@
 """The Duplicates view (a sub-tab of Filters): groups side by side, keep the best, trash the rest.
 
 A page shows up to SLOTS groups, each in a fixed slot (so element ids stay stable): a
-heading, the members as cards, and "Keep the keeper, trash the rest". Clicking a card makes
-it that group's keeper and shows it in the shared viewer below. "For every group" asks
-first, saying how many files will move. Grouping (which first compares what is new) and
-trashing every group run in the background with progress and Cancel; the other tabs keep
-working meanwhile. Every viewer's "Show its duplicates" lands here with that image's group.
+heading, the members as cards, "Keep the keeper, trash the rest", "Not duplicates (keep
+all)" and "Not a duplicate: take ★ out". Clicking a card makes it that group's keeper
+(★) and shows it in the shared viewer below. "For every group" asks first, saying how many
+files will move. Grouping (which first compares what is new) and trashing every group run
+in the background with progress and Cancel; the other tabs keep working meanwhile. What a
+button did (files trashed, groups dismissed, decisions reset) has an Undo beside its
+message. Every viewer's "Show its duplicates" lands here with that image's group.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from app.components import format_bytes
 from app.context import AppContext
 from app.jobs import BackgroundJob
 from app.safe_text import code, literal
+from indexing.curate.dismissals import Dismissals, dismiss_group, dismiss_member
 from indexing.curate.keep_best import keep_all, keep_one
+from indexing.curate.trash import Trash
 from indexing.dedup.tiers import THRESHOLDS
 from indexing.errors import PictorError
 from indexing.query.duplicates import (
@@ -38,10 +42,14 @@ from indexing.query.duplicates import (
 SLOTS = GROUPS_PER_PAGE
 TIER_LABELS = {
     "Exact copies": "exact",
-    "Near-identical (resized, re-compressed, rotated, mirrored)": "near",
-    "Similar (same scene, bursts, crops)": "similar",
-    "Clusters (browse what is in the library)": "clusters",
+    "Near-identical": "near",
+    "Similar": "similar",
+    "Clusters": "clusters",
 }
+TIER_INFO = (
+    "Near-identical: resized, re-compressed, rotated, mirrored · Similar: the same scene, "
+    "bursts, crops · Clusters: browse what is in the library"
+)
 DEFAULT_THRESHOLDS = {"near": 10.0, "similar": 0.9}
 BUSY = "Grouping or trashing is already running; wait for it or press Cancel."
 
@@ -53,6 +61,15 @@ class Slot:
     gallery: gr.Gallery
     paths: gr.Markdown
     keep: gr.Button
+    dismiss: gr.Button  # "Not duplicates (keep all)"
+    apart: gr.Button  # "Not a duplicate: take ★ out"
+
+    def parts(self) -> list[Any]:
+        return [self.box, self.heading, self.gallery, self.paths, self.keep, self.dismiss,
+                self.apart]  # fmt: skip
+
+
+PARTS = 7  # components per slot, as Slot.parts lists them
 
 
 @dataclass
@@ -66,6 +83,9 @@ class DuplicatesTab:
     keep_all: gr.Button
     confirm_all: gr.Button
     message: gr.Markdown
+    undo: gr.Button  # undoes what `last` says was done
+    last: gr.State  # ("trash", trash ids) | ("dismiss", dismissal ids) | ("reset", sets)
+    reset: gr.Button  # forget every not-duplicates decision
     prev: gr.Button
     next: gr.Button
     count: gr.Markdown
@@ -76,7 +96,8 @@ class DuplicatesTab:
 
 def render() -> DuplicatesTab:
     with gr.Row(equal_height=True):
-        tier = gr.Radio(list(TIER_LABELS), value="Exact copies", label="Tier", elem_id="dup-tier")
+        tier = gr.Radio(list(TIER_LABELS), value="Exact copies", label="Tier", info=TIER_INFO,
+                        elem_id="dup-tier")  # fmt: skip
         threshold = gr.Slider(
             *THRESHOLDS["similar"], value=DEFAULT_THRESHOLDS["similar"], step=0.01,
             label="Similarity threshold (cosine)", visible=False, elem_id="dup-threshold",
@@ -95,15 +116,18 @@ def render() -> DuplicatesTab:
         )
         confirm = gr.Button("Yes, move them to the trash", variant="stop", visible=False,
                             elem_id="dup-confirm-all")  # fmt: skip
-    message = gr.Markdown("", elem_id="dup-message")
+    with gr.Row(equal_height=True, elem_id="dup-message-row"):
+        message = gr.Markdown("", elem_id="dup-message")
+        undo = gr.Button("Undo", size="sm", visible=False, elem_id="dup-undo")
+        reset = gr.Button("Show dismissed groups again", size="sm", elem_id="dup-reset-dismissed")
     with gr.Row(equal_height=True):
         prev = gr.Button("◀ Previous", size="sm", elem_id="dup-prev")
         count = gr.Markdown("", elem_id="dup-count")
         next_ = gr.Button("Next ▶", size="sm", elem_id="dup-next")
     slots = [_render_slot(n) for n in range(SLOTS)]
     return DuplicatesTab(tier, threshold, near_threshold, find, cancel, progress, keep_everywhere,
-                         confirm, message, prev, next_, count, slots, gr.State(None),
-                         gr.State([]))  # fmt: skip
+                         confirm, message, undo, gr.State(None), reset, prev, next_, count, slots,
+                         gr.State(None), gr.State([]))  # fmt: skip
 
 
 def source(tab: DuplicatesTab) -> detail.Source:
@@ -118,17 +142,24 @@ def chosen_threshold(tier_label: str, near: float | None, similar: float | None)
 
 
 def _render_slot(n: int) -> Slot:
-    with gr.Column(visible=False, elem_id=f"dup-group-{n}") as box:
+    with gr.Column(visible=False, elem_id=f"dup-group-{n}", elem_classes="dup-group") as box:
         heading = gr.Markdown("", elem_id=f"dup-group-{n}-heading")
         gallery = gr.Gallery(
             columns=4, height="auto", allow_preview=False, object_fit="contain",
-            elem_id=f"dup-group-{n}-gallery",
+            show_label=False, elem_id=f"dup-group-{n}-gallery", elem_classes="dup-cards",
         )  # fmt: skip
         paths = gr.Markdown("", elem_id=f"dup-group-{n}-paths")
-        keep = gr.Button(
-            "Keep the keeper, trash the rest", size="sm", elem_id=f"dup-group-{n}-keep"
-        )
-    return Slot(box, heading, gallery, paths, keep)
+        with gr.Row(elem_classes="dup-group-actions"):
+            keep = gr.Button(
+                "Keep the keeper, trash the rest", size="sm", elem_id=f"dup-group-{n}-keep"
+            )
+            dismiss = gr.Button(
+                "Not duplicates (keep all)", size="sm", elem_id=f"dup-group-{n}-dismiss"
+            )
+            apart = gr.Button(
+                "Not a duplicate: take ★ out", size="sm", elem_id=f"dup-group-{n}-apart"
+            )
+    return Slot(box, heading, gallery, paths, keep, dismiss, apart)
 
 
 def card_caption(member: Member, keeper: bool) -> str:
@@ -136,6 +167,7 @@ def card_caption(member: Member, keeper: bool) -> str:
     keeper, then the file name; the group lists the full paths under its cards)."""
     when = datetime.fromtimestamp(member.date_key).strftime("%Y-%m-%d") if member.date_key else ""
     parts = ["★ keeper"] if keeper else []
+    parts += ["▶ video"] if member.kind == "video" else []
     parts += [f"{member.width}×{member.height}", format_bytes(member.bytes), when]
     if member.rating is not None:
         parts.append(f"{member.rating:g} yours")
@@ -147,7 +179,7 @@ def card_caption(member: Member, keeper: bool) -> str:
 
 def slot_values(ctx: AppContext, group: Group | None, number: int) -> tuple:
     if group is None or not group.members:
-        return gr.Column(visible=False), "", [], "", gr.skip()
+        return gr.Column(visible=False), "", [], "", gr.skip(), gr.skip(), gr.skip()
     keeper = group.members[group.keeper]
     items = [
         (str(ctx.library.thumbs.path_for(m.content_id)), card_caption(m, i == group.keeper))
@@ -168,12 +200,13 @@ def slot_values(ctx: AppContext, group: Group | None, number: int) -> tuple:
         )
         for i, m in enumerate(group.members)
     )
-    return gr.Column(visible=True), heading, items, listing, gr.Button(visible=not group.size)
+    decides = gr.Button(visible=not group.size)  # clusters are for browsing
+    return gr.Column(visible=True), heading, items, listing, decides, decides, decides
 
 
 def outputs_of(tab: DuplicatesTab) -> list[Any]:
-    slot_outputs = [c for s in tab.slots for c in (s.box, s.heading, s.gallery, s.paths, s.keep)]
-    return [tab.progress, tab.shown, tab.count, tab.message, *slot_outputs]
+    slot_outputs = [c for s in tab.slots for c in s.parts()]
+    return [tab.progress, tab.shown, tab.count, tab.message, tab.undo, tab.last, *slot_outputs]
 
 
 def in_background(ctx: AppContext, work, width: int):
@@ -190,15 +223,23 @@ def in_background(ctx: AppContext, work, width: int):
     return job
 
 
-def shown_rows(ctx: AppContext, tab: DuplicatesTab, work, message: str = ""):
-    """The rows for outputs_of(tab) while work makes a Groups in the background, then the page."""
+def shown_rows(ctx: AppContext, tab: DuplicatesTab, work, message: str = "", last=None):
+    """The rows for outputs_of(tab) while work makes a Groups in the background, then the page
+    (with an Undo for `last`, what was just done, when given)."""
     job = yield from in_background(ctx, work, len(outputs_of(tab)))
     if job is None:
         return
     if job.error is not None:
-        yield ("", None, "", f"⚠️ {job.failure('Grouping')}", *_hidden(tab))
+        yield ("", None, "", f"⚠️ {job.failure('Grouping')}", *_undo(last), *_hidden(tab))
         return
-    yield ("", *_page(ctx, job.summary, message))
+    yield ("", *_page(ctx, job.summary, message, last))
+
+
+def _undo(last) -> tuple:
+    """The Undo button and its state: shown for what was just done, else left as it was."""
+    if last is None:
+        return gr.skip(), gr.skip()
+    return gr.Button(visible=bool(last[1])), last
 
 
 def listen(
@@ -208,23 +249,24 @@ def listen(
     (when the viewer was opened here)."""
     outputs = outputs_of(tab)
 
-    def show(tier_label: str, threshold: float | None, page: int = 1, message: str = ""):
+    def show(tier_label: str, threshold: float | None, page: int = 1, message: str = "", last=None):
         tier = TIER_LABELS.get(tier_label, "exact")
         chosen = threshold if tier in DEFAULT_THRESHOLDS else None
         yield from shown_rows(
             ctx, tab,
             lambda report, cancel: find_groups(ctx.library, tier, chosen, page, report, cancel),
-            message,
+            message, last,
         )  # fmt: skip
 
-    def turn(groups: Groups | None, step: int):
+    def turn(groups: Groups | None, step: int, message: str = "", last=None):
         if groups is None:
-            yield ("", None, "", "Press Find groups first.", *_hidden(tab))
+            said = message or "Press Find groups first."
+            yield ("", None, "", said, *_undo(last), *_hidden(tab))
             return
         page = min(max(1, groups.page + step), groups.pages)
         threshold = groups.threshold if groups.threshold is not None else 0.0
         label = next(k for k, v in TIER_LABELS.items() if v == groups.tier)
-        yield from show(label, threshold, page)
+        yield from show(label, threshold, page, message, last)
 
     def find(tier_label: str, near: float | None, similar: float | None):
         yield from show(tier_label, chosen_threshold(tier_label, near, similar))
@@ -260,7 +302,7 @@ def listen(
     tab.next.click(later, [tab.shown], outputs)
     # One event for the slots' cards and one for their Keep buttons, told apart by the
     # component that fired: the page's load time grows with components x events.
-    slot_parts = [c for s in tab.slots for c in (s.box, s.heading, s.gallery, s.paths, s.keep)]
+    slot_parts = [c for s in tab.slots for c in s.parts()]
     galleries = {slot.gallery.elem_id: number for number, slot in enumerate(tab.slots)}
 
     def choose(groups: Groups | None, evt: gr.SelectData):
@@ -268,12 +310,13 @@ def listen(
         shown, *values = _choose_keeper(ctx, tab, viewer, groups, slot, evt)
         parts = [gr.skip()] * len(slot_parts)
         if slot < len(tab.slots):
-            parts[5 * slot : 5 * slot + 5] = values[:5]
-        return (shown, *parts, *values[5:])
+            parts[PARTS * slot : PARTS * slot + PARTS] = values[:PARTS]
+        return (shown, *parts, *values[PARTS:])
 
     gr.on([s.gallery.select for s in tab.slots], choose, [tab.shown],
           [tab.shown, *slot_parts, *viewer.open_outputs, tab.ids])  # fmt: skip
     gr.on([s.keep.click for s in tab.slots], keep, [tab.shown, *chosen], outputs)
+    _listen_decisions(tab, ctx, turn, outputs)
 
     def redraw_if_here(groups: Groups | None, shown: detail.Shown | None):
         if shown is None or shown.source != "duplicates":
@@ -362,7 +405,7 @@ def _listen_keep_all(tab: DuplicatesTab, ctx: AppContext, show, outputs: list) -
             yield ("", *[gr.skip()] * 2, f"⚠️ {job.failure('Trashing')}",
                    *[gr.skip()] * (len(outputs) - 4))  # fmt: skip
             return
-        yield from show(tier_label, threshold, 1, _said(job.summary))
+        yield from show(tier_label, threshold, 1, _said(job.summary), _trashed(job.summary))
 
     chosen = [tab.tier, tab.near_threshold, tab.threshold]
     tab.keep_all.click(
@@ -385,7 +428,7 @@ def _threshold_for(tier_label: str):
     return gr.Slider(visible=tier == "near"), gr.Slider(visible=tier == "similar")
 
 
-def _page(ctx: AppContext, groups: Groups, message: str) -> tuple:
+def _page(ctx: AppContext, groups: Groups, message: str, last=None) -> tuple:
     values: list[Any] = []
     for n in range(SLOTS):
         group = groups.groups[n] if n < len(groups.groups) else None
@@ -397,11 +440,12 @@ def _page(ctx: AppContext, groups: Groups, message: str) -> tuple:
         else "No groups in this tier."
     )
     notes = [message, *(literal(n) for n in groups.notes)]
-    return (groups, count, "  \n".join(n for n in notes if n), *values)
+    return (groups, count, "  \n".join(n for n in notes if n), *_undo(last), *values)
 
 
 def _hidden(tab: DuplicatesTab) -> list:
-    return [v for _ in tab.slots for v in (gr.Column(visible=False), "", [], "", gr.skip())]
+    hidden = (gr.Column(visible=False), "", [], "", gr.skip(), gr.skip(), gr.skip())
+    return [v for _ in tab.slots for v in hidden]
 
 
 def _choose_keeper(
@@ -414,7 +458,7 @@ def _choose_keeper(
 ):
     """The card clicked becomes the keeper, and the viewer shows it (its group is the list)."""
     if groups is None or slot >= len(groups.groups):
-        return (groups, *((gr.skip(),) * 5), *detail.unchanged(viewer), gr.skip())
+        return (groups, *((gr.skip(),) * PARTS), *detail.unchanged(viewer), gr.skip())
     group = groups.groups[slot]
     if isinstance(evt.index, int) and 0 <= evt.index < len(group.members):
         group.keeper = evt.index
@@ -434,7 +478,12 @@ def _keep(ctx: AppContext, groups: Groups | None, slot: int, label: str, thresho
         return
     with ctx.catalog() as catalog:
         report = keep_one(catalog, groups.groups[slot])
-    yield from show(label, threshold, groups.page, _said(report))
+    yield from show(label, threshold, groups.page, _said(report), _trashed(report))
+
+
+def _trashed(report) -> tuple[str, list[str]]:
+    """What Undo puts back: the trash entries this report moved."""
+    return ("trash", [str(entry.id) for entry in report.moved])
 
 
 def _said(report) -> str:
@@ -443,3 +492,64 @@ def _said(report) -> str:
         lines[0] = f"Cancelled. {lines[0]} The other groups are as they were."
     lines += [f"⚠️ {code(p['path'])}: {literal(p['reason'])}" for p in report.problems]
     return "  \n".join(lines)
+
+
+def _listen_decisions(tab: DuplicatesTab, ctx: AppContext, turn, outputs: list) -> None:
+    """Not duplicates (a group, or the ★ card out of its group), reset them all, and Undo."""
+    buttons = {}
+    for number, slot in enumerate(tab.slots):
+        buttons[slot.dismiss.elem_id] = (number, False)
+        buttons[slot.apart.elem_id] = (number, True)
+
+    def decide(groups: Groups | None, evt: gr.EventData):
+        slot, one = buttons.get(getattr(evt.target, "elem_id", None), (len(tab.slots), False))
+        if groups is None or slot >= len(groups.groups):
+            yield from turn(groups, 0)
+            return
+        group = groups.groups[slot]
+        chosen = group.members[group.keeper]
+        with ctx.catalog() as catalog:
+            if one:
+                made = dismiss_member(catalog, group, chosen.content_id)
+            else:
+                made = dismiss_group(catalog, group)
+        name = code(chosen.path.rsplit("/", 1)[-1])
+        copies = len({m.content_id for m in group.members}) == 1  # one content: all kept
+        said = (
+            f"{name} is no longer grouped with the others."
+            if one and not copies
+            else "Not duplicates: this group will not be shown again (until you reset it)."
+        )
+        yield from turn(groups, 0, said, ("dismiss", [d.id for d in made]))
+
+    def reset_all(groups: Groups | None):
+        with ctx.catalog() as catalog:
+            dismissals = Dismissals(catalog)
+            sets = [(d.content_ids, d.at) for d in dismissals.listed(with_paths=False)]
+            dismissals.reset()
+        said = f"Reset {len(sets):,} not-duplicates decision(s): their groups show again."
+        yield from turn(groups, 0, said, ("reset", sets))
+
+    def undo(groups: Groups | None, last):
+        kind, what = last or ("", [])
+        with ctx.catalog() as catalog:
+            if kind == "trash":
+                report = Trash(catalog).restore(list(what))
+                said = f"Undone: {len(report.moved):,} file(s) back from the trash."
+                said += "".join(f"  \n⚠️ {code(p['path'])}: {literal(p['reason'])}"
+                                for p in report.problems)  # fmt: skip
+            elif kind == "dismiss":
+                Dismissals(catalog).reset(list(what))
+                said = "Undone: they are grouped again."
+            elif kind == "reset":
+                with catalog.transaction() as conn:
+                    Dismissals(catalog).import_sets(conn, [(ids, at) for ids, at in what])
+                said = f"Undone: {len(what):,} not-duplicates decision(s) are back."
+            else:
+                said = "Nothing to undo."
+        yield from turn(groups, 0, said, (kind, []))
+
+    gr.on([e for s in tab.slots for e in (s.dismiss.click, s.apart.click)], decide,
+          [tab.shown], outputs)  # fmt: skip
+    tab.reset.click(reset_all, [tab.shown], outputs)
+    tab.undo.click(undo, [tab.shown, tab.last], outputs)

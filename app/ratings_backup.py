@@ -1,5 +1,6 @@
-"""The Rate tab's backup: export every rating, preference and change as the JSON document of
-`ratings export` (downloadable), and import one back, as `ratings import` does."""
+"""The Rate tab's backup: export every rating, preference, change and "not duplicates"
+decision as the JSON document of `ratings export` (downloadable), and import one back, as
+`ratings import` does."""
 
 from __future__ import annotations
 
@@ -28,9 +29,9 @@ class BackupPanel:
 def render() -> BackupPanel:
     with gr.Accordion("Back up your ratings", open=False, elem_id="ratings-backup"):
         gr.Markdown(
-            "Every rating, preference and change, as one JSON file (the same as "
-            "`launch.py ratings export`). Import one back to restore it here or on another "
-            "machine: it applies to the same images wherever they are."
+            "Every rating, preference, change and not-duplicates decision, as one JSON file "
+            "(the same as `launch.py ratings export`). Import one back to restore it here or "
+            "on another machine: it applies to the same images wherever they are."
         )
         with gr.Row(equal_height=True):
             export = gr.Button("Export ratings", elem_id="ratings-export")

@@ -25,8 +25,8 @@ from tests.conftest import tiny_clip_env
 from tests.library_builder import LibraryBuilder
 
 ENDPOINTS = (
-    "index", "search", "list", "duplicates", "rate", "prefer", "train", "predict", "trash",
-    "restore", "status",
+    "index", "search", "list", "duplicates", "dismiss", "dismissed", "reset_dismissed",
+    "rate", "prefer", "train", "predict", "trash", "restore", "status",
 )  # fmt: skip
 SQUARE = 16  # 48×48 JPEGs in set0..set3
 WIDE = 4  # 96×64 PNGs in wide/
@@ -167,6 +167,16 @@ def test_duplicates_finds_the_copy(live: Live) -> None:
     assert groups["total_groups"] == 1
     members = {member["path"] for member in groups["groups"][0]["members"]}
     assert members == {live.path("set0/img0000.jpg"), live.path(COPY)}
+
+
+def test_not_duplicates_hides_the_group_until_reset(live: Live) -> None:
+    made = live.call("dismiss", tier="exact", group=1)["dismissed"]
+    assert {p for d in made for p in d["paths"]} == {live.path("set0/img0000.jpg"), live.path(COPY)}
+    assert live.call("duplicates", tier="exact")["total_groups"] == 0
+    assert live.call("duplicates", tier="exact", of=live.path(COPY))["groups"] == []
+    [listed] = live.call("dismissed")["dismissed"]
+    assert live.call("reset_dismissed", ids=[listed["id"]])["reset"] == 1
+    assert live.call("duplicates", tier="exact", of=live.path(COPY))["total_groups"] == 1
 
 
 def test_train_then_predict_rates_every_image(live: Live) -> None:

@@ -96,3 +96,21 @@ def test_list_errors_are_one_line_and_exit_2(run_cli, pictor_env: Path) -> None:
         assert out == ""
         assert err.startswith("error: ") and message in err, err
         assert err.count("\n") == 1, err
+
+
+def test_list_and_find_all_return_every_page_in_one_document(run_cli, pictor_env: Path) -> None:
+    images = make_catalog(pictor_env / "catalog.sqlite3", count=2300, seed=5)  # 3 pages of 1000
+    expected = reference_order(images, SortKey.size, True)
+    code, out, err = run_cli(["list", "--sort", "size", "--desc", "--all", "--json"])
+    assert code == 0, err
+    data = json.loads(out)
+    assert [item["content_id"] for item in data["items"]] == expected
+    assert data["matching"] == len(expected) and "page" not in data
+    code, out, _ = run_cli(["list", "--sort", "size", "--desc", "--all"])
+    assert len(out.strip().splitlines()) == len(expected) + 1  # a line each, and the count
+    one_page = json.loads(run_cli(["find", "trip", "--json"])[1])
+    code, out, err = run_cli(["find", "trip", "--all", "--json"])
+    assert code == 0, err
+    found = json.loads(out)
+    ids = [item["content_id"] for item in found["items"]]
+    assert len(ids) == len(set(ids)) == one_page["matching"] > 1000

@@ -61,7 +61,7 @@ def test_export_wipe_import_round_trip(cli, library, tmp_path: Path) -> None:
     cli("prefer", str(a), str(b))
     export = tmp_path / "backup.json"
     assert cli("ratings", "export", str(export)) == {
-        "file": str(export), "ratings": 2, "preferences": 1, "history": 3,
+        "file": str(export), "ratings": 2, "preferences": 1, "history": 3, "dismissals": 0,
     }  # fmt: skip
     shutil.rmtree(tmp_path / "data")  # a fresh data folder
     assert cli("ratings", "import", str(export))["added"] == 2
@@ -73,6 +73,34 @@ def test_export_wipe_import_round_trip(cli, library, tmp_path: Path) -> None:
     for document in (first, second):
         document.pop("exported_at")
     assert first == second  # ratings, preferences and history identical
+
+
+def test_not_duplicates_decisions_travel_in_the_backup_and_old_backups_still_import(
+    cli, library, tmp_path: Path
+) -> None:
+    a, b = library.noise("a.jpg", seed=1), library.noise("b.jpg", seed=2)
+    library.write("copy of a.jpg", a.read_bytes())
+    cli("index", str(library.root), "--no-embed")
+    cli("rate", str(a), "7")
+    cli("duplicates", "--dismiss", str(a), str(b))  # a and b: not duplicates
+    cli("duplicates", "--tier", "exact", "--dismiss", "1")  # a's copies: all kept
+    export = tmp_path / "backup.json"
+    assert cli("ratings", "export", str(export))["dismissals"] == 2
+    document = json.loads(export.read_text())
+    assert document["version"] == 2
+    shutil.rmtree(tmp_path / "data")  # a fresh data folder
+    assert cli("ratings", "import", str(export))["dismissals_added"] == 2
+    cli("index", str(library.root), "--no-embed")
+    assert cli("duplicates", "--tier", "exact")["groups"] == []  # still kept
+    kept = sorted(len(d["content_ids"]) for d in cli("duplicates", "--show-dismissed")["dismissed"])
+    assert kept == [1, 2]
+    assert cli("ratings", "import", str(export))["dismissals_added"] == 0  # idempotent
+    old = {k: v for k, v in document.items() if k != "dismissals"} | {"version": 1}
+    (tmp_path / "v1.json").write_text(json.dumps(old))
+    shutil.rmtree(tmp_path / "data")
+    assert cli("ratings", "import", str(tmp_path / "v1.json"))["added"] == 1  # a version 1 file
+    cli("index", str(library.root), "--no-embed")
+    assert len(cli("duplicates", "--tier", "exact")["groups"]) == 1
 
 
 def test_bad_import_files_change_nothing(run_cli, cli, library, tmp_path: Path) -> None:

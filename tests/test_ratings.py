@@ -86,7 +86,8 @@ def test_export_then_import_into_a_fresh_data_folder_is_identical(
     ratings.prefer(A, [B, C], now=104)
     ratings.prefer(C, [D], tie=True, now=105)
     export = tmp_path / "ratings.json"
-    assert write_export(ratings.catalog, export) == {"ratings": 2, "preferences": 3, "history": 4}
+    counts = {"ratings": 2, "preferences": 3, "history": 4, "dismissals": 0}
+    assert write_export(ratings.catalog, export) == counts
 
     with Catalog(tmp_path / "fresh" / "catalog.sqlite3") as fresh:
         report = import_document(fresh, read_document(export), "keep")
@@ -113,7 +114,7 @@ def test_the_export_is_stable_and_documented(ratings: Ratings, tmp_path: Path) -
     one, two = json.loads(first.read_text()), json.loads(second.read_text())
     one.pop("exported_at"), two.pop("exported_at")
     assert one == two
-    assert (one["format"], one["version"]) == ("pictor-ratings", 1)
+    assert (one["format"], one["version"]) == ("pictor-ratings", 2)
     assert [r["content_id"] for r in one["ratings"]] == [A, B]  # sorted, so diffs stay small
     assert set(one["ratings"][0]) == {"content_id", "score", "time", "source", "paths"}
 

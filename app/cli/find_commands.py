@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from app.cli.common import RANDOM_WARNING, Handler, emit
+from app.cli.streaming import PAGE, print_all
 
 
 def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
@@ -147,6 +148,9 @@ def add_list_parser(commands, common: argparse.ArgumentParser) -> None:
     lister.add_argument("--seed", type=int, default=0, help="the random order's seed")
     lister.add_argument("--page", type=int, default=1)
     lister.add_argument("--page-size", type=int, default=60)
+    lister.add_argument(
+        "--all", action="store_true", help="every image, not one page (--json: streamed)"
+    )
     lister.add_argument("--json", action="store_true", help="print one JSON document")
 
 
@@ -194,20 +198,25 @@ def cmd_list(args: argparse.Namespace, settings) -> int:
         only_text=args.only_text,
         text_sensitivity=args.sensitivity,
     )
-    request = ListRequest.parse(
-        filter=flt,
-        sort=parse_sort(args.sort),
-        descending=args.desc,
-        seed=args.seed,
-        page=args.page,
-        page_size=args.page_size,
-    )
-    listing = list_library(Library(settings), request)
-    lines = [
-        f"{item.rating_label:>16}  {item.width}×{item.height} {item.format:4} "
-        f"{format_bytes(item.bytes):>9}  {(item.taken_at or '')[:10]:10}  {item.path}"
-        for item in listing.items
-    ]
-    lines.append(f"{listing.count_line} · page {request.page} of {listing.pages}")
+    library = Library(settings)
+
+    def read(page: int, page_size: int):
+        request = ListRequest.parse(
+            filter=flt, sort=parse_sort(args.sort), descending=args.desc, seed=args.seed,
+            page=page, page_size=page_size,
+        )  # fmt: skip
+        return list_library(library, request)
+
+    def line(item) -> str:
+        return (
+            f"{item.rating_label:>16}  {item.width}×{item.height} {item.format:4} "
+            f"{format_bytes(item.bytes):>9}  {(item.taken_at or '')[:10]:10}  {item.path}"
+        )
+
+    if args.all:
+        return print_all(args, lambda page: read(page, PAGE), line, lambda first: first.count_line)
+    listing = read(args.page, args.page_size)
+    lines = [line(item) for item in listing.items]
+    lines.append(f"{listing.count_line} · page {listing.request.page} of {listing.pages}")
     emit(args, listing.as_dict(), "\n".join(lines))
     return 0

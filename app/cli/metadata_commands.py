@@ -25,6 +25,9 @@ def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
     find.add_argument("--subject", help="a subject tag, e.g. beach (matches the start of words)")
     find.add_argument("--top", type=whole_number(1, 1000), default=20, help="per page (20)")
     find.add_argument("--page", type=whole_number(1, 10_000_000), default=1, help="page (1)")
+    find.add_argument(
+        "--all", action="store_true", help="every match, not one page (--json: streamed)"
+    )
     find.add_argument("--json", action="store_true", help="print one JSON document")
 
     facets = commands.add_parser(
@@ -94,13 +97,25 @@ def cmd_find(args: argparse.Namespace, settings) -> int:
     )
     if not text:
         raise PictorError('give words to find, e.g. find "cyberpunk fox" or find --camera fuji')
-    with Library(settings).open_catalog() as catalog:
-        results = find(catalog, text, _filter(args), page=args.page, page_size=args.top)
-    verb = "matches" if results.matching == 1 else "match"
-    lines = [f"{plural(results.matching, 'image')} {verb} {text!r}"]
-    for item in results.items:
-        matched = "; ".join(m.label() for m in item.matched)
-        lines.append(f"{item.path}  [{matched}]")
+    library = Library(settings)
+
+    def read(page: int, page_size: int):
+        with library.open_catalog() as catalog:
+            return find(catalog, text, _filter(args), page=page, page_size=page_size)
+
+    def summary(results) -> str:
+        verb = "matches" if results.matching == 1 else "match"
+        return f"{plural(results.matching, 'image')} {verb} {text!r}"
+
+    def line(item) -> str:
+        return f"{item.path}  [{'; '.join(m.label() for m in item.matched)}]"
+
+    if args.all:
+        from app.cli.streaming import PAGE, print_all
+
+        return print_all(args, lambda page: read(page, PAGE), line, summary)
+    results = read(args.page, args.top)
+    lines = [summary(results), *(line(item) for item in results.items)]
     emit(args, results.as_dict(), "\n".join(lines))
     return 0
 

@@ -13,17 +13,18 @@ from collections.abc import Callable
 from indexing.curate.ratings import Ratings
 from indexing.curate.trash import Trash, TrashReport
 from indexing.progress import ProgressCallback, StageMeter, no_progress
-from indexing.query.duplicates import Group, files_replaced
+from indexing.query.duplicates import Group, files_replaced, replaced_by
 from indexing.store.catalog import Catalog
 
 
 def keep_one(catalog: Catalog, group: Group, keeper: int | None = None) -> TrashReport:
-    """Trash every file of the group but the keeper's (the suggested one by default)."""
+    """Trash every file of the group but the keeper's (the suggested one by default); a
+    member of another kind than the keeper (a video beside a photo) is never trashed."""
     chosen = group.members[group.keeper if keeper is None else keeper]
     if all(m.content_id == chosen.content_id for m in group.members):
         paths = [m.path for m in group.members if m.path != chosen.path]  # exact copies
     else:
-        replaced = [m for m in group.members if m.content_id != chosen.content_id]
+        replaced = replaced_by(group, chosen)
         Ratings(catalog).inherit(chosen.content_id, [m.content_id for m in replaced])
         paths = [path for m in replaced for path in m.paths]
     return Trash(catalog).trash(paths)

@@ -3,13 +3,15 @@
 Users keep it in their own backups and diff it, so it is stable: keys sorted, entries in a
 fixed order, times as epoch seconds (exact floats), one entry per line of indentation.
 
-Version 1:
+Version 2 (version 1 is the same without "dismissals", and is still read):
 {
-  "format": "pictor-ratings", "version": 1, "exported_at": <epoch seconds>,
+  "format": "pictor-ratings", "version": 2, "exported_at": <epoch seconds>,
   "ratings":     [{"content_id", "score" (0-10), "time", "source" (user|xmp|import),
                    "paths": [every path Pictor knows for it, present ones first]}],
   "preferences": [{"choice_id", "winner", "loser", "time", "outcome" (win|tie), "source"}],
-  "history":     [{"content_id", "score" (null: cleared), "source", "time"}]
+  "history":     [{"content_id", "score" (null: cleared), "source", "time"}],
+  "dismissals":  [{"content_ids": [one or more], "time"}]  ("not duplicates" decisions:
+                 no two of them are duplicates; one alone: its copies are all kept)
 }
 Content ids are BLAKE2b-128 of the file's bytes (README, "Content identity"), so an import
 into a fresh data folder applies to the same images wherever they are found later.
@@ -28,12 +30,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from indexing.curate.dismissals import Dismissals
 from indexing.curate.ratings import HISTORY_SOURCES, SOURCES
 from indexing.errors import PictorError
 from indexing.store.catalog import Catalog
 
 FORMAT = "pictor-ratings"
-VERSION = 1
+VERSION = 2
+READABLE = (1, 2)
+SECTIONS = ("ratings", "preferences", "history", "dismissals")
 CONFLICT_MODES = ("keep", "replace", "newer")
 CONTENT_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -71,6 +76,11 @@ def export_document(catalog: Catalog, now: float | None = None) -> dict[str, Any
             "SELECT content_id, rating, source, at FROM rating_history ORDER BY content_id, id"
         )
     ]
+    dismissals = sorted(
+        ({"content_ids": d.content_ids, "time": d.at}
+         for d in Dismissals(catalog).listed(with_paths=False)),
+        key=lambda d: (d["time"], d["content_ids"]),
+    )  # fmt: skip
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -78,6 +88,7 @@ def export_document(catalog: Catalog, now: float | None = None) -> dict[str, Any
         "ratings": ratings,
         "preferences": preferences,
         "history": history,
+        "dismissals": dismissals,
     }
 
 
@@ -92,14 +103,14 @@ def write_export(catalog: Catalog, target: str | Path) -> dict[str, int]:
     except OSError as exc:
         temporary.unlink(missing_ok=True)
         raise PictorError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return {key: len(document[key]) for key in ("ratings", "preferences", "history")}
+    return {key: len(document[key]) for key in SECTIONS}
 
 
 def export_sentence(path: str | Path, counts: dict[str, int]) -> str:
     """What an export wrote, as the CLI and the Rate tab say it."""
     return (
         f"Wrote {path}: {counts['ratings']} ratings, {counts['preferences']} preference pairs, "
-        f"{counts['history']} changes."
+        f"{counts['history']} changes, {counts.get('dismissals', 0)} not-duplicates decisions."
     )
 
 
@@ -107,7 +118,8 @@ def import_sentence(path: str | Path, report: ImportReport) -> str:
     return (
         f"Imported {path}: {report.added} added, {report.replaced} replaced, "
         f"{report.kept} kept, {report.invalid} invalid; {report.preferences_added} preference "
-        f"pairs and {report.history_added} changes added."
+        f"pairs, {report.history_added} changes and {report.dismissals_added} not-duplicates "
+        "decisions added."
     )
 
 
@@ -119,6 +131,7 @@ class ImportReport:
     invalid: int = 0
     preferences_added: int = 0
     history_added: int = 0
+    dismissals_added: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -138,10 +151,10 @@ def read_document(source: str | Path) -> dict[str, Any]:
         raise PictorError(f"{path.name} is not JSON ({exc.msg}, line {exc.lineno})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise PictorError(f"{path.name} is not a Pictor ratings export")
-    if document.get("version") != VERSION:
+    if document.get("version") not in READABLE:
         raise PictorError(
             f"{path.name} has schema version {document.get('version')!r}; this Pictor reads "
-            f"version {VERSION}"
+            f"versions {', '.join(map(str, READABLE))}"
         )
     return document
 
@@ -160,7 +173,7 @@ def import_document(catalog: Catalog, document: dict[str, Any], on_conflict: str
     now = time.time()
     document = {
         **document,
-        **{key: document.get(key) or [] for key in ("ratings", "preferences", "history")},
+        **{key: document.get(key) or [] for key in SECTIONS},
     }
     with catalog.transaction() as conn:
         report.history_added = _import_history(conn, document["history"])
@@ -176,6 +189,9 @@ def import_document(catalog: Catalog, document: dict[str, Any], on_conflict: str
                 (entry["choice_id"], entry["winner"], entry["loser"], entry["time"],
                  entry["outcome"], entry["source"]),
             ).rowcount  # fmt: skip
+        report.dismissals_added = Dismissals(catalog).import_sets(
+            conn, ((entry["content_ids"], entry["time"]) for entry in document["dismissals"])
+        )
     return report
 
 
@@ -242,6 +258,7 @@ def _problems(document: dict[str, Any]) -> list[str]:
         ("ratings", _rating_problem),
         ("preferences", _preference_problem),
         ("history", _history_problem),
+        ("dismissals", _dismissal_problem),
     ):
         entries = document.get(section, [])
         if not isinstance(entries, list):
@@ -304,3 +321,10 @@ def _history_problem(entry: dict[str, Any]) -> str | None:
         or _time_problem(entry.get("time"))
         or (None if entry.get("source") in HISTORY_SOURCES else f"source {entry.get('source')!r}")
     )
+
+
+def _dismissal_problem(entry: dict[str, Any]) -> str | None:
+    ids = entry.get("content_ids")
+    if not isinstance(ids, list) or not ids:
+        return "content_ids must be a list of one or more content ids"
+    return next((p for p in map(_id_problem, ids) if p), None) or _time_problem(entry.get("time"))

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
+from indexing.curate.dismissals import Dismissals, apart
 from indexing.dedup import cache
 from indexing.dedup.backfill import backfill
+from indexing.dedup.clusters import REPRESENTATIVES
 from indexing.dedup.groups import SIMILAR_CAP, groups_from_pairs
 from indexing.dedup.near import PHASH_THRESHOLD
 from indexing.errors import PictorError
@@ -51,14 +53,51 @@ def tier_groups(
             return _cluster_page(catalog, library.model_id, page)
         grouping = _grouping(catalog, tier, threshold, library.model_id)
         start = (page - 1) * GROUPS_PER_PAGE
-        chosen = grouping[start : start + GROUPS_PER_PAGE]
-        cards = members_of(catalog, [cid for ids in chosen for cid in ids])
+        groups = _groups_of(library, catalog, tier, grouping[start : start + GROUPS_PER_PAGE])
+    return Groups(tier, threshold, groups, len(grouping), page)
+
+
+def every_tier_group(
+    library: Any,
+    tier: str,
+    threshold: float | None,
+    progress: ProgressCallback = no_progress,
+    cancel: Callable[[], bool] | None = None,
+) -> tuple[int, Iterator[Group]]:
+    """How many groups the tier has, and every one of them, read a chunk at a time (so
+    a script that wants them all never holds more than a chunk of cards)."""
+    threshold = _checked(tier, threshold)
+    with library.open_catalog() as catalog:
+        _update(library, catalog, tier, progress, cancel)
+        if tier == "clusters":
+            total = _cluster_page(catalog, library.model_id, 1).total
+        else:
+            grouping = _grouping(catalog, tier, threshold, library.model_id)
+            total = len(grouping)
+
+    def chunks() -> Iterator[Group]:
+        pages = max(1, -(-total // GROUPS_PER_PAGE))
+        with library.open_catalog() as catalog:
+            for page in range(1, pages + 1):
+                if tier == "clusters":
+                    yield from _cluster_page(catalog, library.model_id, page).groups
+                    continue
+                start = (page - 1) * GROUPS_PER_PAGE
+                yield from _groups_of(
+                    library, catalog, tier, grouping[start : start + GROUPS_PER_PAGE]
+                )
+
+    return total, chunks()
+
+
+def _groups_of(library: Any, catalog: Catalog, tier: str, chosen: list[list[str]]) -> list[Group]:
+    cards = members_of(catalog, [cid for ids in chosen for cid in ids])
     groups = []
     for ids in chosen:
         members = [cards[cid] for cid in ids if cid in cards]
         if len(members) > 1:
             groups.append(_with_distances(with_keeper(members), tier, library))
-    return Groups(tier, threshold, groups, len(grouping), page)
+    return groups
 
 
 def tier_group_of(
@@ -67,11 +106,15 @@ def tier_group_of(
     content_id: str,
     progress: ProgressCallback = no_progress,
     cancel: Callable[[], bool] | None = None,
+    threshold: float | None = None,
 ) -> Group | None:
-    """The near or similar group (at the default threshold) that holds this image, if any."""
-    threshold = _checked(tier, None)
+    """The near or similar group (at the default threshold unless given) that holds this
+    image, or the cluster it is in; None when it has none."""
+    threshold = _checked(tier, threshold)
     with library.open_catalog() as catalog:
         _update(library, catalog, tier, progress, cancel)
+        if tier == "clusters":
+            return _cluster_of(catalog, library.model_id, content_id)
         grouping = _grouping(catalog, tier, threshold, library.model_id)
         ids = next((group for group in grouping if content_id in group), None)
         cards = members_of(catalog, ids or [])
@@ -121,11 +164,11 @@ def _grouping(catalog: Catalog, tier: str, threshold: float, model_id: str) -> l
         if key in _GROUPINGS:
             _GROUPINGS.move_to_end(key)
             return _GROUPINGS[key]
-    if tier == "near":
+    if tier == "near":  # a video and a still (its poster's twin) are never near-identical
         rows = catalog.conn.execute(
             "SELECT p.a, p.b, p.distance FROM near_pairs p JOIN images x ON x.content_id = p.a "
             "JOIN images y ON y.content_id = p.b WHERE x.present_files > 0 AND y.present_files > 0 "
-            "AND p.distance <= ? AND p.dhash_distance <= ?",
+            "AND x.kind = y.kind AND p.distance <= ? AND p.dhash_distance <= ?",
             (threshold, threshold),
         ).fetchall()
         strength = [-r[2] for r in rows]
@@ -140,6 +183,7 @@ def _grouping(catalog: Catalog, tier: str, threshold: float, model_id: str) -> l
         ).fetchall()
         strength = [r[2] for r in rows]
         cap = SIMILAR_CAP
+    rows = _not_dismissed(catalog, rows)
     ids = sorted({r[0] for r in rows} | {r[1] for r in rows})
     position = {cid: n for n, cid in enumerate(ids)}
     a = np.array([position[r[0]] for r in rows], dtype=np.int64)
@@ -153,15 +197,24 @@ def _grouping(catalog: Catalog, tier: str, threshold: float, model_id: str) -> l
     return grouping
 
 
+def _not_dismissed(catalog: Catalog, rows: list) -> list:
+    """The pairs the user has not said are "not duplicates" (see curate.dismissals)."""
+    sets = Dismissals(catalog).sets_of()
+    if not sets:
+        return rows
+    return [row for row in rows if not apart(sets, row[0], row[1])]
+
+
 def _state(catalog: Catalog, tier: str) -> tuple:
-    """Changes whenever a grouping could: pairs added, files trashed, moved or deleted."""
+    """Changes whenever a grouping could: pairs added, files trashed, moved or deleted,
+    a dismissal added or reset."""
     table = "near_pairs" if tier == "near" else "similar_pairs"
     pairs = catalog.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
     present = catalog.conn.execute(
         "SELECT COUNT(*), TOTAL(present_files) FROM images WHERE present_files > 0"
     ).fetchone()
     trash = catalog.conn.execute("SELECT COUNT(*), MAX(done_at) FROM trash_log").fetchone()
-    return pairs, tuple(present), tuple(trash)
+    return pairs, tuple(present), tuple(trash), Dismissals(catalog).state()
 
 
 def _with_distances(group: Group, tier: str, library: Any) -> Group:
@@ -196,14 +249,38 @@ def _cluster_page(catalog: Catalog, model_id: str, page: int) -> Groups:
     start = (page - 1) * GROUPS_PER_PAGE
     groups = []
     for cluster, size in sizes[start : start + GROUPS_PER_PAGE]:
-        best = catalog.conn.execute(
-            "SELECT m.content_id FROM cluster_members m JOIN images i USING (content_id) "
-            "WHERE m.model_id = ? AND m.cluster = ? AND i.present_files > 0 "
-            "ORDER BY m.similarity DESC LIMIT 8",
-            (model_id, cluster),
-        ).fetchall()
-        cards = members_of(catalog, [r[0] for r in best])
-        members = [cards[r[0]] for r in best if r[0] in cards]
+        _, best = _cluster_members(catalog, model_id, cluster)
+        cards = members_of(catalog, best)
+        members = [cards[cid] for cid in best if cid in cards]
         if members:
             groups.append(Group(members, keeper=0, size=size, label=f"cluster {cluster}"))
     return Groups("clusters", None, groups, len(sizes), page)
+
+
+def _cluster_members(catalog: Catalog, model_id: str, cluster: int) -> tuple[int, list[str]]:
+    """A cluster's size (present images) and its representatives, nearest the centre first."""
+    present = (
+        "FROM cluster_members m JOIN images i USING (content_id) "
+        "WHERE m.model_id = ? AND m.cluster = ? AND i.present_files > 0"
+    )
+    (size,) = catalog.conn.execute(f"SELECT COUNT(*) {present}", (model_id, cluster)).fetchone()
+    best = catalog.conn.execute(
+        f"SELECT m.content_id {present} ORDER BY m.similarity DESC LIMIT ?",
+        (model_id, cluster, REPRESENTATIVES),
+    ).fetchall()
+    return int(size), [r[0] for r in best]
+
+
+def _cluster_of(catalog: Catalog, model_id: str, content_id: str) -> Group | None:
+    """The cluster that holds this image: its representatives, with the image first."""
+    row = catalog.conn.execute(
+        "SELECT cluster FROM cluster_members WHERE model_id = ? AND content_id = ?",
+        (model_id, content_id),
+    ).fetchone()
+    if row is None:
+        return None
+    size, best = _cluster_members(catalog, model_id, row[0])
+    ids = [content_id, *[cid for cid in best if cid != content_id]][:REPRESENTATIVES]
+    cards = members_of(catalog, ids)
+    members = [cards[cid] for cid in ids if cid in cards]
+    return Group(members, keeper=0, size=size, label=f"cluster {row[0]}") if members else None

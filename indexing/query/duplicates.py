@@ -16,10 +16,11 @@ earliest date. Copies of the same content are one member, whose `paths` lists th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from indexing.curate.dismissals import COPIES_KEPT
 from indexing.errors import PictorError
 from indexing.progress import Cancelled, ProgressCallback, no_progress
 from indexing.query.ranking import present_paths
@@ -30,7 +31,7 @@ GROUPS_PER_PAGE = 10  # the UI draws one fixed slot per group of a page (app/dup
 MEMBER_COLUMNS = (
     "i.content_id, i.width, i.height, i.bytes, i.date_key, i.taken_at, "
     "(SELECT r.rating FROM ratings r WHERE r.content_id = i.content_id), "
-    "(SELECT p.rating FROM predictions p WHERE p.content_id = i.content_id)"
+    "(SELECT p.rating FROM predictions p WHERE p.content_id = i.content_id), i.kind"
 )
 
 
@@ -47,6 +48,7 @@ class Member:
     rating: float | None  # yours
     predicted: float | None
     distance: float = 0.0  # to the group's keeper: bits (near), 1 - cosine (similar)
+    kind: str = "image"  # or "video": keeping one never trashes the other kind
 
     def keeper_key(self) -> tuple:
         """Sorts the best keeper first: yours, predicted, pixels, size, earliest."""
@@ -125,7 +127,13 @@ def files_replaced(group: Group) -> int:
         return 0
     if all(m.content_id == keeper.content_id for m in group.members):  # exact copies
         return len(group.members) - 1
-    return sum(len(m.paths) for m in group.members if m.content_id != keeper.content_id)
+    return sum(len(m.paths) for m in replaced_by(group, keeper))
+
+
+def replaced_by(group: Group, keeper: Member) -> list[Member]:
+    """The members that keeping `keeper` would trash: the other contents of its own kind (a
+    video never replaces a photo, nor a photo a video, whatever the tier grouped)."""
+    return [m for m in group.members if m.content_id != keeper.content_id and m.kind == keeper.kind]
 
 
 def with_keeper(members: list[Member]) -> Group:
@@ -145,23 +153,26 @@ def members_of(catalog: Catalog, content_ids: list[str]) -> dict[str, Member]:
             f"({','.join('?' * len(chunk))}) AND i.present_files > 0",
             chunk,
         )
-        for cid, width, height, size, date_key, taken_at, rating, predicted in rows:
+        for cid, width, height, size, date_key, taken_at, rating, predicted, kind in rows:
             files = paths.get(cid, [])
             if files:
                 out[cid] = Member(cid, files[0], files, width, height, size, date_key, taken_at,
-                                  rating, predicted)  # fmt: skip
+                                  rating, predicted, kind=kind)  # fmt: skip
     return out
+
+
+# Contents with two or more present files, but those whose copies the user keeps.
+_COPIED = (
+    "SELECT content_id FROM files WHERE status = 'present' "
+    f"AND content_id NOT IN ({COPIES_KEPT}) GROUP BY content_id HAVING COUNT(*) > 1"
+)
 
 
 def exact_groups(catalog: Catalog, page: int = 1) -> Groups:
     """Contents with two or more present files, most copies first."""
-    total = catalog.conn.execute(
-        "SELECT COUNT(*) FROM (SELECT content_id FROM files WHERE status = 'present' "
-        "GROUP BY content_id HAVING COUNT(*) > 1)"
-    ).fetchone()[0]
+    total = catalog.conn.execute(f"SELECT COUNT(*) FROM ({_COPIED})").fetchone()[0]
     rows = catalog.conn.execute(
-        "SELECT content_id FROM files WHERE status = 'present' GROUP BY content_id "
-        "HAVING COUNT(*) > 1 ORDER BY COUNT(*) DESC, content_id LIMIT ? OFFSET ?",
+        f"{_COPIED} ORDER BY COUNT(*) DESC, content_id LIMIT ? OFFSET ?",
         (GROUPS_PER_PAGE, (page - 1) * GROUPS_PER_PAGE),
     ).fetchall()
     cards = members_of(catalog, [r[0] for r in rows])
@@ -210,17 +221,53 @@ def all_groups(
     cancel: Callable[[], bool] | None = None,
 ) -> list[Group]:
     """Every group of a tier (for "keep the keeper in every group")."""
+    return list(every_group(library, tier, threshold, progress, cancel)[1])
+
+
+def every_group(
+    library: Any,
+    tier: str,
+    threshold: float | None = None,
+    progress: ProgressCallback = no_progress,
+    cancel: Callable[[], bool] | None = None,
+) -> tuple[int, Iterator[Group]]:
+    """How many groups a tier has, and all of them, read a page at a time as they are
+    consumed (`duplicates --all` streams them, whatever their number)."""
+    if tier in TIERS and tier != "exact":
+        from indexing.dedup.tiers import every_tier_group
+
+        return every_tier_group(library, tier, threshold, progress, cancel)
     first = find_groups(library, tier, threshold, 1, progress, cancel)
-    groups = list(first.groups)
-    for page in range(2, first.pages + 1):
-        groups += find_groups(library, tier, threshold, page).groups
-    return groups
+
+    def pages() -> Iterator[Group]:
+        yield from first.groups
+        for page in range(2, first.pages + 1):
+            yield from find_groups(library, tier, threshold, page).groups
+
+    return first.total, pages()
+
+
+def group_numbered(library: Any, tier: str, threshold: float | None, number: int) -> Group:
+    """Group `number` (1 = the first of page 1) as the tier lists it now."""
+    if number < 1:
+        raise PictorError(f"groups are numbered from 1 (got {number})")
+    page, index = divmod(number - 1, GROUPS_PER_PAGE)
+    if page + 1 > 1_000_000:
+        raise PictorError(f"no group {number}")
+    groups = find_groups(library, tier, threshold, page + 1)
+    if index >= len(groups.groups):
+        raise PictorError(f"no group {number}: the {tier} tier has {groups.total:,} groups")
+    return groups.groups[index]
 
 
 def exact_group_of(catalog: Catalog, content_id: str) -> Group | None:
-    """The copies of one image (its present files), if it has more than one."""
+    """The copies of one image (its present files), if it has more than one and the user
+    has not said they are all kept."""
+    kept = catalog.conn.execute(f"SELECT 1 WHERE ? IN ({COPIES_KEPT})", (content_id,)).fetchone()
     card = members_of(catalog, [content_id]).get(content_id)
-    return copies_of(card) if card is not None and len(card.paths) > 1 else None
+    if kept is not None or card is None or len(card.paths) < 2:
+        return None
+    return copies_of(card)
 
 
 def copies_of(card: Member) -> Group:
@@ -233,38 +280,64 @@ def duplicates_of(
     content_id: str,
     progress: ProgressCallback = no_progress,
     cancel: Callable[[], bool] | None = None,
+    tier: str | None = None,
+    threshold: float | None = None,
 ) -> Groups:
-    """The group of one image, from the closest tier that has one: its exact copies, else
-    the near-identical images, else the similar ones (default thresholds). No group at all:
-    a Groups of no groups whose note says so."""
+    """The group of one image in `tier` (at `threshold`), or, with no tier, from the closest
+    tier that has one: its exact copies, else the near-identical images, else the similar
+    ones (default thresholds). No group at all: a Groups of no groups whose note says so."""
+    if tier is not None and tier not in TIERS:
+        raise PictorError(f"unknown tier {tier!r}; use one of: {', '.join(TIERS)}")
+    if threshold is not None and tier not in ("near", "similar"):
+        raise PictorError("a threshold needs --tier near or similar")
     with library.open_catalog() as catalog:
         known = catalog.conn.execute(
             "SELECT 1 FROM images WHERE content_id = ?", (content_id,)
         ).fetchone()
         if known is None:
             raise PictorError(f"no image with content id {content_id} in the catalog")
-        group = exact_group_of(catalog, content_id)
-    if group is not None:
-        return Groups("exact", None, [group], 1, 1, [ONE_GROUP % "exact copies"])
-    from indexing.dedup.near import PHASH_THRESHOLD
-    from indexing.dedup.tiers import SIMILAR_THRESHOLD, tier_group_of
+        group = exact_group_of(catalog, content_id) if tier in (None, "exact") else None
+    if group is not None or tier == "exact":
+        return _one_group("exact", None, group, "exact copies")
+    from indexing.dedup.tiers import tier_group_of
 
     notes = []
-    for tier, threshold, name in (
-        ("near", float(PHASH_THRESHOLD), "near-identical images"),
-        ("similar", SIMILAR_THRESHOLD, "similar images"),
-    ):
+    for name in [tier] if tier else ["near", "similar"]:
         try:
-            group = tier_group_of(library, tier, content_id, progress, cancel)
+            group = tier_group_of(library, name, content_id, progress, cancel, threshold)
         except Cancelled:
             raise
         except PictorError as exc:  # no vectors (no weights yet): the similar tier is out
+            if tier:
+                raise
             notes.append(str(exc))
             continue
-        if group is not None:
-            return Groups(tier, threshold, [group], 1, 1, [ONE_GROUP % name])
+        if group is not None or tier:
+            return _one_group(name, default_threshold(name, threshold), group, TIER_NAMES[name])
     said = "This image has no exact copies, near-identical or similar images in the library."
     return Groups("exact", None, [], 0, 1, [said, *notes])
 
 
+def _one_group(tier: str, threshold: float | None, group: Group | None, name: str) -> Groups:
+    if group is None:
+        return Groups(tier, threshold, [], 0, 1, [f"This image has no {name} in the library."])
+    return Groups(tier, threshold, [group], 1, 1, [ONE_GROUP % name])
+
+
+def default_threshold(tier: str, threshold: float | None) -> float | None:
+    """The threshold given, else the tier's default (None for exact and clusters)."""
+    if tier in ("exact", "clusters") or threshold is not None:
+        return threshold
+    from indexing.dedup.near import PHASH_THRESHOLD
+    from indexing.dedup.tiers import SIMILAR_THRESHOLD
+
+    return float(PHASH_THRESHOLD) if tier == "near" else SIMILAR_THRESHOLD
+
+
+TIER_NAMES = {
+    "exact": "exact copies",
+    "near": "near-identical images",
+    "similar": "similar images",
+    "clusters": "cluster",
+}
 ONE_GROUP = "The group of the image you chose (%s). Find groups shows every group."

@@ -1,0 +1,221 @@
+"""'Not duplicates': the user's decision that images a tier grouped are to be kept apart.
+
+One mechanism for every tier. A dismissal is a set of content ids: no two of them are
+duplicates of each other, so a near or similar pair between two members of one set is
+never grouped. A set of one content says its own copies are all kept (the exact tier,
+whose group is one content at several paths).
+
+- "Not duplicates" on a group stores the set of its members: the group stops appearing.
+- "Not a duplicate" on one member stores a pair of it with each other member: it leaves
+  that group, and the others stay grouped.
+- Pairs, not groups, are cut, so a true duplicate that arrives later still groups with the
+  images it is a duplicate of (and through it the others may come back together: it is a
+  new question).
+- Clusters are for browsing, not for duplicates: nothing is dismissed there.
+
+Decisions are stored by content id (migration 15), so a rename, a move, a re-index or a
+threshold change keeps them, until the user resets one or all.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from indexing.errors import PictorError
+from indexing.store.catalog import Catalog
+
+if TYPE_CHECKING:
+    from indexing.query.duplicates import Group
+
+
+@dataclass(frozen=True, slots=True)
+class Dismissal:
+    id: int
+    content_ids: list[str]
+    at: float
+    paths: list[str]  # the present files of its contents, for people to recognise them
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Dismissals:
+    """The catalog's dismissals: add, list, reset, and what groupings need to cut."""
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+
+    def add(self, content_ids: Iterable[str], now: float | None = None) -> Dismissal:
+        """Mark these contents as not duplicates of one another (one content: its copies)."""
+        ids = sorted(set(content_ids))
+        if not ids:
+            raise PictorError("say which images are not duplicates")
+        at = time.time() if now is None else now
+        with self.catalog.transaction() as conn:
+            new = self._insert(conn, ids, at)
+        return self._one(new)
+
+    def add_apart(self, content_id: str, others: Sequence[str]) -> list[Dismissal]:
+        """Take one member out of its group: a pair of it with each other member."""
+        others = sorted(set(others) - {content_id})
+        if not others:
+            raise PictorError("that image has no other members to be kept apart from")
+        at = time.time()
+        with self.catalog.transaction() as conn:
+            new = [self._insert(conn, [content_id, other], at) for other in others]
+        return [self._one(n) for n in new]
+
+    def import_sets(self, conn, sets: Iterable[tuple[list[str], float]]) -> int:
+        """Add the sets not already stored (same members), inside the caller's transaction."""
+        known = {tuple(d.content_ids) for d in self.listed(with_paths=False)}
+        added = 0
+        for content_ids, at in sets:
+            key = tuple(sorted(set(content_ids)))
+            if key and key not in known:
+                self._insert(conn, list(key), at)
+                known.add(key)
+                added += 1
+        return added
+
+    def listed(self, with_paths: bool = True) -> list[Dismissal]:
+        """Every dismissal, oldest first."""
+        members: dict[int, list[str]] = {}
+        for dismissal, cid in self.catalog.conn.execute(
+            "SELECT dismissal, content_id FROM dismissal_members ORDER BY dismissal, content_id"
+        ):
+            members.setdefault(dismissal, []).append(cid)
+        rows = self.catalog.conn.execute("SELECT id, at FROM dismissals ORDER BY id").fetchall()
+        paths = self._paths([c for ids in members.values() for c in ids]) if with_paths else {}
+        return [
+            Dismissal(i, members.get(i, []), at,
+                      [p for c in members.get(i, []) for p in paths.get(c, [])])
+            for i, at in rows
+        ]  # fmt: skip
+
+    def reset(self, ids: Sequence[int] | None = None) -> int:
+        """Forget these dismissals (None: every one); returns how many went."""
+        with self.catalog.transaction() as conn:
+            if ids is None:
+                gone = conn.execute("DELETE FROM dismissals").rowcount
+                conn.execute("DELETE FROM dismissal_members")
+                return gone
+            missing = [
+                i for i in ids
+                if conn.execute("SELECT 1 FROM dismissals WHERE id = ?", (i,)).fetchone() is None
+            ]  # fmt: skip
+            if missing:
+                raise PictorError(f"no dismissal {missing[0]} (see: duplicates --show-dismissed)")
+            for i in ids:
+                conn.execute("DELETE FROM dismissal_members WHERE dismissal = ?", (i,))
+                conn.execute("DELETE FROM dismissals WHERE id = ?", (i,))
+            return len(ids)
+
+    def state(self) -> tuple[int, int]:
+        """Changes whenever a dismissal is added or reset (for cached groupings)."""
+        count, last = self.catalog.conn.execute(
+            "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM dismissals"
+        ).fetchone()
+        return int(count), int(last)
+
+    def sets_of(self) -> dict[str, frozenset[int]]:
+        """Each content in a dismissal of two or more: the ids of those dismissals."""
+        out: dict[str, set[int]] = {}
+        for dismissal, cid in self.catalog.conn.execute(
+            "SELECT m.dismissal, m.content_id FROM dismissal_members m "
+            "JOIN dismissals d ON d.id = m.dismissal WHERE d.size > 1"
+        ):
+            out.setdefault(cid, set()).add(dismissal)
+        return {cid: frozenset(ids) for cid, ids in out.items()}
+
+    def _insert(self, conn, ids: list[str], at: float) -> int:
+        new = conn.execute(
+            "INSERT INTO dismissals(size, at) VALUES (?, ?)", (len(ids), at)
+        ).lastrowid
+        conn.executemany(
+            "INSERT INTO dismissal_members(dismissal, content_id) VALUES (?, ?)",
+            ((new, cid) for cid in ids),
+        )
+        return int(new)
+
+    def _one(self, dismissal_id: int) -> Dismissal:
+        conn = self.catalog.conn
+        (at,) = conn.execute("SELECT at FROM dismissals WHERE id = ?", (dismissal_id,)).fetchone()
+        ids = [r[0] for r in conn.execute(
+            "SELECT content_id FROM dismissal_members WHERE dismissal = ? ORDER BY content_id",
+            (dismissal_id,),
+        )]  # fmt: skip
+        paths = self._paths(ids)
+        return Dismissal(dismissal_id, ids, at, [p for c in ids for p in paths.get(c, [])])
+
+    def _paths(self, content_ids: list[str]) -> dict[str, list[str]]:
+        from indexing.query.ranking import present_paths
+
+        return present_paths(self.catalog, sorted(set(content_ids)), oldest_first=True)
+
+
+def dismiss(
+    library: Any,
+    tier: str,
+    threshold: float | None = None,
+    *,
+    group: int | None = None,
+    content_ids: Sequence[str] = (),
+) -> list[Dismissal]:
+    """What the CLI, the API and the UI call: "not duplicates" on group number `group` of
+    the tier as it is listed now, or on images: two or more are kept apart from one
+    another, one leaves its group in the tier."""
+    from indexing.query.duplicates import duplicates_of, group_numbered
+
+    if (group is None) == (not content_ids):
+        raise PictorError("say which group (its number) or which images are not duplicates")
+    if group is not None:
+        chosen = group_numbered(library, tier, threshold, group)
+        with library.open_catalog() as catalog:
+            return dismiss_group(catalog, chosen)
+    ids = list(dict.fromkeys(content_ids))
+    if len(content_ids) > 1:  # copies of one content: its copies are all kept
+        with library.open_catalog() as catalog:
+            return [Dismissals(catalog).add(ids)]
+    found = duplicates_of(library, ids[0], tier=tier, threshold=threshold)
+    if not found.groups:
+        raise PictorError(f"that image is in no group of the {tier} tier")
+    with library.open_catalog() as catalog:
+        return dismiss_member(catalog, found.groups[0], ids[0])
+
+
+def dismiss_group(catalog: Catalog, group: Group) -> list[Dismissal]:
+    """Not duplicates on a whole group: its members are never grouped together again
+    (exact copies: that content's copies are all kept)."""
+    return [Dismissals(catalog).add(_contents(group))]
+
+
+def dismiss_member(catalog: Catalog, group: Group, content_id: str) -> list[Dismissal]:
+    """Not a duplicate, on one member: it leaves this group; the others stay grouped."""
+    contents = _contents(group)
+    if content_id not in contents:
+        raise PictorError("that image is not in this group")
+    if len(contents) == 1:  # exact copies are one content: keeping one copy keeps them all
+        return [Dismissals(catalog).add(contents)]
+    return Dismissals(catalog).add_apart(content_id, contents)
+
+
+def _contents(group: Group) -> list[str]:
+    if group.size:
+        raise PictorError("clusters are for browsing: there are no duplicates to dismiss there")
+    return list(dict.fromkeys(m.content_id for m in group.members))
+
+
+def apart(sets: dict[str, frozenset[int]], a: str, b: str) -> bool:
+    """Whether a and b share a dismissal (so their pair is not grouped)."""
+    first, second = sets.get(a), sets.get(b)
+    return first is not None and second is not None and not first.isdisjoint(second)
+
+
+# The exact tier's filter: contents whose copies are all kept (a dismissal of one).
+COPIES_KEPT = (
+    "SELECT m.content_id FROM dismissal_members m JOIN dismissals d ON d.id = m.dismissal "
+    "WHERE d.size = 1"
+)
