@@ -120,7 +120,7 @@ def render() -> DuplicatesTab:
         message = gr.Markdown("", elem_id="dup-message")
         undo = gr.Button("Undo", size="sm", visible=False, elem_id="dup-undo")
         reset = gr.Button("Show dismissed groups again", size="sm", elem_id="dup-reset-dismissed")
-    with gr.Row(equal_height=True):
+    with gr.Row(equal_height=True, elem_id="dup-pager"):
         prev = gr.Button("◀ Previous", size="sm", elem_id="dup-prev")
         count = gr.Markdown("", elem_id="dup-count")
         next_ = gr.Button("Next ▶", size="sm", elem_id="dup-next")

@@ -121,6 +121,8 @@ def test_all_returns_every_group_in_one_document(run_cli, library, tmp_path) -> 
     assert {names(g).pop() for g in document["groups"]} == {f"{n}.jpg" for n in range(23)}
     code, out, _ = run_cli([*data, "duplicates", "--all"])
     assert out.count("group ") == 23 and out.strip().endswith("23 groups")
+    code, out, _ = run_cli([*data, "duplicates", "--page", "2"])  # 10 groups a page
+    assert out.startswith("group 11:") and "group 20:" in out and "group 21:" not in out
 
 
 def test_the_all_document_is_written_as_its_groups_come() -> None:

@@ -12,6 +12,7 @@ from indexing.library import Library
 from indexing.settings import Settings
 from tests.browser import free_port, open_page, serve
 from tests.library_builder import smooth_image
+from tests.test_ui_layout import overflow, small_buttons
 
 pytestmark = pytest.mark.browser
 
@@ -204,6 +205,8 @@ def test_every_card_and_its_caption_is_on_screen_unclipped(
             assert ("★ keeper" in text[1]) == (n == 0) and "KB" in text[1]
         inner = gallery.locator(".grid-wrap").evaluate("e => e.scrollHeight <= e.clientHeight + 1")
         assert inner  # nothing to scroll inside the gallery
+        assert overflow(page) == 0  # nor sideways on the page
+        assert width > 640 or small_buttons(page) == []  # a fingertip's buttons on the phone
 
 
 def test_keep_has_an_undo_where_it_was_pressed(app) -> None:

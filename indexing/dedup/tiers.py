@@ -24,6 +24,7 @@ from indexing.dedup.near import PHASH_THRESHOLD
 from indexing.errors import PictorError
 from indexing.progress import Progress, ProgressCallback, no_progress, raise_if
 from indexing.query.duplicates import (
+    CHUNK,
     GROUPS_PER_PAGE,
     Group,
     Groups,
@@ -76,16 +77,13 @@ def every_tier_group(
             total = len(grouping)
 
     def chunks() -> Iterator[Group]:
-        pages = max(1, -(-total // GROUPS_PER_PAGE))
         with library.open_catalog() as catalog:
-            for page in range(1, pages + 1):
-                if tier == "clusters":
+            if tier == "clusters":
+                for page in range(1, max(1, -(-total // GROUPS_PER_PAGE)) + 1):
                     yield from _cluster_page(catalog, library.model_id, page).groups
-                    continue
-                start = (page - 1) * GROUPS_PER_PAGE
-                yield from _groups_of(
-                    library, catalog, tier, grouping[start : start + GROUPS_PER_PAGE]
-                )
+                return
+            for start in range(0, total, CHUNK):
+                yield from _groups_of(library, catalog, tier, grouping[start : start + CHUNK])
 
     return total, chunks()
 

@@ -28,6 +28,7 @@ from indexing.store.catalog import Catalog
 
 TIERS = ("exact", "near", "similar", "clusters")
 GROUPS_PER_PAGE = 10  # the UI draws one fixed slot per group of a page (app/duplicates.py)
+CHUNK = 500  # groups read at a time when every group is asked for
 MEMBER_COLUMNS = (
     "i.content_id, i.width, i.height, i.bytes, i.date_key, i.taken_at, "
     "(SELECT r.rating FROM ratings r WHERE r.content_id = i.content_id), "
@@ -233,18 +234,25 @@ def every_group(
 ) -> tuple[int, Iterator[Group]]:
     """How many groups a tier has, and all of them, read a page at a time as they are
     consumed (`duplicates --all` streams them, whatever their number)."""
-    if tier in TIERS and tier != "exact":
+    if tier not in TIERS:
+        raise PictorError(f"unknown tier {tier!r}; use one of: {', '.join(TIERS)}")
+    if tier != "exact":
         from indexing.dedup.tiers import every_tier_group
 
         return every_tier_group(library, tier, threshold, progress, cancel)
-    first = find_groups(library, tier, threshold, 1, progress, cancel)
+    if threshold is not None:
+        raise PictorError("the exact tier takes no threshold: its copies are byte for byte")
+    with library.open_catalog() as catalog:  # one read of the ids, not a GROUP BY per page
+        ids = [r[0] for r in catalog.conn.execute(f"{_COPIED} ORDER BY COUNT(*) DESC, content_id")]
 
-    def pages() -> Iterator[Group]:
-        yield from first.groups
-        for page in range(2, first.pages + 1):
-            yield from find_groups(library, tier, threshold, page).groups
+    def chunks() -> Iterator[Group]:
+        with library.open_catalog() as catalog:
+            for start in range(0, len(ids), CHUNK):
+                cards = members_of(catalog, ids[start : start + CHUNK])
+                yield from (copies_of(cards[cid]) for cid in ids[start : start + CHUNK]
+                            if cid in cards)  # fmt: skip
 
-    return first.total, pages()
+    return len(ids), chunks()
 
 
 def group_numbered(library: Any, tier: str, threshold: float | None, number: int) -> Group:
