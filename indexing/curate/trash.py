@@ -2,12 +2,14 @@
 
 Only what the library holds moves: an image or video the catalog lists as present, by
 its path or its real path (symlinks resolved); any other path refuses the whole request,
-one line each, before anything moves. A trashed file moves into `.pictor-trash/` inside
-its own library root, keeping its path relative to the root (the walk skips hidden
-folders, so the trash is never indexed). Every
+one line each, before anything moves.
+
+A trashed file moves into `.pictor-trash/` inside its own library root, keeping its path
+relative to the root (the walk skips hidden folders, so the trash is never indexed). Every
 move is written to `trash_log` before it happens (state 'moving') and marked done after,
 so a crash (kill -9) mid-batch leaves each file either in place or in the trash, and the
-next trash operation finishes or undoes whatever was caught half-way.
+next trash operation finishes or undoes whatever was caught half-way. A file whose folder
+became a file stays in the trash, and the reason says how to restore it elsewhere.
 
 One trash operation runs at a time per catalog (an advisory lock beside it, held for the
 whole batch), so the recovery of one never mistakes another's move in progress for a crash.
