@@ -207,7 +207,8 @@ class PictorApi:
         return {"predicted": service.predict(self.ctx.library)}
 
     def trash(self, paths: list[str]) -> Document:
-        """Move files to their library's trash (undo with restore)."""
+        """Move images and videos of the library to its trash (undo with restore); any other
+        path (not catalogued, outside every library folder) refuses the request."""
         if not _strings(paths):
             raise PictorError("say which files to move to the trash: paths=['/photos/a.jpg']")
         with self.ctx.catalog() as catalog:

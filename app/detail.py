@@ -5,8 +5,10 @@ Library, Search, Filters and Duplicates open it from their galleries (a Source e
 tab's list, which the arrows move through and the trash takes the image out of), the Rate
 tab from its Details button. The rating editor saves through the same RatingService as the
 Rate tab and `launch.py rate`. Below it, for an AI image, its generation parameters: a
-table of the settings, the prompt and the negative prompt in full (plain-text boxes), and
-a Copy prompt button.
+table of the settings, the prompt and the negative prompt (plain-text boxes), and a Copy
+prompt button. A prompt longer than EXCERPT characters shows its beginning, with a Show all
+button that puts the whole text in the box (to read or copy): a browser takes seconds to lay
+out a megabyte of text, and nobody reads that much to find an image.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ COPY_JS = """(text) => {
   return [];
 }"""
 SETTINGS_VALUE_LIMIT = 300
+EXCERPT = 5_000  # characters of a prompt shown before "Show all"
 
 
 @dataclass
@@ -69,6 +72,7 @@ class GenerationView:
     prompt: gr.Textbox
     negative: gr.Textbox
     copy: gr.Button
+    show_all: gr.Button  # shown when a prompt is cut to its EXCERPT
 
 
 @dataclass
@@ -118,6 +122,7 @@ class DetailPanel:
             g.settings,
             g.prompt,
             g.negative,
+            g.show_all,
             self.player,
         ]
 
@@ -215,9 +220,12 @@ def _render_generation(prefix: str) -> GenerationView:
             buttons=["copy"],
             elem_id=f"{prefix}-negative-prompt",
         )
+        show_all = gr.Button(
+            "Show all", size="sm", visible=False, elem_id=f"{prefix}-show-all-prompt"
+        )
         settings = gr.Markdown("", elem_id=f"{prefix}-generation")
     copy.click(None, [prompt], None, js=COPY_JS % (f"{prefix}-copy-prompt", "Copy prompt"))
-    return GenerationView(section, settings, prompt, negative, copy)
+    return GenerationView(section, settings, prompt, negative, copy, show_all)
 
 
 def show(
@@ -332,15 +340,44 @@ def generation_markdown(generation: dict[str, Any]) -> str:
 
 
 def _generation(generation: dict[str, Any] | None) -> tuple:
-    """Values for (section, settings, prompt, negative): all hidden for a non-AI image."""
+    """Values for (section, settings, prompt, negative, show all): all hidden for a non-AI
+    image; each prompt cut to its EXCERPT, with Show all where one was cut."""
     if not generation:
-        return gr.Accordion(visible=False), "", gr.Textbox(value=""), gr.Textbox(value="")
-    negative = generation.get("negative_prompt") or ""
+        hidden = gr.Button(visible=False)
+        return gr.Accordion(visible=False), "", gr.Textbox(value=""), gr.Textbox(value=""), hidden
+    prompt, negative = _prompts(generation)
     return (
         gr.Accordion(label=f"Generation ({generation.get('tool')})", visible=True),
         generation_markdown(generation),
-        gr.Textbox(value=generation.get("prompt") or ""),
-        gr.Textbox(value=negative, visible=bool(negative)),
+        _prompt_box("Prompt", prompt, EXCERPT),
+        _prompt_box("Negative prompt", negative, EXCERPT, hide_empty=True),
+        gr.Button(visible=max(len(prompt), len(negative)) > EXCERPT),
+    )
+
+
+def _prompts(generation: dict[str, Any]) -> tuple[str, str]:
+    return generation.get("prompt") or "", generation.get("negative_prompt") or ""
+
+
+def _prompt_box(label: str, text: str, limit: int | None, hide_empty=False) -> gr.Textbox:
+    """A prompt's box: the whole text, or (limit given) its first `limit` characters with
+    the label saying how much is shown."""
+    shown = text
+    if limit is not None and len(text) > limit:
+        label = f"{label} (the first {limit:,} of {len(text):,} characters; Show all for the rest)"
+        shown = text[:limit]
+    return gr.Textbox(value=shown, label=label, visible=bool(text) or not hide_empty)
+
+
+def whole_prompts(ctx: AppContext, content_id: str | None) -> tuple:
+    """Values for (prompt, negative, show all): the whole texts, for Show all."""
+    with ctx.catalog() as catalog:
+        detail = details.image_detail(catalog, content_id) if content_id else None
+    prompt, negative = _prompts((detail or {}).get("generation") or {})
+    return (
+        _prompt_box("Prompt", prompt, None),
+        _prompt_box("Negative prompt", negative, None, hide_empty=True),
+        gr.Button(visible=False),
     )
 
 
@@ -607,6 +644,9 @@ def listen(viewer: Viewer, ctx: AppContext, sources: list[Source]) -> dict[str, 
     # Not queued: closing never waits behind a slow image; an arrow answered after it fills
     # the hidden panel and leaves it closed.
     viewer.close.click(closed, None, [viewer.box], queue=False)
+    g = panel.generation
+    g.show_all.click(lambda cid: whole_prompts(ctx, cid), [panel.selected],
+                     [g.prompt, g.negative, g.show_all])  # fmt: skip
     v.show_folder.click(show_folder, [panel.selected], [v.folder]).then(
         None, [v.folder], None, js=COPY_JS % (v.show_folder.elem_id, "Show its folder")
     )

@@ -162,6 +162,24 @@ def test_trash_then_restore_puts_the_file_back(live: Live) -> None:
     assert str(image) in live.content_ids()
 
 
+def test_trash_refuses_what_the_library_does_not_hold(live: Live, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    secret = outside / "secret.jpg"
+    shutil.copy(live.root / "set1" / "img0001.jpg", secret)
+    link, notes = live.root / "evil_link", live.root / "notes.txt"
+    link.symlink_to(outside)  # a folder link inside the library, never indexed
+    notes.write_text("my notes")
+    try:
+        for path in (link / "secret.jpg", notes):
+            with pytest.raises(AppError, match="not an image or video of the library"):
+                live.call("trash", paths=[str(path)])
+        assert secret.exists() and notes.exists()
+    finally:
+        link.unlink()
+        notes.unlink()
+
+
 def test_duplicates_finds_the_copy(live: Live) -> None:
     groups = live.call("duplicates", tier="exact")
     assert groups["total_groups"] == 1

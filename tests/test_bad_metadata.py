@@ -275,7 +275,7 @@ def a1111_parameters(size: int, prompt_words: str = "a red fox in fresh snow, ")
     return text, prompt
 
 
-LIMIT = PngImagePlugin.MAX_TEXT_CHUNK  # 1 MiB: Pillow refuses compressed text beyond it
+LIMIT = PngImagePlugin.MAX_TEXT_CHUNK  # 1 MiB: the most text kept from one chunk
 
 
 @pytest.mark.parametrize(
@@ -285,15 +285,18 @@ LIMIT = PngImagePlugin.MAX_TEXT_CHUNK  # 1 MiB: Pillow refuses compressed text b
         pytest.param("zTXt", LIMIT, True, id="zTXt-at-the-limit"),
         pytest.param("zTXt", LIMIT + 1, False, id="zTXt-just-over"),
         pytest.param("iTXt", LIMIT + 1, False, id="compressed-iTXt-just-over"),
-        pytest.param("tEXt", LIMIT + 1, True, id="tEXt-just-over"),  # uncompressed: no limit
+        pytest.param("tEXt", LIMIT, True, id="tEXt-at-the-limit"),
+        pytest.param("tEXt", LIMIT + 1, False, id="tEXt-just-over"),  # uncompressed: the same
+        pytest.param("plain-iTXt", LIMIT + 1, False, id="plain-iTXt-just-over"),
+        pytest.param("tEXt", 8 << 20, False, id="tEXt-of-8-MiB"),
     ],
 )
 def test_prompt_of_a_megabyte(pictor, library, chunk, size, kept) -> None:
     parameters, prompt = a1111_parameters(size)
     info = PngInfo()
     info.add_text("Software", "stable-diffusion-webui")
-    if chunk == "iTXt":
-        info.add_itxt("parameters", parameters, zip=True)
+    if chunk.endswith("iTXt"):
+        info.add_itxt("parameters", parameters, zip=chunk == "iTXt")
     else:
         info.add_text("parameters", parameters, zip=chunk == "zTXt")
     image = library.save("big.png", noise_image((48, 32), seed=1), pnginfo=info)
@@ -311,6 +314,24 @@ def test_prompt_of_a_megabyte(pictor, library, chunk, size, kept) -> None:
         assert row["prompt"] is None and "parameters" not in texts
         [warning] = summary.warnings
         assert warning.path == str(image) and "'parameters'" in warning.message
+
+
+def test_text_past_the_limit_per_file_is_dropped_with_a_warning_each(pictor, library) -> None:
+    info = PngInfo()
+    info.add_text("parameters", "a fox in the snow\nSteps: 20, Seed: 7")
+    for n in range(6):  # 6 × 0.9 MiB of plain text: each under the limit, together over it
+        info.add_text(f"note{n}", str(n) * (LIMIT * 9 // 10))
+    image = library.save("notes.png", noise_image((48, 32), seed=3), pnginfo=info)
+
+    summary = pictor.index(library.root)
+
+    row = assert_indexed(pictor, summary, image)
+    texts = json.loads(row["text_json"])
+    assert row["prompt"] == "a fox in the snow"  # the small texts are kept first
+    assert sorted(texts) == ["note0", "note1", "parameters"]
+    assert len(row["text_json"]) <= 2 * LIMIT + 1000  # the row stays small
+    assert [w.message.split("'")[1] for w in summary.warnings] == [f"note{n}" for n in range(2, 6)]
+    assert all("past the 2.0 MiB of text kept per file" in w.message for w in summary.warnings)
 
 
 # Text that is not valid UTF-8

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO_ROOT, fails
 
 SLOW_CLIP_CONFIGS = REPO_ROOT / "tests" / "assets" / "slow"
@@ -121,6 +123,41 @@ def test_bad_import_files_change_nothing(run_cli, cli, library, tmp_path: Path) 
     message = fails(run_cli, tmp_path, "ratings", "import", str(bad), "--on-conflict", "replace")
     assert "1 invalid entries" in message and "nothing was imported" in message
     assert listed(cli) == {"photo.jpg": (5.0, "user")}
+
+
+ENTRY = '{"content_id": "%s", "score": 5, "time": 1.0, "source": "user", "paths": []}' % ("a" * 32)
+
+
+def crafted(second_entry: str) -> str:
+    """An export whose ratings[1] is second_entry, written as given (line 3)."""
+    return (
+        '{"format": "pictor-ratings", "version": 1,\n"ratings": ['
+        + ENTRY
+        + ",\n"
+        + second_entry
+        + "]}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("second", "message"),
+    [
+        pytest.param(ENTRY.replace("1.0", str(2**63)), "ratings[1]: time 9223372036854775808 "
+                     "is in the future", id="time-2**63"),
+        pytest.param(ENTRY.replace("1.0", "1" + "0" * 400), "ratings[1]: time is a 401-digit "
+                     "number, far out of range", id="time-10**400"),
+        pytest.param(ENTRY.replace('"score": 5', '"score": ' + "7" * 5001), "ratings[1]: score "
+                     "is a 5,001-digit number, outside 0-10", id="score-of-5001-digits"),
+        pytest.param('{"paths": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested more than 100 "
+                     "levels deep (line 3, column 108)", id="nested-100000-deep"),
+    ],
+)  # fmt: skip
+def test_crafted_import_files_are_refused_with_the_reason_and_where(
+    run_cli, tmp_path: Path, second: str, message: str
+) -> None:
+    bad = tmp_path / "crafted.json"
+    bad.write_text(crafted(second))
+    assert message in fails(run_cli, tmp_path, "ratings", "import", str(bad))
 
 
 def test_ratings_survive_rename_move_reindex_delete_and_return(cli, library, tmp_path) -> None:

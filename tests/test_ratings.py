@@ -172,6 +172,38 @@ def test_an_import_with_some_invalid_entries_changes_nothing(
     assert ratings.current(A) is None  # all or nothing
 
 
+@pytest.mark.parametrize(
+    ("section", "change", "message"),
+    [
+        ("ratings", {"content_id": A + "\n"}, "is not a content id"),
+        ("ratings", {"time": -1.0}, "time -1.0 is before 1970"),
+        ("ratings", {"time": 4_102_444_800.0}, "time 4102444800.0 is in the future"),  # 2100
+        ("history", {"time": -86_400}, "time -86400 is before 1970"),
+        ("preferences", {"loser": B}, "the winner and the loser are the same image"),
+        ("preferences", {"winner": B + "\n"}, f"winner '{B}\\n' is not a content id"),
+        ("preferences", {"time": 1e300}, "is in the future"),
+        ("preferences", {"choice_id": "x" * 100_000}, "choice_id '" + "x" * 36 + "..."),
+    ],
+)  # fmt: skip
+def test_an_import_refuses_what_rate_and_prefer_refuse(
+    ratings: Ratings, section: str, change: dict, message: str
+) -> None:
+    entries = {
+        "ratings": {"content_id": A, "score": 5, "time": 1.0, "source": "user", "paths": []},
+        "history": {"content_id": A, "score": 5, "time": 1.0, "source": "user"},
+        "preferences": {"choice_id": "c", "winner": B, "loser": A, "time": 1.0,
+                        "outcome": "win", "source": "user"},
+    }  # fmt: skip
+    document = {"format": "pictor-ratings", "version": 1,
+                **{name: [entry] for name, entry in entries.items()}}  # fmt: skip
+    document[section] = [entries[section], {**entries[section], **change}]
+    with pytest.raises(PictorError) as refused:
+        import_document(ratings.catalog, document, "replace")
+    assert f"{section}[1]: " in str(refused.value) and message in str(refused.value)
+    assert len(str(refused.value)) < 300
+    assert ratings.current(A) is None and ratings.counts()["pairs"] == 0
+
+
 def test_a_tie_among_four_is_stored_and_withdrawn_whole(ratings: Ratings) -> None:
     tie = ratings.prefer(A, [B, C, D], tie=True)  # "they are equal" in Best of 4
     assert tie.pairs == [(A, B), (A, C), (A, D)]

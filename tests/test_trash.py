@@ -291,3 +291,87 @@ def test_trashing_the_trash_or_listing_with_paths_is_refused(run_cli, cli, libra
         code, out, err = run_cli(["--data-dir", str(tmp_path / "data"), *args])
         assert (code, out) == (2, "") and len(err.strip().splitlines()) == 1, err
     assert Path(entry["trash_path"]).exists()
+
+
+def plant_escapes(library, outside: Path) -> list[Path]:
+    """Paths under the library root that name no file the library holds: a folder link to
+    a place never indexed, a text file, a hidden file."""
+    outside.mkdir()
+    secret = outside / "secret.jpg"
+    secret.write_bytes(library.noise("x.jpg", seed=9).read_bytes())
+    (library.root / "x.jpg").unlink()
+    (library.root / "evil_link").symlink_to(outside)
+    notes = library.write("notes.txt", b"my notes")
+    private = library.write(".hidden/private.txt", b"private")
+    return [library.root / "evil_link" / "secret.jpg", notes, private]
+
+
+def test_only_images_the_library_holds_move_to_the_trash(run_cli, cli, library, tmp_path):
+    photo = library.noise("photo.jpg", seed=1)
+    cli("index", str(library.root), "--no-embed")
+    escapes = plant_escapes(library, tmp_path / "elsewhere")  # after indexing: never indexed
+    data = ["--data-dir", str(tmp_path / "data")]
+    code, out, err = run_cli([*data, "trash", *map(str, escapes)])
+    assert (code, out) == (2, "")
+    assert len(err.strip().splitlines()) == len(escapes), err  # one line for each
+    assert all(str(path) in err for path in escapes)
+    code, out, err = run_cli([*data, "trash", str(photo), str(escapes[0])])
+    assert (code, out) == (2, "") and "nothing was moved" in err
+    assert photo.exists() and all(path.exists() for path in escapes)
+    assert (tmp_path / "elsewhere" / "secret.jpg").exists()
+    assert not (library.root / TRASH).exists()
+
+
+def test_the_api_trash_moves_only_images_the_library_holds(pictor_env, library, tmp_path):
+    from app.api import PictorApi
+    from app.context import AppContext
+    from indexing.errors import PictorError
+    from indexing.settings import Settings
+
+    photo = library.noise("photo.jpg", seed=1)
+    api = PictorApi(AppContext.create(Settings()))
+    api.ctx.library.index([str(library.root)])
+    escapes = plant_escapes(library, tmp_path / "elsewhere")
+    for path in escapes:
+        with pytest.raises(PictorError, match="not an image or video of the library"):
+            api.trash([str(path)])
+        assert path.exists()
+    [moved] = api.trash([str(photo)])["moved"]
+    assert moved["original_path"] == str(photo) and not photo.exists()
+
+
+def test_a_file_reached_through_a_link_to_the_library_is_its_catalogued_file(
+    cli, library, tmp_path
+) -> None:
+    photo = library.noise("photo.jpg", seed=1)
+    cli("index", str(library.root), "--no-embed")
+    alias = tmp_path / "alias"
+    alias.symlink_to(library.root)  # ~/Pictures linked to where the library really is
+    [moved] = cli("trash", str(alias / "photo.jpg"))["moved"]
+    assert moved["original_path"] == str(photo) and not photo.exists()
+    assert Path(moved["trash_path"]).parent == library.root / TRASH
+
+
+def test_restore_into_a_folder_that_became_a_file_says_where_it_is(
+    run_cli, cli, library, tmp_path
+) -> None:
+    photo = library.noise("2019/photo.jpg", seed=1)
+    original = photo.read_bytes()
+    cli("index", str(library.root), "--no-embed")
+    cli("rate", str(photo), "8")
+    [entry] = cli("trash", str(photo))["moved"]
+    (library.root / "2019").rmdir()
+    (library.root / "2019").write_text("a file took the folder's name")
+    data = ["--data-dir", str(tmp_path / "data")]
+    code, _, err = run_cli([*data, "trash", "restore", str(photo)])
+    assert code == 2
+    [line] = err.strip().splitlines()
+    assert f"{library.root / '2019'} is now a file" in line
+    assert entry["trash_path"] in line and "--to" in line
+    assert Path(entry["trash_path"]).read_bytes() == original  # still safe in the trash
+    [back] = cli("trash", "restore", str(photo), "--to", str(library.root))["moved"]
+    assert back["original_path"] == str(library.root / "photo.jpg")
+    assert (library.root / "photo.jpg").read_bytes() == original
+    items = {Path(i["path"]).name: i["rating"] for i in cli("list")["items"]}
+    assert items == {"photo.jpg": 8.0}  # in the library again, with its rating
+    assert cli("trash", "list")["trash"] == []

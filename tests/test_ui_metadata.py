@@ -510,3 +510,49 @@ def test_an_event_abroad_shows_its_own_day_and_only_its_photos(browser_page, tok
     count = f"{len(TOKYO_MORNING)} of {total} images"
     expect(page.locator("#filters-count")).to_contain_text(count)
     assert sizes(page, "#filters-gallery") == [size(EVENT_SIZE)] * len(TOKYO_MORNING)
+
+
+HUGE_PROMPT = " ".join(f"fox{n}" for n in range(100_000))  # 888,889 characters: under 1 MiB
+
+
+@pytest.fixture
+def huge_prompt_url(tmp_path: Path, browser_page) -> Iterator[str]:
+    """One AI image whose prompt is about 900 KB, served on its own."""
+    with pytest.MonkeyPatch.context() as env:
+        isolate(env, tmp_path)
+        info = PngImagePlugin.PngInfo()
+        info.add_text("parameters", f"{HUGE_PROMPT}\nNegative prompt: blurry\nSteps: 20, Seed: 1")
+        noise_image((64, 48), 1).save(tmp_path / "huge.png", pnginfo=info)
+        settings = Settings(data_dir=tmp_path / "data", port=free_port(), threads=2, embed=False)
+        assert Library(settings).index([str(tmp_path)]).warnings == []  # stored whole
+        with serve(settings) as url:
+            browser_page.goto(url)
+            yield url
+
+
+def test_a_huge_prompt_shows_an_excerpt_and_show_all_reveals_it(browser_page, huge_prompt_url):
+    from playwright.sync_api import expect
+
+    from app.detail import EXCERPT
+
+    page = browser_page
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=huge_prompt_url)
+    prompt = page.locator("#viewer-prompt textarea")
+    started = time.monotonic()
+    page.locator("#library-gallery img").first.click()
+    expect(prompt).to_have_value(HUGE_PROMPT[:EXCERPT])
+    opened_in = time.monotonic() - started
+    expect(page.locator("#viewer-prompt")).to_contain_text(
+        f"the first {EXCERPT:,} of {len(HUGE_PROMPT):,} characters"
+    )
+    box = prompt.bounding_box()  # on screen, within the viewport
+    assert box and box["height"] > 0 and box["y"] < page.viewport_size["height"]
+    assert opened_in < 15, f"the viewer took {opened_in:.1f} s to show the prompt"
+    show_all = page.locator("#viewer-show-all-prompt")
+    expect(show_all).to_be_visible()
+    show_all.click()
+    expect(prompt).to_have_value(HUGE_PROMPT)  # the rest, to read or copy
+    expect(show_all).to_be_hidden()
+    page.locator("#viewer-copy-prompt").click()
+    expect(page.locator("#viewer-copy-prompt")).to_have_text("Copied ✓")
+    assert page.evaluate("navigator.clipboard.readText()") == HUGE_PROMPT

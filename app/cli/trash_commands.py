@@ -3,6 +3,7 @@
     launch.py trash PATH...            move files into ROOT/.pictor-trash/ (with undo)
     launch.py trash list               what is in the trash
     launch.py trash restore PATH...    put files back (or --all)
+    launch.py trash restore PATH --to FOLDER    put them into FOLDER instead
     launch.py trash empty --yes        the only permanent delete
 A file literally named "list", "restore" or "empty" is given as ./list and so on.
 """
@@ -29,6 +30,9 @@ def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
     )
     trash.add_argument("words", nargs="+", metavar="PATH|ACTION")
     trash.add_argument("--all", action="store_true", help="with restore: everything in the trash")
+    trash.add_argument(
+        "--to", metavar="FOLDER", help="with restore: put the files into FOLDER instead"
+    )
     trash.add_argument("--yes", action="store_true", help="with empty: yes, delete for good")
     trash.add_argument("--json", action="store_true", help="print one JSON document")
     return {"trash": cmd_trash}
@@ -38,6 +42,8 @@ def cmd_trash(args: argparse.Namespace, settings) -> int:
     action, rest = (
         (args.words[0], args.words[1:]) if args.words[0] in ACTIONS else ("move", args.words)
     )
+    if args.to is not None and action != "restore":
+        raise PictorError("--to goes with restore: trash restore PATH... --to FOLDER")
     with Library(settings).open_catalog() as catalog:
         trash = Trash(catalog)
         if action == "list":
@@ -56,7 +62,8 @@ def cmd_trash(args: argparse.Namespace, settings) -> int:
                 raise PictorError(
                     "say what to restore: trash restore PATH... or trash restore --all"
                 )
-            return _report(args, trash.restore(None if args.all else rest), "Restored")
+            report = trash.restore(None if args.all else rest, to=args.to)
+            return _report(args, report, "Restored")
         if action == "empty":
             if rest:
                 raise PictorError("trash empty takes no paths; it deletes everything in the trash")

@@ -17,7 +17,10 @@ Content ids are BLAKE2b-128 of the file's bytes (README, "Content identity"), so
 into a fresh data folder applies to the same images wherever they are found later.
 
 Import is all-or-nothing in one transaction. A file that is not JSON, of another format or
-version, or with any invalid entry changes nothing and says what is wrong.
+version, or with any invalid entry changes nothing and says what is wrong and where (the
+entry, or the line and column): a content id that is not exactly 32 hex digits, a
+preference of an image over itself, a time before 1970 or more than a day ahead of this
+clock, a number too long to be one, JSON nested past MAX_DEPTH.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import math
 import re
 import time
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +44,24 @@ VERSION = 2
 READABLE = (1, 2)
 SECTIONS = ("ratings", "preferences", "history", "dismissals")
 CONFLICT_MODES = ("keep", "replace", "newer")
-CONTENT_ID = re.compile(r"^[0-9a-f]{32}$")
+CONTENT_ID = re.compile(r"[0-9a-f]{32}")  # fullmatch: "$" would let a newline end it
+FUTURE_SLACK = 86_400.0  # a time up to a day ahead passes (another machine's clock)
+MAX_DIGITS = 30  # an integer longer than this is no time or score (2**63 has 19 digits)
+MAX_DEPTH = 100  # an export nests 4 deep; past this, say where, rather than recurse
+MAX_NAME = 200  # choice ids and sources: short words
+JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+class LongNumber(str):
+    """An integer of more than MAX_DIGITS digits in the file, kept as its digits: Python
+    would refuse to convert 5,001 digits, and SQLite stores no integer past 2**63."""
+
+    def __repr__(self) -> str:
+        return f"a {len(self.lstrip('-')):,}-digit number"
+
+
+def _parse_int(digits: str) -> int | LongNumber:
+    return int(digits) if len(digits.lstrip("-")) <= MAX_DIGITS else LongNumber(digits)
 
 
 def export_document(catalog: Catalog, now: float | None = None) -> dict[str, Any]:
@@ -146,24 +167,45 @@ def read_document(source: str | Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise PictorError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         raise PictorError(f"{path.name} is not JSON ({exc.msg}, line {exc.lineno})") from None
+    except RecursionError:
+        line, column = _too_deep(text)
+        raise PictorError(
+            f"{path.name} is nested more than {MAX_DEPTH} levels deep (line {line}, column "
+            f"{column}); a ratings export nests 4"
+        ) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise PictorError(f"{path.name} is not a Pictor ratings export")
     if document.get("version") not in READABLE:
         raise PictorError(
-            f"{path.name} has schema version {document.get('version')!r}; this Pictor reads "
-            f"versions {', '.join(map(str, READABLE))}"
+            f"{path.name} has schema version {_shown(document.get('version'))}; this Pictor "
+            f"reads versions {', '.join(map(str, READABLE))}"
         )
     return document
+
+
+def _too_deep(text: str) -> tuple[int, int]:
+    """(line, column) of the first bracket past MAX_DEPTH levels, strings skipped."""
+    depth = 0
+    for token in JSON_TOKEN.finditer(text):
+        bracket = token.group()
+        if bracket in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                at = token.start()
+                return text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+        elif bracket in "]}":
+            depth -= 1
+    return 1, 1
 
 
 def import_document(catalog: Catalog, document: dict[str, Any], on_conflict: str) -> ImportReport:
     """Apply an export to the catalog, all or nothing; see the module docstring."""
     if on_conflict not in CONFLICT_MODES:
         raise PictorError(f"--on-conflict must be one of {', '.join(CONFLICT_MODES)}")
-    problems = _problems(document)
+    problems = _problems(document, time.time())
     if problems:
         report = ImportReport(invalid=len(problems))
         raise PictorError(
@@ -251,7 +293,7 @@ def _latest_change_is_current(conn, content_id: str, now: float) -> None:
         )
 
 
-def _problems(document: dict[str, Any]) -> list[str]:
+def _problems(document: dict[str, Any], now: float) -> list[str]:
     """Every invalid entry, as 'section[index]: what is wrong'."""
     problems: list[str] = []
     for section, check in (
@@ -265,66 +307,99 @@ def _problems(document: dict[str, Any]) -> list[str]:
             problems.append(f"{section}: must be a list")
             continue
         for index, entry in enumerate(entries):
-            problem = check(entry) if isinstance(entry, dict) else "not an object"
+            problem = check(entry, now) if isinstance(entry, dict) else "not an object"
             if problem:
                 problems.append(f"{section}[{index}]: {problem}")
     return problems
 
 
+def _shown(value: Any) -> str:
+    """A value as a problem names it: short, whatever the file holds."""
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _score_problem(score: Any, nullable: bool = False) -> str | None:
     if score is None and nullable:
         return None
-    if isinstance(score, bool) or not isinstance(score, (int, float)):
-        return f"score {score!r} is not a number"
-    if not math.isfinite(score) or not 0 <= score <= 10:
-        return f"score {score} is outside 0-10"
+    if isinstance(score, LongNumber):
+        return f"score is {score!r}, outside 0-10"
+    if not _is_number(score):
+        return f"score {_shown(score)} is not a number"
+    if not (isinstance(score, int) or math.isfinite(score)) or not 0 <= score <= 10:
+        return f"score {_shown(score)} is outside 0-10"
     return None
 
 
-def _time_problem(value: Any) -> str | None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    return None if ok else f"time {value!r} is not a number of seconds"
+def _time_problem(value: Any, now: float) -> str | None:
+    if isinstance(value, LongNumber):
+        return f"time is {value!r}, far out of range"
+    if not _is_number(value) or (isinstance(value, float) and not math.isfinite(value)):
+        return f"time {_shown(value)} is not a number of seconds"
+    if value < 0:
+        return f"time {_shown(value)} is before 1970"
+    if value > now + FUTURE_SLACK:
+        today = datetime.fromtimestamp(now, UTC).date()
+        return f"time {_shown(value)} is in the future (today is {today})"
+    return None
 
 
 def _id_problem(value: Any, name: str = "content_id") -> str | None:
-    ok = isinstance(value, str) and CONTENT_ID.match(value)
-    return None if ok else f"{name} {value!r} is not a content id"
+    ok = isinstance(value, str) and CONTENT_ID.fullmatch(value)
+    return None if ok else f"{name} {_shown(value)} is not a content id"
 
 
-def _rating_problem(entry: dict[str, Any]) -> str | None:
+def _name_problem(value: Any, name: str) -> str | None:
+    ok = isinstance(value, str) and 0 < len(value) <= MAX_NAME
+    return None if ok else f"{name} {_shown(value)} is missing or not a short text"
+
+
+def _rating_problem(entry: dict[str, Any], now: float) -> str | None:
     paths = entry.get("paths", [])
     return (
         _id_problem(entry.get("content_id"))
         or _score_problem(entry.get("score"))
-        or _time_problem(entry.get("time"))
-        or (None if entry.get("source") in SOURCES else f"source {entry.get('source')!r}")
+        or _time_problem(entry.get("time"), now)
+        or (None if entry.get("source") in SOURCES else f"source {_shown(entry.get('source'))}")
         or (None if isinstance(paths, list) else "paths must be a list")
     )
 
 
-def _preference_problem(entry: dict[str, Any]) -> str | None:
-    choice = entry.get("choice_id")
+def _preference_problem(entry: dict[str, Any], now: float) -> str | None:
+    winner, loser = entry.get("winner"), entry.get("loser")
     return (
-        (None if isinstance(choice, str) and choice else "choice_id is missing")
-        or _id_problem(entry.get("winner"), "winner")
-        or _id_problem(entry.get("loser"), "loser")
-        or _time_problem(entry.get("time"))
+        _name_problem(entry.get("choice_id"), "choice_id")
+        or _id_problem(winner, "winner")
+        or _id_problem(loser, "loser")
+        or (None if winner != loser else "the winner and the loser are the same image")
+        or _time_problem(entry.get("time"), now)
         or (None if entry.get("outcome") in ("win", "tie") else "outcome must be win or tie")
-        or (None if isinstance(entry.get("source"), str) else "source is missing")
+        or _name_problem(entry.get("source"), "source")
     )
 
 
-def _history_problem(entry: dict[str, Any]) -> str | None:
+def _history_problem(entry: dict[str, Any], now: float) -> str | None:
+    source = entry.get("source")
     return (
         _id_problem(entry.get("content_id"))
         or _score_problem(entry.get("score"), nullable=True)
-        or _time_problem(entry.get("time"))
-        or (None if entry.get("source") in HISTORY_SOURCES else f"source {entry.get('source')!r}")
+        or _time_problem(entry.get("time"), now)
+        or (None if source in HISTORY_SOURCES else f"source {_shown(source)}")
     )
 
 
-def _dismissal_problem(entry: dict[str, Any]) -> str | None:
+def _dismissal_problem(entry: dict[str, Any], now: float) -> str | None:
     ids = entry.get("content_ids")
     if not isinstance(ids, list) or not ids:
         return "content_ids must be a list of one or more content ids"
-    return next((p for p in map(_id_problem, ids) if p), None) or _time_problem(entry.get("time"))
+    return next((p for p in map(_id_problem, ids) if p), None) or _time_problem(
+        entry.get("time"), now
+    )

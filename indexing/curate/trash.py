@@ -1,10 +1,15 @@
 """Delete means "move to the trash, with undo". Nothing is removed but by emptying the trash.
 
+Only what the library holds moves: an image or video the catalog lists as present, by
+its path or its real path (symlinks resolved); any other path refuses the whole request,
+one line each, before anything moves.
+
 A trashed file moves into `.pictor-trash/` inside its own library root, keeping its path
 relative to the root (the walk skips hidden folders, so the trash is never indexed). Every
 move is written to `trash_log` before it happens (state 'moving') and marked done after,
 so a crash (kill -9) mid-batch leaves each file either in place or in the trash, and the
-next trash operation finishes or undoes whatever was caught half-way.
+next trash operation finishes or undoes whatever was caught half-way. A file whose folder
+became a file stays in the trash, and the reason says how to restore it elsewhere.
 
 One trash operation runs at a time per catalog (an advisory lock beside it, held for the
 whole batch), so the recovery of one never mistakes another's move in progress for a crash.
@@ -96,28 +101,51 @@ class Trash:
 
     def _trash_all(self, paths: list[str], now: float | None) -> TrashReport:
         roots = self.catalog.roots()
-        resolved = [
-            (path, _root_of(os.path.abspath(os.path.expanduser(path)), roots)) for path in paths
-        ]
-        outside = [path for path, root in resolved if root is None]
-        if outside:  # checked for all before anything moves
-            raise PictorError(f"not inside any library folder: {outside[0]}")
-        inside_trash = [
-            path for path, _ in resolved if TRASH in os.path.abspath(path).split(os.sep)
-        ]
-        if inside_trash:
-            raise PictorError(
-                f"already in the trash: {inside_trash[0]} (restore it, or empty the trash)"
-            )
+        checked = [self._library_file(path, roots) for path in paths]
+        refused = [f"{why}: {path}" for path, (_, _, why) in zip(paths, checked, strict=True)
+                   if why]  # fmt: skip
+        if refused:  # checked for all before anything moves: one line for each refused path
+            if len(refused) < len(paths):
+                refused[0] += " (nothing was moved)"
+            raise PictorError("\n".join(refused))
         report = TrashReport()
         batch = uuid.uuid4().hex
-        for path, root in resolved:
-            full = os.path.abspath(os.path.expanduser(path))
+        for full, root, _ in checked:
             try:
                 report.moved.append(self._trash_one(full, root, batch, now))  # type: ignore[arg-type]
             except OSError as exc:
                 report.problems.append({"path": full, "reason": _reason(exc)})
         return report
+
+    def _library_file(self, path: str, roots: list[str]) -> tuple[str, str | None, str | None]:
+        """(the catalogued path, its root, None) for a file the library holds, or (path, None,
+        why not). Only the images and videos the catalog lists as present move: the path as
+        given, or its real path (symlinks resolved), must be one of theirs. A file reached
+        through a folder link that was never indexed, a text file, a hidden file: refused."""
+        full = os.path.abspath(os.path.expanduser(path))
+        real = os.path.realpath(full)
+        if TRASH in full.split(os.sep) or TRASH in real.split(os.sep):
+            return full, None, "already in the trash (restore it, or empty the trash)"
+        known = [p for p in dict.fromkeys((full, real)) if self._status_of(p) == "present"]
+        if not known:
+            if _root_of(full, roots) is None and _root_of(real, roots) is None:
+                return full, None, "not inside any library folder"
+            if self._status_of(full) == "missing":
+                return full, None, "no longer in the library (missing since the last index)"
+            return full, None, "not an image or video of the library (index its folder first)"
+        catalogued = known[0]
+        root = _root_of(catalogued, roots)
+        if root is None:
+            return full, None, "not inside any library folder"
+        if os.path.lexists(real) and not os.path.isfile(real):
+            return full, None, "not a file (a folder or a device took its place)"
+        return catalogued, root, None
+
+    def _status_of(self, path: str) -> str | None:
+        row = self.catalog.conn.execute(
+            "SELECT status FROM files WHERE path = ?", (path,)
+        ).fetchone()
+        return row[0] if row else None
 
     def _trash_one(self, path: str, root: str, batch: str, now: float | None) -> TrashEntry:
         info = os.stat(path)  # a file that vanished since grouping: FileNotFoundError
@@ -177,14 +205,16 @@ class Trash:
 
     # Moving out
 
-    def restore(self, selectors: list[str] | None = None) -> TrashReport:
-        """Put trashed files back (all of them with selectors None), with their ratings."""
+    def restore(self, selectors: list[str] | None = None, to: str | None = None) -> TrashReport:
+        """Put trashed files back (all of them with selectors None), with their ratings;
+        with `to`, into that folder instead of where they were."""
+        folder = _restore_folder(to) if to is not None else None
         with self._locked():
             wanted = self._select(selectors)
             report = TrashReport()
             for entry in wanted:
                 try:
-                    report.moved.append(self._restore_one(entry))
+                    report.moved.append(self._restore_one(entry, folder))
                 except OSError as exc:
                     report.problems.append({"path": entry.original_path, "reason": _reason(exc)})
             return report
@@ -206,20 +236,32 @@ class Trash:
             wanted.append(found[0])
         return wanted
 
-    def _restore_one(self, entry: TrashEntry) -> TrashEntry:
-        target = entry.original_path
+    def _restore_one(self, entry: TrashEntry, folder: str | None = None) -> TrashEntry:
+        wanted = entry.original_path
+        if folder is not None:
+            wanted = os.path.join(folder, os.path.basename(entry.original_path))
+        blocker = _not_a_folder(os.path.dirname(wanted))
+        if blocker is not None:  # its folder was replaced by a file: it stays in the trash
+            raise NotADirectoryError(
+                errno.ENOTDIR,
+                f"cannot put it back: {blocker} is now a file, not a folder. It stays in the "
+                f"trash at {entry.trash_path}; put it elsewhere with: "
+                f"trash restore {entry.original_path} --to FOLDER",
+            )
+        target = wanted
         if os.path.lexists(target):  # something new took its place meanwhile: keep both
             target = _free_name(target)
         os.makedirs(os.path.dirname(target), exist_ok=True)  # folders removed since
         _move_no_overwrite(entry.trash_path, target)
         info = os.stat(target)
         now = time.time()
+        in_library = _root_of(target, self.catalog.roots()) is not None
         with self.catalog.transaction() as conn:
             conn.execute(
                 "UPDATE trash_log SET state = 'restored', done_at = ?, note = ? WHERE id = ?",
                 (now, None if target == entry.original_path else f"restored as {target}", entry.id),
             )
-            if entry.content_id is not None:
+            if entry.content_id is not None and in_library:
                 self.catalog.put_file(target, entry.content_id, info.st_size, info.st_mtime_ns, now)
         return TrashEntry(entry.id, target, entry.trash_path, entry.content_id, entry.size, now)
 
@@ -280,6 +322,28 @@ class Trash:
 def _root_of(path: str, roots: list[str]) -> str | None:
     inside = [root for root in roots if path_range(root)[0] <= path < path_range(root)[1]]
     return max(inside, key=len) if inside else None
+
+
+def _restore_folder(to: str) -> str:
+    """The folder `restore --to` puts files into: one that exists, outside every trash."""
+    folder = os.path.abspath(os.path.expanduser(to))
+    if not os.path.isdir(folder):
+        raise PictorError(f"not a folder: {folder} (give an existing folder to restore into)")
+    if TRASH in os.path.realpath(folder).split(os.sep):
+        raise PictorError(f"that folder is inside the trash: {folder}")
+    return folder
+
+
+def _not_a_folder(folder: str) -> str | None:
+    """The part of folder's path that exists and is not a folder (a file took a folder's
+    name), or None where the path is, or can be made, a folder."""
+    existing = folder
+    while not os.path.lexists(existing):
+        parent = os.path.dirname(existing)
+        if parent == existing:
+            return None
+        existing = parent
+    return None if os.path.isdir(existing) else existing
 
 
 def _free_name(path: str) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 from PIL import ExifTags, Image, PngImagePlugin
 
+from indexing.ingest.png_text import bounded_texts
 from indexing.records import ImageMetadata
 
 EXIF_IFD = 0x8769
@@ -51,7 +52,9 @@ def read_metadata(
     ) or parse_exif_datetime(ifd0.get(TAG_DATETIME), offset)
     meta.gps_lat, meta.gps_lon, meta.gps_alt = _gps(gps_ifd)
     meta.exif = _exif_json(ifd0, exif_ifd, gps_ifd)
-    meta.texts = _texts(image, exif_ifd, data)
+    meta.texts, dropped = bounded_texts(_texts(image, exif_ifd, data))
+    if skipped is not None:
+        skipped += [text.warning() for text in dropped]
     meta.prompt = extract_prompt(meta.texts)
     return meta
 

@@ -1,4 +1,9 @@
-"""Oversized PNG text chunks: drop them, keep the image.
+"""Oversized text chunks: drop them, keep the image.
+
+Every text a file carries (PNG tEXt, zTXt, iTXt, compressed or not; XMP; an EXIF
+UserComment) is kept up to TEXT_CHUNK_LIMIT (1 MiB) each and TEXT_FILE_LIMIT (2 MiB) in
+all per file: `bounded_texts` drops the rest, each named in a warning. An 8 MB prompt in
+a plain tEXt chunk would otherwise be stored whole and sent whole to the viewer.
 
 Pillow refuses a whole PNG when one compressed text chunk (zTXt, iTXt) inflates past
 PngImagePlugin.MAX_TEXT_CHUNK (1 MiB), or all text together passes MAX_TEXT_MEMORY: a
@@ -18,6 +23,8 @@ from PIL import PngImagePlugin
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
+TEXT_CHUNK_LIMIT = PngImagePlugin.MAX_TEXT_CHUNK  # 1 MiB of text kept from one chunk
+TEXT_FILE_LIMIT = 2 * TEXT_CHUNK_LIMIT  # and from one file in all
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +37,26 @@ class DroppedText:
             f"text chunk {self.keyword!r} ({self.size}) is too large to keep and was "
             "skipped; the image itself was indexed"
         )
+
+
+def bounded_texts(texts: dict[str, str]) -> tuple[dict[str, str], list[DroppedText]]:
+    """The texts within the limits, in their order, and the ones dropped. Each text over
+    TEXT_CHUNK_LIMIT bytes (UTF-8) goes; then, smallest first, texts are kept while the
+    file's total stays within TEXT_FILE_LIMIT, so one huge chunk costs only itself."""
+    sizes = {key: len(value.encode("utf-8", "surrogatepass")) for key, value in texts.items()}
+    dropped = [
+        DroppedText(key, _mib(size)) for key, size in sizes.items() if size > TEXT_CHUNK_LIMIT
+    ]
+    total = 0
+    keep: set[str] = set()
+    for key in sorted((k for k in texts if sizes[k] <= TEXT_CHUNK_LIMIT), key=sizes.__getitem__):
+        if total + sizes[key] > TEXT_FILE_LIMIT:
+            size = f"{_mib(sizes[key])}, past the {_mib(TEXT_FILE_LIMIT)} of text kept per file"
+            dropped.append(DroppedText(key, size))
+        else:
+            total += sizes[key]
+            keep.add(key)
+    return {key: value for key, value in texts.items() if key in keep}, dropped
 
 
 def is_text_limit_error(exc: BaseException) -> bool:
