@@ -239,14 +239,15 @@ def show(
     moment `at`, in seconds, when a search found one)."""
     hidden = gr.Gallery(visible=False)
     no_player = gr.HTML("", visible=False)
+    blank = gr.Image(None, visible=True)
     if content_id is None:
-        return None, hint, None, "", hidden, None, *_about(None), *_generation(None), no_player
+        return blank, hint, None, "", hidden, None, *_about(None), *_generation(None), no_player
     with ctx.catalog() as catalog:
         detail = details.image_detail(catalog, content_id)
         neighbours = _why(ctx, catalog, detail) if detail else []
     if detail is None:
         gone = "This image is no longer in the catalog."
-        return None, gone, None, "", hidden, None, *_about(None), *_generation(None), no_player
+        return blank, gone, None, "", hidden, None, *_about(None), *_generation(None), no_player
     present = [p["path"] for p in detail["paths"] if p["status"] == "present"]
     player = no_player
     if detail.get("kind") == "video":
@@ -255,8 +256,11 @@ def show(
             player = gr.HTML(video_player(present[0], at), visible=True)
     else:
         preview = ctx.library.previews.get(content_id, present)
+    # A video's player takes the picture's place (its poster above it pushed the player below
+    # the window); the poster stays where the file is gone.
+    picture = gr.Image(str(preview) if preview else None, visible=player is no_player)
     return (
-        str(preview) if preview else None,
+        picture,
         detail_markdown(detail, dated=False, prompt=detail.get("generation") is None),
         detail.get("rating"),
         message,

@@ -156,7 +156,7 @@ def _render_preference_panel() -> tuple:
     message = gr.Markdown("", elem_id="pref-message")
     gallery = gr.Gallery(
         label="Click the one you like best",
-        columns=2,
+        columns=4,  # one row: 2 of 2 (the gallery fits its columns to the images), 4 of 4
         height="auto",
         allow_preview=False,
         object_fit="contain",
