@@ -150,8 +150,10 @@ class PictorApi:
         return {"choice_id": choice.choice_id, "tie": choice.tie, "pairs": choice.pairs}
 
     def train(self) -> Document:
-        """Train the evaluator on the ratings and preferences, make it active, predict every
-        image. Refused while the Train tab (or another call) is training."""
+        """Train the evaluator on the ratings and preferences, make it active and predict
+        every image if it beats the baseline (`beats_baseline`, `activated`, `message` say
+        so; otherwise the previous one stays active). Refused while the Train tab (or
+        another call) is training."""
         library = self.ctx.library
 
         def run(report: Callable[[Any], None], token: CancelToken) -> Any:
