@@ -14,7 +14,7 @@ import gradio as gr
 from gradio.context import Context
 
 from app import facet_panel
-from app.components import finite, format_bytes
+from app.components import finite, format_bytes, thumbnails
 from app.context import AppContext
 from app.safe_text import literal
 from indexing.errors import PictorError
@@ -167,7 +167,7 @@ def render(ctx: AppContext) -> FiltersTab:
         prev = gr.Button("◀ Previous", size="sm", elem_id="filters-prev")
         count = gr.Markdown("", elem_id="filters-count")
         next_ = gr.Button("Next ▶", size="sm", elem_id="filters-next")
-    gallery = gr.Gallery(
+    gallery = thumbnails(
         label="Images",
         columns=8,
         height="auto",

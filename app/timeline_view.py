@@ -16,6 +16,7 @@ from typing import Any
 
 import gradio as gr
 
+from app.components import thumbnails
 from app.context import AppContext
 from app.safe_text import literal
 from indexing.errors import PictorError
@@ -65,7 +66,7 @@ def render(ctx: AppContext, target: Target) -> TimelineView:
                 button = gr.Button(
                     "Show", size="sm", scale=0, min_width=80, elem_id=f"timeline-show-{number}"
                 )
-            strip = gr.Gallery(
+            strip = thumbnails(
                 value=group["thumbs"],
                 columns=8,
                 rows=1,

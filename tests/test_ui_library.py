@@ -140,3 +140,30 @@ def test_add_folder_while_another_process_indexes_says_so(page, photos: Path, tm
         )
     page.locator("#add-folder").click()  # once the other run is over, indexing works
     expect(page.locator("#index-progress")).to_contain_text("3 new", timeout=60_000)
+
+
+def test_an_empty_gallery_says_why_and_no_thumbnail_has_a_delete_cross(page, photos: Path) -> None:
+    """Before any folder, the gallery says how to get images (not an upload box); after,
+    no gallery draws a × on its thumbnails (it only dropped the tile from the page)."""
+    from playwright.sync_api import expect
+
+    empty = page.locator("#library-empty")
+    expect(empty).to_be_visible()
+    expect(empty).to_contain_text("No images yet: add a folder")
+    expect(page.get_by_text("Drop Media Here")).to_have_count(0)
+
+    page.locator("#folder-input textarea, #folder-input input").first.fill(str(photos))
+    page.locator("#add-folder").click()
+    expect(page.locator("#index-progress")).to_contain_text("Done in", timeout=180_000)
+    expect(page.locator("#library-gallery img")).to_have_count(3)
+    expect(empty).to_be_hidden()
+    crosses = page.locator("button[aria-label='Delete image']")
+    expect(crosses).to_have_count(0)
+    page.get_by_role("tab", name="Filters").click()
+    expect(page.locator("#filters-gallery img")).to_have_count(3)
+    expect(crosses).to_have_count(0)
+    page.get_by_role("tab", name="Search").click()
+    page.locator("#search-text textarea, #search-text input").first.fill("a photo")
+    page.locator("#search-text textarea, #search-text input").first.press("Enter")
+    expect(page.locator("#search-gallery img").first).to_be_visible()
+    expect(crosses).to_have_count(0)
