@@ -13,9 +13,10 @@ undefined (None in `to_dict`) and its pairwise accuracy is exactly 0.5. Scores a
 per fold and combined weighted by held-out counts (MetricSet.combine).
 
 The ± shown with predictions is calibrated here too (calibration.py): from the held-out
-ratings, their predictions and the fold models' spreads, the factor that makes the ± hold
-COVERAGE of them. `beats_baseline` says whether the model did better than the mean on the
-held-out ratings (MAE; on held-out preferences when there are no ratings to score).
+ratings, their predictions and the fold models' posterior spreads, the rating scatter and
+the factor that make the ± hold COVERAGE of them. `beats_baseline` says whether the model
+did better than the mean on the held-out ratings (MAE; on held-out preferences when there
+are no ratings to score).
 
 The learning curve refits each fold on 25 %, 50 % and 75 % of its training ratings and of its
 training preferences (random subsets) and scores on the same held-out fold: if the model
@@ -317,6 +318,7 @@ def _report(data, folds, image_folds, per_fold, outputs, seconds) -> ValidationR
     predicted = _gather(full.model, data)
     uncertainty = np.concatenate([u[r] for u, r in zip(full.uncertainty, full.rows, strict=True)])
     interval = calibrate(data.ratings[rows], predicted[rows], uncertainty, image_folds[rows])
+    shown = halfwidth(uncertainty, interval.noise_variance, interval.scale)
     return ValidationReport(
         folds=folds,
         n_ratings=data.n_ratings,
@@ -329,9 +331,7 @@ def _report(data, folds, image_folds, per_fold, outputs, seconds) -> ValidationR
         held_out_rows=rows,
         held_out_true=data.ratings[rows],
         held_out_predicted=predicted[rows],
-        held_out_uncertainty=halfwidth(uncertainty, interval.noise_variance, interval.scale).astype(
-            np.float32
-        ),
+        held_out_uncertainty=shown.astype(np.float32),
         learning_curve=[
             _curve_point(f, bucket, data) for f, bucket in outputs.items() if bucket.model
         ],

@@ -167,3 +167,43 @@ def test_an_empty_gallery_says_why_and_no_thumbnail_has_a_delete_cross(page, pho
     page.locator("#search-text textarea, #search-text input").first.press("Enter")
     expect(page.locator("#search-gallery img").first).to_be_visible()
     expect(crosses).to_have_count(0)
+
+
+def test_the_counts_follow_the_run_while_it_goes_on(
+    tmp_path: Path, pictor_env: Path, photos: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a run has committed its images, the stats and the gallery say so before the run
+    ends (they once said "0 images in 0 files" beside "Indexing: 407 of 407 done"). The run
+    here indexes for real, then holds in a later stage until the page has shown the count."""
+    import threading
+
+    import gradio as gr
+
+    from app import library as library_tab
+    from app.context import AppContext
+    from indexing.progress import Progress
+
+    shown = threading.Event()
+
+    def index_then_hold(library, folders, report, token):
+        summary = library.index(folders, report, token, wait=False)
+        report(Progress("subjects", 0, 3, 0.0, None))  # a stage after the rows are in
+        assert shown.wait(60), "the page never showed the committed images"
+        return summary
+
+    monkeypatch.setattr(library_tab, "index_then_predict", index_then_hold)
+    monkeypatch.setattr(library_tab, "FOLLOW_EVERY", 0.0)
+    ctx = AppContext.create(Settings(data_dir=tmp_path / "data", threads=2))
+    with gr.Blocks() as demo:
+        tab = library_tab.render()
+        library_tab.listen(tab, ctx, demo)
+    add_folder = next(f.fn for f in demo.fns.values() if f.fn.__name__ == "add_folder")
+    notes, during = [], []
+    for progress, gallery, *_, empty, stats, _errors, _roots in add_folder(str(photos)):
+        if isinstance(empty, gr.Markdown) and empty.visible:
+            notes.append(empty.value)
+        if "Done in" not in str(progress) and isinstance(stats, str) and "3 images" in stats:
+            during.append(len(gallery))
+            shown.set()
+    assert during and during[0] == 3  # the count and the thumbnails, before the end
+    assert any("The images appear here as they are read" in note for note in notes)
