@@ -188,15 +188,18 @@ class PictorApi:
         choice = RatingService(self.ctx.library).prefer(ids[0], ids[1:], tie=tie)
         return {"choice_id": choice.choice_id, "tie": choice.tie, "pairs": choice.pairs}
 
-    def train(self) -> Document:
-        """Train the evaluator on the ratings and preferences, make it active, predict every
-        image. Refused while the Train tab (or another call) is training."""
+    def train(self, activate_anyway: bool = False) -> Document:
+        """Train the evaluator on the ratings and preferences, make it active and predict
+        every image if it beats the baseline (`beats_baseline`, `activated`, `message` say
+        so; otherwise the previous one stays active, unless `activate_anyway`). Refused
+        while the Train tab (or another call) is training."""
         library = self.ctx.library
 
         def run(report: Callable[[Any], None], token: CancelToken) -> Any:
             return service.train(
-                library, progress=report, cancel=lambda: token.cancelled, predict_progress=report
-            )
+                library, progress=report, cancel=lambda: token.cancelled,
+                predict_progress=report, activate_anyway=activate_anyway,
+            )  # fmt: skip
 
         busy = "Training is already running in this app; try again when it has finished."
         outcome = _run_in(self.ctx.training, BackgroundJob(run, "train"), busy)

@@ -1,4 +1,5 @@
-"""Formatting shared by the tabs: sizes, captions, stats and metadata text."""
+"""Formatting shared by the tabs (sizes, captions, stats and metadata text), and the one
+place where galleries of thumbnails are made."""
 
 from __future__ import annotations
 
@@ -6,11 +7,25 @@ import math
 from datetime import datetime
 from typing import Any
 
+import gradio as gr
+
 from app.safe_text import code, literal
 from indexing.errors import PictorError
 from indexing.ingest.pipeline import IndexSummary
 from indexing.query.listing import ListedImage
 from indexing.records import timecode
+
+
+def thumbnails(**options: Any) -> gr.Gallery:
+    """A gallery of thumbnails, shown and clicked, never edited: every gallery in the app.
+
+    Not interactive: gradio makes a gallery that is an event's input an upload box, which
+    draws a × on each tile that only drops it from the page (the file stays, nothing is
+    said) and shows an empty gallery as "Drop Media Here". Removing an image is the viewer's
+    Move to trash, with Undo. No preview of its own: a click opens the app's viewer.
+    """
+    options = {"allow_preview": False, "height": "auto", **options}
+    return gr.Gallery(interactive=False, **options)
 
 
 def format_bytes(count: float) -> str:

@@ -23,7 +23,7 @@ from urllib.parse import quote
 import gradio as gr
 
 from app import key_button
-from app.components import detail_markdown
+from app.components import detail_markdown, thumbnails
 from app.context import AppContext
 from app.key_button import KeyButton
 from app.safe_text import literal
@@ -163,7 +163,7 @@ def render() -> DetailPanel:
             message = gr.Markdown("", elem_id=f"{prefix}-rating-message")
             viewer = _render_viewer(prefix)
             generation = _render_generation(prefix)
-            why = gr.Gallery(
+            why = thumbnails(
                 label="Why this prediction: the rated images nearest to it",
                 columns=5,
                 height="auto",

@@ -19,7 +19,7 @@ from typing import Any
 import gradio as gr
 
 from app import detail
-from app.components import format_bytes
+from app.components import format_bytes, thumbnails
 from app.context import AppContext
 from app.jobs import BackgroundJob
 from app.safe_text import code, literal
@@ -144,7 +144,7 @@ def chosen_threshold(tier_label: str, near: float | None, similar: float | None)
 def _render_slot(n: int) -> Slot:
     with gr.Column(visible=False, elem_id=f"dup-group-{n}", elem_classes="dup-group") as box:
         heading = gr.Markdown("", elem_id=f"dup-group-{n}-heading")
-        gallery = gr.Gallery(
+        gallery = thumbnails(
             columns=4, height="auto", allow_preview=False, object_fit="contain",
             show_label=False, elem_id=f"dup-group-{n}-gallery", elem_classes="dup-cards",
         )  # fmt: skip

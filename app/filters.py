@@ -14,7 +14,7 @@ import gradio as gr
 from gradio.context import Context
 
 from app import facet_panel
-from app.components import finite, format_bytes
+from app.components import finite, format_bytes, thumbnails
 from app.context import AppContext
 from app.safe_text import literal
 from indexing.errors import PictorError
@@ -69,6 +69,7 @@ class FiltersTab:
     reshuffle: gr.Button
     rate_these: gr.Button
     apply: gr.Button
+    clear: gr.Button
     message: gr.Markdown
     count: gr.Markdown
     prev: gr.Button
@@ -112,6 +113,7 @@ def render(ctx: AppContext) -> FiltersTab:
         seed = gr.Number(value=0, precision=0, label="Random seed", scale=1, elem_id="filters-seed")
         reshuffle = gr.Button("Reshuffle", scale=1, elem_id="filters-reshuffle")
         apply = gr.Button("Apply filters", variant="primary", scale=1, elem_id="filters-apply")
+        clear = gr.Button("Clear filters", scale=1, elem_id="filters-clear")
         rate_these = gr.Button("Rate these", scale=1, elem_id="filters-rate-these")
     with gr.Accordion("Facets: what the library holds (counts follow the filters)", open=True):
         facets_panel = facet_panel.render("filters")
@@ -167,7 +169,7 @@ def render(ctx: AppContext) -> FiltersTab:
         prev = gr.Button("◀ Previous", size="sm", elem_id="filters-prev")
         count = gr.Markdown("", elem_id="filters-count")
         next_ = gr.Button("Next ▶", size="sm", elem_id="filters-next")
-    gallery = gr.Gallery(
+    gallery = thumbnails(
         label="Images",
         columns=8,
         height="auto",
@@ -177,8 +179,8 @@ def render(ctx: AppContext) -> FiltersTab:
     )
     return FiltersTab(
         container, sort, descending, ranges, taken_from, taken_to, formats, folder, rated, kind,
-        exclude_text, only_text, sensitivity, seed, reshuffle, rate_these, apply, message, count,
-        prev, next_, gr.State(1), gr.State([]), gallery, facets_panel,
+        exclude_text, only_text, sensitivity, seed, reshuffle, rate_these, apply, clear, message,
+        count, prev, next_, gr.State(1), gr.State([]), gallery, facets_panel,
     )  # fmt: skip
 
 
@@ -278,12 +280,40 @@ def listen(tab: FiltersTab, ctx: AppContext) -> None:
         lambda page, *values: show(page + 1, *values), [tab.page, *tab.controls], page_outputs
     )
     tab.reshuffle.click(reshuffle, tab.controls, [tab.sort, tab.seed, *page_outputs])
+
+    # Clear filters: every control back to the value it was rendered with, then the list.
+    # The facet pickers are among the page's outputs already (their counts), so not twice.
+    defaults = [control.value for control in tab.controls]
+    others = tab.controls[: len(tab.controls) - len(tab.facets.pickers)]
+    tab.clear.click(
+        lambda: (*defaults[: len(others)], *show(1, *defaults)), None, [*others, *page_outputs]
+    )
     tab.refresh, tab.page_outputs = show, page_outputs
 
 
 def filter_to_rate(*values: Any) -> tuple[str, Filter]:
     """The Filters tab's hand-off to the Rate tab: its current filter (unrated ones)."""
     return "filter", request_from(1, list(values)).filter
+
+
+DATE_FIELDS = ("taken_from", "taken_to", "year", "month", "day")
+TEXT_FIELDS = ("exclude_text", "only_text")
+
+
+def timeline_filter(*values: Any) -> tuple[Filter, str]:
+    """The rule the Timeline and its Show share: the Filters tab's filter, less its dates
+    (a group or event chosen there sets them) and its text categories (which need CLIP, so
+    the timeline cannot count them; the note says so when they are set)."""
+    flt = request_from(1, list(values)).filter
+    note = ""
+    if flt.needs_clip:
+        note = (
+            "The Hide/Only text filters are not counted here; Show still applies them, so "
+            "its list can be shorter than the group."
+        )
+    cleared = {name: None for name in DATE_FIELDS} | {name: () for name in TEXT_FIELDS}
+    cleared["text_sensitivity"] = Filter().text_sensitivity  # nothing left for it to tune
+    return flt.model_copy(update=cleared), note
 
 
 def timeline_target(tab: FiltersTab, inner_tabs: gr.Tabs):
@@ -307,4 +337,7 @@ def timeline_target(tab: FiltersTab, inner_tabs: gr.Tabs):
         # Resolved when the listeners are made (after listen() has run): the listing itself.
         return (lambda *values: tab.refresh(1, *values)), tab.controls, tab.page_outputs
 
-    return Target([inner_tabs, tab.taken_from, tab.taken_to, year, month, day], choose, refresh)
+    return Target(
+        [inner_tabs, tab.taken_from, tab.taken_to, year, month, day], choose, refresh,
+        tab.controls, timeline_filter,
+    )  # fmt: skip

@@ -1,7 +1,13 @@
-"""The Library tab: add folders, watch indexing, browse the gallery, inspect an image."""
+"""The Library tab: add folders, watch indexing, browse the gallery, inspect an image.
+
+While a run indexes, the stats and (while it is empty) the gallery follow what it has
+committed, and an empty gallery says why it is empty: the run's progress, or that no
+folder has been added yet.
+"""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import gradio as gr
@@ -12,6 +18,7 @@ from app.components import (
     errors_markdown,
     stats_markdown,
     summary_markdown,
+    thumbnails,
 )
 from app.context import AppContext
 from app.jobs import BackgroundJob
@@ -24,6 +31,8 @@ from indexing.query.filters import SortKey
 from indexing.query.listing import Listing, ListRequest, list_images
 
 PAGE_SIZE = 48
+FOLLOW_EVERY = 2.0  # seconds between refreshes of the stats while a run commits
+NO_IMAGES = "No images yet: add a folder above."
 
 
 @dataclass
@@ -38,6 +47,7 @@ class LibraryTab:
     prev: gr.Button
     next: gr.Button
     page_label: gr.Markdown
+    empty: gr.Markdown  # what an empty gallery is waiting for
     page: gr.State
     ids: gr.State
     gallery: gr.Gallery
@@ -78,7 +88,8 @@ def render() -> LibraryTab:
         prev = gr.Button("◀ Newer", size="sm", elem_id="page-prev")
         page_label = gr.Markdown("", elem_id="page-label")
         next_ = gr.Button("Older ▶", size="sm", elem_id="page-next")
-    gallery = gr.Gallery(
+    empty = gr.Markdown(NO_IMAGES, elem_id="library-empty")
+    gallery = thumbnails(
         label="Images, newest first",
         columns=8,
         height="auto",
@@ -97,6 +108,7 @@ def render() -> LibraryTab:
         prev,
         next_,
         page_label,
+        empty,
         gr.State(1),
         gr.State([]),
         gallery,
@@ -111,10 +123,11 @@ def render() -> LibraryTab:
 
 
 def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
-    gallery_outputs = [tab.gallery, tab.ids, tab.page, tab.page_label]
-    page_outputs = [*gallery_outputs, tab.stats, tab.errors, tab.roots]
+    gallery_outputs = [tab.gallery, tab.ids, tab.page, tab.page_label, tab.empty]
+    overview_outputs = [tab.stats, tab.errors, tab.roots]
     if tab.model_status is not None:
-        page_outputs.append(tab.model_status)
+        overview_outputs.append(tab.model_status)
+    page_outputs = [*gallery_outputs, *overview_outputs]
 
     def turn_page(page: int):
         """Only the gallery: paging leaves the library's stats as they are."""
@@ -125,7 +138,17 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
         items = [(str(ctx.library.thumbs.path_for(i.content_id)), caption(i)) for i in result.items]
         page = result.request.page
         label = f"Page {page} of {result.pages} ({result.total:,} images)"
-        return items, [i.content_id for i in result.items], page, label
+        return items, [i.content_id for i in result.items], page, label, empty_note(result.total)
+
+    def empty_note(total: int, running: str | None = None) -> gr.Markdown:
+        """Hidden once there are images; else the run in progress, or how to start one."""
+        if total:
+            return gr.Markdown("", visible=False)
+        job = ctx.jobs.current
+        if running is None and job is not None and not job.done:
+            running = job.progress.describe() if job.progress is not None else "Starting…"
+        note = f"{running} The images appear here as they are read." if running else NO_IMAGES
+        return gr.Markdown(literal(note), visible=True)
 
     def overview():
         """The stats, the problems, the folders and the model: the Library beside its
@@ -158,8 +181,23 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
         yield from follow(job)
 
     def follow(job: BackgroundJob):
+        """The run's progress; on each commit (FOLLOW_EVERY seconds apart at most) the stats
+        again, and page 1 of the gallery while it was empty, so the counts follow the run."""
+        commits = ctx.library.commits
+        seen, refreshed = commits.stamp(), time.monotonic()
+        empty = not turn_page(1)[1]
         for text in job.updates(lambda progress: progress.describe()):
-            yield (text, *[gr.skip()] * len(page_outputs))
+            stamp = commits.stamp()
+            if stamp != seen and time.monotonic() - refreshed >= FOLLOW_EVERY:
+                seen, refreshed = stamp, time.monotonic()
+                page = turn_page(1) if empty else [gr.skip()] * len(gallery_outputs)
+                empty = empty and not page[1]
+                yield (text, *page, *overview())
+            elif empty:
+                still = [gr.skip()] * (len(gallery_outputs) - 1)
+                yield (text, *still, empty_note(0, text), *[gr.skip()] * len(overview_outputs))
+            else:
+                yield (text, *[gr.skip()] * len(page_outputs))
         if job.error is not None:
             yield (job.failure("Indexing"), *show_page(1))
             return
@@ -231,7 +269,7 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
     # The first gallery page straight away (queue=False: no queue round trip before it),
     # then the stats, which need not hold it up; and any run in progress.
     first_page = demo.load(lambda: turn_page(1), None, gallery_outputs, queue=False)
-    first_page.then(overview, None, page_outputs[len(gallery_outputs) :], queue=False)
+    first_page.then(overview, None, overview_outputs, queue=False)
     demo.load(follow_running, None, outputs)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import gradio as gr
 
 from app import detail, key_button
-from app.components import detail_markdown
+from app.components import detail_markdown, thumbnails
 from app.context import AppContext
 from app.key_button import KeyButton
 from app.safe_text import literal
@@ -154,7 +154,7 @@ def _render_score_panel() -> tuple:
 
 def _render_preference_panel() -> tuple:
     message = gr.Markdown("", elem_id="pref-message")
-    gallery = gr.Gallery(
+    gallery = thumbnails(
         label="Click the one you like best",
         columns=4,  # one row: 2 of 2 (the gallery fits its columns to the images), 4 of 4
         height="auto",

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 import gradio as gr
 
 from app import detail, facet_panel
-from app.components import finite
+from app.components import finite, thumbnails
 from app.context import AppContext
 from app.safe_text import code, literal
 from indexing.errors import PictorError
@@ -118,7 +118,7 @@ def render(ctx: AppContext) -> SearchTab:
         prev = gr.Button("◀ Better", size="sm", elem_id="search-prev")
         page_label = gr.Markdown("", elem_id="search-page")
         next_ = gr.Button("More ▶", size="sm", elem_id="search-next")
-    gallery = gr.Gallery(
+    gallery = thumbnails(
         label="Results, best first",
         columns=6,
         height="auto",

@@ -5,6 +5,9 @@ a "Show" button and a strip of its newest thumbnails. Show (or a click on the st
 that month or day in Filter & sort; the events found in the page (indexing.query.timeline)
 are listed below, and choosing one shows its date range there. The query is
 indexing.query.timeline, the same one `launch.py timeline` prints.
+
+The groups count what the Filters tab's filters let through (less its dates, which Show
+sets): one rule for the Timeline and its Show, so a group of 12 opens a list of 12.
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ from typing import Any
 
 import gradio as gr
 
+from app.components import thumbnails
 from app.context import AppContext
 from app.safe_text import literal
 from indexing.errors import PictorError
+from indexing.query.filters import Filter
 from indexing.query.timeline import Group, Timeline, timeline
 
 BY = {"Month": "month", "Day": "day"}
@@ -31,6 +36,8 @@ class Target:
     outputs: list[Any]
     choose: Callable[[dict[str, str]], tuple]
     refresh: Callable[[], tuple[Callable[..., Any], list[Any], list[Any]]]
+    filter_inputs: list[Any]  # the widgets whose values make the filter the groups count
+    filter_of: Callable[..., tuple[Filter, str]]  # (those values) -> (filter, a note or "")
 
 
 @dataclass
@@ -65,7 +72,7 @@ def render(ctx: AppContext, target: Target) -> TimelineView:
                 button = gr.Button(
                     "Show", size="sm", scale=0, min_width=80, elem_id=f"timeline-show-{number}"
                 )
-            strip = gr.Gallery(
+            strip = thumbnails(
                 value=group["thumbs"],
                 columns=8,
                 rows=1,
@@ -94,14 +101,16 @@ def caption(group: Group) -> str:
     return f"**{literal(group.label)}** · {group.count:,} images · {group.source_line}"
 
 
-def show(ctx: AppContext, by_label: str, page: int) -> tuple:
+def show(
+    ctx: AppContext, by_label: str, page: int, flt: Filter | None = None, note: str = ""
+) -> tuple:
     """Groups, events, event filters, page, page label, status."""
     by = BY.get(by_label, "month")
     try:
         with ctx.catalog() as catalog:
-            result: Timeline = timeline(catalog, None, by, max(1, int(page)))
+            result: Timeline = timeline(catalog, flt, by, max(1, int(page)))
             if not result.groups and result.page > 1:
-                result = timeline(catalog, None, by, result.pages)
+                result = timeline(catalog, flt, by, result.pages)
     except PictorError as exc:
         return [], gr.update(choices=[]), {}, 1, "", f"⚠️ {literal(exc)}"
     groups = []
@@ -116,13 +125,20 @@ def show(ctx: AppContext, by_label: str, page: int) -> tuple:
         )
     events = {event.label: event.filter_values() for event in result.events}
     label = f"Page {result.page} of {result.pages}"
+    filtered = flt is not None and flt != Filter()
     if result.images:
         status = (
             f"**{result.images:,} images** in {result.groups_total:,} {by}s. Events: EXIF-dated "
             "photos at most 3 hours apart, in one place, at least 5."
         )
+        if filtered:
+            status += "  \nCounting only what the filters in Filter & sort let through."
+    elif filtered:
+        status = "No image passes the filters set in Filter & sort (Clear filters there)."
     else:
         status = "No images yet: add a folder in the Library tab."
+    if note:
+        status += f"  \n{literal(note)}"
     return (
         groups, gr.update(choices=list(events), value=None), events, result.page, label, status,
     )  # fmt: skip
@@ -132,10 +148,23 @@ def listen(view: TimelineView, ctx: AppContext, opened: Any, target: Target) -> 
     outputs = [
         view.groups, view.events, view.event_filters, view.page, view.page_label, view.status,
     ]  # fmt: skip
-    opened.select(lambda by: show(ctx, by, 1), [view.by], outputs)
-    view.by.change(lambda by: show(ctx, by, 1), [view.by], outputs)
-    view.prev.click(lambda by, page: show(ctx, by, page - 1), [view.by, view.page], outputs)
-    view.next.click(lambda by, page: show(ctx, by, page + 1), [view.by, view.page], outputs)
+
+    def filtered(by: str, page: int, *values: Any) -> tuple:
+        try:
+            flt, note = target.filter_of(*values)
+        except PictorError as exc:  # a bad value in Filter & sort: said there too
+            flt, note = Filter(), f"Filters not applied: {exc}"
+        return show(ctx, by, page, flt, note)
+
+    controls = target.filter_inputs
+    opened.select(lambda by, *v: filtered(by, 1, *v), [view.by, *controls], outputs)
+    view.by.change(lambda by, *v: filtered(by, 1, *v), [view.by, *controls], outputs)
+    view.prev.click(
+        lambda by, page, *v: filtered(by, page - 1, *v), [view.by, view.page, *controls], outputs
+    )
+    view.next.click(
+        lambda by, page, *v: filtered(by, page + 1, *v), [view.by, view.page, *controls], outputs
+    )
 
     def to_event(label: str | None, events: dict[str, dict[str, str]]):
         values = events.get(label or "")

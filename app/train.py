@@ -2,6 +2,9 @@
 validation next to the baseline, a scatter plot and a learning curve, and the history of
 evaluators with a way back to an earlier one.
 
+A new evaluator that does not beat the baseline is not put in use: the tab says so, keeps
+the previous one, and offers "Use it anyway".
+
 Training runs in a background job, so the other tabs keep working while it does.
 """
 
@@ -18,6 +21,7 @@ from app.context import AppContext
 from app.jobs import BackgroundJob
 from app.safe_text import code, literal
 from evaluator import service
+from evaluator.calibration import interval_sentence
 from evaluator.training_data import TrainProgress
 from indexing.errors import PictorError
 
@@ -35,6 +39,8 @@ class TrainTab:
     train: gr.Button
     cancel: gr.Button
     progress: gr.Markdown
+    anyway: gr.Button
+    pending: gr.State  # the id of an evaluator that did not beat the baseline, not in use
     metrics: gr.Markdown
     scatter: gr.ScatterPlot
     curve: gr.LinePlot
@@ -50,6 +56,7 @@ def render() -> TrainTab:
         train = gr.Button("Train image evaluator", variant="primary", elem_id="train-run")
         cancel = gr.Button("Cancel", variant="stop", elem_id="train-cancel")
     progress = gr.Markdown("", elem_id="train-progress")
+    anyway = gr.Button("Use it anyway", visible=False, elem_id="train-use-anyway")
     metrics = gr.Markdown("", elem_id="train-metrics")
     with gr.Row():
         scatter = gr.ScatterPlot(
@@ -66,21 +73,22 @@ def render() -> TrainTab:
         choice = gr.Dropdown([], label="Evaluator", scale=3, elem_id="train-choice")
         use = gr.Button("Use this evaluator", scale=1, elem_id="train-use")
     message = gr.Markdown("", elem_id="train-message")
-    return TrainTab(status, train, cancel, progress, metrics, scatter, curve, history, choice,
-                    use, message)  # fmt: skip
+    return TrainTab(status, train, cancel, progress, anyway, gr.State(None), metrics, scatter,
+                    curve, history, choice, use, message)  # fmt: skip
 
 
 def status_text(ctx: AppContext) -> str:
     state = service.status(ctx.library)
+    ties = f" ({state['ties']:,} of them ties)" if state["ties"] else ""
     lines = [
-        f"**{state['ratings']:,} ratings** and **{state['pairs']:,} preference pairs**. "
-        f"Training needs at least {state['needed']} ratings (a preference pair counts half).",
+        f"**{state['ratings']:,} ratings** and **{state['pairs']:,} preferences**{ties}. "
+        f"Training needs at least {state['needed']} ratings (a preference counts half).",
         literal(state["message"]),
     ]
     active = state["active"]
     if active and not state["stale"]:
         lines.append(f"Active evaluator: {code(active['id'])}, trained on {active['ratings']:,} "
-                     f"ratings and {active['pairs']:,} pairs.")  # fmt: skip
+                     f"ratings and {active['pairs']:,} preferences.")  # fmt: skip
     return "  \n".join(lines)
 
 
@@ -91,14 +99,23 @@ def metrics_table(report: dict[str, Any]) -> str:
         f"| {label} | {_value(model.get(key))} | {_value(base.get(key))} |"
         for label, key in METRICS
     ]
+    pairs, ties = report.get("n_pairs", 0), report.get("n_ties", 0)
+    tied = f" ({ties:,} of them ties, which train but are not scored)" if ties else ""
     counts = (
         f"{report.get('folds', '?')}-fold cross-validation on {report.get('n_ratings', 0):,} "
-        f"ratings and {report.get('n_pairs', 0):,} preference pairs; the baseline always "
-        "predicts the mean training rating."
+        f"ratings and {pairs + ties:,} preferences{tied}; the baseline always predicts the "
+        "mean training rating."
     )
-    return "\n".join(
-        ["| held out | your evaluator | baseline |", "|---|---|---|", *rows, "", counts]
-    )
+    lines = ["| held out | your evaluator | baseline |", "|---|---|---|", *rows, "", counts]
+    interval = interval_sentence(report.get("interval"))
+    if interval:
+        lines += ["", interval]
+    if report.get("beats_baseline") is False:
+        lines = [f"⚠️ **{WORSE}**", "", *lines]
+    return "\n".join(lines)
+
+
+WORSE = "This evaluator does not beat the baseline on held-out images."
 
 
 def _value(number: Any) -> str:
@@ -108,7 +125,8 @@ def _value(number: Any) -> str:
 def scatter_frame(report: dict[str, Any]) -> pd.DataFrame:
     points = report.get("scatter") or {}
     return pd.DataFrame(
-        {"your rating": points.get("true", []), "predicted": points.get("predicted", [])}
+        {"your rating": points.get("true", []), "predicted": points.get("predicted", [])},
+        dtype=float,
     )
 
 
@@ -122,7 +140,10 @@ def curve_frame(report: dict[str, Any]) -> pd.DataFrame:
                 rows.append(
                     {"ratings used": point["n_train_ratings"], "value": value, "series": name}
                 )
-    return pd.DataFrame(rows, columns=["ratings used", "value", "series"])
+    # Typed even when empty: the plot keeps the axis types of the first frame it gets, and
+    # an empty frame's object columns would make both axes lists of raw labels, no line.
+    frame = pd.DataFrame(rows, columns=["ratings used", "value", "series"])
+    return frame.astype({"ratings used": float, "value": float, "series": str})
 
 
 def history_frame(ctx: AppContext) -> tuple[pd.DataFrame, list[str]]:
@@ -135,14 +156,14 @@ def history_frame(ctx: AppContext) -> tuple[pd.DataFrame, list[str]]:
             "trained": datetime.fromtimestamp(record.created_at).strftime("%Y-%m-%d %H:%M"),
             "id": record.id,
             "ratings": record.ratings,
-            "pairs": record.pairs,
+            "preferences": record.pairs,
             "CLIP model": record.clip_model_id,
             "skipped": record.skipped,
             "MAE": _value(model.get("mae")),
             "Spearman": _value(model.get("spearman")),
             "pair accuracy": _value(model.get("pairwise_accuracy")),
         })  # fmt: skip
-    columns = ["active", "trained", "id", "ratings", "pairs", "CLIP model", "skipped", "MAE",
+    columns = ["active", "trained", "id", "ratings", "preferences", "CLIP model", "skipped", "MAE",
                "Spearman", "pair accuracy"]  # fmt: skip
     return pd.DataFrame(rows, columns=columns), [r.id for r in records]
 
@@ -168,6 +189,8 @@ def listen(tab: TrainTab, ctx: AppContext, opened: gr.Tab) -> None:
         tab.choice,
         tab.message,
     ]
+    offer = [tab.anyway, tab.pending]  # "Use it anyway" and the evaluator it would use
+    no_offer = (gr.Button(visible=False), None)
 
     def refresh(message: str = "", report: dict | None = None):
         frame, ids = history_frame(ctx)
@@ -187,21 +210,27 @@ def listen(tab: TrainTab, ctx: AppContext, opened: gr.Tab) -> None:
             "train",
         )
         if not ctx.training.try_start(job):
-            yield ("Training is already running; wait for it or press Cancel.", *refresh())
+            busy = "Training is already running; wait for it or press Cancel."
+            yield (busy, *no_offer, *refresh())
             return
         for text in job.updates(describe):
-            yield (text, *[gr.skip()] * len(outputs))
+            yield (text, *[gr.skip()] * (len(offer) + len(outputs)))
         if job.error is not None:
-            yield (f"⚠️ {job.failure('Training')}", *refresh())
+            yield (f"⚠️ {job.failure('Training')}", *no_offer, *refresh())
             return
         outcome = job.summary
-        done = f"Done: {code(outcome.record.id)} is active; {outcome.predicted:,} images predicted."
-        if outcome.record.skipped:
+        record = outcome.record
+        if not outcome.activated:
+            warning = f"⚠️ **{literal(outcome.verdict())}**"
+            yield (warning, gr.Button(visible=True), record.id, *refresh(report=record.report))
+            return
+        done = f"Done: {code(record.id)} is active; {outcome.predicted:,} images predicted."
+        if record.skipped:
             done += (
-                f" {outcome.record.skipped:,} ratings or choices were left out: their images"
+                f" {record.skipped:,} ratings or choices were left out: their images"
                 " have no CLIP vector under this model yet."
             )
-        yield (done, *refresh(report=outcome.record.report))
+        yield (done, *no_offer, *refresh(report=record.report))
 
     def cancel():
         return ctx.training.cancel(
@@ -217,7 +246,22 @@ def listen(tab: TrainTab, ctx: AppContext, opened: gr.Tab) -> None:
             return refresh(f"⚠️ {literal(exc)}")
         return refresh(f"{code(record.id)} is active again; predictions updated.", record.report)
 
+    def use_anyway(evaluator_id: str | None):
+        """The user's choice: the evaluator that did not beat the baseline, in use."""
+        if not evaluator_id:
+            return ("", *no_offer, *refresh())
+        try:
+            record = service.use(ctx.library, evaluator_id)
+        except PictorError as exc:
+            return (f"⚠️ {literal(exc)}", *no_offer, *refresh())
+        chosen = (
+            f"{code(record.id)} is active as you chose, though it does not beat the baseline; "
+            "predictions updated."
+        )
+        return (chosen, *no_offer, *refresh(report=record.report))
+
     opened.select(refresh, None, outputs)
-    tab.train.click(train, None, [tab.progress, *outputs])
+    tab.train.click(train, None, [tab.progress, *offer, *outputs])
     tab.cancel.click(cancel, None, [tab.progress], queue=False)
     tab.use.click(use, [tab.choice], outputs)
+    tab.anyway.click(use_anyway, [tab.pending], [tab.progress, *offer, *outputs])

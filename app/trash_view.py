@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from app.components import thumbnails
 from app.context import AppContext
 from app.safe_text import code, literal
 from indexing.curate.trash import Trash, TrashEntry, TrashReport
@@ -35,7 +36,7 @@ def render() -> TrashTab:
         confirm = gr.Button("Yes, delete them for good", variant="stop", visible=False,
                             elem_id="trash-confirm-empty")  # fmt: skip
     message = gr.Markdown("", elem_id="trash-message")
-    gallery = gr.Gallery(
+    gallery = thumbnails(
         label="In the trash (click one to select it)",
         columns=8,
         height="auto",

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/evaluator_bench.py            # full run (a few minutes)
     .venv/bin/python bench/evaluator_bench.py --quick    # small run (about a minute)
+    .venv/bin/python bench/evaluator_bench.py --calibration-only --repeats 2  # the ± alone
 
 Generative recipe (fixed before looking at any result; `--seed` changes every draw):
 
@@ -27,6 +28,11 @@ images; sizes are nested prefixes of that pool. Every method is scored by evalua
 on the same held-out set: the evaluator with and without 500 extra preferences, plain
 ridge regression on the embedding (sklearn RidgeCV, alpha by efficient leave-one-out), and
 the mean rating. "true taste" scores the hidden t itself: the ceiling the noise allows.
+
+The ± check trains as Train does (cross_validate, then fit with the ± it calibrated, see
+evaluator/calibration.py) and counts how many of the 2,000 held-out ratings fall inside
+the ± shown: the target is 80 %. Beside it, in the same run, the ± as it was before
+calibration (the posterior alone) on the same predictions.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ from numpy.typing import NDArray
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from evaluator import TrainingData, cross_validate, fit
+from evaluator.calibration import COVERAGE, share_inside
 from evaluator.metrics import mae, pairwise_accuracy, spearman
 
 OUT = Path(__file__).resolve().parent / "figures"  # the README shows the plot from here
@@ -180,6 +187,48 @@ def one_repeat(seed: int, sizes: list[int], n_pairs: int) -> dict:
         results["true taste", size] = held_out.score(test_taste)
         print(f"  repeat seed {seed}: {size} ratings done", file=sys.stderr, flush=True)
     return results
+
+
+def calibration_repeat(seed: int, sizes: list[int]) -> dict:
+    """Per size: (held-out MAE, median ±, share inside ±, validation's cross-fitted share,
+    median posterior-only ±, share inside it), on 2,000 fresh held-out ratings."""
+    library = Library(seed)
+    rng = np.random.default_rng(seed + 5000)
+    test_vectors, test_topics = library.images(2000, rng)
+    test_ratings = noisy_ratings(library.taste(test_vectors, test_topics), rng)
+    pool, pool_topics = library.images(max(sizes), rng)
+    pool_ratings = noisy_ratings(library.taste(pool, pool_topics), rng)
+    results = {}
+    for size in sizes:
+        data = TrainingData(pool[:size], pool_ratings[:size])
+        report = cross_validate(data, seed=seed, curve=())
+        model = fit(data, seed=seed)
+        predicted, doubt = model.predict(test_vectors)  # as fit returns it: the posterior
+        interval = report.interval
+        _, shown = model.calibrated(interval.noise_variance, interval.scale).predict(test_vectors)
+        results[size] = (
+            mae(test_ratings, predicted),
+            float(np.median(shown)),
+            share_inside(test_ratings, predicted, shown),
+            interval.held_out_coverage,
+            float(np.median(doubt)),
+            share_inside(test_ratings, predicted, doubt),
+        )
+        print(f"  ± check seed {seed}: {size} ratings done", file=sys.stderr, flush=True)
+    return results
+
+
+def calibration_table(runs: list[dict], sizes: list[int]) -> list[str]:
+    lines = [
+        f"| ratings | held-out MAE | median ± | inside ± (target {COVERAGE:.0%}) | "
+        "validation's estimate | median ± before (posterior only) | inside it |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size in sizes:
+        values = np.array([run[size] for run in runs])
+        cells = [_cell(values[:, column]) for column in range(values.shape[1])]
+        lines.append(f"| {size:,} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _cell(values: NDArray) -> str:
@@ -336,9 +385,19 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=None, help="libraries drawn (default 5)")
     parser.add_argument("--timings-only", action="store_true", help="skip the learning curves")
     parser.add_argument("--no-catalog", action="store_true", help="skip predict_all's catalog run")
+    parser.add_argument(
+        "--calibration-only", action="store_true", help="only the check of the ± (80 % target)"
+    )
     args = parser.parse_args()
     sizes = [50, 200, 1000] if args.quick else [50, 100, 200, 500, 1000, 5000]
     repeats = args.repeats or (1 if args.quick else 5)
+    calibration_sizes = [100, 1000] if args.quick else [50, 200, 1000]
+    if not args.timings_only:
+        checks = [calibration_repeat(args.seed + 17 * r, calibration_sizes) for r in range(repeats)]
+        print(f"\n## The ± shown with predictions ({repeats} libraries × 2,000 held-out ratings)\n")
+        print("\n".join(calibration_table(checks, calibration_sizes)))
+    if args.calibration_only:
+        return
     fit_size = (2000, 1000) if args.quick else (10_000, 5000)
     predict_count = 100_000 if args.quick else 1_000_000
     runs = []

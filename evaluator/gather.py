@@ -27,13 +27,13 @@ class Gathered:
     skipped_pairs: int
 
 
-def counts(catalog: Catalog) -> tuple[int, int]:
-    """How many ratings and preference pairs (wins and ties) the user has given."""
+def counts(catalog: Catalog) -> tuple[int, int, int]:
+    """How many ratings and preferences (wins and ties), and how many of those are ties."""
     conn = catalog.conn
-    return (
-        conn.execute("SELECT COUNT(*) FROM ratings").fetchone()[0],
-        conn.execute("SELECT COUNT(*) FROM preferences").fetchone()[0],
-    )
+    preferences, ties = conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(outcome = 'tie'), 0) FROM preferences"
+    ).fetchone()
+    return conn.execute("SELECT COUNT(*) FROM ratings").fetchone()[0], preferences, ties
 
 
 def gather(catalog: Catalog, mirror: VectorMirror) -> Gathered:

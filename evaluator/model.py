@@ -6,15 +6,16 @@ plus L2 (see solver.py). The preference weight and the L2 strength are chosen by
 cross-validation on the training data alone (see selection.py); the kernel width is a
 fixed fraction of the typical distance between the user's images.
 
-The uncertainty returned with every prediction is the posterior standard deviation of the
-predicted taste, in rating points: a Laplace approximation (the Hessian of the training
-loss at the fitted weights is the inverse posterior covariance) with one scale calibrated
-on leave-one-out errors of the ratings (see posterior.py). It is large for images unlike
-anything rated or compared, such as a topic the user has not judged yet, and shrinks as
-feedback accumulates there, so it ranks images by how much a rating would teach. It only
-knows what the model form can express: taste the model cannot learn at all is not in it,
-and on the synthetic bench it is about half the actual error against the hidden taste.
-A new rating by the user scatters further around the prediction by their own noise.
+The uncertainty returned with every prediction is the halfwidth of the ± shown beside it,
+in rating points: where about 4 in 5 of the user's own ratings of such an image would fall.
+It combines the posterior standard deviation of the predicted taste (a Laplace
+approximation: the Hessian of the training loss at the fitted weights is the inverse
+posterior covariance, see posterior.py) with the scatter of ratings around the prediction,
+both sized by cross-validation (see calibration.py; `fit` alone returns the posterior
+part, which the Train service calibrates). It is larger for images unlike anything rated or
+compared, such as a topic the user has not judged yet, and shrinks there as feedback
+accumulates, so it still ranks images by how much a rating would teach; it never drops
+below the scatter of the user's ratings.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ class FittedModel:
     Both come out of one pair of matrix products per batch: with s = k(x, landmarks),
     out = x @ linear_weights + s @ kernel_weights + offsets; column 0 is the score, and the
     squared norm of the other columns (plus `bias_variance`) is the posterior variance.
+    The ± is interval_scale × √(posterior variance + noise_variance); as `fit` returns it,
+    and as read from a file written before these two existed, 0 and 1: the posterior alone.
     """
 
     def __init__(
@@ -69,6 +72,8 @@ class FittedModel:
         offsets: NDArray[np.float32],
         bias_variance: float,
         params: dict,
+        noise_variance: float = 0.0,
+        interval_scale: float = 1.0,
     ) -> None:
         self.rbf = rbf
         self.linear_weights = np.ascontiguousarray(linear_weights, dtype=np.float32)
@@ -76,6 +81,8 @@ class FittedModel:
         self.offsets = np.ascontiguousarray(offsets, dtype=np.float32)
         self.bias_variance = float(bias_variance)
         self.params = params
+        self.noise_variance = float(noise_variance)  # both set from validation: see
+        self.interval_scale = float(interval_scale)  # calibration.py and `calibrated`
 
     @property
     def dim(self) -> int:
@@ -84,7 +91,7 @@ class FittedModel:
     def predict(
         self, vectors: NDArray[np.float32], batch: int = PREDICT_BATCH
     ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-        """(rating clipped to 0..10, uncertainty: posterior std in rating points) per row.
+        """(rating clipped to 0..10, uncertainty: the ± halfwidth in rating points) per row.
 
         Works through `vectors` in slices of `batch` rows, so a memory map is read piecewise.
         """
@@ -101,8 +108,14 @@ class FittedModel:
             ratings[start : start + len(chunk)] = np.clip(out[:, 0], 0.0, 10.0)
             sketch = out[:, 1:]
             variance = np.einsum("ij,ij->i", sketch, sketch) + self.bias_variance
-            spread[start : start + len(chunk)] = np.sqrt(variance)
+            variance += self.noise_variance
+            spread[start : start + len(chunk)] = self.interval_scale * np.sqrt(variance)
         return ratings, spread
+
+    def calibrated(self, noise_variance: float, interval_scale: float) -> FittedModel:
+        """This model with the ± that validation measured (see calibration.py)."""
+        self.noise_variance, self.interval_scale = float(noise_variance), float(interval_scale)
+        return self
 
     def to_bytes(self) -> bytes:
         arrays = {
@@ -114,6 +127,8 @@ class FittedModel:
         header = {
             "kernel_width": self.rbf.width,
             "bias_variance": self.bias_variance,
+            "noise_variance": self.noise_variance,
+            "interval_scale": self.interval_scale,
             "params": self.params,
         }
         return write_model(arrays, header)
@@ -130,6 +145,8 @@ class FittedModel:
             arrays["offsets"],
             float(header["bias_variance"]),
             dict(header["params"]),
+            noise_variance=float(header.get("noise_variance", 0.0)),
+            interval_scale=float(header.get("interval_scale", 1.0)),
         )
 
 

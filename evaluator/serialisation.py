@@ -66,3 +66,6 @@ def _check_shapes(arrays: dict[str, NDArray[np.float32]], header: dict) -> None:
         raise ValueError("evaluator model header lacks its kernel width or bias variance.")
     if numbers[0] <= 0 or numbers[1] < 0 or not isinstance(header.get("params"), dict):
         raise ValueError("evaluator model header holds impossible values; the data is corrupt.")
+    interval = [header.get("noise_variance", 0.0), header.get("interval_scale", 1.0)]
+    if not all(isinstance(x, int | float) and np.isfinite(x) and x >= 0 for x in interval):
+        raise ValueError("evaluator model header holds an impossible ±; the data is corrupt.")

@@ -2,9 +2,14 @@
 
 Training is: gather the ratings and preferences that have vectors under the current CLIP
 model; check there are enough; validate honestly (k-fold, with the mean baseline on the
-same folds: evaluator.validation); fit the final model on everything; save it; make it
-active; predict every image. Until that last step succeeds the previous evaluator stays
-active, so a cancelled or failed run changes nothing.
+same folds: evaluator.validation); fit the final model on everything, with the ± that
+validation calibrated (evaluator.calibration); save it; make it active; predict every
+image. Until that last step succeeds the previous evaluator stays active, so a cancelled
+or failed run changes nothing.
+
+A model that does not beat the baseline on held-out data is saved but not made active
+unless the caller says so (`activate_anyway`); the previous evaluator, if any, stays
+active, and `use` makes the new one active later if the user chooses it.
 """
 
 from __future__ import annotations
@@ -37,6 +42,19 @@ class TrainOutcome:
     record: EvaluatorRecord
     predicted: int
     seconds: dict[str, float] = field(default_factory=dict)
+    active_id: str | None = None  # the evaluator active after the run (the old one, if kept)
+
+    @property
+    def beats_baseline(self) -> bool:
+        return beats_baseline(self.record)
+
+    @property
+    def activated(self) -> bool:
+        return self.record.active
+
+    def verdict(self) -> str:
+        """One sentence on whether the new evaluator is in use, and why (not)."""
+        return verdict(self.record, self.active_id)
 
     def as_dict(self) -> dict[str, Any]:
         report = self.record.report
@@ -48,9 +66,39 @@ class TrainOutcome:
             "skipped": self.record.skipped,
             "metrics": report.get("model"),
             "baseline": report.get("baseline"),
+            "interval": report.get("interval"),
+            "beats_baseline": self.beats_baseline,
+            "activated": self.activated,
+            "active_model_id": self.active_id,
+            "message": self.verdict(),
             "predicted": self.predicted,
             "seconds": self.seconds,
         }
+
+
+def beats_baseline(record: EvaluatorRecord) -> bool:
+    """What validation said (records saved before it said so count as beating it)."""
+    return bool(record.report.get("beats_baseline", True))
+
+
+def verdict(record: EvaluatorRecord, active_id: str | None) -> str:
+    model, base = record.report.get("model") or {}, record.report.get("baseline") or {}
+    if beats_baseline(record):
+        return f"{record.id} beats the baseline on held-out data and is active."
+    mae, base_mae = model.get("mae"), base.get("mae")
+    how = (
+        f"its held-out MAE is {mae:.3f} against {base_mae:.3f} for always predicting your "
+        "mean rating"
+        if mae is not None and base_mae is not None
+        else "it orders held-out preferences no better than chance"
+    )
+    if record.active:
+        return f"{record.id} does not beat the baseline ({how}); it is active as you chose."
+    kept = f"{active_id} stays active" if active_id else "no evaluator is active"
+    return (
+        f"{record.id} does not beat the baseline: {how}. It is saved but not used; {kept}. "
+        "Rate more images (or more varied ones) and train again, or use it anyway."
+    )
 
 
 def registry(library: Any, catalog) -> Registry:
@@ -60,7 +108,7 @@ def registry(library: Any, catalog) -> Registry:
 def status(library: Any) -> dict[str, Any]:
     """Counts, whether training can start (and why not), the active evaluator, staleness."""
     with library.open_catalog() as catalog:
-        ratings, pairs = gathering.counts(catalog)
+        ratings, pairs, ties = gathering.counts(catalog)
         book = registry(library, catalog)
         active = book.active()
         broken = active is not None and not book.has_file(active)
@@ -79,7 +127,8 @@ def status(library: Any) -> dict[str, Any]:
         )
     return {
         "ratings": ratings,
-        "pairs": pairs,
+        "pairs": pairs,  # every preference, ties included
+        "ties": ties,
         "needed": MIN_TO_TRAIN,
         "ready": ready,
         "message": message,
@@ -94,8 +143,12 @@ def train(
     progress: TrainCallback | None = None,
     cancel: Callable[[], bool] | None = None,
     predict_progress: ProgressCallback = no_progress,
+    activate_anyway: bool = False,
 ) -> TrainOutcome:
-    """Raises TrainingError (with the reason) or Cancelled; the old evaluator stays active."""
+    """Raises TrainingError (with the reason) or Cancelled; the old evaluator stays active.
+
+    A model that does not beat the baseline is saved but activated only with
+    `activate_anyway` (see the module docstring)."""
     cancel = cancel or (lambda: False)
     seconds: dict[str, float] = {}
     started = time.perf_counter()
@@ -106,6 +159,7 @@ def train(
     report = cross_validate(found.data, progress=progress, cancel=cancel)
     seconds["validate"] = time.perf_counter() - started
     model = fit(found.data, progress=progress, cancel=cancel)
+    model.calibrated(report.interval.noise_variance, report.interval.scale)
     seconds["fit"] = time.perf_counter() - started - seconds["validate"]
     seen = {"ratings": found.ratings, "pairs": found.pairs + found.ties,
             "skipped": found.skipped_ratings + found.skipped_pairs}  # fmt: skip
@@ -116,11 +170,15 @@ def train(
     with library.open_catalog() as catalog:
         book = registry(library, catalog)
         record = book.save(model, library.model_id, seen, report.to_dict())
-        book.activate(record.id)
-        predicted = predict_all(catalog, mirror, model, record.id, progress=predict_progress)
+        predicted = 0
+        if report.beats_baseline or activate_anyway:
+            book.activate(record.id)
+            predicted = predict_all(catalog, mirror, model, record.id, progress=predict_progress)
         record = book.get(record.id)
+        active = book.active()
     seconds["predict"] = time.perf_counter() - started - seconds["validate"] - seconds["fit"]
-    return TrainOutcome(record, predicted, {k: round(v, 2) for k, v in seconds.items()})
+    rounded = {k: round(v, 2) for k, v in seconds.items()}
+    return TrainOutcome(record, predicted, rounded, active.id if active else None)
 
 
 def _check(library: Any, found: gathering.Gathered) -> None:

@@ -12,6 +12,12 @@ metric code on the same held-out items. Being constant it has no ranking: its Sp
 undefined (None in `to_dict`) and its pairwise accuracy is exactly 0.5. Scores are computed
 per fold and combined weighted by held-out counts (MetricSet.combine).
 
+The ± shown with predictions is calibrated here too (calibration.py): from the held-out
+ratings, their predictions and the fold models' posterior spreads, the rating scatter and
+the factor that make the ± hold COVERAGE of them. `beats_baseline` says whether the model
+did better than the mean on the held-out ratings (MAE; on held-out preferences when there
+are no ratings to score).
+
 The learning curve refits each fold on 25 %, 50 % and 75 % of its training ratings and of its
 training preferences (random subsets) and scores on the same held-out fold: if the model
 still improves from 75 % to 100 %, more feedback will likely help.
@@ -26,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from evaluator.calibration import IntervalCalibration, calibrate, halfwidth
 from evaluator.folds import assign_folds, count_straddling, judgements_within
 from evaluator.metrics import mae, pairwise_accuracy, spearman
 from evaluator.model import fit
@@ -179,15 +186,26 @@ class ValidationReport:
     held_out_rows: NDArray[np.int64]  # row in the data of each held-out rated image
     held_out_true: NDArray[np.float32]
     held_out_predicted: NDArray[np.float32]
-    held_out_uncertainty: NDArray[np.float32]
+    held_out_uncertainty: NDArray[np.float32]  # the calibrated ± of each (see interval)
     learning_curve: list[CurvePoint]
     seconds: float
+    interval: IntervalCalibration
     pairs_rule: str = field(default=PAIRS_RULE)
+
+    @property
+    def beats_baseline(self) -> bool:
+        """Better than always predicting the mean: lower held-out MAE, or, with no held-out
+        rating to score, more held-out preferences in the right order than 0.5."""
+        if np.isfinite(self.model.mae) and np.isfinite(self.baseline.mae):
+            return bool(self.model.mae < self.baseline.mae)
+        accuracy = self.model.pairwise_accuracy
+        return bool(np.isfinite(accuracy) and accuracy > 0.5)
 
     def to_dict(self) -> dict:
         out = {
             key: value for key, value in asdict(self).items() if not isinstance(value, np.ndarray)
         }
+        out["beats_baseline"] = self.beats_baseline
         out["scatter"] = {
             "rows": self.held_out_rows.tolist(),
             "true": self.held_out_true.tolist(),
@@ -299,6 +317,8 @@ def _report(data, folds, image_folds, per_fold, outputs, seconds) -> ValidationR
     rows = np.concatenate(full.rows)
     predicted = _gather(full.model, data)
     uncertainty = np.concatenate([u[r] for u, r in zip(full.uncertainty, full.rows, strict=True)])
+    interval = calibrate(data.ratings[rows], predicted[rows], uncertainty, image_folds[rows])
+    shown = halfwidth(uncertainty, interval.noise_variance, interval.scale)
     return ValidationReport(
         folds=folds,
         n_ratings=data.n_ratings,
@@ -311,11 +331,12 @@ def _report(data, folds, image_folds, per_fold, outputs, seconds) -> ValidationR
         held_out_rows=rows,
         held_out_true=data.ratings[rows],
         held_out_predicted=predicted[rows],
-        held_out_uncertainty=uncertainty.astype(np.float32),
+        held_out_uncertainty=shown.astype(np.float32),
         learning_curve=[
             _curve_point(f, bucket, data) for f, bucket in outputs.items() if bucket.model
         ],
         seconds=seconds,
+        interval=interval,
     )
 
 

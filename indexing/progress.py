@@ -25,7 +25,9 @@ class Progress:
         if self.stage == "scan":
             return f"Scanning folders: {self.done:,} image files found"
         total = f"{self.total:,}" if self.total is not None else "?"
+        running = self.total is None or self.done < self.total
         eta = f", ETA {format_seconds(self.eta_seconds)}" if self.eta_seconds is not None else ""
+        eta = eta if running else ""  # a finished stage: the next one says what it does
         if self.message and self.total is None:
             return self.message  # a step with no count ("Comparing 12,000 images…")
         verb = {

@@ -214,3 +214,56 @@ def test_taste_lifts_liked_matches_and_pages_stay_disjoint(cli, library, tmp_pat
                      str(page))["results"]
     ]  # fmt: skip
     assert paged == [r["path"] for r in liked]
+
+
+def test_a_model_worse_than_the_baseline_is_not_made_active(
+    run_cli, cli, library, tmp_path
+) -> None:
+    """Ratings that have nothing to do with the images: the new evaluator cannot beat the
+    mean, says so in text and JSON, and the evaluator trained before stays in use until the
+    user asks for the new one (--activate-anyway)."""
+    from indexing.curate.rating_service import RatingService
+
+    taste = tasteful_library(library, tmp_path, count=40)
+    names = sorted(taste)
+    rate(cli, library, taste, names[:20])
+    first = cli("train")["model_id"]
+    before = predictions(tmp_path)
+    ratings = RatingService(Library(Settings(data_dir=tmp_path / "data")))
+    noise = np.random.default_rng(3).permutation(np.linspace(0, 10, 40))
+    for name, score in zip(names, noise, strict=True):  # every rating replaced by noise
+        ratings.rate_path(str(library.root / name), round(float(score), 1))
+
+    worse = cli("train")
+    assert worse["beats_baseline"] is False and worse["activated"] is False
+    assert worse["metrics"]["mae"] >= worse["baseline"]["mae"]
+    assert worse["active_model_id"] == first and "does not beat the baseline" in worse["message"]
+    assert worse["predicted"] == 0 and predictions(tmp_path) == before
+    listed = cli("evaluators")["evaluators"]
+    assert [(e["id"], e["active"]) for e in listed] == [(worse["model_id"], False), (first, True)]
+
+    code, out, _ = run_cli(["--data-dir", str(tmp_path / "data"), "train"])
+    assert code == 0 and "WARNING" in out and "does not beat the baseline" in out
+    assert f"{first} stays active" in out
+
+    anyway = cli("train", "--activate-anyway")
+    assert anyway["activated"] is True and anyway["active_model_id"] == anyway["model_id"]
+    assert {model for _, model in predictions(tmp_path).values()} == {anyway["model_id"]}
+
+
+def test_train_reports_what_the_plus_minus_holds(cli, library, tmp_path) -> None:
+    """The ± stored with each prediction is calibrated on held-out error: a typical one is
+    wider than the held-out MAE, and the report says what share of held-out ratings fell
+    inside it."""
+    taste = tasteful_library(library, tmp_path)
+    rate(cli, library, taste, sorted(taste)[:50])
+    outcome = cli("train")
+    interval = outcome["interval"]
+    assert interval["coverage_target"] == 0.8
+    assert 0.6 <= interval["held_out_coverage"] <= 0.95
+    conn = sqlite3.connect(tmp_path / "data" / "catalog.sqlite3")
+    try:
+        spreads = [r[0] for r in conn.execute("SELECT uncertainty FROM predictions")]
+    finally:
+        conn.close()
+    assert np.median(spreads) > outcome["metrics"]["mae"]

@@ -151,3 +151,48 @@ def test_rating_sort_shows_whose_rating_each_card_has(page) -> None:
     assert sorted(captions(page)[2:]) == sorted(
         f"{w}×{h}" for w, h in SIZES if (w, h) not in ((80, 80), (50, 40))
     )
+
+
+def test_the_timeline_counts_what_the_filters_let_through_as_its_show_does(page) -> None:
+    """One rule for both: with a filter set, a month counts what Show then lists."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Filters").click()
+    count = page.locator("#filters-count")
+    expect(count).to_contain_text("6 of 6 images")
+    page.locator("#filters-min_width input").fill("100")
+    page.locator("#filters-apply").click()
+    expect(count).to_contain_text("3 of 6 images")
+
+    page.get_by_role("tab", name="Timeline").click()
+    caption = page.locator("#timeline-caption-0")
+    expect(caption).to_contain_text("3 images")
+    expect(page.locator("#timeline-status")).to_contain_text("Counting only what the filters")
+    expect(page.locator("#timeline-strip-0 img")).to_have_count(3)
+    page.locator("#timeline-show-0").click()
+    expect(count).to_contain_text("3 of 6 images")
+    expect(page.locator("#filters-gallery img")).to_have_count(3)
+
+
+def test_clear_filters_puts_every_filter_back_and_lists_everything(page) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Filters").click()
+    count = page.locator("#filters-count")
+    expect(count).to_contain_text("6 of 6 images")
+    page.locator("#filters-min_width input").fill("100")
+    page.locator("#filters-min_width input").press("Enter")
+    expect(count).to_contain_text("3 of 6 images")
+    page.locator("#filters-from input, #filters-from textarea").first.fill("2000-01-01")
+    page.locator("#filters-kind").get_by_label("Images", exact=True).check()
+    page.locator("#filters-sort input").click()
+    page.get_by_role("option", name="Width").click()
+    expect(page.locator("#filters-gallery")).to_contain_text("300×100")
+
+    page.locator("#filters-clear").click()
+    expect(count).to_contain_text("6 of 6 images")
+    expect(page.locator("#filters-gallery img")).to_have_count(6)
+    expect(page.locator("#filters-min_width input")).to_have_value("")
+    expect(page.locator("#filters-from input, #filters-from textarea").first).to_have_value("")
+    expect(page.locator("#filters-kind").get_by_label("Images and videos")).to_be_checked()
+    expect(page.locator("#filters-sort input")).to_have_value("Date taken")

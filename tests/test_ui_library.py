@@ -140,3 +140,70 @@ def test_add_folder_while_another_process_indexes_says_so(page, photos: Path, tm
         )
     page.locator("#add-folder").click()  # once the other run is over, indexing works
     expect(page.locator("#index-progress")).to_contain_text("3 new", timeout=60_000)
+
+
+def test_an_empty_gallery_says_why_and_no_thumbnail_has_a_delete_cross(page, photos: Path) -> None:
+    """Before any folder, the gallery says how to get images (not an upload box); after,
+    no gallery draws a × on its thumbnails (it only dropped the tile from the page)."""
+    from playwright.sync_api import expect
+
+    empty = page.locator("#library-empty")
+    expect(empty).to_be_visible()
+    expect(empty).to_contain_text("No images yet: add a folder")
+    expect(page.get_by_text("Drop Media Here")).to_have_count(0)
+
+    page.locator("#folder-input textarea, #folder-input input").first.fill(str(photos))
+    page.locator("#add-folder").click()
+    expect(page.locator("#index-progress")).to_contain_text("Done in", timeout=180_000)
+    expect(page.locator("#library-gallery img")).to_have_count(3)
+    expect(empty).to_be_hidden()
+    crosses = page.locator("button[aria-label='Delete image']")
+    expect(crosses).to_have_count(0)
+    page.get_by_role("tab", name="Filters").click()
+    expect(page.locator("#filters-gallery img")).to_have_count(3)
+    expect(crosses).to_have_count(0)
+    page.get_by_role("tab", name="Search").click()
+    page.locator("#search-text textarea, #search-text input").first.fill("a photo")
+    page.locator("#search-text textarea, #search-text input").first.press("Enter")
+    expect(page.locator("#search-gallery img").first).to_be_visible()
+    expect(crosses).to_have_count(0)
+
+
+def test_the_counts_follow_the_run_while_it_goes_on(
+    tmp_path: Path, pictor_env: Path, photos: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a run has committed its images, the stats and the gallery say so before the run
+    ends (they once said "0 images in 0 files" beside "Indexing: 407 of 407 done"). The run
+    here indexes for real, then holds in a later stage until the page has shown the count."""
+    import threading
+
+    import gradio as gr
+
+    from app import library as library_tab
+    from app.context import AppContext
+    from indexing.progress import Progress
+
+    shown = threading.Event()
+
+    def index_then_hold(library, folders, report, token):
+        summary = library.index(folders, report, token, wait=False)
+        report(Progress("subjects", 0, 3, 0.0, None))  # a stage after the rows are in
+        assert shown.wait(60), "the page never showed the committed images"
+        return summary
+
+    monkeypatch.setattr(library_tab, "index_then_predict", index_then_hold)
+    monkeypatch.setattr(library_tab, "FOLLOW_EVERY", 0.0)
+    ctx = AppContext.create(Settings(data_dir=tmp_path / "data", threads=2))
+    with gr.Blocks() as demo:
+        tab = library_tab.render()
+        library_tab.listen(tab, ctx, demo)
+    add_folder = next(f.fn for f in demo.fns.values() if f.fn.__name__ == "add_folder")
+    notes, during = [], []
+    for progress, gallery, *_, empty, stats, _errors, _roots in add_folder(str(photos)):
+        if isinstance(empty, gr.Markdown) and empty.visible:
+            notes.append(empty.value)
+        if "Done in" not in str(progress) and isinstance(stats, str) and "3 images" in stats:
+            during.append(len(gallery))
+            shown.set()
+    assert during and during[0] == 3  # the count and the thumbnails, before the end
+    assert any("The images appear here as they are read" in note for note in notes)

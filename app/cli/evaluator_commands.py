@@ -20,6 +20,10 @@ def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
         "--progress", choices=("auto", "json", "none"), default="auto",
         help="progress on stderr: auto (when stderr is a terminal), json lines, or none",
     )  # fmt: skip
+    train.add_argument(
+        "--activate-anyway", action="store_true",
+        help="make the new evaluator active even if it does not beat the baseline",
+    )  # fmt: skip
     predict = commands.add_parser("predict", parents=[common], help="refresh every prediction")
     predict.add_argument("--json", action="store_true", help="print one JSON document")
     listing = commands.add_parser(
@@ -53,21 +57,29 @@ def describe(update) -> str:
 
 def cmd_train(args: argparse.Namespace, settings) -> int:
     from evaluator import service
+    from evaluator.calibration import interval_sentence
 
     library = Library(settings)
-    outcome = service.train(library, progress=_training_progress(args.progress))
+    outcome = service.train(
+        library, progress=_training_progress(args.progress), activate_anyway=args.activate_anyway
+    )
     data = outcome.as_dict()
     model, base = data["metrics"] or {}, data["baseline"] or {}
-    text = (
+    lines = [
         f"Trained {data['model_id']} on {data['ratings']} ratings and {data['pairs']} "
-        f"preference pairs ({data['skipped']} without a CLIP vector left out).\n"
+        f"preferences ({data['skipped']} without a CLIP vector left out).",
         f"Held-out: MAE {_number(model.get('mae'))} (baseline {_number(base.get('mae'))}), "
         f"Spearman {_number(model.get('spearman'))}, pairwise accuracy "
         f"{_number(model.get('pairwise_accuracy'))} (baseline "
-        f"{_number(base.get('pairwise_accuracy'))}).\n"
-        f"Predicted {data['predicted']:,} images."
-    )
-    emit(args, data, text)
+        f"{_number(base.get('pairwise_accuracy'))}).",
+        interval_sentence(data["interval"]),
+        ("" if outcome.beats_baseline else "WARNING: ") + data["message"],
+    ]
+    if outcome.activated:
+        lines.append(f"Predicted {data['predicted']:,} images.")
+    elif not outcome.beats_baseline:
+        lines.append(f"To use it all the same: launch.py evaluators --use {data['model_id']}")
+    emit(args, data, "\n".join(line for line in lines if line))
     return 0
 
 
