@@ -293,6 +293,25 @@ def test_every_route_but_the_login_page_needs_the_login(auth_app) -> None:
     assert request(port, "GET", "/gradio_api/info", host, **session)[0] == 200
 
 
+def test_allowed_host_lets_a_reverse_proxy_in(tmp_path: Path, pictor_env: Path) -> None:
+    """--allowed-host NAME (repeatable; PICTOR_ALLOWED_HOSTS, comma-separated) adds names
+    the app answers to, and pages served under them may post to it."""
+    import launch
+
+    parser, _ = launch.build_parser()
+    args = parser.parse_args(["--allowed-host", "photos.example", "--allowed-host", "b.example"])
+    assert launch.make_settings(args).allowed_hosts == "photos.example,b.example"
+    settings = Settings(
+        data_dir=tmp_path / "data", port=free_port(), threads=2, allowed_hosts="photos.example"
+    )
+    with serve(settings):
+        port = settings.port
+        assert request(port, "GET", "/config", "photos.example")[0] == 200
+        origin = {"Origin": "https://photos.example"}
+        assert request(port, "GET", "/config", f"127.0.0.1:{port}", **origin)[0] == 200
+        assert request(port, "GET", "/config", "other.example")[0] == 403
+
+
 class FakeClock:
     def __init__(self) -> None:
         self.now = 1000.0
