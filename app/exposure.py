@@ -180,7 +180,8 @@ class AllowedHosts:
         for name in (host, *_machine_names()):
             name = host_of(name)
             if _is_address(name):
-                addresses.add(str(ipaddress.ip_address(name)))
+                if not ipaddress.ip_address(name).is_unspecified:  # 0.0.0.0 is no one's name
+                    addresses.add(str(ipaddress.ip_address(name)))
             elif name:
                 names.add(name)
         addresses |= _machine_addresses()
@@ -213,17 +214,15 @@ def _normal(address: str | None) -> str | None:
 
 
 def _machine_names() -> set[str]:
-    names = {socket.gethostname(), socket.getfqdn()}
+    hostname = socket.gethostname()
+    names = {hostname, socket.getfqdn(), f"{hostname.split('.')[0]}.local"}  # .local: mDNS
     return {name.lower() for name in names if name}
 
 
 def _machine_addresses() -> set[str]:
     """The addresses this machine's name resolves to (the LAN address, usually)."""
-    found: set[str] = set()
-    for name in _machine_names():
-        try:
-            infos = socket.getaddrinfo(name, None)
-        except OSError:
-            continue
-        found |= {str(ipaddress.ip_address(info[4][0].split("%")[0])) for info in infos}
-    return found
+    try:  # the hostname only: a .local name would be a network (mDNS) lookup
+        infos = socket.getaddrinfo(socket.gethostname(), None)
+    except OSError:
+        return set()
+    return {str(ipaddress.ip_address(info[4][0].split("%")[0])) for info in infos}

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from app.exposure import check_exposure, credentials, host_of, is_loopback, read_auth_file
+from app.exposure import (
+    AllowedHosts,
+    check_exposure,
+    credentials,
+    host_of,
+    is_loopback,
+    read_auth_file,
+)
 from indexing.errors import PictorError
 from indexing.settings import Settings
 from tests.beacon import beacon
@@ -98,6 +105,18 @@ def test_host_header_parsing() -> None:
     # Not a host[:port]: nothing to match, so never taken for localhost.
     for header in ("localhost:80@evil.example", "localhost evil", "localhost:80:80", "a/b"):
         assert host_of(header) == "", header
+
+
+def test_the_names_the_server_answers_to() -> None:
+    allowed = AllowedHosts.for_server("0.0.0.0", share=True, extra=["Photos.Example"])
+    for name in ("localhost", "127.0.0.1", "::1", "photos.example", "abc123.gradio.live"):
+        assert allowed.allows(name), name
+    # A LAN address is this machine's when the request came in on it.
+    assert allowed.allows("192.168.1.5", server_address="192.168.1.5")
+    assert not allowed.allows("192.168.1.6", server_address="192.168.1.5")
+    for name in ("0.0.0.0", "evil.example", "gradio.live.evil.example", "", "photos.example.evil"):
+        assert not allowed.allows(name), name
+    assert not AllowedHosts.for_server("127.0.0.1", share=False).allows("abc123.gradio.live")
 
 
 def test_blank_logins_are_refused_on_the_command_line(run_cli) -> None:
