@@ -55,6 +55,12 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     )
     parser.add_argument("--auth", help="protect the UI with USER:PASSWORD")
     parser.add_argument(
+        "--allowed-host",
+        action="append",
+        metavar="NAME",
+        help="also answer to this Host name, e.g. a reverse proxy's (repeatable)",
+    )
+    parser.add_argument(
         "--auth-file",
         help="protect the UI with the USER:PASSWORD lines of this file (keeps passwords out "
         "of the process list; should be chmod 600)",
@@ -87,6 +93,8 @@ def make_settings(args: argparse.Namespace):
         value = getattr(args, flag, None)
         if value is not None:
             overrides[key] = value
+    if getattr(args, "allowed_host", None):
+        overrides["allowed_hosts"] = ",".join(args.allowed_host)
     return Settings(**overrides)
 
 

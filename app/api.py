@@ -1,16 +1,27 @@
 """The app's named API endpoints, for scripts (`gradio_client`) rather than people.
 
 Each endpoint calls the same core code as the CLI command of that name and returns the
-document that command prints with --json. A problem the caller can fix is a PictorError;
-the app's guard (app/feedback.py) turns it into a short error message for the client.
+document that command prints with --json, as JSON text: gradio_client downloads every
+{"path": "..."} object of a result as a file (it asks the file route for the library's
+originals, which are not served, and fails), and a string it leaves alone. A problem the
+caller can fix is a PictorError; the app's guard (app/feedback.py) turns it into a short
+error message for the client.
+
+/index adds a folder only inside the user's home or an existing root of the library: a
+script (or a page that gets hold of a session) cannot point the app at the rest of the
+disk; the CLI and the Library tab can.
 
 Type hints are evaluated as written (no `from __future__ import annotations`): gr.api
 reads the return annotation as an object to describe each endpoint's result.
 """
 
+import functools
+import inspect
+import json
 import os
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -52,11 +63,14 @@ class PictorApi:
         the summary when done. Refused while the app (or another run) is indexing."""
         library = self.ctx.library
         roots = [resolve_root(folder) for folder in _strings(folders)]
+        with self.ctx.catalog() as catalog:
+            known = catalog.roots()
         if not roots:
-            with self.ctx.catalog() as catalog:
-                roots = catalog.roots()
+            roots = known
             if not roots:
                 raise PictorError("no folders to index: give one, e.g. folders=['~/Pictures']")
+        for root in roots:
+            _check_may_add(root, known)
         predicted: list[int] = []
 
         def run(report: Callable[[Any], None], token: CancelToken) -> Any:
@@ -260,7 +274,7 @@ def add_to(demo: gr.Blocks, ctx: AppContext) -> PictorApi:
     """
     api = PictorApi(ctx)
     with demo.route("API", API_PAGE, show_in_navbar=False):
-        ours = {gr.api(getattr(api, method), api_name=name)["id"]: name
+        ours = {gr.api(_as_json_text(getattr(api, method)), api_name=name)["id"]: name
                 for name, method in ENDPOINTS.items()}  # fmt: skip
     for block_fn in demo.fns.values():
         if block_fn._id in ours:
@@ -270,6 +284,30 @@ def add_to(demo: gr.Blocks, ctx: AppContext) -> PictorApi:
             if block_fn.api_name in ENDPOINTS:
                 block_fn.api_name = f"ui_{block_fn.api_name}"
     return api
+
+
+def _as_json_text(method: Callable[..., Document]) -> Callable[..., str]:
+    """The endpoint for a method: the same parameters, its document as JSON text."""
+
+    @functools.wraps(method)
+    def endpoint(*args: Any, **kwargs: Any) -> str:
+        return json.dumps(method(*args, **kwargs), ensure_ascii=False)
+
+    endpoint.__signature__ = inspect.signature(method).replace(return_annotation=str)  # type: ignore[attr-defined]
+    endpoint.__annotations__ = {**method.__annotations__, "return": str}
+    return endpoint
+
+
+def _check_may_add(root: str, known: list[str]) -> None:
+    """A folder the API may index: inside the user's home or inside a root the library
+    already has (links followed, so a link in the home cannot lead out of it)."""
+    real = Path(os.path.realpath(root))
+    allowed = [Path(os.path.realpath(Path.home())), *(Path(os.path.realpath(k)) for k in known)]
+    if not any(real == base or base in real.parents for base in allowed):
+        raise PictorError(
+            f"{root} is outside your home folder and the library's folders: add it with "
+            f"`python launch.py index {root}` or in the Library tab"
+        )
 
 
 def _run_in(slot: JobSlot, job: BackgroundJob, busy: str) -> Any:

@@ -1,42 +1,58 @@
 """What the UI server exposes, and what protects it.
 
 Three modes (the README's "Security" section says the same):
-- local (the default, 127.0.0.1): only this machine can connect. Without a password, a web
-  page in the user's own browser could still try to drive the app through DNS rebinding,
-  so requests whose Host header is not a loopback name are refused (HostGuard).
+- local (the default, 127.0.0.1): only this machine can connect. A web page in the user's
+  own browser could still try to drive the app through DNS rebinding (its name resolving
+  to 127.0.0.1), so requests addressed to a name that is not ours are refused.
 - --host ADDRESS (anything not loopback): everyone who can reach the address can connect;
   without --auth or --auth-file we start, but warn loudly on stderr and in the page header.
 - --share: a public gradio.live link. It is refused outright without a password, before
-  anything touches the network.
+  anything touches the network, and with a password under 8 characters.
+
+In every mode the server answers only to the names it has (AllowedHosts: loopback names,
+this machine's own names and addresses, the share domain, and --allowed-host names);
+app/edge_guard.py enforces that, the login and the cross-site rules on each request.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
+import re
+import socket
 import stat
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from indexing.errors import PictorError
 
 Credentials = list[tuple[str, str]]
 AUTH_HOW = "--auth USER:PASSWORD or --auth-file FILE"
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+SHARE_DOMAIN = ".gradio.live"  # where gradio's share tunnel serves the app
+SHARE_MIN_PASSWORD = 8
+# A Host header: a DNS name or an IP address (IPv6 in brackets), then an optional port.
+# Nothing else: "localhost:80@evil.example" or "a b" is refused, never guessed at.
+HOST_HEADER = re.compile(
+    r"(?P<name>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.?)(?::[0-9]{1,5})?"
+)
 
 
 def parse_auth(auth: str | None) -> tuple[str, str] | None:
     """USER:PASSWORD -> (user, password); None when no --auth was given at all.
 
-    An empty value is an error, never a silent "no password".
+    An empty value is an error, never a silent "no password"; so is a user name or a
+    password of spaces only. The user name loses surrounding spaces (the login form's do).
     """
     if auth is None:
         return None
     user, sep, password = auth.partition(":")
-    if not sep or not user or not password:
-        raise PictorError("--auth must look like USER:PASSWORD (both parts non-empty)")
-    return user, password
+    if not sep or not user.strip() or not password.strip():
+        raise PictorError(
+            "--auth must look like USER:PASSWORD (both parts non-empty, not only spaces)"
+        )
+    return user.strip(), password
 
 
 def read_auth_file(path: str | os.PathLike[str], warn: Callable[[str], None]) -> Credentials:
@@ -105,10 +121,17 @@ def exposure_warning(host: str, port: int) -> str:
 
 
 def check_exposure(host: str, port: int, share: bool, logins: Credentials) -> str | None:
-    """Refuse --share without a password; return a warning for an open non-loopback host."""
+    """Refuse --share without a password or with a short one; return a warning for an open
+    non-loopback host."""
     if share and not logins:
         raise PictorError(
             f"--share would put your library on a public link with no password; add {AUTH_HOW}"
+        )
+    short = [user for user, password in logins if len(password) < SHARE_MIN_PASSWORD]
+    if share and short:
+        raise PictorError(
+            f"--share needs passwords of {SHARE_MIN_PASSWORD} characters or more "
+            f"(the password of {short[0]!r} is shorter)"
         )
     if not logins and not is_loopback(host):
         return exposure_warning(host, port)
@@ -116,56 +139,90 @@ def check_exposure(host: str, port: int, share: bool, logins: Credentials) -> st
 
 
 def host_of(header: str) -> str:
-    """The host part of a Host header: 'example:80' -> 'example', '[::1]:7860' -> '::1'."""
-    value = header.strip()
-    if value.startswith("["):
-        return value[1 : value.find("]")] if "]" in value else value
-    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+    """The host part of a Host header: 'example:80' -> 'example', '[::1]:7860' -> '::1';
+    '' when the header is not a plain host[:port] (so nothing can match it)."""
+    match = HOST_HEADER.fullmatch(header.strip())
+    if match is None:
+        return ""
+    return match["name"].strip("[]").rstrip(".").lower()
 
 
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+def origin_host(origin: str) -> str:
+    """The host of an Origin header ('http://example:7860' -> 'example'); '' for 'null',
+    for a scheme other than http(s), or for anything but scheme://host[:port]."""
+    scheme, sep, rest = origin.strip().partition("://")
+    if not sep or scheme.lower() not in ("http", "https"):
+        return ""
+    return host_of(rest)
 
 
-class HostGuard:
-    """ASGI middleware: refuse HTTP and WebSocket requests whose Host is not loopback.
+def split_hosts(value: str | Iterable[str] | None) -> list[str]:
+    """--allowed-host names, from a comma-separated setting or a list of flags."""
+    items = [value] if isinstance(value, str) else list(value or ())
+    return [name for item in items for name in (part.strip() for part in item.split(",")) if name]
 
-    Used when the app listens on loopback without a password: a DNS-rebinding page
-    (attacker.example resolving to 127.0.0.1) reaches the port, but its requests carry
-    Host: attacker.example and are refused with 403 before any route runs.
-    """
 
-    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]):
-        self.app = app
+@dataclass(frozen=True)
+class AllowedHosts:
+    """The names and addresses the server answers to; anything else is a request meant for
+    another site (DNS rebinding), or a guess, and is refused."""
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket") and not self._allowed(scope):
-            await self._refuse(scope, send)
-            return
-        await self.app(scope, receive, send)
+    names: frozenset[str]
+    addresses: frozenset[str]
+    suffixes: tuple[str, ...] = ()
 
-    @staticmethod
-    def _allowed(scope: Scope) -> bool:
-        for name, value in scope.get("headers") or ():
-            if name == b"host":
-                return is_loopback(host_of(value.decode("latin-1")))
-        return False  # HTTP/1.1 requires a Host header; without one, refuse
+    @classmethod
+    def for_server(cls, host: str, share: bool, extra: Iterable[str] = ()) -> AllowedHosts:
+        """Loopback, this machine's names and addresses, the share domain with --share, and
+        the --allowed-host names (a reverse proxy's)."""
+        names = set(LOOPBACK_NAMES) | {host_of(name) for name in extra} - {""}
+        addresses = set()
+        for name in (host, *_machine_names()):
+            name = host_of(name)
+            if _is_address(name):
+                if not ipaddress.ip_address(name).is_unspecified:  # 0.0.0.0 is no one's name
+                    addresses.add(str(ipaddress.ip_address(name)))
+            elif name:
+                names.add(name)
+        addresses |= _machine_addresses()
+        suffixes = (SHARE_DOMAIN,) if share else ()
+        return cls(frozenset(names), frozenset(addresses), suffixes)
 
-    @staticmethod
-    async def _refuse(scope: Scope, send: Send) -> None:
-        if scope["type"] == "websocket":
-            await send({"type": "websocket.close", "code": 1008})
-            return
-        body = b"Refused: this Pictor only answers requests addressed to localhost.\n"
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 403,
-                "headers": [
-                    (b"content-type", b"text/plain; charset=utf-8"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+    def allows(self, name: str, server_address: str | None = None) -> bool:
+        """Whether a host name (as host_of gives it) is ours. server_address is the address
+        the request came in on, always this machine's."""
+        if not name:
+            return False
+        if name in self.names or is_loopback(name):
+            return True
+        if _is_address(name):
+            address = str(ipaddress.ip_address(name))
+            return address in self.addresses or address == _normal(server_address)
+        return any(name.endswith(suffix) for suffix in self.suffixes)
+
+
+def _is_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _normal(address: str | None) -> str | None:
+    return str(ipaddress.ip_address(address)) if address and _is_address(address) else None
+
+
+def _machine_names() -> set[str]:
+    hostname = socket.gethostname()
+    names = {hostname, socket.getfqdn(), f"{hostname.split('.')[0]}.local"}  # .local: mDNS
+    return {name.lower() for name in names if name}
+
+
+def _machine_addresses() -> set[str]:
+    """The addresses this machine's name resolves to (the LAN address, usually)."""
+    try:  # the hostname only: a .local name would be a network (mDNS) lookup
+        infos = socket.getaddrinfo(socket.gethostname(), None)
+    except OSError:
+        return set()
+    return {str(ipaddress.ip_address(info[4][0].split("%")[0])) for info in infos}

@@ -19,7 +19,6 @@ os.environ.setdefault("MPLBACKEND", "agg")
 import gradio as gr
 import httpx
 from gradio import networking
-from starlette.middleware import Middleware
 
 from app import (
     api,
@@ -38,7 +37,8 @@ from app import (
     trash_view,
 )
 from app.context import AppContext
-from app.exposure import HostGuard, check_exposure, credentials, is_loopback
+from app.edge_guard import LoginThrottle, guarded_app
+from app.exposure import AllowedHosts, check_exposure, credentials, split_hosts
 from app.safe_text import literal
 from indexing.ingest.scan import resolve_root
 from indexing.settings import Settings
@@ -149,9 +149,16 @@ def _listen_viewer(ctx, viewer, tabs, filter_tabs, search_tab, duplicates_tab, r
     )
 
 
-def launch_ui(settings: Settings, *, block: bool = True, folders: Sequence[str] = ()) -> gr.Blocks:
+def launch_ui(
+    settings: Settings,
+    *,
+    block: bool = True,
+    folders: Sequence[str] = (),
+    login_throttle: LoginThrottle | None = None,
+) -> gr.Blocks:
     """Check what the server would expose, then build and start it; folders (--library)
-    are added and indexed in the background as it starts.
+    are added and indexed in the background as it starts. Every request passes
+    app/edge_guard.py's checks (login_throttle: its count of wrong passwords, for tests).
 
     Refusals (--share without a password, a bad --auth, a folder that is not there) happen
     before anything starts or touches the network.
@@ -161,7 +168,9 @@ def launch_ui(settings: Settings, *, block: bool = True, folders: Sequence[str] 
     roots = [resolve_root(folder) for folder in folders]
     if exposure:
         _warn(exposure)
-    guard = not logins and is_loopback(settings.host)
+    allowed = AllowedHosts.for_server(
+        settings.host, settings.share, split_hosts(settings.allowed_hosts)
+    )
     # Thumbnails and previews are written once per content id and never changed, so gradio
     # serves them from where they are instead of hashing and copying each into its cache
     # every time a gallery shows it.
@@ -187,7 +196,7 @@ def launch_ui(settings: Settings, *, block: bool = True, folders: Sequence[str] 
         theme=gr.themes.Soft(),
         css=CSS,
         head=f"<script>{KEYS_JS}</script>",
-        app_kwargs={"middleware": [Middleware(HostGuard)]} if guard else None,
+        _app=guarded_app(allowed, login_required=bool(logins), throttle=login_throttle),
     )
     return demo
 

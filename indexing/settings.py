@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     share: bool = False
     auth: str | None = None  # USER:PASSWORD
     auth_file: Path | None = None  # one USER:PASSWORD per line, kept out of the process list
+    # More names the UI answers to (a reverse proxy's), comma-separated; besides localhost,
+    # this machine's names and addresses, and the share domain.
+    allowed_hosts: str = ""
     # Write ratings to XMP sidecars (photo.jpg.xmp) so digiKam, darktable and Lightroom see them.
     write_xmp: bool = False
 

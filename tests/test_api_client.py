@@ -3,7 +3,11 @@ returns the CLI's --json document, and a bad input comes back as one short sente
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -42,7 +46,7 @@ class Live:
     indexed: dict[str, Any]  # what index returned
 
     def call(self, endpoint: str, **params: Any) -> Any:
-        return self.client.predict(api_name=f"/{endpoint}", **params)
+        return json.loads(self.client.predict(api_name=f"/{endpoint}", **params))
 
     def path(self, name: str) -> str:
         return str(self.root / name)
@@ -64,12 +68,38 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     with pytest.MonkeyPatch.context() as env:
         tiny_clip_env(env, base)
         env.setenv("PICTOR_DATA_DIR", str(base / "data"))
+        env.setenv("HOME", str(base))  # the API adds folders inside the user's home
         settings = Settings(port=free_port(), threads=2)
         with serve(settings) as url:
-            client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
-            before = client.predict(api_name="/status")
-            indexed = client.predict(folders=[str(library.root)], api_name="/index")
+            client = Client(url, verbose=False, analytics_enabled=False)
+            before = json.loads(client.predict(api_name="/status"))
+            indexed = json.loads(client.predict(folders=[str(library.root)], api_name="/index"))
             yield Live(client, library.root, before, indexed)
+
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def readme_example() -> str:
+    """The README's gradio_client example, as written there."""
+    text = README.read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    example = [block for block in blocks if "from gradio_client import Client" in block]
+    assert len(example) == 1, "the README has one gradio_client example"
+    return example[0]
+
+
+def test_the_readmes_example_runs_as_written(live: Live) -> None:
+    """Only the address changes (the README's is the default port). It runs with the
+    client's defaults: nothing in a result is taken for a file to download."""
+    code = readme_example()
+    assert '"http://127.0.0.1:7860/"' in code
+    code = code.replace('"http://127.0.0.1:7860/"', repr(live.client.src))
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code, "README.md", "exec"), {})
+    ratings = live.call("status")["ratings"]
+    assert printed.getvalue().splitlines()[-1] == f"{ratings} ratings" and ratings >= 1
 
 
 def test_every_action_is_a_named_endpoint(live: Live) -> None:
@@ -234,10 +264,33 @@ def test_bad_input_is_one_short_sentence(
     assert "Traceback" not in message and len(message) < 300
 
 
+def test_the_api_adds_folders_only_inside_the_home_or_the_library(
+    pictor_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A script may index under the home, or what the library already has; anything else
+    is for the CLI or the Library tab (where a person chose it)."""
+    home, elsewhere = tmp_path / "home", LibraryBuilder(tmp_path / "elsewhere")
+    elsewhere.many(1)
+    (home / "Pictures").mkdir(parents=True)
+    (home / "escape").symlink_to(elsewhere.root)
+    monkeypatch.setenv("HOME", str(home))
+    api = PictorApi(AppContext.create(Settings()))
+    for outside in (elsewhere.root, home / "escape", "/"):
+        with pytest.raises(PictorError, match="outside your home folder") as caught:
+            api.index([str(outside)])
+        assert "python launch.py index" in str(caught.value)
+    assert api.status()["roots"] == []
+    assert api.index([str(home / "Pictures")])["files_seen"] == 0
+    api.ctx.library.index([str(elsewhere.root)])  # the CLI's way: the folder becomes a root
+    assert api.index([str(elsewhere.root / "set0")])["files_seen"] == 1  # inside a root
+    assert {str(home / "Pictures"), str(elsewhere.root)} <= set(api.index()["roots"])
+
+
 def test_index_and_train_are_refused_while_the_app_runs_one(
-    pictor_env: Path, library: LibraryBuilder
+    pictor_env: Path, library: LibraryBuilder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     library.many(1)
+    monkeypatch.setenv("HOME", str(library.root.parent))
     ctx = AppContext.create(Settings())
     api = PictorApi(ctx)
     release = threading.Event()

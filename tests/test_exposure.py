@@ -4,6 +4,7 @@ a loopback server without a password refuses foreign Host headers, and --auth-fi
 from __future__ import annotations
 
 import http.client
+import http.cookies
 import os
 import time
 import urllib.parse
@@ -11,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from app.exposure import check_exposure, credentials, host_of, is_loopback, read_auth_file
+from app.exposure import (
+    AllowedHosts,
+    check_exposure,
+    credentials,
+    host_of,
+    is_loopback,
+    read_auth_file,
+)
 from indexing.errors import PictorError
 from indexing.settings import Settings
 from tests.beacon import beacon
@@ -51,7 +59,7 @@ def test_empty_auth_is_an_error_not_an_open_app(run_cli) -> None:
     assert "USER:PASSWORD" in one_error_line(err)
 
 
-@pytest.mark.parametrize("value", ["nocolon", ":password", "user:", ""])
+@pytest.mark.parametrize("value", ["nocolon", ":password", "user:", "", " : ", "  :pw", "me:   "])
 def test_auth_needs_user_and_password(value: str) -> None:
     with pytest.raises(PictorError, match="USER:PASSWORD"):
         credentials(value, None, warn=print)
@@ -65,7 +73,7 @@ def test_no_auth_at_all_means_no_logins_and_colons_stay_in_passwords() -> None:
 def test_share_needs_logins_and_a_public_host_is_announced() -> None:
     with pytest.raises(PictorError, match="public link"):
         check_exposure("127.0.0.1", 7860, True, [])
-    assert check_exposure("127.0.0.1", 7860, True, [("a", "b")]) is None
+    assert check_exposure("127.0.0.1", 7860, True, [("a", "longenough")]) is None
     assert check_exposure("127.0.0.1", 7860, False, []) is None
     warning = check_exposure("0.0.0.0", 7860, False, [])
     assert warning and "NO password" in warning and "0.0.0.0:7860" in warning
@@ -94,6 +102,37 @@ def test_host_header_parsing() -> None:
     assert host_of("attacker.example:7860") == "attacker.example"
     assert host_of("[::1]:7860") == "::1"
     assert host_of("127.0.0.1") == "127.0.0.1"
+    # Not a host[:port]: nothing to match, so never taken for localhost.
+    for header in ("localhost:80@evil.example", "localhost evil", "localhost:80:80", "a/b"):
+        assert host_of(header) == "", header
+
+
+def test_the_names_the_server_answers_to() -> None:
+    allowed = AllowedHosts.for_server("0.0.0.0", share=True, extra=["Photos.Example"])
+    for name in ("localhost", "127.0.0.1", "::1", "photos.example", "abc123.gradio.live"):
+        assert allowed.allows(name), name
+    # A LAN address is this machine's when the request came in on it.
+    assert allowed.allows("192.168.1.5", server_address="192.168.1.5")
+    assert not allowed.allows("192.168.1.6", server_address="192.168.1.5")
+    for name in ("0.0.0.0", "evil.example", "gradio.live.evil.example", "", "photos.example.evil"):
+        assert not allowed.allows(name), name
+    assert not AllowedHosts.for_server("127.0.0.1", share=False).allows("abc123.gradio.live")
+
+
+def test_blank_logins_are_refused_on_the_command_line(run_cli) -> None:
+    code, out, err = run_cli(["--auth", " : ", "ui"])
+    assert code == 2 and out == ""
+    assert "not only spaces" in one_error_line(err)
+
+
+def test_share_needs_a_password_of_eight_characters(run_cli) -> None:
+    with pytest.raises(PictorError, match="8 characters"):
+        check_exposure("127.0.0.1", 7860, True, [("me", "x" * 7)])
+    assert check_exposure("127.0.0.1", 7860, False, [("me", "short")]) is None  # local: yours
+    with beacon() as proxy:
+        code, out, err = run_cli(["--share", "--auth", "me:secret", "ui"], env=proxy.proxy_env())
+    assert code == 2 and out == "" and proxy.requests == []
+    assert "8 characters" in one_error_line(err) and "secret" not in err
 
 
 def test_auth_file_reads_logins_and_warns_when_others_can_read_it(tmp_path: Path) -> None:
@@ -127,13 +166,51 @@ def test_bad_auth_file_on_the_command_line(run_cli, tmp_path: Path) -> None:
 
 
 def request(port: int, method: str, path: str, host: str, body: bytes | None = None, **headers):
+    status, _, text = exchange(port, method, path, host, body, **headers)
+    return status, text
+
+
+def exchange(port: int, method: str, path: str, host: str, body: bytes | None = None, **headers):
+    """(status, headers as a lower-cased dict, body) of one raw request."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         conn.request(method, path, body=body, headers={"Host": host, **headers})
         response = conn.getresponse()
-        return response.status, response.read()
+        answer: dict[str, str] = {}
+        for name, value in response.getheaders():  # repeated headers (Set-Cookie) joined
+            answer[name.lower()] = "\n".join(filter(None, [answer.get(name.lower()), value]))
+        return response.status, answer, response.read()
     finally:
         conn.close()
+
+
+def multipart(name: str, data: bytes) -> tuple[bytes, dict[str, str]]:
+    """A one-file form, as a page's <form enctype=multipart/form-data> posts it."""
+    boundary = "pictorboundary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
+            f"Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def login_form(user: str, password: str) -> bytes:
+    return urllib.parse.urlencode({"username": user, "password": password}).encode()
+
+
+def session_cookie(answer: dict[str, str]) -> str:
+    """The Cookie header a browser sends back after a login that answered `answer`."""
+    jar = http.cookies.SimpleCookie()
+    for line in answer["set-cookie"].splitlines():
+        jar.load(line)
+    return "; ".join(f"{morsel.key}={morsel.value}" for morsel in jar.values())
 
 
 @pytest.fixture
@@ -153,11 +230,157 @@ def test_loopback_app_refuses_foreign_host_headers(local_app: int, tmp_path: Pat
     assert status == 403 and b"localhost" in text
     assert request(port, "GET", "/", f"attacker.example:{port}")[0] == 403
     assert request(port, "GET", "/config", "127.0.0.1.attacker.example")[0] == 403
+    assert request(port, "GET", "/config", f"localhost:{port}@attacker.example")[0] == 403
     # The same requests under a loopback name are served.
     assert request(port, "GET", "/config", f"127.0.0.1:{port}")[0] == 200
     assert request(port, "GET", "/config", f"localhost:{port}")[0] == 200
     status, answer = request(port, "POST", call, f"localhost:{port}", body, **json)
     assert status == 200 and b"event_id" in answer
+
+
+def test_cross_site_uploads_are_refused(local_app: int) -> None:
+    """A page on another site can post a form to 127.0.0.1 (no CORS needed for that); the
+    browser marks it with the page's Origin, and the app refuses it. The app's own page
+    (same Origin as its Host) and scripts (no Origin) still upload."""
+    port, host = local_app, f"127.0.0.1:{local_app}"
+    body, form = multipart("evil.txt", b"planted")
+    for origin in ("http://evil.example", "null", f"http://localhost:{port}@evil.example"):
+        status, answer, text = exchange(
+            port, "POST", "/gradio_api/upload", host, body, Origin=origin, **form
+        )
+        assert status == 403 and b"another site" in text, (origin, text)
+        assert "access-control-allow-origin" not in answer
+    status, _, text = exchange(
+        port, "POST", "/gradio_api/upload", host, body, Origin=f"http://{host}", **form
+    )
+    assert status == 200 and text.startswith(b'["/')  # the path gradio stored it at
+    assert request(port, "POST", "/gradio_api/upload", host, body, **form)[0] == 200
+    # A preflight from another site is not answered with an allow-origin either.
+    status, answer, _ = exchange(
+        port, "OPTIONS", "/gradio_api/upload", host,
+        Origin="http://evil.example", **{"Access-Control-Request-Method": "POST"},
+    )  # fmt: skip
+    assert status == 403 and "access-control-allow-origin" not in answer
+
+
+@pytest.fixture
+def auth_app(tmp_path: Path, pictor_env: Path):
+    """An app with a password, on loopback; yields (port, host header)."""
+    settings = Settings(
+        data_dir=tmp_path / "data", port=free_port(), threads=2, auth="alice:wonderland"
+    )
+    with serve(settings):
+        yield settings.port, f"127.0.0.1:{settings.port}"
+
+
+def test_a_password_does_not_open_the_app_to_other_names_or_sites(auth_app) -> None:
+    port, host = auth_app
+    right = login_form("alice", "wonderland")
+    # DNS rebinding, with a password: the right password under a foreign name gets nothing.
+    for foreign in ("evil.example", f"evil.example:{port}", f"localhost:{port}@evil.example"):
+        status, answer, _ = exchange(port, "POST", "/login", foreign, right, **FORM)
+        assert status == 403 and "set-cookie" not in answer, foreign
+    # A foreign page's request is refused, not answered with its Origin allowed.
+    status, answer, _ = exchange(port, "GET", "/config", host, Origin="http://evil.example")
+    assert status == 403 and "access-control-allow-origin" not in answer
+    status, answer, _ = exchange(port, "POST", "/login", host, right, **FORM)
+    assert status == 200 and "set-cookie" in answer
+
+
+def test_every_route_but_the_login_page_needs_the_login(auth_app) -> None:
+    port, host = auth_app
+    json = {"Content-Type": "application/json"}
+    reset = b'{"event_id": "x"}'
+    cancel = b'{"session_hash": "x", "fn_index": 0, "event_id": "x"}'
+    closed = [
+        ("GET", "/openapi.json", None),
+        ("GET", "/gradio_api/openapi.json", None),
+        ("POST", "/gradio_api/reset", reset),
+        ("POST", "/gradio_api/cancel", cancel),
+        ("GET", "/pictor-api", None),
+        ("GET", "/gradio_api/info", None),
+    ]
+    for method, path, body in closed:
+        status, text = request(port, method, path, host, body, **json)
+        assert status in (401, 404), (path, status, text[:200])
+    assert request(port, "GET", "/", host)[0] == 200  # the login page
+    assert request(port, "GET", "/favicon.ico", host)[0] == 200
+    right = login_form("alice", "wonderland")
+    status, answer, _ = exchange(port, "POST", "/login", host, right, **FORM)
+    session = {"Cookie": session_cookie(answer), **json}
+    assert request(port, "POST", "/gradio_api/reset", host, reset, **session)[0] == 200
+    assert request(port, "GET", "/gradio_api/info", host, **session)[0] == 200
+
+
+def test_allowed_host_lets_a_reverse_proxy_in(tmp_path: Path, pictor_env: Path) -> None:
+    """--allowed-host NAME (repeatable; PICTOR_ALLOWED_HOSTS, comma-separated) adds names
+    the app answers to, and pages served under them may post to it."""
+    import launch
+
+    parser, _ = launch.build_parser()
+    args = parser.parse_args(["--allowed-host", "photos.example", "--allowed-host", "b.example"])
+    assert launch.make_settings(args).allowed_hosts == "photos.example,b.example"
+    settings = Settings(
+        data_dir=tmp_path / "data", port=free_port(), threads=2, allowed_hosts="photos.example"
+    )
+    with serve(settings):
+        port = settings.port
+        assert request(port, "GET", "/config", "photos.example")[0] == 200
+        origin = {"Origin": "https://photos.example"}
+        assert request(port, "GET", "/config", f"127.0.0.1:{port}", **origin)[0] == 200
+        assert request(port, "GET", "/config", "other.example")[0] == 403
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_password_guessing_is_slowed_down_and_logged(tmp_path: Path, pictor_env: Path) -> None:
+    """Five wrong passwords are answered as such; then the client's logins, even with the
+    right password, are refused (429, Retry-After) until the block ends; then it works.
+    The clock is the throttle's own, moved by the test: nothing sleeps."""
+    from app.edge_guard import LoginThrottle
+    from app.ui import launch_ui
+
+    clock = FakeClock()
+    data = tmp_path / "data"
+    settings = Settings(data_dir=data, port=free_port(), threads=2, auth="alice:wonderland")
+    demo = launch_ui(settings, block=False, login_throttle=LoginThrottle(clock=clock))
+    try:
+        port, host = settings.port, f"127.0.0.1:{settings.port}"
+        wrong, right = login_form("alice", "guess"), login_form("alice", "wonderland")
+        answers = [request(port, "POST", "/login", host, wrong, **FORM)[0] for _ in range(5)]
+        assert answers == [400] * 5
+        status, answer, text = exchange(port, "POST", "/login", host, right, **FORM)
+        assert status == 429 and answer["retry-after"] == "1" and b"try again" in text
+        assert "set-cookie" not in answer
+        clock.now += 1.0
+        assert request(port, "POST", "/login", host, right, **FORM)[0] == 200
+        # A success clears the count: five more wrong ones before the next block.
+        answers = [request(port, "POST", "/login", host, wrong, **FORM)[0] for _ in range(6)]
+        assert answers == [400] * 5 + [429]
+    finally:
+        demo.close()
+    logged = (data / "pictor.log").read_text(encoding="utf-8")
+    assert "5 wrong passwords from 127.0.0.1" in logged
+
+
+def test_each_further_wrong_password_doubles_the_block() -> None:
+    from app.edge_guard import LoginThrottle
+
+    clock = FakeClock()
+    throttle = LoginThrottle(clock=clock)
+    blocks = [throttle.failed("10.0.0.9") for _ in range(8)]
+    assert blocks == [0, 0, 0, 0, 1, 2, 4, 8]
+    assert throttle.retry_after("10.0.0.9") == 8 and throttle.retry_after("10.0.0.7") == 0
+    clock.now += 8
+    assert throttle.retry_after("10.0.0.9") == 0
+    throttle.succeeded("10.0.0.9")
+    assert throttle.failed("10.0.0.9") == 0
 
 
 def test_auth_file_protects_the_app(tmp_path: Path, pictor_env: Path) -> None:
@@ -173,6 +396,21 @@ def test_auth_file_protects_the_app(tmp_path: Path, pictor_env: Path) -> None:
         assert request(port, "POST", "/login", host, wrong, **form)[0] == 400
         right = urllib.parse.urlencode({"username": "alice", "password": "wonderland"}).encode()
         assert request(port, "POST", "/login", host, right, **form)[0] == 200
+
+
+@pytest.mark.browser
+def test_the_login_page_still_logs_in(auth_app) -> None:
+    """Only the login page answers before the login; in a browser it still works."""
+    from playwright.sync_api import expect
+
+    _, host = auth_app
+    with open_page(f"http://{host}/") as page:
+        page.get_by_label("username").fill("alice")
+        page.get_by_label("password").fill("wonderland")
+        page.get_by_role("button", name="Login").click()
+        expect(page.get_by_role("tab", name="Library")).to_be_visible()
+        box = page.get_by_role("tab", name="Library").bounding_box()
+        assert box and box["width"] > 0 and box["y"] >= 0
 
 
 @pytest.mark.browser

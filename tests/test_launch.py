@@ -9,7 +9,9 @@ def test_bad_auth_on_the_command_line_is_one_clear_line(run_cli) -> None:
     code, out, err = run_cli(["--auth", "nocolon", "ui"])
     assert code == 2
     assert out == ""
-    assert err.strip() == "error: --auth must look like USER:PASSWORD (both parts non-empty)"
+    assert err.strip() == (
+        "error: --auth must look like USER:PASSWORD (both parts non-empty, not only spaces)"
+    )
 
 
 def test_bad_port_is_one_clear_line(run_cli) -> None:
