@@ -147,7 +147,8 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
         job = ctx.jobs.current
         if running is None and job is not None and not job.done:
             running = job.progress.describe() if job.progress is not None else "Starting…"
-        note = f"{running} The images appear here as they are read." if running else NO_IMAGES
+        read = ". The images appear here as they are read."
+        note = running.rstrip("….") + read if running else NO_IMAGES
         return gr.Markdown(literal(note), visible=True)
 
     def overview():
