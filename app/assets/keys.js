@@ -75,13 +75,15 @@
     box.hidden = true;
     box.appendChild(text("h2", "Keyboard shortcuts"));
     for (const [title, keys] of HELP) {
-      box.appendChild(text("h3", title));
+      const section = document.createElement("section");  // a cell of the box's grid
+      section.appendChild(text("h3", title));
       const list = document.createElement("dl");
       for (const [key, what] of keys) {
         list.appendChild(text("dt", key));
         list.appendChild(text("dd", what));
       }
-      box.appendChild(list);
+      section.appendChild(list);
+      box.appendChild(section);
     }
     box.appendChild(text("p", "Keys do nothing while you type in a field.", "pictor-keys-note"));
     const close = text("button", "Close", "pictor-keys-close");
