@@ -9,7 +9,7 @@ error message for the client.
 
 /index adds a folder only inside the user's home or an existing root of the library: a
 script (or a page that gets hold of a session) cannot point the app at the rest of the
-disk; the CLI and the Library tab can.
+disk; the CLI can, and the Library tab once its user answers its question.
 
 Type hints are evaluated as written (no `from __future__ import annotations`): gr.api
 reads the return annotation as an object to describe each endpoint's result.
@@ -21,7 +21,6 @@ import json
 import os
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -34,7 +33,7 @@ from indexing.curate.rating_service import RatingService
 from indexing.curate.ratings import content_id_for_path
 from indexing.curate.trash import Trash
 from indexing.errors import PictorError
-from indexing.ingest.scan import resolve_root
+from indexing.ingest.scan import outside_home_and_roots, resolve_root
 from indexing.progress import CancelToken
 from indexing.query.duplicates import duplicates_of, find_groups
 from indexing.query.filters import Filter, parse_sort
@@ -300,10 +299,8 @@ def _as_json_text(method: Callable[..., Document]) -> Callable[..., str]:
 
 def _check_may_add(root: str, known: list[str]) -> None:
     """A folder the API may index: inside the user's home or inside a root the library
-    already has (links followed, so a link in the home cannot lead out of it)."""
-    real = Path(os.path.realpath(root))
-    allowed = [Path(os.path.realpath(Path.home())), *(Path(os.path.realpath(k)) for k in known)]
-    if not any(real == base or base in real.parents for base in allowed):
+    already has (scan.outside_home_and_roots, the Library tab's rule too)."""
+    if outside_home_and_roots(root, known) is not None:
         raise PictorError(
             f"{root} is outside your home folder and the library's folders: add it with "
             f"`python launch.py index {root}` or in the Library tab"

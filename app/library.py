@@ -24,7 +24,7 @@ from app.context import AppContext
 from app.jobs import BackgroundJob
 from app.safe_text import literal
 from indexing.errors import PictorError
-from indexing.ingest.scan import resolve_root
+from indexing.ingest.scan import outside_home_and_roots, resolve_root
 from indexing.library import forget_sentence
 from indexing.query import details
 from indexing.query.filters import SortKey
@@ -58,6 +58,11 @@ class LibraryTab:
     confirm_text: gr.Markdown
     forget_yes: gr.Button
     forget_no: gr.Button
+    add_confirm: gr.Group  # the question before adding a folder outside home and roots
+    add_confirm_text: gr.Markdown
+    add_yes: gr.Button
+    add_no: gr.Button
+    add_pending: gr.State  # the folder the question is about
     model_status: gr.Markdown | None = None  # model_settings' line, current after each run
 
 
@@ -80,6 +85,11 @@ def render() -> LibraryTab:
         with gr.Row():
             forget_yes = gr.Button("Forget it", variant="stop", elem_id="forget-yes")
             forget_no = gr.Button("Keep it", elem_id="forget-no")
+    with gr.Group(visible=False, elem_id="add-confirm") as add_confirm:
+        add_confirm_text = gr.Markdown("", elem_id="add-confirm-text")
+        with gr.Row():
+            add_yes = gr.Button("Index it", variant="primary", elem_id="add-yes")
+            add_no = gr.Button("Cancel", elem_id="add-no")
     progress = gr.Markdown("", elem_id="index-progress")
     stats = gr.Markdown("", elem_id="library-stats")
     with gr.Accordion("Indexing errors", open=False):
@@ -119,6 +129,11 @@ def render() -> LibraryTab:
         confirm_text,
         forget_yes,
         forget_no,
+        add_confirm,
+        add_confirm_text,
+        add_yes,
+        add_no,
+        gr.State(None),
     )
 
 
@@ -204,17 +219,35 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
             return
         yield (summary_markdown(job.summary), *show_page(1))
 
+    no_question = (gr.Group(visible=False), gr.skip(), None)
+
     def add_folder(folder: str):
+        """Index the folder, or first ask about one outside the home and the library's
+        folders (scan.outside_home_and_roots, the rule the API refuses by)."""
         folder = (folder or "").strip()
         if not folder:
-            yield ("Type or paste the path of a folder first.", *[gr.skip()] * len(page_outputs))
+            yield ("Type or paste the path of a folder first.", *skip_page, *no_question)
             return
         try:
             root = resolve_root(folder)
         except PictorError as exc:
-            yield (literal(exc), *[gr.skip()] * len(page_outputs))
+            yield (literal(exc), *skip_page, *no_question)
             return
-        yield from run_index([root])
+        with ctx.catalog() as catalog:
+            real = outside_home_and_roots(root, catalog.roots())
+        if real is None:
+            yield from index_anyway(root)
+            return
+        question = f"{real} is outside your home folder and your library folders. Index it anyway?"
+        yield ("", *skip_page, gr.Group(visible=True), literal(question), root)
+
+    def index_anyway(root: str | None):
+        """Index root (add_folder's question answered "Index it"), the question hidden."""
+        if not root:
+            yield (gr.skip(), *skip_page, *no_question)
+            return
+        for update in run_index([root]):
+            yield (*update, *no_question)
 
     def reindex_all():
         with ctx.catalog() as catalog:
@@ -249,7 +282,16 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
         )
 
     outputs = [tab.progress, *page_outputs]
-    gr.on([tab.add.click, tab.folder.submit], add_folder, [tab.folder], outputs)
+    skip_page = [gr.skip()] * len(page_outputs)
+    add_outputs = [*outputs, tab.add_confirm, tab.add_confirm_text, tab.add_pending]
+    gr.on([tab.add.click, tab.folder.submit], add_folder, [tab.folder], add_outputs)
+    tab.add_yes.click(index_anyway, [tab.add_pending], add_outputs)
+    tab.add_no.click(
+        lambda: (gr.Group(visible=False), None),
+        None,
+        [tab.add_confirm, tab.add_pending],
+        queue=False,
+    )
     tab.reindex.click(reindex_all, None, outputs)
     tab.cancel.click(cancel, None, [tab.progress], queue=False)
     tab.reindex_root.click(reindex_root, [tab.roots], outputs)

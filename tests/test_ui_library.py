@@ -29,7 +29,8 @@ def photos(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app_url(tmp_path: Path, pictor_env: Path) -> Iterator[str]:
+def app_url(tmp_path: Path, pictor_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("HOME", str(tmp_path))  # the tests' folders lie inside the home
     settings = Settings(data_dir=tmp_path / "data", port=free_port(), threads=2)
     with serve(settings) as url:
         yield url
@@ -85,6 +86,51 @@ def test_bad_folder_gets_clear_message(page, tmp_path: Path) -> None:
     )
     page.locator("#add-folder").click()
     page.locator("#index-progress").get_by_text("folder not found").wait_for(timeout=20_000)
+
+
+def test_a_folder_outside_home_is_indexed_only_once_confirmed(
+    page, photos: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Outside the home (tmp_path here) and the library's folders, even through a link in
+    the home, Add folder asks first; Cancel adds nothing, "Index it" adds it. Inside the
+    home it is added at once."""
+    from playwright.sync_api import expect
+
+    outside = tmp_path_factory.mktemp("outside")
+    Image.new("RGB", (40, 30), "red").save(outside / "red.png")
+    link = tmp_path / "link"
+    link.symlink_to(outside)
+    folder_input = page.locator("#folder-input textarea, #folder-input input").first
+    question = page.locator("#add-confirm-text")
+    stats = page.locator("#library-stats")
+    expect(stats).to_contain_text("Folders: none yet")
+
+    folder_input.fill(str(link))
+    page.locator("#add-folder").click()
+    expect(question).to_be_visible()
+    expect(page.locator("#add-yes")).to_be_in_viewport()
+    expect(question).to_contain_text(
+        f"{outside.resolve()} is outside your home folder and your library folders."
+    )
+    page.locator("#add-no").click()
+    expect(question).to_be_hidden()
+    page.reload()  # what the catalog holds: nothing was added
+    expect(page.locator("#library-stats")).to_contain_text("Folders: none yet")
+
+    folder_input.fill(str(photos))
+    page.locator("#add-folder").click()
+    expect(page.locator("#index-progress")).to_contain_text("3 new", timeout=60_000)
+    expect(question).to_be_hidden()
+
+    folder_input.fill(str(outside))
+    page.locator("#add-folder").click()
+    expect(question).to_be_visible()
+    expect(page.locator("#index-progress")).to_have_text("")
+    page.locator("#add-yes").click()
+    expect(page.locator("#index-progress")).to_contain_text("1 new", timeout=60_000)
+    expect(question).to_be_hidden()
+    expect(stats).to_contain_text(str(outside))
+    expect(stats).to_contain_text("4 images")
 
 
 def test_random_weights_warning_and_model_switch(page) -> None:

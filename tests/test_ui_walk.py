@@ -42,7 +42,10 @@ def shots(folder: Path) -> dict[str, Path]:
 
 
 @pytest.fixture
-def app(tmp_path: Path, pictor_env: Path) -> Iterator[tuple[str, Settings, dict[str, Path]]]:
+def app(
+    tmp_path: Path, pictor_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, Settings, dict[str, Path]]]:
+    monkeypatch.setenv("HOME", str(tmp_path))  # the photos lie inside the home: no question
     made = shots(tmp_path / "photos")
     settings = Settings(data_dir=tmp_path / "data", port=free_port(), threads=2)
     with serve(settings) as url:

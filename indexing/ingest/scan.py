@@ -7,6 +7,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from indexing.errors import PictorError
 from indexing.ingest.decode import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
@@ -25,6 +26,18 @@ def resolve_root(folder: str | os.PathLike[str]) -> str:
     if not os.access(path, os.R_OK | os.X_OK):
         raise PictorError(f"permission denied: cannot read folder {path}")
     return path
+
+
+def outside_home_and_roots(folder: str, roots: list[str]) -> str | None:
+    """folder's real path (links followed, so a link in the home that leads out counts as
+    out) if it lies outside the user's home and outside every one of roots; None if it is
+    inside one of them. Such a folder is added only by the CLI or after the Library tab's
+    question, never by the API."""
+    real = Path(os.path.realpath(folder))
+    inside = [Path(os.path.realpath(Path.home())), *(Path(os.path.realpath(r)) for r in roots)]
+    if any(real == base or base in real.parents for base in inside):
+        return None
+    return str(real)
 
 
 def printable(path: str) -> str:
