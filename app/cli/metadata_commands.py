@@ -96,8 +96,8 @@ def cmd_find(args: argparse.Namespace, settings) -> int:
         raise PictorError('give words to find, e.g. find "cyberpunk fox" or find --camera fuji')
     with Library(settings).open_catalog() as catalog:
         results = find(catalog, text, _filter(args), page=args.page, page_size=args.top)
-    verb = "matches" if results.matching == 1 else "match"
-    lines = [f"{plural(results.matching, 'image')} {verb} {text!r}"]
+    verb = "matches" if results.matching == 1 and not results.more_than else "match"
+    lines = [f"{results.counted('image')} {verb} {text!r}"]
     for item in results.items:
         matched = "; ".join(m.label() for m in item.matched)
         lines.append(f"{item.path}  [{matched}]")
