@@ -60,8 +60,8 @@ def predict_all(
         return _predict_row_by_row(
             catalog, mirror, model, evaluator_id, only_missing, progress, cancel
         )
-    rows = _rows_to_predict(catalog, mirror, evaluator_id, only_missing)
     ids, matrix = mirror.everything()
+    rows = _rows_to_predict(catalog, ids, evaluator_id, only_missing)
     meter = StageMeter("predict", len(rows), progress)
     conn = catalog.conn
     conn.execute(
@@ -85,7 +85,8 @@ def predict_all(
             )
             conn.execute("COMMIT")
             meter.advance(len(chunk))
-        _apply_staged(catalog, evaluator_id, len(rows), replace_all=not only_missing)
+        if len(rows) or not only_missing:  # nothing new: no write, no lock
+            _apply_staged(catalog, evaluator_id, len(rows), replace_all=not only_missing)
     finally:
         conn.execute(f"DROP TABLE IF EXISTS {STAGED}")
     meter.finish()
@@ -93,9 +94,8 @@ def predict_all(
 
 
 def _rows_to_predict(
-    catalog: Catalog, mirror: VectorMirror, evaluator_id: str, only_missing: bool
+    catalog: Catalog, ids: list[str], evaluator_id: str, only_missing: bool
 ) -> np.ndarray:
-    ids, _ = mirror.everything()
     if not only_missing:
         return np.arange(len(ids))
     have = {
@@ -177,7 +177,7 @@ def _predict_row_by_row(
     cancel: Callable[[], bool],
 ) -> int:
     ids, matrix = mirror.everything()
-    rows = _rows_to_predict(catalog, mirror, evaluator_id, only_missing)
+    rows = _rows_to_predict(catalog, ids, evaluator_id, only_missing)
     meter = StageMeter("predict", len(rows), progress)
     done = 0
     for start in range(0, len(rows), BATCH):
