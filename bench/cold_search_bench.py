@@ -15,6 +15,8 @@ exit:
 - a clip query (a short video: its frames embedded, matched against the library's video),
   now and before.
 Before and now alternate run by run, so the shared machine's noise falls on both alike.
+Each run's CPU time (user + system, from the child's rusage) is reported beside its wall
+time: on a machine other work shares, it is the steadier figure.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -52,17 +55,20 @@ def photo(seed: int, size: tuple[int, int] = (640, 480)) -> Image.Image:
     return Image.fromarray(pixels.astype(np.uint8), "RGB")
 
 
-def launch(data: Path, *args: str, env: dict[str, str] | None = None) -> tuple[float, dict]:
-    """Seconds from a fresh process's start to its exit, and its JSON answer."""
+def launch(data: Path, *args: str, env: dict[str, str] | None = None) -> tuple[float, float, dict]:
+    """Seconds from a fresh process's start to its exit, its CPU seconds, its JSON answer."""
     started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
         [sys.executable, str(REPO / "launch.py"), "--data-dir", str(data), *args, "--json"],
         capture_output=True, text=True, cwd=REPO, env={**os.environ, **(env or {})},
     )  # fmt: skip
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     if done.returncode != 0:
         raise SystemExit(f"launch.py {' '.join(args)} failed: {done.stderr.strip()[-800:]}")
-    return seconds, json.loads(done.stdout)
+    return seconds, cpu, json.loads(done.stdout)
 
 
 def forget_image_entry(data: Path) -> None:
@@ -77,26 +83,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=50)
     parser.add_argument("--runs", type=int, default=RUNS)
+    parser.add_argument("--data", type=Path, help="keep the library and its index here, reuse them")
     args = parser.parse_args()
     if os.environ.get("PICTOR_CLIP_PRETRAINED") is None:
         raise SystemExit("set PICTOR_CLIP_PRETRAINED=random (or to real weights)")
     with tempfile.TemporaryDirectory(prefix="pictor-cold-bench-") as tmp:
-        work = Path(tmp)
+        work = args.data or Path(tmp)
         library, data = work / "library", work / "data"
-        library.mkdir()
-        for n in range(args.images):
-            photo(n).save(library / f"photo-{n:03d}.jpg", quality=90)
-        make_video(library / "clip-source.mp4", 20, (480, 270), 15, seed=5)
-        query = work / "query.jpg"
-        photo(7, (800, 533)).save(query, quality=85)  # photo 7, another size and encoding
-        clip = work / "query-clip.mp4"
-        make_video(clip, 4, (320, 180), 15, seed=5)  # the same scenes as the indexed video
-        started = time.perf_counter()
-        launch(data, "index", str(library))
-        print(f"indexed {args.images} photos and a 20 s video (export included) in "
-              f"{time.perf_counter() - started:.0f} s", file=sys.stderr)  # fmt: skip
+        query, clip = work / "query.jpg", work / "query-clip.mp4"
+        if not (data / "catalog.sqlite3").exists():
+            library.mkdir(parents=True, exist_ok=True)
+            for n in range(args.images):
+                photo(n).save(library / f"photo-{n:03d}.jpg", quality=90)
+            make_video(library / "clip-source.mp4", 20, (480, 270), 15, seed=5)
+            photo(7, (800, 533)).save(query, quality=85)  # photo 7, another size, encoding
+            make_video(clip, 4, (320, 180), 15, seed=5)  # the indexed video's scenes
+            started = time.perf_counter()
+            launch(data, "index", str(library))
+            print(f"indexed {args.images} photos and a 20 s video (export included) in "
+                  f"{time.perf_counter() - started:.0f} s", file=sys.stderr)  # fmt: skip
         launch(data, "search", "--image", str(query))  # the stamp gains its image entry
         times: dict[str, list[float]] = {}
+        cpus: dict[str, list[float]] = {}
         tops: dict[str, str] = {}
         cases = [
             ("text", ["a red square"], False),
@@ -109,23 +117,28 @@ def main() -> None:
             for name, query_args, before in cases:
                 if before:
                     forget_image_entry(data)
-                seconds, answer = launch(data, "search", *query_args)
+                seconds, cpu, answer = launch(data, "search", *query_args)
                 times.setdefault(name, []).append(seconds)
+                cpus.setdefault(name, []).append(cpu)
                 results = answer.get("results") or [{}]
                 tops[name] = Path(results[0].get("path", "-")).name
-    lines = Path("/proc/cpuinfo").read_text().splitlines()
-    cpu = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model")), "?")
-    print(
-        f"| cold `launch.py search … --json`, {args.images} photos + 1 video, ViT-B-32, "
-        f"{os.cpu_count()} cores ({cpu}) | median | min–max of {args.runs} | top hit |"
-    )
-    print("|---|---:|---|---|")
+    names = [line for line in Path("/proc/cpuinfo").read_text().splitlines()
+             if line.startswith("model name")]  # fmt: skip
+    cpu = names[0].split(":", 1)[1].strip() if names else "?"
+    load = os.getloadavg()[0]
+    print(f"| cold `launch.py search … --json`, {args.images} photos + 1 video, ViT-B-32, "
+          f"{os.cpu_count()} cores ({cpu}), load {load:.1f} after | wall, median | "
+          f"min–max of {args.runs} | CPU, median | top hit |")  # fmt: skip
+    print("|---|---:|---|---:|---|")
     for name, values in times.items():
         print(f"| {name} | {statistics.median(values):.2f} s | {min(values):.2f}–"
-              f"{max(values):.2f} s | {tops[name]} |")  # fmt: skip
+              f"{max(values):.2f} s | {statistics.median(cpus[name]):.2f} s | "
+              f"{tops[name]} |")  # fmt: skip
     for kind in ("image", "clip"):
-        before, now = (statistics.median(times[f"{kind}, {w}"]) for w in ("before", "now"))
-        print(f"{kind}: before / now = {before / now:.1f}x")
+        wall = [statistics.median(times[f"{kind}, {w}"]) for w in ("before", "now")]
+        used = [statistics.median(cpus[f"{kind}, {w}"]) for w in ("before", "now")]
+        print(f"{kind}: before / now = {wall[0] / wall[1]:.1f}x wall, "
+              f"{used[0] / used[1]:.1f}x CPU")  # fmt: skip
     print("command: PICTOR_CLIP_PRETRAINED=random .venv/bin/python bench/cold_search_bench.py")
 
 
