@@ -225,7 +225,8 @@ def _found_caption(item) -> str:
 
 
 def _find_status(found: FindResults, mode: str) -> str:
-    text = f"{found.matching:,} match the names and metadata"
+    more = "more than " if found.more_than else ""
+    text = f"{more}{found.matching:,} match the names and metadata"
     if mode == BOTH:
         text += " (📝, first); then similar by meaning (≈ similarity)"
     return text + "."

@@ -348,10 +348,16 @@ class _MappedVectors:
         return self.ids, self.matrix
 
 
-def time_predict_catalog(library: Library, model, count: int, seed: int, work: Path) -> float:
+def time_predict_catalog(
+    library: Library, model, count: int, seed: int, work: Path
+) -> dict[str, float]:
     """Seconds for evaluator.predictions.predict_all, the path `predict` and Train take:
     vectors read from a memory map, predictions written to a real catalog of `count`
-    images (with its triggers keeping rating_key), in batches."""
+    images (a user rating on 1 % of them), in batches; the bulk path ("now") and the
+    row-by-row one through the triggers ("before"), each on its own copy of the same
+    catalog, one after the other. Both must leave the same rating order."""
+    import shutil
+
     from synthetic_catalog import bulk_load, content_ids, insert_images  # beside this script
 
     from evaluator.predictions import predict_all
@@ -364,17 +370,36 @@ def time_predict_catalog(library: Library, model, count: int, seed: int, work: P
             conn, ids, lambda n, cid: (cid, 1, 64, 64, "JPEG", 0.0, 0.0, cid, None, None),
             lambda n: f"/photos/{n:07d}.jpg",
         )  # fmt: skip
+        conn.executemany(
+            "INSERT INTO ratings(content_id, rating, rated_at) VALUES (?, ?, 0)",
+            ((cid, float(n % 11)) for n, cid in enumerate(ids) if n % 100 == 7),
+        )
+        conn.execute(
+            "UPDATE images SET rating_key = r.rating, rating_source = 'user' "
+            "FROM ratings r WHERE r.content_id = images.content_id"
+        )
     rng = np.random.default_rng(seed + 4000)
     matrix = np.lib.format.open_memmap(work / "vectors.npy", "w+", np.float32, (count, DIM))
     for start in range(0, count, 50_000):
         matrix[start : start + 50_000] = library.images(min(50_000, count - start), rng)[0]
     matrix.flush()
     mapped = np.load(work / "vectors.npy", mmap_mode="r")
-    with Catalog(path) as catalog:
-        started = time.perf_counter()
-        done = predict_all(catalog, _MappedVectors(ids, mapped), model, "bench-evaluator")
-        seconds = time.perf_counter() - started
-    assert done == count
+    seconds, orders = {}, {}
+    for name, row_by_row in (("now", False), ("before", True)):
+        copy = work / f"catalog-{name}.sqlite3"
+        shutil.copy(path, copy)
+        with Catalog(copy) as catalog:
+            started = time.perf_counter()
+            done = predict_all(
+                catalog, _MappedVectors(ids, mapped), model, "bench-evaluator",
+                row_by_row=row_by_row,
+            )  # fmt: skip
+            seconds[name] = time.perf_counter() - started
+            orders[name] = catalog.conn.execute(
+                "SELECT content_id, rating_source FROM images ORDER BY rating_key, content_id"
+            ).fetchall()
+        assert done == count
+    assert orders["now"] == orders["before"], "the bulk path sorts differently"
     return seconds
 
 
@@ -388,6 +413,8 @@ def main() -> None:
     parser.add_argument(
         "--calibration-only", action="store_true", help="only the check of the ± (80 % target)"
     )
+    parser.add_argument("--predict", type=int, help="images to predict (default 1M; quick 100k)")
+    parser.add_argument("--no-validate", action="store_true", help="skip cross_validate")
     args = parser.parse_args()
     sizes = [50, 200, 1000] if args.quick else [50, 100, 200, 500, 1000, 5000]
     repeats = args.repeats or (1 if args.quick else 5)
@@ -399,7 +426,7 @@ def main() -> None:
     if args.calibration_only:
         return
     fit_size = (2000, 1000) if args.quick else (10_000, 5000)
-    predict_count = 100_000 if args.quick else 1_000_000
+    predict_count = args.predict or (100_000 if args.quick else 1_000_000)
     runs = []
     for repeat in range(0 if args.timings_only else repeats):
         runs.append(one_repeat(args.seed + 17 * repeat, sizes, n_pairs=500))
@@ -422,9 +449,13 @@ def main() -> None:
     print(f"- predict {predict_count:,} vectors in 10,000-row batches: {predict:.1f} s")
     if not args.no_catalog:
         with tempfile.TemporaryDirectory(prefix="pictor-eval-bench-") as work:
-            end_to_end = time_predict_catalog(library, model, predict_count, args.seed, Path(work))
+            took = time_predict_catalog(library, model, predict_count, args.seed, Path(work))
         print(f"- predict_all (memory map in, catalog rows out, as `predict` does) for "
-              f"{predict_count:,} images: {end_to_end:.1f} s")  # fmt: skip
+              f"{predict_count:,} images: {took['now']:.1f} s; row by row through the "
+              f"triggers (before): {took['before']:.1f} s; before / now "
+              f"{took['before'] / took['now']:.1f}x; the same rating order")  # fmt: skip
+    if args.no_validate:
+        return
     started = time.perf_counter()
     report = cross_validate(data, seed=args.seed)
     validate = time.perf_counter() - started

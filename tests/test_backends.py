@@ -240,8 +240,71 @@ def test_texts_run_on_the_exported_text_tower_alone(export_copy: Path, reference
     assert not cold.loaded  # the model (and torch) were not needed
     assert (vectors * reference[1]).sum(axis=1).min() >= 0.999
     assert cold.count_tokens("a red car") == 5 and cold.context_length == 77
-    assert (cold.embed_images(IMAGES) * reference[0]).sum(axis=1).min() >= 0.999  # loads now
-    assert cold.loaded and cold.backend == "openvino"
+    assert cold.load().backend == "openvino"  # what indexing does
+    assert (cold.embed_texts(TEXTS) * reference[1]).sum(axis=1).min() >= 0.999
+
+
+def test_images_run_on_the_exported_image_tower_alone(export_copy: Path, reference):
+    cold = fresh(export_copy)  # a full load exported, and stamped what images alone need
+    assert cold.input_size == 32  # the tiny model's, from the stamp: query images decode to it
+    vectors = cold.embed_images(IMAGES)
+    assert not cold.loaded  # the model (and torch) were not needed
+    assert (vectors * reference[0]).sum(axis=1).min() >= 0.999
+    long_strip = smooth_image((900, 30), seed=9)  # cropped to its centre first, as at a load
+    want = embedder(None, "torch").embed_images([long_strip])
+    assert float((cold.embed_images([long_strip]) * want).sum()) >= 0.999
+    assert not cold.loaded
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"quick": "other torch or open_clip"}, {"image_pixels": None}, {"fingerprint": "x"}],
+)
+def test_a_stamp_that_does_not_vouch_for_images_alone_loads_the_model(
+    export_copy: Path, reference, change
+):
+    stamp = exported(export_copy) / "export.json"
+    fields = json.loads(stamp.read_text())
+    if "fingerprint" in change:  # an export from before the image entry: a full load adds it
+        fields.pop("image_pixels")
+    stamp.write_text(json.dumps({**fields, **change} if "fingerprint" not in change else fields))
+    cold = fresh(export_copy)
+    assert cold.input_size == 224  # the default: nothing vouches for the stamp's size
+    assert (cold.embed_images(IMAGES) * reference[0]).sum(axis=1).min() >= 0.999
+    assert cold.loaded and cold.input_size == 32
+    if "fingerprint" in change:
+        again = fresh(export_copy)
+        again.embed_images(IMAGES)
+        assert not again.loaded
+
+
+def test_the_numpy_preprocessing_matches_open_clips_transform():
+    import open_clip
+
+    from indexing.models import image_pixels
+    from indexing.models.clip import _center_square_if_extreme
+
+    photos = [*IMAGES, smooth_image((4000, 90), seed=3), smooth_image((97, 1203), seed=4)]
+    for size, interpolation, mean, std in (
+        (224, "bicubic", open_clip.OPENAI_DATASET_MEAN, open_clip.OPENAI_DATASET_STD),  # ViT-B-32
+        (336, "bilinear", (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),
+    ):
+        transform = open_clip.image_transform(
+            size, is_train=False, mean=mean, std=std, interpolation=interpolation
+        )
+        entry = image_pixels.matches(transform, _center_square_if_extreme)
+        assert entry is not None and entry["kind"] == "pil-numpy"
+        light = image_pixels.PilNumpyTransform(entry["steps"])
+        for photo in [*photos, photos[0].convert("L"), photos[1].convert("RGBA")]:
+            photo = _center_square_if_extreme(photo)
+            want = transform(photo).numpy()
+            got = light(photo)
+            assert got.shape == want.shape == (3, size, size) and got.dtype == np.float32
+            assert np.abs(got - want).max() <= image_pixels.MAX_DIFFERENCE
+    # A transform it does not reproduce (letterboxing to the longest side): no light path.
+    letterbox = open_clip.image_transform(224, is_train=False, resize_mode="longest")
+    assert image_pixels.matches(letterbox) is None
+    assert image_pixels.matches(lambda image: image) is None
 
 
 @pytest.mark.parametrize(
@@ -301,3 +364,46 @@ def test_a_cold_text_search_from_the_cli_does_not_import_torch(
     assert [hit["path"] for hit in found] == [hit["path"] for hit in expected["results"]]
     scores = [hit["score"] for hit in found], [hit["score"] for hit in expected["results"]]
     assert np.allclose(*scores, atol=2e-3)
+
+
+def test_a_cold_image_search_from_the_cli_does_not_import_torch(
+    cli, library: LibraryBuilder, tmp_path: Path
+):
+    auto = {"PICTOR_BACKEND": "auto"}
+    for n in range(5):
+        smooth_image((300, 200), seed=n).save(library.path(f"p{n}.jpg"), quality=95)
+    cli("index", str(library.root), env=auto)
+    query = tmp_path / "query.png"  # not in the library: it is embedded, not looked up
+    smooth_image((400, 260), seed=2).save(query)
+    clip = tmp_path / "query.gif"  # an animation: a clip query, its frames embedded
+    frames = [smooth_image((120, 90), seed=n) for n in (1, 3)]
+    frames[0].save(clip, save_all=True, append_images=frames[1:], duration=200, loop=0)
+    for path in (query, clip):
+        expected = cli("search", "--image", str(path), env={"PICTOR_BACKEND": "torch"})
+        marker = tmp_path / "modules.txt"
+        script = (
+            "import runpy, sys\n"
+            f"sys.argv = ['launch.py', '--data-dir', {str(tmp_path / 'data')!r}, "
+            f"'search', '--image', {str(path)!r}, '--json']\n"
+            "try:\n"
+            f"    runpy.run_path({str(REPO_ROOT / 'launch.py')!r}, run_name='__main__')\n"
+            "finally:\n"
+            f"    open({str(marker)!r}, 'w').write(' '.join(sorted(sys.modules)))\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True,
+            env={**os.environ, **auto}, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        imported = set(marker.read_text().split())
+        assert "torch" not in imported and "open_clip" not in imported, path.name
+        found = json.loads(done.stdout)["results"]
+        if path == clip:  # a clip is matched against videos only: there are none here
+            assert found == expected["results"] == []
+            continue
+        assert Path(found[0]["path"]).name == "p2.jpg"  # the same picture, larger
+        # The same scores as torch's (OpenVINO runs in bf16: near ties may swap places).
+        scores = {hit["path"]: hit["score"] for hit in found}
+        want = {hit["path"]: hit["score"] for hit in expected["results"]}
+        assert scores.keys() == want.keys()
+        assert np.allclose([scores[p] for p in want], list(want.values()), atol=2e-3)

@@ -104,8 +104,8 @@ def cmd_find(args: argparse.Namespace, settings) -> int:
             return find(catalog, text, _filter(args), page=page, page_size=page_size)
 
     def summary(results) -> str:
-        verb = "matches" if results.matching == 1 else "match"
-        return f"{plural(results.matching, 'image')} {verb} {text!r}"
+        verb = "matches" if results.matching == 1 and not results.more_than else "match"
+        return f"{results.counted('image')} {verb} {text!r}"
 
     def line(item) -> str:
         return f"{item.path}  [{'; '.join(m.label() for m in item.matched)}]"

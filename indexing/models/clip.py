@@ -113,13 +113,15 @@ class ClipEmbedder:
         self.backend_note = ""  # why a fast backend asked for is not in use
         self._towers: Any = None  # the fast backend's towers (indexing.models.onnx_export)
         self._text_only: Any = None  # (tokenizer, towers): texts without torch (text_path)
+        self._image_only: Any = None  # (transform, towers): images without torch (image_path)
+        self._image_entry: Any = None  # the stamp's entry for them (input size, steps)
         self.model_id = model_id_for(model_name, pretrained)
         self._lock = threading.Lock()
         self._model: Any = None
         self._preprocess: Any = None
         self._tokenizer: Any = None
         self.device = "cpu"
-        self.input_size = 224
+        self._input_size = 224
         self._crop_extremes = True
         self.load_error: WeightsUnavailable | None = None
 
@@ -184,14 +186,14 @@ class ClipEmbedder:
                 model.visual, {torch.nn.Linear}, dtype=torch.qint8
             )
         size = getattr(model.visual, "image_size", 224)
-        self.input_size = int(size[0] if isinstance(size, (tuple, list)) else size)
+        self._input_size = int(size[0] if isinstance(size, (tuple, list)) else size)
         resize_mode = (getattr(model.visual, "preprocess_cfg", None) or {}).get("resize_mode")
         self._crop_extremes = resize_mode in (None, "shortest")
         self._preprocess = preprocess
         self._tokenizer = open_clip.get_tokenizer(self.model_name)
         self._towers = self._fast_towers(model)
         self._model = None if self._towers is not None else model
-        self._text_only = None
+        self._text_only = self._image_only = None
 
     def _fast_towers(self, model: Any) -> Any:
         """The exported towers of the fast backend (None: torch runs the model).
@@ -216,6 +218,7 @@ class ClipEmbedder:
             towers = load_or_export(
                 model, self.model_id, self.cache_dir, wanted, self.threads,
                 quick=quick_key(self.model_id, self.model_config), tokenizer=self._tokenizer,
+                image_check=self._image_check,
             )  # fmt: skip
         except BackendUnavailable as exc:
             self.backend_note = f"{wanted} is not available ({exc}); torch runs the model"
@@ -223,6 +226,26 @@ class ClipEmbedder:
             return None
         self.backend = wanted
         return towers
+
+    def _image_check(self) -> dict | None:
+        """The stamp entry that lets a cold process preprocess images without torch: the
+        PIL and numpy transform matched open_clip's on the probe images (image_pixels)."""
+        from indexing.models import image_pixels
+
+        crop = _center_square_if_extreme if self._crop_extremes else None
+        entry = image_pixels.matches(self._preprocess, crop)
+        if entry is None:
+            return None
+        return {**entry, "input_size": self._input_size, "crop_extremes": self._crop_extremes}
+
+    @property
+    def input_size(self) -> int:
+        """The model's input side: the loaded model's, else the one its export's stamp
+        records (a cold image search decodes to it before anything is loaded), else 224."""
+        if self.loaded:
+            return self._input_size
+        entry = self._light_image_entry()
+        return int(entry["input_size"]) if entry else self._input_size
 
     @property
     def runs_on(self) -> str:
@@ -248,6 +271,16 @@ class ClipEmbedder:
         return self._tokenizer, self._towers
 
     def _open_text_only(self) -> Any:
+        wanted = self._light_runtime()
+        if wanted is None:
+            return None
+        from indexing.models.onnx_export import open_text_only, quick_key
+
+        quick = quick_key(self.model_id, self.model_config)
+        return open_text_only(self.cache_dir, self.model_id, quick, wanted, self.threads)
+
+    def _light_runtime(self) -> str | None:
+        """The fast backend a tower alone may run on without torch (None: load the model)."""
         wanted = self.requested_backend
         if wanted == "auto":
             wanted = "torch" if self.int8 else "openvino"
@@ -255,10 +288,41 @@ class ClipEmbedder:
             return None
         if self.requested_device not in ("auto", "cpu") or self.load_error is not None:
             return None
-        from indexing.models.onnx_export import open_text_only, quick_key
+        return wanted
+
+    def _light_image_entry(self) -> dict | None:
+        """The stamp's entry for images without torch (read once), or None."""
+        if self._image_entry is None:
+            entry = None
+            if self._light_runtime() is not None:
+                from indexing.models.onnx_export import image_only_entry, quick_key
+
+                quick = quick_key(self.model_id, self.model_config)
+                entry = image_only_entry(self.cache_dir, self.model_id, quick)
+            self._image_entry = entry or False
+        return self._image_entry or None
+
+    def _image_path(self) -> Any:
+        """(transform, towers) for a few query images: the exported image tower alone,
+        with PIL and numpy preprocessing, without torch, when the model is not loaded and
+        the export's stamp vouches for it (a cold search by image); else None (the loaded
+        model's own way)."""
+        if not self.loaded and self._image_only is None:
+            with self._lock:
+                if self._image_only is None and not self.loaded:
+                    self._image_only = self._open_image_only() or False
+        if not self.loaded and self._image_only:
+            return self._image_only
+        return None
+
+    def _open_image_only(self) -> Any:
+        wanted = self._light_runtime()
+        if wanted is None or self._light_image_entry() is None:
+            return None
+        from indexing.models.onnx_export import open_image_only, quick_key
 
         quick = quick_key(self.model_id, self.model_config)
-        return open_text_only(self.cache_dir, self.model_id, quick, wanted, self.threads)
+        return open_image_only(self.cache_dir, self.model_id, quick, wanted, self.threads)
 
     @property
     def context_length(self) -> int:
@@ -295,6 +359,12 @@ class ClipEmbedder:
         return normalise(features.float().cpu().numpy())
 
     def embed_images(self, images: list[Image.Image]) -> Vectors:
+        light = self._image_path()
+        if light is not None:
+            transform, towers = light
+            crop = _center_square_if_extreme if self._light_image_entry()["crop_extremes"] else None
+            batch = np.stack([transform(crop(image) if crop else image) for image in images])
+            return normalise(towers.encode_image(batch))
         import torch
 
         return self.embed_tensors(torch.stack([self.preprocess(image) for image in images]))

@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -116,19 +117,21 @@ def load_or_export(
     *,
     quick: str | None = None,
     tokenizer: Any = None,
+    image_check: Callable[[], dict | None] | None = None,
 ) -> Towers:
     """The model's towers in runtime, from the cache when its stamp matches the weights,
     else exported now (progress on stderr). Raises BackendUnavailable.
 
-    quick (see quick_key) and the tokenizer, when given, go into the stamp, so that a later
-    text search can run the text tower without torch (open_text_only)."""
+    quick (see quick_key), the tokenizer and image_check (the stamp entry for the image
+    preprocessing, or None: see ClipEmbedder), when given, go into the stamp, so that a
+    later search can run one tower without torch (open_text_only, open_image_only)."""
     if runtime not in RUNTIMES:
         raise BackendUnavailable(f"unknown backend {runtime!r}; choose one of {RUNTIMES}")
     folder = folder_for(cache, model_id)
     stamp = fingerprint(model, model_id)
     towers = _load_or_export(model, folder, stamp, runtime, threads)
     if quick is not None:
-        _note_text_only(folder, stamp, quick, tokenizer)
+        _note_light_paths(folder, stamp, quick, tokenizer, image_check)
     return towers
 
 
@@ -286,18 +289,64 @@ def _open_text_tower(folder: Path, runtime: str, threads: int | None) -> Towers:
     return Towers(runtime, None, _openvino_model(path, threads, None))
 
 
-def _note_text_only(folder: Path, stamp: str, quick: str, tokenizer: Any) -> None:
-    """Record the quick key and, when it matches ClipBpe, the tokenizer in the stamp."""
+def image_only_entry(cache: Path, model_id: str, quick: str) -> dict | None:
+    """The stamp's entry for the image preprocessing without torch ({"kind", "steps",
+    "input_size", "crop_extremes"}), when the export's stamp has this quick key and the
+    last full load found the light transform to match open_clip's; else None. Reads one
+    small file: no tower is opened."""
+    from indexing.models import image_pixels
+
+    fields = _stamp_fields(folder_for(cache, model_id))
+    entry = fields.get("image_pixels")
+    if fields.get("quick") != quick or not isinstance(entry, dict):
+        return None
+    return entry if entry.get("kind") == image_pixels.KIND else None
+
+
+def open_image_only(
+    cache: Path, model_id: str, quick: str, runtime: str, threads: int | None
+) -> tuple[Any, Towers] | None:
+    """(transform, towers with the image tower only), without importing torch, when the
+    stamp vouches for the light preprocessing (image_only_entry). None otherwise."""
+    from indexing.models import image_pixels
+
+    entry = image_only_entry(cache, model_id, quick)
+    if entry is None or runtime not in RUNTIMES:
+        return None
+    try:
+        transform = image_pixels.PilNumpyTransform(entry["steps"])
+        path = folder_for(cache, model_id) / "image.onnx"
+        if runtime == "onnx":
+            return transform, Towers(runtime, _onnx_session(path, threads), None)
+        return transform, Towers(runtime, _openvino_model(path, threads, None), None)
+    except Exception as exc:  # a damaged file, a missing runtime: the full load sorts it out
+        log.info("the image tower alone does not load (%s); loading the model", exc)
+        return None
+
+
+def _note_light_paths(
+    folder: Path,
+    stamp: str,
+    quick: str,
+    tokenizer: Any,
+    image_check: Callable[[], dict | None] | None,
+) -> None:
+    """Record the quick key and, when they match open_clip's, the tokenizer (ClipBpe) and
+    the image preprocessing (image_pixels) in the stamp."""
     from indexing.models import text_tokens
 
     fields = _stamp_fields(folder)
-    if fields.get("fingerprint") != stamp or fields.get("quick") == quick:
+    if fields.get("fingerprint") != stamp:
         return
-    entry = text_tokens.matches(tokenizer) if tokenizer is not None else None
-    fields.update(quick=quick, text_tokenizer=entry)
+    if fields.get("quick") == quick and "image_pixels" in fields:
+        return
+    if fields.get("quick") != quick:
+        entry = text_tokens.matches(tokenizer) if tokenizer is not None else None
+        fields.update(quick=quick, text_tokenizer=entry)
+    fields["image_pixels"] = image_check() if image_check is not None else None
     try:
         _write_stamp(folder, fields)
-    except OSError as exc:  # a read-only data folder: text searches load torch, that is all
+    except OSError as exc:  # a read-only data folder: searches load torch, that is all
         log.info("could not update %s (%s)", folder / STAMP, exc)
 
 

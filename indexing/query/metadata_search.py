@@ -16,6 +16,13 @@ unbalanced quote closes at the end, a lone `*`, a dangling `OR`/`AND`/`NOT` and 
 brackets are dropped, and an unknown field (`colour:red`) gets one clear sentence naming
 the fields. Words are split like file names are when indexed (indexing.store.search_text),
 so `IMG_2023` and `invoiceScan` find what they look like.
+
+Order: best first by bm25 (a hit in a name or prompt outranks one in a folder). Ranking
+costs a lookup per hit, so a broad query (`pho*` over half a library) ranks a bounded set:
+its CANDIDATES most recently indexed matches, by bm25; the matches past them follow, most
+recently indexed first, so paging still shows each match once. A query with fewer matches
+is ranked whole, as before. The count stops at COUNT_CAP (or the page, if further):
+"more than 10,000 match".
 """
 
 from __future__ import annotations
@@ -64,6 +71,8 @@ FIELD_LABELS = {
     "subject": "subject",
 }
 MAX_QUERY_CHARS = 1000
+CANDIDATES = 2_000  # a broad query ranks this many matches (the newest) by bm25
+COUNT_CAP = 10_000  # matches counted past this say "more than"
 MAX_TERMS = 32
 _HIT = re.compile("\x02([^\x03]*)\x03")
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):)?(?:"([^"]*)("?)|([^\s"]+))')
@@ -187,7 +196,7 @@ class Found:
     height: int
     format: str
     taken_at: str | None
-    rank: float
+    rank: float | None  # bm25 (lower is better); None past a broad query's ranked matches
     matched: tuple[Match, ...]
 
     def as_dict(self) -> dict[str, Any]:
@@ -210,11 +219,19 @@ class FindResults:
     page: int
     page_size: int
     notes: list[str] = field(default_factory=list)
+    more_than: bool = False  # matching is where counting stopped (COUNT_CAP): more match
+
+    def counted(self, noun: str) -> str:
+        """'1 image', '2,345 images', 'more than 10,000 images'."""
+        if self.more_than:
+            return f"more than {self.matching:,} {noun}s"
+        return f"{self.matching:,} {noun}{'' if self.matching == 1 else 's'}"
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "query": self.query,
             "matching": self.matching,
+            "more_than": self.more_than,
             "page": self.page,
             "page_size": self.page_size,
             "items": [item.as_dict() for item in self.items],
@@ -267,32 +284,34 @@ def find(
             "the text-category filters need semantic search; use them in the semantic mode"
         )
     ensure_fresh(catalog)
-    weights = ", ".join(str(WEIGHTS[column]) for column in search_text.FTS_COLUMNS)
     # CROSS JOIN keeps FTS5 the outer loop (bm25 needs it) and lets it drive from the terms.
     base = "FROM search_fts CROSS JOIN search_docs d ON d.doc = search_fts.rowid "
     if flt is None or flt.is_empty:
         # Only images with a present file have a row (search_text), so no filter is no join:
         # the count is FTS5's alone, and a broad word does not read a million images rows.
         base, params = base + "WHERE search_fts MATCH ?", []
-        count_sql = "SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH ?"
+        count_base = "FROM search_fts WHERE search_fts MATCH ?"
     else:
         where, params = flt.where()
         base += (
             "CROSS JOIN images i ON i.content_id = d.content_id "
             f"WHERE search_fts MATCH ? AND {where}"
         )
-        count_sql = f"SELECT COUNT(*) {base}"
+        count_base = base
     match = parsed.match()
+    offset = (page - 1) * page_size
     try:
-        rows = catalog.conn.execute(
-            f"SELECT d.content_id, search_fts.rowid, bm25(search_fts, {weights}) AS rank "
-            f"{base} ORDER BY rank, d.content_id LIMIT ? OFFSET ?",
-            [match, *params, page_size, (page - 1) * page_size],
-        ).fetchall()
+        rows = _page(catalog.conn, base, [match, *params], offset, page_size)
+        more_than = False
         if len(rows) < page_size and (rows or page == 1):
-            matching = (page - 1) * page_size + len(rows)
+            matching = offset + len(rows)
         else:
-            matching = catalog.conn.execute(count_sql, [match, *params]).fetchone()[0]
+            cap = max(COUNT_CAP, offset + page_size)
+            matching = catalog.conn.execute(
+                f"SELECT COUNT(*) FROM (SELECT 1 {count_base} LIMIT ?)", [match, *params, cap + 1]
+            ).fetchone()[0]
+            more_than = matching > cap
+            matching = min(matching, cap)
     except sqlite3.OperationalError as exc:  # a query FTS5 still refuses: say so, plainly
         raise PictorError(f"cannot search for {query!r}: {exc}") from None
     matched = _matched_fields(catalog.conn, parsed, [row[1] for row in rows])
@@ -303,7 +322,36 @@ def find(
         items.append(
             Found(cid, path, width, height, fmt, taken_at, rank, tuple(matched.get(doc, ())))
         )
-    return FindResults(query, items, matching, page, page_size)
+    return FindResults(query, items, matching, page, page_size, more_than=more_than)
+
+
+def _page(
+    conn: sqlite3.Connection, base: str, params: list[Any], offset: int, size: int
+) -> list[tuple]:
+    """(content id, doc, rank) of one page: the ranked matches (all, or a broad query's
+    CANDIDATES newest), then the rest, newest first (rank None)."""
+    newest = conn.execute(
+        f"SELECT search_fts.rowid {base} ORDER BY search_fts.rowid DESC LIMIT ?",
+        [*params, CANDIDATES + 1],
+    ).fetchall()
+    broad = len(newest) > CANDIDATES
+    floor = newest[CANDIDATES - 1][0] if broad else 0  # the ranked matches: doc >= floor
+    ranked = min(len(newest), CANDIDATES)
+    rows: list[tuple] = []
+    if offset < ranked:
+        weights = ", ".join(str(WEIGHTS[column]) for column in search_text.FTS_COLUMNS)
+        rows = conn.execute(
+            f"SELECT d.content_id, search_fts.rowid, bm25(search_fts, {weights}) AS rank "
+            f"{base} AND search_fts.rowid >= ? ORDER BY rank, d.content_id LIMIT ? OFFSET ?",
+            [*params, floor, size, offset],
+        ).fetchall()
+    if broad and len(rows) < size:
+        rows += conn.execute(
+            f"SELECT d.content_id, search_fts.rowid, NULL {base} AND search_fts.rowid < ? "
+            "ORDER BY search_fts.rowid DESC LIMIT ? OFFSET ?",
+            [*params, floor, size - len(rows), max(0, offset - ranked)],
+        ).fetchall()
+    return rows
 
 
 def _matched_fields(
@@ -319,9 +367,13 @@ def _matched_fields(
         for number in range(len(search_text.FTS_COLUMNS))
     )
     out: dict[int, list[Match]] = {}
+    # The page's docs lie in one range of rowids (see _page); FTS5 walks that range. Offered
+    # `rowid IN (…)` instead, it would run the whole query once per doc (a second per
+    # page for a broad prefix), so the list is only checked (+rowid: not offered to FTS5).
     for row in conn.execute(
-        f"SELECT rowid, {snippets} FROM search_fts WHERE search_fts MATCH ? AND rowid IN ({marks})",
-        [parsed.match(), *docs],
+        f"SELECT rowid, {snippets} FROM search_fts WHERE search_fts MATCH ? "
+        f"AND rowid BETWEEN ? AND ? AND +rowid IN ({marks})",
+        [parsed.match(), min(docs), max(docs), *docs],
     ):
         matches = []
         for column, text in zip(search_text.FTS_COLUMNS, row[1:], strict=True):
