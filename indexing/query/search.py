@@ -273,6 +273,8 @@ class Searcher:
         self.embedder = embedder
         self.max_image_pixels = max_image_pixels
         self.text_cache = text_cache
+        # A screenshot's moment is looked for around each video's this many best moments.
+        self.refine_per_video = video_search.REFINE_MOMENTS
         self.ranker = Ranker(
             embedder.model_id,
             _CachedTexts(embedder, text_cache),
@@ -328,8 +330,9 @@ class Searcher:
             if moments and query.image_path and not query.text.strip():  # a screenshot
                 videos = [cid for cid, _ in page if cid in moments and paths.get(cid)]
                 moments = video_search.refine_moments(
-                    catalog, vector, moments, videos,
+                    catalog, store, self.model_id, vector, moments, videos,
                     lambda cid, times: self._frames(paths[cid][0], times),
+                    self.refine_per_video,
                 )  # fmt: skip
                 page = [
                     (cid, max(s, moments[cid].score) if cid in moments else s) for cid, s in page
