@@ -1,11 +1,21 @@
 """The Search tab: by meaning (CLIP: text, an image, or both, minus negative terms), by
 names and metadata (full text: file names, folders, prompts, camera, places, subjects), or
 both at once (metadata matches first, then semantic ones, each marked); facet pickers narrow
-every mode."""
+every mode. Results come best match first, or by date (newest or oldest first).
+
+The boxes always show the query that runs: Find similar puts the chosen image in the upload
+box (a copy of its thumbnail, named after its file) and clears what does not belong to it,
+and pressing Search again runs the same query (by the library image's stored vector, while
+the box still holds that copy). Controls a mode does not use are hidden in it."""
 
 from __future__ import annotations
 
+import functools
+import shutil
+import tempfile
 from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
@@ -16,6 +26,8 @@ from app.safe_text import code, literal
 from indexing.errors import PictorError
 from indexing.query.filters import Filter
 from indexing.query.metadata_search import FindResults, find
+from indexing.query.ranking import present_paths
+from indexing.query.result_order import ResultOrder
 from indexing.query.search import (
     NEGATIVE_WEIGHT,
     Searcher,
@@ -29,6 +41,14 @@ PAGE_SIZE = 24
 HINT = "Type what you are looking for, add an image, or both, then press Search."
 SEMANTIC, METADATA, BOTH = "By meaning (CLIP)", "Names and metadata", "Both"
 MODES = (SEMANTIC, METADATA, BOTH)
+# The order control's choices, as the Search tab shows them.
+ORDERS = {
+    "Best match": ResultOrder.score,
+    "Newest first": ResultOrder.newest,
+    "Oldest first": ResultOrder.oldest,
+}
+BEST_MATCH = "Best match"
+SIMILAR_HEADING = "**Similar to the image you chose.**"
 MODE_INFO = (
     "Names and metadata: file names, folders, AI prompts, camera, places and subjects; "
     '"a phrase", prefix*, field:word (name, folder, prompt, camera, place, subject), -word.'
@@ -66,6 +86,13 @@ class SearchTab:
     ids: gr.State  # content ids of the gallery, in order
     mode: gr.Radio
     facets: facet_panel.FacetPanel
+    order: gr.Radio
+    similar: gr.State  # {"content_id", "name"}: the library image Find similar put in the box
+
+    @property
+    def semantic_controls(self) -> list:
+        """What only a search by meaning uses: hidden in the Names and metadata mode."""
+        return [self.image, self.negative, self.weight, self.order, self.min_score, self.taste]
 
 
 def render(ctx: AppContext) -> SearchTab:
@@ -95,6 +122,10 @@ def render(ctx: AppContext) -> SearchTab:
             weight = gr.Slider(
                 0, 1, value=0.5, step=0.05, label="Text ◀ weight ▶ image", elem_id="search-weight"
             )
+            order = gr.Radio(
+                list(ORDERS), value=BEST_MATCH, label="Sort the matches",
+                info="By date: taken, else the file's; undated last.", elem_id="search-order",
+            )  # fmt: skip
             min_score = gr.Slider(
                 -1, 1, value=-1, step=0.01, label="Minimum similarity", elem_id="search-min"
             )
@@ -146,6 +177,8 @@ def render(ctx: AppContext) -> SearchTab:
         gr.State([]),
         mode,
         facets,
+        order,
+        gr.State(None),
     )
 
 
@@ -187,6 +220,8 @@ def run_search(ctx: AppContext, search: SearchQuery | SearchState, heading: str 
                 if hit.content_id in shown:
                     continue
                 caption = f"{hit.score:.3f}" if state.mode == SEMANTIC else f"≈ {hit.score:.3f}"
+                if query.order.by_date:
+                    caption += f" · {hit.day or 'no date'}"
                 picture = str(ctx.library.thumbs.path_for(hit.content_id))
                 if hit.moment is not None:  # a video: the frame of the moment found
                     moments[hit.content_id] = hit.moment.time
@@ -249,80 +284,153 @@ def status_text(results: SearchResults, heading: str) -> str:
         if results.query.min_score > -1:
             text += " Lower the minimum similarity to see more."
     else:
-        best, worst = results.hits[0].score, results.hits[-1].score
-        text = f"{count} results, similarity {best:.3f} to {worst:.3f} ({code(results.model)})."
+        scores = [hit.score for hit in results.hits]
+        text = f"{count} results, similarity {max(scores):.3f} to {min(scores):.3f}"
+        order = results.query.order
+        if order.by_date:
+            text += f", {'newest' if order is ResultOrder.newest else 'oldest'} first"
+        text += f" ({code(results.model)})."
     lines = [heading] if heading else []
     lines.append(text)
     lines += [f"ℹ️ {literal(note)}" for note in results.notes]
     return "  \n".join(lines)
 
 
-def listen(tab: SearchTab, ctx: AppContext) -> None:
-    def search(
-        text: str,
-        image: str | None,
-        negative: str,
-        weight: float,
-        min_score: float,
-        taste: float,
-        folder: str,
-        min_width: float | None,
-        mode: str,
-        *pickers: str,
-    ):
-        try:
-            width = finite(min_width, "Minimum width")
-            where = Filter.parse(
-                folder=(folder or "").strip() or None,
-                min_width=int(width) if width else None,
-                **facet_panel.filter_values(list(pickers)),
-            )
-        except PictorError as exc:
-            return failed(f"⚠️ {literal(exc)}")
-        built = SearchQuery(
-            filter=where,
-            text=(text or "").strip(),
-            image_path=image or None,
-            negative=parse_negative(negative or ""),
-            image_weight=float(weight),
-            min_score=float(min_score),
-            taste=float(taste or 0),
-            top=PAGE_SIZE,
-        )
-        return run_search(ctx, SearchState(mode if mode in MODES else SEMANTIC, built))
+def inputs(tab: SearchTab) -> list:
+    """What search_shown reads, in its order."""
+    return [
+        tab.text,
+        tab.image,
+        tab.similar,
+        tab.negative,
+        tab.weight,
+        tab.min_score,
+        tab.taste,
+        tab.order,
+        tab.folder,
+        tab.min_width,
+        tab.mode,
+        *tab.facets.pickers,
+    ]
 
+
+def search_shown(
+    ctx: AppContext,
+    text: str,
+    image: str | None,
+    similar: dict[str, Any] | None,
+    negative: str,
+    weight: float,
+    min_score: float,
+    taste: float,
+    order: str,
+    folder: str,
+    min_width: float | None,
+    mode: str,
+    *pickers: str,
+) -> tuple:
+    """The search the boxes show, run (the Search button, Enter, a facet, Find similar)."""
+    try:
+        width = finite(min_width, "Minimum width")
+        where = Filter.parse(
+            folder=(folder or "").strip() or None,
+            min_width=int(width) if width else None,
+            **facet_panel.filter_values(list(pickers)),
+        )
+    except PictorError as exc:
+        return failed(f"⚠️ {literal(exc)}")
+    from_library = _similar_id(image, similar)
+    built = SearchQuery(
+        filter=where,
+        text=(text or "").strip(),
+        image_path=None if from_library else image or None,
+        image_content_id=from_library,
+        negative=parse_negative(negative or ""),
+        image_weight=float(weight),
+        min_score=float(min_score),
+        taste=float(taste or 0),
+        order=ORDERS.get(order, ResultOrder.score),
+        top=PAGE_SIZE,
+    )
+    heading = SIMILAR_HEADING if from_library and not built.text else ""
+    return run_search(ctx, SearchState(mode if mode in MODES else SEMANTIC, built), heading)
+
+
+def _similar_id(image: str | None, similar: dict[str, Any] | None) -> str | None:
+    """The library image Find similar chose, while the upload box still holds its copy."""
+    if not similar:
+        return None
+    if image is None:  # it had no thumbnail to show
+        return similar["content_id"] if similar["name"] is None else None
+    return similar["content_id"] if Path(image).name == similar["name"] else None
+
+
+def listen(tab: SearchTab, ctx: AppContext) -> None:
     def turn(current: SearchState | None, step: int):
         if current is None:
             return failed(HINT)
         page = max(1, current.search.page + step)
         return run_search(ctx, replace(current, search=replace(current.search, page=page)))
 
-    inputs = [
-        tab.text,
-        tab.image,
-        tab.negative,
-        tab.weight,
-        tab.min_score,
-        tab.taste,
-        tab.folder,
-        tab.min_width,
-        tab.mode,
-        *tab.facets.pickers,
-    ]
     triggers = [tab.run.click, tab.text.submit, *(p.input for p in tab.facets.pickers)]
     # One event (see app/key_button.py); a facet picked while a search runs is searched
     # after it (always_last), not dropped.
-    gr.on(triggers, search, inputs, outputs(tab), trigger_mode="always_last")
+    gr.on(
+        triggers, lambda *shown: search_shown(ctx, *shown), inputs(tab), outputs(tab),
+        trigger_mode="always_last",
+    )  # fmt: skip
     tab.prev.click(lambda current: turn(current, -1), [tab.query], outputs(tab))
     tab.next.click(lambda current: turn(current, 1), [tab.query], outputs(tab))
+    # A file uploaded, or the box cleared, by hand: no longer Find similar's image.
+    gr.on([tab.image.upload, tab.image.clear], lambda: None, None, [tab.similar])
+    tab.mode.change(
+        lambda mode: [gr.update(visible=mode != METADATA) for _ in tab.semantic_controls],
+        [tab.mode], tab.semantic_controls,
+    )  # fmt: skip
+
+
+def similar_outputs(tab: SearchTab) -> list:
+    """What Find similar sets: the boxes of its query, then what a search shows."""
+    boxes = [tab.text, tab.image, tab.similar, tab.negative, tab.min_score, tab.taste]
+    return [*boxes, tab.order, tab.folder, tab.min_width, tab.mode, *outputs(tab)]
 
 
 def similar_to(ctx: AppContext, content_id: str | None, min_score: float = -1.0) -> tuple:
-    """A new search by one library image: its stored vector, no text."""
+    """Find similar: the boxes set to a search by one library image (its stored vector; no
+    text, terms, taste or filters), and that search run, as pressing Search would run it."""
     if not content_id:
-        return failed("Click an image first, then Find similar.")
-    search = SearchQuery(image_content_id=content_id, top=PAGE_SIZE, min_score=float(min_score))
-    return run_search(ctx, search, heading="**Similar to the image you chose.**")
+        unchanged = [gr.update() for _ in range(10)]
+        return (*unchanged, *failed("Click an image first, then Find similar."))
+    shown = _query_copy(ctx, content_id)
+    similar = {"content_id": content_id, "name": Path(shown).name if shown else None}
+    minimum = float(min_score)
+    boxes = ("", shown, similar, "", minimum, 0.0, BEST_MATCH, "", None, SEMANTIC)
+    anything = [facet_panel.ANY] * len(facet_panel.PICKERS)
+    found = search_shown(ctx, "", shown, similar, "", 0.5, minimum, 0.0, BEST_MATCH, "", None,
+                         SEMANTIC, *anything)  # fmt: skip
+    return (*boxes, *found)
+
+
+def _query_copy(ctx: AppContext, content_id: str) -> str | None:
+    """A copy of the image's thumbnail named after its file ("photo 0.jpg" -> "photo 0.jpg",
+    a video's poster "clip.mp4" -> "clip.jpg"), for the upload box to show; None without a
+    thumbnail. In a private temporary folder of this process."""
+    thumb = ctx.library.thumbs.path_for(content_id)
+    if not thumb.is_file():
+        return None
+    with ctx.catalog() as catalog:
+        paths = present_paths(catalog, [content_id]).get(content_id, [])
+    stem = Path(paths[0]).stem if paths else content_id[:12]
+    target = _copies() / content_id / f"{stem}{thumb.suffix}"
+    if not target.exists():
+        target.parent.mkdir(exist_ok=True)
+        shutil.copyfile(thumb, target)
+    return str(target)
+
+
+@functools.cache
+def _copies() -> Path:
+    return Path(tempfile.mkdtemp(prefix="pictor-query-"))  # mode 0700: only this user
 
 
 def listen_find_similar(
@@ -339,7 +447,7 @@ def listen_find_similar(
         button.click(
             lambda cid: (gr.Tabs(selected="search"), *similar_to(ctx, cid)),
             [content_id],
-            [tabs, *outputs(tab)],
+            [tabs, *similar_outputs(tab)],
         )
         return
 
@@ -350,7 +458,7 @@ def listen_find_similar(
 
     button.click(
         from_viewer, [content_id, viewer.listed, tab.min_score],
-        [tabs, viewer.box, *outputs(tab)],
+        [tabs, viewer.box, *similar_outputs(tab)],
     )  # fmt: skip
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +13,7 @@ from PIL import Image
 
 from indexing.errors import PictorError
 from indexing.query.filters import Filter
+from indexing.query.result_order import ResultOrder, parse_order
 from indexing.query.search import NEGATIVE_WEIGHT, Searcher, SearchQuery, TextCache, parse_negative
 from indexing.store.vectors import VectorStore
 from tests.conftest import Pictor
@@ -62,11 +65,16 @@ class Planted:
         self.ids: dict[str, str] = {}  # file name -> content id
         self.seed = 0
 
-    def add(self, vectors: dict[str, np.ndarray], size=(40, 30)) -> None:
+    def add(
+        self, vectors: dict[str, np.ndarray], size=(40, 30), times: dict[str, float] | None = None
+    ) -> None:
+        """The files, indexed, with these vectors (and these file times: their dates)."""
         paths = {}
         for name in vectors:  # every file distinct content: its own seed
             self.seed += 1
             paths[name] = self.library.noise(name, size=size, seed=self.seed)
+            if times and name in times:
+                os.utime(paths[name], (times[name], times[name]))
         self.pictor.index(self.library.root)
         for name, path in paths.items():
             self.ids[name] = self.pictor.image_for(path)["content_id"]
@@ -360,3 +368,80 @@ def test_the_mirror_asks_chroma_again_only_once_something_was_embedded(
     assert len(counts) == 2 and planted.ids["later.jpg"] in mirror.ids
     mirror.sync(Counting())  # no stamp: the timed check
     assert len(counts) == 3
+
+
+def _epoch(year: int, month: int = 6) -> float:
+    return datetime(year, month, 15, 12).timestamp()
+
+
+# name -> (vector, file time); the file time is the date (no EXIF); 0 is no date at all
+DATED = {
+    "best 2019.jpg": (unit(1, 0), _epoch(2019)),
+    "good 2023.jpg": (unit(1, 0.3), _epoch(2023)),
+    "fair 2012.jpg": (unit(1, 0.8), _epoch(2012)),
+    "fair undated.jpg": (unit(1, 0.9), 0.0),
+    "poor 2021.jpg": (unit(0.2, 1), _epoch(2021)),
+    "away 2024.jpg": (unit(-1, 0.1), _epoch(2024)),
+}
+
+
+@pytest.fixture
+def dated(planted: Planted) -> Planted:
+    planted.add(
+        {name: vector for name, (vector, _) in DATED.items()},
+        times={name: when for name, (_, when) in DATED.items()},
+    )
+    return planted
+
+
+def test_results_sort_by_date_newest_or_oldest_first_undated_last(dated: Planted) -> None:
+    searcher = dated.searcher(PlantedEmbedder({"zero": unit(1, 0)}))
+    newest = searcher.search(SearchQuery(text="zero", top=10, order=ResultOrder.newest))
+    assert dated.names(newest) == [
+        "away 2024.jpg", "good 2023.jpg", "poor 2021.jpg", "best 2019.jpg", "fair 2012.jpg",
+        "fair undated.jpg",
+    ]  # fmt: skip
+    oldest = searcher.search(SearchQuery(text="zero", top=10, order=ResultOrder.oldest))
+    assert dated.names(oldest)[:5] == dated.names(newest)[4::-1]
+    assert dated.names(oldest)[-1] == "fair undated.jpg", "the undated go last both ways"
+    assert [hit.day for hit in newest.hits][:2] == ["2024-06-15", "2023-06-15"]
+    assert newest.hits[-1].day is None
+    assert newest.as_dict()["query"]["sort"] == "newest"
+    # Above the minimum similarity only: what the score order shows, by date.
+    above = searcher.search(SearchQuery(text="zero", min_score=0.7, order=ResultOrder.newest))
+    assert dated.names(above) == ["good 2023.jpg", "best 2019.jpg", "fair 2012.jpg",
+                                  "fair undated.jpg"]  # fmt: skip
+    # Pages continue the one date order.
+    pages = [
+        searcher.search(SearchQuery(text="zero", top=4, page=n, order=ResultOrder.newest))
+        for n in (1, 2)
+    ]
+    assert dated.names(pages[0]) + dated.names(pages[1]) == dated.names(newest)
+    assert [page.has_more for page in pages] == [True, False]
+
+
+def test_date_order_keeps_negative_terms_image_queries_and_filters(dated: Planted) -> None:
+    embedder = PlantedEmbedder({"zero": unit(1, 0), "second": unit(0, 1)})
+    searcher = dated.searcher(embedder)
+    newest = ResultOrder.newest
+    # "not: second" pushes the fair and poor matches below 0.7 (good: 0.73); two stay.
+    pushed = SearchQuery(text="zero", negative=("second",), min_score=0.7, order=newest)
+    assert dated.names(searcher.search(pushed)) == ["good 2023.jpg", "best 2019.jpg"]
+    by_image = SearchQuery(image_content_id=dated.ids["best 2019.jpg"], min_score=0.7, order=newest)
+    assert dated.names(searcher.search(by_image)) == [
+        "good 2023.jpg", "best 2019.jpg", "fair 2012.jpg", "fair undated.jpg"
+    ]  # fmt: skip
+    path = str(dated.library.root / "best 2019.jpg")
+    lately = Filter.parse(taken_from="2020-01-01")
+    filtered = SearchQuery(image_path=path, filter=lately, order=ResultOrder.oldest)
+    assert dated.names(searcher.search(filtered)) == [
+        "poor 2021.jpg", "good 2023.jpg", "away 2024.jpg"
+    ]  # fmt: skip
+    assert embedder.image_calls == 0
+
+
+def test_an_unknown_order_is_one_clear_sentence() -> None:
+    assert parse_order(None) is ResultOrder.score
+    assert parse_order("Newest") is ResultOrder.newest
+    with pytest.raises(PictorError, match="score, newest, oldest"):
+        parse_order("date")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -32,7 +34,7 @@ def test_search_by_library_image_prints_one_json_document(
     assert document["query"]["image"] == str(query_image)
     results = document["results"]
     assert len(results) == 4
-    assert set(results[0]) == {"path", "content_id", "kind", "score"}
+    assert set(results[0]) == {"path", "content_id", "kind", "score", "date"}
     assert results[0]["kind"] == "image"
     assert results[0]["path"] in {str(query_image), str(indexed.root / "copy of img0000.jpg")}
     assert results[0]["score"] == pytest.approx(1.0, abs=1e-3), "its own stored vector"
@@ -102,3 +104,38 @@ def test_without_vectors_search_says_what_to_do(
     )
     assert code == 2 and "could not be loaded" in err and "PICTOR_CLIP_PRETRAINED" in err
     assert "Traceback" not in err
+
+
+def _days(document: dict) -> list[str | None]:
+    return [result["date"] for result in document["results"]]
+
+
+def test_sort_newest_prints_the_dates_newest_first_undated_last(
+    run_cli: CliRunner, library: LibraryBuilder
+) -> None:
+    days: dict[str, str | None] = {}
+    for index, path in enumerate(library.many(5, size=(64, 48))):
+        # No EXIF date: the file time is the date; a time of 0 (archives) is no date.
+        when = 0.0 if index == 2 else datetime(2015 + index, 1 + index, 9, 12).timestamp()
+        os.utime(path, (when, when))
+        days[str(path)] = None if when == 0 else datetime.fromtimestamp(when).date().isoformat()
+    code, _, err = run_cli(["index", str(library.root), "--json"])
+    assert code == 0, err
+    code, out, err = run_cli(["search", "a red car", "--sort", "newest", "--json"])
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["query"]["sort"] == "newest"
+    assert {r["path"]: r["date"] for r in document["results"]} == days
+    dated = sorted((d for d in days.values() if d), reverse=True)
+    assert _days(document) == [*dated, None]
+    code, out, err = run_cli(["search", "a red car", "--sort", "oldest"])
+    assert code == 0, err
+    lines = out.splitlines()
+    assert [line.split()[1] for line in lines] == [*dated[::-1], "no"], "each date, shown"
+
+
+def test_an_unknown_sort_is_one_clear_line(run_cli: CliRunner) -> None:
+    code, out, err = run_cli(["search", "a cat", "--sort", "date"])
+    lines = [line for line in without_random_warning(err).splitlines() if line.strip()]
+    assert code == 2 and out == ""
+    assert len(lines) == 1 and "score, newest, oldest" in lines[0], err

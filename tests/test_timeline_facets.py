@@ -242,6 +242,15 @@ def test_the_subject_facet_agrees_with_list_and_find(indexed: Indexed) -> None:
         assert names <= found, f"find --subject {tag!r} misses images tagged {tag!r}"
 
 
+def test_a_query_that_matches_nothing_says_so_in_the_subject_facet(indexed: Indexed) -> None:
+    """Not "run index" (the library's images are tagged): nothing matched."""
+    subject = _facet(indexed.json("facets"), "subject")
+    assert subject["values"], "the tiny random CLIP tagged nothing; this test needs a tag"
+    nothing = _facet(indexed.json("facets", "--query", "qwertyuiop"), "subject")
+    assert nothing["values"] == []
+    assert nothing["note"] == "Nothing matched, so there are no subjects to count."
+
+
 def test_without_clip_weights_everything_works_and_subjects_say_why(
     pictor_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

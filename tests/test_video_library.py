@@ -280,6 +280,34 @@ def test_a_frame_from_a_known_time_is_located_within_one_sampling_interval(
         assert vf.color_at(hit.moment.time, scenes) == vf.color_at(t, scenes)
 
 
+def hue(value: float) -> tuple[int, int, int]:
+    r, g, b = colorsys.hsv_to_rgb(value, 0.9, 0.9)
+    return round(r * 255), round(g * 255), round(b * 255)
+
+
+def test_a_screenshot_whose_scene_looks_most_like_another_moment_is_placed_right(
+    pictor, library: LibraryBuilder, tmp_path: Path, monkeypatch
+):
+    """The moment sampled at 10 s shows a scene that ends at 13 s; the screenshot, at 15 s,
+    is of the next scene (hue 0.50), which no moment shows. The sampled moment most like it
+    is at 40 s (hue 0.52), far from it; the one at 10 s (hue 0.45) is only second. The frames
+    around the best few moments are looked at, not only around the best one."""
+    scenes = [(0.0, hue(0.0)), (10.0, hue(0.45)), (13.0, hue(0.50)), (20.0, hue(0.75)),
+              (30.0, hue(0.9)), (40.0, hue(0.52))]  # fmt: skip
+    video = vf.color_video(library.path("cut.mp4"), scenes, duration=50, gop=100, marker=False)
+    monkeypatch.setattr(pictor.library, "embedder", lambda: planted)
+    planted = HueEmbedder(pictor.library.model_id)
+    pictor.library.index([str(library.root)])
+    ms = [row[0] for row in catalog_rows(tmp_path, "SELECT ms FROM video_frames ORDER BY ms")]
+    assert ms == [0, 10_000, 20_000, 30_000, 40_000], "the moments this test is built on"
+    shot = tmp_path / "at-15.png"
+    frame_at(video, 15.0).save(shot)
+    hit = Searcher.for_library(pictor.library).search(SearchQuery(image_path=str(shot))).hits[0]
+    assert hit.path == str(video) and hit.moment is not None
+    assert 13.0 <= hit.moment.time < 20.0, f"the screenshot's own scene, not {hit.moment.time}"
+    assert hit.score > 0.9, "the very picture (the sampled moment at 40 s scores about 0.2)"
+
+
 def test_a_video_indexed_without_the_model_is_embedded_on_a_later_run(cli, library, tmp_path):
     vf.color_video(library.path("later.mp4"), SCENES, duration=32, gop=25)
     first = cli("index", str(library.root), "--no-embed")

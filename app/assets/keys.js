@@ -93,11 +93,16 @@
     document.body.appendChild(box);
     return box;
   };
+  // The old query is selected, so what is typed next replaces it.
+  const focusSelected = (field) => {
+    field.focus();
+    field.select();
+  };
   const focusSearch = () => {
     const box = () => document.querySelector("#search-text textarea, #search-text input");
     const field = box();
     if (field && field.offsetParent !== null) {
-      field.focus();
+      focusSelected(field);
       return;
     }
     const tab = [...document.querySelectorAll("button[role='tab']")].find(
@@ -108,7 +113,7 @@
     let tries = 0;
     const wait = () => {
       const shownField = box();
-      if (shownField && shownField.offsetParent !== null) shownField.focus();
+      if (shownField && shownField.offsetParent !== null) focusSelected(shownField);
       else if (tries++ < 60) requestAnimationFrame(wait);
     };
     requestAnimationFrame(wait);

@@ -45,6 +45,12 @@ def add_search_parser(commands, common: argparse.ArgumentParser) -> None:
         help="0 to 1: blend in your rating (else the predicted one) to get the best matches "
         "you would like: score = similarity + taste * 0.01 * (rating - 5) (default 0)",
     )
+    search.add_argument(
+        "--sort",
+        default="score",
+        help="score (best match first, the default), newest or oldest: by date (taken, else "
+        "the file's), the best 1,000 matches at or above --min-score; undated ones last",
+    )
     search.add_argument("--top", type=int, default=20, help="results per page (default 20)")
     search.add_argument("--page", type=int, default=1, help="which page (default 1)")
     search.add_argument(
@@ -65,6 +71,7 @@ def cmd_search(args: argparse.Namespace, settings) -> int:
     from indexing.errors import PictorError
     from indexing.library import Library
     from indexing.query.filters import Filter
+    from indexing.query.result_order import parse_order
     from indexing.query.search import Searcher, SearchQuery, parse_negative, validate
     from indexing.records import timecode
 
@@ -76,6 +83,7 @@ def cmd_search(args: argparse.Namespace, settings) -> int:
         negative=parse_negative(args.negative),
         image_weight=args.image_weight,
         taste=args.taste,
+        order=parse_order(args.sort),
         top=args.top,
         min_score=args.min_score,
         page=args.page,
@@ -95,7 +103,10 @@ def cmd_search(args: argparse.Namespace, settings) -> int:
     for note in results.notes:
         print(f"note: {note}", file=sys.stderr)
     lines = [
-        f"{hit.score:.3f}  {hit.path}" + (f"  at {timecode(hit.moment.time)}" if hit.moment else "")
+        f"{hit.score:.3f}  "
+        + (f"{hit.day or 'no date':10}  " if query.order.by_date else "")
+        + hit.path
+        + (f"  at {timecode(hit.moment.time)}" if hit.moment else "")
         for hit in results.hits
     ]
     if not lines:

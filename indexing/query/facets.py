@@ -160,12 +160,24 @@ def facets(
         mask = base & index.selection_mask(flt, ignored)
         values = _values(index, name, mask, flt)
         more = len(values) > TOP_VALUES
-        note = None
-        if name == "subject" and not values:
-            # Asked only now: saying why can cost a count over every embedding.
-            note = subject_note() if subject_note else "No image has a confident subject tag yet."
+        note = (
+            _subject_note(index, mask, subject_note) if name == "subject" and not values else None
+        )
         out.append(Facet(name, title, values[:TOP_VALUES], _selected(flt, name), more, note))
     return Facets(out, matching, query)
+
+
+def _subject_note(
+    index: FacetIndex, mask: np.ndarray, subject_note: Callable[[], str] | None
+) -> str:
+    """Why the subject facet lists nothing: nothing matched, none of the matches has a tag,
+    or (only then) the library has no tags at all, and why not."""
+    if index.live.any() and not mask.any():
+        return "Nothing matched, so there are no subjects to count."
+    if index.mask_of_rows(index.tag_row).any():
+        return "None of the images that matched has a subject tag."
+    # Asked only now: saying why can cost a count over every embedding.
+    return subject_note() if subject_note else "No image has a confident subject tag yet."
 
 
 def _selected(flt: Filter, name: str) -> str | None:

@@ -8,6 +8,8 @@ that vector and an image's vector, in [-1, 1].
 How images are ranked inside a filter (Chroma's HNSW index, or exact numpy search over the
 filtered subset) is indexing/query/ranking.py. Results are one per content, every present path
 listed; pages are cut from one ranking by score then content id, so page 2 continues page 1.
+The ranking may instead be by date (indexing/query/result_order.py): the best matches at or
+above the minimum similarity, newest or oldest first.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from indexing.models.clip import normalise
 from indexing.query import video_search
 from indexing.query.filters import Filter
 from indexing.query.ranking import Ranker, present_paths
+from indexing.query.result_order import DATE_WINDOW, ResultOrder, by_date, dates_of
 from indexing.query.video_search import Moment
 from indexing.records import timecode
 from indexing.store.catalog import Catalog
@@ -68,6 +71,7 @@ class SearchQuery:
     page: int = 1
     filter: Filter = field(default_factory=Filter)
     taste: float = 0.0  # 0: similarity only; 1: "best matches I would like" (see blend_taste)
+    order: ResultOrder = ResultOrder.score  # or by date: newest or oldest first
 
     @property
     def has_image(self) -> bool:
@@ -83,6 +87,7 @@ class SearchQuery:
             "top": self.top,
             "min_score": self.min_score,
             "taste": self.taste,
+            "sort": self.order.value,
             "page": self.page,
             "filter": self.filter.model_dump(mode="json", exclude_defaults=True),
         }
@@ -94,6 +99,7 @@ class SearchHit:
     score: float
     paths: list[str]  # every present file with this content, sorted
     moment: Moment | None = None  # a video: its best-matching moment
+    day: str | None = None  # its date, 'YYYY-MM-DD' (taken, else the file's); None: none
 
     @property
     def path(self) -> str:
@@ -109,6 +115,7 @@ class SearchHit:
             "content_id": self.content_id,
             "kind": self.kind,
             "score": round(self.score, 4),
+            "date": self.day,
         }
         if self.moment is not None:
             out["time"] = round(self.moment.time, 3)
@@ -266,6 +273,8 @@ class Searcher:
         self.embedder = embedder
         self.max_image_pixels = max_image_pixels
         self.text_cache = text_cache
+        # A screenshot's moment is looked for around each video's this many best moments.
+        self.refine_per_video = video_search.REFINE_MOMENTS
         self.ranker = Ranker(
             embedder.model_id,
             _CachedTexts(embedder, text_cache),
@@ -297,7 +306,9 @@ class Searcher:
             notes: list[str] = []
             vector = self.query_vector(catalog, store, query, notes)  # no weights: says so
             needed = query.page * query.top + 1  # one more tells whether a next page exists
-            if query.taste > 0:  # taste re-orders the same, fixed window on every page
+            if query.order.by_date:  # the date order sorts the same window on every page
+                needed = max(needed, DATE_WINDOW + 1)
+            elif query.taste > 0:  # taste re-orders the same, fixed window on every page
                 needed = max(needed, TASTE_WINDOW)
             ranked, mechanism = self.ranker.rank(catalog, store, vector, query.filter, needed)
             if not ranked:
@@ -307,26 +318,48 @@ class Searcher:
                 self.ranker.keep_rule(query.filter), needed,
             )  # fmt: skip
             ranked = [(cid, score) for cid, score in ranked if score >= query.min_score]
-            if query.taste > 0:
+            if query.order.by_date:
+                ranked = self._by_date(catalog, ranked, query, notes)
+            elif query.taste > 0:
                 window = ranked[:TASTE_WINDOW]
                 ranked = blend_taste(catalog, window, query.taste) + ranked[TASTE_WINDOW:]
             start = (query.page - 1) * query.top
             page = ranked[start : start + query.top]
             paths = present_paths(catalog, [cid for cid, _ in page])
+            days = dates_of(catalog, [cid for cid, _ in page])
             if moments and query.image_path and not query.text.strip():  # a screenshot
                 videos = [cid for cid, _ in page if cid in moments and paths.get(cid)]
                 moments = video_search.refine_moments(
-                    catalog, vector, moments, videos,
+                    catalog, store, self.model_id, vector, moments, videos,
                     lambda cid, times: self._frames(paths[cid][0], times),
+                    self.refine_per_video,
                 )  # fmt: skip
-                page = sorted(
-                    ((cid, max(s, moments[cid].score) if cid in moments else s) for cid, s in page),
-                    key=lambda item: (-item[1], item[0]),
-                )
-        hits = [SearchHit(cid, score, paths.get(cid, []), moments.get(cid)) for cid, score in page]
+                page = [
+                    (cid, max(s, moments[cid].score) if cid in moments else s) for cid, s in page
+                ]
+                if not query.order.by_date:
+                    page.sort(key=lambda item: (-item[1], item[0]))
+        hits = [
+            SearchHit(cid, score, paths.get(cid, []), moments.get(cid), _day(days, cid))
+            for cid, score in page
+        ]
         return SearchResults(
             query, self.model_id, hits, len(ranked) > start + query.top, mechanism, notes
         )
+
+    @staticmethod
+    def _by_date(
+        catalog: Catalog, ranked: list[tuple[str, float]], query: SearchQuery, notes: list[str]
+    ) -> list[tuple[str, float]]:
+        """The best DATE_WINDOW matches (at or above the minimum similarity) by date."""
+        if len(ranked) > DATE_WINDOW:
+            notes.append(
+                f"By date: the best {DATE_WINDOW:,} matches; raise the minimum similarity "
+                "to sort only the closest ones."
+            )
+        if query.taste > 0:
+            notes.append("Taste changes the order by score only, not the order by date.")
+        return by_date(catalog, ranked[:DATE_WINDOW], query.order)
 
     def _frames(self, path: str, times: list[float]) -> tuple[list[float], Vectors]:
         """The frames of a video shown at these times, embedded."""
@@ -363,16 +396,27 @@ class Searcher:
             negative = normalise(self.text_vectors(list(query.negative), []).mean(axis=0))
             vectors = normalise(vectors - NEGATIVE_WEIGHT * negative)
         start = (query.page - 1) * query.top
+        needed = start + query.top + 1
+        if query.order.by_date:
+            needed = max(needed, DATE_WINDOW + 1)
+        notes: list[str] = []
         with self.open_catalog() as catalog:
             matches = video_search.match_clip(
                 catalog, store, self.model_id, vectors, times,
-                self.ranker.sql_part(query.filter), start + query.top + 1,
+                self.ranker.sql_part(query.filter), needed,
             )  # fmt: skip
             matches = [(cid, m) for cid, m in matches if m.score >= query.min_score]
+            if query.order.by_date:
+                found = dict(matches)
+                scored = [(cid, m.score) for cid, m in matches]
+                order = self._by_date(catalog, scored, query, notes)
+                matches = [(cid, found[cid]) for cid, _ in order]
             page = matches[start : start + query.top]
             paths = present_paths(catalog, [cid for cid, _ in page])
-        hits = [SearchHit(cid, m.score, paths.get(cid, []), m) for cid, m in page]
-        notes = [] if matches or start else ["No video in the library matches this clip."]
+            days = dates_of(catalog, [cid for cid, _ in page])
+        hits = [SearchHit(cid, m.score, paths.get(cid, []), m, _day(days, cid)) for cid, m in page]
+        if not matches and not start:
+            notes.append("No video in the library matches this clip.")
         has_more = len(matches) > start + query.top
         return SearchResults(query, self.model_id, hits, has_more, "clip", notes)
 
@@ -460,6 +504,11 @@ def _is_animation(path: Path) -> bool:
             return getattr(image, "n_frames", 1) > 1
     except Exception:  # not an image at all: the still-image path reports it
         return False
+
+
+def _day(days: dict[str, tuple[float, str]], content_id: str) -> str | None:
+    found = days.get(content_id)
+    return found[1] if found else None
 
 
 def _shorten(text: str, limit: int = 40) -> str:

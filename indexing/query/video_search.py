@@ -8,7 +8,9 @@ contents as usual, then:
 - asks the frames collection for the moments nearest the query, so that a video whose one
   scene matches is found even when its mean does not;
 - scores every video among the results by its best moment (exact, over all its moments),
-  and gives that moment's time.
+  and gives that moment's time;
+- for a screenshot, decodes the frames around the video's few best moments and finds the
+  one it shows (`refine_moments`).
 
 A clip (an animated GIF or a short video) is matched by all its frames at once
 (`match_clip`): a video scores the mean, over the clip's frames, of each frame's best
@@ -135,19 +137,25 @@ def with_moments(
 
 
 REFINE_VIDEOS = 3  # a screenshot's best videos whose moment is found between sampled ones
+REFINE_MOMENTS = 3  # per video, the best sampled moments whose surroundings are searched
 REFINE_FRAMES = 24  # frames decoded and embedded between a moment's two neighbours, at most
 
 
 def refine_moments(
     catalog: Catalog,
+    store: VectorStore,
+    model_id: str,
     vector: Vectors,
     moments: dict[str, Moment],
     videos: list[str],
     frames_of_video: Callable[[str, list[float]], tuple[list[float], Vectors]],
+    per_video: int = REFINE_MOMENTS,
 ) -> dict[str, Moment]:
     """Where a screenshot was taken, to within a fraction of a second: for each video (the
-    first REFINE_VIDEOS), the frames between the sampled moments either side of its best
-    one are decoded and embedded, and the best of them is the moment.
+    first REFINE_VIDEOS), the frames between the sampled moments either side of each of its
+    `per_video` best sampled moments are decoded and embedded (in one pass), and the best of
+    them is the moment. Not only around the best one: a sampled moment stands for its scene
+    from where it was taken, and the screenshot's scene may look most like another one.
 
     frames_of_video(content id, times) -> (the times decoded, their vectors)."""
     out = dict(moments)
@@ -155,24 +163,30 @@ def refine_moments(
         moment = moments.get(video)
         if moment is None:
             continue
-        times = moment_times(catalog, video)
-        if not times:
+        times, vectors = moments_of(catalog, store, model_id, video)
+        if not len(times):
             continue
-        at = int(np.searchsorted(times, moment.time))
-        low = float(times[at - 1]) if at > 0 else 0.0
-        high = float(times[at + 1]) if at + 1 < len(times) else moment.time + 1.0
-        step = max(0.2, (high - low) / REFINE_FRAMES)
-        targets = [float(t) for t in np.arange(low, high + 1e-9, step)]
+        best = np.argsort(-(vectors @ vector), kind="stable")[: max(1, per_video)]
+        targets = sorted({t for at in best for t in _between(times, int(at))})
         try:
-            found, vectors = frames_of_video(video, targets)
+            found, frames = frames_of_video(video, targets)
         except Exception:  # the file moved or broke since indexing: keep the sampled moment
             continue
         if not found:
             continue
-        closer = best_of(found, vectors, vector)
+        closer = best_of(found, frames, vector)
         if closer.score > moment.score:
             out[video] = closer
     return out
+
+
+def _between(times: np.ndarray, at: int) -> list[float]:
+    """The times to decode around sampled moment `at`: from the moment before to the one
+    after (or a second past it, at the end), at most REFINE_FRAMES of them."""
+    low = float(times[at - 1]) if at > 0 else 0.0
+    high = float(times[at + 1]) if at + 1 < len(times) else float(times[at]) + 1.0
+    step = max(0.2, (high - low) / REFINE_FRAMES)
+    return [round(float(t), 3) for t in np.arange(low, high + 1e-9, step)]
 
 
 def match_clip(
