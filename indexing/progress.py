@@ -20,13 +20,18 @@ class Progress:
     rate: float  # items per second in this stage
     eta_seconds: float | None
     message: str = ""
+    # Files read so far where that runs ahead of `done` (the indexer: a file is done once
+    # its row is committed, visible in the Library; reading and embedding come first).
+    read: int | None = None
 
     def describe(self) -> str:
         if self.stage == "scan":
             return f"Scanning folders: {self.done:,} image files found"
         total = f"{self.total:,}" if self.total is not None else "?"
         running = self.total is None or self.done < self.total
-        eta = f", ETA {format_seconds(self.eta_seconds)}" if self.eta_seconds is not None else ""
+        # Never "ETA 0s" while work remains: a second at least, until the stage is done.
+        remaining = None if self.eta_seconds is None else max(self.eta_seconds, 1.0)
+        eta = f", ETA {format_seconds(remaining)}" if remaining is not None else ""
         eta = eta if running else ""  # a finished stage: the next one says what it does
         if self.message and self.total is None:
             return self.message  # a step with no count ("Comparing 12,000 images…")
@@ -38,7 +43,12 @@ class Progress:
             "subjects": "Tagging subjects",
             "search": "Updating the search index",
         }.get(self.stage, self.stage.capitalize())
-        return f"{verb}: {self.done:,} of {total} done, {self.rate:,.1f}/s{eta}"
+        if self.read is not None and self.read > self.done:
+            # Read, but not yet in the Library (embedding its batch, or waiting to commit).
+            counts = f"{self.read:,} of {total} read, {self.done:,} saved"
+        else:
+            counts = f"{self.done:,} of {total} done"
+        return f"{verb}: {counts}, {self.rate:,.1f}/s{eta}"
 
 
 class ProgressCallback(Protocol):
@@ -63,7 +73,12 @@ def format_seconds(seconds: float | None) -> str:
 
 
 class StageMeter:
-    """Counts one stage and reports it at most every `interval` seconds (and at the end)."""
+    """Counts one stage and reports it at most every `interval` seconds (and at the end).
+
+    A stage whose work lands later than it is read (the indexer commits its rows after
+    embedding their batch) counts `read` ahead, and `done` only once it is committed: the
+    rate and the ETA follow `done`, what the user has.
+    """
 
     def __init__(
         self, stage: str, total: int | None, callback: ProgressCallback, interval: float = 0.2
@@ -73,13 +88,22 @@ class StageMeter:
         self.callback = callback
         self.interval = interval
         self.done = 0
+        self.read: int | None = None
         self.started = time.monotonic()
         self._last_report = 0.0
 
-    def advance(self, count: int = 1, message: str = "") -> None:
+    def advance(self, count: int = 1, message: str = "", force: bool = False) -> None:
         self.done += count
+        self._report(message, force)
+
+    def advance_read(self, count: int = 1) -> None:
+        """Items read but not yet done (`advance` counts them when they are committed)."""
+        self.read = (self.read or 0) + count
+        self._report("", False)
+
+    def _report(self, message: str, force: bool) -> None:
         now = time.monotonic()
-        if now - self._last_report >= self.interval:
+        if force or now - self._last_report >= self.interval:
             self._last_report = now
             self.callback(self.snapshot(message))
 
@@ -92,7 +116,7 @@ class StageMeter:
         eta = None
         if self.total is not None and rate > 0:
             eta = max(self.total - self.done, 0) / rate
-        return Progress(self.stage, self.done, self.total, rate, eta, message)
+        return Progress(self.stage, self.done, self.total, rate, eta, message, self.read)
 
 
 class Cancelled(PictorError):

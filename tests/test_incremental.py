@@ -151,7 +151,7 @@ def test_data_folder_and_hidden_files_inside_the_library_are_skipped(
 
 def cancel_on_first_index_update(cancel: CancelToken):
     def progress(update: Progress) -> None:
-        if update.stage == "index" and update.done >= 1:
+        if update.stage == "index" and max(update.read or 0, update.done) >= 1:
             cancel.cancel()
 
     return progress
@@ -208,3 +208,41 @@ def test_copy_waiting_for_its_twin_when_cancelled_is_indexed_next_time(
     assert finished.errors == [] and pictor.errors() == {}
     for path in (first, twin):
         assert pictor.file_row(path)["status"] == "present"
+
+
+def test_progress_counts_a_file_done_only_once_the_library_holds_it(pictor, library) -> None:
+    """Issue 28: "Indexing: 407 of 407 done, ETA 0s" beside "0 images in 0 files". With
+    embedding on, a file's row commits after its batch ran through CLIP; every report's
+    done must be in the catalog already (read by another connection at that moment)."""
+    library.many(40)
+    reports: list[tuple[Progress, int]] = []
+
+    def progress(update: Progress) -> None:
+        if update.stage == "index":
+            committed = pictor.one("SELECT COUNT(*) AS n FROM files WHERE status = 'present'")
+            reports.append((update, committed["n"]))
+
+    summary = pictor.library.index([str(library.root)], progress)
+
+    assert summary.new == 40 and summary.embeddings and summary.embeddings.embedded == 40
+    over = [(u.done, n) for u, n in reports if u.done > n]
+    assert not over, f"reported done beyond what the Library holds (done, committed): {over}"
+    for update, _ in reports:
+        if update.done < update.total:
+            assert "ETA 0s" not in update.describe(), update.describe()
+    waiting = [u for u, _ in reports if u.read is not None and u.read > u.done]
+    assert waiting, "no report while files were read but not yet saved"
+    first = waiting[0]
+    assert f"{first.read} of 40 read, {first.done} saved" in first.describe()
+    last, committed = reports[-1]
+    assert last.done == last.total == committed == 40
+    assert "40 of 40 done" in last.describe()
+
+
+def test_progress_line_says_what_is_read_and_saved_and_never_eta_0s_before_the_end() -> None:
+    saving = Progress("index", 120, 407, 3.0, (407 - 120) / 3.0, read=380)
+    assert saving.describe() == "Indexing: 380 of 407 read, 120 saved, 3.0/s, ETA 1m36s"
+    nearly = Progress("index", 406, 407, 900.0, 1 / 900)
+    assert nearly.describe().endswith("ETA 1s")  # once "ETA 0s" with a file still to save
+    finished = Progress("index", 407, 407, 30.0, 0.0, read=407)
+    assert finished.describe() == "Indexing: 407 of 407 done, 30.0/s"

@@ -43,7 +43,11 @@ class TqdmProgress:
                 dynamic_ncols=True,
             )
         assert self._bar is not None
-        self._bar.n = progress.done
+        self._bar.n = progress.done  # done: in the catalog; read runs ahead while embedding
+        if progress.read is not None and progress.read > progress.done:
+            self._bar.set_postfix_str(f"{progress.read:,} read", refresh=False)
+        else:
+            self._bar.set_postfix_str("", refresh=False)
         self._bar.refresh()
 
     def close(self) -> None:
@@ -66,6 +70,7 @@ class JsonLinesProgress:
             "total": progress.total,
             "rate": round(progress.rate, 2),
             "eta_seconds": None if eta is None else round(eta, 2),
+            "read": progress.read,  # files read so far, where that runs ahead of done
         }
         self.stream.write(json.dumps(line) + "\n")
         self.stream.flush()

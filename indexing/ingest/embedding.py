@@ -203,7 +203,10 @@ def embed_pending(
         ThreadPoolExecutor(
             threads, thread_name_prefix="pictor-embed", initializer=yield_cpu_to_inference
         ) as pool,
-        PendingWrites(catalog, commit_every) as writes,
+        # Counted once the stamps commit (the vectors are upserted before): done is durable.
+        PendingWrites(
+            catalog, commit_every, on_commit=lambda n: meter.advance(n, force=True)
+        ) as writes,
     ):
         # Videos after the photos, few at a time (a video holds up to max_frames inputs).
         videos = [item for item in pending if is_video_name(item[1])]
@@ -221,8 +224,8 @@ def embed_pending(
                 elif item.frames:
                     stage.add_video(item.content_id, item.frames, writes)
                 # else: unreadable right now, or changed since its scan: it stays pending
+                meter.advance_read()
                 writes.tick()
-                meter.advance()
         stage.flush(writes)
     meter.finish()
 

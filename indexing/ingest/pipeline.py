@@ -255,11 +255,16 @@ class Indexer:
             preprocess=stage.preprocess if stage else None,
             video=self.video,
         )
-        writes = PendingWrites(self.catalog, self.commit_every)
+        # A file is done for the user once its row is committed (in the Library), which
+        # with embedding on comes after its batch ran through the model: the meter counts
+        # files read as they come, and done as each commit lands.
+        meter = StageMeter("index", len(plan.to_read), progress)
+        writes = PendingWrites(
+            self.catalog, self.commit_every, on_commit=lambda n: meter.advance(n, force=True)
+        )
         writer = _OutcomeWriter(self.catalog, writes, plan, gone_by_content, summary, stage)
         # Decode and preprocess about three model batches ahead of inference.
         ahead = self.threads * 4 + (3 * stage.batch_size if stage else 0)
-        meter = StageMeter("index", len(plan.to_read), progress)
         try:
             with (
                 ThreadPoolExecutor(
@@ -283,8 +288,8 @@ class Indexer:
                     )
                     for outcome in outcomes:
                         writer.write(outcome)
+                        meter.advance_read()
                         writes.tick()
-                        meter.advance()
                 writer.flush_orphans()
                 if stage is not None:
                     stage.flush(writes)  # vectors first, then their rows commit with the batch

@@ -454,10 +454,17 @@ class PendingWrites:
         }
     )
 
-    def __init__(self, catalog: Catalog, every: int, seconds: float = 2.0):
+    def __init__(
+        self,
+        catalog: Catalog,
+        every: int,
+        seconds: float = 2.0,
+        on_commit: Callable[[int], None] | None = None,
+    ):
         self.catalog = catalog
         self.every = every
         self.seconds = seconds
+        self.on_commit = on_commit  # told how many ticks each commit made durable
         self._queue: list[Callable[[], None]] = []
         self._ticks = 0
         self._since = time.monotonic()
@@ -489,8 +496,10 @@ class PendingWrites:
 
     def commit(self) -> None:
         queue, self._queue = self._queue, []
-        self._ticks, self._since = 0, time.monotonic()
+        ticks, self._ticks, self._since = self._ticks, 0, time.monotonic()
         if queue:
             with self.catalog.transaction():
                 for write in queue:
                     write()
+        if ticks and self.on_commit is not None:
+            self.on_commit(ticks)
