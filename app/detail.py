@@ -323,7 +323,8 @@ def _about(detail: dict[str, Any] | None) -> tuple[gr.Markdown]:
 
 
 def generation_markdown(generation: dict[str, Any]) -> str:
-    """The settings of a generation as a two-column table, every value literal text."""
+    """The settings of a generation as a two-column table, every value literal text; below
+    it, where the settings were cut (too many to read), the note saying where."""
     cfg = generation.get("cfg")
     rows = [
         ("Tool", generation.get("tool")),
@@ -340,7 +341,9 @@ def generation_markdown(generation: dict[str, Any]) -> str:
         for key, value in rows
         if value is not None and value != ""
     ]
-    return "\n".join(["| Setting | Value |", "|---|---|", *cells])
+    table = "\n".join(["| Setting | Value |", "|---|---|", *cells])
+    cut = generation.get("cut")
+    return f"{table}\n\n{literal(cut)}" if cut else table
 
 
 def _generation(generation: dict[str, Any] | None) -> tuple:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import sqlite3
@@ -13,6 +14,7 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from app.detail import about_markdown, generation_markdown
+from app.safe_text import literal
 from indexing.ingest.generation import parse_generation
 from indexing.library import Library
 from indexing.query import details
@@ -342,6 +344,111 @@ def test_garbage_never_raises_and_is_quick(text: str) -> None:
         assert found is None or found.tool in ("A1111", "ComfyUI")
     novelai = parse_generation({"Software": "NovelAI", "Comment": text, "Description": text})
     assert novelai is None or novelai.tool == "NovelAI"
+
+
+MEBIBYTE = 1 << 20  # the largest text chunk the indexer keeps
+
+
+def fastest(parse, runs: int = 2) -> float:
+    """The best of a few timings of the work itself: a shared machine is noisy, and the
+    garbage collector, which the 20,000 dicts of a decoded graph wake, walks all of pytest's
+    objects too."""
+    best = float("inf")
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(runs):
+            started = time.perf_counter()
+            parse()
+            best = min(best, time.perf_counter() - started)
+    finally:
+        gc.enable()
+    return best
+
+
+def test_a_crafted_megabyte_settings_line_is_read_in_a_blink_up_to_its_cut() -> None:
+    from indexing.ingest.generation import MAX_SETTINGS_PIECES
+
+    head = "a fox\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 5, Size: 512x768, "
+    line = head + "Eta:1," * ((MEBIBYTE - len(head)) // 6)  # 170,000 pieces
+    assert len(line.encode()) <= MEBIBYTE
+
+    took = fastest(lambda: parse_generation({"parameters": line}))
+    found = parse_generation({"parameters": line})
+
+    assert took < 0.3, f"{took:.2f} s to read the settings"  # 0.02 s; 1.5-3 s before the cap
+    assert (found.prompt, found.steps, found.sampler, found.cfg, found.seed, found.size) == (
+        "a fox", 20, "Euler a", 7.0, 5, "512x768")  # fmt: skip
+    assert dict(found.extras) == {"Eta": "1"}
+    assert f"after {MAX_SETTINGS_PIECES:,} pieces" in found.cut
+    assert f"of {len(line) - len('a fox'):,}" in found.cut  # where, in the settings line
+    assert generation_markdown(found.as_dict()).endswith(literal(found.cut))  # the viewer says so
+
+
+def test_the_first_settings_of_too_many_are_read_and_the_cut_is_said() -> None:
+    from indexing.ingest.generation import MAX_EXTRAS
+
+    line = "a fox\nSteps: 20, " + ", ".join(f"Key {n}: {n}" for n in range(5_000))
+
+    found = parse_generation({"parameters": line})
+
+    assert found.steps == 20
+    assert list(dict(found.extras)) == [f"Key {n}" for n in range(MAX_EXTRAS - 1)]
+    assert f"after {MAX_EXTRAS:,} settings" in found.cut
+
+
+def a_long_chain(nodes: int) -> str:
+    """A ComfyUI graph: a sampler fed by one text encoder, which hangs from a chain of
+    `nodes` others, each wired to the next (written compactly: 20,000 fit in 1 MiB)."""
+    graph = {
+        "0": {"class_type": "KSampler", "inputs": {
+            "positive": [1, 0], "negative": [1, 0], "model": [2, 0], "latent_image": [2, 0],
+            "seed": 7, "steps": 30}},
+        "1": {"class_type": "CLIPTextEncode", "inputs": {"text": "a fox", "clip": [2, 0]}},
+    }  # fmt: skip
+    for n in range(2, nodes):
+        graph[str(n)] = {"class_type": "T", "inputs": {"m": [n + 1, 0]}}
+    return json.dumps(graph, separators=(",", ":"))
+
+
+def test_a_crafted_20000_node_graph_is_read_in_a_blink_up_to_its_cut(monkeypatch) -> None:
+    from indexing.ingest import generation
+    from indexing.ingest.generation import MAX_GRAPH_NODES
+
+    text = a_long_chain(20_000)
+    assert len(text.encode()) <= MEBIBYTE
+    visits = []  # each look at a node's inputs, as the walk goes through the graph
+    looked = generation._inputs
+    monkeypatch.setattr(generation, "_inputs", lambda node: visits.append(1) or looked(node))
+
+    decoding = fastest(lambda: json.loads(text))  # the least any reading of it takes
+    took = fastest(lambda: parse_generation({"prompt": text}))
+    visits.clear()
+    found = parse_generation({"prompt": text})
+
+    # beyond the decoding: 0.02-0.05 s; 1.5-3 s before the cap, which walked 160,000 nodes
+    assert took - decoding < 0.3, f"{took:.2f} s to read it, {decoding:.2f} s to decode"
+    assert len(visits) < 20 * MAX_GRAPH_NODES
+    assert (found.prompt, found.seed, found.steps) == ("a fox", 7, 30)
+    assert found.cut == f"Graph cut: only its first {MAX_GRAPH_NODES:,} nodes of 20,000 were read."
+    assert generation_markdown(found.as_dict()).endswith(literal(found.cut))
+
+
+def test_a_saved_workflow_of_too_many_nodes_is_cut_and_says_so() -> None:
+    from indexing.ingest.generation import MAX_GRAPH_NODES
+
+    nodes = [{"id": 1, "type": "CLIPTextEncode", "widgets_values": ["a fox"]}]
+    nodes += [{"id": n, "type": "Note", "widgets_values": ["x"]} for n in range(2, 3_001)]
+
+    found = parse_generation({"workflow": json.dumps({"nodes": nodes, "links": []})})
+
+    assert found.prompt == "a fox"
+    assert f"first {MAX_GRAPH_NODES:,} nodes of 3,000" in found.cut
+
+
+def test_real_prompts_are_not_cut() -> None:
+    texts = [{"parameters": A1111}, {"prompt": json.dumps(COMFY_GRAPH)}]
+    assert [parse_generation(t).cut for t in texts] == [None, None]
 
 
 def test_wrong_types_never_raise() -> None:

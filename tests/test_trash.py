@@ -352,6 +352,49 @@ def test_a_file_reached_through_a_link_to_the_library_is_its_catalogued_file(
     assert Path(moved["trash_path"]).parent == library.root / TRASH
 
 
+def linked_photo(library, outside: Path) -> tuple[Path, Path]:
+    """A library entry that is a symlink to a photo kept outside the library."""
+    outside.mkdir()
+    real = outside / "real.jpg"
+    real.write_bytes(library.noise("x.jpg", seed=3).read_bytes())
+    (library.root / "x.jpg").unlink()
+    link = library.root / "linked.jpg"
+    link.symlink_to(real)
+    return link, real
+
+
+@pytest.mark.parametrize("across", [False, True], ids=["same filesystem", "trash elsewhere"])
+def test_a_library_entry_that_is_a_link_moves_as_the_link(cli, library, tmp_path, across):
+    link, real = linked_photo(library, tmp_path / "elsewhere")
+    original = real.read_bytes()
+    if across:  # a trash on another filesystem: no link of any kind can cross to it
+        shm = Path("/dev/shm")
+        if not shm.is_dir() or os.stat(shm).st_dev == os.stat(library.root).st_dev:
+            pytest.skip("no second filesystem to put the trash on")
+        elsewhere = shm / f"pictor-trash-link-test-{os.getpid()}"
+        elsewhere.mkdir()
+        (library.root / TRASH).symlink_to(elsewhere)
+    try:
+        cli("index", str(library.root), "--no-embed")
+        assert listed(cli) == ["linked.jpg"]
+        [moved] = cli("trash", str(link))["moved"]
+        in_trash = Path(moved["trash_path"])
+        assert in_trash.is_symlink() and os.readlink(in_trash) == str(real)  # the link itself
+        assert os.stat(real).st_nlink == 1  # no hard link to the outside file
+        assert not os.path.lexists(link) and real.read_bytes() == original
+        cli("trash", "restore", str(link))
+        assert link.is_symlink() and os.readlink(link) == str(real)  # back as a link
+        assert os.stat(real).st_nlink == 1 and listed(cli) == ["linked.jpg"]
+        cli("trash", str(link))
+        cli("trash", "empty", "--yes")
+        assert not os.path.lexists(link) and real.read_bytes() == original  # never touched
+    finally:
+        if across:
+            for leftover in elsewhere.glob("*"):
+                leftover.unlink()
+            elsewhere.rmdir()
+
+
 def test_restore_into_a_folder_that_became_a_file_says_where_it_is(
     run_cli, cli, library, tmp_path
 ) -> None:

@@ -2,7 +2,8 @@
 
 Only what the library holds moves: an image or video the catalog lists as present, by
 its path or its real path (symlinks resolved); any other path refuses the whole request,
-one line each, before anything moves.
+one line each, before anything moves. A catalogued file that is a symlink moves as the
+link itself, and is restored as that link: the file it points to is never touched.
 
 A trashed file moves into `.pictor-trash/` inside its own library root, keeping its path
 relative to the root (the walk skips hidden folders, so the trash is never indexed). Every
@@ -253,7 +254,7 @@ class Trash:
             target = _free_name(target)
         os.makedirs(os.path.dirname(target), exist_ok=True)  # folders removed since
         _move_no_overwrite(entry.trash_path, target)
-        info = os.stat(target)
+        info = _stat(target)
         now = time.time()
         in_library = _root_of(target, self.catalog.roots()) is not None
         with self.catalog.transaction() as conn:
@@ -358,17 +359,21 @@ def _free_name(path: str) -> str:
 
 
 def _move_no_overwrite(source: str, target: str) -> None:
-    """Move a file without ever replacing one, within or across filesystems."""
+    """Move a file without ever replacing one, within or across filesystems. A symlink
+    moves as itself (the library's entry), never as the file it points to: no hard link to
+    a file outside the library is made, and a restore puts the link back."""
     os.makedirs(os.path.dirname(target), exist_ok=True)
     try:
-        os.link(source, target)  # fails with EEXIST rather than overwrite
+        os.link(source, target, follow_symlinks=False)  # fails with EEXIST, never overwrites
     except OSError as exc:
         if exc.errno == errno.EEXIST:
             raise
-        if exc.errno in (errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EMLINK):
-            _copy_verify(source, target)
-        else:
+        if exc.errno not in (errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EMLINK):
             raise
+        if os.path.islink(source):
+            os.symlink(os.readlink(source), target)  # the same link; EEXIST if taken
+        else:
+            _copy_verify(source, target)
     try:
         os.unlink(source)
     except FileNotFoundError:
@@ -376,6 +381,15 @@ def _move_no_overwrite(source: str, target: str) -> None:
     except OSError:
         os.unlink(target)  # the original stays where it was (e.g. a read-only folder)
         raise
+
+
+def _stat(path: str) -> os.stat_result:
+    """The file's stat, as the index reads it (through a link), or the link's own where
+    it points nowhere now."""
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        return os.lstat(path)
 
 
 def _copy_verify(source: str, target: str) -> None:

@@ -4,6 +4,11 @@
 `parameters`, ComfyUI `prompt` graph and `workflow`, InvokeAI `invokeai_metadata`, NovelAI
 `Description` + `Comment`) into one `Generation`. It is pure and never raises: a chunk that
 is garbage, truncated or of the wrong shape gives what could be read of it, or None.
+
+It runs each time the viewer opens an image, so its work is bounded whatever the text (a
+chunk is at most 1 MiB): an A1111 settings line is read for its first MAX_SETTINGS_PIECES
+pieces, a ComfyUI graph for its first MAX_GRAPH_NODES nodes. Real ones are far smaller;
+where a crafted one is cut, `Generation.cut` says where, and the viewer shows it.
 """
 
 from __future__ import annotations
@@ -16,15 +21,17 @@ from typing import Any
 
 from indexing.ingest.metadata import (
     _a1111_prompt,
+    _comfy_graph_prompt,
     _comfy_links,
-    _comfy_prompt,
-    _comfy_workflow,
+    _comfy_workflow_nodes_prompt,
     _is_comfy_link,
     _ratio,
 )
 
 MAX_KEY_CHARS = 64  # an A1111 settings key ("Hires upscaler", "ADetailer model 2nd", …)
 MAX_EXTRAS = 200
+MAX_SETTINGS_PIECES = 1_000  # "Key: value" pieces of an A1111 settings line (real: 20-60)
+MAX_GRAPH_NODES = 500  # nodes of a ComfyUI graph read (real: 10-300)
 SEPARATOR = re.compile(r"[,\n]")
 
 
@@ -40,6 +47,7 @@ class Generation:
     model: str | None = None
     size: str | None = None  # "832x1216"
     extras: tuple[tuple[str, str], ...] = ()  # every other setting, in the tool's order
+    cut: str | None = None  # where the settings were cut, when they were too many to read
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -53,6 +61,7 @@ class Generation:
             "model": self.model,
             "size": self.size,
             "extras": dict(self.extras),
+            "cut": self.cut,
         }
 
 
@@ -157,7 +166,8 @@ def _a1111(parameters: str) -> Generation | None:
     body = text if settings_at == -1 else text[:settings_at]
     negative_at = body.find("\nNegative prompt:")
     negative = body[negative_at + len("\nNegative prompt:") :] if negative_at != -1 else ""
-    settings = _a1111_settings(text[settings_at:]) if settings_at != -1 else []
+    line = text[settings_at:] if settings_at != -1 else ""
+    settings, cut = _a1111_settings(line)
     prompt = _a1111_prompt(parameters) or None
     if prompt is None and not negative.strip() and not settings:
         return None
@@ -181,28 +191,45 @@ def _a1111(parameters: str) -> Generation | None:
             for key, value in settings
             if key not in known or (key in parsed and parsed[key] is None)
         ),
+        cut=cut,
     )
 
 
-def _a1111_settings(line: str) -> list[tuple[str, str]]:
-    """'Steps: 20, Lora hashes: "a: 1, b: 2", Hashes: {…}' -> [(key, value), …], in order.
+def _a1111_settings(line: str) -> tuple[list[tuple[str, str]], str | None]:
+    """'Steps: 20, Lora hashes: "a: 1, b: 2", Hashes: {…}' -> ([(key, value), …] in order,
+    None, or where and why the line was cut).
 
     Linear in the line's length: a key is at most MAX_KEY_CHARS long, a quoted value ends at
     its closing quote, a JSON value ({…} or […}) where it decodes, any other at the next
     comma or new line. Text that is not 'Key: value' is skipped. A repeated key keeps its
-    first place and its last value, as A1111 reads them.
+    first place and its last value, as A1111 reads them. Reading stops after
+    MAX_SETTINGS_PIECES pieces (read or skipped) or MAX_EXTRAS keys.
     """
     found: dict[str, str] = {}
     pos, end = 0, len(line)
-    while pos < end and len(found) < MAX_EXTRAS:
+    for _ in range(MAX_SETTINGS_PIECES):
         pos = _skip_separators(line, pos)
+        if pos >= end or len(found) >= MAX_EXTRAS:
+            break
         key, value_at = _a1111_key(line, pos)
         if key is None:
             pos = _next_separator(line, pos) + 1
             continue
         value, pos = _a1111_value(line, value_at)
         found[key] = value
-    return [(key, value) for key, value in found.items() if value]
+    pos = _skip_separators(line, pos)
+    settings = [(key, value) for key, value in found.items() if value]
+    if pos >= end:
+        return settings, None
+    limit = (
+        f"{MAX_EXTRAS:,} settings"
+        if len(found) >= MAX_EXTRAS
+        else f"{MAX_SETTINGS_PIECES:,} pieces"
+    )
+    return (
+        settings,
+        f"Settings cut after {limit}: the line was read to character {pos:,} of {end:,}.",
+    )
 
 
 def _skip_separators(line: str, pos: int) -> int:
@@ -263,32 +290,46 @@ LINKED_TEXT_INPUTS = ("text", "string", "value", "prompt")
 
 
 def _comfy_graph_chunk(prompt_json: str) -> Generation | None:
-    """The API graph ComfyUI saves as `prompt`: {id: {class_type, inputs}}."""
+    """The API graph ComfyUI saves as `prompt`: {id: {class_type, inputs}}, its first
+    MAX_GRAPH_NODES nodes."""
     graph = _json(prompt_json)
     if not isinstance(graph, dict):
         return None
-    nodes = {str(k): v for k, v in graph.items() if isinstance(v, dict)}
+    every = [(str(k), v) for k, v in graph.items() if isinstance(v, dict)]
+    nodes = dict(every[:MAX_GRAPH_NODES])
     found = _comfy_graph(nodes) or Generation("ComfyUI")
     if found.prompt is None:  # no sampler, or one fed by no text: every text encoder's text
-        found = replace(found, prompt=_quietly(_comfy_prompt, prompt_json))
+        found = replace(found, prompt=_quietly(_comfy_graph_prompt, nodes))
+    found = replace(found, cut=_graph_cut(len(every)))
     return found if found.prompt or found.steps is not None else None
 
 
 def _comfy_workflow_chunk(workflow_json: str) -> Generation | None:
-    """The editor's workflow ComfyUI saves as `workflow`: {nodes, links}."""
+    """The editor's workflow ComfyUI saves as `workflow`: {nodes, links}, its first
+    MAX_GRAPH_NODES nodes."""
     workflow = _json(workflow_json)
     if not isinstance(workflow, dict):
         return None
-    found = _comfy_graph(_workflow_as_graph(workflow)) or Generation("ComfyUI")
+    every = _list(workflow.get("nodes"))
+    nodes = every[:MAX_GRAPH_NODES]
+    found = _comfy_graph(_workflow_as_graph(nodes, _list(workflow.get("links"))))
+    found = found or Generation("ComfyUI")
     if found.prompt is None:
-        found = replace(found, prompt=_quietly(_comfy_workflow, workflow_json))
+        found = replace(found, prompt=_quietly(_comfy_workflow_nodes_prompt, nodes))
+    found = replace(found, cut=_graph_cut(len(every)))
     return found if found.prompt or found.steps is not None else None
 
 
-def _quietly(extract: Callable[[str], str | None], text: str) -> str | None:
+def _graph_cut(count: int) -> str | None:
+    if count <= MAX_GRAPH_NODES:
+        return None
+    return f"Graph cut: only its first {MAX_GRAPH_NODES:,} nodes of {count:,} were read."
+
+
+def _quietly(extract: Callable[[Any], str | None], found: Any) -> str | None:
     """metadata's prompt extractors assume the usual shapes; here a wrong one gives None."""
     try:
-        return extract(text)
+        return extract(found)
     except (ValueError, TypeError, AttributeError, RecursionError):
         return None
 
@@ -457,16 +498,16 @@ WORKFLOW_WIDGETS = {
 }  # fmt: skip
 
 
-def _workflow_as_graph(workflow: dict[str, Any]) -> dict[str, dict]:
-    """A saved workflow ({nodes, links}) as an API graph, for the nodes named above."""
+def _workflow_as_graph(nodes: list, links: list) -> dict[str, dict]:
+    """A saved workflow's nodes and links as an API graph, for the nodes named above."""
     sources: dict[str, list] = {}
-    for link in _list(workflow.get("links")):
+    for link in links:
         if isinstance(link, list) and len(link) >= 3:  # [id, from node, from slot, to, …]
             sources[str(link[0])] = [str(link[1]), link[2]]
         elif isinstance(link, dict) and "origin_id" in link:
             sources[str(link.get("id"))] = [str(link["origin_id"]), link.get("origin_slot", 0)]
     graph: dict[str, dict] = {}
-    for node in _list(workflow.get("nodes")):
+    for node in nodes:
         if not isinstance(node, dict) or node.get("id") is None:
             continue
         kind = str(node.get("type") or "")

@@ -349,8 +349,11 @@ def _comfy_prompt(prompt_json: str) -> str | None:
         graph = json.loads(prompt_json)
     except (ValueError, TypeError):
         return None
-    if not isinstance(graph, dict):
-        return None
+    return _comfy_graph_prompt(graph) if isinstance(graph, dict) else None
+
+
+def _comfy_graph_prompt(graph: dict[str, Any]) -> str | None:
+    """Every positive text encoder's text in a ComfyUI API graph, in graph order."""
     negative_only = _comfy_feeding(graph, "negative") - _comfy_feeding(graph, "positive")
     found: list[str] = []
     for node_id, node in graph.items():
@@ -397,7 +400,13 @@ def _comfy_workflow(workflow_json: str) -> str | None:
         workflow = json.loads(workflow_json)
     except (ValueError, TypeError):
         return None
-    nodes = workflow.get("nodes") if isinstance(workflow, dict) else None
+    return _comfy_workflow_nodes_prompt(
+        workflow.get("nodes") if isinstance(workflow, dict) else None
+    )
+
+
+def _comfy_workflow_nodes_prompt(nodes: Any) -> str | None:
+    """Every text encoder's text among a saved ComfyUI workflow's nodes."""
     found: list[str] = []
     for node in nodes or []:
         if isinstance(node, dict) and "CLIPTextEncode" in str(node.get("type")):
