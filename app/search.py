@@ -150,7 +150,7 @@ def render(ctx: AppContext) -> SearchTab:
         page_label = gr.Markdown("", elem_id="search-page")
         next_ = gr.Button("More ▶", size="sm", elem_id="search-next")
     gallery = thumbnails(
-        label="Results, best first",
+        label=gallery_label(ResultOrder.score),
         columns=6,
         height="auto",
         allow_preview=False,
@@ -238,7 +238,15 @@ def run_search(ctx: AppContext, search: SearchQuery | SearchState, heading: str 
     counts = _facet_counts(ctx, state)
     label = f"Page {query.page}" + (", more follow" if more else "")
     state = replace(state, moments=moments)
-    return (items, ids, state, label, "  \n".join(lines), *counts)
+    gallery = gr.update(value=items, label=gallery_label(query.order))
+    return (gallery, ids, state, label, "  \n".join(lines), *counts)
+
+
+def gallery_label(order: ResultOrder) -> str:
+    """The gallery's label says the order the results are in."""
+    if order.by_date:
+        return f"Results, {'newest' if order is ResultOrder.newest else 'oldest'} first"
+    return "Results, best first"
 
 
 def _find(ctx: AppContext, query: SearchQuery) -> FindResults:

@@ -213,6 +213,8 @@ def test_results_sort_by_date_newest_or_oldest_first(page) -> None:
     status = page.locator("#search-status")
     expect(status).to_contain_text("4 results", timeout=30_000)
     expect(status).to_contain_text("newest first")
+    gallery = page.locator("#search-gallery [data-testid='block-label']")
+    expect(gallery).to_have_text("Results, newest first")
 
     def days() -> list[str]:
         text = page.locator("#search-gallery").inner_text()
@@ -224,3 +226,7 @@ def test_results_sort_by_date_newest_or_oldest_first(page) -> None:
     page.locator("#search-run").click()
     expect(status).to_contain_text("oldest first", timeout=30_000)
     assert days() == newest[::-1]
+    expect(gallery).to_have_text("Results, oldest first")
+    page.locator("#search-order").get_by_label("Best match", exact=True).check()
+    page.locator("#search-run").click()
+    expect(gallery).to_have_text("Results, best first", timeout=30_000)

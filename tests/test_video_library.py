@@ -308,6 +308,28 @@ def test_a_screenshot_whose_scene_looks_most_like_another_moment_is_placed_right
     assert hit.score > 0.9, "the very picture (the sampled moment at 40 s scores about 0.2)"
 
 
+def test_a_screenshot_after_the_last_sampled_moment_is_placed_right(
+    pictor, library: LibraryBuilder, tmp_path: Path, monkeypatch
+):
+    """The last moment is sampled at 40 s; the video runs to 50 s, and its last scene (hue
+    0.78, from 44 s) is shown by no moment. A screenshot at 47 s is looked for up to the
+    video's end, not only a second past the last moment."""
+    scenes = [(0.0, hue(0.0)), (10.0, hue(0.2)), (20.0, hue(0.35)), (30.0, hue(0.6)),
+              (40.0, hue(0.74)), (44.0, hue(0.78))]  # fmt: skip
+    video = vf.color_video(library.path("end.mp4"), scenes, duration=50, gop=100, marker=False)
+    monkeypatch.setattr(pictor.library, "embedder", lambda: planted)
+    planted = HueEmbedder(pictor.library.model_id)
+    pictor.library.index([str(library.root)])
+    ms = [row[0] for row in catalog_rows(tmp_path, "SELECT ms FROM video_frames ORDER BY ms")]
+    assert ms == [0, 10_000, 20_000, 30_000, 40_000], "the moments this test is built on"
+    shot = tmp_path / "at-47.png"
+    frame_at(video, 47.0).save(shot)
+    hit = Searcher.for_library(pictor.library).search(SearchQuery(image_path=str(shot))).hits[0]
+    assert hit.path == str(video) and hit.moment is not None
+    assert 44.0 <= hit.moment.time <= 50.0, f"the screenshot's own scene, not {hit.moment.time}"
+    assert hit.score > 0.9, "the very picture"
+
+
 def test_a_video_indexed_without_the_model_is_embedded_on_a_later_run(cli, library, tmp_path):
     vf.color_video(library.path("later.mp4"), SCENES, duration=32, gop=25)
     first = cli("index", str(library.root), "--no-embed")

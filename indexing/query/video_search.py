@@ -139,6 +139,7 @@ def with_moments(
 REFINE_VIDEOS = 3  # a screenshot's best videos whose moment is found between sampled ones
 REFINE_MOMENTS = 3  # per video, the best sampled moments whose surroundings are searched
 REFINE_FRAMES = 24  # frames decoded and embedded between a moment's two neighbours, at most
+LAST_SPAN = 10.0  # seconds searched after the last moment when the length is unknown
 
 
 def refine_moments(
@@ -167,7 +168,8 @@ def refine_moments(
         if not len(times):
             continue
         best = np.argsort(-(vectors @ vector), kind="stable")[: max(1, per_video)]
-        targets = sorted({t for at in best for t in _between(times, int(at))})
+        end = duration_of(catalog, video)
+        targets = sorted({t for at in best for t in _between(times, int(at), end)})
         try:
             found, frames = frames_of_video(video, targets)
         except Exception:  # the file moved or broke since indexing: keep the sampled moment
@@ -180,11 +182,23 @@ def refine_moments(
     return out
 
 
-def _between(times: np.ndarray, at: int) -> list[float]:
+def duration_of(catalog: Catalog, video: str) -> float | None:
+    """The video's length in seconds, as the catalog has it (None when unknown)."""
+    row = catalog.conn.execute(
+        "SELECT duration FROM images WHERE content_id = ?", (video,)
+    ).fetchone()
+    return float(row[0]) if row and row[0] else None
+
+
+def _between(times: np.ndarray, at: int, end: float | None = None) -> list[float]:
     """The times to decode around sampled moment `at`: from the moment before to the one
-    after (or a second past it, at the end), at most REFINE_FRAMES of them."""
+    after, at most REFINE_FRAMES of them. After the last moment, to the video's end (the
+    last moment stands for everything after it), else LAST_SPAN past it."""
     low = float(times[at - 1]) if at > 0 else 0.0
-    high = float(times[at + 1]) if at + 1 < len(times) else float(times[at]) + 1.0
+    if at + 1 < len(times):
+        high = float(times[at + 1])
+    else:
+        high = max(float(times[at]), end) if end else float(times[at]) + LAST_SPAN
     step = max(0.2, (high - low) / REFINE_FRAMES)
     return [round(float(t), 3) for t in np.arange(low, high + 1e-9, step)]
 
