@@ -279,6 +279,7 @@ def test_the_train_tab_breaks_no_word_and_cuts_no_title(app_url: str, size: str)
         assert broken_words(page, "#train-history th") == []
         assert cut == []
         titles = "#train-scatter .role-title text, #train-curve .role-title text"
+        expect(page.locator(titles)).to_have_count(2)  # the charts draw after the table
         assert shown_problems(page, titles, across=True) == []
 
 
