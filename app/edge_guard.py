@@ -16,19 +16,20 @@ them in every mode:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.requests import cookie_parser
 
-from app.exposure import AllowedHosts, host_of, origin_host
+from app.exposure import AllowedHosts, host_of, origin_host, same_origin
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -119,6 +120,7 @@ class EdgeGuard:
         self.login_required = login_required
         self.logged_in = logged_in
         self.throttle = throttle or LoginThrottle()
+        self._turns: dict[str, _Turn] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -150,18 +152,29 @@ class EdgeGuard:
         return None
 
     def _same_site(self, origin: str, host: str, server: str | None) -> bool:
-        """An Origin of this app: its own Host, or a name the app answers to."""
-        name = origin_host(origin)
-        if not name:
-            return False
-        return origin.strip().partition("://")[2].lower() == host.strip().lower() or (
-            self.allowed.allows(name, server)
-        )
+        """An Origin of this app: the very host and port of the request's Host, or a name
+        given with --allowed-host (a reverse proxy may pass on another Host). Not any name
+        the app answers to: another port of localhost is another site (a dev server, a
+        notebook), and another *.gradio.live link is anybody's."""
+        return same_origin(origin, host) or origin_host(origin) in self.allowed.proxies
 
     async def _login(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse a blocked client (429); otherwise let gradio check the password and count
         the answer (200: right, 400: wrong)."""
         client = (scope.get("client") or ("unknown",))[0]
+        # One attempt of a client at a time: otherwise a burst of guesses sent together
+        # would all pass the check below before the first failure is counted.
+        turn = self._turns.setdefault(client, _Turn())
+        turn.waiting += 1
+        try:
+            async with turn.lock:
+                await self._attempt(client, scope, receive, send)
+        finally:
+            turn.waiting -= 1
+            if not turn.waiting:
+                self._turns.pop(client, None)
+
+    async def _attempt(self, client: str, scope: Scope, receive: Receive, send: Send) -> None:
         wait = self.throttle.retry_after(client)
         if wait > 0:
             seconds = math.ceil(wait)
@@ -180,6 +193,14 @@ class EdgeGuard:
             self.throttle.succeeded(client)
         elif status and status[0] in (400, 401, 403):
             self.throttle.failed(client)
+
+
+@dataclass
+class _Turn:
+    """A client's login attempts in flight: one runs, the others wait for it."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    waiting: int = 0
 
 
 def _public(path: str) -> bool:

@@ -156,6 +156,22 @@ def origin_host(origin: str) -> str:
     return host_of(rest)
 
 
+def same_origin(origin: str, host: str) -> bool:
+    """Whether an Origin header names the very host and port a Host header does (a missing
+    port is the scheme's own: 80 for http, 443 for https)."""
+    scheme, sep, rest = origin.strip().partition("://")
+    scheme = scheme.lower()
+    if not sep or scheme not in ("http", "https") or not origin_host(origin):
+        return False
+    default = ":80" if scheme == "http" else ":443"
+
+    def authority(text: str) -> str:
+        text = text.strip().lower()
+        return text[: -len(default)] if text.endswith(default) else text
+
+    return bool(host) and authority(rest) == authority(host)
+
+
 def split_hosts(value: str | Iterable[str] | None) -> list[str]:
     """--allowed-host names, from a comma-separated setting or a list of flags."""
     items = [value] if isinstance(value, str) else list(value or ())
@@ -170,12 +186,14 @@ class AllowedHosts:
     names: frozenset[str]
     addresses: frozenset[str]
     suffixes: tuple[str, ...] = ()
+    proxies: frozenset[str] = frozenset()  # the --allowed-host names alone
 
     @classmethod
     def for_server(cls, host: str, share: bool, extra: Iterable[str] = ()) -> AllowedHosts:
         """Loopback, this machine's names and addresses, the share domain with --share, and
         the --allowed-host names (a reverse proxy's)."""
-        names = set(LOOPBACK_NAMES) | {host_of(name) for name in extra} - {""}
+        proxies = {host_of(name) for name in extra} - {""}
+        names = set(LOOPBACK_NAMES) | proxies
         addresses = set()
         for name in (host, *_machine_names()):
             name = host_of(name)
@@ -186,7 +204,7 @@ class AllowedHosts:
                 names.add(name)
         addresses |= _machine_addresses()
         suffixes = (SHARE_DOMAIN,) if share else ()
-        return cls(frozenset(names), frozenset(addresses), suffixes)
+        return cls(frozenset(names), frozenset(addresses), suffixes, frozenset(proxies))
 
     def allows(self, name: str, server_address: str | None = None) -> bool:
         """Whether a host name (as host_of gives it) is ours. server_address is the address

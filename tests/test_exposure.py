@@ -383,6 +383,110 @@ def test_each_further_wrong_password_doubles_the_block() -> None:
     assert throttle.failed("10.0.0.9") == 0
 
 
+def _through_guard(guard, method: str, path: str, headers: dict[str, str]) -> int:
+    """The status EdgeGuard (or the app behind it) answers one request with."""
+    import asyncio
+
+    scope = {
+        "type": "http", "method": method, "path": path, "client": ("203.0.113.9", 5000),
+        "server": ("127.0.0.1", 7860),
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+    }  # fmt: skip
+    sent: list[int] = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            sent.append(message["status"])
+
+    asyncio.run(guard(scope, receive, send))
+    return sent[0]
+
+
+async def _answers_400(scope, receive, send) -> None:
+    """A stand-in for gradio that finds every password wrong, after a turn of the loop."""
+    import asyncio
+
+    await asyncio.sleep(0)  # yields to the other requests in flight; waits for nothing
+    await send({"type": "http.response.start", "status": 400, "headers": []})
+    await send({"type": "http.response.body", "body": b"{}"})
+
+
+@pytest.mark.parametrize(
+    ("host", "origin", "share", "allowed"),
+    [
+        ("127.0.0.1:7860", "http://127.0.0.1:7860", False, True),
+        ("localhost:7860", "http://localhost:7860", False, True),
+        ("photos.example", "http://photos.example:80", False, True),
+        ("127.0.0.1:7860", "http://localhost:9999", False, False),  # another local site
+        ("localhost:7860", "http://localhost:9999", False, False),
+        ("127.0.0.1:7860", "http://[::1]:8888", False, False),
+        ("127.0.0.1:7860", "http://127.0.0.2:1", False, False),
+        ("victim.gradio.live", "https://attacker.gradio.live", True, False),  # anybody's link
+        ("victim.gradio.live", "https://victim.gradio.live", True, True),
+        ("localhost:7860", "null", False, False),
+    ],
+)
+def test_only_the_apps_own_origin_may_drive_it(host, origin, share, allowed) -> None:
+    from app.edge_guard import EdgeGuard
+
+    async def ok(scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    hosts = AllowedHosts.for_server("127.0.0.1", share, ["photos.example"])
+    status = _through_guard(
+        EdgeGuard(ok, hosts), "POST", "/gradio_api/upload", {"host": host, "origin": origin}
+    )
+    assert (status == 200) == allowed, status
+
+
+def test_a_burst_of_guesses_sent_together_is_throttled_like_one_by_one() -> None:
+    """Fifty wrong passwords sent at once: only the first five reach the password check;
+    the others are refused (429) as they come, not after the whole burst was checked."""
+    import asyncio
+
+    from app.edge_guard import EdgeGuard, LoginThrottle
+
+    reached: list[int] = []
+
+    async def counted(scope, receive, send) -> None:
+        reached.append(1)
+        await _answers_400(scope, receive, send)
+
+    guard = EdgeGuard(
+        counted, AllowedHosts.for_server("127.0.0.1", False), login_required=True,
+        throttle=LoginThrottle(clock=FakeClock()),
+    )  # fmt: skip
+    statuses: list[int] = []
+
+    async def one() -> None:
+        scope = {
+            "type": "http", "method": "POST", "path": "/login",
+            "client": ("203.0.113.9", 5000), "server": ("127.0.0.1", 7860),
+            "headers": [(b"host", b"127.0.0.1:7860")],
+        }  # fmt: skip
+
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message):
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+
+        await guard(scope, receive, send)
+
+    async def burst() -> None:
+        await asyncio.gather(*(one() for _ in range(50)))
+
+    asyncio.run(burst())
+    assert len(reached) == LoginThrottle.FREE_FAILURES
+    assert sorted(statuses) == [400] * 5 + [429] * 45
+    assert guard._turns == {}  # nothing kept per client once its attempts are answered
+
+
 def test_auth_file_protects_the_app(tmp_path: Path, pictor_env: Path) -> None:
     logins = tmp_path / "logins"
     logins.write_text("alice:wonderland\n")
