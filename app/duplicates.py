@@ -534,12 +534,19 @@ def _listen_decisions(tab: DuplicatesTab, ctx: AppContext, turn, outputs: list) 
         kind, what = last or ("", [])
         with ctx.catalog() as catalog:
             if kind == "trash":
-                report = Trash(catalog).restore(list(what))
-                said = f"Undone: {len(report.moved):,} file(s) back from the trash."
+                # What was restored elsewhere meanwhile (the Trash tab) is no longer to undo.
+                trash = Trash(catalog)
+                held = {str(entry.id) for entry in trash.entries()}
+                report = trash.restore([i for i in what if i in held]) if held & set(what) else None
+                moved = len(report.moved) if report else 0
+                said = f"Undone: {moved:,} file(s) back from the trash."
                 said += "".join(f"  \n⚠️ {code(p['path'])}: {literal(p['reason'])}"
-                                for p in report.problems)  # fmt: skip
+                                for p in (report.problems if report else []))  # fmt: skip
             elif kind == "dismiss":
-                Dismissals(catalog).reset(list(what))
+                standing = {d.id for d in Dismissals(catalog).listed(with_paths=False)}
+                still = [i for i in what if i in standing]
+                if still:
+                    Dismissals(catalog).reset(still)
                 said = "Undone: they are grouped again."
             elif kind == "reset":
                 with catalog.transaction() as conn:

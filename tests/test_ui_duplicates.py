@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from indexing.curate.trash import Trash
 from indexing.library import Library
 from indexing.settings import Settings
 from tests.browser import free_port, open_page, serve
@@ -226,6 +227,27 @@ def test_keep_has_an_undo_where_it_was_pressed(app) -> None:
         expect(page.locator("#dup-count")).to_contain_text("1 groups")
         expect(page.locator("#dup-undo")).to_be_hidden()
         assert (photos / "backup" / "p0 copy.jpg").exists() and (photos / "p0.jpg").exists()
+
+
+def test_undo_after_the_file_came_back_another_way_says_so(app, tmp_path: Path) -> None:
+    """Keep the keeper, restore the moved copy from the trash elsewhere (the CLI here), then
+    Undo: nothing is left to put back, and Undo says so rather than failing."""
+    from playwright.sync_api import expect
+
+    url, photos = app
+    with open_page(url) as page:
+        page.get_by_role("tab", name="Filters").click()
+        page.get_by_role("tab", name="Duplicates").click()
+        page.locator("#dup-find").click()
+        expect(page.locator("#dup-count")).to_contain_text("1 groups")
+        page.locator("#dup-group-0-keep").click()
+        expect(page.locator("#dup-message")).to_contain_text("Moved 1 file(s) to the trash")
+        with Library(Settings(data_dir=tmp_path / "data")).open_catalog() as catalog:
+            assert len(Trash(catalog).restore(None).moved) == 1
+        page.locator("#dup-undo").click()
+        expect(page.locator("#dup-message")).to_contain_text("Undone: 0 file(s) back")
+        expect(page.locator("#dup-undo")).to_be_hidden()
+    assert (photos / "backup" / "p0 copy.jpg").exists() and (photos / "p0.jpg").exists()
 
 
 def test_not_duplicates_hides_a_group_for_good_until_reset(app) -> None:

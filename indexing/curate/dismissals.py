@@ -102,6 +102,7 @@ class Dismissals:
                 gone = conn.execute("DELETE FROM dismissals").rowcount
                 conn.execute("DELETE FROM dismissal_members")
                 return gone
+            ids = list(dict.fromkeys(ids))  # an id named twice is one decision
             missing = [
                 i for i in ids
                 if conn.execute("SELECT 1 FROM dismissals WHERE id = ?", (i,)).fetchone() is None
