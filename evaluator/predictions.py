@@ -88,6 +88,8 @@ def predict_all(
         if len(rows) or not only_missing:  # nothing new: no write, no lock
             _apply_staged(catalog, evaluator_id, len(rows), replace_all=not only_missing)
     finally:
+        if conn.in_transaction:  # a staging batch that failed half way (or was interrupted)
+            conn.execute("ROLLBACK")
         conn.execute(f"DROP TABLE IF EXISTS {STAGED}")
     meter.finish()
     return len(rows)
