@@ -352,6 +352,27 @@ def test_a_file_reached_through_a_link_to_the_library_is_its_catalogued_file(
     assert Path(moved["trash_path"]).parent == library.root / TRASH
 
 
+def test_a_folder_turned_into_a_link_to_elsewhere_moves_nothing(run_cli, cli, library, tmp_path):
+    """sub/a.jpg is indexed; then sub is replaced by a link to a folder outside the library
+    holding another a.jpg. Trashing sub/a.jpg must not move that outside file."""
+    library.noise("sub/a.jpg", seed=1)
+    cli("index", str(library.root), "--no-embed")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    stranger = outside / "a.jpg"
+    stranger.write_bytes(library.noise("other.jpg", seed=7).read_bytes() + b"more")
+    (library.root / "other.jpg").unlink()
+    for name in os.listdir(library.root / "sub"):
+        os.remove(library.root / "sub" / name)
+    os.rmdir(library.root / "sub")
+    (library.root / "sub").symlink_to(outside)
+    code, out, err = run_cli(
+        ["--data-dir", str(tmp_path / "data"), "trash", str(library.root / "sub" / "a.jpg")]
+    )
+    assert (code, out) == (2, "") and "changed on disk since it was indexed" in err, err
+    assert stranger.exists() and not (library.root / TRASH).exists()
+
+
 def linked_photo(library, outside: Path) -> tuple[Path, Path]:
     """A library entry that is a symlink to a photo kept outside the library."""
     outside.mkdir()

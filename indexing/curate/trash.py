@@ -140,7 +140,21 @@ class Trash:
             return full, None, "not inside any library folder"
         if os.path.lexists(real) and not os.path.isfile(real):
             return full, None, "not a file (a folder or a device took its place)"
+        if not self._as_indexed(catalogued):  # e.g. its folder became a link to elsewhere
+            return full, None, "changed on disk since it was indexed (index its folder again)"
         return catalogued, root, None
+
+    def _as_indexed(self, path: str) -> bool:
+        """Whether the file at path (links followed) has the size and time the catalog
+        recorded for it: the file the library holds, not another one put in its place."""
+        row = self.catalog.conn.execute(
+            "SELECT size, mtime_ns FROM files WHERE path = ?", (path,)
+        ).fetchone()
+        try:
+            info = os.stat(path)
+        except OSError:
+            return True  # gone: _trash_one says so, as for any file that vanished
+        return row is not None and (info.st_size, info.st_mtime_ns) == (row[0], row[1])
 
     def _status_of(self, path: str) -> str | None:
         row = self.catalog.conn.execute(
