@@ -192,7 +192,13 @@ class AllowedHosts:
     def for_server(cls, host: str, share: bool, extra: Iterable[str] = ()) -> AllowedHosts:
         """Loopback, this machine's names and addresses, the share domain with --share, and
         the --allowed-host names (a reverse proxy's)."""
-        proxies = {host_of(name) for name in extra} - {""}
+        proxies = {host_of(name) for name in extra}
+        if "" in proxies:
+            wrong = next(name for name in extra if not host_of(name))
+            raise PictorError(
+                f"--allowed-host {wrong!r} is not a host name: give it as the browser's "
+                "address bar shows it, without http:// or a path (e.g. photos.example)"
+            )
         names = set(LOOPBACK_NAMES) | proxies
         addresses = set()
         for name in (host, *_machine_names()):

@@ -119,6 +119,12 @@ def test_the_names_the_server_answers_to() -> None:
     assert not AllowedHosts.for_server("127.0.0.1", share=False).allows("abc123.gradio.live")
 
 
+@pytest.mark.parametrize("name", ["http://proxy.example", "*.example.com", "proxy/pictor"])
+def test_a_mistyped_allowed_host_is_an_error_not_dropped(name: str) -> None:
+    with pytest.raises(PictorError, match="is not a host name"):
+        AllowedHosts.for_server("127.0.0.1", share=False, extra=[name])
+
+
 def test_blank_logins_are_refused_on_the_command_line(run_cli) -> None:
     code, out, err = run_cli(["--auth", " : ", "ui"])
     assert code == 2 and out == ""
