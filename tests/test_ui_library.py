@@ -239,13 +239,14 @@ def test_the_counts_follow_the_run_while_it_goes_on(
 
     monkeypatch.setattr(library_tab, "index_then_predict", index_then_hold)
     monkeypatch.setattr(library_tab, "FOLLOW_EVERY", 0.0)
+    monkeypatch.setenv("HOME", str(tmp_path))  # the folder is in the home: no question first
     ctx = AppContext.create(Settings(data_dir=tmp_path / "data", threads=2))
     with gr.Blocks() as demo:
         tab = library_tab.render()
         library_tab.listen(tab, ctx, demo)
     add_folder = next(f.fn for f in demo.fns.values() if f.fn.__name__ == "add_folder")
     notes, during = [], []
-    for progress, gallery, *_, empty, stats, _errors, _roots in add_folder(str(photos)):
+    for progress, gallery, _ids, _page, _label, empty, stats, *_ in add_folder(str(photos)):
         if isinstance(empty, gr.Markdown) and empty.visible:
             notes.append(empty.value)
         if "Done in" not in str(progress) and isinstance(stats, str) and "3 images" in stats:
