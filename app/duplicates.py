@@ -25,7 +25,7 @@ from app.jobs import BackgroundJob
 from app.safe_text import code, literal
 from indexing.curate.dismissals import Dismissals, dismiss_group, dismiss_member
 from indexing.curate.keep_best import keep_all, keep_one
-from indexing.curate.trash import Trash
+from indexing.curate.trash import Trash, TrashReport
 from indexing.dedup.tiers import THRESHOLDS
 from indexing.errors import PictorError
 from indexing.query.duplicates import (
@@ -537,16 +537,17 @@ def _listen_decisions(tab: DuplicatesTab, ctx: AppContext, turn, outputs: list) 
                 # What was restored elsewhere meanwhile (the Trash tab) is no longer to undo.
                 trash = Trash(catalog)
                 held = {str(entry.id) for entry in trash.entries()}
-                report = trash.restore([i for i in what if i in held]) if held & set(what) else None
-                moved = len(report.moved) if report else 0
-                said = f"Undone: {moved:,} file(s) back from the trash."
+                wanted = [i for i in what if i in held]
+                report = trash.restore(wanted) if wanted else TrashReport()
+                said = f"Undone: {len(report.moved):,} file(s) back from the trash."
                 said += "".join(f"  \n⚠️ {code(p['path'])}: {literal(p['reason'])}"
-                                for p in (report.problems if report else []))  # fmt: skip
+                                for p in report.problems)  # fmt: skip
             elif kind == "dismiss":
-                standing = {d.id for d in Dismissals(catalog).listed(with_paths=False)}
+                dismissals = Dismissals(catalog)
+                standing = {d.id for d in dismissals.listed(with_paths=False)}
                 still = [i for i in what if i in standing]
                 if still:
-                    Dismissals(catalog).reset(still)
+                    dismissals.reset(still)
                 said = "Undone: they are grouped again."
             elif kind == "reset":
                 with catalog.transaction() as conn:
