@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 from indexing.curate.ratings import Ratings
 from indexing.curate.trash import Trash, TrashReport
+from indexing.dedup.records import Group, files_replaced, replaced_by
 from indexing.progress import ProgressCallback, StageMeter, no_progress
-from indexing.query.duplicates import Group, files_replaced, replaced_by
 from indexing.store.catalog import Catalog
 
 
