@@ -24,8 +24,7 @@ from app.context import AppContext
 from app.jobs import BackgroundJob
 from app.safe_text import code, literal
 from indexing.curate.dismissals import Dismissals, dismiss_group, dismiss_member
-from indexing.curate.keep_best import keep_all, keep_one
-from indexing.curate.trash import Trash, TrashReport
+from indexing.curate.keep_best import KeepReport, keep_all, keep_one, undo_keep
 from indexing.dedup.tiers import REGISTRY, THRESHOLDS, tier_named
 from indexing.errors import PictorError
 from indexing.query.duplicates import (
@@ -483,9 +482,9 @@ def _keep(
     yield from show(label, threshold, groups.page, _said(report), _trashed(report))
 
 
-def _trashed(report) -> tuple[str, list[str]]:
-    """What Undo puts back: the trash entries this report moved."""
-    return ("trash", [str(entry.id) for entry in report.moved])
+def _trashed(report: KeepReport) -> tuple[str, KeepReport | list]:
+    """What Undo puts back: the files this keep moved, and what its keepers inherited."""
+    return ("keep", report if report.moved or report.inherited else [])
 
 
 def _said(report) -> str:
@@ -535,12 +534,8 @@ def _listen_decisions(tab: DuplicatesTab, ctx: AppContext, turn, outputs: list) 
     def undo(groups: Groups | None, last):
         kind, what = last or ("", [])
         with ctx.catalog() as catalog:
-            if kind == "trash":
-                # What was restored elsewhere meanwhile (the Trash tab) is no longer to undo.
-                trash = Trash(catalog)
-                held = {str(entry.id) for entry in trash.entries()}
-                wanted = [i for i in what if i in held]
-                report = trash.restore(wanted) if wanted else TrashReport()
+            if kind == "keep" and isinstance(what, KeepReport):
+                report = undo_keep(catalog, what)  # the files, and the keepers' inheritance
                 said = f"Undone: {len(report.moved):,} file(s) back from the trash."
                 said += "".join(f"  \n⚠️ {code(p['path'])}: {literal(p['reason'])}"
                                 for p in report.problems)  # fmt: skip
