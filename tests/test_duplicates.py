@@ -114,6 +114,33 @@ def test_keeping_the_keeper_trashes_the_rest_and_passes_on_ratings(cli, library,
     assert len(back["members"]) == 6
 
 
+def test_every_cluster_reads_the_sizes_once_and_no_count_per_cluster(
+    cli, library, tmp_path, monkeypatch
+) -> None:
+    for n in range(10):
+        library.save(f"shot{n}.jpg", smooth_image((200, 150), seed=n), quality=90)
+    cli("index", str(library.root), "--no-embed")
+    plant_vectors(tmp_path, library.root, [])
+    from indexing.query.duplicates import every_group
+    from indexing.store import catalog as catalog_module
+
+    statements: list[str] = []
+    connect = catalog_module._connect
+
+    def traced(path):
+        conn = connect(path)
+        conn.set_trace_callback(statements.append)
+        return conn
+
+    monkeypatch.setattr(catalog_module, "_connect", traced)
+    total, groups = every_group(Library(Settings(data_dir=tmp_path / "data")), "clusters")
+    listed = list(groups)
+    assert total == len(listed) >= 2 and sum(g.size for g in listed) == 10
+    sizes = [s for s in statements if "GROUP BY m.cluster" in s]
+    counted = [s for s in statements if s.startswith("SELECT COUNT(*) FROM cluster_members")]
+    assert len(sizes) == 1 and counted == []  # --all: one read of the sizes, no count each
+
+
 def test_undo_after_keep_gives_back_what_the_keeper_inherited(cli, library, tmp_path) -> None:
     files = planted(library)
     cli("index", str(library.root), "--no-embed")
