@@ -20,7 +20,7 @@ from indexing.progress import ProgressCallback, no_progress
 from indexing.store import duplicates as stored
 from indexing.store.catalog import Catalog
 
-if TYPE_CHECKING:  # for the types only: the vector store loads chromadb
+if TYPE_CHECKING:  # for the Protocol's types only: the tiers get these from the library
     from indexing.store.thumbnails import ThumbnailStore
     from indexing.store.vector_mirror import VectorMirror
     from indexing.store.vectors import VectorStore
