@@ -24,9 +24,8 @@ from app.context import AppContext
 from app.jobs import BackgroundJob
 from app.safe_text import code, literal
 from indexing.curate.dismissals import Dismissals, dismiss_group, dismiss_member
-from indexing.curate.keep_best import keep_all, keep_one
-from indexing.curate.trash import Trash, TrashReport
-from indexing.dedup.tiers import THRESHOLDS
+from indexing.curate.keep_best import KeepReport, keep_all, keep_one, undo_keep
+from indexing.dedup.tiers import REGISTRY, THRESHOLDS, tier_named
 from indexing.errors import PictorError
 from indexing.query.duplicates import (
     GROUPS_PER_PAGE,
@@ -50,7 +49,7 @@ TIER_INFO = (
     "Near-identical: resized, re-compressed, rotated, mirrored · Similar: the same scene, "
     "bursts, crops · Clusters: browse what is in the library"
 )
-DEFAULT_THRESHOLDS = {"near": 10.0, "similar": 0.9}
+DEFAULT_THRESHOLDS = {name: t.default for name, t in REGISTRY.items() if t.bounds is not None}
 BUSY = "Grouping or trashing is already running; wait for it or press Cancel."
 
 
@@ -368,9 +367,9 @@ def listen_show_duplicates(
 
 
 def _listen_keep_all(tab: DuplicatesTab, ctx: AppContext, show, outputs: list) -> None:
-    def ask(tier_label: str, threshold: float):
+    def ask(tier_label: str, threshold: float | None):
         tier = TIER_LABELS.get(tier_label, "exact")
-        if tier == "clusters":
+        if tier_named(tier).browsing:
             return "Clusters are for browsing; pick keepers in another tier.", gr.Button(
                 visible=False
             )
@@ -389,7 +388,7 @@ def _listen_keep_all(tab: DuplicatesTab, ctx: AppContext, show, outputs: list) -
         )
         return text, gr.Button(visible=True)
 
-    def confirm(tier_label: str, threshold: float):
+    def confirm(tier_label: str, threshold: float | None):
         tier = TIER_LABELS.get(tier_label, "exact")
         chosen = threshold if tier in DEFAULT_THRESHOLDS else None
 
@@ -444,7 +443,7 @@ def _page(ctx: AppContext, groups: Groups, message: str, last=None) -> tuple:
 
 
 def _hidden(tab: DuplicatesTab) -> list:
-    hidden = (gr.Column(visible=False), "", [], "", gr.skip(), gr.skip(), gr.skip())
+    hidden: tuple = (gr.Column(visible=False), "", [], "", gr.skip(), gr.skip(), gr.skip())
     return [v for _ in tab.slots for v in hidden]
 
 
@@ -472,7 +471,9 @@ def _choose_keeper(
     )
 
 
-def _keep(ctx: AppContext, groups: Groups | None, slot: int, label: str, threshold: float, show):
+def _keep(
+    ctx: AppContext, groups: Groups | None, slot: int, label: str, threshold: float | None, show
+):
     if groups is None or slot >= len(groups.groups):
         yield from show(label, threshold, 1, "Press Find groups first.")
         return
@@ -481,9 +482,9 @@ def _keep(ctx: AppContext, groups: Groups | None, slot: int, label: str, thresho
     yield from show(label, threshold, groups.page, _said(report), _trashed(report))
 
 
-def _trashed(report) -> tuple[str, list[str]]:
-    """What Undo puts back: the trash entries this report moved."""
-    return ("trash", [str(entry.id) for entry in report.moved])
+def _trashed(report: KeepReport) -> tuple[str, KeepReport | list]:
+    """What Undo puts back: the files this keep moved, and what its keepers inherited."""
+    return ("keep", report if report.moved or report.inherited else [])
 
 
 def _said(report) -> str:
@@ -533,12 +534,8 @@ def _listen_decisions(tab: DuplicatesTab, ctx: AppContext, turn, outputs: list) 
     def undo(groups: Groups | None, last):
         kind, what = last or ("", [])
         with ctx.catalog() as catalog:
-            if kind == "trash":
-                # What was restored elsewhere meanwhile (the Trash tab) is no longer to undo.
-                trash = Trash(catalog)
-                held = {str(entry.id) for entry in trash.entries()}
-                wanted = [i for i in what if i in held]
-                report = trash.restore(wanted) if wanted else TrashReport()
+            if kind == "keep" and isinstance(what, KeepReport):
+                report = undo_keep(catalog, what)  # the files, and the keepers' inheritance
                 said = f"Undone: {len(report.moved):,} file(s) back from the trash."
                 said += "".join(f"  \n⚠️ {code(p['path'])}: {literal(p['reason'])}"
                                 for p in report.problems)  # fmt: skip

@@ -114,6 +114,79 @@ def test_keeping_the_keeper_trashes_the_rest_and_passes_on_ratings(cli, library,
     assert len(back["members"]) == 6
 
 
+def test_every_cluster_reads_the_sizes_once_and_no_count_per_cluster(
+    cli, library, tmp_path, monkeypatch
+) -> None:
+    for n in range(10):
+        library.save(f"shot{n}.jpg", smooth_image((200, 150), seed=n), quality=90)
+    cli("index", str(library.root), "--no-embed")
+    plant_vectors(tmp_path, library.root, [])
+    from indexing.query.duplicates import every_group
+    from indexing.store import catalog as catalog_module
+
+    statements: list[str] = []
+    connect = catalog_module._connect
+
+    def traced(path):
+        conn = connect(path)
+        conn.set_trace_callback(statements.append)
+        return conn
+
+    monkeypatch.setattr(catalog_module, "_connect", traced)
+    total, groups = every_group(Library(Settings(data_dir=tmp_path / "data")), "clusters")
+    listed = list(groups)
+    assert total == len(listed) >= 2 and sum(g.size for g in listed) == 10
+    sizes = [s for s in statements if "GROUP BY m.cluster" in s]
+    counted = [s for s in statements if s.startswith("SELECT COUNT(*) FROM cluster_members")]
+    assert len(sizes) == 1 and counted == []  # --all: one read of the sizes, no count each
+
+
+def test_undo_after_keep_gives_back_what_the_keeper_inherited(cli, library, tmp_path) -> None:
+    files = planted(library)
+    cli("index", str(library.root), "--no-embed")
+    cli("rate", str(files["mirror"]), "8")
+    cli("prefer", str(files["mirror"]), str(files["other1"]))
+    cli("prefer", str(files["original"]), str(files["other2"]))  # the keeper's own say
+    from indexing.curate.keep_best import keep_one, undo_keep
+    from indexing.query.duplicates import find_groups
+
+    library_ = Library(Settings(data_dir=tmp_path / "data"))
+    [group] = find_groups(library_, "near").groups
+    keeper = next(n for n, m in enumerate(group.members) if m.path == str(files["original"]))
+    before = {Path(i["path"]).name: i["rating"] for i in cli("list")["items"]}
+    with library_.open_catalog() as catalog:
+        report = keep_one(catalog, group, keeper)
+    assert {Path(i["path"]).name: i["rating"] for i in cli("list")["items"]}["original.jpg"] == 8
+    with library_.open_catalog() as catalog:
+        restored = undo_keep(catalog, report)
+    assert len(restored.moved) == 5 and files["mirror"].exists()
+    after = {Path(i["path"]).name: i["rating"] for i in cli("list")["items"]}
+    assert after == before and after["original.jpg"] is None and after["mirror.webp"] == 8
+    conn = sqlite3.connect(tmp_path / "data" / "catalog.sqlite3")
+    sources = conn.execute("SELECT source FROM preferences ORDER BY source").fetchall()
+    conn.close()
+    assert sources == [("user",), ("user",)]  # the inherited pair went, both of the user's stay
+
+
+def test_undo_after_keep_leaves_a_rating_given_to_the_keeper_since(cli, library, tmp_path) -> None:
+    files = planted(library)
+    cli("index", str(library.root), "--no-embed")
+    cli("rate", str(files["mirror"]), "8")
+    from indexing.curate.keep_best import keep_one, undo_keep
+    from indexing.query.duplicates import find_groups
+
+    library_ = Library(Settings(data_dir=tmp_path / "data"))
+    [group] = find_groups(library_, "near").groups
+    keeper = next(n for n, m in enumerate(group.members) if m.path == str(files["original"]))
+    with library_.open_catalog() as catalog:
+        report = keep_one(catalog, group, keeper)
+    cli("rate", str(files["original"]), "5")
+    with library_.open_catalog() as catalog:
+        undo_keep(catalog, report)
+    listed = {Path(i["path"]).name: i["rating"] for i in cli("list")["items"]}
+    assert listed["original.jpg"] == 5 and listed["mirror.webp"] == 8
+
+
 def test_new_images_join_their_group_on_the_next_run(cli, library, tmp_path) -> None:
     files = planted(library)
     cli("index", str(library.root), "--no-embed")

@@ -121,8 +121,29 @@ def test_all_returns_every_group_in_one_document(run_cli, library, tmp_path) -> 
     assert {names(g).pop() for g in document["groups"]} == {f"{n}.jpg" for n in range(23)}
     code, out, _ = run_cli([*data, "duplicates", "--all"])
     assert out.count("group ") == 23 and out.strip().endswith("23 groups")
-    code, out, _ = run_cli([*data, "duplicates", "--page", "2"])  # 10 groups a page
-    assert out.startswith("group 11:") and "group 20:" in out and "group 21:" not in out
+    code, out, _ = run_cli([*data, "duplicates", "--page", "2"])  # 20 groups a page
+    assert out.startswith("group 21:") and "group 23:" in out and "group 20:" not in out
+    code, out, _ = run_cli([*data, "duplicates", "--json"])
+    page = json.loads(out)
+    assert len(page["groups"]) == 20 and page["pages"] == 2 and page["total_groups"] == 23
+
+
+def test_dismiss_takes_several_group_numbers(run_cli, library, tmp_path) -> None:
+    for n in range(5):
+        first = library.save(f"a/{n}.jpg", smooth_image((64, 48), seed=n), quality=90)
+        library.write(f"b/{n}.jpg", first.read_bytes())
+    data = ["--data-dir", str(tmp_path / "data")]
+    assert run_cli([*data, "index", str(library.root), "--no-embed"])[0] == 0
+    listed = json.loads(run_cli([*data, "duplicates", "--json"])[1])["groups"]
+    code, out, err = run_cli([*data, "duplicates", "--dismiss", "3", "4", "--json"])
+    assert code == 0, err
+    made = json.loads(out)["dismissed"]
+    assert len(made) == 2  # one decision per group, both numbered as listed before either
+    assert [sorted(d["paths"]) for d in made] == [
+        sorted(m["path"] for m in listed[n]["members"]) for n in (2, 3)
+    ]
+    left = json.loads(run_cli([*data, "duplicates", "--json"])[1])["groups"]
+    assert left == [listed[0], listed[1], listed[4]]
 
 
 def test_the_all_document_is_written_as_its_groups_come() -> None:

@@ -14,7 +14,6 @@ from indexing.curate.ratings import content_id_for_path
 from indexing.errors import PictorError
 from indexing.library import Library
 from indexing.query.duplicates import (
-    GROUPS_PER_PAGE,
     TIERS,
     Group,
     default_threshold,
@@ -22,6 +21,8 @@ from indexing.query.duplicates import (
     every_group,
     find_groups,
 )
+
+CLI_GROUPS_PER_PAGE = 20  # a page of `duplicates` (the UI's pages are 10: one slot each)
 
 
 def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
@@ -54,7 +55,7 @@ def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
         "--dismiss",
         nargs="+",
         metavar="GROUP|PATH",
-        help='"not duplicates": a group number of --tier (as listed), or images: two or more '
+        help='"not duplicates": group numbers of --tier (as listed), or images: two or more '
         "are kept apart from one another, one leaves its --tier group",
     )
     decisions.add_argument(
@@ -78,23 +79,26 @@ def cmd_duplicates(args: argparse.Namespace, settings) -> int:
         return _reset_dismissed(args, library)
     if args.dismiss:
         return _dismiss(args, library)
+    tier = args.tier or "exact"
     progress = cli_progress("auto")  # comparing what is new can take a while: on stderr
     try:
         if args.all:
             if args.of:
                 raise PictorError("--all lists every group; --of shows one image's group")
-            total, groups = every_group(library, args.tier or "exact", args.threshold, progress)
+            total, groups = every_group(library, tier, args.threshold, progress)
         elif args.of:
             content_id = _content_of(library, args.of)
             found = duplicates_of(library, content_id, progress, None, args.tier, args.threshold)
         else:
-            found = find_groups(library, args.tier or "exact", args.threshold, args.page, progress)
+            found = find_groups(
+                library, tier, args.threshold, args.page, progress, per_page=CLI_GROUPS_PER_PAGE
+            )
     finally:
         progress.close()
     if args.all:
-        return _print_all(args, args.tier or "exact", total, groups)
+        return _print_all(args, tier, total, groups)
     lines = []
-    for number, group in enumerate(found.groups, start=(found.page - 1) * GROUPS_PER_PAGE + 1):
+    for number, group in enumerate(found.groups, start=found.first_number):
         lines += _group_lines(number, group)
     summary = f"{found.total:,} groups · page {found.page} of {found.pages}"
     if found.total:
@@ -137,11 +141,11 @@ def _content_of(library: Library, path: str) -> str:
 
 
 def _dismiss(args: argparse.Namespace, library: Library) -> int:
-    """--dismiss GROUP (a number as listed) or --dismiss PATH [PATH ...]."""
+    """--dismiss GROUP [GROUP ...] (numbers as listed) or --dismiss PATH [PATH ...]."""
     chosen = args.dismiss
     tier = args.tier or "exact"
-    if len(chosen) == 1 and chosen[0].isdigit() and not os.path.exists(chosen[0]):
-        made = dismiss(library, tier, args.threshold, group=int(chosen[0]))
+    if all(c.isdigit() and not os.path.exists(c) for c in chosen):
+        made = dismiss(library, tier, args.threshold, groups=[int(c) for c in chosen])
     else:
         ids = [_content_of(library, path) for path in chosen]
         made = dismiss(library, tier, args.threshold, content_ids=ids)

@@ -19,16 +19,19 @@ threshold change keeps them, until the user resets one or all.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from indexing.dedup.records import Group
+from indexing.dedup.tier import DedupLibrary
+from indexing.dedup.tiers import tier_named
 from indexing.errors import PictorError
 from indexing.store.catalog import Catalog
-
-if TYPE_CHECKING:
-    from indexing.query.duplicates import Group
+from indexing.store.dismissals import DismissalTable
+from indexing.store.duplicates import present_paths_oldest_first
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +46,11 @@ class Dismissal:
 
 
 class Dismissals:
-    """The catalog's dismissals: add, list, reset, and what groupings need to cut."""
+    """The catalog's dismissals: add, list, reset (their rows: indexing.store.dismissals)."""
 
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
+        self.table = DismissalTable(catalog)
 
     def add(self, content_ids: Iterable[str], now: float | None = None) -> Dismissal:
         """Mark these contents as not duplicates of one another (one content: its copies)."""
@@ -55,136 +59,98 @@ class Dismissals:
             raise PictorError("say which images are not duplicates")
         at = time.time() if now is None else now
         with self.catalog.transaction() as conn:
-            new = self._insert(conn, ids, at)
+            new = self.table.insert(conn, ids, at)
         return self._one(new)
 
     def add_apart(self, content_id: str, others: Sequence[str]) -> list[Dismissal]:
         """Take one member out of its group: a pair of it with each other member."""
-        others = sorted(set(others) - {content_id})
-        if not others:
+        rest = sorted(set(others) - {content_id})
+        if not rest:
             raise PictorError("that image has no other members to be kept apart from")
         at = time.time()
         with self.catalog.transaction() as conn:
-            new = [self._insert(conn, [content_id, other], at) for other in others]
+            new = [self.table.insert(conn, [content_id, other], at) for other in rest]
         return [self._one(n) for n in new]
 
-    def import_sets(self, conn, sets: Iterable[tuple[list[str], float]]) -> int:
+    def import_sets(self, conn: sqlite3.Connection, sets: Iterable[tuple[list[str], float]]) -> int:
         """Add the sets not already stored (same members), inside the caller's transaction."""
         known = {tuple(d.content_ids) for d in self.listed(with_paths=False)}
         added = 0
         for content_ids, at in sets:
             key = tuple(sorted(set(content_ids)))
             if key and key not in known:
-                self._insert(conn, list(key), at)
+                self.table.insert(conn, list(key), at)
                 known.add(key)
                 added += 1
         return added
 
     def listed(self, with_paths: bool = True) -> list[Dismissal]:
         """Every dismissal, oldest first."""
-        members: dict[int, list[str]] = {}
-        for dismissal, cid in self.catalog.conn.execute(
-            "SELECT dismissal, content_id FROM dismissal_members ORDER BY dismissal, content_id"
-        ):
-            members.setdefault(dismissal, []).append(cid)
-        rows = self.catalog.conn.execute("SELECT id, at FROM dismissals ORDER BY id").fetchall()
+        members = self.table.members()
         paths = self._paths([c for ids in members.values() for c in ids]) if with_paths else {}
         return [
             Dismissal(i, members.get(i, []), at,
                       [p for c in members.get(i, []) for p in paths.get(c, [])])
-            for i, at in rows
+            for i, at in self.table.rows()
         ]  # fmt: skip
 
     def reset(self, ids: Sequence[int] | None = None) -> int:
         """Forget these dismissals (None: every one); returns how many went."""
-        with self.catalog.transaction() as conn:
-            if ids is None:
-                gone = conn.execute("DELETE FROM dismissals").rowcount
-                conn.execute("DELETE FROM dismissal_members")
-                return gone
-            ids = list(dict.fromkeys(ids))  # an id named twice is one decision
-            missing = [
-                i for i in ids
-                if conn.execute("SELECT 1 FROM dismissals WHERE id = ?", (i,)).fetchone() is None
-            ]  # fmt: skip
-            if missing:
-                raise PictorError(f"no dismissal {missing[0]} (see: duplicates --show-dismissed)")
-            for i in ids:
-                conn.execute("DELETE FROM dismissal_members WHERE dismissal = ?", (i,))
-                conn.execute("DELETE FROM dismissals WHERE id = ?", (i,))
-            return len(ids)
+        if ids is None:
+            return self.table.delete(None)
+        return self.table.delete(list(dict.fromkeys(ids)))  # an id named twice is one decision
 
     def state(self) -> tuple[int, int]:
         """Changes whenever a dismissal is added or reset (for cached groupings)."""
-        count, last = self.catalog.conn.execute(
-            "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM dismissals"
-        ).fetchone()
-        return int(count), int(last)
+        return self.table.state()
 
     def sets_of(self) -> dict[str, frozenset[int]]:
         """Each content in a dismissal of two or more: the ids of those dismissals."""
-        out: dict[str, set[int]] = {}
-        for dismissal, cid in self.catalog.conn.execute(
-            "SELECT m.dismissal, m.content_id FROM dismissal_members m "
-            "JOIN dismissals d ON d.id = m.dismissal WHERE d.size > 1"
-        ):
-            out.setdefault(cid, set()).add(dismissal)
-        return {cid: frozenset(ids) for cid, ids in out.items()}
-
-    def _insert(self, conn, ids: list[str], at: float) -> int:
-        new = conn.execute(
-            "INSERT INTO dismissals(size, at) VALUES (?, ?)", (len(ids), at)
-        ).lastrowid
-        conn.executemany(
-            "INSERT INTO dismissal_members(dismissal, content_id) VALUES (?, ?)",
-            ((new, cid) for cid in ids),
-        )
-        return int(new)
+        return self.table.sets_of()
 
     def _one(self, dismissal_id: int) -> Dismissal:
-        conn = self.catalog.conn
-        (at,) = conn.execute("SELECT at FROM dismissals WHERE id = ?", (dismissal_id,)).fetchone()
-        ids = [r[0] for r in conn.execute(
-            "SELECT content_id FROM dismissal_members WHERE dismissal = ? ORDER BY content_id",
-            (dismissal_id,),
-        )]  # fmt: skip
+        at, ids = self.table.one(dismissal_id)
         paths = self._paths(ids)
         return Dismissal(dismissal_id, ids, at, [p for c in ids for p in paths.get(c, [])])
 
     def _paths(self, content_ids: list[str]) -> dict[str, list[str]]:
-        from indexing.query.ranking import present_paths
-
-        return present_paths(self.catalog, sorted(set(content_ids)), oldest_first=True)
+        return present_paths_oldest_first(self.catalog, sorted(set(content_ids)))
 
 
 def dismiss(
-    library: Any,
+    library: DedupLibrary,
     tier: str,
     threshold: float | None = None,
     *,
     group: int | None = None,
+    groups: Sequence[int] = (),
     content_ids: Sequence[str] = (),
 ) -> list[Dismissal]:
-    """What the CLI, the API and the UI call: "not duplicates" on group number `group` of
-    the tier as it is listed now, or on images: two or more are kept apart from one
-    another, one leaves its group in the tier."""
-    from indexing.query.duplicates import duplicates_of, group_numbered
-
-    if (group is None) == (not content_ids):
+    """What the CLI, the API and the UI call: "not duplicates" on group number `group` (or
+    the `groups` numbered) of the tier as it is listed now, or on images: two or more are
+    kept apart from one another, one leaves its group in the tier."""
+    numbers = list(dict.fromkeys([*([group] if group is not None else []), *groups]))
+    if bool(numbers) == bool(content_ids):
         raise PictorError("say which group (its number) or which images are not duplicates")
-    if group is not None:
-        chosen = group_numbered(library, tier, threshold, group)
+    chosen_tier = tier_named(tier)
+    if numbers:
+        chosen = chosen_tier.numbered(library, threshold, numbers)  # all read, then cut
         with library.open_catalog() as catalog:
-            return dismiss_group(catalog, chosen)
+            return [made for each in chosen for made in dismiss_group(catalog, each)]
     ids = list(dict.fromkeys(content_ids))
     if len(content_ids) > 1:  # copies of one content: its copies are all kept
         with library.open_catalog() as catalog:
             return [Dismissals(catalog).add(ids)]
-    found = duplicates_of(library, ids[0], tier=tier, threshold=threshold)
-    if not found.groups:
+    if threshold is not None and chosen_tier.bounds is None:
+        raise PictorError("a threshold needs --tier near or similar")
+    with library.open_catalog() as catalog:
+        if not catalog.has_image(ids[0]):
+            raise PictorError(f"no image with content id {ids[0]} in the catalog")
+    found = chosen_tier.group_of(library, ids[0], threshold)
+    if found is None:
         raise PictorError(f"that image is in no group of the {tier} tier")
     with library.open_catalog() as catalog:
-        return dismiss_member(catalog, found.groups[0], ids[0])
+        return dismiss_member(catalog, found, ids[0])
 
 
 def dismiss_group(catalog: Catalog, group: Group) -> list[Dismissal]:
@@ -207,16 +173,3 @@ def _contents(group: Group) -> list[str]:
     if group.size:
         raise PictorError("clusters are for browsing: there are no duplicates to dismiss there")
     return list(dict.fromkeys(m.content_id for m in group.members))
-
-
-def apart(sets: dict[str, frozenset[int]], a: str, b: str) -> bool:
-    """Whether a and b share a dismissal (so their pair is not grouped)."""
-    first, second = sets.get(a), sets.get(b)
-    return first is not None and second is not None and not first.isdisjoint(second)
-
-
-# The exact tier's filter: contents whose copies are all kept (a dismissal of one).
-COPIES_KEPT = (
-    "SELECT m.content_id FROM dismissal_members m JOIN dismissals d ON d.id = m.dismissal "
-    "WHERE d.size = 1"
-)

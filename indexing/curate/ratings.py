@@ -50,6 +50,20 @@ class RatingChange:
 
 
 @dataclass(frozen=True, slots=True)
+class Inheritance:
+    """What a duplicate group's keeper took over (Ratings.inherit), so that it can be undone."""
+
+    keeper: str
+    at: float
+    rating: float | None  # the rating it took (None: it kept its own, or there was none)
+    choice_ids: list[str]  # the preference pairs it took, by their choice ids
+
+    @property
+    def taken(self) -> int:
+        return (self.rating is not None) + len(self.choice_ids)
+
+
+@dataclass(frozen=True, slots=True)
 class Choice:
     choice_id: str
     pairs: list[tuple[str, str]]  # (winner, loser), or the two sides of a tie
@@ -177,16 +191,16 @@ class Ratings:
                 "DELETE FROM preferences WHERE choice_id = ?", (choice_id,)
             ).rowcount
 
-    def inherit(self, keeper: str, replaced: list[str], now: float | None = None) -> int:
+    def inherit(self, keeper: str, replaced: list[str], now: float | None = None) -> Inheritance:
         """The keeper of a duplicate group takes over what the images it replaces carried,
         where it has none of its own: the most recent of their ratings, and their preference
-        pairs (against the same other images). Returns how many things it took."""
+        pairs (against the same other images). Returns what it took (see disinherit)."""
         replaced = [cid for cid in dict.fromkeys(replaced) if cid != keeper]
-        if not replaced:
-            return 0
         at = time.time() if now is None else now
+        if not replaced:
+            return Inheritance(keeper, at, None, [])
         marks = ",".join("?" * len(replaced))
-        taken = 0
+        rating = None
         with self.catalog.transaction() as conn:
             if (
                 conn.execute("SELECT 1 FROM ratings WHERE content_id = ?", (keeper,)).fetchone()
@@ -208,19 +222,37 @@ class Ratings:
                         "VALUES (?, ?, 'inherited', ?)",
                         (keeper, latest[0], at),
                     )
-                    taken += 1
-            taken += self._inherit_preferences(conn, keeper, replaced, marks, at)
-        return taken
+                    rating = latest[0]
+            choices = self._inherit_preferences(conn, keeper, replaced, marks, at)
+        return Inheritance(keeper, at, rating, choices)
+
+    def disinherit(self, inherited: Inheritance, now: float | None = None) -> None:
+        """Undo an inherit: the keeper's inherited rating goes (recorded as an 'undo'),
+        unless it was rated again since, and the preference pairs it took are withdrawn."""
+        if inherited.rating is not None:
+            current = self.current(inherited.keeper)
+            if current is not None and current.rated_at == inherited.at:
+                self._change(inherited.keeper, None, None, "undo", now)
+        if inherited.choice_ids:
+            marks = ",".join("?" * len(inherited.choice_ids))
+            with self.catalog.transaction() as conn:
+                conn.execute(
+                    f"DELETE FROM preferences WHERE source = 'inherited' "
+                    f"AND choice_id IN ({marks})",
+                    inherited.choice_ids,
+                )
 
     @staticmethod
-    def _inherit_preferences(conn, keeper: str, replaced: list[str], marks: str, at: float) -> int:
+    def _inherit_preferences(
+        conn, keeper: str, replaced: list[str], marks: str, at: float
+    ) -> list[str]:
         rows = conn.execute(
             f"SELECT choice_id, winner, loser, outcome FROM preferences WHERE winner IN ({marks}) "
             f"OR loser IN ({marks})",
             [*replaced, *replaced],
         ).fetchall()
         gone = set(replaced)
-        taken = 0
+        taken = []
         for choice_id, winner, loser, outcome in rows:
             winner = keeper if winner in gone else winner
             loser = keeper if loser in gone else loser
@@ -234,12 +266,14 @@ class Ratings:
                 ).fetchone()
             ):
                 continue  # the keeper has its own say about that image
-            conn.execute(
+            new = f"{choice_id}:{keeper[:8]}"
+            added = conn.execute(
                 "INSERT OR IGNORE INTO preferences(choice_id, winner, loser, created_at, outcome, "
                 "source) VALUES (?, ?, ?, ?, ?, 'inherited')",
-                (f"{choice_id}:{keeper[:8]}", winner, loser, at, outcome),
-            )
-            taken += 1
+                (new, winner, loser, at, outcome),
+            ).rowcount
+            if added:
+                taken.append(new)
         return taken
 
     def counts(self) -> dict[str, int]:

@@ -15,15 +15,11 @@ from PIL import Image
 
 from indexing.dedup.hashes import near_hashes
 from indexing.progress import ProgressCallback, StageMeter, no_progress, raise_if
+from indexing.store import duplicates as stored
 from indexing.store.catalog import Catalog
 from indexing.store.thumbnails import ThumbnailStore
 
 BATCH = 500
-
-
-def missing_near_hashes(catalog: Catalog) -> list[str]:
-    rows = catalog.conn.execute("SELECT content_id FROM images WHERE near_hashes IS NULL")
-    return [row[0] for row in rows]
 
 
 def backfill(
@@ -35,7 +31,7 @@ def backfill(
 ) -> int:
     """Hash every image that has a thumbnail but no near hashes; return how many. A cancel
     stops between batches; the hashes written so far stay."""
-    todo = missing_near_hashes(catalog)
+    todo = stored.missing_near_hashes(catalog)
     if not todo:
         return 0
     meter = StageMeter("hashes", len(todo), progress)
@@ -45,11 +41,9 @@ def backfill(
             raise_if(cancel, "Grouping was cancelled; the hashes made so far are kept.")
             chunk = todo[start : start + BATCH]
             blobs = list(pool.map(lambda cid: _hash_thumbnail(thumbs, cid), chunk))
-            with catalog.transaction() as conn:
-                conn.executemany(
-                    "UPDATE images SET near_hashes = ? WHERE content_id = ?",
-                    ((blob, cid) for cid, blob in zip(chunk, blobs, strict=True) if blob),
-                )
+            stored.write_near_hashes(
+                catalog, ((cid, blob) for cid, blob in zip(chunk, blobs, strict=True) if blob)
+            )
             done += sum(1 for blob in blobs if blob)
             meter.advance(len(chunk))
     meter.finish()

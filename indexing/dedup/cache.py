@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -19,7 +18,9 @@ from indexing.dedup.clusters import assign, cluster
 from indexing.dedup.hashes import ORIENTATIONS, NearHashes
 from indexing.dedup.near import NearIndex, pairs_between
 from indexing.dedup.similar import SIMILAR_FLOOR, similar_pairs
+from indexing.dedup.tier import DedupLibrary
 from indexing.errors import PictorError
+from indexing.store import duplicates as stored
 from indexing.store.catalog import Catalog
 
 NEAR_CACHE_MAX = 11  # bits (both hashes): the slider's range, exact at probe radius 3
@@ -34,23 +35,12 @@ class HashTable:
 
 
 def load_hashes(catalog: Catalog) -> HashTable:
-    rows = catalog.conn.execute(
-        "SELECT content_id, near_hashes FROM images WHERE near_hashes IS NOT NULL "
-        "ORDER BY content_id"
-    ).fetchall()
-    return _table(rows)
+    return _table(stored.near_hash_rows(catalog))
 
 
 def load_hashes_of(catalog: Catalog, content_ids: list[str]) -> HashTable:
     """The hashes of these images, in the order given (zeros for one without hashes)."""
-    marks = ",".join("?" * len(content_ids))
-    found = dict(
-        catalog.conn.execute(
-            f"SELECT content_id, near_hashes FROM images WHERE content_id IN ({marks}) "
-            "AND near_hashes IS NOT NULL",
-            content_ids,
-        ).fetchall()
-    )
+    found = stored.near_hashes_of(catalog, content_ids)
     blank = bytes(2 * ORIENTATIONS * 8)
     return _table([(cid, found.get(cid, blank)) for cid in content_ids])
 
@@ -66,36 +56,29 @@ def _table(rows: list) -> HashTable:
 
 def update_near(catalog: Catalog) -> int:
     """Compare every not-yet-compared image with all; return how many were compared."""
-    waiting = catalog.conn.execute(
-        "SELECT COUNT(*) FROM images i WHERE i.near_hashes IS NOT NULL AND NOT EXISTS "
-        "(SELECT 1 FROM near_compared c WHERE c.content_id = i.content_id)"
-    ).fetchone()[0]
-    if not waiting:
+    if not stored.near_waiting(catalog):
         return 0  # a page turn costs one count, not a reload of every hash
     table = load_hashes(catalog)
-    compared = {r[0] for r in catalog.conn.execute("SELECT content_id FROM near_compared")}
+    compared = stored.near_compared(catalog)
     ids = table.content_ids
     new = np.array([n for n, cid in enumerate(ids) if cid not in compared], dtype=np.int64)
     if not len(new):
         return 0
     pairs = pairs_between(NearIndex(table.phash, table.dhash), new, NEAR_CACHE_MAX, NEAR_CACHE_MAX)
-    with catalog.transaction() as conn:
-        conn.executemany(
-            "INSERT OR REPLACE INTO near_pairs(a, b, distance, dhash_distance) VALUES (?, ?, ?, ?)",
-            (
-                (ids[a], ids[b], int(d), int(dh))
-                for a, b, d, dh in zip(
-                    pairs.a, pairs.b, pairs.distance, pairs.dhash_distance, strict=True
-                )
-            ),
-        )
-        conn.executemany(
-            "INSERT OR IGNORE INTO near_compared(content_id) VALUES (?)", ((ids[n],) for n in new)
-        )
+    stored.add_near_pairs(
+        catalog,
+        (
+            (ids[a], ids[b], int(d), int(dh))
+            for a, b, d, dh in zip(
+                pairs.a, pairs.b, pairs.distance, pairs.dhash_distance, strict=True
+            )
+        ),
+        (ids[n] for n in new),
+    )
     return len(new)
 
 
-def vectors_for_model(library: Any) -> tuple[list[str], np.ndarray]:
+def vectors_for_model(library: DedupLibrary) -> tuple[list[str], np.ndarray]:
     """Every content id with a vector under the current model, and the vectors (a memory map)."""
     mirror = library.vector_mirror()
     mirror.sync(library.vectors())
@@ -109,50 +92,32 @@ def vectors_for_model(library: Any) -> tuple[list[str], np.ndarray]:
 
 
 def update_similar(catalog: Catalog, model_id: str, ids: list[str], matrix: np.ndarray) -> int:
-    done = catalog.conn.execute(
-        "SELECT COUNT(*) FROM similar_compared WHERE model_id = ?", (model_id,)
-    ).fetchone()[0]
-    if done == len(ids):
+    if stored.similar_compared_count(catalog, model_id) == len(ids):
         return 0  # every vector already compared: nothing to add
-    compared = {
-        r[0]
-        for r in catalog.conn.execute(
-            "SELECT content_id FROM similar_compared WHERE model_id = ?", (model_id,)
-        )
-    }
+    compared = stored.similar_compared(catalog, model_id)
     new = np.array([n for n, cid in enumerate(ids) if cid not in compared], dtype=np.int64)
     if not len(new):
         return 0
     queries = None if len(new) == len(ids) else new
     pairs = similar_pairs(matrix, SIMILAR_FLOOR, queries=queries)
-    with catalog.transaction() as conn:
-        conn.executemany(
-            "INSERT OR REPLACE INTO similar_pairs(model_id, a, b, similarity) VALUES (?, ?, ?, ?)",
-            (
-                (model_id, ids[a], ids[b], float(s))
-                for a, b, s in zip(pairs.a, pairs.b, pairs.similarity, strict=True)
-            ),
-        )
-        conn.executemany(
-            "INSERT OR IGNORE INTO similar_compared(model_id, content_id) VALUES (?, ?)",
-            ((model_id, ids[n]) for n in new),
-        )
+    stored.add_similar_pairs(
+        catalog,
+        model_id,
+        (
+            (ids[a], ids[b], float(s))
+            for a, b, s in zip(pairs.a, pairs.b, pairs.similarity, strict=True)
+        ),
+        (ids[n] for n in new),
+    )
     return len(new)
 
 
 def update_clusters(catalog: Catalog, model_id: str, ids: list[str], matrix: np.ndarray) -> None:
-    row = catalog.conn.execute(
-        "SELECT images, centroids FROM clusterings WHERE model_id = ?", (model_id,)
-    ).fetchone()
+    row = stored.clustering(catalog, model_id)
     if row is None or len(ids) > row[0] * RECLUSTER_GROWTH:
         _recluster(catalog, model_id, ids, matrix)
         return
-    known = {
-        r[0]
-        for r in catalog.conn.execute(
-            "SELECT content_id FROM cluster_members WHERE model_id = ?", (model_id,)
-        )
-    }
+    known = stored.clustered(catalog, model_id)
     new = np.array([n for n, cid in enumerate(ids) if cid not in known], dtype=np.int64)
     if len(new):
         centroids = np.frombuffer(row[1], dtype=np.float32).reshape(-1, matrix.shape[1])
@@ -162,23 +127,20 @@ def update_clusters(catalog: Catalog, model_id: str, ids: list[str], matrix: np.
 
 def _recluster(catalog: Catalog, model_id: str, ids: list[str], matrix: np.ndarray) -> None:
     result = cluster(matrix)
-    with catalog.transaction() as conn:
-        conn.execute("DELETE FROM cluster_members WHERE model_id = ?", (model_id,))
-        conn.execute(
-            "INSERT OR REPLACE INTO clusterings(model_id, clusters, images, centroids, at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (model_id, len(result.centroids), len(ids), result.centroids.tobytes(), time.time()),
-        )
+    stored.replace_clustering(
+        catalog, model_id, len(result.centroids), len(ids), result.centroids.tobytes(), time.time()
+    )
     _write_members(catalog, model_id, ids, result.labels, result.similarity)
 
 
-def _write_members(catalog: Catalog, model_id: str, ids: list[str], labels, similarity) -> None:
-    with catalog.transaction() as conn:
-        conn.executemany(
-            "INSERT OR REPLACE INTO cluster_members(model_id, content_id, cluster, similarity) "
-            "VALUES (?, ?, ?, ?)",
-            (
-                (model_id, cid, int(label), float(s))
-                for cid, label, s in zip(ids, labels, similarity, strict=True)
-            ),
-        )
+def _write_members(
+    catalog: Catalog, model_id: str, ids: list[str], labels: np.ndarray, similarity: np.ndarray
+) -> None:
+    stored.write_cluster_members(
+        catalog,
+        model_id,
+        (
+            (cid, int(label), float(s))
+            for cid, label, s in zip(ids, labels, similarity, strict=True)
+        ),
+    )
