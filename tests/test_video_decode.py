@@ -154,6 +154,27 @@ def test_a_scene_cut_without_a_key_frame_is_a_moment(videos: Path) -> None:
         assert shown[0] == pytest.approx(start, abs=1e-3)  # the cut's own frame
 
 
+def test_a_cut_at_a_key_frame_that_ffmpeg_passes_over_is_a_moment(videos: Path) -> None:
+    """x264 marks the cut at 4.3 s with an I-frame that does not reset the decoder (the
+    last reset is under min-keyint before it), and MP4 lists it as a key frame; FFmpeg asked
+    for key frames only passes over it. It is a moment all the same."""
+    scenes = [(0.0, RED), (4.3, BLUE), (7.0, GREEN)]
+    options = {"x264-params": "keyint=100:min-keyint=100:scenecut=40:bframes=0"}
+    path = vf.color_video(
+        videos / "i-frame.mp4", scenes, duration=10.0, texture=30, options=options
+    )
+    assert any(abs(t - 4.3) < 1e-3 for t in key_frame_times(path))
+    with av.open(str(path)) as container:  # what a key-frames-only decode gives
+        container.streams.video[0].codec_context.skip_frame = "NONKEY"
+        assert not any(abs(f.time - 4.3) < 1e-3 for f in container.decode(video=0))
+
+    video = decode_video(str(path), min_side=32, long_side=64, interval=10.0)
+
+    for frame in video.frames:
+        assert_shows(frame, vf.color_at(frame.time, scenes))
+    assert any(abs(f.time - 4.3) < 1e-3 for f in video.frames)
+
+
 def test_a_large_frame_that_is_no_cut_is_no_moment(videos: Path) -> None:
     """At 4.3 s the texture changes (a frame as large as a cut's) but the picture, seen as a
     whole, does not: no new scene, so no moment beyond the first."""
