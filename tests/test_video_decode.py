@@ -28,7 +28,7 @@ from indexing.ingest.video import (
 from indexing.records import timecode
 from tests import video_fixtures as vf
 
-RED, BLUE = vf.PALETTE[0], vf.PALETTE[2]
+RED, GREEN, BLUE = vf.PALETTE[0], vf.PALETTE[1], vf.PALETTE[2]
 SIZE = (160, 96)  # the fixtures' stored frame size
 FRAME = 0.1  # seconds between frames at the fixtures' 10 fps
 
@@ -134,6 +134,56 @@ def test_scene_change_between_key_frames_is_found(videos: Path) -> None:
     assert blue, "the scene change was missed"
     first_key_after = min(k for k in keys if k >= change)
     assert change <= blue[0] <= first_key_after + 1e-6
+
+
+def test_a_scene_cut_without_a_key_frame_is_a_moment(videos: Path) -> None:
+    """The encoder put a key frame at 0 s only (none at the cuts at 4.3 and 7 s), and the
+    interval (10 s) asks for no other: each cut is a moment all the same, at its own frame,
+    found by the size of the frame coded afresh there."""
+    scenes = [(0.0, RED), (4.3, BLUE), (7.0, GREEN)]
+    path = vf.color_video(videos / "cuts.mp4", scenes, duration=10.0, gop=100, texture=30)
+    assert key_frame_times(path) == [0.0]
+
+    video = decode_video(str(path), min_side=32, long_side=64, interval=10.0)
+
+    for frame in video.frames:
+        assert_shows(frame, vf.color_at(frame.time, scenes))
+    for start, colour in scenes[1:]:
+        shown = [f.time for f in video.frames if vf.color_at(f.time, scenes) == colour]
+        assert shown, f"the scene from {start} s has no moment"
+        assert shown[0] == pytest.approx(start, abs=1e-3)  # the cut's own frame
+
+
+def test_a_cut_at_a_key_frame_that_ffmpeg_passes_over_is_a_moment(videos: Path) -> None:
+    """x264 marks the cut at 4.3 s with an I-frame that does not reset the decoder (the
+    last reset is under min-keyint before it), and MP4 lists it as a key frame; FFmpeg asked
+    for key frames only passes over it. It is a moment all the same."""
+    scenes = [(0.0, RED), (4.3, BLUE), (7.0, GREEN)]
+    options = {"x264-params": "keyint=100:min-keyint=100:scenecut=40:bframes=0"}
+    path = vf.color_video(
+        videos / "i-frame.mp4", scenes, duration=10.0, texture=30, options=options
+    )
+    assert any(abs(t - 4.3) < 1e-3 for t in key_frame_times(path))
+    with av.open(str(path)) as container:  # what a key-frames-only decode gives
+        container.streams.video[0].codec_context.skip_frame = "NONKEY"
+        assert not any(abs(f.time - 4.3) < 1e-3 for f in container.decode(video=0))
+
+    video = decode_video(str(path), min_side=32, long_side=64, interval=10.0)
+
+    for frame in video.frames:
+        assert_shows(frame, vf.color_at(frame.time, scenes))
+    assert any(abs(f.time - 4.3) < 1e-3 for f in video.frames)
+
+
+def test_a_large_frame_that_is_no_cut_is_no_moment(videos: Path) -> None:
+    """At 4.3 s the texture changes (a frame as large as a cut's) but the picture, seen as a
+    whole, does not: no new scene, so no moment beyond the first."""
+    scenes = [(0.0, RED), (4.3, RED)]
+    path = vf.color_video(videos / "no-cut.mp4", scenes, duration=10.0, gop=100, texture=30)
+
+    video = decode_video(str(path), min_side=32, long_side=64, interval=10.0)
+
+    assert [f.time for f in video.frames] == [0.0]
 
 
 def test_single_key_frame_video_still_gets_a_frame_every_interval(videos: Path) -> None:

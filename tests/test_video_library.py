@@ -330,6 +330,54 @@ def test_a_screenshot_after_the_last_sampled_moment_is_placed_right(
     assert hit.score > 0.9, "the very picture"
 
 
+def test_a_screenshot_of_a_scene_whose_cut_has_no_key_frame_finds_its_video_first(
+    pictor, library: LibraryBuilder, tmp_path: Path, monkeypatch
+):
+    """cut.mp4 has key frames at 0 and 10 s only: its scene from 4 to 7 s (hue 0.50) starts
+    at a cut with no key frame. decoy.mp4 shows hue 0.51 from 3 s, at a key frame. The cut
+    is a moment all the same (the frame coded afresh there is found), so a screenshot at
+    5.5 s finds cut.mp4 first, at its moment, though the search looks closer at its first
+    result only (top=1) and the decoy's moment is the nearest otherwise."""
+    scenes = [(0.0, hue(0.0)), (4.0, hue(0.50)), (7.0, hue(0.25))]
+    video = vf.color_video(
+        library.path("cut.mp4"), scenes, duration=12, gop=100, marker=False, texture=30
+    )
+    decoy = [(0.0, hue(0.75)), (3.0, hue(0.51))]
+    vf.color_video(library.path("decoy.mp4"), decoy, duration=6, gop=10, marker=False, texture=30)
+    monkeypatch.setattr(pictor.library, "embedder", lambda: planted)
+    planted = HueEmbedder(pictor.library.model_id)
+    pictor.library.index([str(library.root)])
+    shot = tmp_path / "at-5.5.jpg"
+    frame_at(video, 5.5).save(shot, quality=90)
+    query = SearchQuery(image_path=str(shot), top=1)
+    hit = Searcher.for_library(pictor.library).search(query).hits[0]
+    assert hit.path == str(video) and hit.moment is not None
+    assert abs(hit.moment.time - 5.5) <= 2.0, hit.moment.time
+
+
+def test_a_screenshot_is_placed_at_its_own_frame_where_a_scene_scores_alike(
+    pictor, library: LibraryBuilder, tmp_path: Path, monkeypatch
+):
+    """One scene of 10 s that a dark bar crosses: the planted embedder sees the hue only, so
+    every frame scores alike (as CLIP with random weights scores a scene's moving shapes).
+    A screenshot (scaled to 2/3 and saved as JPEG, as a screen grab is) is placed at its own
+    frame, told from its neighbours by its pixels, not at an arbitrary frame of the scene."""
+    video = vf.color_video(
+        library.path("bar.mp4"), [(0.0, hue(0.6))], duration=10, gop=100, marker=False, bar=True
+    )
+    monkeypatch.setattr(pictor.library, "embedder", lambda: planted)
+    planted = HueEmbedder(pictor.library.model_id)
+    pictor.library.index([str(library.root)])
+    searcher = Searcher.for_library(pictor.library)
+    for t in (2.2, 6.3, 8.8):
+        shot = tmp_path / f"at-{t}.jpg"
+        picture = frame_at(video, t)
+        picture.resize((picture.width * 2 // 3, picture.height * 2 // 3)).save(shot, quality=85)
+        hit = searcher.search(SearchQuery(image_path=str(shot), top=1)).hits[0]
+        assert hit.path == str(video) and hit.moment is not None
+        assert abs(hit.moment.time - t) <= 0.5, f"screenshot at {t} s placed at {hit.moment.time}"
+
+
 def test_a_video_indexed_without_the_model_is_embedded_on_a_later_run(cli, library, tmp_path):
     vf.color_video(library.path("later.mp4"), SCENES, duration=32, gop=25)
     first = cli("index", str(library.root), "--no-embed")

@@ -7,7 +7,10 @@ to be at t shows what the video shows at t:
 - with colors_at=[(start, rgb), ...], scenes: the colour of the last scene started by t
   (color_at(t, colors_at));
 - optionally a white square marker in the stored frame's top-left corner (to see where a
-  rotation put it).
+  rotation put it);
+- optionally a texture of its own in each scene (a cut then costs the encoder a frame coded
+  afresh, as a filmed cut does), and a dark bar crossing the frame (frames of one scene
+  then differ only in where it is).
 
 Every generator writes `path` and returns it, in well under a second.
 """
@@ -87,6 +90,8 @@ def color_video(
     marker: bool = True,
     rotation: int = 0,
     noise: int = 0,
+    texture: int = 0,
+    bar: bool = False,
     options: dict[str, str] | None = None,
     container_options: dict[str, str] | None = None,
     metadata: dict[str, str] | None = None,
@@ -97,6 +102,10 @@ def color_video(
     choice. rotation: clockwise degrees a player turns the picture (a phone's display
     matrix), MP4/MOV only. noise: +-noise of fixed pseudo-random grain on every pixel, so
     that the file is mostly frame data (as a real video is) rather than headers.
+    texture: +-texture of pseudo-random grain, fixed within a scene and new in each (the
+    colours stay the scenes' on average). bar: a black bar, an eighth of the width, at the
+    left edge at 0 s and at the right edge at the end (only the bar's position changes
+    within a scene).
     options: the encoder's; container_options: the muxer's (e.g. movflags=faststart);
     metadata: container tags (e.g. creation_time).
     """
@@ -108,6 +117,18 @@ def color_video(
         for picture in frames:
             grain = rng.integers(-noise, noise + 1, picture.shape, dtype=np.int16)
             picture[:] = np.clip(picture.astype(np.int16) + grain, 0, 255).astype(np.uint8)
+    if texture:
+        starts = [start for start, _ in colors_at] if colors_at else []
+        for t, picture in zip(times, frames, strict=True):
+            scene = sum(1 for start in starts if start <= t + 1e-6) or math.floor(t + 1e-6)
+            rng = np.random.default_rng(1000 + scene)
+            grain = rng.integers(-texture, texture + 1, picture.shape, dtype=np.int16)
+            picture[:] = np.clip(picture.astype(np.int16) + grain, 0, 255).astype(np.uint8)
+    if bar:
+        width = size[0] // 8
+        for t, picture in zip(times, frames, strict=True):
+            left = round(t / max(times[-1], 1e-9) * (size[0] - width))
+            picture[:, left : left + width] = 0
     return _write(
         path,
         frames,

@@ -6,10 +6,17 @@ decode_video samples a video's moments in passes:
    least every `interval` seconds (the last key frame before the gap would grow past it),
    and one at each scene change (a tiny colour signature that differs from the last kept
    frame's). Cheap: a key frame every few seconds of a long video.
-2. Where key frames lie further apart than `interval` (long GOPs, a single key frame), an
+2. Scene cuts that pass 1 did not see, from what it read anyway: key frames it did not
+   decode (FFmpeg, asked for key frames only, passes over an I-frame that does not reset
+   the decoder, as encoders put at cuts close after a key frame), and cuts the encoder gave
+   no key frame (a frame far larger than the frames either side of it: coded afresh). Such
+   a frame is decoded with the few before it since its key frame (an accurate seek); where
+   two successive frames' signatures differ as a scene change's do (a key frame: its and
+   the last kept frame's), the cut is a moment. At most max_frames, the likeliest first.
+3. Where key frames lie further apart than `interval` (long GOPs, a single key frame), an
    accurate seek: back to the key frame before each target, decoding forward to the first
    frame at or after it. Targets that share a GOP are served by one forward decode.
-3. The poster: the frame at min(duration * 0.1, 10 s), found by the same accurate seek, so
+4. The poster: the frame at min(duration * 0.1, 10 s), found by the same accurate seek, so
    a copy of the video re-encoded with other key frames gets the same poster picture.
 
 Every frame is reduced right after decoding (short side >= min_side where the video is
@@ -26,6 +33,8 @@ import math
 import os
 import re
 import struct
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
@@ -45,6 +54,9 @@ DEFAULT_MAX_PIXELS = 178_956_970
 
 SIGNATURE_SIDE = 16  # the scene-change signature: 16x16 RGB, area-averaged
 SCENE_THRESHOLD = 30.0  # mean absolute difference (0-255) of two signatures: a new scene
+CUT_WINDOW = 16  # a frame's size is compared with the non-key frames either side of it
+CUT_RATIO = 1.8  # this many times the second largest of those either side: maybe a cut
+CUT_LOOKBACK = 8  # frames before such a frame where the cut may be (B-frames before it)
 EPSILON = 1e-3  # seconds: timestamps this close count as the same moment
 MAX_DECODE_ERRORS = 50  # corrupt packets skipped before a pass gives up on the file
 POSTER_AT_MOST = 10.0  # seconds: the poster is the frame at 10% of the video, at most this
@@ -183,7 +195,7 @@ def poster_still(path: str, *, side: int, max_pixels: int = DEFAULT_MAX_PIXELS) 
     with _open(path, max_pixels) as video:
         duration = video.header_duration() or 0.0
         try:
-            found = video.frames_at([min(duration * 0.1, POSTER_AT_MOST)])
+            found = list(video.frames_at([min(duration * 0.1, POSTER_AT_MOST)]))
         except _DECODE_ERRORS as exc:
             raise BadVideo(f"cannot read video: {_one_line(exc)}") from None
         if not found:
@@ -253,6 +265,12 @@ class _Video:
         self.sar = _sample_aspect_ratio(stream)
         # What the passes learn about the file
         self.key_times: list[float] = []  # key packets' times, in file order
+        # Every packet's time, size and whether it is a key frame, in file order (pass 1)
+        self.packet_times = array("d")
+        self.packet_sizes = array("q")
+        self.packet_keys = bytearray()
+        self.sent_keys: list[float] = []  # the key frames pass 1 gave the decoder
+        self.decoded_keys: list[float] = []  # and the frames it got back (their times)
         self.packets = 0
         self.seen_until = 0.0  # end of the last intact packet read
         self.damaged_at: float | None = None  # time of the first damage found
@@ -407,6 +425,7 @@ class _Video:
                     if at < next_key:
                         continue
                     next_key = at + spacing - EPSILON
+                    self.sent_keys.append(at)
             try:
                 frames = packet.decode()
             except _DECODE_ERRORS:
@@ -443,6 +462,10 @@ class _Video:
             return
         if packet.is_keyframe:
             self.key_times.append(at)
+        if not packet.is_corrupt:
+            self.packet_times.append(at)
+            self.packet_sizes.append(packet.size)
+            self.packet_keys.append(1 if packet.is_keyframe else 0)
         if not packet.is_corrupt and self.damaged_at is None:
             length = float(packet.duration * self.time_base) if packet.duration else 0.0
             self.seen_until = max(self.seen_until, at + length)
@@ -459,22 +482,115 @@ class _Video:
         if self.damaged_at is not None and at > self.damaged_at + EPSILON:
             self.good_after_damage = True
         self.max_time = max(self.max_time, at)
+        self.decoded_keys.append(at)
         keep(at, frame)
 
-    # Pass 2 and the poster: accurate seeks
+    # Pass 2: scene cuts without a key frame
 
-    def frames_at(self, targets: list[float]) -> list[tuple[float, float, Any]]:
+    def cut_candidates(
+        self, scenes: list[float], min_gap: float, limit: int, until: float
+    ) -> list[list[float]]:
+        """Where a scene cut that pass 1 did not see is likely: a key frame it did not decode
+        (one the decoder passed over, as FFmpeg does with an I-frame that does not reset the
+        decoder when asked for key frames only, or one too close after another), alone; or
+        a frame CUT_RATIO times as large as the second largest of the CUT_WINDOW non-key
+        frames on either side of it (a frame coded afresh between predicted ones), with the
+        frames before it since its key frame, CUT_LOOKBACK at most (the cut may be a few
+        frames earlier: frames predicted from a later one cost little). Their times, each
+        run in order; at least min_gap from the scene changes already kept and from each
+        other, at most `until`; key frames and then the largest ratios first, at most
+        `limit`."""
+        times = np.frombuffer(self.packet_times, dtype=np.float64)
+        order = np.argsort(times, kind="stable")  # packets come in decoding order
+        times = times[order]
+        sizes = np.frombuffer(self.packet_sizes, dtype=np.int64)[order].astype(np.float64)
+        keys = np.frombuffer(bytes(self.packet_keys), dtype=np.uint8)[order].astype(bool)
+        inter = np.flatnonzero(~keys)  # positions of the non-key frames, in time order
+        unseen = keys & ~np.isin(np.round(times, 3), np.round(self.decoded_keys, 3))
+        if not len(inter):  # every frame a key frame: pass 1 saw one every `spacing`
+            unseen &= np.isin(np.round(times, 3), np.round(self.sent_keys, 3))
+        score = np.where(unseen, np.inf, 0.0)
+        if len(inter) > 2 * CUT_WINDOW:
+            windows = np.lib.stride_tricks.sliding_window_view(sizes[inter], CUT_WINDOW)
+            second = np.empty(len(windows))
+            chunk = 1 << 16  # bounded memory on long videos
+            for start in range(0, len(windows), chunk):
+                part = np.partition(windows[start : start + chunk], CUT_WINDOW - 2, axis=1)
+                second[start : start + chunk] = part[:, CUT_WINDOW - 2]
+            before = np.searchsorted(inter, np.arange(len(times)))  # non-key frames before
+            after = before + (~keys)  # the first non-key frame after each
+            both = np.flatnonzero(~keys & (before >= CUT_WINDOW) & (after < len(second)))
+            larger = np.maximum(second[before[both] - CUT_WINDOW], second[after[both]])
+            score[both] = sizes[both] / np.maximum(larger, 1.0)
+        likely = np.flatnonzero(score >= CUT_RATIO)
+        key_positions = np.flatnonzero(keys)
+        taken = sorted(scenes)
+        picked: list[list[float]] = []
+        for position in likely[np.argsort(-score[likely], kind="stable")]:
+            at = float(times[position])
+            if position == 0 or at > until + EPSILON:
+                continue
+            index = bisect.bisect_left(taken, at)
+            if index < len(taken) and taken[index] - at < min_gap - EPSILON:
+                continue
+            if index > 0 and at - taken[index - 1] < min_gap - EPSILON:
+                continue
+            taken.insert(index, at)
+            if keys[position]:
+                first = position  # alone: judged as pass 1 judges key frames
+            else:
+                last_key = int(np.searchsorted(key_positions, position)) - 1
+                gop = int(key_positions[last_key]) if last_key >= 0 else 0
+                first = max(position - CUT_LOOKBACK, gop)  # frames after it depend on it
+            picked.append([float(t) for t in times[first : position + 1]])
+            if len(picked) >= limit:
+                break
+        return sorted(picked, key=lambda run: run[-1])
+
+    def scene_cuts(
+        self, runs: list[list[float]], kept: list[SampledFrame], min_side: int, long_side: int
+    ) -> list[SampledFrame]:
+        """The scene cuts among cut_candidates' runs, as moments: in a run of frames, the
+        first whose signature differs from the one before it as much as two scenes' do; a
+        key frame alone, where it differs so from the last frame kept before it (as pass 1
+        judges key frames). One accurate seek per stretch between key frames."""
+        run_ending = {run[-1]: run for run in runs}
+        shown: dict[float, tuple[float, np.ndarray, Any]] = {}
+        found: list[SampledFrame] = []
+        for target, at, frame in self.frames_at(sorted({t for run in runs for t in run})):
+            run = run_ending.get(target)
+            if run is not None and len(run) == 1:
+                before = [f for f in kept if f.time < at - EPSILON]
+                picture = self.picture(frame, min_side, long_side)
+                if not before or _scene_changed(
+                    _picture_signature(before[-1].pixels), _picture_signature(picture)
+                ):
+                    found.append(SampledFrame(at, picture))
+                continue
+            shown[target] = (at, _signature(self.signer, frame), frame)
+            if run is None:
+                continue
+            decoded = [shown.pop(t) for t in run if t in shown]
+            for (before_at, old, _), (after_at, new, cut) in itertools.pairwise(decoded):
+                if after_at > before_at + EPSILON and _scene_changed(old, new):
+                    found.append(SampledFrame(after_at, self.picture(cut, min_side, long_side)))
+                    break
+        return found
+
+    # Pass 3 and the poster: accurate seeks
+
+    def frames_at(self, targets: list[float]) -> Iterator[tuple[float, float, Any]]:
         """For each target time (ascending), (target, time, frame) of the first frame at or
-        after it, or of the stream's last frame when the stream ends before the target."""
+        after it, or of the stream's last frame when the stream ends before the target;
+        given as they are decoded (a frame at full size is not held longer than needed)."""
         self.stream.codec_context.skip_frame = "DEFAULT"
         self.key_times.sort()
-        found: list[tuple[float, float, Any]] = []
         reader: Any = None
         position: float | None = None  # time of the last frame the reader gave
         last: tuple[float, Any] | None = None
         for target in targets:
             if last is not None and last[0] >= target - EPSILON:
-                found.append((target, last[0], last[1]))
+                yield (target, last[0], last[1])
                 continue
             if reader is None or position is None or self._key_between(position, target):
                 reader = self._seek(target)
@@ -508,8 +624,7 @@ class _Video:
             if hit is None and last is not None:
                 hit = last  # the stream ended first: its last frame
             if hit is not None:
-                found.append((target, hit[0], hit[1]))
-        return found
+                yield (target, hit[0], hit[1])
 
     def _key_between(self, after: float, upto: float) -> bool:
         index = bisect.bisect_right(self.key_times, after + EPSILON)
@@ -561,6 +676,11 @@ class _Video:
         if self.damaged_at is not None and not self.good_after_damage:
             readable = max(self.damaged_at, max((f.time for f in kept), default=0.0))
 
+        cuts = self.cut_candidates(picker.scene_times, picker.min_gap, max_frames, readable)
+        if cuts:
+            kept = sorted(
+                [*kept, *self.scene_cuts(cuts, kept, min_side, long_side)], key=lambda f: f.time
+            )
         targets = _gap_targets([f.time for f in kept], readable, step)
         poster_target = min(duration * 0.1, POSTER_AT_MOST)
         wanted = sorted({*targets, poster_target} if poster_target <= readable else targets)
@@ -629,7 +749,9 @@ class _Video:
 class _KeyFramePicker:
     """Which key frames pass 1 keeps: the first; the last key frame before the gap since
     the last kept frame would exceed `step` (or the key frame itself when key frames lie
-    further apart); and scene changes at least min(step/4, 1 s) after the last kept frame."""
+    further apart); and scene changes (from the last kept frame) at least min(step/4, 1 s)
+    after the last scene change kept: a cut just after a frame kept for the interval is
+    kept too (that frame shows the scene before)."""
 
     def __init__(
         self, video: _Video, step: float, min_side: int, long_side: int, max_frames: int
@@ -642,11 +764,13 @@ class _KeyFramePicker:
         self.kept: list[SampledFrame] = []
         self.last_signature: np.ndarray | None = None
         self.pending: tuple[float, Any, np.ndarray] | None = None
+        self.scene_times: list[float] = []  # the first frame, and those kept as cuts
 
     def offer(self, at: float, frame: Any) -> None:
         signature = _signature(self.video.signer, frame)
         if not self.kept:
             self._keep(at, frame, signature)
+            self.scene_times.append(at)
             return
         last = self.kept[-1].time
         if at <= last + EPSILON:
@@ -655,8 +779,11 @@ class _KeyFramePicker:
             self._keep(*self.pending)
             last = self.kept[-1].time
         due = at - last >= self.step - EPSILON
-        if due or (at - last >= self.min_gap - EPSILON and self._is_new_scene(signature)):
+        cut = at - self.scene_times[-1] >= self.min_gap - EPSILON and self._is_new_scene(signature)
+        if due or cut:
             self._keep(at, frame, signature)
+            if cut and not due:
+                self.scene_times.append(at)
         else:
             self.pending = (at, frame, signature)
 
@@ -670,9 +797,7 @@ class _KeyFramePicker:
         self.pending = None
 
     def _is_new_scene(self, signature: np.ndarray) -> bool:
-        if self.last_signature is None or self.last_signature.shape != signature.shape:
-            return True
-        return float(np.abs(signature - self.last_signature).mean()) > SCENE_THRESHOLD
+        return self.last_signature is None or _scene_changed(self.last_signature, signature)
 
     def _keep(self, at: float, frame: Any, signature: np.ndarray) -> None:
         self.kept.append(SampledFrame(at, self.video.picture(frame, self.min_side, self.long_side)))
@@ -687,6 +812,19 @@ def _signature(signer: VideoReformatter, frame: Any) -> np.ndarray:
         frame, SIGNATURE_SIDE, SIGNATURE_SIDE, "rgb24", interpolation="AREA", threads=1
     )
     return small.to_ndarray().astype(np.float32)
+
+
+def _picture_signature(picture: Image.Image) -> np.ndarray:
+    """A reduced picture's signature (as _signature gives a frame's)."""
+    small = picture.resize((SIGNATURE_SIDE, SIGNATURE_SIDE), Image.Resampling.BOX)
+    return np.asarray(small, dtype=np.float32)
+
+
+def _scene_changed(before: np.ndarray, after: np.ndarray) -> bool:
+    """Two signatures of different scenes (or of different sizes)."""
+    if before.shape != after.shape:
+        return True
+    return float(np.abs(after - before).mean()) > SCENE_THRESHOLD
 
 
 def _gap_targets(times: list[float], end: float, step: float) -> list[float]:

@@ -170,6 +170,7 @@ class Searcher:
                     catalog, store, self.model_id, vector, moments, videos,
                     lambda cid, times: self._frames(paths[cid][0], times),
                     self.refine_per_video,
+                    video_search.look_of_file(str(query.image_path), self.max_image_pixels),
                 )  # fmt: skip
                 page = [
                     (cid, max(s, moments[cid].score) if cid in moments else s) for cid, s in page
@@ -198,15 +199,16 @@ class Searcher:
             notes.append("Taste changes the order by score only, not the order by date.")
         return by_date(catalog, ranked[:DATE_WINDOW], query.order)
 
-    def _frames(self, path: str, times: list[float]) -> tuple[list[float], Vectors]:
-        """The frames of a video shown at these times, embedded."""
+    def _frames(self, path: str, times: list[float]) -> tuple[list[float], Vectors, Vectors]:
+        """The frames of a video shown at these times: embedded, and their looks."""
         from indexing.ingest.video import frames_near
 
         frames = frames_near(path, times, min_side=self.embedder.input_size)
         if not frames:
-            return [], np.zeros((0, 0), dtype=np.float32)
+            return [], np.zeros((0, 0), dtype=np.float32), np.zeros((0, 0), dtype=np.float32)
         vectors = self.embedder.embed_images([f.pixels for f in frames])
-        return [f.time for f in frames], normalise(vectors)
+        looks = np.stack([video_search.look_of(f.pixels) for f in frames])
+        return [f.time for f in frames], normalise(vectors), looks
 
     # A clip as the query: an animated GIF or a short video
 

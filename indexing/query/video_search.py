@@ -10,7 +10,8 @@ contents as usual, then:
 - scores every video among the results by its best moment (exact, over all its moments),
   and gives that moment's time;
 - for a screenshot, decodes the frames around the video's few best moments and finds the
-  one it shows (`refine_moments`).
+  one it shows (`refine_moments`): the best by CLIP, and among frames that CLIP scores
+  alike (a scene's frames), the one whose pixels are most like the screenshot's.
 
 A clip (an animated GIF or a short video) is matched by all its frames at once
 (`match_clip`): a video scores the mean, over the clip's frames, of each frame's best
@@ -24,7 +25,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from PIL import Image
 
+from indexing.errors import BadImage
+from indexing.ingest.decode import decode, flatten
 from indexing.query.filters import Filter
 from indexing.query.ranking import KeepRule, passing_ids
 from indexing.store.catalog import Catalog
@@ -75,7 +79,7 @@ def moments_of(
     return np.array([t for t, _ in kept]), np.stack([v for _, v in kept])
 
 
-def best_of(times: Sequence[float], vectors: Vectors, vector: Vectors) -> Moment:
+def best_of(times: Sequence[float] | np.ndarray, vectors: Vectors, vector: Vectors) -> Moment:
     """The moment among these (seconds, vectors) most like the query vector."""
     scores = vectors @ vector
     best = int(np.argmax(scores))
@@ -140,6 +144,8 @@ REFINE_VIDEOS = 3  # a screenshot's best videos whose moment is found between sa
 REFINE_MOMENTS = 3  # per video, the best sampled moments whose surroundings are searched
 REFINE_FRAMES = 24  # frames decoded and embedded between a moment's two neighbours, at most
 LAST_SPAN = 10.0  # seconds searched after the last moment when the length is unknown
+TIE = 0.01  # CLIP scores this close to the best are a tie, which the pixels break
+LOOK_SIDE = 32  # a picture's look (look_of): this many pixels a side, grey
 
 
 def refine_moments(
@@ -149,16 +155,23 @@ def refine_moments(
     vector: Vectors,
     moments: dict[str, Moment],
     videos: list[str],
-    frames_of_video: Callable[[str, list[float]], tuple[list[float], Vectors]],
+    frames_of_video: Callable[[str, list[float]], tuple[list[float], Vectors, Vectors]],
     per_video: int = REFINE_MOMENTS,
+    look: Vectors | None = None,
 ) -> dict[str, Moment]:
     """Where a screenshot was taken, to within a fraction of a second: for each video (the
     first REFINE_VIDEOS), the frames between the sampled moments either side of each of its
-    `per_video` best sampled moments are decoded and embedded (in one pass), and the best of
-    them is the moment. Not only around the best one: a sampled moment stands for its scene
-    from where it was taken, and the screenshot's scene may look most like another one.
+    `per_video` best sampled moments (and those moments) are decoded and embedded (in one
+    pass), and the best of them is the moment. Not only around the best one: a sampled
+    moment stands for its scene from where it was taken, and the screenshot's scene may look
+    most like another one.
 
-    frames_of_video(content id, times) -> (the times decoded, their vectors)."""
+    The best: the frame CLIP scores highest; but CLIP sees a scene's frames alike (it looks
+    at what is shown, not where it is in the frame), so among the frames within TIE of the
+    best score, the one whose look is most like the screenshot's (`look`, from look_of): a
+    screenshot is a frame, and its pixels tell its frame from its neighbours'.
+
+    frames_of_video(content id, times) -> (the times decoded, their vectors, their looks)."""
     out = dict(moments)
     for video in videos[:REFINE_VIDEOS]:
         moment = moments.get(video)
@@ -169,17 +182,64 @@ def refine_moments(
             continue
         best = np.argsort(-(vectors @ vector), kind="stable")[: max(1, per_video)]
         end = duration_of(catalog, video)
-        targets = sorted({t for at in best for t in _between(times, int(at), end)})
+        targets = {float(times[at]) for at in best}
+        targets.update(t for at in best for t in _between(times, int(at), end))
         try:
-            found, frames = frames_of_video(video, targets)
+            found, frames, looks = frames_of_video(video, sorted(targets))
         except Exception:  # the file moved or broke since indexing: keep the sampled moment
             continue
         if not found:
             continue
-        closer = best_of(found, frames, vector)
-        if closer.score > moment.score:
+        closer = closest_frame(found, frames, looks, vector, look, moment.score)
+        if closer is not None:
             out[video] = closer
     return out
+
+
+def closest_frame(
+    times: Sequence[float],
+    vectors: Vectors,
+    looks: Vectors,
+    vector: Vectors,
+    look: Vectors | None,
+    sampled: float,
+) -> Moment | None:
+    """The frame (of these, at `times`) a screenshot shows, or None where the sampled moment
+    (scoring `sampled`) is better: the best CLIP score; without the screenshot's look,
+    only where it beats the sampled moment; with it, the frame of best look among those
+    within TIE of the best score (the sampled moment's included)."""
+    scores = vectors @ vector
+    if look is None or len(looks) != len(scores):
+        best = int(np.argmax(scores))
+        return Moment(float(scores[best]), float(times[best])) if scores[best] > sampled else None
+    near = np.flatnonzero(scores >= max(float(scores.max()), sampled) - TIE)
+    if not len(near):
+        return None
+    pick = int(near[np.argmax(looks[near] @ look)])  # the first of equal looks
+    return Moment(float(scores[pick]), float(times[pick]))
+
+
+def look_of(picture: Image.Image) -> Vectors:
+    """A picture's look, to tell a screenshot's frame from its neighbours: grey, area-averaged
+    to LOOK_SIDE x LOOK_SIDE, less its mean and scaled to unit length, so that the dot product
+    of two looks is the correlation of their pixels (a screen grab's other size, brightness
+    or contrast does not count). Zeros for a flat picture."""
+    small = picture.convert("L").resize((LOOK_SIDE, LOOK_SIDE), Image.Resampling.BOX)
+    grey = np.asarray(small, dtype=np.float32).reshape(-1)
+    grey = grey - grey.mean()
+    norm = float(np.linalg.norm(grey))
+    return grey / norm if norm >= 1.0 else np.zeros_like(grey)
+
+
+def look_of_file(path: str, max_pixels: int) -> Vectors | None:
+    """The look of the image file at path (look_of), or None where it cannot be read."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+        pixels = decode(data, min_side=LOOK_SIDE, max_pixels=max_pixels).pixels
+    except (OSError, BadImage):
+        return None
+    return look_of(flatten(pixels))
 
 
 def duration_of(catalog: Catalog, video: str) -> float | None:
