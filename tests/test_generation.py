@@ -367,7 +367,7 @@ def fastest(parse, runs: int = 2) -> float:
 
 
 def test_a_crafted_megabyte_settings_line_is_read_in_a_blink_up_to_its_cut() -> None:
-    from indexing.ingest.generation import MAX_SETTINGS_PIECES
+    from indexing.ingest.generation.a1111 import MAX_SETTINGS_PIECES
 
     head = "a fox\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 5, Size: 512x768, "
     line = head + "Eta:1," * ((MEBIBYTE - len(head)) // 6)  # 170,000 pieces
@@ -386,7 +386,7 @@ def test_a_crafted_megabyte_settings_line_is_read_in_a_blink_up_to_its_cut() -> 
 
 
 def test_the_first_settings_of_too_many_are_read_and_the_cut_is_said() -> None:
-    from indexing.ingest.generation import MAX_EXTRAS
+    from indexing.ingest.generation.record import MAX_EXTRAS
 
     line = "a fox\nSteps: 20, " + ", ".join(f"Key {n}: {n}" for n in range(5_000))
 
@@ -412,14 +412,14 @@ def a_long_chain(nodes: int) -> str:
 
 
 def test_a_crafted_20000_node_graph_is_read_in_a_blink_up_to_its_cut(monkeypatch) -> None:
-    from indexing.ingest import generation
-    from indexing.ingest.generation import MAX_GRAPH_NODES
+    from indexing.ingest.generation import comfyui
+    from indexing.ingest.generation.comfyui import MAX_GRAPH_NODES
 
     text = a_long_chain(20_000)
     assert len(text.encode()) <= MEBIBYTE
     visits = []  # each look at a node's inputs, as the walk goes through the graph
-    looked = generation._inputs
-    monkeypatch.setattr(generation, "_inputs", lambda node: visits.append(1) or looked(node))
+    looked = comfyui._inputs
+    monkeypatch.setattr(comfyui, "_inputs", lambda node: visits.append(1) or looked(node))
 
     decoding = fastest(lambda: json.loads(text))  # the least any reading of it takes
     took = fastest(lambda: parse_generation({"prompt": text}))
@@ -435,7 +435,7 @@ def test_a_crafted_20000_node_graph_is_read_in_a_blink_up_to_its_cut(monkeypatch
 
 
 def test_a_saved_workflow_of_too_many_nodes_is_cut_and_says_so() -> None:
-    from indexing.ingest.generation import MAX_GRAPH_NODES
+    from indexing.ingest.generation.comfyui import MAX_GRAPH_NODES
 
     nodes = [{"id": 1, "type": "CLIPTextEncode", "widgets_values": ["a fox"]}]
     nodes += [{"id": n, "type": "Note", "widgets_values": ["x"]} for n in range(2, 3_001)]

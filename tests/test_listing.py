@@ -431,14 +431,11 @@ def test_a_v3_catalog_upgrades_and_keeps_listing(tmp_path: Path) -> None:
     """Migration 4 on a catalog that has data: same listing, embeddings counted."""
     import sqlite3
 
-    from indexing.store.migrations import _statements
-
     path = tmp_path / "catalog.sqlite3"
     conn = sqlite3.connect(path, isolation_level=None)
-    for number, script in enumerate(MIGRATIONS[:3], start=1):
-        for statement in _statements(script):
-            conn.execute(statement)
-        conn.execute(f"PRAGMA user_version = {number}")
+    for migration in MIGRATIONS[:3]:
+        migration.apply(conn)
+        conn.execute(f"PRAGMA user_version = {migration.number}")
     images = [i for i in make_catalog(tmp_path / "source.sqlite3", count=30) if i.present]
     for image in images:
         write(conn, image)

@@ -675,15 +675,14 @@ def test_a_v9_catalog_gets_cameras_and_places_and_is_found_by_them(
 ) -> None:
     cli = cli_in_process
     from indexing.store.catalog import Catalog
-    from indexing.store.migrations import MIGRATIONS, _statements
+    from indexing.store.migrations import MIGRATIONS
 
     path = tmp_path / "data" / "catalog.sqlite3"
     path.parent.mkdir()
     conn = sqlite3.connect(path, isolation_level=None)
-    for number, script in enumerate(MIGRATIONS[:9], start=1):
-        for statement in _statements(script):
-            conn.execute(statement)
-        conn.execute(f"PRAGMA user_version = {number}")
+    for migration in MIGRATIONS[:9]:
+        migration.apply(conn)
+        conn.execute(f"PRAGMA user_version = {migration.number}")
     taken = datetime(2019, 8, 2, 18, 30)
     rows = [
         ("a" * 32, taken, "FUJIFILM", "X-T4", LISBON.lat, LISBON.lon),

@@ -22,14 +22,9 @@ from typing import Any
 import numpy as np
 
 from indexing.errors import PictorError
-from indexing.query.facet_index import (
-    NONE,
-    FacetIndex,
-    FolderTree,
-    base_mask,
-    code_counts,
-    facet_index,
-)
+from indexing.query.facet_codes import NONE, code_counts
+from indexing.query.facet_folders import FolderTree
+from indexing.query.facet_index import FacetIndex, base_mask, facet_index
 from indexing.query.filters import Filter
 from indexing.query.metadata_search import ensure_fresh, matching_ids_sql, parse_query
 from indexing.store.catalog import Catalog

@@ -14,15 +14,11 @@ above the minimum similarity, newest or oldest first.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from PIL import Image
 
 from indexing.errors import BadImage, PictorError
@@ -31,152 +27,37 @@ from indexing.ingest.hashing import content_id as hash_content
 from indexing.ingest.scan import is_video_name
 from indexing.models.clip import normalise
 from indexing.query import video_search
-from indexing.query.filters import Filter
 from indexing.query.ranking import Ranker, present_paths
-from indexing.query.result_order import DATE_WINDOW, ResultOrder, by_date, dates_of
-from indexing.query.video_search import Moment
-from indexing.records import timecode
+from indexing.query.result_order import DATE_WINDOW, by_date, dates_of
+from indexing.query.search_query import (
+    Embedder,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+    Vectors,
+    parse_negative,
+    validate,
+)
+from indexing.query.text_cache import TEXT_CACHE, CachedTexts, TextCache
 from indexing.store.catalog import Catalog
 from indexing.store.vector_mirror import VectorMirror
 from indexing.store.vectors import VectorStore
 
-Vectors = npt.NDArray[np.float32]
+# The query layer's front door: the records and the text cache are importable from here too.
+__all__ = [
+    "NEGATIVE_WEIGHT",
+    "Embedder",
+    "SearchHit",
+    "SearchQuery",
+    "SearchResults",
+    "Searcher",
+    "TextCache",
+    "blend_taste",
+    "parse_negative",
+    "validate",
+]
 
 NEGATIVE_WEIGHT = 0.5  # how hard "not: ..." pushes away: q = positive - 0.5 * mean(negatives)
-TEXT_CACHE_SIZE = 512
-MAX_TOP = 1000  # results per page
-MAX_PAGE = 100_000
-
-
-class Embedder(Protocol):
-    model_id: str
-    input_size: int
-
-    def embed_texts(self, texts: list[str]) -> Vectors: ...
-    def embed_images(self, images: list[Image.Image]) -> Vectors: ...
-    def count_tokens(self, text: str) -> int: ...
-    @property
-    def context_length(self) -> int: ...
-
-
-@dataclass(frozen=True, slots=True)
-class SearchQuery:
-    text: str = ""
-    image_path: str | None = None  # a file anywhere: looked up by content, else embedded
-    image_content_id: str | None = None  # an image of the library ("find similar")
-    negative: tuple[str, ...] = ()  # "not: blurry, text" -> ("blurry", "text")
-    image_weight: float = 0.5  # 0: text only, 1: image only (when both are given)
-    top: int = 20
-    min_score: float = -1.0
-    page: int = 1
-    filter: Filter = field(default_factory=Filter)
-    taste: float = 0.0  # 0: similarity only; 1: "best matches I would like" (see blend_taste)
-    order: ResultOrder = ResultOrder.score  # or by date: newest or oldest first
-
-    @property
-    def has_image(self) -> bool:
-        return bool(self.image_path or self.image_content_id)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "text": self.text,
-            "image": self.image_path,
-            "image_content_id": self.image_content_id,
-            "not": list(self.negative),
-            "image_weight": self.image_weight,
-            "top": self.top,
-            "min_score": self.min_score,
-            "taste": self.taste,
-            "sort": self.order.value,
-            "page": self.page,
-            "filter": self.filter.model_dump(mode="json", exclude_defaults=True),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class SearchHit:
-    content_id: str
-    score: float
-    paths: list[str]  # every present file with this content, sorted
-    moment: Moment | None = None  # a video: its best-matching moment
-    day: str | None = None  # its date, 'YYYY-MM-DD' (taken, else the file's); None: none
-
-    @property
-    def path(self) -> str:
-        return self.paths[0] if self.paths else ""
-
-    @property
-    def kind(self) -> str:
-        return "video" if self.moment is not None else "image"
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "path": self.path,
-            "content_id": self.content_id,
-            "kind": self.kind,
-            "score": round(self.score, 4),
-            "date": self.day,
-        }
-        if self.moment is not None:
-            out["time"] = round(self.moment.time, 3)
-            out["timecode"] = timecode(self.moment.time)
-            if self.moment.end is not None:
-                out["end"] = round(self.moment.end, 3)
-                out["consistency"] = round(self.moment.consistency or 0.0, 3)
-        return out
-
-
-@dataclass(slots=True)
-class SearchResults:
-    query: SearchQuery
-    model: str
-    hits: list[SearchHit]
-    has_more: bool
-    mechanism: str  # "hnsw" or "exact"
-    notes: list[str] = field(default_factory=list)  # e.g. the query was truncated
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "query": self.query.as_dict(),
-            "model": self.model,
-            "results": [hit.as_dict() for hit in self.hits],
-            "has_more": self.has_more,
-            "notes": self.notes,
-        }
-
-
-def parse_negative(text: str | Iterable[str] | None) -> tuple[str, ...]:
-    """ "not: blurry, text" (or a list of such) -> ("blurry", "text")."""
-    items = [text] if isinstance(text, str) else list(text or ())
-    terms: list[str] = []
-    for item in items:
-        item = item.strip()
-        if item.lower().startswith("not:"):
-            item = item[4:]
-        terms += [term.strip() for term in item.split(",") if term.strip()]
-    return tuple(dict.fromkeys(terms))
-
-
-def validate(query: SearchQuery) -> None:
-    """A PictorError with one clear sentence for input that cannot be searched."""
-    if not query.text.strip() and not query.has_image:
-        raise PictorError(
-            "Nothing to search for: type what to look for, or give an image to find similar ones."
-        )
-    if not 1 <= query.top <= MAX_TOP:
-        raise PictorError(
-            f"The number of results must be between 1 and {MAX_TOP} (got {query.top})."
-        )
-    if not -1.0 <= query.min_score <= 1.0:
-        raise PictorError(
-            f"The minimum score is a cosine similarity between -1 and 1 (got {query.min_score})."
-        )
-    if not 1 <= query.page <= MAX_PAGE:
-        raise PictorError(f"Pages run from 1 to {MAX_PAGE:,} (got {query.page}).")
-    if not 0.0 <= query.taste <= 1.0:
-        raise PictorError(f"The taste weight must be between 0 and 1 (got {query.taste}).")
-    if not 0.0 <= query.image_weight <= 1.0:
-        raise PictorError(f"The image weight must be between 0 and 1 (got {query.image_weight}).")
 
 
 TASTE_WINDOW = 600  # the best matches taste re-orders; beyond them, similarity alone
@@ -210,50 +91,6 @@ def blend_taste(
     return sorted(blended, key=lambda item: (-item[1], item[0]))
 
 
-class TextCache:
-    """LRU of text embeddings keyed by (model id, text): paging never re-runs the text tower."""
-
-    def __init__(self, size: int = TEXT_CACHE_SIZE):
-        self.size = size
-        self._items: OrderedDict[tuple[str, str], Vectors] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def embed(self, embedder: Embedder, texts: list[str]) -> Vectors:
-        keys = [(embedder.model_id, text) for text in texts]
-        with self._lock:
-            missing = [key[1] for key in keys if key not in self._items]
-        if missing:
-            fresh = embedder.embed_texts(missing)
-            with self._lock:
-                for text, vector in zip(missing, fresh, strict=True):
-                    self._items[(embedder.model_id, text)] = vector
-        with self._lock:
-            out = []
-            for key in keys:
-                vector = self._items.get(key)
-                if vector is None:  # evicted while we embedded: rare, embed it again
-                    vector = embedder.embed_texts([key[1]])[0]
-                self._items[key] = vector
-                self._items.move_to_end(key)
-                out.append(vector)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return np.stack(out).astype(np.float32)
-
-
-TEXT_CACHE = TextCache()
-
-
-class _CachedTexts:
-    """The categories module's TextEmbedder, through the shared cache."""
-
-    def __init__(self, embedder: Embedder, cache: TextCache):
-        self.embedder, self.cache = embedder, cache
-
-    def embed_texts(self, texts: list[str]) -> Vectors:
-        return self.cache.embed(self.embedder, texts)
-
-
 class Searcher:
     """The query layer behind `launch.py search` and the Search tab."""
 
@@ -277,7 +114,7 @@ class Searcher:
         self.refine_per_video = video_search.REFINE_MOMENTS
         self.ranker = Ranker(
             embedder.model_id,
-            _CachedTexts(embedder, text_cache),
+            CachedTexts(embedder, text_cache),
             mirror=mirror,
             mechanism=mechanism,
         )
@@ -443,7 +280,7 @@ class Searcher:
         if query.has_image:
             weight = query.image_weight if text else 1.0
             parts.append((weight, self.image_vector(catalog, store, query)))
-        positive = normalise(sum(w * v for w, v in parts))
+        positive = normalise(np.sum([w * v for w, v in parts], axis=0))
         if query.negative:
             negative = normalise(self.text_vectors(list(query.negative), notes).mean(axis=0))
             positive = normalise(positive - NEGATIVE_WEIGHT * negative)

@@ -23,7 +23,8 @@ from typing import Any, Literal
 import numpy as np
 
 from indexing.errors import PictorError
-from indexing.query.facet_index import NONE, FacetIndex, base_mask, code_counts, facet_index
+from indexing.query.facet_codes import NONE, code_counts
+from indexing.query.facet_index import FacetIndex, base_mask, facet_index
 from indexing.query.facets import month_label
 from indexing.query.filters import Filter
 from indexing.store.catalog import Catalog
