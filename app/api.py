@@ -337,12 +337,7 @@ def _filter(value: dict[str, Any] | None) -> Filter:
 
 def _is_content(catalog: Catalog, text: str) -> bool:
     """Whether text is the content id of an image the library shows."""
-    if not CONTENT_ID.fullmatch(text):
-        return False
-    row = catalog.conn.execute(
-        "SELECT 1 FROM images WHERE content_id = ? AND present_files > 0", (text,)
-    ).fetchone()
-    return row is not None
+    return bool(CONTENT_ID.fullmatch(text)) and catalog.shows_image(text)
 
 
 def _content_of(catalog: Catalog, image: str) -> str:
