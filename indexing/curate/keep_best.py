@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from indexing.curate.ratings import Ratings
 from indexing.curate.trash import Trash, TrashReport
 from indexing.progress import ProgressCallback, StageMeter, no_progress
 from indexing.query.duplicates import Group, files_replaced, replaced_by
 from indexing.store.catalog import Catalog
+from indexing.store.ratings import Ratings
 
 
 def keep_one(catalog: Catalog, group: Group, keeper: int | None = None) -> TrashReport:

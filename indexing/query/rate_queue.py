@@ -23,9 +23,9 @@ from typing import Any
 from indexing.query.filters import Filter
 from indexing.query.listing import random_pivot
 from indexing.store.catalog import Catalog, path_range
+from indexing.store.image_reads import UNRATED
 
 KINDS = ("unrated", "random", "informative", "folder", "filter", "ids")
-UNRATED = "(i.rating_source IS NULL OR i.rating_source != 'user')"
 
 
 @dataclass(frozen=True, slots=True)
