@@ -35,3 +35,11 @@ def file_row(catalog: Catalog, path: str) -> tuple[str, str, int, int] | None:
     return catalog.conn.execute(
         "SELECT content_id, status, size, mtime_ns FROM files WHERE path = ?", (path,)
     ).fetchone()
+
+
+def paths_of(catalog: Catalog, content_id: str) -> list[tuple[str, str]]:
+    """(path, status) of every file of a content, present ones first."""
+    return catalog.conn.execute(
+        "SELECT path, status FROM files WHERE content_id = ? ORDER BY status DESC, path",
+        (content_id,),
+    ).fetchall()

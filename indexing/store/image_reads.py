@@ -7,6 +7,8 @@ the rating queue share.
 
 from __future__ import annotations
 
+from typing import Any
+
 from indexing.store.catalog import Catalog
 
 PRESENT = "i.present_files > 0"
@@ -56,3 +58,32 @@ def mid_scale_rated(catalog: Catalog, excluded: list[str], count: int) -> list[s
         (*excluded, count),
     )
     return [row[0] for row in rows]
+
+
+def image_row(catalog: Catalog, content_id: str) -> dict[str, Any] | None:
+    """Every column of the image's row, by name; None if the catalog has no such image."""
+    row = catalog.conn.execute("SELECT * FROM images WHERE content_id = ?", (content_id,))
+    image = row.fetchone()
+    return dict(image) if image is not None else None
+
+
+def subjects_of(catalog: Catalog, content_id: str) -> list[str]:
+    """The image's subject tags under the current CLIP model, the most confident first."""
+    rows = catalog.conn.execute(
+        "SELECT tag FROM subjects WHERE content_id = ? ORDER BY score DESC, tag", (content_id,)
+    )
+    return [row[0] for row in rows]
+
+
+def dates_of(catalog: Catalog, ids: list[str]) -> dict[str, tuple[float, str]]:
+    """(sortable epoch, 'YYYY-MM-DD') of each content that has a date."""
+    out: dict[str, tuple[float, str]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = catalog.conn.execute(
+            f"SELECT content_id, date_key, day FROM images WHERE content_id IN "
+            f"({','.join('?' * len(chunk))}) AND date_key > 0",
+            chunk,
+        )
+        out.update({cid: (key, day) for cid, key, day in rows})
+    return out

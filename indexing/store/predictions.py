@@ -157,3 +157,11 @@ def _restore_indexes(conn: sqlite3.Connection, indexes: list[IndexBackup]) -> No
         conn.execute(sql)
         if stats:
             conn.executemany("INSERT INTO sqlite_stat1(tbl, idx, stat) VALUES (?, ?, ?)", stats)
+
+
+def prediction_of(catalog: Catalog, content_id: str) -> tuple[float, float | None] | None:
+    """The predicted rating of an image and its uncertainty, if it has one."""
+    row = catalog.conn.execute(
+        "SELECT rating, uncertainty FROM predictions WHERE content_id = ?", (content_id,)
+    ).fetchone()
+    return (row[0], row[1]) if row else None
