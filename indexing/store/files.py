@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from indexing.errors import PictorError
-from indexing.store.catalog import Catalog
+from indexing.store.catalog import Catalog, path_range
 
 
 def content_id_for_path(catalog: Catalog, path: str) -> str:
@@ -43,3 +43,45 @@ def paths_of(catalog: Catalog, content_id: str) -> list[tuple[str, str]]:
         "SELECT path, status FROM files WHERE content_id = ? ORDER BY status DESC, path",
         (content_id,),
     ).fetchall()
+
+
+def first_present_paths(catalog: Catalog, ids: list[str]) -> dict[str, str]:
+    """content id -> the first (by path) of its present files."""
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    return dict(
+        catalog.conn.execute(
+            f"SELECT content_id, MIN(path) FROM files WHERE content_id IN ({marks}) "
+            "AND status = 'present' GROUP BY content_id",
+            ids,
+        ).fetchall()
+    )
+
+
+def present_paths(
+    catalog: Catalog, ids: list[str], oldest_first: bool = False
+) -> dict[str, list[str]]:
+    """content id -> its present files, by path (or oldest file first, then by path)."""
+    order = "mtime_ns, path" if oldest_first else "path"
+    out: dict[str, list[str]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = catalog.conn.execute(
+            f"SELECT content_id, path FROM files WHERE status = 'present' "
+            f"AND content_id IN ({','.join('?' * len(chunk))}) ORDER BY {order}",
+            chunk,
+        )
+        for row in rows:
+            out.setdefault(row[0], []).append(row[1])
+    return out
+
+
+def present_under(folder: str) -> tuple[str, list[str]]:
+    """A condition over images `i`: a file of the image is present under folder."""
+    lo, hi = path_range(folder)
+    return (
+        "EXISTS (SELECT 1 FROM files f WHERE f.content_id = i.content_id "
+        "AND f.status = 'present' AND f.path >= ? AND f.path < ?)",
+        [lo, hi],
+    )

@@ -87,3 +87,41 @@ def dates_of(catalog: Catalog, ids: list[str]) -> dict[str, tuple[float, str]]:
         )
         out.update({cid: (key, day) for cid, key, day in rows})
     return out
+
+
+# Conditions: SQL over the images table as `i` with its parameters, as the query layer's
+# Filter composes them (indexing/query/filters.py); the statements that run them are here.
+Condition = tuple[str, list[Any]]
+
+
+def ids_where(catalog: Catalog, condition: Condition, limit: int) -> list[str]:
+    """Up to limit (-1: all) content ids of the images that meet the condition."""
+    clause, params = condition
+    cursor = catalog.conn.cursor()
+    cursor.row_factory = None
+    rows = cursor.execute(
+        f"SELECT i.content_id FROM images i WHERE {clause} LIMIT ?", [*params, limit]
+    )
+    return [row[0] for row in rows]
+
+
+def ids_meeting(catalog: Catalog, condition: Condition, ids: list[str]) -> set[str]:
+    """Which of ids meet the condition."""
+    clause, params = condition
+    cursor = catalog.conn.cursor()
+    cursor.row_factory = None
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = cursor.execute(
+            f"SELECT i.content_id FROM images i WHERE {clause} "
+            f"AND i.content_id IN ({','.join('?' * len(chunk))})",
+            [*params, *chunk],
+        )
+        found.update(row[0] for row in rows)
+    return found
+
+
+def tagged(tag: str) -> Condition:
+    """A condition over images `i`: the image has the subject tag."""
+    return "i.content_id IN (SELECT s.content_id FROM subjects s WHERE s.tag = ?)", [tag]
