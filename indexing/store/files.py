@@ -85,3 +85,20 @@ def present_under(folder: str) -> tuple[str, list[str]]:
         "AND f.status = 'present' AND f.path >= ? AND f.path < ?)",
         [lo, hi],
     )
+
+
+def count_present_between(catalog: Catalog, after: str, before: str) -> int:
+    """How many present files have a path strictly between after and before."""
+    return catalog.conn.execute(
+        "SELECT COUNT(*) FROM files WHERE status = 'present' AND path > ? AND path < ?",
+        (after, before),
+    ).fetchone()[0]
+
+
+def next_present_between(catalog: Catalog, after: str, before: str) -> tuple[str, str] | None:
+    """(path, content id) of the first present file strictly between after and before."""
+    return catalog.conn.execute(
+        "SELECT path, content_id FROM files WHERE status = 'present' AND path > ? AND path < ? "
+        "ORDER BY path LIMIT 1",
+        (after, before),
+    ).fetchone()

@@ -125,3 +125,53 @@ def ids_meeting(catalog: Catalog, condition: Condition, ids: list[str]) -> set[s
 def tagged(tag: str) -> Condition:
     """A condition over images `i`: the image has the subject tag."""
     return "i.content_id IN (SELECT s.content_id FROM subjects s WHERE s.tag = ?)", [tag]
+
+
+def count_where(catalog: Catalog, condition: Condition) -> int:
+    clause, params = condition
+    return catalog.conn.execute(f"SELECT COUNT(*) FROM images i WHERE {clause}", params).fetchone()[
+        0
+    ]
+
+
+def first_id_where(catalog: Catalog, condition: Condition) -> str | None:
+    """The lowest content id among the images that meet the condition."""
+    clause, params = condition
+    row = catalog.conn.execute(
+        f"SELECT i.content_id FROM images i WHERE {clause} ORDER BY i.content_id LIMIT 1",
+        params,
+    ).fetchone()
+    return row[0] if row else None
+
+
+def least_certain(
+    catalog: Catalog, condition: Condition, after: tuple[float, str] | None
+) -> tuple[str, float] | None:
+    """(content id, uncertainty) of the unrated image meeting the condition whose prediction
+    is least certain, after (uncertainty, content id) in that order when given."""
+    where, params = condition
+    more: list[Any] = []
+    bound = ""
+    if after is not None:
+        bound = "AND (p.uncertainty < ? OR (p.uncertainty = ? AND p.content_id > ?))"
+        more = [after[0], after[0], after[1]]
+    return catalog.conn.execute(
+        f"SELECT p.content_id, p.uncertainty FROM predictions p JOIN images i USING (content_id) "
+        f"WHERE p.uncertainty IS NOT NULL AND {where} AND {UNRATED} {bound} "
+        "ORDER BY p.uncertainty DESC, p.content_id LIMIT 1",
+        [*params, *more],
+    ).fetchone()
+
+
+def unrated_by_cluster_turn(catalog: Catalog, limit: int) -> list[str]:
+    """Unrated shown images, one from each visual cluster of the latest clustering in turn
+    (nearest its centre first)."""
+    rows = catalog.conn.execute(
+        "SELECT content_id FROM (SELECT m.content_id, m.cluster, ROW_NUMBER() OVER "
+        "(PARTITION BY m.cluster ORDER BY m.similarity DESC) AS turn FROM cluster_members m "
+        f"JOIN images i USING (content_id) WHERE i.present_files > 0 AND {UNRATED} AND "
+        "m.model_id = (SELECT model_id FROM clusterings ORDER BY at DESC LIMIT 1)) "
+        "ORDER BY turn, cluster LIMIT ?",
+        (limit,),
+    ).fetchall()
+    return [r[0] for r in rows]
