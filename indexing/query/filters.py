@@ -213,13 +213,13 @@ class Filter(BaseModel):
         # Dates are the photo's own calendar (images.day): a morning in Tokyo is on that
         # day's page wherever it is viewed. The date_key bounds, widened by the largest
         # gap between two clocks, keep the date index narrowing; i.day decides.
-        low, high = self.taken_bounds()
+        after, before = self.taken_bounds()
         if self.taken_from is not None:
             clauses.append("i.date_key >= ? AND i.day >= ?")
-            params += [low, self.taken_from.isoformat()]
+            params += [after, self.taken_from.isoformat()]
         if self.taken_to is not None:
             clauses.append("i.date_key < ? AND i.day <= ?")
-            params += [high, self.taken_to.isoformat()]
+            params += [before, self.taken_to.isoformat()]
         if self.kind is not None:
             clauses.append("i.kind = ?")
             params.append(self.kind)

@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -441,7 +441,7 @@ class Searcher:
         if query.has_image:
             weight = query.image_weight if text else 1.0
             parts.append((weight, self.image_vector(catalog, store, query)))
-        positive = normalise(sum(w * v for w, v in parts))
+        positive = normalise(cast(Vectors, sum(w * v for w, v in parts)))
         if query.negative:
             negative = normalise(self.text_vectors(list(query.negative), notes).mean(axis=0))
             positive = normalise(positive - NEGATIVE_WEIGHT * negative)

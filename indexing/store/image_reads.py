@@ -175,3 +175,27 @@ def unrated_by_cluster_turn(catalog: Catalog, limit: int) -> list[str]:
         (limit,),
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def has_videos(catalog: Catalog) -> bool:
+    """Any present video (a partial index: free for a library of photos)."""
+    row = catalog.conn.execute(
+        "SELECT 1 FROM images WHERE kind = 'video' AND present_files > 0 LIMIT 1"
+    ).fetchone()
+    return row is not None
+
+
+def frame_ms(catalog: Catalog, video: str) -> list[int]:
+    """The milliseconds of a video's sampled moments, in order (video_frames)."""
+    rows = catalog.conn.execute(
+        "SELECT ms FROM video_frames WHERE content_id = ? ORDER BY ms", (video,)
+    )
+    return [row[0] for row in rows]
+
+
+def duration_of(catalog: Catalog, video: str) -> float | None:
+    """The video's length in seconds, as the catalog has it (None when unknown)."""
+    row = catalog.conn.execute(
+        "SELECT duration FROM images WHERE content_id = ?", (video,)
+    ).fetchone()
+    return float(row[0]) if row and row[0] else None
