@@ -37,6 +37,7 @@ from indexing.query.result_order import DATE_WINDOW, ResultOrder, by_date, dates
 from indexing.query.video_search import Moment
 from indexing.records import timecode
 from indexing.store.catalog import Catalog
+from indexing.store.image_reads import rating_keys_of
 from indexing.store.vector_mirror import VectorMirror
 from indexing.store.vectors import VectorStore
 
@@ -193,16 +194,7 @@ def blend_taste(
     spread of cosine among a query's good matches, so taste re-orders the relevant results
     without pulling in unrelated ones.
     """
-    ids = [cid for cid, _ in ranked]
-    ratings: dict[str, float] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        rows = catalog.conn.execute(
-            f"SELECT content_id, rating_key FROM images WHERE content_id IN "
-            f"({','.join('?' * len(chunk))}) AND rating_key IS NOT NULL",
-            chunk,
-        )
-        ratings.update(dict(rows.fetchall()))
+    ratings = rating_keys_of(catalog, [cid for cid, _ in ranked])
     blended = [
         (cid, score + taste * TASTE_SCALE * (ratings[cid] - 5.0) if cid in ratings else score)
         for cid, score in ranked

@@ -199,3 +199,17 @@ def duration_of(catalog: Catalog, video: str) -> float | None:
         "SELECT duration FROM images WHERE content_id = ?", (video,)
     ).fetchone()
     return float(row[0]) if row and row[0] else None
+
+
+def rating_keys_of(catalog: Catalog, ids: list[str]) -> dict[str, float]:
+    """content id -> rating key (the user's rating, else the prediction), where it has one."""
+    ratings: dict[str, float] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = catalog.conn.execute(
+            f"SELECT content_id, rating_key FROM images WHERE content_id IN "
+            f"({','.join('?' * len(chunk))}) AND rating_key IS NOT NULL",
+            chunk,
+        )
+        ratings.update(dict(rows.fetchall()))
+    return ratings
