@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
@@ -23,7 +22,7 @@ import numpy.typing as npt
 from indexing.errors import PictorError
 from indexing.models.clip import normalise
 from indexing.store import category_scores as stored
-from indexing.store.catalog import embedding_stamp
+from indexing.store.catalog import Catalog
 from indexing.store.category_scores import CategoryScoreRows
 
 Vectors = npt.NDArray[np.float32]
@@ -121,19 +120,19 @@ class CategoryScores:
         self._embedder = embedder
         self._vectors = vectors
 
-    def ensure(self, conn: sqlite3.Connection, categories: Iterable[str]) -> int:
+    def ensure(self, catalog: Catalog, categories: Iterable[str]) -> int:
         """Score every embedded image for each category that lacks a score; return how many."""
-        stamp = embedding_stamp(conn, self.model_id)
+        stamp = catalog.embedding_stamp(self.model_id)
         if stamp is None:
             raise PictorError(
                 f"The text-category filter needs CLIP vectors and no image has one under "
                 f"{self.model_id} yet: index your folders with embeddings on "
                 "(launch.py index, without --no-embed)."
             )
-        return sum(self._ensure_one(conn, category_key(c), stamp) for c in categories)
+        rows = CategoryScoreRows(catalog, self.model_id)
+        return sum(self._ensure_one(rows, category_key(c), stamp) for c in categories)
 
-    def _ensure_one(self, conn: sqlite3.Connection, category: str, stamp: int) -> int:
-        rows = CategoryScoreRows(conn, self.model_id)
+    def _ensure_one(self, rows: CategoryScoreRows, category: str, stamp: int) -> int:
         rule = rule_fingerprint()
         done = rows.rule_of(category)
         if done == (rule, stamp):

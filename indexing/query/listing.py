@@ -166,7 +166,7 @@ def list_images(
     if flt.needs_clip:
         if categories is None:
             raise PictorError("The text-category filter needs CLIP, which is not set up here.")
-        categories.ensure(catalog.conn, [*flt.exclude_text, *flt.only_text])
+        categories.ensure(catalog, [*flt.exclude_text, *flt.only_text])
         extra, extra_params = text_clauses(
             model_id, flt.exclude_text, flt.only_text, flt.text_sensitivity
         )

@@ -3,8 +3,7 @@ and the rule and embedding stamp each cached category was computed under.
 
 Besides the reads and writes, the SQL conditions the listing composes (hide or keep images
 by category) are here, beside the table they read. The scores themselves are computed in
-indexing/query/categories.py. Every call takes the connection the listing works on (a
-read connection of its own, or the catalog's); a write is its own short transaction.
+indexing/query/categories.py. A write is its own short transaction.
 """
 
 from __future__ import annotations
@@ -14,10 +13,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from indexing.store.catalog import Catalog
+
 
 class CategoryScoreRows:
-    def __init__(self, conn: sqlite3.Connection, model_id: str):
-        self.conn = conn
+    def __init__(self, catalog: Catalog, model_id: str):
+        self.conn = catalog.conn
         self.model_id = model_id
 
     def rule_of(self, category: str) -> tuple[str, int] | None:
