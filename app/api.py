@@ -30,7 +30,6 @@ from app.jobs import BackgroundJob, JobSlot
 from evaluator import service
 from indexing.curate.dismissals import Dismissals, dismiss
 from indexing.curate.rating_service import RatingService
-from indexing.curate.ratings import content_id_for_path
 from indexing.curate.trash import Trash
 from indexing.errors import PictorError
 from indexing.ingest.scan import outside_home_and_roots, resolve_root
@@ -40,6 +39,7 @@ from indexing.query.filters import Filter, parse_sort
 from indexing.query.listing import ListRequest, list_library
 from indexing.query.search import Searcher, SearchQuery, parse_negative, validate
 from indexing.store.catalog import Catalog
+from indexing.store.files import content_id_for_path
 
 Document = dict[str, Any]
 CONTENT_ID = re.compile(r"[0-9a-f]{32}")  # blake2b-128 of the file's bytes, in hex
@@ -337,12 +337,7 @@ def _filter(value: dict[str, Any] | None) -> Filter:
 
 def _is_content(catalog: Catalog, text: str) -> bool:
     """Whether text is the content id of an image the library shows."""
-    if not CONTENT_ID.fullmatch(text):
-        return False
-    row = catalog.conn.execute(
-        "SELECT 1 FROM images WHERE content_id = ? AND present_files > 0", (text,)
-    ).fetchone()
-    return row is not None
+    return bool(CONTENT_ID.fullmatch(text)) and catalog.shows_image(text)
 
 
 def _content_of(catalog: Catalog, image: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from indexing.store.catalog import Catalog
+from indexing.store.ratings import Ratings
 from indexing.store.vector_mirror import VectorMirror
 
 NEIGHBOURS = 5
@@ -35,7 +36,7 @@ def nearest_rated(
     found, vector, _ = mirror.vectors_for([content_id])
     if not found:
         return []
-    rated = dict(catalog.conn.execute("SELECT content_id, rating FROM ratings").fetchall())
+    rated = Ratings(catalog).scores()
     rated.pop(content_id, None)
     ids, matrix, _ = mirror.vectors_for(sorted(rated))
     if not ids:

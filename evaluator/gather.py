@@ -13,6 +13,7 @@ import numpy as np
 
 from evaluator.training_data import TrainingData
 from indexing.store.catalog import Catalog
+from indexing.store.ratings import Ratings
 from indexing.store.vector_mirror import VectorMirror
 
 
@@ -29,16 +30,14 @@ class Gathered:
 
 def counts(catalog: Catalog) -> tuple[int, int, int]:
     """How many ratings and preferences (wins and ties), and how many of those are ties."""
-    conn = catalog.conn
-    preferences, ties = conn.execute(
-        "SELECT COUNT(*), COALESCE(SUM(outcome = 'tie'), 0) FROM preferences"
-    ).fetchone()
-    return conn.execute("SELECT COUNT(*) FROM ratings").fetchone()[0], preferences, ties
+    ratings = Ratings(catalog)
+    preferences, ties = ratings.preference_counts()
+    return ratings.count(), preferences, ties
 
 
 def gather(catalog: Catalog, mirror: VectorMirror) -> Gathered:
-    rated = dict(catalog.conn.execute("SELECT content_id, rating FROM ratings").fetchall())
-    choices = catalog.conn.execute("SELECT winner, loser, outcome FROM preferences").fetchall()
+    rated = Ratings(catalog).scores()
+    choices = Ratings(catalog).choices()
     wanted = sorted(set(rated) | {cid for w, lo, _ in choices for cid in (w, lo)})
     found, vectors, _ = mirror.vectors_for(wanted)
     row = {cid: n for n, cid in enumerate(found)}

@@ -1,50 +1,25 @@
 """Trained evaluators: a file each in data_dir/evaluators/, a row each in the catalog.
 
-A row records the CLIP model the evaluator was trained on, what it saw and its validation
-report; one row is active. An evaluator is only ever applied to vectors of its own CLIP
+The rows are the store's (indexing/store/evaluators.py); this registry pairs them with the
+model files. A row records the CLIP model the evaluator was trained on, what it saw and its
+validation report; one row is active. An evaluator is only ever applied to vectors of its own CLIP
 model: after a model switch the active one is stale until retrained (`stale`). A model
 file that is missing or corrupt is reported, and the library falls back to no evaluator.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import uuid
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 from evaluator.model import FittedModel
 from indexing.errors import PictorError
 from indexing.store.catalog import Catalog
+from indexing.store.evaluators import EvaluatorRecord, EvaluatorRows
 
-COLUMNS = (
-    "id, created_at, clip_model_id, ratings, pairs, skipped, report_json, params_json, file, active"
-)
-
-
-@dataclass(frozen=True, slots=True)
-class EvaluatorRecord:
-    id: str
-    created_at: float
-    clip_model_id: str
-    ratings: int
-    pairs: int
-    skipped: int
-    report: dict[str, Any]
-    params: dict[str, Any]
-    file: str
-    active: bool
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_row(cls, row: Any) -> EvaluatorRecord:
-        return cls(row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6]),
-                   json.loads(row[7]), row[8], bool(row[9]))  # fmt: skip
+__all__ = ["EvaluatorRecord", "ModelFileError", "Registry"]
 
 
 class ModelFileError(PictorError):
@@ -54,6 +29,7 @@ class ModelFileError(PictorError):
 class Registry:
     def __init__(self, catalog: Catalog, folder: Path):
         self.catalog = catalog
+        self.rows = EvaluatorRows(catalog)
         self.folder = Path(folder)
 
     def save(
@@ -69,51 +45,23 @@ class Registry:
         partial = self.folder / (file + ".part")
         partial.write_bytes(model.to_bytes())
         os.replace(partial, self.folder / file)
-        with self.catalog.transaction() as conn:
-            conn.execute(
-                f"INSERT INTO evaluators({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-                (
-                    evaluator_id,
-                    created,
-                    clip_model_id,
-                    seen["ratings"],
-                    seen["pairs"],
-                    seen["skipped"],
-                    json.dumps(report),
-                    json.dumps(model.params, default=float),
-                    file,
-                ),
-            )
-        return self.get(evaluator_id)
+        self.rows.add(evaluator_id, created, clip_model_id, seen, report, model.params, file)
+        return self.rows.get(evaluator_id)
 
     def get(self, evaluator_id: str) -> EvaluatorRecord:
-        row = self.catalog.conn.execute(
-            f"SELECT {COLUMNS} FROM evaluators WHERE id = ?", (evaluator_id,)
-        ).fetchone()
-        if row is None:
-            raise KeyError(evaluator_id)
-        return EvaluatorRecord.from_row(row)
+        return self.rows.get(evaluator_id)
 
     def all(self) -> list[EvaluatorRecord]:
-        rows = self.catalog.conn.execute(
-            f"SELECT {COLUMNS} FROM evaluators ORDER BY created_at DESC"
-        )
-        return [EvaluatorRecord.from_row(row) for row in rows]
+        return self.rows.all()
 
     def active(self) -> EvaluatorRecord | None:
-        row = self.catalog.conn.execute(
-            f"SELECT {COLUMNS} FROM evaluators WHERE active = 1"
-        ).fetchone()
-        return EvaluatorRecord.from_row(row) if row else None
+        return self.rows.active()
 
     def activate(self, evaluator_id: str) -> None:
-        with self.catalog.transaction() as conn:
-            conn.execute("UPDATE evaluators SET active = 0 WHERE active = 1")
-            conn.execute("UPDATE evaluators SET active = 1 WHERE id = ?", (evaluator_id,))
+        self.rows.activate(evaluator_id)
 
     def deactivate(self) -> None:
-        with self.catalog.transaction() as conn:
-            conn.execute("UPDATE evaluators SET active = 0 WHERE active = 1")
+        self.rows.deactivate()
 
     def has_file(self, record: EvaluatorRecord) -> bool:
         return (self.folder / record.file).is_file()

@@ -115,9 +115,7 @@ def test_text_filter_combines_with_the_other_filters(planted) -> None:
 
 def test_scores_are_computed_once_then_come_from_the_cache(planted) -> None:
     catalog, kinds, scores, embedder, store = planted
-    assert scores.ensure(catalog.conn, ["beach"]) == len(
-        of_kind(kinds, "beach", "plain", "borderline")
-    )
+    assert scores.ensure(catalog, ["beach"]) == len(of_kind(kinds, "beach", "plain", "borderline"))
     calls = embedder.calls
     for page in (1, 2, 3):
         request = ListRequest(
@@ -130,16 +128,16 @@ def test_scores_are_computed_once_then_come_from_the_cache(planted) -> None:
     store.upsert(MODEL, [newcomer], basis(0)[None, :])
     with catalog.transaction():
         catalog.put_embeddings([newcomer], MODEL)
-    assert scores.ensure(catalog.conn, ["beach"]) == 1
+    assert scores.ensure(catalog, ["beach"]) == 1
     assert newcomer in listed(catalog, scores, only_text=("beach",), text_sensitivity=0.3)
 
 
 def test_a_new_decision_rule_recomputes_the_cache(planted, monkeypatch) -> None:
     catalog, kinds, scores, _, _ = planted
     embedded = len(of_kind(kinds, "beach", "plain", "borderline"))
-    assert scores.ensure(catalog.conn, ["beach"]) == embedded
+    assert scores.ensure(catalog, ["beach"]) == embedded
     monkeypatch.setattr(categories, "LOGIT_SCALE", 50.0)
-    assert scores.ensure(catalog.conn, ["beach"]) == embedded
+    assert scores.ensure(catalog, ["beach"]) == embedded
 
 
 def test_paging_through_the_collection_gives_the_same_scores(planted, monkeypatch) -> None:

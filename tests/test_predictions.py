@@ -15,6 +15,7 @@ import pytest
 from evaluator import predictions
 from evaluator.predictions import predict_all
 from indexing.query.filters import SortKey
+from indexing.store import predictions as stored_predictions
 from indexing.store.catalog import Catalog
 from tests.test_listing import everything, make_catalog
 
@@ -97,9 +98,11 @@ def test_bulk_predictions_sort_exactly_as_row_by_row_ones(two_catalogs, share, m
     with Catalog(old_way) as catalog:
         expected = predict_all(catalog, mirror, Model(2), "evaluator-2", row_by_row=True, **kept)
     rebuilt = []
-    real_drop = predictions._drop_rating_indexes
+    real_drop = stored_predictions._drop_rating_indexes
     monkeypatch.setattr(
-        predictions, "_drop_rating_indexes", lambda conn: rebuilt.append(1) or real_drop(conn)
+        stored_predictions,
+        "_drop_rating_indexes",
+        lambda conn: rebuilt.append(1) or real_drop(conn),
     )
     with Catalog(bulk) as catalog:
         done = predict_all(catalog, mirror, Model(2), "evaluator-2", **kept)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from indexing.curate.ratings import Ratings, parse_score
 from indexing.curate.ratings_file import (
     import_document,
     read_document,
@@ -15,6 +14,7 @@ from indexing.curate.ratings_file import (
 )
 from indexing.errors import PictorError
 from indexing.store.catalog import Catalog
+from indexing.store.ratings import Ratings, parse_score
 
 A, B, C, D = (f"{n:032x}" for n in (0xA, 0xB, 0xC, 0xD))
 

@@ -10,7 +10,6 @@ from app.cli.common import Handler, emit, whole_number
 from app.cli.progress import cli_progress
 from app.cli.streaming import stream_document
 from indexing.curate.dismissals import Dismissals, dismiss
-from indexing.curate.ratings import content_id_for_path
 from indexing.errors import PictorError
 from indexing.library import Library
 from indexing.query.duplicates import (
@@ -21,6 +20,7 @@ from indexing.query.duplicates import (
     every_group,
     find_groups,
 )
+from indexing.store.files import content_id_for_path
 
 CLI_GROUPS_PER_PAGE = 20  # a page of `duplicates` (the UI's pages are 10: one slot each)
 

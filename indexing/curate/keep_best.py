@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from indexing.curate.ratings import Inheritance, Ratings
 from indexing.curate.trash import Trash, TrashReport
 from indexing.dedup.records import Group, files_replaced, replaced_by
 from indexing.progress import ProgressCallback, StageMeter, no_progress
 from indexing.store.catalog import Catalog
+from indexing.store.ratings import Inheritance, Ratings
 
 
 @dataclass(slots=True)

@@ -15,12 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from indexing.curate.rating_service import RatingService
-from indexing.curate.ratings import present_paths_of
 from indexing.query.listing import random_pivot
-from indexing.query.rate_queue import UNRATED, Cursor, next_in_rotation
+from indexing.query.rate_queue import Cursor, next_in_rotation
 from indexing.store.catalog import Catalog
-
-PRESENT = "i.present_files > 0"
+from indexing.store.files import present_paths_of
+from indexing.store.image_reads import (
+    PRESENT,
+    UNRATED,
+    mid_scale_rated,
+    nearest_rating_keys,
+    rating_key_of,
+)
 
 
 @dataclass(slots=True)
@@ -132,10 +137,7 @@ class Chooser:
 
 def _closest(catalog: Catalog, anchor: str, count: int, seed: int) -> list[str]:
     """Images rated (or predicted) closest to the anchor's; unrated ones when it has none."""
-    row = catalog.conn.execute(
-        "SELECT rating_key FROM images WHERE content_id = ?", (anchor,)
-    ).fetchone()
-    key = row[0] if row else None
+    key = rating_key_of(catalog, anchor)
     if key is None:  # a few more unrated images, from another point of the rotation
         found: list[str] = []
         cursor = Cursor()
@@ -148,27 +150,9 @@ def _closest(catalog: Catalog, anchor: str, count: int, seed: int) -> list[str]:
             found.append(step.content_id)
             cursor = step.cursor
         if len(found) < count:  # few unrated left: fill the set with rated ones, mid-scale first
-            shown = [anchor, *found]
-            rows = catalog.conn.execute(
-                f"SELECT i.content_id FROM images i WHERE {PRESENT} AND i.rating_key IS NOT NULL "
-                f"AND i.content_id NOT IN ({','.join('?' * len(shown))}) "
-                "ORDER BY ABS(i.rating_key - 5), i.content_id LIMIT ?",
-                (*shown, count - len(found)),
-            )
-            found += [row[0] for row in rows]
+            found += mid_scale_rated(catalog, [anchor, *found], count - len(found))
         return found
-    above = catalog.conn.execute(
-        f"SELECT i.content_id, i.rating_key FROM images i WHERE {PRESENT} AND i.rating_key >= ? "
-        "AND i.content_id != ? ORDER BY i.rating_key, i.content_id LIMIT ?",
-        (key, anchor, count),
-    ).fetchall()
-    below = catalog.conn.execute(
-        f"SELECT i.content_id, i.rating_key FROM images i WHERE {PRESENT} AND i.rating_key < ? "
-        "ORDER BY i.rating_key DESC, i.content_id LIMIT ?",
-        (key, count),
-    ).fetchall()
-    nearest = sorted(above + below, key=lambda r: (abs(r[1] - key), r[0]))
-    return [r[0] for r in nearest[:count]]
+    return nearest_rating_keys(catalog, key, anchor, count)
 
 
 def _missing(catalog: Catalog, content_ids: list[str]) -> list[str]:

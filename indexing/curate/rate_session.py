@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from indexing.curate.rating_service import RatingService
-from indexing.curate.ratings import RatingChange, present_paths_of
 from indexing.errors import PictorError
 from indexing.query import details
 from indexing.query.rate_queue import Cursor, QueueSpec, Step, next_image, remaining
 from indexing.store.catalog import Catalog
+from indexing.store.files import present_paths_of
+from indexing.store.image_reads import awaits_rating
+from indexing.store.ratings import RatingChange
 
 RECOUNT_SECONDS = 10.0
 
@@ -188,12 +190,8 @@ class Rater:
     def _still_due(catalog: Catalog, session: RateSession, step: Step) -> bool:
         if session.spec.kind not in ("unrated", "filter", "informative"):
             return True
-        row = catalog.conn.execute(
-            "SELECT 1 FROM images WHERE content_id = ? AND present_files > 0 "
-            "AND (rating_source IS NULL OR rating_source != 'user')",
-            (step.content_id,),
-        ).fetchone()
-        return row is not None  # rated meanwhile (another tab) or gone: look again
+        # rated meanwhile (another tab) or gone: look again
+        return step.content_id is not None and awaits_rating(catalog, step.content_id)
 
     def _prefetch(self, catalog: Catalog, step: Step) -> None:
         if step.content_id is not None:

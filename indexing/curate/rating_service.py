@@ -12,14 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from indexing.curate import xmp
-from indexing.curate.ratings import (
-    Choice,
-    RatingChange,
-    Ratings,
-    content_id_for_path,
-    present_paths_of,
-)
 from indexing.errors import PictorError
+from indexing.store.files import content_id_for_path, present_paths_of
+from indexing.store.ratings import Choice, RatingChange, Ratings
 
 
 @dataclass(slots=True)

@@ -35,9 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from indexing.curate.dismissals import Dismissals
-from indexing.curate.ratings import HISTORY_SOURCES, SOURCES
 from indexing.errors import PictorError
 from indexing.store.catalog import Catalog
+from indexing.store.ratings import HISTORY_SOURCES, SOURCES, ImportWrites, export_rows
 
 FORMAT = "pictor-ratings"
 VERSION = 2
@@ -65,12 +65,9 @@ def _parse_int(digits: str) -> int | LongNumber:
 
 
 def export_document(catalog: Catalog, now: float | None = None) -> dict[str, Any]:
-    conn = catalog.conn
+    rows = export_rows(catalog)
     paths: dict[str, list[str]] = {}
-    for cid, path in conn.execute(
-        "SELECT f.content_id, f.path FROM files f JOIN ratings r USING (content_id) "
-        "ORDER BY f.content_id, f.status DESC, f.path"
-    ):
+    for cid, path in rows["paths"]:
         paths.setdefault(cid, []).append(path)
     ratings = [
         {
@@ -80,22 +77,15 @@ def export_document(catalog: Catalog, now: float | None = None) -> dict[str, Any
             "source": r[3],
             "paths": paths.get(r[0], []),
         }
-        for r in conn.execute(
-            "SELECT content_id, rating, rated_at, source FROM ratings ORDER BY content_id"
-        )
+        for r in rows["ratings"]
     ]
     preferences = [
         dict(zip(("choice_id", "winner", "loser", "time", "outcome", "source"), row, strict=True))
-        for row in conn.execute(
-            "SELECT choice_id, winner, loser, created_at, outcome, source FROM preferences "
-            "ORDER BY created_at, choice_id, winner, loser"
-        )
+        for row in rows["preferences"]
     ]
     history = [
         dict(zip(("content_id", "score", "source", "time"), row, strict=True))
-        for row in conn.execute(
-            "SELECT content_id, rating, source, at FROM rating_history ORDER BY content_id, id"
-        )
+        for row in rows["history"]
     ]
     dismissals = sorted(
         ({"content_ids": d.content_ids, "time": d.at}
@@ -218,47 +208,39 @@ def import_document(catalog: Catalog, document: dict[str, Any], on_conflict: str
         **{key: document.get(key) or [] for key in SECTIONS},
     }
     with catalog.transaction() as conn:
-        report.history_added = _import_history(conn, document["history"])
+        writes = ImportWrites(conn)
+        report.history_added = _import_history(writes, document["history"])
         for entry in document["ratings"]:
-            _import_rating(conn, entry, on_conflict, report)
+            _import_rating(writes, entry, on_conflict, report)
         touched = {e["content_id"] for e in document["ratings"] + document["history"]}
         for content_id in sorted(touched):
-            _latest_change_is_current(conn, content_id, now)
+            _latest_change_is_current(writes, content_id, now)
         for entry in document["preferences"]:
-            report.preferences_added += conn.execute(
-                "INSERT OR IGNORE INTO preferences(choice_id, winner, loser, created_at, "
-                "outcome, source) VALUES (?, ?, ?, ?, ?, ?)",
-                (entry["choice_id"], entry["winner"], entry["loser"], entry["time"],
-                 entry["outcome"], entry["source"]),
-            ).rowcount  # fmt: skip
+            report.preferences_added += writes.add_preference(
+                entry["choice_id"], entry["winner"], entry["loser"], entry["time"],
+                entry["outcome"], entry["source"],
+            )  # fmt: skip
         report.dismissals_added = Dismissals(catalog).import_sets(
             conn, ((entry["content_ids"], entry["time"]) for entry in document["dismissals"])
         )
     return report
 
 
-def _import_history(conn, history: list[dict[str, Any]]) -> int:
+def _import_history(writes: ImportWrites, history: list[dict[str, Any]]) -> int:
     added = 0
     for entry in history:
-        known = conn.execute(
-            "SELECT 1 FROM rating_history WHERE content_id = ? AND at = ? AND source = ? "
-            "AND rating IS ?",
-            (entry["content_id"], entry["time"], entry["source"], entry["score"]),
-        ).fetchone()
-        if known is None:
-            conn.execute(
-                "INSERT INTO rating_history(content_id, rating, source, at) VALUES (?, ?, ?, ?)",
-                (entry["content_id"], entry["score"], entry["source"], entry["time"]),
-            )
+        change = (entry["content_id"], entry["score"], entry["source"], entry["time"])
+        if not writes.has_history(*change):
+            writes.add_history(*change)
             added += 1
     return added
 
 
-def _import_rating(conn, entry: dict[str, Any], mode: str, report: ImportReport) -> None:
+def _import_rating(
+    writes: ImportWrites, entry: dict[str, Any], mode: str, report: ImportReport
+) -> None:
     cid, score, at = entry["content_id"], entry["score"], entry["time"]
-    existing = conn.execute(
-        "SELECT rating, rated_at FROM ratings WHERE content_id = ?", (cid,)
-    ).fetchone()
+    existing = writes.rating_and_time(cid)
     if existing is not None:
         take = mode == "replace" or (mode == "newer" and at > existing[1])
         if not take or (existing[0], existing[1]) == (score, at):
@@ -267,30 +249,15 @@ def _import_rating(conn, entry: dict[str, Any], mode: str, report: ImportReport)
         report.replaced += 1
     else:
         report.added += 1
-    conn.execute(
-        "INSERT INTO ratings(content_id, rating, rated_at, source) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT(content_id) DO UPDATE SET rating = excluded.rating, "
-        "rated_at = excluded.rated_at, source = excluded.source",
-        (cid, score, at, entry["source"]),
-    )
+    writes.put_rating(cid, score, at, entry["source"])
 
 
-def _latest_change_is_current(conn, content_id: str, now: float) -> None:
+def _latest_change_is_current(writes: ImportWrites, content_id: str, now: float) -> None:
     """Keep the history's promise: its latest row is the current value (an import that kept
     the local rating, or brought history without one, records what stands now)."""
-    current = conn.execute(
-        "SELECT rating FROM ratings WHERE content_id = ?", (content_id,)
-    ).fetchone()
-    latest = conn.execute(
-        "SELECT rating FROM rating_history WHERE content_id = ? ORDER BY id DESC LIMIT 1",
-        (content_id,),
-    ).fetchone()
-    value = current[0] if current else None
-    if (latest[0] if latest else None) != value:
-        conn.execute(
-            "INSERT INTO rating_history(content_id, rating, source, at) VALUES (?, ?, 'import', ?)",
-            (content_id, value, now),
-        )
+    value = writes.current(content_id)
+    if writes.latest_change(content_id) != value:
+        writes.add_history(content_id, value, "import", now)
 
 
 def _problems(document: dict[str, Any], now: float) -> list[str]:

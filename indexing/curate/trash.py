@@ -37,7 +37,9 @@ from typing import Any
 
 from indexing.errors import PictorError
 from indexing.store.catalog import Catalog, path_range
+from indexing.store.files import file_row
 from indexing.store.locks import exclusive
+from indexing.store.trash_log import TrashLog
 
 TRASH = ".pictor-trash"
 TRASH_LOCK = "trash.lock"
@@ -73,6 +75,7 @@ class TrashReport:
 class Trash:
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
+        self.log = TrashLog(catalog)
         self._depth = 0
 
     @contextmanager
@@ -147,20 +150,16 @@ class Trash:
     def _as_indexed(self, path: str) -> bool:
         """Whether the file at path (links followed) has the size and time the catalog
         recorded for it: the file the library holds, not another one put in its place."""
-        row = self.catalog.conn.execute(
-            "SELECT size, mtime_ns FROM files WHERE path = ?", (path,)
-        ).fetchone()
+        row = file_row(self.catalog, path)
         try:
             info = os.stat(path)
         except OSError:
             return True  # gone: _trash_one says so, as for any file that vanished
-        return row is not None and (info.st_size, info.st_mtime_ns) == (row[0], row[1])
+        return row is not None and (info.st_size, info.st_mtime_ns) == (row[2], row[3])
 
     def _status_of(self, path: str) -> str | None:
-        row = self.catalog.conn.execute(
-            "SELECT status FROM files WHERE path = ?", (path,)
-        ).fetchone()
-        return row[0] if row else None
+        row = file_row(self.catalog, path)
+        return row[1] if row else None
 
     def _trash_one(self, path: str, root: str, batch: str, now: float | None) -> TrashEntry:
         info = os.stat(path)  # a file that vanished since grouping: FileNotFoundError
@@ -170,12 +169,7 @@ class Trash:
         target = _free_name(os.path.join(root, TRASH, relative))
         content_id = self._content_of(path)
         moved_at = time.time() if now is None else now
-        with self.catalog.transaction() as conn:
-            row_id = conn.execute(
-                "INSERT INTO trash_log(batch, original_path, trash_path, root, content_id, size, "
-                "state, moved_at) VALUES (?, ?, ?, ?, ?, ?, 'moving', ?)",
-                (batch, path, target, root, content_id, info.st_size, moved_at),
-            ).lastrowid
+        row_id = self.log.start(batch, path, target, root, content_id, info.st_size, moved_at)
         try:
             _move_no_overwrite(path, target)
         except OSError as exc:
@@ -185,25 +179,13 @@ class Trash:
         return TrashEntry(row_id, path, target, content_id, info.st_size, moved_at)
 
     def _content_of(self, path: str) -> str | None:
-        row = self.catalog.conn.execute(
-            "SELECT content_id FROM files WHERE path = ?", (path,)
-        ).fetchone()
+        row = file_row(self.catalog, path)
         return row[0] if row else None
 
     def _finish(
         self, row_id: int, state: str, *, note: str | None = None, missing: str | None = None
-    ):
-        with self.catalog.transaction() as conn:
-            conn.execute(
-                "UPDATE trash_log SET state = ?, done_at = ?, note = COALESCE(?, note) "
-                "WHERE id = ?",
-                (state, time.time(), note, row_id),
-            )
-            if missing is not None:  # gone from every view at once, rating kept by content
-                conn.execute(
-                    "UPDATE files SET status = 'missing' WHERE path = ? AND status = 'present'",
-                    (missing,),
-                )
+    ) -> None:
+        self.log.finish(row_id, state, note=note, missing=missing)
 
     # Reading
 
@@ -212,11 +194,7 @@ class Trash:
             return self._entries()
 
     def _entries(self) -> list[TrashEntry]:
-        rows = self.catalog.conn.execute(
-            "SELECT id, original_path, trash_path, content_id, size, moved_at FROM trash_log "
-            "WHERE state = 'trashed' ORDER BY moved_at DESC, id DESC"
-        )
-        return [TrashEntry(*row) for row in rows]
+        return [TrashEntry(*row) for row in self.log.trashed()]
 
     # Moving out
 
@@ -271,13 +249,11 @@ class Trash:
         info = _stat(target)
         now = time.time()
         in_library = _root_of(target, self.catalog.roots()) is not None
-        with self.catalog.transaction() as conn:
-            conn.execute(
-                "UPDATE trash_log SET state = 'restored', done_at = ?, note = ? WHERE id = ?",
-                (now, None if target == entry.original_path else f"restored as {target}", entry.id),
-            )
-            if entry.content_id is not None and in_library:
-                self.catalog.put_file(target, entry.content_id, info.st_size, info.st_mtime_ns, now)
+        listed = None
+        if entry.content_id is not None and in_library:
+            listed = (target, entry.content_id, info.st_size, info.st_mtime_ns)
+        note = None if target == entry.original_path else f"restored as {target}"
+        self.log.restored(entry.id, now, note, listed)
         return TrashEntry(entry.id, target, entry.trash_path, entry.content_id, entry.size, now)
 
     def empty(self) -> TrashReport:
@@ -300,11 +276,7 @@ class Trash:
             except OSError as exc:
                 report.problems.append({"path": entry.trash_path, "reason": _reason(exc)})
                 continue
-            with self.catalog.transaction() as conn:
-                conn.execute(
-                    "UPDATE trash_log SET state = 'emptied', done_at = ? WHERE id = ?",
-                    (time.time(), entry.id),
-                )
+            self.log.emptied(entry.id)
             _prune_empty_folders(os.path.dirname(entry.trash_path))
             report.moved.append(entry)
         return report
@@ -314,10 +286,7 @@ class Trash:
     def _recover(self) -> None:
         """Finish or undo the moves a crash interrupted. It runs under the lock, at the start
         of every operation, so each 'moving' row was left by a process that died mid-move."""
-        rows = self.catalog.conn.execute(
-            "SELECT id, original_path, trash_path FROM trash_log WHERE state = 'moving'"
-        ).fetchall()
-        for row_id, original, target in rows:
+        for row_id, original, target in self.log.interrupted():
             partial = target + ".part"
             if os.path.lexists(partial):
                 os.unlink(partial)  # an unfinished cross-device copy; the original is intact

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any, Protocol
 
 import numpy as np
@@ -23,7 +21,9 @@ import numpy.typing as npt
 
 from indexing.errors import PictorError
 from indexing.models.clip import normalise
-from indexing.store.catalog import embedding_stamp
+from indexing.store import category_scores as stored
+from indexing.store.catalog import Catalog
+from indexing.store.category_scores import CategoryScoreRows
 
 Vectors = npt.NDArray[np.float32]
 
@@ -120,65 +120,38 @@ class CategoryScores:
         self._embedder = embedder
         self._vectors = vectors
 
-    def ensure(self, conn: sqlite3.Connection, categories: Iterable[str]) -> int:
+    def ensure(self, catalog: Catalog, categories: Iterable[str]) -> int:
         """Score every embedded image for each category that lacks a score; return how many."""
-        stamp = embedding_stamp(conn, self.model_id)
+        stamp = catalog.embedding_stamp(self.model_id)
         if stamp is None:
             raise PictorError(
                 f"The text-category filter needs CLIP vectors and no image has one under "
                 f"{self.model_id} yet: index your folders with embeddings on "
                 "(launch.py index, without --no-embed)."
             )
-        return sum(self._ensure_one(conn, category_key(c), stamp) for c in categories)
+        rows = CategoryScoreRows(catalog, self.model_id)
+        return sum(self._ensure_one(rows, category_key(c), stamp) for c in categories)
 
-    def _ensure_one(self, conn: sqlite3.Connection, category: str, stamp: int) -> int:
+    def _ensure_one(self, rows: CategoryScoreRows, category: str, stamp: int) -> int:
         rule = rule_fingerprint()
-        row = conn.execute(
-            "SELECT rule, stamp FROM category_rules WHERE model_id = ? AND category = ?",
-            (self.model_id, category),
-        ).fetchone()
-        if row is not None and tuple(row) == (rule, stamp):
+        done = rows.rule_of(category)
+        if done == (rule, stamp):
             return 0  # complete for these embeddings under this rule
-        if row is not None and row[0] != rule:
-            with _transaction(conn):
-                conn.execute(
-                    "DELETE FROM category_scores WHERE model_id = ? AND category = ?",
-                    (self.model_id, category),
-                )
-        written = self._score_missing(conn, category)
-        with _transaction(conn):
-            conn.execute(
-                "INSERT OR REPLACE INTO category_rules(model_id, category, rule, stamp) "
-                "VALUES (?, ?, ?, ?)",
-                (self.model_id, category, rule, stamp),
-            )
+        if done is not None and done[0] != rule:
+            rows.forget(category)
+        written = self._score_missing(rows, category)
+        rows.completed(category, rule, stamp)
         return written
 
-    def _score_missing(self, conn: sqlite3.Connection, category: str) -> int:
-        missing = {
-            row[0]
-            for row in conn.execute(
-                "SELECT e.content_id FROM embeddings e WHERE e.model_id = ? AND e.status = 'done' "
-                "AND NOT EXISTS (SELECT 1 FROM category_scores s WHERE s.model_id = e.model_id "
-                "AND s.category = ? AND s.content_id = e.content_id)",
-                (self.model_id, category),
-            )
-        }
+    def _score_missing(self, rows: CategoryScoreRows, category: str) -> int:
+        missing = rows.missing(category)
         if not missing:
             return 0
         classes = class_vectors(self._embedder(), category)
         written = 0
         for ids, vectors in self._vectors_of(missing):
             scores = category_probability(vectors, classes)
-            with _transaction(conn):
-                conn.executemany(
-                    "INSERT OR REPLACE INTO category_scores(model_id, category, content_id, "
-                    "probability) VALUES (?, ?, ?, ?)",
-                    (
-                        (self.model_id, category, cid, float(p))
-                        for cid, p in zip(ids, scores, strict=True)
-                    ),
-                )
+            rows.put(category, zip(ids, (float(p) for p in scores), strict=True))
             written += len(ids)
         return written
 
@@ -204,17 +177,6 @@ class CategoryScores:
                 yield [page["ids"][n] for n in keep], normalise(vectors)
 
 
-@contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-
-
 def text_clauses(
     model_id: str, exclude: Sequence[str], only: Sequence[str], sensitivity: float
 ) -> tuple[list[str], list[Any]]:
@@ -223,34 +185,18 @@ def text_clauses(
 
     An image with no score (no vector yet) counts as matching nothing.
     """
-    limit = threshold(sensitivity)
-    clauses: list[str] = []
-    params: list[Any] = []
-    if exclude:
-        keys = [category_key(c) for c in exclude]
-        clauses.append(
-            "NOT EXISTS (SELECT 1 FROM category_scores s WHERE s.model_id = ? "
-            f"AND s.category IN ({','.join('?' * len(keys))}) "
-            "AND s.content_id = i.content_id AND s.probability >= ?)"
-        )
-        params += [model_id, *keys, limit]
-    for category in only:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM category_scores s WHERE s.model_id = ? AND s.category = ? "
-            "AND s.content_id = i.content_id AND s.probability >= ?)"
-        )
-        params += [model_id, category_key(category), limit]
-    return clauses, params
+    return stored.text_clauses(
+        model_id,
+        [category_key(c) for c in exclude],
+        [category_key(c) for c in only],
+        threshold(sensitivity),
+    )
 
 
 def matched_ids_sql(
     model_id: str, categories: Sequence[str], sensitivity: float
 ) -> tuple[str, list[Any]]:
     """A subquery of the content ids matching any of categories (served by an index)."""
-    keys = [category_key(c) for c in categories]
-    marks = ",".join("?" * len(keys))
-    sql = (
-        "SELECT s.content_id FROM category_scores s WHERE s.model_id = ? "
-        f"AND s.category IN ({marks}) AND s.probability >= ?"
+    return stored.matched_ids_sql(
+        model_id, [category_key(c) for c in categories], threshold(sensitivity)
     )
-    return sql, [model_id, *keys, threshold(sensitivity)]

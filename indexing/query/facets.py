@@ -135,7 +135,8 @@ def facets(
 ) -> Facets:
     """Counts per value of each facet (or of `names`), under flt and the metadata query."""
     flt = flt or Filter()
-    extra, extra_params = "", []
+    extra = ""
+    extra_params: list[Any] = []
     if query and query.strip():
         parsed = parse_query(query)
         if parsed.empty:  # as find says: a lone '*' or 'AND' is not a query

@@ -15,7 +15,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from indexing.errors import PictorError
-from indexing.store.catalog import path_range
+from indexing.store.files import present_under
+from indexing.store.image_reads import tagged
 
 KNOWN_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF")
 VIDEO_FORMATS = ("MP4", "MOV", "MKV", "WEBM", "AVI", "M4V")  # a video's container
@@ -212,13 +213,13 @@ class Filter(BaseModel):
         # Dates are the photo's own calendar (images.day): a morning in Tokyo is on that
         # day's page wherever it is viewed. The date_key bounds, widened by the largest
         # gap between two clocks, keep the date index narrowing; i.day decides.
-        low, high = self.taken_bounds()
+        after, before = self.taken_bounds()
         if self.taken_from is not None:
             clauses.append("i.date_key >= ? AND i.day >= ?")
-            params += [low, self.taken_from.isoformat()]
+            params += [after, self.taken_from.isoformat()]
         if self.taken_to is not None:
             clauses.append("i.date_key < ? AND i.day <= ?")
-            params += [high, self.taken_to.isoformat()]
+            params += [before, self.taken_to.isoformat()]
         if self.kind is not None:
             clauses.append("i.kind = ?")
             params.append(self.kind)
@@ -226,12 +227,9 @@ class Filter(BaseModel):
             clauses.append(f"i.format IN ({','.join('?' * len(self.formats))})")
             params.extend(self.formats)
         if self.folder is not None:
-            lo, hi = path_range(self.folder)
-            clauses.append(
-                "EXISTS (SELECT 1 FROM files f WHERE f.content_id = i.content_id "
-                "AND f.status = 'present' AND f.path >= ? AND f.path < ?)"
-            )
-            params.extend([lo, hi])
+            clause, values = present_under(self.folder)
+            clauses.append(clause)
+            params.extend(values)
         day_range = self._day_range()
         if day_range is not None:
             clauses.append("i.day >= ? AND i.day < ?")
@@ -253,8 +251,9 @@ class Filter(BaseModel):
                 clauses.append(f"{column} = ?")
                 params.append(value)
         if self.subject is not None:
-            clauses.append("i.content_id IN (SELECT s.content_id FROM subjects s WHERE s.tag = ?)")
-            params.append(self.subject)
+            clause, values = tagged(self.subject)
+            clauses.append(clause)
+            params.extend(values)
         if self.rated is True:
             clauses.append("i.rating_source = 'user'")
         elif self.rated is False:

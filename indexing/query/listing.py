@@ -21,8 +21,6 @@ Shared by the Filters tab and `launch.py list`. Everything runs in SQL over inde
 from __future__ import annotations
 
 import hashlib
-import sqlite3
-import time
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -32,12 +30,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from indexing.errors import PictorError
 from indexing.query.categories import CategoryScores, matched_ids_sql, text_clauses
 from indexing.query.filters import SORT_COLUMNS, Filter, SortKey, describe_validation_error
+from indexing.store import image_listing
 from indexing.store.catalog import Catalog
+from indexing.store.image_listing import COVER, Part
 
 SELECTIVE = 20
 WALK_BUDGET_S = 0.01
-COVER = "INDEXED BY images_filter_cover"
-GENERATED = {"i.pixels": "(i.width * i.height)", "i.aspect": "(CAST(i.width AS REAL) / i.height)"}
 BUDGETED_OFFSET = 600  # deeper pages always walk: sorting would keep offset + limit rows
 
 
@@ -62,11 +60,6 @@ SORT_INDEXES: dict[SortKey, str] = {
     SortKey.random: "sqlite_autoindex_images_1",
     SortKey.rating: "images_rating_key_id",
 }
-COLUMNS = (
-    "i.content_id, i.width, i.height, i.format, i.bytes, i.taken_at, i.date_key, i.added_at, "
-    "i.rating_key, i.rating_source, (SELECT MIN(f.path) FROM files f WHERE "
-    "f.content_id = i.content_id AND f.status = 'present') AS path, i.kind, i.duration"
-)
 
 
 class ListRequest(BaseModel):
@@ -156,16 +149,6 @@ def random_pivot(seed: int | str) -> str:
     return hashlib.blake2b(str(seed).encode(), digest_size=16).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class _Part:
-    """One ordered run of the result: a where clause and its ORDER BY."""
-
-    where: str
-    params: list[Any]
-    order: str
-    index: str
-
-
 def cover_for(flt: Filter) -> str:
     """Force the covering index, unless a facet column (outside it) is filtered on: then
     SQLite starts from that facet's own index."""
@@ -183,25 +166,22 @@ def list_images(
     if flt.needs_clip:
         if categories is None:
             raise PictorError("The text-category filter needs CLIP, which is not set up here.")
-        categories.ensure(catalog.conn, [*flt.exclude_text, *flt.only_text])
+        categories.ensure(catalog, [*flt.exclude_text, *flt.only_text])
         extra, extra_params = text_clauses(
             model_id, flt.exclude_text, flt.only_text, flt.text_sensitivity
         )
         where = " AND ".join([where, *extra])
         params = params + extra_params
-    total = _scalar(
-        catalog,
-        "SELECT COUNT(*) FROM images i INDEXED BY images_present WHERE i.present_files > 0",
-        [],
-    )
+    total = image_listing.total_present(catalog)
     offset = (request.page - 1) * request.page_size
     parts = _parts(request, where, params)
     if len(parts) == 1 and not flt.needs_clip and offset <= BUDGETED_OFFSET:
         ids, matching = _walk_or_sort_and_count(
             catalog, flt, parts[0], offset, request.page_size, total
         )
-        rows = _details(catalog, ids)
-        return Listing([_item(row) for row in rows], matching, total, request)
+        return Listing(
+            [_item(row) for row in image_listing.rows_of(catalog, ids)], matching, total, request
+        )
     matching = _count(catalog, flt, model_id, total)
     if matching * SELECTIVE < total:
         plan = Plan.sort_filtered
@@ -209,74 +189,43 @@ def list_images(
         plan = Plan.walk
     else:
         plan = Plan.walk_with_budget
-    rows = _take(catalog, parts, offset, request.page_size, plan, flt.needs_clip, cover)
-    return Listing([_item(row) for row in rows], matching, total, request)
+    found = _take(catalog, parts, offset, request.page_size, plan, flt.needs_clip, cover)
+    return Listing([_item(row) for row in found], matching, total, request)
 
 
 def _walk_or_sort_and_count(
-    catalog: Catalog, flt: Filter, part: _Part, offset: int, limit: int, total: int
+    catalog: Catalog, flt: Filter, part: Part, offset: int, limit: int, total: int
 ) -> tuple[list[str], int]:
     """An early page and the count: walk the sort index (then count), or when the walk runs
     out of time, sort the filtered rows and count them in the same scan."""
-    ids = _walk_with_budget(catalog, part, offset, limit)
+    ids = image_listing.walk_with_budget(catalog, part, offset, limit, WALK_BUDGET_S)
     if ids is not None:
         return ids, _count(catalog, flt, "", total)
-    rows = catalog.conn.execute(
-        covered(
-            f"SELECT i.content_id, COUNT(*) OVER () FROM images i {cover_for(flt)} "
-            f"WHERE {part.where} "
-            f"ORDER BY {part.order} LIMIT ? OFFSET ?"
-        ),
-        [*part.params, limit, offset],
-    ).fetchall()
-    if rows:
-        return [row[0] for row in rows], rows[0][1]
+    counted = image_listing.sort_and_count(catalog, cover_for(flt), part, offset, limit)
+    if counted:
+        return [row[0] for row in counted], counted[0][1]
     return [], _count(catalog, flt, "", total)
 
 
-def _walk_with_budget(catalog: Catalog, part: _Part, offset: int, limit: int) -> list[str] | None:
-    """The page's ids by walking the sort index, or None when that takes over WALK_BUDGET_S."""
-    deadline = time.perf_counter() + WALK_BUDGET_S
-    catalog.conn.set_progress_handler(lambda: time.perf_counter() > deadline, 2000)
-    try:
-        return _run_ids(catalog, part, offset, limit, f"INDEXED BY {part.index}")
-    except sqlite3.OperationalError as exc:
-        if "interrupt" not in str(exc):
-            raise
-        return None
-    finally:
-        catalog.conn.set_progress_handler(None, 0)
-
-
-def _run_ids(catalog: Catalog, part: _Part, offset: int, limit: int, hint: str) -> list[str]:
-    sql = (
-        f"SELECT i.content_id FROM images i {hint} WHERE {part.where} "
-        f"ORDER BY {part.order} LIMIT ? OFFSET ?"
-    )
-    if "images_filter_cover" in hint:
-        sql = covered(sql)
-    return [row[0] for row in catalog.conn.execute(sql, [*part.params, limit, offset])]
-
-
-def _parts(request: ListRequest, where: str, params: list[Any]) -> list[_Part]:
+def _parts(request: ListRequest, where: str, params: list[Any]) -> list[Part]:
     direction = "DESC" if request.descending else "ASC"
     sort = request.sort
     index = SORT_INDEXES[sort]
     if sort is SortKey.random:
         pivot = random_pivot(request.seed)
         order = f"i.content_id {direction}"
-        high = _Part(f"{where} AND i.content_id >= ?", [*params, pivot], order, index)
-        low = _Part(f"{where} AND i.content_id < ?", [*params, pivot], order, index)
+        high = Part(f"{where} AND i.content_id >= ?", [*params, pivot], order, index)
+        low = Part(f"{where} AND i.content_id < ?", [*params, pivot], order, index)
         return [low, high] if request.descending else [high, low]
     if sort is SortKey.rating:
         return [
-            _Part(
+            Part(
                 f"{where} AND i.rating_key IS NOT NULL",
                 params,
                 f"i.rating_key {direction}, i.content_id {direction}",
                 index,
             ),
-            _Part(
+            Part(
                 f"{where} AND i.rating_key IS NULL",
                 params,
                 f"i.content_id {direction}",
@@ -284,12 +233,12 @@ def _parts(request: ListRequest, where: str, params: list[Any]) -> list[_Part]:
             ),
         ]
     column = SORT_COLUMNS[sort]
-    return [_Part(where, params, f"{column} {direction}, i.content_id {direction}", index)]
+    return [Part(where, params, f"{column} {direction}, i.content_id {direction}", index)]
 
 
 def _take(
     catalog: Catalog,
-    parts: list[_Part],
+    parts: list[Part],
     offset: int,
     limit: int,
     plan: Plan,
@@ -306,18 +255,13 @@ def _take(
         if found:
             offset = 0
         else:
-            size = _scalar(
-                catalog,
-                covered(f"SELECT COUNT(*) FROM images i {cover} WHERE {part.where}"),
-                part.params,
-            )
-            offset = max(0, offset - size)
-    return _details(catalog, ids)
+            offset = max(0, offset - image_listing.count(catalog, cover, part.where, part.params))
+    return image_listing.rows_of(catalog, ids)
 
 
 def _ids(
     catalog: Catalog,
-    part: _Part,
+    part: Part,
     offset: int,
     limit: int,
     plan: Plan,
@@ -326,25 +270,13 @@ def _ids(
 ) -> list[str]:
     """The page's content ids, by walking the sort index or by sorting the filtered rows."""
     if plan is Plan.walk:
-        return _run_ids(catalog, part, offset, limit, f"INDEXED BY {part.index}")
+        return image_listing.run_ids(catalog, part, offset, limit, f"INDEXED BY {part.index}")
     if plan is Plan.walk_with_budget:
-        found = _walk_with_budget(catalog, part, offset, limit)
+        found = image_listing.walk_with_budget(catalog, part, offset, limit, WALK_BUDGET_S)
         if found is not None:
             return found
     # With text categories SQLite drives from the (indexed) matching scores itself.
-    return _run_ids(catalog, part, offset, limit, "" if text else cover)
-
-
-def _details(catalog: Catalog, ids: list[str]) -> list[Any]:
-    """The listed columns of ids, in the order given."""
-    if not ids:
-        return []
-    rows = catalog.conn.execute(
-        f"SELECT {COLUMNS} FROM images i WHERE i.content_id IN ({','.join('?' * len(ids))})",
-        ids,
-    ).fetchall()
-    by_id = {row[0]: row for row in rows}
-    return [by_id[cid] for cid in ids if cid in by_id]
+    return image_listing.run_ids(catalog, part, offset, limit, "" if text else cover)
 
 
 def _count(catalog: Catalog, flt: Filter, model_id: str, total: int) -> int:
@@ -359,32 +291,18 @@ def _count(catalog: Catalog, flt: Filter, model_id: str, total: int) -> int:
         extra, extra_params = text_clauses(
             model_id, flt.exclude_text, flt.only_text, flt.text_sensitivity
         )
-        sql = f"SELECT COUNT(*) FROM images i {cover} WHERE {' AND '.join([where, *extra])}"
-        return _scalar(catalog, covered(sql), params + extra_params)
-    base_sql = covered(f"SELECT COUNT(*) FROM images i {cover} WHERE {where}")
+        return image_listing.count(
+            catalog, cover, " AND ".join([where, *extra]), params + extra_params
+        )
     if not flt.needs_clip:
-        return _scalar(catalog, base_sql, params)
+        return image_listing.count(catalog, cover, where, params)
     matched_sql, matched_params = matched_ids_sql(
         model_id, flt.exclude_text or flt.only_text, flt.text_sensitivity
     )
-    matched = _scalar(
-        catalog,
-        f"SELECT COUNT(*) FROM images i WHERE i.content_id IN ({matched_sql}) AND {where}",
-        matched_params + params,
+    matched = image_listing.count_matched(catalog, matched_sql, where, matched_params + params)
+    return (
+        matched if flt.only_text else image_listing.count(catalog, cover, where, params) - matched
     )
-    return matched if flt.only_text else _scalar(catalog, base_sql, params) - matched
-
-
-def covered(sql: str) -> str:
-    """sql with the generated columns spelled out, so the covering index alone answers it
-    (SQLite reads a virtual generated column from the table even when an index holds it)."""
-    for column, expression in GENERATED.items():
-        sql = sql.replace(column, expression)
-    return sql
-
-
-def _scalar(catalog: Catalog, sql: str, params: list[Any]) -> int:
-    return int(catalog.conn.execute(sql, params).fetchone()[0])
 
 
 def _item(row: Any) -> ListedImage:

@@ -34,7 +34,7 @@ from typing import Any
 
 from indexing.errors import PictorError
 from indexing.query.filters import Filter
-from indexing.store import search_text
+from indexing.store import search_reads, search_text
 from indexing.store.catalog import Catalog
 
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -155,7 +155,7 @@ def parse_query(text: str) -> ParsedQuery:
         if not words:
             continue  # a lone '*', brackets, punctuation
         runs = search_text.runs(cleaned)
-        others = []
+        others: list[tuple[str, ...]] = []
         if len(words) > len(runs):  # some run was split into parts
             if len(runs) == 1:
                 others.append((runs[0],))
@@ -254,17 +254,12 @@ def flag_terms(
 
 def ensure_fresh(catalog: Catalog) -> None:
     """Bring the FTS index up to date (cheap when nothing is queued)."""
-    if search_text.pending(catalog.conn):
-        search_text.refresh(catalog.conn)
+    search_reads.refresh_if_pending(catalog)
 
 
 def matching_ids_sql(parsed: ParsedQuery) -> tuple[str, list[Any]]:
     """SQL selecting the content ids that match, for `i.content_id IN (...)`."""
-    return (
-        "SELECT d.content_id FROM search_fts JOIN search_docs d ON d.doc = search_fts.rowid "
-        "WHERE search_fts MATCH ?",
-        [parsed.match()],
-    )
+    return search_reads.matching_ids_sql(parsed.match())
 
 
 def find(
@@ -284,38 +279,26 @@ def find(
             "the text-category filters need semantic search; use them in the semantic mode"
         )
     ensure_fresh(catalog)
-    # CROSS JOIN keeps FTS5 the outer loop (bm25 needs it) and lets it drive from the terms.
-    base = "FROM search_fts CROSS JOIN search_docs d ON d.doc = search_fts.rowid "
-    if flt is None or flt.is_empty:
-        # Only images with a present file have a row (search_text), so no filter is no join:
-        # the count is FTS5's alone, and a broad word does not read a million images rows.
-        base, params = base + "WHERE search_fts MATCH ?", []
-        count_base = "FROM search_fts WHERE search_fts MATCH ?"
-    else:
-        where, params = flt.where()
-        base += (
-            "CROSS JOIN images i ON i.content_id = d.content_id "
-            f"WHERE search_fts MATCH ? AND {where}"
-        )
-        count_base = base
+    condition = None if flt is None or flt.is_empty else flt.where()
     match = parsed.match()
     offset = (page - 1) * page_size
+    weights = ", ".join(str(WEIGHTS[column]) for column in search_text.FTS_COLUMNS)
     try:
-        rows = _page(catalog.conn, base, [match, *params], offset, page_size)
+        rows = search_reads.page(
+            catalog, match, condition, offset, page_size, weights=weights, candidates=CANDIDATES
+        )
         more_than = False
         if len(rows) < page_size and (rows or page == 1):
             matching = offset + len(rows)
         else:
             cap = max(COUNT_CAP, offset + page_size)
-            matching = catalog.conn.execute(
-                f"SELECT COUNT(*) FROM (SELECT 1 {count_base} LIMIT ?)", [match, *params, cap + 1]
-            ).fetchone()[0]
+            matching = search_reads.count(catalog, match, condition, cap + 1)
             more_than = matching > cap
             matching = min(matching, cap)
     except sqlite3.OperationalError as exc:  # a query FTS5 still refuses: say so, plainly
         raise PictorError(f"cannot search for {query!r}: {exc}") from None
-    matched = _matched_fields(catalog.conn, parsed, [row[1] for row in rows])
-    details = _details(catalog.conn, [row[0] for row in rows])
+    matched = _matched_fields(catalog, parsed, [row[1] for row in rows])
+    details = search_reads.found_details(catalog, [row[0] for row in rows])
     items = []
     for cid, doc, rank in rows:
         path, width, height, fmt, taken_at = details.get(cid, ("", 0, 0, "", None))
@@ -325,56 +308,15 @@ def find(
     return FindResults(query, items, matching, page, page_size, more_than=more_than)
 
 
-def _page(
-    conn: sqlite3.Connection, base: str, params: list[Any], offset: int, size: int
-) -> list[tuple]:
-    """(content id, doc, rank) of one page: the ranked matches (all, or a broad query's
-    CANDIDATES newest), then the rest, newest first (rank None)."""
-    newest = conn.execute(
-        f"SELECT search_fts.rowid {base} ORDER BY search_fts.rowid DESC LIMIT ?",
-        [*params, CANDIDATES + 1],
-    ).fetchall()
-    broad = len(newest) > CANDIDATES
-    floor = newest[CANDIDATES - 1][0] if broad else 0  # the ranked matches: doc >= floor
-    ranked = min(len(newest), CANDIDATES)
-    rows: list[tuple] = []
-    if offset < ranked:
-        weights = ", ".join(str(WEIGHTS[column]) for column in search_text.FTS_COLUMNS)
-        rows = conn.execute(
-            f"SELECT d.content_id, search_fts.rowid, bm25(search_fts, {weights}) AS rank "
-            f"{base} AND search_fts.rowid >= ? ORDER BY rank, d.content_id LIMIT ? OFFSET ?",
-            [*params, floor, size, offset],
-        ).fetchall()
-    if broad and len(rows) < size:
-        rows += conn.execute(
-            f"SELECT d.content_id, search_fts.rowid, NULL {base} AND search_fts.rowid < ? "
-            "ORDER BY search_fts.rowid DESC LIMIT ? OFFSET ?",
-            [*params, floor, size - len(rows), max(0, offset - ranked)],
-        ).fetchall()
-    return rows
-
-
 def _matched_fields(
-    conn: sqlite3.Connection, parsed: ParsedQuery, docs: list[int]
+    catalog: Catalog, parsed: ParsedQuery, docs: list[int]
 ) -> dict[int, list[Match]]:
     """For each doc, which columns the query's words hit, with a snippet of each."""
     if not docs:
         return {}
-    marks = ",".join("?" * len(docs))
-    # Hits come back between two control characters no indexed text contains.
-    snippets = ", ".join(
-        f"snippet(search_fts, {number}, char(2), char(3), '', 64)"
-        for number in range(len(search_text.FTS_COLUMNS))
-    )
     out: dict[int, list[Match]] = {}
-    # The page's docs lie in one range of rowids (see _page); FTS5 walks that range. Offered
-    # `rowid IN (…)` instead, it would run the whole query once per doc (a second per
-    # page for a broad prefix), so the list is only checked (+rowid: not offered to FTS5).
-    for row in conn.execute(
-        f"SELECT rowid, {snippets} FROM search_fts WHERE search_fts MATCH ? "
-        f"AND rowid BETWEEN ? AND ? AND +rowid IN ({marks})",
-        [parsed.match(), min(docs), max(docs), *docs],
-    ):
+    columns = len(search_text.FTS_COLUMNS)
+    for row in search_reads.snippets(catalog, parsed.match(), docs, columns):
         matches = []
         for column, text in zip(search_text.FTS_COLUMNS, row[1:], strict=True):
             words = dict.fromkeys(hit.lower() for hit in _HIT.findall(text or ""))
@@ -382,18 +324,3 @@ def _matched_fields(
                 matches.append(Match(column, tuple(words)))
         out[row[0]] = matches
     return out
-
-
-def _details(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple]:
-    if not ids:
-        return {}
-    marks = ",".join("?" * len(ids))
-    return {
-        row[0]: tuple(row[1:])
-        for row in conn.execute(
-            "SELECT i.content_id, (SELECT MIN(f.path) FROM files f WHERE f.content_id = "
-            "i.content_id AND f.status = 'present'), i.width, i.height, i.format, i.taken_at "
-            f"FROM images i WHERE i.content_id IN ({marks})",
-            ids,
-        )
-    }

@@ -22,6 +22,7 @@ import numpy.typing as npt
 
 from indexing.query import categories
 from indexing.query.filters import Filter
+from indexing.store import files, image_reads
 from indexing.store.catalog import Catalog
 from indexing.store.vector_mirror import VectorMirror
 from indexing.store.vectors import VectorStore
@@ -186,45 +187,16 @@ def top_exact(ids: list[str], scores: np.ndarray, needed: int) -> list[tuple[str
 
 def allowed_ids(catalog: Catalog, where: Filter, limit: int) -> list[str]:
     """Up to limit (-1: all) content ids the SQL part of the filter lets through."""
-    clause, params = where.where(present_first=False)
-    cursor = catalog.conn.cursor()
-    cursor.row_factory = None
-    rows = cursor.execute(
-        f"SELECT i.content_id FROM images i WHERE {clause} LIMIT ?", [*params, limit]
-    )
-    return [row[0] for row in rows]
+    return image_reads.ids_where(catalog, where.where(present_first=False), limit)
 
 
 def passing_ids(catalog: Catalog, where: Filter, ids: list[str]) -> set[str]:
     """Which of ids the SQL part of the filter lets through (the empty filter: present ones)."""
-    clause, params = where.where()
-    cursor = catalog.conn.cursor()
-    cursor.row_factory = None
-    found: set[str] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        rows = cursor.execute(
-            f"SELECT i.content_id FROM images i WHERE {clause} "
-            f"AND i.content_id IN ({','.join('?' * len(chunk))})",
-            [*params, *chunk],
-        )
-        found.update(row[0] for row in rows)
-    return found
+    return image_reads.ids_meeting(catalog, where.where(), ids)
 
 
 def present_paths(
     catalog: Catalog, ids: list[str], oldest_first: bool = False
 ) -> dict[str, list[str]]:
     """content id -> its present files, by path (or oldest file first, then by path)."""
-    order = "mtime_ns, path" if oldest_first else "path"
-    out: dict[str, list[str]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        rows = catalog.conn.execute(
-            f"SELECT content_id, path FROM files WHERE status = 'present' "
-            f"AND content_id IN ({','.join('?' * len(chunk))}) ORDER BY {order}",
-            chunk,
-        )
-        for row in rows:
-            out.setdefault(row[0], []).append(row[1])
-    return out
+    return files.present_paths(catalog, ids, oldest_first)

@@ -22,10 +22,11 @@ from typing import Any
 
 from indexing.query.filters import Filter
 from indexing.query.listing import random_pivot
+from indexing.store import files, image_reads
 from indexing.store.catalog import Catalog, path_range
+from indexing.store.image_reads import UNRATED
 
 KINDS = ("unrated", "random", "informative", "folder", "filter", "ids")
-UNRATED = "(i.rating_source IS NULL OR i.rating_source != 'user')"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,14 +66,9 @@ def next_image(catalog: Catalog, spec: QueueSpec, cursor: Cursor) -> Step:
 
 def remaining(catalog: Catalog, spec: QueueSpec, cursor: Cursor) -> int:
     """Images still ahead in this queue (the current one excluded)."""
-    conn = catalog.conn
     if spec.kind == "folder":
         lo, hi = path_range(spec.folder or "/")
-        start = max(lo, cursor.last or "")
-        return conn.execute(
-            "SELECT COUNT(*) FROM files WHERE status = 'present' AND path > ? AND path < ?",
-            (start, hi),
-        ).fetchone()[0]
+        return files.count_present_between(catalog, max(lo, cursor.last or ""), hi)
     if spec.kind == "ids":
         return max(0, len(spec.ids) - int(cursor.extra.get("index", 0)))
     where, params = _rotation_where(
@@ -86,10 +82,7 @@ def remaining(catalog: Catalog, spec: QueueSpec, cursor: Cursor) -> int:
         after = "i.content_id > ?" if cursor.last else "i.content_id >= ?"
         ranges = [(after, [last]), ("i.content_id < ?", [pivot])]
     return sum(
-        conn.execute(f"SELECT COUNT(*) FROM images i WHERE {where} AND {r}", params + p).fetchone()[
-            0
-        ]
-        for r, p in ranges
+        image_reads.count_where(catalog, (f"{where} AND {r}", params + p)) for r, p in ranges
     )
 
 
@@ -102,20 +95,10 @@ def _rotation_where(spec: QueueSpec) -> tuple[str, list[Any]]:
 
 def _least_certain(catalog: Catalog, spec: QueueSpec, cursor: Cursor) -> Step:
     """Unrated images by their prediction's uncertainty, largest first (keyset on it)."""
-    where, params = (spec.filter or Filter()).where()
     last_u, last_id = cursor.extra.get("u"), cursor.extra.get("id", "")
-    after = (
-        ""
-        if last_u is None
-        else "AND (p.uncertainty < ? OR (p.uncertainty = ? AND p.content_id > ?))"
+    row = image_reads.least_certain(
+        catalog, (spec.filter or Filter()).where(), None if last_u is None else (last_u, last_id)
     )
-    more = [] if last_u is None else [last_u, last_u, last_id]
-    row = catalog.conn.execute(
-        f"SELECT p.content_id, p.uncertainty FROM predictions p JOIN images i USING (content_id) "
-        f"WHERE p.uncertainty IS NOT NULL AND {where} AND {UNRATED} {after} "
-        "ORDER BY p.uncertainty DESC, p.content_id LIMIT 1",
-        [*params, *more],
-    ).fetchone()
     if row is None:
         return Step(None, cursor)
     extra = {"source": "uncertain", "u": row[1], "id": row[0]}
@@ -129,15 +112,7 @@ def _clusters_in_turn(catalog: Catalog, cursor: Cursor) -> Step:
     """One unrated image from each visual cluster in turn (nearest its centre first)."""
     ids = cursor.extra.get("ids")
     if ids is None:
-        rows = catalog.conn.execute(
-            "SELECT content_id FROM (SELECT m.content_id, m.cluster, ROW_NUMBER() OVER "
-            "(PARTITION BY m.cluster ORDER BY m.similarity DESC) AS turn FROM cluster_members m "
-            f"JOIN images i USING (content_id) WHERE i.present_files > 0 AND {UNRATED} AND "
-            "m.model_id = (SELECT model_id FROM clusterings ORDER BY at DESC LIMIT 1)) "
-            "ORDER BY turn, cluster LIMIT ?",
-            (ROUND_ROBIN,),
-        ).fetchall()
-        ids = [r[0] for r in rows]
+        ids = image_reads.unrated_by_cluster_turn(catalog, ROUND_ROBIN)
     step = _next_in_list(
         catalog, QueueSpec("ids", ids=tuple(ids)), Cursor(cursor.last, extra=cursor.extra)
     )
@@ -151,32 +126,24 @@ def next_in_rotation(
 ) -> Step:
     """Ids from the pivot up, then from the lowest up to the pivot: each image once."""
     where, params = where_params
-    conn = catalog.conn
     if not cursor.wrapped:
         bound = "i.content_id > ?" if cursor.last else "i.content_id >= ?"
-        row = conn.execute(
-            f"SELECT i.content_id FROM images i WHERE {where} AND {bound} "
-            "ORDER BY i.content_id LIMIT 1",
-            [*params, cursor.last or pivot],
-        ).fetchone()
-        if row:
-            return Step(row[0], Cursor(row[0], False))
+        found = image_reads.first_id_where(
+            catalog, (f"{where} AND {bound}", [*params, cursor.last or pivot])
+        )
+        if found:
+            return Step(found, Cursor(found, False))
         cursor = Cursor(None, True)
-    row = conn.execute(
-        f"SELECT i.content_id FROM images i WHERE {where} AND i.content_id > ? "
-        "AND i.content_id < ? ORDER BY i.content_id LIMIT 1",
-        [*params, cursor.last or "", pivot],
-    ).fetchone()
-    return Step(row[0], Cursor(row[0], True)) if row else Step(None, cursor)
+    found = image_reads.first_id_where(
+        catalog,
+        (f"{where} AND i.content_id > ? AND i.content_id < ?", [*params, cursor.last or "", pivot]),
+    )
+    return Step(found, Cursor(found, True)) if found else Step(None, cursor)
 
 
 def _next_in_folder(catalog: Catalog, spec: QueueSpec, cursor: Cursor) -> Step:
     lo, hi = path_range(spec.folder or "/")
-    row = catalog.conn.execute(
-        "SELECT path, content_id FROM files WHERE status = 'present' AND path > ? AND path < ? "
-        "ORDER BY path LIMIT 1",
-        (max(lo, cursor.last or ""), hi),
-    ).fetchone()
+    row = files.next_present_between(catalog, max(lo, cursor.last or ""), hi)
     return Step(row[1], Cursor(row[0])) if row else Step(None, cursor)
 
 
@@ -185,10 +152,7 @@ def _next_in_list(catalog: Catalog, spec: QueueSpec, cursor: Cursor) -> Step:
     while index < len(spec.ids):
         content_id = spec.ids[index]
         index += 1
-        present = catalog.conn.execute(
-            "SELECT 1 FROM images WHERE content_id = ? AND present_files > 0", (content_id,)
-        ).fetchone()
-        if present:
+        if catalog.shows_image(content_id):
             return Step(content_id, Cursor(content_id, extra={"index": index}))
     return Step(None, Cursor(cursor.last, extra={"index": index}))
 

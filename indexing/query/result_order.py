@@ -13,6 +13,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from indexing.errors import PictorError
+from indexing.store import image_reads
 from indexing.store.catalog import Catalog
 
 DATE_WINDOW = 1000  # the best matches a date order sorts
@@ -41,16 +42,7 @@ def parse_order(text: str | ResultOrder | None) -> ResultOrder:
 
 def dates_of(catalog: Catalog, ids: list[str]) -> dict[str, tuple[float, str]]:
     """(sortable epoch, 'YYYY-MM-DD') of each content that has a date."""
-    out: dict[str, tuple[float, str]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        rows = catalog.conn.execute(
-            f"SELECT content_id, date_key, day FROM images WHERE content_id IN "
-            f"({','.join('?' * len(chunk))}) AND date_key > 0",
-            chunk,
-        )
-        out.update({cid: (key, day) for cid, key, day in rows})
-    return out
+    return image_reads.dates_of(catalog, ids)
 
 
 def by_date(

@@ -40,6 +40,7 @@ from indexing.query.search_query import (
 )
 from indexing.query.text_cache import TEXT_CACHE, CachedTexts, TextCache
 from indexing.store.catalog import Catalog
+from indexing.store.image_reads import rating_keys_of
 from indexing.store.vector_mirror import VectorMirror
 from indexing.store.vectors import VectorStore
 
@@ -74,16 +75,7 @@ def blend_taste(
     spread of cosine among a query's good matches, so taste re-orders the relevant results
     without pulling in unrelated ones.
     """
-    ids = [cid for cid, _ in ranked]
-    ratings: dict[str, float] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        rows = catalog.conn.execute(
-            f"SELECT content_id, rating_key FROM images WHERE content_id IN "
-            f"({','.join('?' * len(chunk))}) AND rating_key IS NOT NULL",
-            chunk,
-        )
-        ratings.update(dict(rows.fetchall()))
+    ratings = rating_keys_of(catalog, [cid for cid, _ in ranked])
     blended = [
         (cid, score + taste * TASTE_SCALE * (ratings[cid] - 5.0) if cid in ratings else score)
         for cid, score in ranked

@@ -28,6 +28,7 @@ from indexing.query.facet_index import FacetIndex, base_mask, facet_index
 from indexing.query.facets import month_label
 from indexing.query.filters import Filter
 from indexing.store.catalog import Catalog
+from indexing.store.files import first_present_paths
 
 EVENT_GAP_HOURS = 3.0
 EVENT_MIN_PHOTOS = 5
@@ -208,16 +209,7 @@ def timeline(
 
 
 def _first_paths(catalog: Catalog, ids: list[str]) -> dict[str, str]:
-    if not ids:
-        return {}
-    marks = ",".join("?" * len(ids))
-    return dict(
-        catalog.conn.execute(
-            f"SELECT content_id, MIN(path) FROM files WHERE content_id IN ({marks}) "
-            "AND status = 'present' GROUP BY content_id",
-            ids,
-        ).fetchall()
-    )
+    return first_present_paths(catalog, ids)
 
 
 def _day_label(key: str) -> str:

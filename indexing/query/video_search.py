@@ -31,6 +31,7 @@ from indexing.errors import BadImage
 from indexing.ingest.decode import decode, flatten
 from indexing.query.filters import Filter
 from indexing.query.ranking import KeepRule, passing_ids
+from indexing.store import image_reads
 from indexing.store.catalog import Catalog
 from indexing.store.vectors import VectorStore, frame_id, frames_of, parse_frame_id
 
@@ -52,18 +53,12 @@ class Moment:
 
 def has_videos(catalog: Catalog) -> bool:
     """Any present video (a partial index: free for a library of photos)."""
-    row = catalog.conn.execute(
-        "SELECT 1 FROM images WHERE kind = 'video' AND present_files > 0 LIMIT 1"
-    ).fetchone()
-    return row is not None
+    return image_reads.has_videos(catalog)
 
 
 def moment_times(catalog: Catalog, video: str) -> list[float]:
     """The seconds of a video's sampled moments, in order (the catalog's video_frames)."""
-    rows = catalog.conn.execute(
-        "SELECT ms FROM video_frames WHERE content_id = ? ORDER BY ms", (video,)
-    )
-    return [row[0] / 1000 for row in rows]
+    return [ms / 1000 for ms in image_reads.frame_ms(catalog, video)]
 
 
 def moments_of(
@@ -244,10 +239,7 @@ def look_of_file(path: str, max_pixels: int) -> Vectors | None:
 
 def duration_of(catalog: Catalog, video: str) -> float | None:
     """The video's length in seconds, as the catalog has it (None when unknown)."""
-    row = catalog.conn.execute(
-        "SELECT duration FROM images WHERE content_id = ?", (video,)
-    ).fetchone()
-    return float(row[0]) if row and row[0] else None
+    return image_reads.duration_of(catalog, video)
 
 
 def _between(times: np.ndarray, at: int, end: float | None = None) -> list[float]:

@@ -221,6 +221,13 @@ class Catalog:
         ).fetchone()
         return row is not None
 
+    def shows_image(self, content_id: str) -> bool:
+        """Whether the library shows this content: an image with a present file."""
+        row = self.conn.execute(
+            "SELECT 1 FROM images WHERE content_id = ? AND present_files > 0", (content_id,)
+        ).fetchone()
+        return row is not None
+
     # Writes the indexer makes (call inside a transaction)
 
     def put_image(self, record: ImageRecord, now: float) -> None:

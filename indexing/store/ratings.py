@@ -8,12 +8,16 @@ was", recorded as a change of its own.
 
 Preferences ("of these, I like this one best") are stored as pairs winner > loser, one
 choice id per click; "they are equal" stores ties between every pair shown.
+
+This module owns the three tables (ratings, rating_history, preferences): the evaluator's
+training data, the export and the import (indexing/curate/ratings_file.py) read and write
+them through it.
 """
 
 from __future__ import annotations
 
 import math
-import os
+import sqlite3
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -96,6 +100,25 @@ class Ratings:
         ).fetchone()
         return Rating(*row) if row else None
 
+    def scores(self) -> dict[str, float]:
+        """Every current rating, by content id."""
+        return dict(self.catalog.conn.execute("SELECT content_id, rating FROM ratings"))
+
+    def choices(self) -> list[tuple[str, str, str]]:
+        """Every preference pair as (winner, loser, outcome: win or tie)."""
+        return self.catalog.conn.execute(
+            "SELECT winner, loser, outcome FROM preferences"
+        ).fetchall()
+
+    def preference_counts(self) -> tuple[int, int]:
+        """How many preference pairs, and how many of those are ties."""
+        return self.catalog.conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(outcome = 'tie'), 0) FROM preferences"
+        ).fetchone()
+
+    def count(self) -> int:
+        return self.catalog.conn.execute("SELECT COUNT(*) FROM ratings").fetchone()[0]
+
     def history(self, content_id: str) -> list[tuple[float | None, str, float]]:
         """(rating or None, source, time) of every change, oldest first."""
         rows = self.catalog.conn.execute(
@@ -107,10 +130,15 @@ class Ratings:
     # Changing
 
     def set(
-        self, content_id: str, score: float, *, source: str = "user", now: float | None = None
+        self,
+        content_id: str,
+        score: float | str,
+        *,
+        source: str = "user",
+        now: float | None = None,
     ) -> RatingChange:
-        score = parse_score(score)
-        return self._change(content_id, score, source, source, now)
+        """Set the rating to score (a number, or its text, from 0 to 10)."""
+        return self._change(content_id, parse_score(score), source, source, now)
 
     def clear(
         self, content_id: str, *, source: str = "user", now: float | None = None
@@ -244,7 +272,7 @@ class Ratings:
 
     @staticmethod
     def _inherit_preferences(
-        conn, keeper: str, replaced: list[str], marks: str, at: float
+        conn: sqlite3.Connection, keeper: str, replaced: list[str], marks: str, at: float
     ) -> list[str]:
         rows = conn.execute(
             f"SELECT choice_id, winner, loser, outcome FROM preferences WHERE winner IN ({marks}) "
@@ -289,22 +317,84 @@ class Ratings:
         }
 
 
-def content_id_for_path(catalog: Catalog, path: str) -> str:
-    """The content of a present file of the library, or one clear sentence why not."""
-    full = os.path.abspath(os.path.expanduser(path))
-    row = catalog.conn.execute(
-        "SELECT content_id, status FROM files WHERE path = ?", (full,)
-    ).fetchone()
-    if row is None:
-        raise PictorError(f"not in the library: {full} (index its folder first)")
-    if row[1] != "present":
-        raise PictorError(f"{full} is no longer there (missing since the last index)")
-    return row[0]
+def export_rows(catalog: Catalog) -> dict[str, list[tuple]]:
+    """What the ratings export holds, each in its stable order: "paths" (content id, path)
+    of every rated content, present files first; "ratings", "preferences", "history"."""
+    conn = catalog.conn
+    return {
+        "paths": conn.execute(
+            "SELECT f.content_id, f.path FROM files f JOIN ratings r USING (content_id) "
+            "ORDER BY f.content_id, f.status DESC, f.path"
+        ).fetchall(),
+        "ratings": conn.execute(
+            "SELECT content_id, rating, rated_at, source FROM ratings ORDER BY content_id"
+        ).fetchall(),
+        "preferences": conn.execute(
+            "SELECT choice_id, winner, loser, created_at, outcome, source FROM preferences "
+            "ORDER BY created_at, choice_id, winner, loser"
+        ).fetchall(),
+        "history": conn.execute(
+            "SELECT content_id, rating, source, at FROM rating_history ORDER BY content_id, id"
+        ).fetchall(),
+    }
 
 
-def present_paths_of(catalog: Catalog, content_id: str) -> list[str]:
-    rows = catalog.conn.execute(
-        "SELECT path FROM files WHERE content_id = ? AND status = 'present' ORDER BY path",
-        (content_id,),
-    )
-    return [row[0] for row in rows]
+class ImportWrites:
+    """The import's reads and writes of the three tables, inside the caller's transaction
+    (one transaction holds the whole import, dismissals included: all or nothing)."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def has_history(self, content_id: str, score: float | None, source: str, at: float) -> bool:
+        return (
+            self.conn.execute(
+                "SELECT 1 FROM rating_history WHERE content_id = ? AND at = ? AND source = ? "
+                "AND rating IS ?",
+                (content_id, at, source, score),
+            ).fetchone()
+            is not None
+        )
+
+    def add_history(self, content_id: str, score: float | None, source: str, at: float) -> None:
+        self.conn.execute(
+            "INSERT INTO rating_history(content_id, rating, source, at) VALUES (?, ?, ?, ?)",
+            (content_id, score, source, at),
+        )
+
+    def rating_and_time(self, content_id: str) -> tuple[float, float] | None:
+        return self.conn.execute(
+            "SELECT rating, rated_at FROM ratings WHERE content_id = ?", (content_id,)
+        ).fetchone()
+
+    def put_rating(self, content_id: str, score: float, at: float, source: str) -> None:
+        self.conn.execute(
+            "INSERT INTO ratings(content_id, rating, rated_at, source) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(content_id) DO UPDATE SET rating = excluded.rating, "
+            "rated_at = excluded.rated_at, source = excluded.source",
+            (content_id, score, at, source),
+        )
+
+    def current(self, content_id: str) -> float | None:
+        row = self.conn.execute(
+            "SELECT rating FROM ratings WHERE content_id = ?", (content_id,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def latest_change(self, content_id: str) -> float | None:
+        """The rating the latest history row records (None: cleared, or no history)."""
+        row = self.conn.execute(
+            "SELECT rating FROM rating_history WHERE content_id = ? ORDER BY id DESC LIMIT 1",
+            (content_id,),
+        ).fetchone()
+        return row[0] if row else None
+
+    def add_preference(
+        self, choice_id: str, winner: str, loser: str, at: float, outcome: str, source: str
+    ) -> int:
+        """1 if the pair is new, 0 if that choice already holds it."""
+        return self.conn.execute(
+            "INSERT OR IGNORE INTO preferences(choice_id, winner, loser, created_at, "
+            "outcome, source) VALUES (?, ?, ?, ?, ?, ?)",
+            (choice_id, winner, loser, at, outcome, source),
+        ).rowcount
