@@ -20,26 +20,23 @@ import gradio as gr
 import httpx
 from gradio import networking
 
-from app import (
-    api,
-    detail,
+from app import api, detail, feedback, gradio_sessions
+from app.context import AppContext
+from app.edge_guard import LoginThrottle, guarded_app
+from app.exposure import AllowedHosts, check_exposure, credentials, split_hosts
+from app.safe_text import literal
+from app.tabs import (
     duplicates,
-    feedback,
     filters,
-    gradio_sessions,
     library,
     model_settings,
     rate,
     ratings_backup,
     search,
-    timeline_view,
+    timeline,
     train,
-    trash_view,
+    trash,
 )
-from app.context import AppContext
-from app.edge_guard import LoginThrottle, guarded_app
-from app.exposure import AllowedHosts, check_exposure, credentials, split_hosts
-from app.safe_text import literal
 from indexing.ingest.scan import resolve_root
 from indexing.settings import Settings
 
@@ -75,11 +72,11 @@ def build_app(
                 filters_tab.container = filters_outer  # opening Filters lists the images
                 with gr.Tab("Timeline", id="timeline") as timeline_opened:
                     timeline_target = filters.timeline_target(filters_tab, filter_tabs)
-                    timeline = timeline_view.render(ctx, timeline_target)
+                    timeline_tab = timeline.render(ctx, timeline_target)
                 with gr.Tab("Duplicates", id="duplicates"):
                     duplicates_tab = duplicates.render()
                 with gr.Tab("Trash", id="trash") as trash_opened:
-                    trash_tab = trash_view.render()
+                    trash_tab = trash.render()
             with gr.Tab("Rate", id="rate"):
                 rate_tab = rate.render(ctx)
                 backup = ratings_backup.render()
@@ -90,8 +87,8 @@ def build_app(
         library.listen(library_tab, ctx, demo)
         search.listen(search_tab, ctx)
         filters.listen(filters_tab, ctx)
-        timeline_view.listen(timeline, ctx, timeline_opened, timeline_target)
-        trash_view.listen(trash_tab, ctx, trash_opened)
+        timeline.listen(timeline_tab, ctx, timeline_opened, timeline_target)
+        trash.listen(trash_tab, ctx, trash_opened)
         rate.listen(rate_tab, ctx, tabs)
         train.listen(train_tab, ctx, train_opened)
         ratings_backup.listen(backup, ctx)

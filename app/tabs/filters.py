@@ -17,6 +17,7 @@ from app import facet_panel
 from app.components import finite, format_bytes, thumbnails
 from app.context import AppContext
 from app.safe_text import literal
+from app.tabs.timeline import Target
 from indexing.errors import PictorError
 from indexing.query.filters import KNOWN_FORMATS, VIDEO_FORMATS, Filter, SortKey
 from indexing.query.listing import Listing, ListRequest, list_library
@@ -318,8 +319,6 @@ def timeline_filter(*values: Any) -> tuple[Filter, str]:
 
 def timeline_target(tab: FiltersTab, inner_tabs: gr.Tabs):
     """Where the Timeline view sends a chosen month, day or event: this tab's date filters."""
-    from app.timeline_view import Target
-
     year, month, day = (
         tab.facets.pickers[facet_panel.NAMES.index(name)] for name in ("year", "month", "day")
     )
