@@ -38,6 +38,7 @@ from app.tabs import (
     trash,
 )
 from indexing.ingest.scan import resolve_root
+from indexing.library import Library
 from indexing.settings import Settings
 
 STARTUP_CHECK_SECONDS = 60.0
@@ -152,10 +153,12 @@ def launch_ui(
     block: bool = True,
     folders: Sequence[str] = (),
     login_throttle: LoginThrottle | None = None,
+    library: Library | None = None,
 ) -> gr.Blocks:
     """Check what the server would expose, then build and start it; folders (--library)
     are added and indexed in the background as it starts. Every request passes
     app/edge_guard.py's checks (login_throttle: its count of wrong passwords, for tests).
+    library: the one launch.py built on these settings (else the app makes its own).
 
     Refusals (--share without a password, a bad --auth, a folder that is not there) happen
     before anything starts or touches the network.
@@ -172,7 +175,7 @@ def launch_ui(
     # serves them from where they are instead of hashing and copying each into its cache
     # every time a gallery shows it.
     gr.set_static_paths([settings.thumbs_dir, settings.previews_dir])
-    ctx = AppContext.create(settings)
+    ctx = AppContext.create(settings, library)
     if roots:
         library.start_indexing(ctx, list(dict.fromkeys(roots)))
     demo = build_app(ctx, exposure)

@@ -8,7 +8,11 @@ import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-Handler = Callable[[argparse.Namespace, Any], int]
+from indexing.library import Library
+
+# A command: its parsed arguments and the one Library launch.py built for this run (cheap:
+# nothing opens or loads until the command asks), to an exit status.
+Handler = Callable[[argparse.Namespace, Library], int]
 
 DATA_DIR_HELP = (
     "where the catalog and thumbnails live (default: PICTOR_DATA_DIR, else the per-user "

@@ -70,8 +70,7 @@ def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
     return {"duplicates": cmd_duplicates}
 
 
-def cmd_duplicates(args: argparse.Namespace, settings) -> int:
-    library = Library(settings)
+def cmd_duplicates(args: argparse.Namespace, library: Library) -> int:
     if args.show_dismissed:
         return _show_dismissed(args, library)
     if args.reset_dismissed:

@@ -55,11 +55,10 @@ def describe(update) -> str:
     return f"{update.stage}{fold}, step {update.epoch}/{update.epochs}{loss}"
 
 
-def cmd_train(args: argparse.Namespace, settings) -> int:
+def cmd_train(args: argparse.Namespace, library: Library) -> int:
     from evaluator import service
     from evaluator.calibration import interval_sentence
 
-    library = Library(settings)
     outcome = service.train(
         library, progress=_training_progress(args.progress), activate_anyway=args.activate_anyway
     )
@@ -87,22 +86,21 @@ def _number(value) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
-def cmd_predict(args: argparse.Namespace, settings) -> int:
+def cmd_predict(args: argparse.Namespace, library: Library) -> int:
     from evaluator import service
 
     progress = cli_progress("auto")
     try:
-        count = service.predict(Library(settings), progress=progress)
+        count = service.predict(library, progress=progress)
     finally:
         progress.close()
     emit(args, {"predicted": count}, f"Predicted {count:,} images.")
     return 0
 
 
-def cmd_evaluators(args: argparse.Namespace, settings) -> int:
+def cmd_evaluators(args: argparse.Namespace, library: Library) -> int:
     from evaluator import service
 
-    library = Library(settings)
     if args.use:
         service.use(library, args.use)
     records = service.evaluators(library)

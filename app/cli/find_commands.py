@@ -7,6 +7,7 @@ import sys
 
 from app.cli.common import RANDOM_WARNING, Handler, emit
 from app.cli.streaming import PAGE, print_all
+from indexing.library import Library
 
 
 def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
@@ -67,9 +68,8 @@ def add_search_parser(commands, common: argparse.ArgumentParser) -> None:
     search.add_argument("--json", action="store_true", help="print one JSON document")
 
 
-def cmd_search(args: argparse.Namespace, settings) -> int:
+def cmd_search(args: argparse.Namespace, library: Library) -> int:
     from indexing.errors import PictorError
-    from indexing.library import Library
     from indexing.query.filters import Filter
     from indexing.query.result_order import parse_order
     from indexing.query.search import Searcher, SearchQuery, parse_negative, validate
@@ -97,8 +97,8 @@ def cmd_search(args: argparse.Namespace, settings) -> int:
         ),
     )
     validate(query)  # a bad query fails in one line, before any model loads
-    results = Searcher.for_library(Library(settings)).search(query)
-    if settings.clip_pretrained == "random":
+    results = Searcher.for_library(library).search(query)
+    if library.settings.clip_pretrained == "random":
         print(RANDOM_WARNING, file=sys.stderr)
     for note in results.notes:
         print(f"note: {note}", file=sys.stderr)
@@ -178,9 +178,8 @@ LIST_RANGES = (
 LIST_FIELDS = {"proportion": "aspect", "size": "bytes"}
 
 
-def cmd_list(args: argparse.Namespace, settings) -> int:
+def cmd_list(args: argparse.Namespace, library: Library) -> int:
     from app.components import format_bytes
-    from indexing.library import Library
     from indexing.query.filters import Filter, parse_sort
     from indexing.query.listing import ListRequest, list_library
 
@@ -209,7 +208,6 @@ def cmd_list(args: argparse.Namespace, settings) -> int:
         only_text=args.only_text,
         text_sensitivity=args.sensitivity,
     )
-    library = Library(settings)
 
     def read(page: int, page_size: int):
         request = ListRequest.parse(

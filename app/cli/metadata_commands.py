@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from app.cli.common import Handler, emit, plural, whole_number
+from indexing.library import Library
 
 
 def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
@@ -85,9 +86,8 @@ def _filter(args: argparse.Namespace, camera: str | None = None, subject: str | 
     )
 
 
-def cmd_find(args: argparse.Namespace, settings) -> int:
+def cmd_find(args: argparse.Namespace, library: Library) -> int:
     from indexing.errors import PictorError
-    from indexing.library import Library
     from indexing.query.metadata_search import find, flag_terms
 
     text = " ".join(
@@ -97,7 +97,6 @@ def cmd_find(args: argparse.Namespace, settings) -> int:
     )
     if not text:
         raise PictorError('give words to find, e.g. find "cyberpunk fox" or find --camera fuji')
-    library = Library(settings)
 
     def read(page: int, page_size: int):
         with library.open_catalog() as catalog:
@@ -120,11 +119,9 @@ def cmd_find(args: argparse.Namespace, settings) -> int:
     return 0
 
 
-def cmd_facets(args: argparse.Namespace, settings) -> int:
-    from indexing.library import Library
+def cmd_facets(args: argparse.Namespace, library: Library) -> int:
     from indexing.query.facets import facets
 
-    library = Library(settings)
     with library.open_catalog() as catalog:
         result = facets(
             catalog,
@@ -145,11 +142,10 @@ def cmd_facets(args: argparse.Namespace, settings) -> int:
     return 0
 
 
-def cmd_timeline(args: argparse.Namespace, settings) -> int:
-    from indexing.library import Library
+def cmd_timeline(args: argparse.Namespace, library: Library) -> int:
     from indexing.query.timeline import timeline
 
-    with Library(settings).open_catalog() as catalog:
+    with library.open_catalog() as catalog:
         result = timeline(catalog, _filter(args, args.camera, args.subject), args.by, args.page)
     lines = [
         f"{plural(result.images, 'image')} in {plural(result.groups_total, args.by)} "
