@@ -37,6 +37,7 @@ from app.tabs import (
     train,
     trash,
 )
+from app.tabs.library import start_indexing
 from indexing.ingest.scan import resolve_root
 from indexing.library import Library
 from indexing.settings import Settings
@@ -177,7 +178,7 @@ def launch_ui(
     gr.set_static_paths([settings.thumbs_dir, settings.previews_dir])
     ctx = AppContext.create(settings, library)
     if roots:
-        library.start_indexing(ctx, list(dict.fromkeys(roots)))
+        start_indexing(ctx, list(dict.fromkeys(roots)))
     demo = build_app(ctx, exposure)
     demo.queue(default_concurrency_limit=4)
     networking.url_ok = _patient_url_ok
