@@ -4,6 +4,7 @@ place where galleries of thumbnails are made."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -99,7 +100,7 @@ def summary_markdown(summary: IndexSummary) -> str:
     return text
 
 
-def errors_markdown(rows: list[dict[str, str]], warnings: list[dict[str, str]] = ()) -> str:
+def errors_markdown(rows: Sequence[dict[str, str]], warnings: Sequence[dict[str, str]] = ()) -> str:
     """Files that could not be indexed, then files indexed with something skipped."""
     if not rows and not warnings:
         return "No indexing errors."

@@ -368,7 +368,7 @@ def listen_show_duplicates(
 
 
 def _listen_keep_all(tab: DuplicatesTab, ctx: AppContext, show, outputs: list) -> None:
-    def ask(tier_label: str, threshold: float):
+    def ask(tier_label: str, threshold: float | None):
         tier = TIER_LABELS.get(tier_label, "exact")
         if tier == "clusters":
             return "Clusters are for browsing; pick keepers in another tier.", gr.Button(
@@ -389,7 +389,7 @@ def _listen_keep_all(tab: DuplicatesTab, ctx: AppContext, show, outputs: list) -
         )
         return text, gr.Button(visible=True)
 
-    def confirm(tier_label: str, threshold: float):
+    def confirm(tier_label: str, threshold: float | None):
         tier = TIER_LABELS.get(tier_label, "exact")
         chosen = threshold if tier in DEFAULT_THRESHOLDS else None
 
@@ -444,7 +444,7 @@ def _page(ctx: AppContext, groups: Groups, message: str, last=None) -> tuple:
 
 
 def _hidden(tab: DuplicatesTab) -> list:
-    hidden = (gr.Column(visible=False), "", [], "", gr.skip(), gr.skip(), gr.skip())
+    hidden: list[Any] = [gr.Column(visible=False), "", [], "", gr.skip(), gr.skip(), gr.skip()]
     return [v for _ in tab.slots for v in hidden]
 
 
@@ -472,7 +472,9 @@ def _choose_keeper(
     )
 
 
-def _keep(ctx: AppContext, groups: Groups | None, slot: int, label: str, threshold: float, show):
+def _keep(
+    ctx: AppContext, groups: Groups | None, slot: int, label: str, threshold: float | None, show
+):
     if groups is None or slot >= len(groups.groups):
         yield from show(label, threshold, 1, "Press Find groups first.")
         return

@@ -265,8 +265,9 @@ def listen(tab: FiltersTab, ctx: AppContext) -> None:
     # the number of events times the number of components.
     triggers = [tab.apply.click, tab.sort.change, tab.descending.change, tab.rated.change]
     triggers.append(tab.kind.change)
-    boxes = (tab.taken_from, tab.taken_to, tab.folder, tab.exclude_text, tab.only_text)
-    triggers += [box.submit for box in (*boxes, *tab.ranges, tab.seed)]
+    boxes: list[gr.Textbox | gr.Number] = [tab.taken_from, tab.taken_to, tab.folder]
+    boxes += [tab.exclude_text, tab.only_text, *tab.ranges, tab.seed]
+    triggers += [box.submit for box in boxes]
     # Facets on input: a user's choice, not the counts' refresh.
     triggers += [picker.input for picker in tab.facets.pickers]
     if hasattr(tab.container, "select"):
@@ -312,7 +313,8 @@ def timeline_filter(*values: Any) -> tuple[Filter, str]:
             "The Hide/Only text filters are not counted here; Show still applies them, so "
             "its list can be shorter than the group."
         )
-    cleared = {name: None for name in DATE_FIELDS} | {name: () for name in TEXT_FIELDS}
+    cleared: dict[str, Any] = {name: None for name in DATE_FIELDS}
+    cleared |= {name: () for name in TEXT_FIELDS}
     cleared["text_sensitivity"] = Filter().text_sensitivity  # nothing left for it to tune
     return flt.model_copy(update=cleared), note
 

@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 import gradio as gr
 
@@ -107,11 +107,12 @@ def render(ctx: AppContext) -> RateTab:
             score = _render_score_panel()
         with gr.Column(visible=False, elem_id="rate-pref-mode") as pref_panel:
             preference = _render_preference_panel()
-    *score, similar, duplicates, details = score
-    return RateTab(
-        mode, queue, folder, start, write_xmp, score_panel, *score, pref_panel, *preference,
+    *widgets, similar, duplicates, details = score
+    fields = (
+        mode, queue, folder, start, write_xmp, score_panel, *widgets, pref_panel, *preference,
         gr.State(None), gr.State(None), similar, duplicates, details,
     )  # fmt: skip
+    return RateTab(*fields)
 
 
 def _render_score_panel() -> tuple:
@@ -200,11 +201,8 @@ def show_score(view: RateView) -> tuple:
     mine = f"Your rating: **{rating:g}**" if rating is not None else "Not rated by you yet"
     start = rating if rating is not None else (view.predicted if view.predicted is not None else 5)
     # Enter accepts this box: the prediction, or your rating; nothing when there is neither.
-    pending = (
-        round(view.predicted if view.predicted is not None else rating, 1)
-        if (view.predicted is not None or rating is not None)
-        else None
-    )
+    accepted = view.predicted if view.predicted is not None else rating
+    pending = round(accepted, 1) if accepted is not None else None
     meta = mine + "  \n" + detail_markdown(view.detail) if view.detail else mine
     preview = str(view.preview) if view.preview else None
     return (preview, meta, round(start * 2) / 2, predicted, pending, view.progress, message,
@@ -222,7 +220,12 @@ def show_preferences(view: PreferenceView) -> tuple:
 
 # Key presses skip gradio's queue (a plain request, no event stream): the per-tab lock in
 # _Sessions keeps them in order, and no progress bar flickers over the image.
-QUICK = {"queue": False, "show_progress": "hidden"}
+class _Quick(TypedDict):
+    queue: bool
+    show_progress: Literal["full", "minimal", "hidden"]
+
+
+QUICK: _Quick = {"queue": False, "show_progress": "hidden"}
 NOT_STARTED = RateView(None, message="Choose a queue and press Start.")
 
 
