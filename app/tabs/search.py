@@ -22,6 +22,7 @@ import gradio as gr
 from app import detail, facet_panel
 from app.components import finite, thumbnails
 from app.context import AppContext
+from app.detail_panel import video_poster
 from app.safe_text import code, literal
 from indexing.errors import PictorError
 from indexing.query.filters import Filter
@@ -226,7 +227,7 @@ def run_search(ctx: AppContext, search: SearchQuery | SearchState, heading: str 
                 if hit.moment is not None:  # a video: the frame of the moment found
                     moments[hit.content_id] = hit.moment.time
                     caption += f" · ▶ {timecode(hit.moment.time)}"
-                    picture = detail.video_poster(ctx, hit.content_id, hit.moment.time) or picture
+                    picture = video_poster(ctx, hit.content_id, hit.moment.time) or picture
                 items.append((picture, caption))
                 ids.append(hit.content_id)
             lines.append(status_text(results, ""))
