@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from indexing.errors import PictorError
 from indexing.store.catalog import Catalog
+from indexing.store.data_folder import DataFolder
 
 if TYPE_CHECKING:
     from indexing.query.duplicates import Group
@@ -158,7 +159,7 @@ class Dismissals:
 
 
 def dismiss(
-    library: Any,
+    library: DataFolder,
     tier: str,
     threshold: float | None = None,
     *,

@@ -22,6 +22,7 @@ from indexing.errors import PictorError
 from indexing.query import details
 from indexing.query.rate_queue import Cursor, QueueSpec, Step, next_image, remaining
 from indexing.store.catalog import Catalog
+from indexing.store.data_folder import DataFolder
 
 RECOUNT_SECONDS = 10.0
 
@@ -83,7 +84,7 @@ class RateView:
 
 
 class Rater:
-    def __init__(self, library: Any):
+    def __init__(self, library: DataFolder):
         self.library = library
         self.service = RatingService(library)
         self.previews = library.previews

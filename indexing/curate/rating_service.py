@@ -9,7 +9,6 @@ sidecar updated. A sidecar that cannot be written is a warning; the rating stand
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from indexing.curate import xmp
 from indexing.curate.ratings import (
@@ -20,6 +19,7 @@ from indexing.curate.ratings import (
     present_paths_of,
 )
 from indexing.errors import PictorError
+from indexing.store.data_folder import DataFolder
 
 
 @dataclass(slots=True)
@@ -30,7 +30,7 @@ class RatingResult:
 
 
 class RatingService:
-    def __init__(self, library: Any):
+    def __init__(self, library: DataFolder):
         self.library = library
 
     @property
