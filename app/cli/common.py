@@ -6,9 +6,12 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeAlias
 
 from indexing.library import Library
+
+# The subcommands' parser group that each command module adds its commands to.
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 # A command: its parsed arguments and the one Library launch.py built for this run (cheap:
 # nothing opens or loads until the command asks), to an exit status.

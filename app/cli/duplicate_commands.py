@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Iterable
 
-from app.cli.common import Handler, emit, whole_number
+from app.cli.common import Commands, Handler, emit, whole_number
 from app.cli.progress import cli_progress
 from app.cli.streaming import stream_document
 from indexing.curate.dismissals import Dismissals, dismiss
@@ -24,7 +25,7 @@ from indexing.query.duplicates import (
 )
 
 
-def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
+def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
     duplicates = commands.add_parser(
         "duplicates",
         parents=[common],
@@ -114,7 +115,7 @@ def _group_lines(number: int, group: Group) -> list[str]:
     return lines
 
 
-def _print_all(args: argparse.Namespace, tier: str, total: int, groups) -> int:
+def _print_all(args: argparse.Namespace, tier: str, total: int, groups: Iterable[Group]) -> int:
     """Every group, written as each page of them is read (never one list of them all)."""
     if args.json:
         threshold = default_threshold(tier, args.threshold)

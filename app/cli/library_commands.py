@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.cli.common import RANDOM_WARNING, Handler, emit, whole_number
+from app.cli.common import RANDOM_WARNING, Commands, Handler, emit, whole_number
 from indexing.library import Library
 
 
-def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
+def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
     index = commands.add_parser("index", parents=[common], help="index folders (incremental)")
     index.add_argument("folders", nargs="*", help="folders to index (default: every known root)")
     index.add_argument("--threads", type=int, help="decode threads (default: CPU count)")

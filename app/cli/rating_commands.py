@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli.common import Handler, emit, warn
+from app.cli.common import Commands, Handler, emit, warn
 from indexing.curate import ratings_file
 from indexing.curate.rating_service import RatingService
 from indexing.errors import PictorError
 from indexing.library import Library
 
 
-def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
+def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
     rate = commands.add_parser("rate", parents=[common], help="rate an image 0-10 (or --clear)")
     rate.add_argument("path", help="a file of the library")
     rate.add_argument("score", nargs="?", help="0 to 10, e.g. 7 or 7.5")

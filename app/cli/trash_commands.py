@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli.common import Handler, emit, warn
+from app.cli.common import Commands, Handler, emit, warn
 from indexing.curate.trash import Trash, TrashReport
 from indexing.errors import PictorError
 from indexing.library import Library
@@ -20,7 +20,7 @@ from indexing.library import Library
 ACTIONS = ("list", "restore", "empty")
 
 
-def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
+def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
     trash = commands.add_parser(
         "trash",
         parents=[common],
