@@ -33,6 +33,7 @@ from app.tabs import (
     rate,
     ratings_backup,
     search,
+    search_links,
     timeline,
     train,
     trash,
@@ -99,7 +100,7 @@ def build_app(
             tabs,
             search_tab.rate_these,
             [search_tab.query],
-            lambda query: search.results_to_rate(ctx, query),
+            lambda query: search_links.results_to_rate(ctx, query),
             rate.SEARCH_QUEUE,
             search_tab.status,
         )
@@ -127,16 +128,16 @@ def _listen_viewer(ctx, viewer, tabs, filter_tabs, search_tab, duplicates_tab, r
     images: each closes it and opens its tab), and the Rate tab's own Find similar, Show its
     duplicates and Details (the viewer, on the image being rated)."""
     v, selected = viewer.panel.viewer, viewer.selected
-    search.listen_find_similar(search_tab, ctx, v.similar, selected, tabs, viewer)
+    search_links.listen_find_similar(search_tab, ctx, v.similar, selected, tabs, viewer)
     duplicates.listen_show_duplicates(
         duplicates_tab, ctx, v.duplicates, selected, tabs, filter_tabs, viewer.box
     )
     rate.listen_handoff(
         rate_tab, tabs, v.rate_similar, [selected],
-        lambda cid: search.similar_to_rate(ctx, cid), rate.SIMILAR_QUEUE, viewer.panel.message,
-        viewer.box,
+        lambda cid: search_links.similar_to_rate(ctx, cid), rate.SIMILAR_QUEUE,
+        viewer.panel.message, viewer.box,
     )  # fmt: skip
-    search.listen_find_similar(search_tab, ctx, rate_tab.similar, rate_tab.current, tabs)
+    search_links.listen_find_similar(search_tab, ctx, rate_tab.similar, rate_tab.current, tabs)
     duplicates.listen_show_duplicates(
         duplicates_tab, ctx, rate_tab.duplicates, rate_tab.current, tabs, filter_tabs
     )
