@@ -27,6 +27,7 @@ browser:
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy indexing evaluator app
 
 format: $(STAMP)
 	$(PY) -m ruff format .
@@ -38,6 +39,7 @@ TEST_WORKERS ?= 2
 
 test: $(STAMP) browser
 	$(PY) -m ruff check .
+	$(PY) -m mypy indexing evaluator app
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(STAMP)

@@ -23,6 +23,9 @@ from app.cli import (
     trash_commands,
 )
 from app.cli.common import DATA_DIR_HELP, Handler, OneLineParser
+from indexing.errors import PictorError
+from indexing.library import Library
+from indexing.settings import Settings
 
 COMMAND_MODULES = (
     library_commands,
@@ -76,9 +79,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     return parser, handlers
 
 
-def make_settings(args: argparse.Namespace):
-    from indexing.settings import Settings
-
+def make_settings(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {}
     for flag, key in (
         ("data_dir", "data_dir"),
@@ -98,18 +99,19 @@ def make_settings(args: argparse.Namespace):
     return Settings(**overrides)
 
 
-def cmd_ui(args: argparse.Namespace, settings) -> int:
+def cmd_ui(args: argparse.Namespace, library: Library) -> int:
     from app.exposure import check_exposure, credentials
 
     # Refuse an unprotected --share (or a bad --auth) before gradio is even imported.
     from indexing.ingest.scan import resolve_root
 
+    settings = library.settings
     logins = credentials(settings.auth, settings.auth_file, warn=lambda _: None)
     check_exposure(settings.host, settings.port, settings.share, logins)
     folders = [resolve_root(folder) for folder in getattr(args, "library", [])]
     from app.ui import launch_ui
 
-    launch_ui(settings, folders=folders)
+    launch_ui(settings, folders=folders, library=library)
     return 0
 
 
@@ -123,11 +125,11 @@ def main(argv: list[str] | None = None) -> int:
             args.text = " ".join(part for part in (args.text, *extra) if part)
         else:
             parser.parse_args(argv)  # says which argument it does not know, and exits 2
-    from indexing.errors import PictorError
-
     try:
-        settings = make_settings(args)
-        return handlers[args.command or "ui"](args, settings)
+        # One Library for the whole run, as rclip's init_rclip builds its one object: cheap,
+        # since nothing opens or loads until the command asks for it.
+        library = Library(make_settings(args))
+        return handlers[args.command or "ui"](args, library)
     except PictorError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -26,7 +26,7 @@ from typing import Any
 import gradio as gr
 
 from app.context import AppContext
-from app.jobs import BackgroundJob, JobSlot
+from app.jobs import BackgroundJob, JobSlot, Report
 from evaluator import service
 from indexing.curate.dismissals import Dismissals, dismiss
 from indexing.curate.rating_service import RatingService
@@ -72,7 +72,7 @@ class PictorApi:
             _check_may_add(root, known)
         predicted: list[int] = []
 
-        def run(report: Callable[[Any], None], token: CancelToken) -> Any:
+        def run(report: Report, token: CancelToken) -> Any:
             summary = library.index(roots, report, token, wait=False)
             predicted.append(0 if token.cancelled else service.predict_new(library))
             return summary
@@ -208,7 +208,7 @@ class PictorApi:
         while the Train tab (or another call) is training."""
         library = self.ctx.library
 
-        def run(report: Callable[[Any], None], token: CancelToken) -> Any:
+        def run(report: Report, token: CancelToken) -> Any:
             return service.train(
                 library, progress=report, cancel=lambda: token.cancelled,
                 predict_progress=report, activate_anyway=activate_anyway,

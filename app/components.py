@@ -4,6 +4,7 @@ place where galleries of thumbnails are made."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,34 @@ from indexing.errors import PictorError
 from indexing.ingest.pipeline import IndexSummary
 from indexing.query.listing import ListedImage
 from indexing.records import timecode
+
+# Copies a text (a prompt, a folder), also where the Clipboard API is missing (plain http from
+# another machine), and says so on the button for a moment.
+COPY_JS = """(text) => {
+  const button = document.getElementById("%s");
+  const copied = () => {
+    if (!button) return;
+    button.textContent = "Copied ✓";
+    setTimeout(() => { button.textContent = "%s"; }, 1500);
+  };
+  const fallback = () => {
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    if (document.execCommand("copy")) copied();
+    area.remove();
+  };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text).then(copied, fallback);
+  } else {
+    fallback();
+  }
+  return [];
+}"""
 
 
 def thumbnails(**options: Any) -> gr.Gallery:
@@ -99,7 +128,7 @@ def summary_markdown(summary: IndexSummary) -> str:
     return text
 
 
-def errors_markdown(rows: list[dict[str, str]], warnings: list[dict[str, str]] = ()) -> str:
+def errors_markdown(rows: Sequence[dict[str, str]], warnings: Sequence[dict[str, str]] = ()) -> str:
     """Files that could not be indexed, then files indexed with something skipped."""
     if not rows and not warnings:
         return "No indexing errors."
@@ -112,7 +141,8 @@ def detail_markdown(detail: dict[str, Any], *, dated: bool = True, prompt: bool 
     """Every field that came from the file (names, EXIF, prompt) is shown literally.
 
     dated=False and prompt=False leave out the date and the prompt, for panels that show them
-    in sections of their own (app.detail: the date with its source, the generation)."""
+    in sections of their own (the date with its source: app/detail_panel.py; the generation:
+    app/detail_generation.py)."""
     lines = [
         f"**{detail['width']}×{detail['height']} {literal(detail['format'])}**, "
         f"{format_bytes(detail['bytes'])}"

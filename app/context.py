@@ -21,8 +21,9 @@ class AppContext:
     grouping: JobSlot = field(default_factory=JobSlot)  # duplicate grouping, trashing many
 
     @classmethod
-    def create(cls, settings: Settings) -> AppContext:
-        return cls(settings, Library(settings))
+    def create(cls, settings: Settings, library: Library | None = None) -> AppContext:
+        """The app's context, on the Library launch.py built (else a new one on settings)."""
+        return cls(settings, library if library is not None else Library(settings))
 
     def use_model(self, clip_model: str, clip_pretrained: str) -> None:
         """Switch CLIP for this app session; vectors of other models stay where they are."""

@@ -3,406 +3,35 @@ rating, and what can be done with it.
 
 Library, Search, Filters and Duplicates open it from their galleries (a Source each: the
 tab's list, which the arrows move through and the trash takes the image out of), the Rate
-tab from its Details button. The rating editor saves through the same RatingService as the
-Rate tab and `launch.py rate`. Below it, for an AI image, its generation parameters: a
-table of the settings, the prompt and the negative prompt (plain-text boxes), and a Copy
-prompt button. A prompt longer than EXCERPT characters shows its beginning, with a Show all
-button that puts the whole text in the box (to read or copy): a browser takes seconds to lay
-out a megabyte of text, and nobody reads that much to find an image.
+tab from its Details button. Here: the viewer's box and title, the list it moves through, and
+its events (moving, rating, the folder, the trash and undo); its contents are the panel of
+app/detail_panel.py, with an AI image's generation section from app/detail_generation.py.
 """
 
 from __future__ import annotations
 
-import html
 import os
-import threading
 from dataclasses import dataclass, replace
-from typing import Any
-from urllib.parse import quote
+from typing import Any, TypedDict
 
 import gradio as gr
 
-from app import key_button
-from app.components import detail_markdown, thumbnails
+from app.components import COPY_JS
 from app.context import AppContext
-from app.key_button import KeyButton
+from app.detail_generation import whole_prompts
+from app.detail_panel import HINT, PREFIX, DetailPanel, render, show
 from app.safe_text import literal
 from indexing.curate.rating_service import RatingService
 from indexing.curate.trash import Trash
 from indexing.errors import PictorError
 from indexing.query import details
-from indexing.records import timecode
-from indexing.store.vectors import frame_id
-
-# Copies the prompt box's text, also where the Clipboard API is missing (plain http from
-# another machine), and says so on the button for a moment.
-COPY_JS = """(text) => {
-  const button = document.getElementById("%s");
-  const copied = () => {
-    if (!button) return;
-    button.textContent = "Copied ✓";
-    setTimeout(() => { button.textContent = "%s"; }, 1500);
-  };
-  const fallback = () => {
-    const area = document.createElement("textarea");
-    area.value = text;
-    area.setAttribute("readonly", "");
-    area.style.position = "fixed";
-    area.style.opacity = "0";
-    document.body.appendChild(area);
-    area.select();
-    if (document.execCommand("copy")) copied();
-    area.remove();
-  };
-  if (navigator.clipboard && window.isSecureContext) {
-    navigator.clipboard.writeText(text).then(copied, fallback);
-  } else {
-    fallback();
-  }
-  return [];
-}"""
-SETTINGS_VALUE_LIMIT = 300
-EXCERPT = 5_000  # characters of a prompt shown before "Show all"
-
-
-@dataclass
-class GenerationView:
-    section: gr.Accordion  # hidden for an image with no generation parameters
-    settings: gr.Markdown
-    prompt: gr.Textbox
-    negative: gr.Textbox
-    copy: gr.Button
-    show_all: gr.Button  # shown when a prompt is cut to its EXCERPT
-
-
-@dataclass
-class ViewerActions:
-    """What every detail panel offers besides the rating: find similar, its duplicates,
-    rate similar images (wired across tabs in app/ui.py), the folder (shown and copied),
-    the trash with undo, and the keys' hidden button (← →)."""
-
-    similar: gr.Button
-    duplicates: gr.Button
-    rate_similar: gr.Button
-    show_folder: gr.Button
-    folder: gr.Textbox
-    trash: gr.Button
-    undo: gr.Button
-    trashed: gr.State  # the last move to the trash, for undo: see listen()
-    moves: KeyButton  # "prev" or "next", pressed by keys.js (Esc presses the Close button)
-
-
-@dataclass
-class DetailPanel:
-    preview: gr.Image  # an image large; a video's poster (or the moment found)
-    meta: gr.Markdown
-    about: gr.Markdown  # date and its source, place, subjects
-    score: gr.Number
-    save: gr.Button
-    clear: gr.Button
-    message: gr.Markdown
-    generation: GenerationView
-    why: gr.Gallery  # for a predicted rating: the rated images nearest to this one
-    selected: gr.State  # the content id shown
-    viewer: ViewerActions
-    player: gr.HTML  # a video: its player, from the moment found
-
-    @property
-    def outputs(self) -> list[Any]:
-        g = self.generation
-        return [
-            self.preview,
-            self.meta,
-            self.score,
-            self.message,
-            self.why,
-            self.selected,
-            self.about,
-            g.section,
-            g.settings,
-            g.prompt,
-            g.negative,
-            g.show_all,
-            self.player,
-        ]
-
 
 MOVE_BUTTONS = (
     '<button type="button" data-pictor-move="prev" aria-label="Previous image">◀ Previous</button>'
     '<button type="button" data-pictor-move="next" aria-label="Next image">Next ▶</button>'
 )
-PREFIX = "viewer"  # the element ids: #viewer-image, #viewer-meta, #viewer-score, ...
-HINT = "Click an image to see it here."
 CLOSED_CLASSES = ["pictor-viewer"]  # hidden by app/assets/pictor.css: see closed()
 OPEN_CLASSES = ["pictor-viewer", "pictor-viewer-open"]
-
-
-def render() -> DetailPanel:
-    """The panel's contents: the image (or a video's player) beside its details."""
-    prefix = PREFIX
-    with gr.Row():
-        with gr.Column():
-            preview = gr.Image(
-                label="Image", type="filepath", interactive=False, height=560,
-                elem_id=f"{prefix}-image",
-            )  # fmt: skip
-            player = gr.HTML("", visible=False, js_on_load=None, elem_id=f"{prefix}-player")
-        with gr.Column():
-            meta = gr.Markdown(HINT, elem_id=f"{prefix}-meta")
-            about = gr.Markdown("", visible=False, elem_id=f"{prefix}-about")
-            with gr.Row(equal_height=True):
-                score = gr.Number(
-                    label="Your rating (0–10)",
-                    minimum=0,
-                    maximum=10,
-                    step=0.5,
-                    elem_id=f"{prefix}-score",
-                )
-                save = gr.Button("Save rating", size="sm", elem_id=f"{prefix}-save-rating")
-                clear = gr.Button("Clear rating", size="sm", elem_id=f"{prefix}-clear-rating")
-            message = gr.Markdown("", elem_id=f"{prefix}-rating-message")
-            viewer = _render_viewer(prefix)
-            generation = _render_generation(prefix)
-            why = thumbnails(
-                label="Why this prediction: the rated images nearest to it",
-                columns=5,
-                height="auto",
-                allow_preview=False,
-                visible=False,
-                elem_id=f"{prefix}-why",
-            )
-    return DetailPanel(
-        preview, meta, about, score, save, clear, message, generation, why, gr.State(None),
-        viewer, player,
-    )  # fmt: skip
-
-
-def _render_viewer(prefix: str) -> ViewerActions:
-    with gr.Row(equal_height=True):
-        similar = gr.Button("Find similar", size="sm", elem_id=f"{prefix}-find-similar")
-        duplicates = gr.Button(
-            "Show its duplicates", size="sm", elem_id=f"{prefix}-show-duplicates"
-        )
-        rate_similar = gr.Button("Rate similar images", size="sm", elem_id=f"{prefix}-rate-similar")
-    with gr.Row(equal_height=True):
-        show_folder = gr.Button("Show its folder", size="sm", elem_id=f"{prefix}-show-folder")
-        trash = gr.Button("Move to trash", size="sm", elem_id=f"{prefix}-trash")
-        undo = gr.Button("Undo: put it back", size="sm", visible=False, elem_id=f"{prefix}-undo")
-    folder = gr.Textbox(
-        label="Its folder (copied; paste it into your file manager)",
-        interactive=False,
-        visible=False,
-        buttons=["copy"],
-        elem_id=f"{prefix}-folder",
-    )
-    return ViewerActions(
-        similar, duplicates, rate_similar, show_folder, folder, trash, undo, gr.State(None),
-        key_button.render(f"{prefix}-key"),
-    )  # fmt: skip
-
-
-def _render_generation(prefix: str) -> GenerationView:
-    with gr.Accordion("Generation", open=True, visible=False) as section:
-        prompt = gr.Textbox(
-            label="Prompt",
-            lines=2,
-            max_lines=12,
-            interactive=False,
-            buttons=["copy"],
-            elem_id=f"{prefix}-prompt",
-        )
-        copy = gr.Button("Copy prompt", size="sm", elem_id=f"{prefix}-copy-prompt")
-        negative = gr.Textbox(
-            label="Negative prompt",
-            lines=1,
-            max_lines=8,
-            interactive=False,
-            buttons=["copy"],
-            elem_id=f"{prefix}-negative-prompt",
-        )
-        show_all = gr.Button(
-            "Show all", size="sm", visible=False, elem_id=f"{prefix}-show-all-prompt"
-        )
-        settings = gr.Markdown("", elem_id=f"{prefix}-generation")
-    copy.click(None, [prompt], None, js=COPY_JS % (f"{prefix}-copy-prompt", "Copy prompt"))
-    return GenerationView(section, settings, prompt, negative, copy, show_all)
-
-
-def show(
-    ctx: AppContext,
-    content_id: str | None,
-    hint: str,
-    message: str = "",
-    at: float | None = None,
-) -> tuple:
-    """Panel values (in DetailPanel.outputs' order) for one image, or one video (from the
-    moment `at`, in seconds, when a search found one)."""
-    hidden = gr.Gallery(visible=False)
-    no_player = gr.HTML("", visible=False)
-    blank = gr.Image(None, visible=True)
-    if content_id is None:
-        return blank, hint, None, "", hidden, None, *_about(None), *_generation(None), no_player
-    with ctx.catalog() as catalog:
-        detail = details.image_detail(catalog, content_id)
-        neighbours = _why(ctx, catalog, detail) if detail else []
-    if detail is None:
-        gone = "This image is no longer in the catalog."
-        return blank, gone, None, "", hidden, None, *_about(None), *_generation(None), no_player
-    present = [p["path"] for p in detail["paths"] if p["status"] == "present"]
-    player = no_player
-    if detail.get("kind") == "video":
-        preview = video_poster(ctx, content_id, at)
-        if present:
-            player = gr.HTML(video_player(present[0], at), visible=True)
-    else:
-        preview = ctx.library.previews.get(content_id, present)
-    # A video's player takes the picture's place (its poster above it pushed the player below
-    # the window); the poster stays where the file is gone.
-    picture = gr.Image(str(preview) if preview else None, visible=player is no_player)
-    return (
-        picture,
-        detail_markdown(detail, dated=False, prompt=detail.get("generation") is None),
-        detail.get("rating"),
-        message,
-        gr.Gallery(value=neighbours, visible=bool(neighbours)),
-        content_id,
-        *_about(detail),
-        *_generation(detail.get("generation")),
-        player,
-    )
-
-
-_SERVED: set[str] = set()
-_SERVED_LOCK = threading.Lock()
-
-
-def video_player(path: str, at: float | None) -> str:
-    """An HTML5 player of the video file, starting at `at` seconds. The file (that one file,
-    not its folder) is served in place through gradio's file route, behind the app's login,
-    with range requests, so a long video is neither copied nor read whole."""
-    with _SERVED_LOCK:
-        if path not in _SERVED:
-            gr.set_static_paths([path])
-            _SERVED.add(path)
-    start = f"#t={at:.2f}" if at else ""
-    source = html.escape(f"/gradio_api/file={quote(path)}{start}", quote=True)
-    when = f" (from {timecode(at)})" if at else ""
-    return (
-        f'<video class="pictor-video" src="{source}" controls preload="metadata" '
-        f'playsinline style="width:100%;max-height:70vh"></video>'
-        f'<p class="pictor-video-note">Plays the video file{html.escape(when)}.</p>'
-    )
-
-
-def video_poster(ctx: AppContext, content_id: str, at: float | None) -> str | None:
-    """The frame of the moment found (its thumbnail), else the video's poster."""
-    thumbs = ctx.library.thumbs
-    if at is not None and thumbs.has(frame_id(content_id, at)):
-        return str(thumbs.path_for(frame_id(content_id, at)))
-    return str(thumbs.path_for(content_id)) if thumbs.has(content_id) else None
-
-
-def about_markdown(detail: dict[str, Any]) -> str:
-    """When (and by which clock), where, and what: one line each, the lines it has."""
-    lines = []
-    if detail.get("day"):
-        source = "EXIF" if detail.get("date_source") == "exif" else "file date"
-        lines.append(f"Date: {literal(detail['day'])} ({source})")
-    place = detail.get("place") or {}
-    named = [place.get(k) for k in ("city", "region", "country")]
-    if any(named):
-        lines.append("Place: " + literal(", ".join(p for p in named if p)))
-    if detail.get("subjects"):
-        lines.append("Subjects: " + literal(", ".join(detail["subjects"])))
-    return "  \n".join(lines)
-
-
-def _about(detail: dict[str, Any] | None) -> tuple[gr.Markdown]:
-    text = about_markdown(detail) if detail else ""
-    return (gr.Markdown(text, visible=bool(text)),)
-
-
-def generation_markdown(generation: dict[str, Any]) -> str:
-    """The settings of a generation as a two-column table, every value literal text; below
-    it, where the settings were cut (too many to read), the note saying where."""
-    cfg = generation.get("cfg")
-    rows = [
-        ("Tool", generation.get("tool")),
-        ("Model", generation.get("model")),
-        ("Size", generation.get("size")),
-        ("Steps", generation.get("steps")),
-        ("Sampler", generation.get("sampler")),
-        ("CFG scale", f"{cfg:g}" if cfg is not None else None),
-        ("Seed", generation.get("seed")),
-        *(generation.get("extras") or {}).items(),
-    ]
-    cells = [
-        f"| {literal(key)} | {literal(value, limit=SETTINGS_VALUE_LIMIT)} |"
-        for key, value in rows
-        if value is not None and value != ""
-    ]
-    table = "\n".join(["| Setting | Value |", "|---|---|", *cells])
-    cut = generation.get("cut")
-    return f"{table}\n\n{literal(cut)}" if cut else table
-
-
-def _generation(generation: dict[str, Any] | None) -> tuple:
-    """Values for (section, settings, prompt, negative, show all): all hidden for a non-AI
-    image; each prompt cut to its EXCERPT, with Show all where one was cut."""
-    if not generation:
-        hidden = gr.Button(visible=False)
-        return gr.Accordion(visible=False), "", gr.Textbox(value=""), gr.Textbox(value=""), hidden
-    prompt, negative = _prompts(generation)
-    return (
-        gr.Accordion(label=f"Generation ({generation.get('tool')})", visible=True),
-        generation_markdown(generation),
-        _prompt_box("Prompt", prompt, EXCERPT),
-        _prompt_box("Negative prompt", negative, EXCERPT, hide_empty=True),
-        gr.Button(visible=max(len(prompt), len(negative)) > EXCERPT),
-    )
-
-
-def _prompts(generation: dict[str, Any]) -> tuple[str, str]:
-    return generation.get("prompt") or "", generation.get("negative_prompt") or ""
-
-
-def _prompt_box(label: str, text: str, limit: int | None, hide_empty=False) -> gr.Textbox:
-    """A prompt's box: the whole text, or (limit given) its first `limit` characters with
-    the label saying how much is shown."""
-    shown = text
-    if limit is not None and len(text) > limit:
-        label = f"{label} (the first {limit:,} of {len(text):,} characters; Show all for the rest)"
-        shown = text[:limit]
-    return gr.Textbox(value=shown, label=label, visible=bool(text) or not hide_empty)
-
-
-def whole_prompts(ctx: AppContext, content_id: str | None) -> tuple:
-    """Values for (prompt, negative, show all): the whole texts, for Show all."""
-    with ctx.catalog() as catalog:
-        detail = details.image_detail(catalog, content_id) if content_id else None
-    prompt, negative = _prompts((detail or {}).get("generation") or {})
-    return (
-        _prompt_box("Prompt", prompt, None),
-        _prompt_box("Negative prompt", negative, None, hide_empty=True),
-        gr.Button(visible=False),
-    )
-
-
-def _why(ctx: AppContext, catalog, detail: dict) -> list[tuple[str, str]]:
-    """Thumbnails of the rated images nearest to a predicted one, captioned with ratings."""
-    if detail.get("predicted") is None or detail.get("rating") is not None:
-        return []
-    from evaluator.explain import nearest_rated
-
-    try:
-        stamp = catalog.embedding_stamp(ctx.library.model_id)  # unchanged: no Chroma check
-        mirror = ctx.library.vector_mirror().sync(ctx.library.vectors(), stamp=stamp)
-        found = nearest_rated(catalog, mirror, detail["content_id"])
-    except Exception:  # no vectors here (no weights, a Chroma server away): nothing to show
-        return []
-    thumbs = ctx.library.thumbs
-    return [(str(thumbs.path_for(n.content_id)), f"{n.rating:g} yours · {n.similarity:.2f} alike")
-            for n in found if thumbs.has(n.content_id)]  # fmt: skip
 
 
 @dataclass
@@ -513,6 +142,11 @@ def unchanged(viewer: Viewer) -> tuple:
     return tuple(gr.skip() for _ in viewer.open_outputs)
 
 
+class _InOrder(TypedDict):
+    concurrency_id: str
+    concurrency_limit: int
+
+
 def listen(viewer: Viewer, ctx: AppContext, sources: list[Source]) -> dict[str, Any]:
     """Wire the viewer: each source's gallery opens it at the image clicked; the arrows move
     through that list, Esc and Close hide it; rating, the folder, the trash and undo (which
@@ -520,10 +154,11 @@ def listen(viewer: Viewer, ctx: AppContext, sources: list[Source]) -> dict[str, 
     events by name ("trashed", "undone"), to chain on."""
     panel = viewer.panel
     # One at a time and in order: a quick → → must end two images on, not on the first.
-    in_order = {"concurrency_id": f"{PREFIX}-moves", "concurrency_limit": 1}
+    in_order: _InOrder = {"concurrency_id": f"{PREFIX}-moves", "concurrency_limit": 1}
 
     for source in sources:
         if source.gallery is not None:
+            assert source.ids is not None, source.name  # a gallery draws a list
             extra = [source.moments] if source.moments is not None else []
             source.gallery.select(_opener(ctx, source), [source.ids, *extra],
                                   viewer.open_outputs, **in_order)  # fmt: skip

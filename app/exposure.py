@@ -249,4 +249,4 @@ def _machine_addresses() -> set[str]:
         infos = socket.getaddrinfo(socket.gethostname(), None)
     except OSError:
         return set()
-    return {str(ipaddress.ip_address(info[4][0].split("%")[0])) for info in infos}
+    return {str(ipaddress.ip_address(str(info[4][0]).split("%")[0])) for info in infos}

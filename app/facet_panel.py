@@ -79,7 +79,7 @@ def updates(result: Facets | None) -> list[Any]:
     """New choices (with counts) for each picker, keeping the chosen values; and the note."""
     if result is None:
         return [gr.update() for _ in PICKERS] + [gr.update()]
-    out = []
+    out: list[Any] = []
     notes = []
     for name, _label, _field in PICKERS:
         facet = result.get(name)

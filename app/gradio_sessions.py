@@ -40,10 +40,12 @@ def install() -> bool:
         from gradio.state_holder import SessionState
     except ImportError:
         return False
-    components = getattr(SessionState, "components", None)
-    if not isinstance(components, property):
+    # Patched in place (gradio's private class): typed as Any, since its methods are replaced.
+    session_class: Any = SessionState
+    components = getattr(session_class, "components", None)
+    if not isinstance(components, property) or components.fget is None:
         return False
-    build_all = SessionState.__init__
+    build_all = session_class.__init__
     all_components = components.fget
 
     def __init__(self, blocks: Any) -> None:
@@ -67,7 +69,7 @@ def install() -> bool:
         return all_components(self)
 
     GRADIO_INIT = build_all
-    SessionState.__init__ = __init__
-    SessionState.components = property(lazy_components)
+    session_class.__init__ = __init__
+    session_class.components = property(lazy_components)
     _INSTALLED = True
     return True

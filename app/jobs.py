@@ -5,18 +5,25 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from app.safe_text import literal
 from indexing.errors import PictorError
 from indexing.progress import CancelToken
 
 
+class Report(Protocol):
+    """How a job reports: an indexing Progress, a training update, whatever its run makes
+    (shaped like indexing.progress.ProgressCallback, so a job can hand it to the core)."""
+
+    def __call__(self, progress: Any) -> None: ...
+
+
 class BackgroundJob:
     """One run of run(report, cancel_token). `wait_for_update` blocks until it reports
     progress or ends; `summary` is its result, `error` what it raised."""
 
-    def __init__(self, run: Callable[[Callable[[Any], None], CancelToken], Any], name: str = "job"):
+    def __init__(self, run: Callable[[Report, CancelToken], Any], name: str = "job"):
         self.cancel_token = CancelToken()
         self.progress: Any = None
         self.summary: Any = None
@@ -31,7 +38,7 @@ class BackgroundJob:
         self._thread.start()
         return self
 
-    def _main(self, run) -> None:
+    def _main(self, run: Callable[[Report, CancelToken], Any]) -> None:
         try:
             self.summary = run(self._report, self.cancel_token)
         except BaseException as exc:  # reported to the UI, never swallowed silently

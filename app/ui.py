@@ -20,27 +20,27 @@ import gradio as gr
 import httpx
 from gradio import networking
 
-from app import (
-    api,
-    detail,
+from app import api, detail, feedback, gradio_sessions
+from app.context import AppContext
+from app.edge_guard import LoginThrottle, guarded_app
+from app.exposure import AllowedHosts, check_exposure, credentials, split_hosts
+from app.safe_text import literal
+from app.tabs import (
     duplicates,
-    feedback,
     filters,
-    gradio_sessions,
     library,
     model_settings,
     rate,
     ratings_backup,
     search,
-    timeline_view,
+    search_links,
+    timeline,
     train,
-    trash_view,
+    trash,
 )
-from app.context import AppContext
-from app.edge_guard import LoginThrottle, guarded_app
-from app.exposure import AllowedHosts, check_exposure, credentials, split_hosts
-from app.safe_text import literal
+from app.tabs.library import start_indexing
 from indexing.ingest.scan import resolve_root
+from indexing.library import Library
 from indexing.settings import Settings
 
 STARTUP_CHECK_SECONDS = 60.0
@@ -75,11 +75,11 @@ def build_app(
                 filters_tab.container = filters_outer  # opening Filters lists the images
                 with gr.Tab("Timeline", id="timeline") as timeline_opened:
                     timeline_target = filters.timeline_target(filters_tab, filter_tabs)
-                    timeline = timeline_view.render(ctx, timeline_target)
+                    timeline_tab = timeline.render(ctx, timeline_target)
                 with gr.Tab("Duplicates", id="duplicates"):
                     duplicates_tab = duplicates.render()
                 with gr.Tab("Trash", id="trash") as trash_opened:
-                    trash_tab = trash_view.render()
+                    trash_tab = trash.render()
             with gr.Tab("Rate", id="rate"):
                 rate_tab = rate.render(ctx)
                 backup = ratings_backup.render()
@@ -90,8 +90,8 @@ def build_app(
         library.listen(library_tab, ctx, demo)
         search.listen(search_tab, ctx)
         filters.listen(filters_tab, ctx)
-        timeline_view.listen(timeline, ctx, timeline_opened, timeline_target)
-        trash_view.listen(trash_tab, ctx, trash_opened)
+        timeline.listen(timeline_tab, ctx, timeline_opened, timeline_target)
+        trash.listen(trash_tab, ctx, trash_opened)
         rate.listen(rate_tab, ctx, tabs)
         train.listen(train_tab, ctx, train_opened)
         ratings_backup.listen(backup, ctx)
@@ -100,7 +100,7 @@ def build_app(
             tabs,
             search_tab.rate_these,
             [search_tab.query],
-            lambda query: search.results_to_rate(ctx, query),
+            lambda query: search_links.results_to_rate(ctx, query),
             rate.SEARCH_QUEUE,
             search_tab.status,
         )
@@ -128,16 +128,16 @@ def _listen_viewer(ctx, viewer, tabs, filter_tabs, search_tab, duplicates_tab, r
     images: each closes it and opens its tab), and the Rate tab's own Find similar, Show its
     duplicates and Details (the viewer, on the image being rated)."""
     v, selected = viewer.panel.viewer, viewer.selected
-    search.listen_find_similar(search_tab, ctx, v.similar, selected, tabs, viewer)
+    search_links.listen_find_similar(search_tab, ctx, v.similar, selected, tabs, viewer)
     duplicates.listen_show_duplicates(
         duplicates_tab, ctx, v.duplicates, selected, tabs, filter_tabs, viewer.box
     )
     rate.listen_handoff(
         rate_tab, tabs, v.rate_similar, [selected],
-        lambda cid: search.similar_to_rate(ctx, cid), rate.SIMILAR_QUEUE, viewer.panel.message,
-        viewer.box,
+        lambda cid: search_links.similar_to_rate(ctx, cid), rate.SIMILAR_QUEUE,
+        viewer.panel.message, viewer.box,
     )  # fmt: skip
-    search.listen_find_similar(search_tab, ctx, rate_tab.similar, rate_tab.current, tabs)
+    search_links.listen_find_similar(search_tab, ctx, rate_tab.similar, rate_tab.current, tabs)
     duplicates.listen_show_duplicates(
         duplicates_tab, ctx, rate_tab.duplicates, rate_tab.current, tabs, filter_tabs
     )
@@ -155,10 +155,12 @@ def launch_ui(
     block: bool = True,
     folders: Sequence[str] = (),
     login_throttle: LoginThrottle | None = None,
+    library: Library | None = None,
 ) -> gr.Blocks:
     """Check what the server would expose, then build and start it; folders (--library)
     are added and indexed in the background as it starts. Every request passes
     app/edge_guard.py's checks (login_throttle: its count of wrong passwords, for tests).
+    library: the one launch.py built on these settings (else the app makes its own).
 
     Refusals (--share without a password, a bad --auth, a folder that is not there) happen
     before anything starts or touches the network.
@@ -175,9 +177,9 @@ def launch_ui(
     # serves them from where they are instead of hashing and copying each into its cache
     # every time a gallery shows it.
     gr.set_static_paths([settings.thumbs_dir, settings.previews_dir])
-    ctx = AppContext.create(settings)
+    ctx = AppContext.create(settings, library)
     if roots:
-        library.start_indexing(ctx, list(dict.fromkeys(roots)))
+        start_indexing(ctx, list(dict.fromkeys(roots)))
     demo = build_app(ctx, exposure)
     demo.queue(default_concurrency_limit=4)
     networking.url_ok = _patient_url_ok

@@ -274,7 +274,7 @@ def probe_png_text(base: Path, category: Category) -> None:
 
 
 def _stored(settings: Settings, path: Path, warned: set[str]) -> str | None:
-    from app.detail import _generation
+    from app import detail_generation
     from indexing.query import details
     from indexing.store.catalog import Catalog
 
@@ -296,7 +296,7 @@ def _stored(settings: Settings, path: Path, warned: set[str]) -> str | None:
         return "text dropped without a warning"
     with Catalog(settings.catalog_path) as catalog:
         generation = details.image_detail(catalog, content_id).get("generation")
-    box = _generation(generation)[2]  # the prompt's box as the viewer gets it
+    box = detail_generation.values(generation)[2]  # the prompt's box as the viewer gets it
     shown = len(box.value or "") if hasattr(box, "value") else 0
     if shown > 10_000:
         return f"the viewer's prompt box gets {shown:,} characters (prompt {prompt or 0:,})"

@@ -33,6 +33,7 @@ from evaluator.training_data import (
 from evaluator.validation import cross_validate
 from indexing.errors import PictorError
 from indexing.progress import ProgressCallback, no_progress
+from indexing.store.data_folder import DataFolder
 
 TrainCallback = Callable[[TrainProgress], None]
 
@@ -101,11 +102,11 @@ def verdict(record: EvaluatorRecord, active_id: str | None) -> str:
     )
 
 
-def registry(library: Any, catalog) -> Registry:
+def registry(library: DataFolder, catalog) -> Registry:
     return Registry(catalog, library.settings.data_dir / "evaluators")
 
 
-def status(library: Any) -> dict[str, Any]:
+def status(library: DataFolder) -> dict[str, Any]:
     """Counts, whether training can start (and why not), the active evaluator, staleness."""
     with library.open_catalog() as catalog:
         ratings, pairs, ties = gathering.counts(catalog)
@@ -139,7 +140,7 @@ def status(library: Any) -> dict[str, Any]:
 
 
 def train(
-    library: Any,
+    library: DataFolder,
     progress: TrainCallback | None = None,
     cancel: Callable[[], bool] | None = None,
     predict_progress: ProgressCallback = no_progress,
@@ -181,7 +182,7 @@ def train(
     return TrainOutcome(record, predicted, rounded, active.id if active else None)
 
 
-def _check(library: Any, found: gathering.Gathered) -> None:
+def _check(library: DataFolder, found: gathering.Gathered) -> None:
     if found.data is None or found.ratings + (found.pairs + found.ties) == 0:
         skipped = found.skipped_ratings + found.skipped_pairs
         if skipped:
@@ -201,7 +202,7 @@ def _check(library: Any, found: gathering.Gathered) -> None:
 
 
 def predict(
-    library: Any, progress: ProgressCallback = no_progress, only_missing: bool = False
+    library: DataFolder, progress: ProgressCallback = no_progress, only_missing: bool = False
 ) -> int:
     """Refresh predictions with the active evaluator (of this CLIP model); return how many."""
     with library.open_catalog() as catalog:
@@ -225,7 +226,7 @@ def predict(
         )
 
 
-def predict_new(library: Any) -> int:
+def predict_new(library: DataFolder) -> int:
     """After indexing: predictions for images that have none, if an evaluator applies."""
     try:
         return predict(library, only_missing=True)
@@ -233,13 +234,13 @@ def predict_new(library: Any) -> int:
         return 0  # no evaluator, a stale one, or no vectors yet: nothing to predict
 
 
-def evaluators(library: Any) -> list[EvaluatorRecord]:
+def evaluators(library: DataFolder) -> list[EvaluatorRecord]:
     with library.open_catalog() as catalog:
         return registry(library, catalog).all()
 
 
 def use(
-    library: Any, evaluator_id: str, progress: ProgressCallback = no_progress
+    library: DataFolder, evaluator_id: str, progress: ProgressCallback = no_progress
 ) -> EvaluatorRecord:
     """Make an earlier evaluator active again, and predict with it."""
     with library.open_catalog() as catalog:
@@ -259,7 +260,7 @@ def use(
         return book.get(record.id)
 
 
-def _synced_mirror(library: Any):
+def _synced_mirror(library: DataFolder):
     mirror = library.vector_mirror()
     try:
         mirror.sync(library.vectors(), force=True)

@@ -27,7 +27,10 @@ from indexing.store.vectors import VectorStore, collection_name
 
 
 class Library:
-    """A data directory: catalog, thumbnails and vectors. Cheap to create; loads lazily."""
+    """A data directory: catalog, thumbnails and vectors. Cheap to create; loads lazily.
+
+    launch.py builds one per run and hands it to the command; the layers below this one and
+    the evaluator see it as a DataFolder (indexing/store/data_folder.py)."""
 
     def __init__(self, settings: Settings):
         self.settings = settings

@@ -13,7 +13,8 @@ import pytest
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-from app.detail import about_markdown, generation_markdown
+from app.detail_generation import generation_markdown
+from app.detail_panel import about_markdown
 from app.safe_text import literal
 from indexing.ingest.generation import parse_generation
 from indexing.library import Library

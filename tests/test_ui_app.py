@@ -150,7 +150,7 @@ def test_an_unexpected_error_is_a_short_message_and_its_traceback_goes_to_the_lo
 ) -> None:
     from playwright.sync_api import expect
 
-    from app import library
+    from app.tabs import library
 
     def broken(catalog, page):
         raise RuntimeError("the disk said no")

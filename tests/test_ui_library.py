@@ -225,8 +225,8 @@ def test_the_counts_follow_the_run_while_it_goes_on(
 
     import gradio as gr
 
-    from app import library as library_tab
     from app.context import AppContext
+    from app.tabs import library as library_tab
     from indexing.progress import Progress
 
     shown = threading.Event()

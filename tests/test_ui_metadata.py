@@ -533,7 +533,7 @@ def huge_prompt_url(tmp_path: Path, browser_page) -> Iterator[str]:
 def test_a_huge_prompt_shows_an_excerpt_and_show_all_reveals_it(browser_page, huge_prompt_url):
     from playwright.sync_api import expect
 
-    from app.detail import EXCERPT
+    from app.detail_generation import EXCERPT
 
     page = browser_page
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=huge_prompt_url)

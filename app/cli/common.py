@@ -6,9 +6,16 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeAlias
 
-Handler = Callable[[argparse.Namespace, Any], int]
+from indexing.library import Library
+
+# The subcommands' parser group that each command module adds its commands to.
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+# A command: its parsed arguments and the one Library launch.py built for this run (cheap:
+# nothing opens or loads until the command asks), to an exit status.
+Handler = Callable[[argparse.Namespace, Library], int]
 
 DATA_DIR_HELP = (
     "where the catalog and thumbnails live (default: PICTOR_DATA_DIR, else the per-user "

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Iterable
 
-from app.cli.common import Handler, emit, whole_number
+from app.cli.common import Commands, Handler, emit, whole_number
 from app.cli.progress import cli_progress
 from app.cli.streaming import stream_document
 from indexing.curate.dismissals import Dismissals, dismiss
@@ -25,7 +26,7 @@ from indexing.store.files import content_id_for_path
 CLI_GROUPS_PER_PAGE = 20  # a page of `duplicates` (the UI's pages are 10: one slot each)
 
 
-def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
+def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
     duplicates = commands.add_parser(
         "duplicates",
         parents=[common],
@@ -71,8 +72,7 @@ def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
     return {"duplicates": cmd_duplicates}
 
 
-def cmd_duplicates(args: argparse.Namespace, settings) -> int:
-    library = Library(settings)
+def cmd_duplicates(args: argparse.Namespace, library: Library) -> int:
     if args.show_dismissed:
         return _show_dismissed(args, library)
     if args.reset_dismissed:
@@ -119,7 +119,7 @@ def _group_lines(number: int, group: Group) -> list[str]:
     return lines
 
 
-def _print_all(args: argparse.Namespace, tier: str, total: int, groups) -> int:
+def _print_all(args: argparse.Namespace, tier: str, total: int, groups: Iterable[Group]) -> int:
     """Every group, written as each page of them is read (never one list of them all)."""
     if args.json:
         threshold = default_threshold(tier, args.threshold)

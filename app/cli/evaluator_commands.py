@@ -5,13 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from app.cli.common import Handler, emit
+from app.cli.common import Commands, Handler, emit
 from app.cli.progress import cli_progress
 from indexing.library import Library
 
+if TYPE_CHECKING:  # the evaluator loads when a command trains or predicts, not at start
+    from evaluator.training_data import TrainProgress
 
-def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
+
+def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
     train = commands.add_parser(
         "train", parents=[common], help="train your evaluator on your ratings and preferences"
     )
@@ -34,11 +39,11 @@ def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
     return {"train": cmd_train, "predict": cmd_predict, "evaluators": cmd_evaluators}
 
 
-def _training_progress(mode: str):
+def _training_progress(mode: str) -> Callable[[TrainProgress], None] | None:
     if mode == "none" or (mode == "auto" and not sys.stderr.isatty()):
         return None
 
-    def report(update) -> None:
+    def report(update: TrainProgress) -> None:
         if mode == "json":
             fields = ("stage", "fold", "folds", "epoch", "epochs", "loss")
             line = {name: getattr(update, name) for name in fields}
@@ -49,17 +54,16 @@ def _training_progress(mode: str):
     return report
 
 
-def describe(update) -> str:
+def describe(update: TrainProgress) -> str:
     loss = f", loss {update.loss:.3f}" if update.loss is not None else ""
     fold = f" fold {update.fold}/{update.folds}" if update.folds else ""
     return f"{update.stage}{fold}, step {update.epoch}/{update.epochs}{loss}"
 
 
-def cmd_train(args: argparse.Namespace, settings) -> int:
+def cmd_train(args: argparse.Namespace, library: Library) -> int:
     from evaluator import service
     from evaluator.calibration import interval_sentence
 
-    library = Library(settings)
     outcome = service.train(
         library, progress=_training_progress(args.progress), activate_anyway=args.activate_anyway
     )
@@ -83,26 +87,25 @@ def cmd_train(args: argparse.Namespace, settings) -> int:
     return 0
 
 
-def _number(value) -> str:
+def _number(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
-def cmd_predict(args: argparse.Namespace, settings) -> int:
+def cmd_predict(args: argparse.Namespace, library: Library) -> int:
     from evaluator import service
 
     progress = cli_progress("auto")
     try:
-        count = service.predict(Library(settings), progress=progress)
+        count = service.predict(library, progress=progress)
     finally:
         progress.close()
     emit(args, {"predicted": count}, f"Predicted {count:,} images.")
     return 0
 
 
-def cmd_evaluators(args: argparse.Namespace, settings) -> int:
+def cmd_evaluators(args: argparse.Namespace, library: Library) -> int:
     from evaluator import service
 
-    library = Library(settings)
     if args.use:
         service.use(library, args.use)
     records = service.evaluators(library)

@@ -5,17 +5,19 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.cli.common import RANDOM_WARNING, Handler, emit
+from app.cli.common import RANDOM_WARNING, Commands, Handler, emit
 from app.cli.streaming import PAGE, print_all
+from indexing.library import Library
+from indexing.query.listing import ListedImage, Listing
 
 
-def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
+def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
     add_search_parser(commands, common)
     add_list_parser(commands, common)
     return {"search": cmd_search, "list": cmd_list}
 
 
-def add_search_parser(commands, common: argparse.ArgumentParser) -> None:
+def add_search_parser(commands: Commands, common: argparse.ArgumentParser) -> None:
     search = commands.add_parser(
         "search", parents=[common], help="semantic search by text, by image, or both"
     )
@@ -67,9 +69,8 @@ def add_search_parser(commands, common: argparse.ArgumentParser) -> None:
     search.add_argument("--json", action="store_true", help="print one JSON document")
 
 
-def cmd_search(args: argparse.Namespace, settings) -> int:
+def cmd_search(args: argparse.Namespace, library: Library) -> int:
     from indexing.errors import PictorError
-    from indexing.library import Library
     from indexing.query.filters import Filter
     from indexing.query.result_order import parse_order
     from indexing.query.search import Searcher, SearchQuery, parse_negative, validate
@@ -97,8 +98,8 @@ def cmd_search(args: argparse.Namespace, settings) -> int:
         ),
     )
     validate(query)  # a bad query fails in one line, before any model loads
-    results = Searcher.for_library(Library(settings)).search(query)
-    if settings.clip_pretrained == "random":
+    results = Searcher.for_library(library).search(query)
+    if library.settings.clip_pretrained == "random":
         print(RANDOM_WARNING, file=sys.stderr)
     for note in results.notes:
         print(f"note: {note}", file=sys.stderr)
@@ -117,7 +118,7 @@ def cmd_search(args: argparse.Namespace, settings) -> int:
     return 0
 
 
-def add_list_parser(commands, common: argparse.ArgumentParser) -> None:
+def add_list_parser(commands: Commands, common: argparse.ArgumentParser) -> None:
     from indexing.query.filters import SortKey
 
     lister = commands.add_parser(
@@ -178,9 +179,8 @@ LIST_RANGES = (
 LIST_FIELDS = {"proportion": "aspect", "size": "bytes"}
 
 
-def cmd_list(args: argparse.Namespace, settings) -> int:
+def cmd_list(args: argparse.Namespace, library: Library) -> int:
     from app.components import format_bytes
-    from indexing.library import Library
     from indexing.query.filters import Filter, parse_sort
     from indexing.query.listing import ListRequest, list_library
 
@@ -209,16 +209,15 @@ def cmd_list(args: argparse.Namespace, settings) -> int:
         only_text=args.only_text,
         text_sensitivity=args.sensitivity,
     )
-    library = Library(settings)
 
-    def read(page: int, page_size: int):
+    def read(page: int, page_size: int) -> Listing:
         request = ListRequest.parse(
             filter=flt, sort=parse_sort(args.sort), descending=args.desc, seed=args.seed,
             page=page, page_size=page_size,
         )  # fmt: skip
         return list_library(library, request)
 
-    def line(item) -> str:
+    def line(item: ListedImage) -> str:
         return (
             f"{item.rating_label:>16}  {item.width}×{item.height} {item.format:4} "
             f"{format_bytes(item.bytes):>9}  {(item.taken_at or '')[:10]:10}  {item.path}"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.cli.common import RANDOM_WARNING, Handler, emit, whole_number
+from app.cli.common import RANDOM_WARNING, Commands, Handler, emit, whole_number
+from indexing.library import Library
 
 
-def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
+def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
     index = commands.add_parser("index", parents=[common], help="index folders (incremental)")
     index.add_argument("folders", nargs="*", help="folders to index (default: every known root)")
     index.add_argument("--threads", type=int, help="decode threads (default: CPU count)")
@@ -58,11 +59,10 @@ def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
     return {"index": cmd_index, "status": cmd_status, "errors": cmd_errors, "forget": cmd_forget}
 
 
-def cmd_forget(args: argparse.Namespace, settings) -> int:
+def cmd_forget(args: argparse.Namespace, library: Library) -> int:
     from indexing.errors import PictorError
-    from indexing.library import Library, forget_sentence
+    from indexing.library import forget_sentence
 
-    library = Library(settings)
     if not args.yes:
         preview = library.forget_folder(args.folder, dry_run=True)
         raise PictorError(f"{forget_sentence(preview, False)} Add --yes to confirm")
@@ -71,12 +71,10 @@ def cmd_forget(args: argparse.Namespace, settings) -> int:
     return 0
 
 
-def cmd_index(args: argparse.Namespace, settings) -> int:
+def cmd_index(args: argparse.Namespace, library: Library) -> int:
     from app.cli.progress import cli_progress
     from indexing.errors import PictorError
-    from indexing.library import Library
 
-    library = Library(settings)
     folders = args.folders
     if not folders:
         with library.open_catalog() as catalog:
@@ -100,7 +98,7 @@ def cmd_index(args: argparse.Namespace, settings) -> int:
     embeddings = summary.embeddings
     if embeddings is not None and embeddings.message:
         print(f"warning: {embeddings.message}", file=sys.stderr)
-    elif embeddings is not None and settings.clip_pretrained == "random":
+    elif embeddings is not None and library.settings.clip_pretrained == "random":
         print(RANDOM_WARNING, file=sys.stderr)
     lines = [
         f"Indexed {', '.join(summary.roots)} in {summary.seconds:.1f}s: "
@@ -121,10 +119,7 @@ def cmd_index(args: argparse.Namespace, settings) -> int:
     return 0
 
 
-def cmd_status(args: argparse.Namespace, settings) -> int:
-    from indexing.library import Library
-
-    library = Library(settings)
+def cmd_status(args: argparse.Namespace, library: Library) -> int:
     with library.open_catalog() as catalog:
         data = library.status(catalog)
     formats = ", ".join(f"{k} {v}" for k, v in data["formats"].items()) or "none"
@@ -140,11 +135,10 @@ def cmd_status(args: argparse.Namespace, settings) -> int:
     return 0
 
 
-def cmd_errors(args: argparse.Namespace, settings) -> int:
-    from indexing.library import Library
+def cmd_errors(args: argparse.Namespace, library: Library) -> int:
     from indexing.query import details
 
-    with Library(settings).open_catalog() as catalog:
+    with library.open_catalog() as catalog:
         rows = details.errors(catalog, args.limit)
         warnings = details.warnings(catalog, args.limit)
     lines = [f"{r['path']}: {r['reason']}" for r in rows]

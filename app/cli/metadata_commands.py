@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli.common import Handler, emit, plural, whole_number
+from app.cli.common import Commands, Handler, emit, plural, whole_number
+from indexing.library import Library
+from indexing.query.filters import Filter
+from indexing.query.metadata_search import FindResults, Found
 
 
-def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
+def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
     find = commands.add_parser(
         "find",
         parents=[common],
@@ -68,9 +71,9 @@ def _exact_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--subject", help="only images tagged with this subject (a facet value)")
 
 
-def _filter(args: argparse.Namespace, camera: str | None = None, subject: str | None = None):
-    from indexing.query.filters import Filter
-
+def _filter(
+    args: argparse.Namespace, camera: str | None = None, subject: str | None = None
+) -> Filter:
     return Filter.parse(
         year=args.year,
         month=args.month,
@@ -85,9 +88,8 @@ def _filter(args: argparse.Namespace, camera: str | None = None, subject: str | 
     )
 
 
-def cmd_find(args: argparse.Namespace, settings) -> int:
+def cmd_find(args: argparse.Namespace, library: Library) -> int:
     from indexing.errors import PictorError
-    from indexing.library import Library
     from indexing.query.metadata_search import find, flag_terms
 
     text = " ".join(
@@ -97,17 +99,16 @@ def cmd_find(args: argparse.Namespace, settings) -> int:
     )
     if not text:
         raise PictorError('give words to find, e.g. find "cyberpunk fox" or find --camera fuji')
-    library = Library(settings)
 
-    def read(page: int, page_size: int):
+    def read(page: int, page_size: int) -> FindResults:
         with library.open_catalog() as catalog:
             return find(catalog, text, _filter(args), page=page, page_size=page_size)
 
-    def summary(results) -> str:
+    def summary(results: FindResults) -> str:
         verb = "matches" if results.matching == 1 and not results.more_than else "match"
         return f"{results.counted('image')} {verb} {text!r}"
 
-    def line(item) -> str:
+    def line(item: Found) -> str:
         return f"{item.path}  [{'; '.join(m.label() for m in item.matched)}]"
 
     if args.all:
@@ -120,11 +121,9 @@ def cmd_find(args: argparse.Namespace, settings) -> int:
     return 0
 
 
-def cmd_facets(args: argparse.Namespace, settings) -> int:
-    from indexing.library import Library
+def cmd_facets(args: argparse.Namespace, library: Library) -> int:
     from indexing.query.facets import facets
 
-    library = Library(settings)
     with library.open_catalog() as catalog:
         result = facets(
             catalog,
@@ -145,11 +144,10 @@ def cmd_facets(args: argparse.Namespace, settings) -> int:
     return 0
 
 
-def cmd_timeline(args: argparse.Namespace, settings) -> int:
-    from indexing.library import Library
+def cmd_timeline(args: argparse.Namespace, library: Library) -> int:
     from indexing.query.timeline import timeline
 
-    with Library(settings).open_catalog() as catalog:
+    with library.open_catalog() as catalog:
         result = timeline(catalog, _filter(args, args.camera, args.subject), args.by, args.page)
     lines = [
         f"{plural(result.images, 'image')} in {plural(result.groups_total, args.by)} "

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli.common import Handler, emit, warn
+from app.cli.common import Commands, Handler, emit, warn
 from indexing.curate import ratings_file
 from indexing.curate.rating_service import RatingService
 from indexing.errors import PictorError
 from indexing.library import Library
 
 
-def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
+def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
     rate = commands.add_parser("rate", parents=[common], help="rate an image 0-10 (or --clear)")
     rate.add_argument("path", help="a file of the library")
     rate.add_argument("score", nargs="?", help="0 to 10, e.g. 7 or 7.5")
@@ -46,10 +46,10 @@ def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
     return {"rate": cmd_rate, "prefer": cmd_prefer, "ratings": cmd_ratings}
 
 
-def cmd_rate(args: argparse.Namespace, settings) -> int:
+def cmd_rate(args: argparse.Namespace, library: Library) -> int:
     if args.clear == (args.score is not None):
         raise PictorError("give a score from 0 to 10, or --clear (not both)")
-    service = RatingService(Library(settings))
+    service = RatingService(library)
     result = service.rate_path(args.path, None if args.clear else args.score)
     change = result.change
     text = (
@@ -64,8 +64,8 @@ def cmd_rate(args: argparse.Namespace, settings) -> int:
     return 0
 
 
-def cmd_prefer(args: argparse.Namespace, settings) -> int:
-    service = RatingService(Library(settings))
+def cmd_prefer(args: argparse.Namespace, library: Library) -> int:
+    service = RatingService(library)
     choice = service.prefer_paths(args.winner, args.losers, tie=args.tie)
     verb = "equal to" if args.tie else "over"
     text = f"Recorded: {args.winner} {verb} {', '.join(args.losers)}"
@@ -74,8 +74,7 @@ def cmd_prefer(args: argparse.Namespace, settings) -> int:
     return 0
 
 
-def cmd_ratings(args: argparse.Namespace, settings) -> int:
-    library = Library(settings)
+def cmd_ratings(args: argparse.Namespace, library: Library) -> int:
     with library.open_catalog() as catalog:
         if args.ratings_action == "export":
             counts = ratings_file.write_export(catalog, args.file)

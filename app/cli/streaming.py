@@ -3,12 +3,32 @@ one giant string or list in memory. The document is still exactly one valid JSON
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any, TextIO
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, Protocol, TextIO, TypeVar
 
 PAGE = 1000  # items read per query while streaming
+
+
+class Item(Protocol):
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+ItemT = TypeVar("ItemT", bound=Item, covariant=True)
+
+
+class Page(Protocol[ItemT]):
+    """One page of a paged command's results (a Listing, FindResults, ...)."""
+
+    @property
+    def items(self) -> Sequence[ItemT]: ...
+
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+PageT = TypeVar("PageT", bound=Page[Any])
 
 
 def stream_document(
@@ -52,7 +72,12 @@ def stream_pages(
     return stream_document(head, key, items())
 
 
-def print_all(args: Any, read: Callable[[int], Any], line, summary) -> int:
+def print_all(
+    args: argparse.Namespace,
+    read: Callable[[int], PageT],
+    line: Callable[[Any], str],
+    summary: Callable[[PageT], str],
+) -> int:
     """`--all` of a paged command: every item, read PAGE at a time (--json: one document,
     written as it goes; text: a line per item, then the summary)."""
     first = read(1)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli.common import Handler, emit, warn
+from app.cli.common import Commands, Handler, emit, warn
 from indexing.curate.trash import Trash, TrashReport
 from indexing.errors import PictorError
 from indexing.library import Library
@@ -20,7 +20,7 @@ from indexing.library import Library
 ACTIONS = ("list", "restore", "empty")
 
 
-def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
+def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
     trash = commands.add_parser(
         "trash",
         parents=[common],
@@ -38,13 +38,13 @@ def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
     return {"trash": cmd_trash}
 
 
-def cmd_trash(args: argparse.Namespace, settings) -> int:
+def cmd_trash(args: argparse.Namespace, library: Library) -> int:
     action, rest = (
         (args.words[0], args.words[1:]) if args.words[0] in ACTIONS else ("move", args.words)
     )
     if args.to is not None and action != "restore":
         raise PictorError("--to goes with restore: trash restore PATH... --to FOLDER")
-    with Library(settings).open_catalog() as catalog:
+    with library.open_catalog() as catalog:
         trash = Trash(catalog)
         if action == "list":
             if rest:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from indexing.curate.rating_service import RatingService
 from indexing.query.listing import random_pivot
 from indexing.query.rate_queue import Cursor, next_in_rotation
 from indexing.store.catalog import Catalog
+from indexing.store.data_folder import DataFolder
 from indexing.store.files import present_paths_of
 from indexing.store.image_reads import (
     PRESENT,
@@ -49,7 +49,7 @@ class PreferenceView:
 
 
 class Chooser:
-    def __init__(self, library: Any):
+    def __init__(self, library: DataFolder):
         self.library = library
         self.service = RatingService(library)
 

@@ -21,6 +21,7 @@ from indexing.errors import PictorError
 from indexing.query import details
 from indexing.query.rate_queue import Cursor, QueueSpec, Step, next_image, remaining
 from indexing.store.catalog import Catalog
+from indexing.store.data_folder import DataFolder
 from indexing.store.files import present_paths_of
 from indexing.store.image_reads import awaits_rating
 from indexing.store.ratings import RatingChange
@@ -85,7 +86,7 @@ class RateView:
 
 
 class Rater:
-    def __init__(self, library: Any):
+    def __init__(self, library: DataFolder):
         self.library = library
         self.service = RatingService(library)
         self.previews = library.previews

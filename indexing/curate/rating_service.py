@@ -9,10 +9,10 @@ sidecar updated. A sidecar that cannot be written is a warning; the rating stand
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from indexing.curate import xmp
 from indexing.errors import PictorError
+from indexing.store.data_folder import DataFolder
 from indexing.store.files import content_id_for_path, present_paths_of
 from indexing.store.ratings import Choice, RatingChange, Ratings
 
@@ -25,7 +25,7 @@ class RatingResult:
 
 
 class RatingService:
-    def __init__(self, library: Any):
+    def __init__(self, library: DataFolder):
         self.library = library
 
     @property

@@ -443,7 +443,7 @@ def _page(ctx: AppContext, groups: Groups, message: str, last=None) -> tuple:
 
 
 def _hidden(tab: DuplicatesTab) -> list:
-    hidden: tuple = (gr.Column(visible=False), "", [], "", gr.skip(), gr.skip(), gr.skip())
+    hidden: list[Any] = [gr.Column(visible=False), "", [], "", gr.skip(), gr.skip(), gr.skip()]
     return [v for _ in tab.slots for v in hidden]
 
 

@@ -7,12 +7,8 @@ Keys are handled by app/assets/keys.js, which clicks this tab's buttons (some hi
 from __future__ import annotations
 
 import random
-import threading
-from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 import gradio as gr
 
@@ -21,6 +17,7 @@ from app.components import detail_markdown, thumbnails
 from app.context import AppContext
 from app.key_button import KeyButton
 from app.safe_text import literal
+from app.tabs.rate_sessions import Lazy, Sessions
 from indexing.curate.preference_session import Chooser, PreferenceView
 from indexing.curate.rate_session import Rater, RateSession, RateView
 from indexing.errors import PictorError
@@ -107,11 +104,12 @@ def render(ctx: AppContext) -> RateTab:
             score = _render_score_panel()
         with gr.Column(visible=False, elem_id="rate-pref-mode") as pref_panel:
             preference = _render_preference_panel()
-    *score, similar, duplicates, details = score
-    return RateTab(
-        mode, queue, folder, start, write_xmp, score_panel, *score, pref_panel, *preference,
+    *widgets, similar, duplicates, details = score
+    fields = (
+        mode, queue, folder, start, write_xmp, score_panel, *widgets, pref_panel, *preference,
         gr.State(None), gr.State(None), similar, duplicates, details,
     )  # fmt: skip
+    return RateTab(*fields)
 
 
 def _render_score_panel() -> tuple:
@@ -200,11 +198,8 @@ def show_score(view: RateView) -> tuple:
     mine = f"Your rating: **{rating:g}**" if rating is not None else "Not rated by you yet"
     start = rating if rating is not None else (view.predicted if view.predicted is not None else 5)
     # Enter accepts this box: the prediction, or your rating; nothing when there is neither.
-    pending = (
-        round(view.predicted if view.predicted is not None else rating, 1)
-        if (view.predicted is not None or rating is not None)
-        else None
-    )
+    accepted = view.predicted if view.predicted is not None else rating
+    pending = round(accepted, 1) if accepted is not None else None
     meta = mine + "  \n" + detail_markdown(view.detail) if view.detail else mine
     preview = str(view.preview) if view.preview else None
     return (preview, meta, round(start * 2) / 2, predicted, pending, view.progress, message,
@@ -221,14 +216,19 @@ def show_preferences(view: PreferenceView) -> tuple:
 
 
 # Key presses skip gradio's queue (a plain request, no event stream): the per-tab lock in
-# _Sessions keeps them in order, and no progress bar flickers over the image.
-QUICK = {"queue": False, "show_progress": "hidden"}
+# Sessions keeps them in order, and no progress bar flickers over the image.
+class _Quick(TypedDict):
+    queue: bool
+    show_progress: Literal["full", "minimal", "hidden"]
+
+
+QUICK: _Quick = {"queue": False, "show_progress": "hidden"}
 NOT_STARTED = RateView(None, message="Choose a queue and press Start.")
 
 
 def listen(tab: RateTab, ctx: AppContext, tabs: gr.Tabs) -> None:
-    rater, chooser = _Lazy(ctx, Rater), _Lazy(ctx, Chooser)
-    scores, choices = _Sessions(), _Sessions()
+    rater, chooser = Lazy(ctx, Rater), Lazy(ctx, Chooser)
+    scores, choices = Sessions(), Sessions()
     score_out = [tab.image, tab.meta, tab.slider, tab.predicted, tab.pending, tab.progress,
                  tab.message, tab.current]  # fmt: skip
     pref_out = [tab.pref_gallery, tab.pref_message, tab.pref_progress]
@@ -334,54 +334,7 @@ def listen_handoff(
     button.click(hand, inputs, outputs).then(*tab.start_chain)
 
 
-class _Sessions:
-    """Each browser tab's rating session, kept here rather than in gr.State.
-
-    A key pressed while the previous press is still on its way would hand a stale copy of
-    a gr.State to the server; kept here, under a lock per tab, rapid presses apply in order
-    to the latest session. Two tabs rating at once have two sessions.
-    """
-
-    def __init__(self, keep: int = 200):
-        self.keep = keep
-        self._items: OrderedDict[str, tuple[threading.Lock, Any]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    @contextmanager
-    def use(self, request: gr.Request | None) -> Iterator[_Slot]:
-        key = getattr(request, "session_hash", None) or "local"
-        with self._lock:
-            lock, _ = self._items.setdefault(key, (threading.Lock(), None))
-            self._items.move_to_end(key)
-            while len(self._items) > self.keep:
-                self._items.popitem(last=False)
-        with lock:
-            slot = _Slot(self._items.get(key, (lock, None))[1])
-            yield slot
-            with self._lock:
-                self._items[key] = (lock, slot.session)
-
-
-@dataclass
-class _Slot:
-    session: Any
-
-
-class _Lazy:
-    """A Rater or Chooser over the app's current Library (a model switch replaces it)."""
-
-    def __init__(self, ctx: AppContext, kind: type):
-        self.ctx, self.kind = ctx, kind
-        self._made: tuple[Any, Any] | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        library = self.ctx.library
-        if self._made is None or self._made[0] is not library:
-            self._made = (library, self.kind(library))
-        return getattr(self._made[1], name)
-
-
-def _listen_preferences(tab: RateTab, chooser: Any, choices: _Sessions, pref_out: list) -> None:
+def _listen_preferences(tab: RateTab, chooser: Any, choices: Sessions, pref_out: list) -> None:
     def perform(action, request: gr.Request | None, *values: Any) -> tuple:
         with choices.use(request) as slot:
             if slot.session is None:

@@ -17,6 +17,7 @@ from app import facet_panel
 from app.components import finite, format_bytes, thumbnails
 from app.context import AppContext
 from app.safe_text import literal
+from app.tabs.timeline import Target
 from indexing.errors import PictorError
 from indexing.query.filters import KNOWN_FORMATS, VIDEO_FORMATS, Filter, SortKey
 from indexing.query.listing import Listing, ListRequest, list_library
@@ -264,8 +265,9 @@ def listen(tab: FiltersTab, ctx: AppContext) -> None:
     # the number of events times the number of components.
     triggers = [tab.apply.click, tab.sort.change, tab.descending.change, tab.rated.change]
     triggers.append(tab.kind.change)
-    boxes = (tab.taken_from, tab.taken_to, tab.folder, tab.exclude_text, tab.only_text)
-    triggers += [box.submit for box in (*boxes, *tab.ranges, tab.seed)]
+    boxes: list[gr.Textbox | gr.Number] = [tab.taken_from, tab.taken_to, tab.folder]
+    boxes += [tab.exclude_text, tab.only_text, *tab.ranges, tab.seed]
+    triggers += [box.submit for box in boxes]
     # Facets on input: a user's choice, not the counts' refresh.
     triggers += [picker.input for picker in tab.facets.pickers]
     if hasattr(tab.container, "select"):
@@ -311,15 +313,14 @@ def timeline_filter(*values: Any) -> tuple[Filter, str]:
             "The Hide/Only text filters are not counted here; Show still applies them, so "
             "its list can be shorter than the group."
         )
-    cleared = {name: None for name in DATE_FIELDS} | {name: () for name in TEXT_FIELDS}
+    cleared: dict[str, Any] = {name: None for name in DATE_FIELDS}
+    cleared |= {name: () for name in TEXT_FIELDS}
     cleared["text_sensitivity"] = Filter().text_sensitivity  # nothing left for it to tune
     return flt.model_copy(update=cleared), note
 
 
 def timeline_target(tab: FiltersTab, inner_tabs: gr.Tabs):
     """Where the Timeline view sends a chosen month, day or event: this tab's date filters."""
-    from app.timeline_view import Target
-
     year, month, day = (
         tab.facets.pickers[facet_panel.NAMES.index(name)] for name in ("year", "month", "day")
     )

@@ -56,10 +56,10 @@ def listen(tab: TrashTab, ctx: AppContext, opened: gr.Tab) -> None:
         with ctx.catalog() as catalog:
             entries = Trash(catalog).entries()
         thumbs = ctx.library.thumbs
-        shown = [e for e in entries if e.content_id and thumbs.has(e.content_id)]
-        items = [(str(thumbs.path_for(e.content_id)), _caption(e)) for e in shown]
+        shown = [(e, cid) for e in entries if (cid := e.content_id) and thumbs.has(cid)]
+        items = [(str(thumbs.path_for(cid)), _caption(e)) for e, cid in shown]
         listing = "  \n".join(code(e.original_path) for e in entries) or "The trash is empty."
-        return items, listing, [e.id for e in shown], message
+        return items, listing, [e.id for e, _ in shown], message
 
     def restore(ids: list[int], selected: int | None, everything: bool):
         if not everything and selected is None:

@@ -3,30 +3,28 @@ names and metadata (full text: file names, folders, prompts, camera, places, sub
 both at once (metadata matches first, then semantic ones, each marked); facet pickers narrow
 every mode. Results come best match first, or by date (newest or oldest first).
 
-The boxes always show the query that runs: Find similar puts the chosen image in the upload
-box (a copy of its thumbnail, named after its file) and clears what does not belong to it,
-and pressing Search again runs the same query (by the library image's stored vector, while
-the box still holds that copy). Controls a mode does not use are hidden in it."""
+The boxes always show the query that runs: Find similar (app/tabs/search_links.py) puts the
+chosen image in the upload box (a copy of its thumbnail, named after its file) and clears
+what does not belong to it, and pressing Search again runs the same query (by the library
+image's stored vector, while the box still holds that copy). Controls a mode does not use
+are hidden in it."""
 
 from __future__ import annotations
 
-import functools
-import shutil
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from app import detail, facet_panel
+from app import facet_panel
 from app.components import finite, thumbnails
 from app.context import AppContext
+from app.detail_panel import video_poster
 from app.safe_text import code, literal
 from indexing.errors import PictorError
 from indexing.query.filters import Filter
 from indexing.query.metadata_search import FindResults, find
-from indexing.query.ranking import present_paths
 from indexing.query.result_order import ResultOrder
 from indexing.query.search import (
     NEGATIVE_WEIGHT,
@@ -203,7 +201,7 @@ def run_search(ctx: AppContext, search: SearchQuery | SearchState, heading: str 
         if state.mode == METADATA or (state.mode == BOTH and query.text):
             if not query.text:
                 raise PictorError("Type words to look for in names, prompts, cameras or places.")
-            found = _find(ctx, query)
+            found = find_by_metadata(ctx, query)
             for item in found.items:
                 items.append(
                     (str(ctx.library.thumbs.path_for(item.content_id)), _found_caption(item))
@@ -226,7 +224,7 @@ def run_search(ctx: AppContext, search: SearchQuery | SearchState, heading: str 
                 if hit.moment is not None:  # a video: the frame of the moment found
                     moments[hit.content_id] = hit.moment.time
                     caption += f" · ▶ {timecode(hit.moment.time)}"
-                    picture = detail.video_poster(ctx, hit.content_id, hit.moment.time) or picture
+                    picture = video_poster(ctx, hit.content_id, hit.moment.time) or picture
                 items.append((picture, caption))
                 ids.append(hit.content_id)
             lines.append(status_text(results, ""))
@@ -249,7 +247,7 @@ def gallery_label(order: ResultOrder) -> str:
     return "Results, best first"
 
 
-def _find(ctx: AppContext, query: SearchQuery) -> FindResults:
+def find_by_metadata(ctx: AppContext, query: SearchQuery) -> FindResults:
     with ctx.catalog() as catalog:
         return find(
             catalog, query.text, _metadata_filter(query.filter), page=query.page,
@@ -395,105 +393,3 @@ def listen(tab: SearchTab, ctx: AppContext) -> None:
         lambda mode: [gr.update(visible=mode != METADATA) for _ in tab.semantic_controls],
         [tab.mode], tab.semantic_controls,
     )  # fmt: skip
-
-
-def similar_outputs(tab: SearchTab) -> list:
-    """What Find similar sets: the boxes of its query, then what a search shows."""
-    boxes = [tab.text, tab.image, tab.similar, tab.negative, tab.min_score, tab.taste]
-    return [*boxes, tab.order, tab.folder, tab.min_width, tab.mode, *outputs(tab)]
-
-
-def similar_to(ctx: AppContext, content_id: str | None, min_score: float = -1.0) -> tuple:
-    """Find similar: the boxes set to a search by one library image (its stored vector; no
-    text, terms, taste or filters), and that search run, as pressing Search would run it."""
-    if not content_id:
-        unchanged = [gr.update() for _ in range(10)]
-        return (*unchanged, *failed("Click an image first, then Find similar."))
-    shown = _query_copy(ctx, content_id)
-    similar = {"content_id": content_id, "name": Path(shown).name if shown else None}
-    minimum = float(min_score)
-    boxes = ("", shown, similar, "", minimum, 0.0, BEST_MATCH, "", None, SEMANTIC)
-    anything = [facet_panel.ANY] * len(facet_panel.PICKERS)
-    found = search_shown(ctx, "", shown, similar, "", 0.5, minimum, 0.0, BEST_MATCH, "", None,
-                         SEMANTIC, *anything)  # fmt: skip
-    return (*boxes, *found)
-
-
-def _query_copy(ctx: AppContext, content_id: str) -> str | None:
-    """A copy of the image's thumbnail named after its file ("photo 0.jpg" -> "photo 0.jpg",
-    a video's poster "clip.mp4" -> "clip.jpg"), for the upload box to show; None without a
-    thumbnail. In a private temporary folder of this process."""
-    thumb = ctx.library.thumbs.path_for(content_id)
-    if not thumb.is_file():
-        return None
-    with ctx.catalog() as catalog:
-        paths = present_paths(catalog, [content_id]).get(content_id, [])
-    stem = Path(paths[0]).stem if paths else content_id[:12]
-    target = _copies() / content_id / f"{stem}{thumb.suffix}"
-    if not target.exists():
-        target.parent.mkdir(exist_ok=True)
-        shutil.copyfile(thumb, target)
-    return str(target)
-
-
-@functools.cache
-def _copies() -> Path:
-    return Path(tempfile.mkdtemp(prefix="pictor-query-"))  # mode 0700: only this user
-
-
-def listen_find_similar(
-    tab: SearchTab,
-    ctx: AppContext,
-    button: gr.Button,
-    content_id: gr.State,
-    tabs: gr.Tabs,
-    viewer: detail.Viewer | None = None,
-) -> None:
-    """A "Find similar": this tab, searching by that image. From the viewer it closes the
-    viewer, and a viewer opened on this tab's results keeps its minimum similarity."""
-    if viewer is None:
-        button.click(
-            lambda cid: (gr.Tabs(selected="search"), *similar_to(ctx, cid)),
-            [content_id],
-            [tabs, *similar_outputs(tab)],
-        )
-        return
-
-    def from_viewer(cid: str | None, shown: detail.Shown | None, minimum: float):
-        here = shown is not None and shown.source == "search"
-        found = similar_to(ctx, cid, minimum if here else -1.0)
-        return (gr.Tabs(selected="search"), detail.closed(), *found)
-
-    button.click(
-        from_viewer, [content_id, viewer.listed, tab.min_score],
-        [tabs, viewer.box, *similar_outputs(tab)],
-    )  # fmt: skip
-
-
-RATE_THESE_TOP = 500  # the best this many results of the current search become the queue
-
-
-def results_to_rate(ctx: AppContext, current: SearchState | None) -> tuple[str, list[str]]:
-    """The Search tab's hand-off to the Rate tab: the current search's best results."""
-    if current is None:
-        raise PictorError("Search first, then press Rate these.")
-    top = replace(current.search, top=RATE_THESE_TOP, page=1)
-    ids: list[str] = []
-    if current.mode in (METADATA, BOTH):
-        ids += [item.content_id for item in _find(ctx, top).items]
-    if current.mode in (SEMANTIC, BOTH):
-        hits = Searcher.for_library(ctx.library).search(top).hits
-        ids += [hit.content_id for hit in hits if hit.content_id not in set(ids)]
-    if not ids:
-        raise PictorError("This search has no results to rate.")
-    return "ids", ids[:RATE_THESE_TOP]
-
-
-def similar_to_rate(ctx: AppContext, content_id: str | None) -> tuple[str, list[str]]:
-    """The viewer's "Rate similar images": the images most like this one (not itself), as a
-    queue."""
-    if not content_id:
-        raise PictorError("Click an image first, then Rate similar images.")
-    query = SearchQuery(image_content_id=content_id, top=RATE_THESE_TOP)
-    hits = Searcher.for_library(ctx.library).search(query).hits
-    return "ids", [hit.content_id for hit in hits]

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from app import model_settings
 from app.components import (
     caption,
     errors_markdown,
@@ -23,6 +22,7 @@ from app.components import (
 from app.context import AppContext
 from app.jobs import BackgroundJob
 from app.safe_text import literal
+from app.tabs import model_settings
 from indexing.errors import PictorError
 from indexing.ingest.scan import outside_home_and_roots, resolve_root
 from indexing.library import forget_sentence
