@@ -116,7 +116,7 @@ class TrainingData:
         for name, index in (("pairs", self.pairs), ("ties", self.ties)):
             if index.size and (index.min() < 0 or index.max() >= n):
                 raise ValueError(f"{name} refer to rows outside 0..{n - 1} of vectors.")
-            same = np.flatnonzero(index[:, 0] == index[:, 1]) if index.size else []
+            same = np.flatnonzero(index[:, 0] == index[:, 1]) if index.size else np.zeros(0, int)
             if len(same):
                 raise ValueError(
                     f"{name} row {same[0]} compares image {index[same[0], 0]} with itself."
