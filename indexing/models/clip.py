@@ -17,15 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from PIL import Image
 
 from indexing.errors import PictorError
+from indexing.records import Vectors
 
 log = logging.getLogger(__name__)
 
 RANDOM = "random"
-Vectors = npt.NDArray[np.float32]
 
 
 class WeightsUnavailable(PictorError):

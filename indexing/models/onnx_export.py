@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from indexing.errors import PictorError
+from indexing.store.vectors import collection_name
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,6 @@ class BackendUnavailable(PictorError):
 
 def folder_for(cache: Path, model_id: str) -> Path:
     """The model's folder in the cache, named as its Chroma collection is."""
-    from indexing.store.vectors import collection_name
-
     return cache / collection_name(model_id)
 
 
