@@ -621,8 +621,8 @@ MIGRATIONS: list[str] = [
 
 def _camera_and_places(conn: sqlite3.Connection) -> None:
     """Fill images.camera and the place columns of v10 from the stored EXIF and GPS."""
-    from indexing.ingest.facet_values import camera_label
-    from indexing.ingest.places import places_for
+    from indexing.names.facet_values import camera_label
+    from indexing.names.places import places_for
 
     rows = conn.execute(
         "SELECT content_id, camera_make, camera_model FROM images "
