@@ -20,7 +20,7 @@ from indexing.store import search_text
 from indexing.store.catalog import Catalog
 from indexing.store.commit_watch import CommitWatch
 from indexing.store.locks import index_lock
-from indexing.store.previews import PreviewStore
+from indexing.ingest.previews import PreviewStore
 from indexing.store.thumbnails import ThumbnailStore
 from indexing.store.vector_mirror import VectorMirror, shared_mirror
 from indexing.store.vectors import VectorStore, collection_name
