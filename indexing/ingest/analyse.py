@@ -11,9 +11,9 @@ from typing import Any
 
 from PIL import Image
 
-from indexing.curate import xmp
 from indexing.dedup.hashes import near_hashes
 from indexing.errors import BadImage
+from indexing.ingest import xmp_read
 from indexing.ingest.decode import decode
 from indexing.ingest.hashing import content_id, to_signed
 from indexing.ingest.metadata import date_key
@@ -101,10 +101,11 @@ class KnownContent:
 
 def embedded_rating(metadata: ImageMetadata) -> float | None:
     """Stars another app wrote into the file (XMP packet, then EXIF Rating), as 0-10."""
-    stars = xmp.rating_from_packet(metadata.texts["XMP"]) if metadata.texts.get("XMP") else None
+    packet = metadata.texts.get("XMP")
+    stars = xmp_read.rating_from_packet(packet) if packet else None
     if stars is None:
-        stars = xmp.rating_from_exif(metadata.exif)
-    return None if stars is None else xmp.score_from_stars(stars)
+        stars = xmp_read.rating_from_exif(metadata.exif)
+    return None if stars is None else xmp_read.score_from_stars(stars)
 
 
 @dataclass(frozen=True, slots=True)
