@@ -44,6 +44,15 @@ def pick_device(requested: str = "auto") -> str:
     return "cpu"
 
 
+def resolve_backend(requested: str, device: str, int8: bool) -> str:
+    """The backend that runs the model: what was asked for, or for "auto" OpenVINO on a CPU
+    (the fastest CPU backend whose vectors match torch fp32, bench/backend_bench.py) unless
+    int8 (a torch path) is asked for; any other device keeps torch (fp16 on a GPU)."""
+    if requested != "auto":
+        return requested
+    return "openvino" if device == "cpu" and not int8 else "torch"
+
+
 def model_id_for(model_name: str, pretrained: str) -> str:
     """The stamp on every vector: architecture and weights, stable across runs."""
     if _looks_like_path(pretrained):
@@ -197,15 +206,12 @@ class ClipEmbedder:
     def _fast_towers(self, model: Any) -> Any:
         """The exported towers of the fast backend (None: torch runs the model).
 
-        auto means OpenVINO on a CPU (the fastest CPU backend whose vectors match torch
-        fp32, bench/backend_bench.py), unless int8 (a torch path) is asked for; a GPU keeps
-        torch (fp16). A fast backend that cannot run falls back to torch, saying why.
+        Which one: resolve_backend. A fast backend that cannot run falls back to torch,
+        saying why.
         """
         from indexing.models.onnx_export import BackendUnavailable, load_or_export
 
-        wanted = self.requested_backend
-        if wanted == "auto":
-            wanted = "openvino" if self.device == "cpu" and not self.int8 else "torch"
+        wanted = resolve_backend(self.requested_backend, self.device, self.int8)
         if wanted == "torch" or self.cache_dir is None:
             return None
         if self.device != "cpu":
@@ -279,13 +285,12 @@ class ClipEmbedder:
         return open_text_only(self.cache_dir, self.model_id, quick, wanted, self.threads)
 
     def _light_runtime(self) -> str | None:
-        """The fast backend a tower alone may run on without torch (None: load the model)."""
-        wanted = self.requested_backend
-        if wanted == "auto":
-            wanted = "torch" if self.int8 else "openvino"
-        if wanted == "torch" or self.cache_dir is None:
-            return None
+        """The fast backend a tower alone may run on without torch (None: load the model).
+        Only on the CPU, the one device known without torch; "auto" counts as the CPU here."""
         if self.requested_device not in ("auto", "cpu") or self.load_error is not None:
+            return None
+        wanted = resolve_backend(self.requested_backend, "cpu", self.int8)
+        if wanted == "torch" or self.cache_dir is None:
             return None
         return wanted
 
