@@ -12,6 +12,7 @@ from indexing.errors import PictorError
 from indexing.ingest.analyse import VideoSampling
 from indexing.ingest.embedding import EmbedCounts, EmbedStage, LazyStage
 from indexing.ingest.pipeline import Indexer, IndexSummary
+from indexing.ingest.previews import PreviewStore
 from indexing.models import subjects
 from indexing.models.clip import ClipEmbedder, model_id_for, shared_embedder
 from indexing.progress import CancelToken, Progress, ProgressCallback, no_progress
@@ -20,7 +21,6 @@ from indexing.store import search_text
 from indexing.store.catalog import Catalog
 from indexing.store.commit_watch import CommitWatch
 from indexing.store.locks import index_lock
-from indexing.ingest.previews import PreviewStore
 from indexing.store.thumbnails import ThumbnailStore
 from indexing.store.vector_mirror import VectorMirror, shared_mirror
 from indexing.store.vectors import VectorStore, collection_name
