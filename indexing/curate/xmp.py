@@ -135,7 +135,7 @@ def _add(data: bytes, scan: XmpScan, value: str) -> _Edit:
     (else the first), laid out like its other attributes; or a new description."""
     assert scan.rdf is not None
     knowing = [d for d in scan.descriptions if _xmp_prefix(d.scope)]
-    target = (knowing or scan.descriptions or [None])[0]
+    target = next(iter(knowing or scan.descriptions), None)
     scope = (target or scan.rdf).scope
     prefix, declaration = _xmp_prefix(scope), ""
     if prefix is None:  # declare the namespace, under a prefix not taken here

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from PIL import Image
 
@@ -20,6 +20,12 @@ from indexing.ingest.metadata import date_key
 from indexing.ingest.scan import hash_stable, is_video_name, read_stable
 from indexing.records import FileStat, ImageMetadata, ImageRecord
 from indexing.store.thumbnails import ThumbnailStore
+
+
+class ThumbnailSink(Protocol):
+    """Where a video's moments go: a ThumbnailStore, or a stand-in that keeps nothing."""
+
+    def save(self, content_id: str, pixels: Image.Image) -> Image.Image: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +126,7 @@ class VideoSampling:
 def video_frames(
     path: str,
     content_id: str,
-    thumbs: ThumbnailStore,
+    thumbs: ThumbnailSink,
     sampling: VideoSampling,
     *,
     min_side: int,

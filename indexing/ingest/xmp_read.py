@@ -20,7 +20,8 @@ from xml.parsers import expat
 
 XMP_NS = "http://ns.adobe.com/xap/1.0/"
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-STARS_TO_SCORE = {1: 2.0, 2: 4.0, 3: 6.0, 4: 8.0, 5: 10.0}  # -1 (rejected): 0.0; 0: None
+# -1 star (rejected) is 0.0, 0 stars is None (no rating)
+STARS_TO_SCORE: dict[float, float] = {1: 2.0, 2: 4.0, 3: 6.0, 4: 8.0, 5: 10.0}
 EXIF_RATING = 0x4746
 EXIF_RATING_PERCENT = 0x4749
 MAX_SIDECAR_BYTES = 4 * 1024 * 1024
@@ -218,7 +219,10 @@ def rating_from_packet(xmp_text: str | bytes) -> float | None:
     None if it states none or is broken: users do not keep it apart from the image, so a
     broken packet is not worth an error."""
     is_text = isinstance(xmp_text, str)
-    data = xmp_text.encode("utf-8", "replace") if is_text else bytes(xmp_text or b"")
+    if isinstance(xmp_text, str):
+        data = xmp_text.encode("utf-8", "replace")
+    else:
+        data = bytes(xmp_text or b"")
     data = data.strip(b"\x00 \t\r\n")  # packets come padded
     if not data or len(data) > MAX_SIDECAR_BYTES:
         return None

@@ -173,7 +173,7 @@ class ClipEmbedder:
         if self.is_random:
             torch.manual_seed(0)  # every process builds the same random model
         if _looks_like_path(self.pretrained) and not os.path.isfile(self.pretrained):
-            raise WeightsUnavailable(weights_help(self.model_name, pretrained, "no such file"))
+            raise WeightsUnavailable(weights_help(self.model_name, self.pretrained, "no such file"))
         precision = "fp16" if self.device == "cuda" else "fp32"
         try:
             with _quiet_root_logger():  # open_clip logs "initialized randomly" to the root
@@ -276,13 +276,13 @@ class ClipEmbedder:
         return self._tokenizer, self._towers
 
     def _open_text_only(self) -> Any:
-        wanted = self._light_runtime()
-        if wanted is None:
+        wanted, cache = self._light_runtime(), self.cache_dir
+        if wanted is None or cache is None:
             return None
         from indexing.models.onnx_export import open_text_only, quick_key
 
         quick = quick_key(self.model_id, self.model_config)
-        return open_text_only(self.cache_dir, self.model_id, quick, wanted, self.threads)
+        return open_text_only(cache, self.model_id, quick, wanted, self.threads)
 
     def _light_runtime(self) -> str | None:
         """The fast backend a tower alone may run on without torch (None: load the model).
@@ -297,12 +297,12 @@ class ClipEmbedder:
     def _light_image_entry(self) -> dict | None:
         """The stamp's entry for images without torch (read once), or None."""
         if self._image_entry is None:
-            entry = None
-            if self._light_runtime() is not None:
+            entry, cache = None, self.cache_dir
+            if self._light_runtime() is not None and cache is not None:
                 from indexing.models.onnx_export import image_only_entry, quick_key
 
                 quick = quick_key(self.model_id, self.model_config)
-                entry = image_only_entry(self.cache_dir, self.model_id, quick)
+                entry = image_only_entry(cache, self.model_id, quick)
             self._image_entry = entry or False
         return self._image_entry or None
 
@@ -320,13 +320,13 @@ class ClipEmbedder:
         return None
 
     def _open_image_only(self) -> Any:
-        wanted = self._light_runtime()
-        if wanted is None or self._light_image_entry() is None:
+        wanted, cache = self._light_runtime(), self.cache_dir
+        if wanted is None or cache is None or self._light_image_entry() is None:
             return None
         from indexing.models.onnx_export import open_image_only, quick_key
 
         quick = quick_key(self.model_id, self.model_config)
-        return open_image_only(self.cache_dir, self.model_id, quick, wanted, self.threads)
+        return open_image_only(cache, self.model_id, quick, wanted, self.threads)
 
     @property
     def context_length(self) -> int:
@@ -366,7 +366,8 @@ class ClipEmbedder:
         light = self._image_path()
         if light is not None:
             transform, towers = light
-            crop = _center_square_if_extreme if self._light_image_entry()["crop_extremes"] else None
+            entry = self._light_image_entry() or {}  # there is one: _image_path vouched for it
+            crop = _center_square_if_extreme if entry.get("crop_extremes") else None
             batch = np.stack([transform(crop(image) if crop else image) for image in images])
             return normalise(towers.encode_image(batch))
         import torch
