@@ -71,11 +71,11 @@ if str(REPO) not in sys.path:
 
 from synthetic_catalog import bulk_load, content_ids  # noqa: E402
 
-from indexing.names.facet_values import camera_label, day_of  # noqa: E402
 from indexing.ingest.metadata import date_key  # noqa: E402
-from indexing.names.places import places_for  # noqa: E402
 from indexing.models import subjects  # noqa: E402
 from indexing.models.clip import normalise  # noqa: E402
+from indexing.names.facet_values import camera_label, day_of  # noqa: E402
+from indexing.names.places import places_for  # noqa: E402
 from indexing.query import facet_index  # noqa: E402
 from indexing.query.categories import NEUTRAL_PROMPTS  # noqa: E402
 from indexing.query.facets import FACETS, facets  # noqa: E402
