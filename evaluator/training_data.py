@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from indexing.errors import PictorError
+from indexing.names.wording import plural
 from indexing.progress import Cancelled  # noqa: F401  (evaluator.Cancelled)
 
 MIN_RATINGS = 10
@@ -153,10 +154,7 @@ def more_feedback(shortfall: float) -> str:
     """'3 more images (or 6 more preferences)' for a shortfall counted in ratings."""
     images = int(np.ceil(shortfall))
     preferences = int(np.ceil(2 * shortfall))
-    return (
-        f"{images} more {'image' if images == 1 else 'images'} (or give {preferences} more "
-        f"{'preference' if preferences == 1 else 'preferences'})"
-    )
+    return f"{plural(images, 'more image')} (or give {plural(preferences, 'more preference')})"
 
 
 def check_trainable(data: TrainingData) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli.common import Handler, emit, plural, whole_number
+from app.cli.common import Handler, emit, whole_number
+from indexing.names.wording import plural
 
 
 def register(commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
