@@ -20,6 +20,7 @@ from indexing.ingest.metadata import date_key
 from indexing.ingest.scan import hash_stable, is_video_name, read_stable
 from indexing.records import FileStat, ImageMetadata, ImageRecord
 from indexing.store.thumbnails import ThumbnailStore
+from indexing.store.vectors import frame_id
 
 
 class ThumbnailSink(Protocol):
@@ -137,8 +138,7 @@ def video_frames(
     """Decode a video's moments once: the poster's and each moment's thumbnail (a result
     card shows the moment it matched), and each moment's model input when embedding.
     Returns (the DecodedVideo, its (seconds, model input) pairs). Raises BadImage."""
-    from indexing.ingest.video import decode_video
-    from indexing.store.vectors import frame_id
+    from indexing.ingest.video import decode_video  # loads PyAV: only for videos
 
     video = decode_video(
         path, min_side=min_side, long_side=long_side, interval=sampling.interval,

@@ -20,6 +20,15 @@ import numpy as np
 from PIL import Image
 
 from indexing.errors import PictorError
+from indexing.models import image_pixels
+from indexing.models.onnx_export import (
+    BackendUnavailable,
+    image_only_entry,
+    load_or_export,
+    open_image_only,
+    open_text_only,
+    quick_key,
+)
 from indexing.records import Vectors
 
 log = logging.getLogger(__name__)
@@ -209,16 +218,12 @@ class ClipEmbedder:
         Which one: resolve_backend. A fast backend that cannot run falls back to torch,
         saying why.
         """
-        from indexing.models.onnx_export import BackendUnavailable, load_or_export
-
         wanted = resolve_backend(self.requested_backend, self.device, self.int8)
         if wanted == "torch" or self.cache_dir is None:
             return None
         if self.device != "cpu":
             self.backend_note = f"{wanted} runs on the CPU only; torch runs on {self.device}"
             return None
-        from indexing.models.onnx_export import quick_key
-
         try:
             towers = load_or_export(
                 model, self.model_id, self.cache_dir, wanted, self.threads,
@@ -235,8 +240,6 @@ class ClipEmbedder:
     def _image_check(self) -> dict | None:
         """The stamp entry that lets a cold process preprocess images without torch: the
         PIL and numpy transform matched open_clip's on the probe images (image_pixels)."""
-        from indexing.models import image_pixels
-
         crop = _center_square_if_extreme if self._crop_extremes else None
         entry = image_pixels.matches(self._preprocess, crop)
         if entry is None:
@@ -279,8 +282,6 @@ class ClipEmbedder:
         wanted, cache = self._light_runtime(), self.cache_dir
         if wanted is None or cache is None:
             return None
-        from indexing.models.onnx_export import open_text_only, quick_key
-
         quick = quick_key(self.model_id, self.model_config)
         return open_text_only(cache, self.model_id, quick, wanted, self.threads)
 
@@ -299,8 +300,6 @@ class ClipEmbedder:
         if self._image_entry is None:
             entry, cache = None, self.cache_dir
             if self._light_runtime() is not None and cache is not None:
-                from indexing.models.onnx_export import image_only_entry, quick_key
-
                 quick = quick_key(self.model_id, self.model_config)
                 entry = image_only_entry(cache, self.model_id, quick)
             self._image_entry = entry or False
@@ -323,8 +322,6 @@ class ClipEmbedder:
         wanted, cache = self._light_runtime(), self.cache_dir
         if wanted is None or cache is None or self._light_image_entry() is None:
             return None
-        from indexing.models.onnx_export import open_image_only, quick_key
-
         quick = quick_key(self.model_id, self.model_config)
         return open_image_only(cache, self.model_id, quick, wanted, self.threads)
 
