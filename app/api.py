@@ -19,7 +19,6 @@ import functools
 import inspect
 import json
 import os
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -38,11 +37,11 @@ from indexing.query.duplicates import duplicates_of, find_groups
 from indexing.query.filters import Filter, parse_sort
 from indexing.query.listing import ListRequest, list_library
 from indexing.query.search import Searcher, SearchQuery, parse_negative, validate
+from indexing.records import CONTENT_ID
 from indexing.store.catalog import Catalog
 from indexing.store.files import content_id_for_path
 
 Document = dict[str, Any]
-CONTENT_ID = re.compile(r"[0-9a-f]{32}")  # blake2b-128 of the file's bytes, in hex
 
 
 class PictorApi:

@@ -24,6 +24,7 @@ from app.safe_text import literal
 from indexing.curate.rating_service import RatingService
 from indexing.curate.trash import Trash
 from indexing.errors import PictorError
+from indexing.names.wording import plural
 from indexing.query import details
 
 MOVE_BUTTONS = (
@@ -264,7 +265,7 @@ def listen(viewer: Viewer, ctx: AppContext, sources: list[Source]) -> dict[str, 
         with ctx.catalog() as catalog:
             report = Trash(catalog).restore(state["paths"])
         back = len(report.moved)
-        notes = [f"Put {back} file{'' if back == 1 else 's'} back."]
+        notes = [f"Put {plural(back, 'file')} back."]
         notes += [f"⚠️ {literal(p['path'])}: {literal(p['reason'])}" for p in report.problems]
         gr.Info(notes[0])
         cid = state["content_id"]

@@ -13,11 +13,11 @@ no image files:
   year/event folders under a few roots ("/mnt/nas/photos/2016/2016-07-14 Lisbon trip"),
   named as devices name them (IMG_20230714_183322.jpg, PXL_…, DSCF0001.JPG, DSC_0042.JPG,
   _MG_1234.JPG, P1010001.JPG), from 30 make/model pairs with their lenses (EXIF spelling,
-  labels by indexing.ingest.facet_values.camera_label), EXIF dates over 15 years (2011-2025,
+  labels by indexing.names.facet_values.camera_label), EXIF dates over 15 years (2011-2025,
   more recent years hold more), a few without an EXIF date (mtime only);
 - GPS for most phone photos and some camera photos, around 200 real cities of the packaged
   GeoNames gazetteer (jittered a few km), turned into places by
-  indexing.ingest.places.places_for, as the indexer does;
+  indexing.names.places.places_for, as the indexer does;
 - AI images (30 %): ComfyUI_00042_.png, A1111 00042-1234567890.png, InvokeAI uuids,
   Midjourney downloads, in sessions that reuse a prompt with variations; prompts built from a
   vocabulary of about 450 words and phrases drawn with Zipf frequencies; A1111 parameters or a
@@ -71,11 +71,11 @@ if str(REPO) not in sys.path:
 
 from synthetic_catalog import bulk_load, content_ids  # noqa: E402
 
-from indexing.ingest.facet_values import camera_label, day_of  # noqa: E402
 from indexing.ingest.metadata import date_key  # noqa: E402
-from indexing.ingest.places import places_for  # noqa: E402
 from indexing.models import subjects  # noqa: E402
 from indexing.models.clip import normalise  # noqa: E402
+from indexing.names.facet_values import camera_label, day_of  # noqa: E402
+from indexing.names.places import places_for  # noqa: E402
 from indexing.query import facet_index  # noqa: E402
 from indexing.query.categories import NEUTRAL_PROMPTS  # noqa: E402
 from indexing.query.facets import FACETS, facets  # noqa: E402

@@ -5,8 +5,9 @@ a `FittedModel` whose `predict` rates any batch of CLIP embeddings with an uncer
 `to_bytes`/`from_bytes` store it, and `cross_validate` says honestly how good it is.
 """
 
+from evaluator.fitted import FittedModel
 from evaluator.metrics import mae, pairwise_accuracy, spearman
-from evaluator.model import FittedModel, fit
+from evaluator.model import fit
 from evaluator.training_data import (
     MIN_RATINGS,
     Cancelled,

@@ -32,7 +32,7 @@ def judgements_within(index: NDArray[np.int64], members: NDArray[np.bool_]) -> N
     """Which judgements (rows of `index`) have both images among `members`."""
     if len(index) == 0:
         return np.zeros(0, dtype=bool)
-    return members[index].all(axis=1)
+    return np.asarray(members[index].all(axis=1), dtype=bool)
 
 
 def count_straddling(index: NDArray[np.int64], image_folds: NDArray[np.int64]) -> int:

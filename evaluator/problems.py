@@ -50,7 +50,7 @@ class Judgements:
     pair_groups: NDArray[np.int64]  # (p,)
     tie_groups: NDArray[np.int64]  # (t,)
     group_grams: dict[int, Array]  # group -> Σ δδᵀ over its pairs and ties
-    compared_mean: Array  # mean feature of the images that take part in any judgement
+    compared_mean: Array | None  # mean feature of the images that take part in any judgement
 
     @classmethod
     def of(
@@ -97,11 +97,12 @@ def build_problem(
             feature_mean=np.zeros(dim) if mean is None else mean,
             rating_mean=MIDDLE_RATING,
         )
-    feature_sum = sum(s.feature_sum for s in rating_sums)
+    feature_sum = np.asarray(sum(s.feature_sum for s in rating_sums), dtype=np.float64)
     rating_mean = sum(s.rating_sum for s in rating_sums) / count
     feature_mean = feature_sum / count
     gram = sum(s.gram for s in rating_sums) - count * np.outer(feature_mean, feature_mean)
-    target = sum(s.cross for s in rating_sums) - feature_sum * rating_mean
+    cross = np.asarray(sum(s.cross for s in rating_sums), dtype=np.float64)
+    target = cross - feature_sum * rating_mean
     return Problem(
         gram=gram,
         target=target,

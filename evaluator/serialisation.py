@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,7 +24,8 @@ ARRAYS = ("landmarks", "linear_weights", "kernel_weights", "offsets")
 def write_model(arrays: dict[str, NDArray], header: dict) -> bytes:
     text = json.dumps({"format": FORMAT, "version": VERSION, **header}, sort_keys=True)
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays, **{HEADER: np.frombuffer(text.encode(), dtype=np.uint8)})
+    entries: dict[str, Any] = {**arrays, HEADER: np.frombuffer(text.encode(), dtype=np.uint8)}
+    np.savez(buffer, **entries)
     return buffer.getvalue()
 
 
@@ -61,7 +63,7 @@ def _check_shapes(arrays: dict[str, NDArray[np.float32]], header: dict) -> None:
         raise ValueError("evaluator model arrays have inconsistent shapes; the data is corrupt.")
     if not all(np.isfinite(a).all() for a in arrays.values()):
         raise ValueError("evaluator model holds NaN or infinite values; the data is corrupt.")
-    numbers = [header.get("kernel_width"), header.get("bias_variance")]
+    numbers: list[Any] = [header.get("kernel_width"), header.get("bias_variance")]
     if not all(isinstance(x, int | float) and np.isfinite(x) for x in numbers):
         raise ValueError("evaluator model header lacks its kernel width or bias variance.")
     if numbers[0] <= 0 or numbers[1] < 0 or not isinstance(header.get("params"), dict):

@@ -26,6 +26,7 @@ from evaluator.registry import EvaluatorRecord, ModelFileError, Registry
 from evaluator.training_data import (
     MIN_TO_TRAIN,
     Cancelled,
+    TrainingData,
     TrainingError,
     TrainProgress,
     readiness,
@@ -115,12 +116,12 @@ def status(library: DataFolder) -> dict[str, Any]:
         broken = active is not None and not book.has_file(active)
     ready, message = readiness(ratings, pairs, MIN_TO_TRAIN)
     stale = active is not None and active.clip_model_id != library.model_id
-    if broken:
+    if broken and active is not None:
         message = (
             f"The active evaluator's file ({active.file}) is missing from "
             f"{library.settings.data_dir / 'evaluators'}: train again to get predictions."
         )
-    elif stale:
+    elif stale and active is not None:
         message = (
             f"The active evaluator was trained on {active.clip_model_id}; the library now uses "
             f"{library.model_id}, so it predicts nothing new (the predictions shown are from "
@@ -156,10 +157,10 @@ def train(
     mirror = _synced_mirror(library)
     with library.open_catalog() as catalog:
         found = gathering.gather(catalog, mirror)
-    _check(library, found)
-    report = cross_validate(found.data, progress=progress, cancel=cancel)
+    data = _check(library, found)
+    report = cross_validate(data, progress=progress, cancel=cancel)
     seconds["validate"] = time.perf_counter() - started
-    model = fit(found.data, progress=progress, cancel=cancel)
+    model = fit(data, progress=progress, cancel=cancel)
     model.calibrated(report.interval.noise_variance, report.interval.scale)
     seconds["fit"] = time.perf_counter() - started - seconds["validate"]
     seen = {"ratings": found.ratings, "pairs": found.pairs + found.ties,
@@ -182,7 +183,8 @@ def train(
     return TrainOutcome(record, predicted, rounded, active.id if active else None)
 
 
-def _check(library: DataFolder, found: gathering.Gathered) -> None:
+def _check(library: DataFolder, found: gathering.Gathered) -> TrainingData:
+    """The gathered training data, or TrainingError saying why there is not enough."""
     if found.data is None or found.ratings + (found.pairs + found.ties) == 0:
         skipped = found.skipped_ratings + found.skipped_pairs
         if skipped:
@@ -199,6 +201,8 @@ def _check(library: DataFolder, found: gathering.Gathered) -> None:
             else ""
         )
         raise TrainingError(message + extra)
+    assert found.data is not None  # no data means no ratings or pairs: refused above
+    return found.data
 
 
 def predict(

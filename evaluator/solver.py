@@ -115,7 +115,7 @@ def solve(
         value, gradient = loss(to_weights(u))
         return value, scipy.linalg.solve_triangular(chol, gradient, lower=True, check_finite=False)
 
-    def check_cancel(_: Array) -> None:
+    def check_cancel(_: Array | None) -> None:
         if cancel is not None and cancel():
             raise Cancelled("Training was cancelled.")
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from evaluator.features import RbfFeatures, combined_features, pick_landmarks, typical_distance
+from evaluator.fitted import FOLDS, LANDMARKS, FittedModel
 from evaluator.folds import assign_folds
-from evaluator.model import FOLDS, LANDMARKS, FittedModel
 from evaluator.posterior import laplace_posterior
 from evaluator.problems import Judgements, RatingSums, build_problem
 from evaluator.selection import InnerFolds, Setting, score_grid

@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from indexing.errors import PictorError
+from indexing.names.wording import plural
 from indexing.progress import Cancelled  # noqa: F401  (evaluator.Cancelled)
 
 MIN_RATINGS = 10
@@ -116,7 +117,7 @@ class TrainingData:
         for name, index in (("pairs", self.pairs), ("ties", self.ties)):
             if index.size and (index.min() < 0 or index.max() >= n):
                 raise ValueError(f"{name} refer to rows outside 0..{n - 1} of vectors.")
-            same = np.flatnonzero(index[:, 0] == index[:, 1]) if index.size else []
+            same = np.flatnonzero(index[:, 0] == index[:, 1]) if index.size else np.zeros(0, int)
             if len(same):
                 raise ValueError(
                     f"{name} row {same[0]} compares image {index[same[0], 0]} with itself."
@@ -153,10 +154,7 @@ def more_feedback(shortfall: float) -> str:
     """'3 more images (or 6 more preferences)' for a shortfall counted in ratings."""
     images = int(np.ceil(shortfall))
     preferences = int(np.ceil(2 * shortfall))
-    return (
-        f"{images} more {'image' if images == 1 else 'images'} (or give {preferences} more "
-        f"{'preference' if preferences == 1 else 'preferences'})"
-    )
+    return f"{plural(images, 'more image')} (or give {plural(preferences, 'more preference')})"
 
 
 def check_trainable(data: TrainingData) -> None:

@@ -141,11 +141,11 @@ def _rating_pairs(ratings: NDArray) -> NDArray[np.int64]:
 
 def _weighted(values: list[float], weights: NDArray[np.float64]) -> float:
     """Weighted mean over the folds where the value is defined; NaN if it is nowhere."""
-    values = np.asarray(values, dtype=float)
-    usable = ~np.isnan(values) & (weights > 0)
+    numbers = np.asarray(values, dtype=float)
+    usable = ~np.isnan(numbers) & (weights > 0)
     if not usable.any():
         return float("nan")
-    return float(values[usable] @ weights[usable] / weights[usable].sum())
+    return float(numbers[usable] @ weights[usable] / weights[usable].sum())
 
 
 @dataclass(frozen=True)

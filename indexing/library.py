@@ -12,15 +12,16 @@ from indexing.errors import PictorError
 from indexing.ingest.analyse import VideoSampling
 from indexing.ingest.embedding import EmbedCounts, EmbedStage, LazyStage
 from indexing.ingest.pipeline import Indexer, IndexSummary
+from indexing.ingest.previews import PreviewStore
 from indexing.models import subjects
 from indexing.models.clip import ClipEmbedder, model_id_for, shared_embedder
+from indexing.names.wording import plural
 from indexing.progress import CancelToken, Progress, ProgressCallback, no_progress
 from indexing.settings import Settings
 from indexing.store import search_text
 from indexing.store.catalog import Catalog
 from indexing.store.commit_watch import CommitWatch
 from indexing.store.locks import index_lock
-from indexing.store.previews import PreviewStore
 from indexing.store.thumbnails import ThumbnailStore
 from indexing.store.vector_mirror import VectorMirror, shared_mirror
 from indexing.store.vectors import VectorStore, collection_name
@@ -245,10 +246,7 @@ def _stage(progress: ProgressCallback, stage: str) -> Callable[[int, int], None]
 
 def forget_sentence(report: dict, done: bool) -> str:
     """What forgetting a folder does, in the words the CLI and the Library tab use."""
-    what = (
-        f"{report['images']:,} image{'' if report['images'] == 1 else 's'} "
-        f"({report['files']:,} file{'' if report['files'] == 1 else 's'})"
-    )
+    what = f"{plural(report['images'], 'image')} ({plural(report['files'], 'file')})"
     if done:
         return (
             f"Forgot {report['folder']}: {what} left the library. The files are still on "

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import builtins
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+Vectors = npt.NDArray[np.float32]  # rows of L2-normalised CLIP embeddings
+CONTENT_ID = re.compile(r"[0-9a-f]{32}")  # blake2b-128 of a file's bytes, in hex; use fullmatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +54,7 @@ class ImageRecord:
     phash: int
     dhash: int
     metadata: ImageMetadata
-    near_hashes: bytes | None = None  # indexing.dedup.hashes.NearHashes, from the thumbnail
+    near_hashes: builtins.bytes | None = None  # indexing.dedup.hashes.NearHashes, of the thumbnail
     kind: str = "image"  # or "video": then the size, hashes and thumbnail are its poster's
     duration: float | None = None  # seconds, videos only
     video_codec: str | None = None

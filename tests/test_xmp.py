@@ -1,4 +1,5 @@
-"""Star ratings from and to XMP sidecars, embedded XMP packets and EXIF (indexing.curate.xmp).
+"""Star ratings from and to XMP sidecars, embedded XMP packets and EXIF (read by
+indexing.ingest.xmp_read, written by indexing.curate.xmp).
 
 Every file is made in tmp_path; the sidecars imitate what digiKam, darktable and Lightroom
 write, so merging is checked byte for byte against other apps' data.
@@ -17,7 +18,10 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from indexing.curate import xmp
-from indexing.curate.xmp import (
+from indexing.curate.xmp import stars_from_score, write_sidecar_rating
+from indexing.ingest import xmp_read
+from indexing.ingest.decode import decode
+from indexing.ingest.xmp_read import (
     STARS_TO_SCORE,
     FoundRating,
     SidecarError,
@@ -27,10 +31,7 @@ from indexing.curate.xmp import (
     read_sidecar_rating,
     score_from_stars,
     sidecar_candidates,
-    stars_from_score,
-    write_sidecar_rating,
 )
-from indexing.ingest.decode import decode
 
 XMP_NS = "http://ns.adobe.com/xap/1.0/"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -364,7 +365,7 @@ def test_sidecar_that_is_a_folder(photo: Path) -> None:
 
 
 def test_oversized_sidecar_is_not_read(photo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(xmp, "MAX_SIDECAR_BYTES", 2 * 2**20)
+    monkeypatch.setattr(xmp_read, "MAX_SIDECAR_BYTES", 2 * 2**20)
     sidecar_for(photo).write_bytes(packet(3).encode() + b" " * (2 * 2**20))
     with pytest.raises(SidecarError, match=r"^XMP sidecar photo\.jpg\.xmp is over 2 MB; not read$"):
         read_sidecar_rating(str(photo))

@@ -61,8 +61,3 @@ def emit(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
 
 def warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr, flush=True)
-
-
-def plural(count: int, noun: str) -> str:
-    """'1 image', '2,000 images'."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"

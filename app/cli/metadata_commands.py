@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli.common import Commands, Handler, emit, plural, whole_number
+from app.cli.common import Commands, Handler, emit, whole_number
 from indexing.library import Library
+from indexing.names.wording import plural
 from indexing.query.filters import Filter
 from indexing.query.metadata_search import FindResults, Found
 

@@ -36,6 +36,7 @@ from typing import Any
 
 from indexing.curate.dismissals import Dismissals
 from indexing.errors import PictorError
+from indexing.records import CONTENT_ID
 from indexing.store.catalog import Catalog
 from indexing.store.ratings import HISTORY_SOURCES, SOURCES, ImportWrites, export_rows
 
@@ -44,7 +45,6 @@ VERSION = 2
 READABLE = (1, 2)
 SECTIONS = ("ratings", "preferences", "history", "dismissals")
 CONFLICT_MODES = ("keep", "replace", "newer")
-CONTENT_ID = re.compile(r"[0-9a-f]{32}")  # fullmatch: "$" would let a newline end it
 FUTURE_SLACK = 86_400.0  # a time up to a day ahead passes (another machine's clock)
 MAX_DIGITS = 30  # an integer longer than this is no time or score (2**63 has 19 digits)
 MAX_DEPTH = 100  # an export nests 4 deep; past this, say where, rather than recurse

@@ -7,19 +7,26 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from PIL import Image
 
-from indexing.curate import xmp
 from indexing.dedup.hashes import near_hashes
 from indexing.errors import BadImage
+from indexing.ingest import xmp_read
 from indexing.ingest.decode import decode
 from indexing.ingest.hashing import content_id, to_signed
 from indexing.ingest.metadata import date_key
 from indexing.ingest.scan import hash_stable, is_video_name, read_stable
 from indexing.records import FileStat, ImageMetadata, ImageRecord
 from indexing.store.thumbnails import ThumbnailStore
+from indexing.store.vectors import frame_id
+
+
+class ThumbnailSink(Protocol):
+    """Where a video's moments go: a ThumbnailStore, or a stand-in that keeps nothing."""
+
+    def save(self, content_id: str, pixels: Image.Image) -> Image.Image: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +108,11 @@ class KnownContent:
 
 def embedded_rating(metadata: ImageMetadata) -> float | None:
     """Stars another app wrote into the file (XMP packet, then EXIF Rating), as 0-10."""
-    stars = xmp.rating_from_packet(metadata.texts["XMP"]) if metadata.texts.get("XMP") else None
+    packet = metadata.texts.get("XMP")
+    stars = xmp_read.rating_from_packet(packet) if packet else None
     if stars is None:
-        stars = xmp.rating_from_exif(metadata.exif)
-    return None if stars is None else xmp.score_from_stars(stars)
+        stars = xmp_read.rating_from_exif(metadata.exif)
+    return None if stars is None else xmp_read.score_from_stars(stars)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +127,7 @@ class VideoSampling:
 def video_frames(
     path: str,
     content_id: str,
-    thumbs: ThumbnailStore,
+    thumbs: ThumbnailSink,
     sampling: VideoSampling,
     *,
     min_side: int,
@@ -130,8 +138,7 @@ def video_frames(
     """Decode a video's moments once: the poster's and each moment's thumbnail (a result
     card shows the moment it matched), and each moment's model input when embedding.
     Returns (the DecodedVideo, its (seconds, model input) pairs). Raises BadImage."""
-    from indexing.ingest.video import decode_video
-    from indexing.store.vectors import frame_id
+    from indexing.ingest.video import decode_video  # loads PyAV: only for videos
 
     video = decode_video(
         path, min_side=min_side, long_side=long_side, interval=sampling.interval,

@@ -8,7 +8,7 @@ import struct
 import zlib
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeGuard
 
 from PIL import ExifTags, Image, PngImagePlugin
 
@@ -369,7 +369,7 @@ def _comfy_graph_prompt(graph: dict[str, Any]) -> str | None:
     return "\n".join(found) or None
 
 
-def _is_comfy_link(value: Any) -> bool:
+def _is_comfy_link(value: Any) -> TypeGuard[list[Any]]:
     """In a ComfyUI prompt graph an input wired to another node is [node_id, output_index]."""
     return isinstance(value, list) and len(value) == 2 and isinstance(value[0], (str, int))
 

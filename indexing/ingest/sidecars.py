@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from indexing.curate import xmp
+from indexing.ingest import xmp_read
 from indexing.store.catalog import Catalog, PendingWrites
 
 
@@ -34,8 +34,8 @@ def import_sidecar(
         if row is None:
             continue  # not indexed (a bad file): nothing to rate
         try:
-            found = xmp.read_sidecar_rating(image)
-        except xmp.SidecarError as exc:
+            found = xmp_read.read_sidecar_rating(image)
+        except xmp_read.SidecarError as exc:
             return str(exc)
         if found is not None:
             writes.put_found_rating(row[0], found.score, now)

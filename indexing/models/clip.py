@@ -17,15 +17,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from PIL import Image
 
 from indexing.errors import PictorError
+from indexing.models import image_pixels
+from indexing.models.onnx_export import (
+    BackendUnavailable,
+    image_only_entry,
+    load_or_export,
+    open_image_only,
+    open_text_only,
+    quick_key,
+)
+from indexing.records import Vectors
 
 log = logging.getLogger(__name__)
 
 RANDOM = "random"
-Vectors = npt.NDArray[np.float32]
 
 
 class WeightsUnavailable(PictorError):
@@ -43,6 +51,15 @@ def pick_device(requested: str = "auto") -> str:
     if mps is not None and mps.is_available():
         return "mps"
     return "cpu"
+
+
+def resolve_backend(requested: str, device: str, int8: bool) -> str:
+    """The backend that runs the model: what was asked for, or for "auto" OpenVINO on a CPU
+    (the fastest CPU backend whose vectors match torch fp32, bench/backend_bench.py) unless
+    int8 (a torch path) is asked for; any other device keeps torch (fp16 on a GPU)."""
+    if requested != "auto":
+        return requested
+    return "openvino" if device == "cpu" and not int8 else "torch"
 
 
 def model_id_for(model_name: str, pretrained: str) -> str:
@@ -165,7 +182,7 @@ class ClipEmbedder:
         if self.is_random:
             torch.manual_seed(0)  # every process builds the same random model
         if _looks_like_path(self.pretrained) and not os.path.isfile(self.pretrained):
-            raise WeightsUnavailable(weights_help(self.model_name, pretrained, "no such file"))
+            raise WeightsUnavailable(weights_help(self.model_name, self.pretrained, "no such file"))
         precision = "fp16" if self.device == "cuda" else "fp32"
         try:
             with _quiet_root_logger():  # open_clip logs "initialized randomly" to the root
@@ -198,22 +215,15 @@ class ClipEmbedder:
     def _fast_towers(self, model: Any) -> Any:
         """The exported towers of the fast backend (None: torch runs the model).
 
-        auto means OpenVINO on a CPU (the fastest CPU backend whose vectors match torch
-        fp32, bench/backend_bench.py), unless int8 (a torch path) is asked for; a GPU keeps
-        torch (fp16). A fast backend that cannot run falls back to torch, saying why.
+        Which one: resolve_backend. A fast backend that cannot run falls back to torch,
+        saying why.
         """
-        from indexing.models.onnx_export import BackendUnavailable, load_or_export
-
-        wanted = self.requested_backend
-        if wanted == "auto":
-            wanted = "openvino" if self.device == "cpu" and not self.int8 else "torch"
+        wanted = resolve_backend(self.requested_backend, self.device, self.int8)
         if wanted == "torch" or self.cache_dir is None:
             return None
         if self.device != "cpu":
             self.backend_note = f"{wanted} runs on the CPU only; torch runs on {self.device}"
             return None
-        from indexing.models.onnx_export import quick_key
-
         try:
             towers = load_or_export(
                 model, self.model_id, self.cache_dir, wanted, self.threads,
@@ -230,8 +240,6 @@ class ClipEmbedder:
     def _image_check(self) -> dict | None:
         """The stamp entry that lets a cold process preprocess images without torch: the
         PIL and numpy transform matched open_clip's on the probe images (image_pixels)."""
-        from indexing.models import image_pixels
-
         crop = _center_square_if_extreme if self._crop_extremes else None
         entry = image_pixels.matches(self._preprocess, crop)
         if entry is None:
@@ -271,34 +279,29 @@ class ClipEmbedder:
         return self._tokenizer, self._towers
 
     def _open_text_only(self) -> Any:
-        wanted = self._light_runtime()
-        if wanted is None:
+        wanted, cache = self._light_runtime(), self.cache_dir
+        if wanted is None or cache is None:
             return None
-        from indexing.models.onnx_export import open_text_only, quick_key
-
         quick = quick_key(self.model_id, self.model_config)
-        return open_text_only(self.cache_dir, self.model_id, quick, wanted, self.threads)
+        return open_text_only(cache, self.model_id, quick, wanted, self.threads)
 
     def _light_runtime(self) -> str | None:
-        """The fast backend a tower alone may run on without torch (None: load the model)."""
-        wanted = self.requested_backend
-        if wanted == "auto":
-            wanted = "torch" if self.int8 else "openvino"
-        if wanted == "torch" or self.cache_dir is None:
-            return None
+        """The fast backend a tower alone may run on without torch (None: load the model).
+        Only on the CPU, the one device known without torch; "auto" counts as the CPU here."""
         if self.requested_device not in ("auto", "cpu") or self.load_error is not None:
+            return None
+        wanted = resolve_backend(self.requested_backend, "cpu", self.int8)
+        if wanted == "torch" or self.cache_dir is None:
             return None
         return wanted
 
     def _light_image_entry(self) -> dict | None:
         """The stamp's entry for images without torch (read once), or None."""
         if self._image_entry is None:
-            entry = None
-            if self._light_runtime() is not None:
-                from indexing.models.onnx_export import image_only_entry, quick_key
-
+            entry, cache = None, self.cache_dir
+            if self._light_runtime() is not None and cache is not None:
                 quick = quick_key(self.model_id, self.model_config)
-                entry = image_only_entry(self.cache_dir, self.model_id, quick)
+                entry = image_only_entry(cache, self.model_id, quick)
             self._image_entry = entry or False
         return self._image_entry or None
 
@@ -316,13 +319,11 @@ class ClipEmbedder:
         return None
 
     def _open_image_only(self) -> Any:
-        wanted = self._light_runtime()
-        if wanted is None or self._light_image_entry() is None:
+        wanted, cache = self._light_runtime(), self.cache_dir
+        if wanted is None or cache is None or self._light_image_entry() is None:
             return None
-        from indexing.models.onnx_export import open_image_only, quick_key
-
         quick = quick_key(self.model_id, self.model_config)
-        return open_image_only(self.cache_dir, self.model_id, quick, wanted, self.threads)
+        return open_image_only(cache, self.model_id, quick, wanted, self.threads)
 
     @property
     def context_length(self) -> int:
@@ -362,7 +363,8 @@ class ClipEmbedder:
         light = self._image_path()
         if light is not None:
             transform, towers = light
-            crop = _center_square_if_extreme if self._light_image_entry()["crop_extremes"] else None
+            entry = self._light_image_entry() or {}  # there is one: _image_path vouched for it
+            crop = _center_square_if_extreme if entry.get("crop_extremes") else None
             batch = np.stack([transform(crop(image) if crop else image) for image in images])
             return normalise(towers.encode_image(batch))
         import torch

@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 
 from indexing.errors import PictorError
+from indexing.models import image_pixels, text_tokens
+from indexing.store.vectors import collection_name
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +45,6 @@ class BackendUnavailable(PictorError):
 
 def folder_for(cache: Path, model_id: str) -> Path:
     """The model's folder in the cache, named as its Chroma collection is."""
-    from indexing.store.vectors import collection_name
-
     return cache / collection_name(model_id)
 
 
@@ -265,8 +265,6 @@ def open_text_only(
     """(tokenizer, towers with the text tower only), without importing torch, when the
     model's export is in the cache, its stamp has this quick key, and its tokenizer was
     found to match open_clip's at the last full load. None otherwise (load the model)."""
-    from indexing.models import text_tokens
-
     folder = folder_for(cache, model_id)
     fields = _stamp_fields(folder)
     tokens = fields.get("text_tokenizer")
@@ -294,8 +292,6 @@ def image_only_entry(cache: Path, model_id: str, quick: str) -> dict | None:
     "input_size", "crop_extremes"}), when the export's stamp has this quick key and the
     last full load found the light transform to match open_clip's; else None. Reads one
     small file: no tower is opened."""
-    from indexing.models import image_pixels
-
     fields = _stamp_fields(folder_for(cache, model_id))
     entry = fields.get("image_pixels")
     if fields.get("quick") != quick or not isinstance(entry, dict):
@@ -308,8 +304,6 @@ def open_image_only(
 ) -> tuple[Any, Towers] | None:
     """(transform, towers with the image tower only), without importing torch, when the
     stamp vouches for the light preprocessing (image_only_entry). None otherwise."""
-    from indexing.models import image_pixels
-
     entry = image_only_entry(cache, model_id, quick)
     if entry is None or runtime not in RUNTIMES:
         return None
@@ -333,8 +327,6 @@ def _note_light_paths(
 ) -> None:
     """Record the quick key and, when they match open_clip's, the tokenizer (ClipBpe) and
     the image preprocessing (image_pixels) in the stamp."""
-    from indexing.models import text_tokens
-
     fields = _stamp_fields(folder)
     if fields.get("fingerprint") != stamp:
         return

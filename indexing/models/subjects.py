@@ -4,13 +4,13 @@ The vocabulary is `subjects.txt` beside this module (about 900 phrases; its head
 where they come from). Each phrase is embedded once per CLIP model, averaged over the
 prompt templates of the text categories, and cached in the data folder.
 
-Calibration is the text categories' rule (indexing.query.categories), applied to every
-phrase at once: an image's probability for a phrase is the softmax share of the phrase
-among itself and the neutral prompts ("a photo", "a drawing", ...) that are not too close
-to it. A tag is kept when that probability is at least CONFIDENCE (the phrase beats every
-neutral prompt together, by a margin), at most MAX_TAGS per image, best first. For N images
-and V phrases that is one (N x d) @ (d x V) product per batch and a few elementwise
-operations: no re-embedding, and no image file is read.
+Calibration is the text categories' rule (indexing.query.categories; its constants are in
+zero_shot.py), applied to every phrase at once: an image's probability for a phrase is the
+softmax share of the phrase among itself and the neutral prompts ("a photo", "a drawing",
+...) that are not too close to it. A tag is kept when that probability is at least
+CONFIDENCE (the phrase beats every neutral prompt together, by a margin), at most MAX_TAGS
+per image, best first. For N images and V phrases that is one (N x d) @ (d x V) product per
+batch and a few elementwise operations: no re-embedding, and no image file is read.
 
 Tags are derived data. They are refreshed when the CLIP model or the vocabulary changes
 (everything is re-tagged), an image is tagged once its vector exists, and the tags of an
@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from indexing.models.clip import normalise
-from indexing.query.categories import LOGIT_SCALE, NEUTRAL_PROMPTS, NEUTRAL_TOO_CLOSE, TEMPLATES
+from indexing.models.zero_shot import LOGIT_SCALE, NEUTRAL_PROMPTS, NEUTRAL_TOO_CLOSE, TEMPLATES
 
 CONFIDENCE = 0.6
 MAX_TAGS = 5

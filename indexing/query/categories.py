@@ -21,33 +21,12 @@ import numpy.typing as npt
 
 from indexing.errors import PictorError
 from indexing.models.clip import normalise
+from indexing.models.zero_shot import LOGIT_SCALE, NEUTRAL_PROMPTS, NEUTRAL_TOO_CLOSE, TEMPLATES
 from indexing.store import category_scores as stored
 from indexing.store.catalog import Catalog
 from indexing.store.category_scores import CategoryScoreRows
 
 Vectors = npt.NDArray[np.float32]
-
-TEMPLATES = ("a photo of {}.", "an image of {}.", "{}")
-NEUTRAL_PROMPTS = (
-    "a photo",
-    "a photo of an object",
-    "a photo of a person",
-    "a photo of people",
-    "a photo of an animal",
-    "a landscape photo",
-    "a photo of a city street",
-    "a photo of a building",
-    "a photo of a room",
-    "a photo of food",
-    "a photo of a plant",
-    "a photo of a vehicle",
-    "a drawing",
-    "a painting",
-    "a screenshot of a computer screen",
-    "a photo of a document with text",
-)
-LOGIT_SCALE = 100.0
-NEUTRAL_TOO_CLOSE = 0.9
 
 
 class TextEmbedder(Protocol):

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from indexing.errors import PictorError
+from indexing.names.wording import plural
 from indexing.query.filters import Filter
 from indexing.store import search_reads, search_text
 from indexing.store.catalog import Catalog
@@ -225,7 +226,7 @@ class FindResults:
         """'1 image', '2,345 images', 'more than 10,000 images'."""
         if self.more_than:
             return f"more than {self.matching:,} {noun}s"
-        return f"{self.matching:,} {noun}{'' if self.matching == 1 else 's'}"
+        return plural(self.matching, noun)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -11,8 +11,8 @@ from functools import partial
 from pathlib import Path
 
 from indexing.errors import PictorError
-from indexing.ingest.facet_values import camera_label, day_of
-from indexing.ingest.places import place_for
+from indexing.names.facet_values import camera_label, day_of
+from indexing.names.places import place_for
 from indexing.records import ImageRecord
 from indexing.store.migrations import migrate
 

@@ -11,14 +11,23 @@ with an embedder in its own layer.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Protocol
 
 from indexing.settings import Settings
 from indexing.store.catalog import Catalog
-from indexing.store.previews import PreviewStore
 from indexing.store.thumbnails import ThumbnailStore
 from indexing.store.vector_mirror import VectorMirror
 from indexing.store.vectors import VectorStore
+
+
+class Previews(Protocol):
+    """Screen-sized previews, made on demand (indexing.ingest.previews.PreviewStore is one:
+    it decodes photos and video posters, a layer above the store)."""
+
+    def get(self, content_id: str, sources: list[str]) -> Path | None: ...
+
+    def prefetch(self, content_id: str, sources: list[str]) -> None: ...
 
 
 class DataFolder(Protocol):
@@ -36,7 +45,7 @@ class DataFolder(Protocol):
     def thumbs(self) -> ThumbnailStore: ...
 
     @property
-    def previews(self) -> PreviewStore: ...
+    def previews(self) -> Previews: ...
 
     def open_catalog(self) -> Catalog:
         """A new connection; the caller closes it (or uses it in a `with`)."""

@@ -37,7 +37,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from indexing.ingest.facet_values import make_alias
+from indexing.names.facet_values import make_alias
 
 REFRESH_BATCH = 2000
 MAX_COLUMN_CHARS = 32_768  # a 1 MB prompt chunk is indexed by its first 32 KB

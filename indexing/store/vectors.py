@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from indexing.errors import PictorError
-from indexing.models.clip import Vectors
+from indexing.records import Vectors
 from indexing.store.locks import exclusive
 
 # Cosine space. ef_search well above Chroma's default keeps recall@10 high at a million

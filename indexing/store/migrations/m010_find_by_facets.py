@@ -1,6 +1,6 @@
 """Migration 10: find by what you know (issue 12). Facet columns: camera (a display label from make
 and model), day (the local date taken, 'YYYY-MM-DD', else the file's mtime date),
-date_source, the place from GPS (indexing.ingest.places), and files.folder. Each
+date_source, the place from GPS (indexing.names.places), and files.folder. Each
 facet has an index that leads with its column and covers present_files.
 search_fts is the FTS5 index of names, folders, prompts, texts, camera, place and
 subjects (indexing.store.search_text builds its rows); search_docs maps its rowids

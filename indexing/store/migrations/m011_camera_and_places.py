@@ -11,8 +11,8 @@ import sqlite3
 
 def apply(conn: sqlite3.Connection) -> None:
     """Fill images.camera and the place columns of v10 from the stored EXIF and GPS."""
-    from indexing.ingest.facet_values import camera_label
-    from indexing.ingest.places import places_for
+    from indexing.names.facet_values import camera_label
+    from indexing.names.places import places_for
 
     rows = conn.execute(
         "SELECT content_id, camera_make, camera_model FROM images "

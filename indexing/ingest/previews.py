@@ -71,7 +71,7 @@ class PreviewStore:
     def _make(self, content_id: str, sources: list[str]) -> Path | None:
         for source in sources:
             if is_video_name(source):  # a video: its poster frame
-                from indexing.ingest.video import poster_still
+                from indexing.ingest.video import poster_still  # loads PyAV: only for videos
 
                 try:
                     return self._write(content_id, poster_still(source, side=self.side))
