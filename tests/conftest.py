@@ -28,7 +28,8 @@ TINY_CLIP = "pictor-tiny-clip"
 TINY_CLIP_CONFIG = REPO_ROOT / "tests" / "assets" / f"{TINY_CLIP}.json"
 os.environ["HF_HUB_OFFLINE"] = "1"  # belt and braces: nothing in the suite may download
 # torch runs the tiny model: exporting it to ONNX (the CPU default) for every fresh data
-# folder would add seconds to hundreds of tests. tests/test_backends.py covers that path.
+# folder would add seconds to hundreds of tests. tests/integration/test_backends.py covers
+# that path.
 TEST_BACKEND = "torch"
 os.environ["PICTOR_BACKEND"] = TEST_BACKEND
 

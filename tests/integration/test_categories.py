@@ -22,7 +22,7 @@ from indexing.query.listing import ListRequest, list_images, list_library
 from indexing.settings import Settings
 from indexing.store.catalog import Catalog
 from indexing.store.vectors import VectorStore
-from tests.test_listing import Generated, make_catalog
+from tests.unit.test_listing import Generated, make_catalog
 
 MODEL = "planted@test"
 DIM = 32
@@ -171,7 +171,7 @@ def test_without_weights_the_text_filter_says_how_to_get_them(
     with library.open_catalog() as catalog:
         for image in make_catalog(tmp_path / "scratch.sqlite3", count=12):
             if image.present:
-                from tests.test_listing import write
+                from tests.unit.test_listing import write
 
                 with catalog.transaction() as conn:
                     write(conn, image)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from app.cli.streaming import stream_document
 from tests.conftest import fails
+from tests.integration.test_duplicates import names, plant_vectors, planted
 from tests.library_builder import smooth_image
-from tests.test_duplicates import names, plant_vectors, planted
 
 NEAR = {"original", "small", "q30", "bright", "rotated", "mirror"}
 

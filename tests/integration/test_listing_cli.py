@@ -9,7 +9,7 @@ from indexing.query.filters import Filter, SortKey
 from indexing.query.listing import ListRequest, list_images
 from indexing.store.catalog import Catalog
 from tests.conftest import without_random_warning
-from tests.test_listing import make_catalog, reference_keeps, reference_order
+from tests.unit.test_listing import make_catalog, reference_keeps, reference_order
 
 
 def test_list_json_pages_match_the_reference(run_cli, pictor_env: Path) -> None:

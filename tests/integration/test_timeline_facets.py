@@ -1,6 +1,6 @@
 """`launch.py facets` and `launch.py timeline`: counts, groups and events of a real library.
 
-The library is tests/test_metadata_search.py's LIBRARY (bursts of EXIF-dated photos with
+The library is tests/integration/test_metadata_search.py's LIBRARY (bursts of EXIF-dated photos with
 cameras and GPS, and PNGs dated by their file time), indexed once for this module with the
 tiny random CLIP, so subject tags exist too. Every expected count, group and event is
 worked out from that spec here, never read back from the code under test.
@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_metadata_search import (
+from tests.integration.test_metadata_search import (
     FILE_TIME,
     FUJI,
     LIBRARY,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT
-from tests.test_bad_input import WITHOUT_ROOT_READ_OVERRIDE
+from tests.integration.test_bad_input import WITHOUT_ROOT_READ_OVERRIDE
 
 TRASH = ".pictor-trash"
 

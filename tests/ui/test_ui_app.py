@@ -17,7 +17,7 @@ from indexing.settings import Settings
 from tests.browser import free_port, open_page, serve
 
 pytestmark = pytest.mark.browser
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def photo_folder(folder: Path, count: int, seed: int) -> Path:

@@ -13,7 +13,7 @@ from indexing.library import Library
 from indexing.settings import Settings
 from tests.browser import free_port, open_page, serve
 from tests.library_builder import smooth_image
-from tests.test_ui_layout import overflow, small_buttons
+from tests.ui.test_ui_layout import overflow, small_buttons
 
 pytestmark = pytest.mark.browser
 

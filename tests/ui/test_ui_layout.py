@@ -3,7 +3,7 @@ the page scroll sideways, and on the phone every button is big enough for a fing
 
 Each tab's screenshot at both sizes is saved by the run: in the test's temporary folder, and
 also in $PICTOR_SCREENSHOTS when set (how the README's screenshots are refreshed:
-`PICTOR_SCREENSHOTS=app/assets/screenshots .venv/bin/python -m pytest tests/test_ui_layout.py`).
+`PICTOR_SCREENSHOTS=app/assets/screenshots .venv/bin/python -m pytest tests/ui/test_ui_layout.py`).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from tests import video_fixtures as vf
 from tests.browser import free_port, open_page, serve
 from tests.conftest import tiny_clip_env
 from tests.library_builder import smooth_image
-from tests.test_ui_layout import open_tab
+from tests.ui.test_ui_layout import open_tab
 
 pytestmark = pytest.mark.browser
 SIZES = {"laptop": (1280, 800), "phone": (390, 844)}

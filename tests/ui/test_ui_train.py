@@ -14,7 +14,7 @@ from indexing.curate.rating_service import RatingService
 from indexing.library import Library
 from indexing.settings import Settings
 from tests.browser import free_port, open_page, serve
-from tests.test_evaluator_service import tasteful_library
+from tests.integration.test_evaluator_service import tasteful_library
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ from indexing.library import Library
 from indexing.settings import Settings
 from tests import video_fixtures as vf
 from tests.browser import free_port, open_page, serve
-from tests.test_video_library import SCENES, frame_at, scene_of
+from tests.integration.test_video_library import SCENES, frame_at, scene_of
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ from indexing.query import metadata_search
 from indexing.query.metadata_search import find
 from indexing.store import search_text
 from indexing.store.catalog import Catalog
-from tests.test_listing import make_catalog
+from tests.unit.test_listing import make_catalog
 
 WEIGHTS = ", ".join(str(metadata_search.WEIGHTS[c]) for c in search_text.FTS_COLUMNS)
 

@@ -16,7 +16,7 @@ from evaluator import predictions
 from evaluator.predictions import predict_all
 from indexing.query.filters import SortKey
 from indexing.store.catalog import Catalog
-from tests.test_listing import everything, make_catalog
+from tests.unit.test_listing import everything, make_catalog
 
 DIM = 8
 

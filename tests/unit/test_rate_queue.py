@@ -8,7 +8,7 @@ from pathlib import Path
 from indexing.query.listing import random_pivot
 from indexing.query.rate_queue import Cursor, QueueSpec, next_image, remaining
 from indexing.store.catalog import Catalog
-from tests.test_listing import ROOT, make_catalog
+from tests.unit.test_listing import ROOT, make_catalog
 
 
 def walk(catalog: Catalog, spec: QueueSpec, limit: int = 10_000) -> list[str]:
