@@ -17,7 +17,6 @@ import pytest
 
 from indexing.models import onnx_export
 from indexing.models.clip import ClipEmbedder, model_id_for
-from indexing.settings import Settings
 from tests.conftest import REPO_ROOT, TINY_CLIP, TINY_CLIP_CONFIG
 from tests.library_builder import LibraryBuilder, smooth_image
 
@@ -154,11 +153,6 @@ def test_without_openvino_the_default_is_torch(tmp_path: Path, monkeypatch):
     fallback = embedder(tmp_path)
     assert fallback.backend == "torch"
     assert "openvino is not available" in fallback.runs_on
-
-
-def test_a_bad_backend_setting_is_refused():
-    with pytest.raises(ValueError, match="backend"):
-        Settings(backend="tensorrt")
 
 
 def test_the_cli_indexes_and_searches_with_the_default_backend(

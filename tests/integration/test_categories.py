@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexing.errors import PictorError
 from indexing.library import Library
 from indexing.models.clip import WeightsUnavailable
 from indexing.query import categories
@@ -22,7 +21,7 @@ from indexing.query.listing import ListRequest, list_images, list_library
 from indexing.settings import Settings
 from indexing.store.catalog import Catalog
 from indexing.store.vectors import VectorStore
-from tests.unit.test_listing import Generated, make_catalog
+from tests.unit.test_listing import make_catalog
 
 MODEL = "planted@test"
 DIM = 32
@@ -148,17 +147,6 @@ def test_paging_through_the_collection_gives_the_same_scores(planted, monkeypatc
     monkeypatch.setattr(categories, "SCORE_PAGE", 7)
     only = listed(catalog, scores, only_text=("beach",), text_sensitivity=0.3)
     assert set(only) == of_kind(kinds, "beach")
-
-
-def test_without_vectors_the_text_filter_says_what_is_missing(tmp_path: Path) -> None:
-    path = tmp_path / "catalog.sqlite3"
-    images: list[Generated] = make_catalog(path, count=30)
-    scores = CategoryScores(MODEL, PlantedEmbedder, lambda: None)
-    with Catalog(path) as catalog:
-        with pytest.raises(PictorError, match=r"needs CLIP vectors and no image has one"):
-            list_images(catalog, ListRequest(filter=Filter(exclude_text="nsfw")), scores)
-        plain = list_images(catalog, ListRequest(filter=Filter(min_width=640)), scores)
-    assert plain.matching == sum(1 for i in images if i.present and i.width >= 640)
 
 
 def test_without_weights_the_text_filter_says_how_to_get_them(

@@ -3,7 +3,6 @@ from this process, from another process (a CLI run), or a catalog file put in it
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 
@@ -54,20 +53,6 @@ def test_a_kept_count_lasts_until_any_connection_commits(tmp_path) -> None:
     with Catalog(path) as catalog:  # a read is no commit
         catalog.conn.execute("SELECT COUNT(*) FROM files").fetchone()
     assert watch.cached("images", count) == 3 and len(computed) == 3
-
-
-def test_a_catalog_file_put_in_place_is_read_afresh(tmp_path) -> None:
-    path, other = tmp_path / "catalog.sqlite3", tmp_path / "other.sqlite3"
-    _add(path, 1)
-    for n in range(5):
-        _add(other, 10 + n)
-    watch = CommitWatch(path)
-    assert watch.cached("images", lambda: _image_count(path)) == 1
-    for suffix in ("-wal", "-shm"):
-        (tmp_path / f"catalog.sqlite3{suffix}").unlink(missing_ok=True)
-    shutil.copyfile(other, tmp_path / "new.sqlite3")
-    (tmp_path / "new.sqlite3").replace(path)
-    assert watch.cached("images", lambda: _image_count(path)) == 5
 
 
 def test_library_status_shows_a_new_rating_and_a_new_image(pictor, library) -> None:

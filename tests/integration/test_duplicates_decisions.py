@@ -7,12 +7,10 @@ video and a still are never near-identical, and keeping one never trashes the ot
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 from pathlib import Path
 
-from app.cli.streaming import stream_document
 from tests.conftest import fails
 from tests.integration.test_duplicates import names, plant_vectors, planted
 from tests.library_builder import smooth_image
@@ -123,24 +121,6 @@ def test_all_returns_every_group_in_one_document(run_cli, library, tmp_path) -> 
     assert out.count("group ") == 23 and out.strip().endswith("23 groups")
     code, out, _ = run_cli([*data, "duplicates", "--page", "2"])  # 10 groups a page
     assert out.startswith("group 11:") and "group 20:" in out and "group 21:" not in out
-
-
-def test_the_all_document_is_written_as_its_groups_come() -> None:
-    out = io.StringIO()
-    written: list[str] = []
-
-    def groups():
-        for n in range(3):
-            written.append(out.getvalue())  # what was on stdout before group n was read
-            yield {"n": n}
-
-    stream_document({"tier": "exact", "total_groups": 3}, "groups", groups(), out)
-    assert json.loads(out.getvalue()) == {
-        "tier": "exact",
-        "total_groups": 3,
-        "groups": [{"n": 0}, {"n": 1}, {"n": 2}],
-    }
-    assert '{"n": 0}' in written[1] and '{"n": 1}' in written[2]  # not held back to the end
 
 
 def _still_and_video(library) -> tuple[Path, Path]:

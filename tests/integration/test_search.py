@@ -13,7 +13,7 @@ from PIL import Image
 
 from indexing.errors import PictorError
 from indexing.query.filters import Filter
-from indexing.query.result_order import ResultOrder, parse_order
+from indexing.query.result_order import ResultOrder
 from indexing.query.search import NEGATIVE_WEIGHT, Searcher, SearchQuery, TextCache, parse_negative
 from indexing.store.vectors import VectorStore
 from tests.conftest import Pictor
@@ -438,10 +438,3 @@ def test_date_order_keeps_negative_terms_image_queries_and_filters(dated: Plante
         "poor 2021.jpg", "good 2023.jpg", "away 2024.jpg"
     ]  # fmt: skip
     assert embedder.image_calls == 0
-
-
-def test_an_unknown_order_is_one_clear_sentence() -> None:
-    assert parse_order(None) is ResultOrder.score
-    assert parse_order("Newest") is ResultOrder.newest
-    with pytest.raises(PictorError, match="score, newest, oldest"):
-        parse_order("date")

@@ -9,7 +9,6 @@ import json
 import os
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,6 @@ from gradio_client.exceptions import AppError
 
 from app.api import PictorApi
 from app.context import AppContext
-from app.jobs import BackgroundJob
 from indexing.errors import PictorError
 from indexing.settings import Settings
 from tests.browser import free_port, serve
@@ -284,22 +282,3 @@ def test_the_api_adds_folders_only_inside_the_home_or_the_library(
     api.ctx.library.index([str(elsewhere.root)])  # the CLI's way: the folder becomes a root
     assert api.index([str(elsewhere.root / "set0")])["files_seen"] == 1  # inside a root
     assert {str(home / "Pictures"), str(elsewhere.root)} <= set(api.index()["roots"])
-
-
-def test_index_and_train_are_refused_while_the_app_runs_one(
-    pictor_env: Path, library: LibraryBuilder, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    library.many(1)
-    monkeypatch.setenv("HOME", str(library.root.parent))
-    ctx = AppContext.create(Settings())
-    api = PictorApi(ctx)
-    release = threading.Event()
-    for slot in (ctx.jobs, ctx.training):
-        assert slot.try_start(BackgroundJob(lambda report, token: release.wait(), "busy"))
-    try:
-        with pytest.raises(PictorError, match="Indexing is already running"):
-            api.index([str(library.root)])
-        with pytest.raises(PictorError, match="Training is already running"):
-            api.train()
-    finally:
-        release.set()

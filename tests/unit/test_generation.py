@@ -5,23 +5,13 @@ from __future__ import annotations
 import gc
 import json
 import re
-import sqlite3
 import time
-from pathlib import Path
 
 import pytest
-from PIL import Image
-from PIL.PngImagePlugin import PngInfo
 
-from app.detail import about_markdown, generation_markdown
+from app.detail import generation_markdown
 from app.safe_text import literal
 from indexing.ingest.generation import parse_generation
-from indexing.library import Library
-from indexing.query import details
-from indexing.settings import Settings
-from tests.beacon import beacon
-from tests.browser import free_port, open_page, serve
-from tests.library_builder import LibraryBuilder, smooth_image
 
 A1111 = """\
 masterpiece, best quality, a woman in a red scarf walking through Alfama, Lisbon, \
@@ -478,69 +468,6 @@ def test_a_truncated_a1111_chunk_keeps_what_was_written() -> None:
 # The detail dict and the detail panel
 
 
-def ai_library(library: LibraryBuilder, hostile: str = "http://127.0.0.1:9") -> dict[str, Path]:
-    """An A1111 PNG (with markup in its prompt and settings), an InvokeAI PNG, and a photo."""
-    parameters = A1111.replace("masterpiece", f"![p]({hostile}/z) *masterpiece*").replace(
-        "Model: dreamshaper_8", f"Model: <img src={hostile}/m>"
-    )
-    a1111 = PngInfo()
-    a1111.add_text("parameters", parameters)
-    invoke = PngInfo()
-    invoke.add_text("invokeai_metadata", json.dumps(INVOKEAI))
-    exif = Image.Exif()
-    exif.get_ifd(0x8769)[0x9003] = "2023:07:14 18:03:22"
-    return {
-        "a1111": library.save("a1111.png", smooth_image((96, 64), seed=1), pnginfo=a1111),
-        "invoke": library.save("invoke.png", smooth_image((96, 64), seed=2), pnginfo=invoke),
-        "photo": library.save("beach.jpg", smooth_image((96, 64), seed=3), exif=exif),
-    }
-
-
-def place_and_subjects(catalog_path: Path, content_id: str) -> None:
-    """Lisbon and two subjects for one image, as the gazetteer and the tagger would store them."""
-    conn = sqlite3.connect(catalog_path)
-    with conn:
-        conn.execute(
-            "UPDATE images SET place_city = 'Lisbon', place_region = 'Lisbon', place_cc = 'PT', "
-            "place_country = 'Portugal' WHERE content_id = ?",
-            (content_id,),
-        )
-        conn.execute("DELETE FROM subjects WHERE content_id = ?", (content_id,))
-        conn.executemany(
-            "INSERT INTO subjects(content_id, tag, score) VALUES (?, ?, ?)",
-            [(content_id, "sunset", 0.27), (content_id, "beach", 0.31)],
-        )
-    conn.close()
-
-
-def test_detail_has_generation_place_subjects_and_date_source(pictor, library) -> None:
-    files = ai_library(library)
-    pictor.index(library.root)
-    ids = {name: pictor.image_for(path)["content_id"] for name, path in files.items()}
-    place_and_subjects(pictor.settings.catalog_path, ids["photo"])
-
-    with pictor.library.open_catalog() as catalog:
-        shown = {name: details.image_detail(catalog, cid) for name, cid in ids.items()}
-
-    a1111 = shown["a1111"]["generation"]
-    assert a1111["tool"] == "A1111" and a1111["seed"] == 3055418921
-    assert a1111["negative_prompt"].startswith("lowres, bad anatomy")
-    assert shown["invoke"]["generation"]["model"] == "Juggernaut XL v9"
-    photo = shown["photo"]
-    assert photo["generation"] is None
-    assert photo["place"] == {
-        "city": "Lisbon",
-        "region": "Lisbon",
-        "country_code": "PT",
-        "country": "Portugal",
-    }
-    assert photo["subjects"] == ["beach", "sunset"]  # the most confident first
-    assert (photo["day"], photo["date_source"]) == ("2023-07-14", "exif")
-    assert shown["a1111"]["date_source"] == "file" and shown["a1111"]["place"] is None
-    assert about_markdown(photo).startswith("Date: ")
-    assert "(file date)" in about_markdown(shown["a1111"])
-
-
 def test_settings_table_shows_every_value_as_literal_text() -> None:
     found = parse_generation({"parameters": "a fox\nSteps: 20, Model: <b>x|y</b>, Seed: 7"})
 
@@ -552,93 +479,3 @@ def test_settings_table_shows_every_value_as_literal_text() -> None:
     assert [len(row) for row in cells] == [2, 2, 2, 2]  # the pipe in x|y starts no new cell
     assert "<" not in table  # no tag can open
     assert [" Steps ", " 20 "] in cells and [" Seed ", " 7 "] in cells
-
-
-@pytest.fixture
-def served(tmp_path: Path, pictor_env: Path, library: LibraryBuilder):
-    with beacon() as target:
-        files = ai_library(library, target.url)
-        settings = Settings(data_dir=tmp_path / "data", port=free_port(), threads=2)
-        Library(settings).index([str(library.root)])
-        photo = sqlite3.connect(settings.catalog_path).execute(
-            "SELECT content_id FROM files WHERE path = ?", (str(files["photo"]),)
-        )
-        place_and_subjects(settings.catalog_path, photo.fetchone()[0])
-        with serve(settings) as url:
-            yield url, target, files, settings
-
-
-def read_card(page, seen: list[str]) -> dict[str, str]:
-    """The detail panel after clicking a card: content id, settings table, prompt boxes."""
-    from playwright.sync_api import expect
-
-    meta = page.locator("#viewer-meta")
-    for content_id in seen:  # wait for this card's own detail, not the last one's
-        expect(meta).not_to_contain_text(content_id)
-    expect(meta).to_contain_text(re.compile(r"Content id: [0-9a-f]{32}"))
-    content_id = re.search(r"Content id: ([0-9a-f]{32})", meta.inner_text()).group(1)
-    seen.append(content_id)
-    copy = page.locator("#viewer-copy-prompt")
-    if not copy.is_visible():
-        return {"id": content_id, "about": page.locator("#viewer-about").inner_text()}
-    return {
-        "id": content_id,
-        "about": page.locator("#viewer-about").inner_text(),
-        "settings": page.locator("#viewer-generation").inner_text(),
-        "prompt": page.locator("#viewer-prompt textarea").input_value(),
-        "negative": page.locator("#viewer-negative-prompt textarea").input_value(),
-    }
-
-
-@pytest.mark.browser
-def test_detail_panel_shows_generation_and_copies_the_prompt(served) -> None:
-    from playwright.sync_api import expect
-
-    url, target, files, settings = served
-    with Library(settings).open_catalog() as catalog:
-        names = {
-            catalog.conn.execute(
-                "SELECT content_id FROM files WHERE path = ?", (str(path),)
-            ).fetchone()[0]: name
-            for name, path in files.items()
-        }
-    with open_page(url) as page:
-        page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
-        cards = page.locator("#library-gallery img")
-        expect(cards).to_have_count(3)
-        seen: list[str] = []
-        shown = {}
-        for n in range(3):
-            cards.nth(n).click()
-            expect(page.locator("#viewer")).to_be_visible()  # opened
-            card = read_card(page, seen)
-            shown[names[card["id"]]] = card
-            if names[card["id"]] == "a1111":
-                page.locator("#viewer-copy-prompt").click()
-                expect(page.locator("#viewer-copy-prompt")).to_have_text("Copied ✓")
-                copied = page.evaluate("navigator.clipboard.readText()")
-            page.keyboard.press("Escape")  # the viewer lies over the gallery
-            expect(page.locator("#viewer")).to_be_hidden()
-
-    a1111, invoke, photo = shown["a1111"], shown["invoke"], shown["photo"]
-    hostile = f"![p]({target.url}/z) *masterpiece*, best quality"
-    assert a1111["prompt"].startswith(hostile)  # the whole prompt, as written
-    assert a1111["prompt"].endswith("<lora:add_detail:0.6>\nshallow depth of field")
-    assert copied == a1111["prompt"]
-    assert a1111["negative"] == (
-        "lowres, bad anatomy, (worst quality:1.4), watermark,\ntext, signature"
-    )
-    for line in ("Steps\t28", "Sampler\tDPM++ 2M", "CFG scale\t6.5", "Seed\t3055418921",
-                 "Size\t832x1216", f"Model\t<img src={target.url}/m>",
-                 "Lora hashes\tadd_detail: 7c6bad76eb54, more_details: 3b8aa1d351ef"):  # fmt: skip
-        assert line in a1111["settings"]
-    assert "Sampler\tdpmpp_2m_k" in invoke["settings"]
-    assert invoke["prompt"] == INVOKEAI["positive_prompt"]
-    assert "settings" not in photo  # no generation section for a photo
-    assert photo["about"].splitlines() == [
-        "Date: 2023-07-14 (EXIF)",
-        "Place: Lisbon, Lisbon, Portugal",
-        "Subjects: beach, sunset",
-    ]
-    assert "(file date)" in a1111["about"]
-    assert target.requests == []  # nothing in a prompt or a setting made the browser fetch
