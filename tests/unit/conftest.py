@@ -19,6 +19,7 @@ import pytest
 
 FORBIDDEN = ("torch", "open_clip", "playwright", "chromadb")
 UNIT = Path(__file__).resolve().parent
+blamed: set[str] = set()  # reported once, on the test where each arrived
 
 
 def loaded() -> set[str]:
@@ -36,17 +37,22 @@ def unit_only_session(request: pytest.FixtureRequest) -> bool:
 
 @pytest.fixture(autouse=True)
 def imports_nothing_heavy(unit_only_session: bool) -> Iterator[None]:
-    before = loaded()
-    if unit_only_session and before:
+    if not unit_only_session:
+        yield
+        return
+    collected = loaded() - blamed
+    if collected:
+        blamed.update(collected)
         pytest.fail(
-            f"the unit tier imported {sorted(before)} while collecting: a test module (or "
+            f"the unit tier imported {sorted(collected)} while collecting: a test module (or "
             "what it imports at its top) needs a model, a browser or chromadb; move that "
             "test to tests/integration or tests/ui, or import the library where it is used",
             pytrace=False,
         )
     yield
-    arrived = loaded() - before
-    if unit_only_session and arrived:
+    arrived = loaded() - blamed
+    if arrived:
+        blamed.update(arrived)
         pytest.fail(
             f"this unit test imported {sorted(arrived)}: it needs a model, a browser or "
             "chromadb and belongs in tests/integration or tests/ui",
