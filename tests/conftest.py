@@ -61,6 +61,17 @@ def tiny_clip_env(env: pytest.MonkeyPatch, home: Path) -> Path:
     return default_data
 
 
+TIERS = ("unit", "integration", "ui")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test carries its tier's marker (its folder's name): `-m "not ui"` and the like."""
+    for item in items:
+        tier = Path(item.path).parent.name
+        if tier in TIERS:
+            item.add_marker(tier)
+
+
 @pytest.fixture
 def pictor_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """No PICTOR_* settings from outside; the default data folder lies in tmp_path."""
