@@ -16,6 +16,7 @@ from PIL import Image
 from indexing.library import Library
 from indexing.settings import Settings
 from tests.browser import free_port, open_page, serve
+from tests.conftest import tiny_clip_env
 
 pytestmark = pytest.mark.browser
 
@@ -23,9 +24,9 @@ SCORE = re.compile(r"^-?[01]\.\d{3}$")
 DATED = re.compile(r"^-?[01]\.\d{3} · (\d{4}-\d{2}-\d{2})$")
 
 
-@pytest.fixture
-def photos(tmp_path: Path) -> Path:
-    folder = tmp_path / "photos"
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("search-ui") / "photos"
     (folder / "trip").mkdir(parents=True)
     rng = np.random.default_rng(11)
     for index in range(4):
@@ -39,13 +40,18 @@ def photos(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.fixture
-def app_url(tmp_path: Path, pictor_env: Path, photos: Path) -> Iterator[str]:
-    settings = Settings(data_dir=tmp_path / "data", port=free_port(), threads=2)
-    summary = Library(settings).index([str(photos)])
-    assert summary.embeddings is not None and summary.embeddings.embedded == 4
-    with serve(settings) as url:
-        yield url
+@pytest.fixture(scope="module")
+def app_url(photos: Path) -> Iterator[str]:
+    """One app for the module: every test here only reads the library (an upload is a query,
+    and the test checks that nothing is written), and each opens its own page (a new
+    session), so indexing and starting the server once serves them all."""
+    with pytest.MonkeyPatch.context() as env:
+        tiny_clip_env(env, photos.parent)
+        settings = Settings(data_dir=photos.parent / "data", port=free_port(), threads=2)
+        summary = Library(settings).index([str(photos)])
+        assert summary.embeddings is not None and summary.embeddings.embedded == 4
+        with serve(settings) as url:
+            yield url
 
 
 @pytest.fixture
