@@ -13,6 +13,7 @@ import pytest
 from indexing.library import Library
 from indexing.settings import Settings
 from tests.browser import free_port, open_page, serve
+from tests.conftest import tiny_clip_env
 from tests.library_builder import LibraryBuilder
 
 pytestmark = pytest.mark.browser
@@ -20,17 +21,24 @@ pytestmark = pytest.mark.browser
 SIZES = [(120, 90), (60, 160), (300, 100), (80, 80), (200, 150), (50, 40)]
 
 
-@pytest.fixture
-def app_url(tmp_path: Path, pictor_env: Path) -> Iterator[str]:
-    photos = LibraryBuilder(tmp_path / "photos")
-    for n, size in enumerate(SIZES):
-        photos.noise(f"album/pic{n}.png", size=size, seed=n)
-    settings = Settings(data_dir=tmp_path / "data", port=free_port(), threads=2, embed=False)
-    Library(settings).index([str(photos.root)])
-    rate(settings, photos.root / "album" / "pic3.png", "ratings", "(?, 9, 0)")
-    rate(settings, photos.root / "album" / "pic5.png", "predictions", "(?, 6.8, 'evaluator', 0)")
-    with serve(settings) as url:
-        yield url
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One app for the module: the tests only filter, sort and look (a filter lives in the
+    page's session, not in the library), and each opens its own page."""
+    base = tmp_path_factory.mktemp("filters-ui")
+    with pytest.MonkeyPatch.context() as env:
+        tiny_clip_env(env, base)
+        photos = LibraryBuilder(base / "photos")
+        for n, size in enumerate(SIZES):
+            photos.noise(f"album/pic{n}.png", size=size, seed=n)
+        settings = Settings(data_dir=base / "data", port=free_port(), threads=2, embed=False)
+        Library(settings).index([str(photos.root)])
+        rate(settings, photos.root / "album" / "pic3.png", "ratings", "(?, 9, 0)")
+        rate(
+            settings, photos.root / "album" / "pic5.png", "predictions", "(?, 6.8, 'evaluator', 0)"
+        )
+        with serve(settings) as url:
+            yield url
 
 
 def rate(settings: Settings, path: Path, table: str, values: str) -> None:
