@@ -14,6 +14,7 @@ import pytest
 from evaluator import service
 from evaluator.metrics import spearman
 from evaluator.training_data import Cancelled
+from indexing.curate.rating_service import RatingService
 from indexing.library import Library
 from indexing.settings import Settings
 from indexing.store.vectors import VectorStore
@@ -48,11 +49,20 @@ def tasteful_library(library, tmp_path: Path, count: int = 80) -> dict[str, floa
     return {name: float(np.clip(t, 0, 10)) for name, t in zip(names, taste, strict=True)}
 
 
-def rate(cli, library, taste: dict[str, float], names: list[str]) -> None:
+def rate_all(tmp_path: Path, library, scores: dict[str, float]) -> None:
+    """Your ratings, written in this process by the service `launch.py rate` calls (the
+    command itself: test_rating_cli.py): a process per rating cost seconds each."""
+    ratings = RatingService(Library(Settings(data_dir=tmp_path / "data")))
+    for name, score in scores.items():
+        ratings.rate_path(str(library.root / name), score)
+
+
+def rate(tmp_path: Path, library, taste: dict[str, float], names: list[str]) -> None:
     rng = np.random.default_rng(9)
-    for name in names:
-        score = float(np.clip(round(taste[name] + rng.normal(0, 0.3), 1), 0, 10))
-        cli("rate", str(library.root / name), str(score))
+    scores = {
+        name: float(np.clip(round(taste[name] + rng.normal(0, 0.3), 1), 0, 10)) for name in names
+    }
+    rate_all(tmp_path, library, scores)
 
 
 def predictions(tmp_path: Path) -> dict[str, tuple[float, str]]:
@@ -69,7 +79,7 @@ def predictions(tmp_path: Path) -> dict[str, tuple[float, str]]:
 def test_train_learns_the_taste_and_predicts_every_image(cli, library, tmp_path) -> None:
     taste = tasteful_library(library, tmp_path)
     names = sorted(taste)
-    rate(cli, library, taste, names[:50])
+    rate(tmp_path, library, taste, names[:50])
     outcome = cli("train")
     assert outcome["ratings"] == 50 and outcome["skipped"] == 0
     assert outcome["metrics"]["mae"] < outcome["baseline"]["mae"]
@@ -90,9 +100,9 @@ def test_train_learns_the_taste_and_predicts_every_image(cli, library, tmp_path)
 
 def test_registry_history_and_switching_back(cli, library, tmp_path) -> None:
     taste = tasteful_library(library, tmp_path, count=40)
-    rate(cli, library, taste, sorted(taste)[:20])
+    rate(tmp_path, library, taste, sorted(taste)[:20])
     first = cli("train")["model_id"]
-    rate(cli, library, taste, sorted(taste)[20:30])
+    rate(tmp_path, library, taste, sorted(taste)[20:30])
     second = cli("train")["model_id"]
     listed = cli("evaluators")["evaluators"]
     assert [e["id"] for e in listed] == [second, first]
@@ -107,10 +117,9 @@ def test_registry_history_and_switching_back(cli, library, tmp_path) -> None:
 def test_too_few_identical_or_unembedded_ratings_say_why(run_cli, cli, library, tmp_path) -> None:
     taste = tasteful_library(library, tmp_path, count=30)
     names = sorted(taste)
-    rate(cli, library, taste, names[:4])
+    rate(tmp_path, library, taste, names[:4])
     assert "more images" in fails(run_cli, tmp_path, "train")
-    for name in names[:14]:
-        cli("rate", str(library.root / name), "7")
+    rate_all(tmp_path, library, dict.fromkeys(names[:14], 7.0))
     message = fails(run_cli, tmp_path, "train")
     assert "7" in message and "no taste" in message.lower()
     assert "No evaluator is trained yet" in fails(run_cli, tmp_path, "predict")
@@ -120,15 +129,14 @@ def test_ratings_without_vectors_say_how_to_get_them(run_cli, cli, library, tmp_
     for n in range(12):
         library.save(f"img{n}.jpg", smooth_image((64, 48), seed=n), quality=90)
     cli("index", str(library.root), "--no-embed")
-    for n in range(12):
-        cli("rate", str(library.root / f"img{n}.jpg"), str(n % 10))
+    rate_all(tmp_path, library, {f"img{n}.jpg": float(n % 10) for n in range(12)})
     message = fails(run_cli, tmp_path, "train")
     assert "CLIP vector" in message and "weights" in message
 
 
 def test_a_model_switch_makes_the_evaluator_stale(run_cli, cli, library, tmp_path) -> None:
     taste = tasteful_library(library, tmp_path, count=30)
-    rate(cli, library, taste, sorted(taste)[:15])
+    rate(tmp_path, library, taste, sorted(taste)[:15])
     cli("train")
     other = {
         "PICTOR_CLIP_MODEL": "pictor-slow-clip",
@@ -141,7 +149,7 @@ def test_a_model_switch_makes_the_evaluator_stale(run_cli, cli, library, tmp_pat
 
 def test_a_corrupt_model_file_falls_back_to_no_evaluator(run_cli, cli, library, tmp_path) -> None:
     taste = tasteful_library(library, tmp_path, count=30)
-    rate(cli, library, taste, sorted(taste)[:15])
+    rate(tmp_path, library, taste, sorted(taste)[:15])
     model_id = cli("train")["model_id"]
     (tmp_path / "data" / "evaluators" / f"{model_id}.npz").write_bytes(b"not a model")
     message = fails(run_cli, tmp_path, "predict")
@@ -152,7 +160,7 @@ def test_a_corrupt_model_file_falls_back_to_no_evaluator(run_cli, cli, library, 
 
 def test_cancelled_training_keeps_the_previous_evaluator(cli, library, tmp_path) -> None:
     taste = tasteful_library(library, tmp_path, count=30)
-    rate(cli, library, taste, sorted(taste)[:15])
+    rate(tmp_path, library, taste, sorted(taste)[:15])
     first = cli("train")["model_id"]
     pictor = Library(Settings(data_dir=tmp_path / "data"))
     with pytest.raises(Cancelled):
@@ -163,7 +171,7 @@ def test_cancelled_training_keeps_the_previous_evaluator(cli, library, tmp_path)
 
 def test_images_indexed_later_get_predictions(cli, library, tmp_path) -> None:
     taste = tasteful_library(library, tmp_path, count=30)
-    rate(cli, library, taste, sorted(taste)[:15])
+    rate(tmp_path, library, taste, sorted(taste)[:15])
     cli("train")
     library.save("later.jpg", smooth_image((96, 72), seed=999), quality=90)
     summary = cli("index", str(library.root))
@@ -175,7 +183,7 @@ def test_a_broken_model_file_is_said_in_one_line_when_switching_back(
     run_cli, cli, library, tmp_path
 ) -> None:
     taste = tasteful_library(library, tmp_path, count=30)
-    rate(cli, library, taste, sorted(taste)[:15])
+    rate(tmp_path, library, taste, sorted(taste)[:15])
     first = cli("train")["model_id"]
     second = cli("train")["model_id"]
     (tmp_path / "data" / "evaluators" / f"{first}.npz").unlink()
@@ -193,7 +201,7 @@ def test_a_broken_model_file_is_said_in_one_line_when_switching_back(
 def test_taste_lifts_liked_matches_and_pages_stay_disjoint(cli, library, tmp_path) -> None:
     taste = tasteful_library(library, tmp_path, count=40)
     names = sorted(taste)
-    rate(cli, library, taste, names[:20])
+    rate(tmp_path, library, taste, names[:20])
     cli("train")
     query = str(library.root / names[0])
     plain = cli("search", "--image", query, "--top", "40")["results"]
@@ -222,11 +230,9 @@ def test_a_model_worse_than_the_baseline_is_not_made_active(
     """Ratings that have nothing to do with the images: the new evaluator cannot beat the
     mean, says so in text and JSON, and the evaluator trained before stays in use until the
     user asks for the new one (--activate-anyway)."""
-    from indexing.curate.rating_service import RatingService
-
     taste = tasteful_library(library, tmp_path, count=40)
     names = sorted(taste)
-    rate(cli, library, taste, names[:20])
+    rate(tmp_path, library, taste, names[:20])
     first = cli("train")["model_id"]
     before = predictions(tmp_path)
     ratings = RatingService(Library(Settings(data_dir=tmp_path / "data")))
@@ -256,7 +262,7 @@ def test_train_reports_what_the_plus_minus_holds(cli, library, tmp_path) -> None
     wider than the held-out MAE, and the report says what share of held-out ratings fell
     inside it."""
     taste = tasteful_library(library, tmp_path)
-    rate(cli, library, taste, sorted(taste)[:50])
+    rate(tmp_path, library, taste, sorted(taste)[:50])
     outcome = cli("train")
     interval = outcome["interval"]
     assert interval["coverage_target"] == 0.8
