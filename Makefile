@@ -1,11 +1,12 @@
 # Two commands: `make run` and `make test`. Both create .venv and install on first use.
+# `make test-fast` runs the unit tier alone (tests/unit: no model, browser or server).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench browser clean
+.PHONY: run test test-fast lint format bench browser clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,10 +38,15 @@ format: $(STAMP)
 # suite waits on browsers and subprocesses much of the time, so this cuts it by a third.
 TEST_WORKERS ?= 2
 
+# Every tier: tests/unit, tests/integration (CLI runs, the tiny CLIP, ChromaDB), tests/ui.
 test: $(STAMP) browser
 	$(PY) -m ruff check .
 	$(PY) -m mypy indexing evaluator app
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+
+# The unit tier in one process, well under a minute: the check to run after each change.
+test-fast: $(STAMP)
+	$(PY) -m pytest tests/unit -n 0 -q
 
 bench: $(STAMP)
 	$(PY) bench/scan_bench.py

@@ -6,7 +6,7 @@ Usage (from the repository root):
     .venv/bin/python bench/duplicates_all_bench.py              # 50,000 images
     .venv/bin/python bench/duplicates_all_bench.py --images 200000
 
-The catalog is synthetic (tests/test_listing.make_catalog: rows only, every ninth image
+The catalog is synthetic (tests/unit/test_listing.make_catalog: rows only, every ninth image
 with a second copy, so about one exact group per ten images). Streamed: every_group, one
 read of the group ids then members a chunk at a time, written with stream_document into
 memory. Paged: find_groups for each page of 10 groups, each page a GROUP BY over the files.
@@ -29,7 +29,7 @@ from app.cli.streaming import stream_document
 from indexing.library import Library
 from indexing.query.duplicates import every_group, find_groups
 from indexing.settings import Settings
-from tests.test_listing import make_catalog
+from tests.unit.test_listing import make_catalog
 
 
 def main() -> None:

@@ -28,7 +28,8 @@ TINY_CLIP = "pictor-tiny-clip"
 TINY_CLIP_CONFIG = REPO_ROOT / "tests" / "assets" / f"{TINY_CLIP}.json"
 os.environ["HF_HUB_OFFLINE"] = "1"  # belt and braces: nothing in the suite may download
 # torch runs the tiny model: exporting it to ONNX (the CPU default) for every fresh data
-# folder would add seconds to hundreds of tests. tests/test_backends.py covers that path.
+# folder would add seconds to hundreds of tests. tests/integration/test_backends.py covers
+# that path.
 TEST_BACKEND = "torch"
 os.environ["PICTOR_BACKEND"] = TEST_BACKEND
 
@@ -58,6 +59,17 @@ def tiny_clip_env(env: pytest.MonkeyPatch, home: Path) -> Path:
     env.setenv("PICTOR_DATA_DIR", str(default_data))
     env.setenv("XDG_DATA_HOME", str(home / "xdg-data"))
     return default_data
+
+
+TIERS = ("unit", "integration", "ui")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test carries its tier's marker (its folder's name): `-m "not ui"` and the like."""
+    for item in items:
+        tier = Path(item.path).parent.name
+        if tier in TIERS:
+            item.add_marker(tier)
 
 
 @pytest.fixture
