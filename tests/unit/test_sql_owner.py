@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SQL = re.compile(
     r"\b(execute|executemany|executescript)\s*\(|\bSELECT\b|\bINSERT\b"
     r"|\bUPDATE\b\s+\w+\s+SET|\bDELETE FROM\b"
