@@ -411,7 +411,7 @@ def main() -> None:
     parser.add_argument("--timings-only", action="store_true", help="skip the learning curves")
     parser.add_argument("--no-catalog", action="store_true", help="skip predict_all's catalog run")
     parser.add_argument(
-        "--calibration-only", action="store_true", help="only the check of the ± (80 % target)"
+        "--calibration-only", action="store_true", help="only the check of the ± (80 %% target)"
     )
     parser.add_argument("--predict", type=int, help="images to predict (default 1M; quick 100k)")
     parser.add_argument("--no-validate", action="store_true", help="skip cross_validate")

@@ -1,5 +1,5 @@
 """Migration 11: camera labels and places for the rows that existed before v10 (Python: the label
-rules and the gazetteer live in indexing.ingest).
+rules and the gazetteer live in indexing.names).
 
 Shipped: never edit it; add the next number instead.
 """
