@@ -898,7 +898,7 @@ class TimedModel:
             self.seconds += time.perf_counter() - started
 
 
-def tag_catalog(conn: sqlite3.Connection, model: subjects.SubjectModel) -> dict:
+def tag_catalog(catalog: Catalog, model: subjects.SubjectModel) -> dict:
     """tag_pending over every image, vectors from a fake vectors_for (planted vectors)."""
     timed = TimedModel(model)
     calls = [0]
@@ -919,9 +919,9 @@ def tag_catalog(conn: sqlite3.Connection, model: subjects.SubjectModel) -> dict:
             note(f"  tag_pending: {done:,}/{total:,}")
 
     started = time.perf_counter()
-    done = subjects.tag_pending(conn, MODEL, lambda: timed, vectors_for, progress=progress)
+    done = subjects.tag_pending(catalog, MODEL, lambda: timed, vectors_for, progress=progress)
     total = time.perf_counter() - started
-    rows = conn.execute("SELECT COUNT(*) FROM subjects").fetchone()[0]
+    rows = catalog.conn.execute("SELECT COUNT(*) FROM subjects").fetchone()[0]
     return {
         "tagged": done,
         "total_s": total,
@@ -996,7 +996,7 @@ def build(path: Path, size: int) -> dict:
         note("timing SubjectModel.tag over random unit vectors…")
         figures["tag_random"] = time_tag_compute(model, size)
         note("tag_pending (compute + writes)…")
-        figures["tag_pending"] = tag_catalog(conn, model)
+        figures["tag_pending"] = tag_catalog(catalog, model)
         figures["bytes_tagged"] = db_bytes(conn)
         note("search_text.refresh (FTS build)…")
         last = [time.perf_counter()]

@@ -19,6 +19,7 @@ from indexing.names.wording import plural
 from indexing.progress import CancelToken, Progress, ProgressCallback, no_progress
 from indexing.settings import Settings
 from indexing.store import search_text
+from indexing.store import subjects as subject_tables
 from indexing.store.catalog import Catalog
 from indexing.store.commit_watch import CommitWatch
 from indexing.store.locks import index_lock
@@ -156,7 +157,7 @@ class Library:
             return found, rows
 
         return subjects.tag_pending(
-            catalog.conn,
+            catalog,
             self.model_id,
             self.subject_model,
             vectors_for,
@@ -217,7 +218,7 @@ class Library:
                 "Subject tags come from CLIP vectors, and no image has one yet: index with "
                 "the CLIP weights available (see the README, 'CLIP weights')."
             )
-        if subjects.untagged(catalog.conn, self.model_id):
+        if subject_tables.untagged(catalog, self.model_id):
             return "Subject tags are made after indexing; run index (or Re-index) to make them."
         return "No image has a confident subject tag yet."
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from indexing.ingest.hashing import content_id, to_signed
 from indexing.ingest.metadata import date_key
 from indexing.ingest.scan import hash_stable, is_video_name, read_stable
 from indexing.records import FileStat, ImageMetadata, ImageRecord
+from indexing.store.image_reads import ThreadReads
 from indexing.store.thumbnails import ThumbnailStore
 from indexing.store.vectors import frame_id
 
@@ -69,29 +69,18 @@ Outcome = Analysed | Recognised | Failed
 class KnownContent:
     """Thread-safe 'is this content already catalogued, or being decoded by this run?'.
 
-    Each worker thread reads the catalog through its own read-only connection.
+    Each worker thread reads the catalog through its own read-only connection
+    (store: image_reads.ThreadReads).
     """
 
     def __init__(self, catalog_path: Path):
-        self._uri = f"{Path(catalog_path).absolute().as_uri()}?mode=ro"
-        self._local = threading.local()
+        self._reads = ThreadReads(catalog_path)
         self._lock = threading.Lock()
         self._claimed: set[str] = set()
-        self._connections: list[sqlite3.Connection] = []
-
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self._uri, uri=True, check_same_thread=False)
-            self._local.conn = conn
-            with self._lock:
-                self._connections.append(conn)
-        return conn
 
     def claim(self, cid: str) -> bool:
         """True if the caller should decode this content; False if it is known or claimed."""
-        row = self._conn().execute("SELECT 1 FROM images WHERE content_id = ?", (cid,)).fetchone()
-        if row is not None:
+        if self._reads.has_image(cid):
             return False
         with self._lock:
             if cid in self._claimed:
@@ -100,10 +89,7 @@ class KnownContent:
             return True
 
     def close(self) -> None:
-        with self._lock:
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
+        self._reads.close()
 
 
 def embedded_rating(metadata: ImageMetadata) -> float | None:

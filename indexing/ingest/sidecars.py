@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from indexing.ingest import xmp_read
+from indexing.store import files
 from indexing.store.catalog import Catalog, PendingWrites
 
 
@@ -28,15 +29,13 @@ def import_sidecar(
 ) -> str | None:
     """Queue the sidecar's rating for each catalogued image; the one-line problem, if any."""
     for image in images:
-        row = catalog.conn.execute(
-            "SELECT content_id FROM files WHERE path = ? AND status = 'present'", (image,)
-        ).fetchone()
-        if row is None:
+        cid = files.present_content_id(catalog, image)
+        if cid is None:
             continue  # not indexed (a bad file): nothing to rate
         try:
             found = xmp_read.read_sidecar_rating(image)
         except xmp_read.SidecarError as exc:
             return str(exc)
         if found is not None:
-            writes.put_found_rating(row[0], found.score, now)
+            writes.put_found_rating(cid, found.score, now)
     return None

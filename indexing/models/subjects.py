@@ -21,8 +21,6 @@ it).
 from __future__ import annotations
 
 import hashlib
-import sqlite3
-import time
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -31,6 +29,8 @@ import numpy as np
 
 from indexing.models.clip import normalise
 from indexing.models.zero_shot import LOGIT_SCALE, NEUTRAL_PROMPTS, NEUTRAL_TOO_CLOSE, TEMPLATES
+from indexing.store import subjects as subject_tables
+from indexing.store.catalog import Catalog
 
 CONFIDENCE = 0.6
 MAX_TAGS = 5
@@ -111,43 +111,8 @@ class SubjectModel:
         return out
 
 
-def reset_if_changed(conn: sqlite3.Connection, model_id: str, vocab: str) -> bool:
-    """Forget every tag when the model or the vocabulary changed; True when it did."""
-    row = conn.execute("SELECT model_id, vocabulary FROM subject_state WHERE id = 1").fetchone()
-    if row is not None and tuple(row) == (model_id, vocab):
-        return False
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.execute("DELETE FROM subjects")
-        conn.execute("DELETE FROM subject_tagged")
-        conn.execute(
-            "INSERT INTO subject_state(id, model_id, vocabulary, at) VALUES (1, ?, ?, ?) "
-            "ON CONFLICT(id) DO UPDATE SET model_id = excluded.model_id, "
-            "vocabulary = excluded.vocabulary, at = excluded.at",
-            (model_id, vocab, time.time()),
-        )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    return True
-
-
-def untagged(conn: sqlite3.Connection, model_id: str) -> list[str]:
-    """Shown images with a vector under model_id and no tagging yet."""
-    return [
-        row[0]
-        for row in conn.execute(
-            "SELECT e.content_id FROM embeddings e JOIN images i ON i.content_id = e.content_id "
-            "WHERE e.model_id = ? AND e.status = 'done' AND i.present_files > 0 "
-            "AND NOT EXISTS (SELECT 1 FROM subject_tagged t WHERE t.content_id = e.content_id)",
-            (model_id,),
-        )
-    ]
-
-
 def tag_pending(
-    conn: sqlite3.Connection,
+    catalog: Catalog,
     model_id: str,
     model: Callable[[], SubjectModel],
     vectors_for: Callable[[list[str]], tuple[list[str], np.ndarray]],
@@ -161,8 +126,8 @@ def tag_pending(
     Each batch is computed with no transaction open, then written in one short one.
     """
     vocab_phrases = vocabulary()
-    reset_if_changed(conn, model_id, vocabulary_id(vocab_phrases))
-    ids = untagged(conn, model_id)
+    subject_tables.reset_if_changed(catalog, model_id, vocabulary_id(vocab_phrases))
+    ids = subject_tables.untagged(catalog, model_id)
     if not ids:
         return 0
     subject_model = model()
@@ -172,24 +137,15 @@ def tag_pending(
             break
         found, rows = vectors_for(ids[start : start + BATCH])
         tags = subject_model.tag(normalise(rows)) if len(found) else []
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            conn.executemany(
-                "INSERT OR REPLACE INTO subjects(content_id, tag, score) VALUES (?, ?, ?)",
-                (
-                    (cid, tag, round(score, 4))
-                    for cid, image_tags in zip(found, tags, strict=True)
-                    for tag, score in image_tags
-                ),
-            )
-            conn.executemany(
-                "INSERT OR IGNORE INTO subject_tagged(content_id) VALUES (?)",
-                ((cid,) for cid in found),
-            )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        subject_tables.write_tags(
+            catalog,
+            (
+                (cid, tag, round(score, 4))
+                for cid, image_tags in zip(found, tags, strict=True)
+                for tag, score in image_tags
+            ),
+            found,
+        )
         done += len(found)
         if progress:
             progress(done, len(ids))

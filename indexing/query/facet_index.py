@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ from indexing.query.facet_columns import ARRAYS, IMAGE_COLUMNS, FacetColumns, Im
 from indexing.query.facet_folders import FolderTree
 from indexing.query.facet_selection import selection_mask, sql_fields
 from indexing.query.filters import Filter
+from indexing.store import facet_reads
 from indexing.store.catalog import Catalog
 
 PATCH_LIMIT = 100_000  # more changed images than this: build again rather than patch
@@ -60,53 +61,40 @@ class FacetIndex(FacetColumns):
     @classmethod
     def build(cls, catalog: Catalog, seq: int, token: str) -> FacetIndex:
         self = cls(seq, token)
-        conn = catalog.conn
-        rows = conn.execute(
-            f"SELECT {IMAGE_COLUMNS} FROM images WHERE present_files > 0 ORDER BY rowid"
-        ).fetchall()
+        rows = facet_reads.present_image_rows(catalog, IMAGE_COLUMNS)
         self.set_rows(rows)
         del rows
-        self._learn_countries(conn)
+        self._learn_countries(catalog)
         self.tree = FolderTree(catalog.roots())
         rows_, folders = self._grouped(
-            conn,
-            "SELECT folder, COUNT(*) FROM files INDEXED BY files_folder WHERE status = 'present' "
-            "GROUP BY folder ORDER BY folder",
-            "SELECT i.rowid FROM files f INDEXED BY files_folder JOIN images i "
-            "ON i.content_id = f.content_id WHERE f.status = 'present' ORDER BY f.folder",
+            facet_reads.folder_counts(catalog), facet_reads.folder_rowids(catalog)
         )
         self.add_folders(rows_, folders)
         tag_rows, tags = self._grouped(
-            conn,
-            "SELECT tag, COUNT(*) FROM subjects INDEXED BY subjects_tag GROUP BY tag ORDER BY tag",
-            "SELECT i.rowid FROM subjects s INDEXED BY subjects_tag JOIN images i "
-            "ON i.content_id = s.content_id ORDER BY s.tag",
+            facet_reads.tag_counts(catalog), facet_reads.tag_rowids(catalog)
         )
         self.add_tags(tag_rows, tags)
         self.derive_days()
         return self
 
-    def _learn_countries(self, conn: sqlite3.Connection) -> None:
+    def _learn_countries(self, catalog: Catalog) -> None:
         for cc in self.values["country"].values:
             if cc not in self.country_names:
-                for (name,) in conn.execute(
-                    "SELECT place_country FROM images WHERE place_cc = ? "
-                    "AND place_country IS NOT NULL LIMIT 1",
-                    (cc,),
-                ):
+                name = facet_reads.country_name(catalog, cc)
+                if name is not None:
                     self.country_names[cc] = name
 
     def _grouped(
-        self, conn: sqlite3.Connection, counts_sql: str, rows_sql: str
+        self, counted: Iterator[tuple[Any, int]], entry_rowids: Iterator[Any]
     ) -> tuple[NDArray[np.int64], list[Any]]:
         """(rows, value of each) of a two-column table read in its index's order: the values
-        with their counts first, then the image rowid of each entry in the same order, so
-        the values are run lengths and no string is read twice."""
+        with their counts first (counted), then the image rowid of each entry in the same
+        order (entry_rowids), so the values are run lengths and no string is read twice."""
         values, counts = [], []
-        for value, count in conn.execute(counts_sql):
+        for value, count in counted:
             values.append(value or "/")
             counts.append(count)
-        rowids = np.fromiter((row[0] for row in conn.execute(rows_sql)), dtype=np.int64)
+        rowids = np.fromiter((row[0] for row in entry_rowids), dtype=np.int64)
         if len(rowids) != sum(counts):  # cannot be, in one read transaction
             raise RuntimeError("the catalog changed while the facet index was read")
         rows = self.rows_of_rowids(rowids, keep_missing=True)
@@ -119,37 +107,23 @@ class FacetIndex(FacetColumns):
     def patched(self, catalog: Catalog, rowids: list[int], seq: int) -> FacetIndex:
         """A copy with these images read again (those in use stay untouched)."""
         new = self.copy()
-        new._patch(catalog.conn, sorted(set(rowids)))
+        new._patch(catalog, sorted(set(rowids)))
         new.seq = seq
         return new
 
-    def _patch(self, conn: sqlite3.Connection, rowids: list[int]) -> None:
-        wanted = json.dumps(rowids)
-        inside = "(SELECT value FROM json_each(?))"
-        rows: list[ImageRow] = conn.execute(
-            f"SELECT {IMAGE_COLUMNS} FROM images WHERE rowid IN {inside} AND present_files > 0 "
-            "ORDER BY rowid",
-            (wanted,),
-        ).fetchall()
+    def _patch(self, catalog: Catalog, rowids: list[int]) -> None:
+        rows: list[ImageRow] = facet_reads.image_rows_of(catalog, IMAGE_COLUMNS, rowids)
         # Everything about these images goes; what is still there comes back.
         self.forget(self.rows_of_rowids(rowids))
         if rows:
             self.write(rows)
-            self._learn_countries(conn)
-        files = conn.execute(
-            "SELECT i.rowid, f.folder FROM files f JOIN images i ON i.content_id = f.content_id "
-            f"WHERE i.rowid IN {inside} AND f.status = 'present' AND i.present_files > 0",
-            (wanted,),
-        ).fetchall()
+            self._learn_countries(catalog)
+        files = facet_reads.present_folders_of(catalog, rowids)
         if files:
             self.add_folders(
                 self.rows_of_rowids([r[0] for r in files]), [r[1] or "/" for r in files]
             )
-        tags = conn.execute(
-            "SELECT i.rowid, s.tag FROM subjects s JOIN images i ON i.content_id = s.content_id "
-            f"WHERE i.rowid IN {inside} AND i.present_files > 0",
-            (wanted,),
-        ).fetchall()
+        tags = facet_reads.tags_of(catalog, rowids)
         if tags:
             self.add_tags(self.rows_of_rowids([r[0] for r in tags]), [r[1] for r in tags])
         self.derive_days()
@@ -199,18 +173,12 @@ class FacetIndex(FacetColumns):
         self.derive_days()
         return self
 
-    def content_ids(self, conn: sqlite3.Connection, rows: Any) -> list[str]:
+    def content_ids(self, catalog: Catalog, rows: Any) -> list[str]:
         """The content ids of these rows, in their order."""
         rowids = [int(self.rowids[row]) for row in rows]
         if not rowids:
             return []
-        found = dict(
-            conn.execute(
-                "SELECT rowid, content_id FROM images WHERE rowid IN "
-                "(SELECT value FROM json_each(?))",
-                (json.dumps(rowids),),
-            ).fetchall()
-        )
+        found = facet_reads.content_ids_of(catalog, rowids)
         return [found[rowid] for rowid in rowids]
 
     def selection_mask(self, flt: Filter, ignored: tuple[str, ...] = ()) -> NDArray[np.bool_]:
@@ -228,20 +196,17 @@ def saved_path(catalog: Catalog) -> Path:
 
 def facet_index(catalog: Catalog) -> FacetIndex:
     """The column store of this catalog as of now: patched, loaded or built."""
-    conn = catalog.conn
     key = catalog.path.resolve()
-    own = not conn.in_transaction
-    if own:  # one read transaction: the log and every table read are of the same moment
-        conn.execute("BEGIN")
-    try:
-        seq, token = _position(conn)
+    # One read transaction: the log and every table read are of the same moment.
+    with facet_reads.read_snapshot(catalog):
+        seq, token = facet_reads.position(catalog)
         with _LOCK:
             index = _CACHE.get(key)
         if index is None or index.token != token:
             index = FacetIndex.load(saved_path(catalog), token)
         if index is not None and index.seq == seq:
             return _keep(key, index)
-        changed = _changes(conn, index.seq) if index is not None else None
+        changed = _changes(catalog, index.seq) if index is not None else None
         if index is not None and changed is not None:
             index = index.patched(catalog, changed, seq)
             if index.size >= SAVE_MIN_IMAGES and len(changed) >= SAVE_MIN_IMAGES // 4:
@@ -250,9 +215,6 @@ def facet_index(catalog: Catalog) -> FacetIndex:
             index = FacetIndex.build(catalog, seq, token)
             if index.size >= SAVE_MIN_IMAGES:
                 index.save(saved_path(catalog))
-    finally:
-        if own:
-            conn.execute("COMMIT")
     return _keep(key, index)
 
 
@@ -264,24 +226,13 @@ def _keep(key: Path, index: FacetIndex) -> FacetIndex:
     return index
 
 
-def _position(conn: sqlite3.Connection) -> tuple[int, str]:
-    row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'facet_log'").fetchone()
-    token = conn.execute("SELECT token FROM facet_state").fetchone()[0]
-    return (row[0] if row else 0), token
-
-
-def _changes(conn: sqlite3.Connection, since: int) -> list[int] | None:
+def _changes(catalog: Catalog, since: int) -> list[int] | None:
     """The images changed since that position, or None when a patch cannot say it all: the
     log was trimmed past it, a root changed (NULL), or a build is cheaper."""
-    oldest = conn.execute("SELECT MIN(seq) FROM facet_log").fetchone()[0]
-    if oldest is None or oldest > since + 1:
+    rows = facet_reads.changed_since(catalog, since, PATCH_LIMIT)
+    if rows is None or len(rows) > PATCH_LIMIT or any(row is None for row in rows):
         return None
-    rows = conn.execute(
-        "SELECT DISTINCT image FROM facet_log WHERE seq > ? LIMIT ?", (since, PATCH_LIMIT + 1)
-    ).fetchall()
-    if len(rows) > PATCH_LIMIT or any(row[0] is None for row in rows):
-        return None
-    return [row[0] for row in rows]
+    return rows
 
 
 def base_mask(
@@ -292,10 +243,5 @@ def base_mask(
     if rest.is_empty and not extra:
         return index.everything()
     where, where_params = rest.where()
-    rowids = [
-        row[0]
-        for row in catalog.conn.execute(
-            f"SELECT i.rowid FROM images i WHERE {where}{extra}", [*where_params, *params]
-        )
-    ]
+    rowids = facet_reads.rowids_where(catalog, f"{where}{extra}", [*where_params, *params])
     return index.mask_of_rows(index.rows_of_rowids(rowids))

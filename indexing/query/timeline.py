@@ -186,7 +186,7 @@ def timeline(
             for g, a, b in zip(shown, starts, ends, strict=True)
         }
         chosen = np.concatenate(list(picked.values()))
-        ids = dict(zip(chosen.tolist(), index.content_ids(catalog.conn, chosen), strict=True))
+        ids = dict(zip(chosen.tolist(), index.content_ids(catalog, chosen), strict=True))
         paths = _first_paths(catalog, list(ids.values()))
         for code in shown:
             key = keys[int(code)]

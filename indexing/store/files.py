@@ -22,6 +22,14 @@ def content_id_for_path(catalog: Catalog, path: str) -> str:
     return row[0]
 
 
+def present_content_id(catalog: Catalog, path: str) -> str | None:
+    """The content of the file at exactly this path, if it is present."""
+    row = catalog.conn.execute(
+        "SELECT content_id FROM files WHERE path = ? AND status = 'present'", (path,)
+    ).fetchone()
+    return None if row is None else row[0]
+
+
 def present_paths_of(catalog: Catalog, content_id: str) -> list[str]:
     rows = catalog.conn.execute(
         "SELECT path FROM files WHERE content_id = ? AND status = 'present' ORDER BY path",

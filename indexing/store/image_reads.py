@@ -7,12 +7,49 @@ the rating queue share.
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+from pathlib import Path
 from typing import Any
 
 from indexing.store.catalog import Catalog
 
 PRESENT = "i.present_files > 0"
 UNRATED = "(i.rating_source IS NULL OR i.rating_source != 'user')"
+
+
+class ThreadReads:
+    """Whether the catalog has an image, asked from many worker threads at once: each
+    thread reads through its own read-only connection, opened on its first question."""
+
+    def __init__(self, catalog_path: Path):
+        self._uri = f"{Path(catalog_path).absolute().as_uri()}?mode=ro"
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self._uri, uri=True, check_same_thread=False)
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    def has_image(self, content_id: str) -> bool:
+        row = (
+            self._conn()
+            .execute("SELECT 1 FROM images WHERE content_id = ?", (content_id,))
+            .fetchone()
+        )
+        return row is not None
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
 
 
 def awaits_rating(catalog: Catalog, content_id: str) -> bool:
