@@ -23,7 +23,8 @@ from indexing.ingest.sidecars import import_sidecar, sidecar_images
 from indexing.ingest.workers import bounded_map, yield_cpu_to_inference
 from indexing.progress import CancelToken, ProgressCallback, StageMeter, no_progress
 from indexing.records import FileStat, IndexErrorRecord, IndexWarning
-from indexing.store.catalog import Catalog, PendingWrites, path_range
+from indexing.store.catalog import Catalog, path_range
+from indexing.store.pending_writes import PendingWrites
 from indexing.store.thumbnails import ThumbnailStore
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 
 from indexing.ingest import xmp_read
-from indexing.store.catalog import Catalog, PendingWrites
+from indexing.store.catalog import Catalog
+from indexing.store.pending_writes import PendingWrites
 
 
 def sidecar_images(sidecar: str, image_names: dict[str, set[str]]) -> list[str]:
