@@ -71,7 +71,7 @@ if str(REPO) not in sys.path:
 
 from synthetic_catalog import bulk_load, content_ids  # noqa: E402
 
-from indexing.ingest.metadata import date_key  # noqa: E402
+from indexing.ingest.exif_values import date_key  # noqa: E402
 from indexing.models import subjects  # noqa: E402
 from indexing.models.clip import normalise  # noqa: E402
 from indexing.names.facet_values import camera_label, day_of  # noqa: E402

@@ -16,12 +16,12 @@ from evaluator.training_data import (
     TrainProgress,
     readiness,
 )
-from evaluator.validation import (
+from evaluator.validation import cross_validate
+from evaluator.validation_report import (
     CurvePoint,
     FoldResult,
     MetricSet,
     ValidationReport,
-    cross_validate,
 )
 
 __all__ = [

@@ -8,89 +8,40 @@ files will move. Grouping (which first compares what is new) and trashing every 
 in the background with progress and Cancel; the other tabs keep working meanwhile. What a
 button did (files trashed, groups dismissed, decisions reset) has an Undo beside its
 message. Every viewer's "Show its duplicates" lands here with that image's group.
+
+The widgets and the page's drawing live in duplicate_page.py, what the buttons do to the
+catalog in duplicate_actions.py; this module builds the tab (render) and wires its events
+(listen).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import gradio as gr
 
 from app import detail
-from app.components import format_bytes, thumbnails
 from app.context import AppContext
-from app.jobs import BackgroundJob
-from app.safe_text import code, literal
-from indexing.curate.dismissals import Dismissals, dismiss_group, dismiss_member
-from indexing.curate.keep_best import KeepReport, keep_all, keep_one, undo_keep
-from indexing.dedup.tiers import REGISTRY, THRESHOLDS, tier_named
-from indexing.errors import PictorError
-from indexing.query.duplicates import (
-    GROUPS_PER_PAGE,
-    Group,
-    Groups,
-    Member,
-    all_groups,
-    duplicates_of,
-    files_replaced,
-    find_groups,
+from app.tabs.duplicate_actions import keep_pressed, listen_decisions, listen_keep_all
+from app.tabs.duplicate_page import (
+    DEFAULT_THRESHOLDS,
+    PARTS,
+    SLOTS,
+    TIER_INFO,
+    TIER_LABELS,
+    DuplicatesTab,
+    chosen_threshold,
+    hidden_slots,
+    outputs_of,
+    render_slot,
+    shown_rows,
+    slot_values,
+    undo_values,
 )
+from indexing.dedup.tiers import THRESHOLDS
+from indexing.query.duplicates import Groups, duplicates_of, find_groups
 
-SLOTS = GROUPS_PER_PAGE
-TIER_LABELS = {
-    "Exact copies": "exact",
-    "Near-identical": "near",
-    "Similar": "similar",
-    "Clusters": "clusters",
-}
-TIER_INFO = (
-    "Near-identical: resized, re-compressed, rotated, mirrored · Similar: the same scene, "
-    "bursts, crops · Clusters: browse what is in the library"
-)
-DEFAULT_THRESHOLDS = {name: t.default for name, t in REGISTRY.items() if t.bounds is not None}
-BUSY = "Grouping or trashing is already running; wait for it or press Cancel."
-
-
-@dataclass
-class Slot:
-    box: gr.Column
-    heading: gr.Markdown
-    gallery: gr.Gallery
-    paths: gr.Markdown
-    keep: gr.Button
-    dismiss: gr.Button  # "Not duplicates (keep all)"
-    apart: gr.Button  # "Not a duplicate: take ★ out"
-
-    def parts(self) -> list[Any]:
-        return [self.box, self.heading, self.gallery, self.paths, self.keep, self.dismiss,
-                self.apart]  # fmt: skip
-
-
-PARTS = 7  # components per slot, as Slot.parts lists them
-
-
-@dataclass
-class DuplicatesTab:
-    tier: gr.Radio
-    threshold: gr.Slider  # the similar tier's (cosine)
-    near_threshold: gr.Slider  # the near tier's (bits): its own slider, so no event races
-    find: gr.Button
-    cancel: gr.Button
-    progress: gr.Markdown
-    keep_all: gr.Button
-    confirm_all: gr.Button
-    message: gr.Markdown
-    undo: gr.Button  # undoes what `last` says was done
-    last: gr.State  # ("trash", trash ids) | ("dismiss", dismissal ids) | ("reset", sets)
-    reset: gr.Button  # forget every not-duplicates decision
-    prev: gr.Button
-    next: gr.Button
-    count: gr.Markdown
-    slots: list[Slot]
-    shown: gr.State  # the Groups on screen
-    ids: gr.State  # the viewer's list: the members of the group last clicked
+__all__ = ["DuplicatesTab", "listen", "listen_show_duplicates", "render", "source"]
 
 
 def render() -> DuplicatesTab:
@@ -123,7 +74,7 @@ def render() -> DuplicatesTab:
         prev = gr.Button("◀ Previous", size="sm", elem_id="dup-prev")
         count = gr.Markdown("", elem_id="dup-count")
         next_ = gr.Button("Next ▶", size="sm", elem_id="dup-next")
-    slots = [_render_slot(n) for n in range(SLOTS)]
+    slots = [render_slot(n) for n in range(SLOTS)]
     return DuplicatesTab(tier, threshold, near_threshold, find, cancel, progress, keep_everywhere,
                          confirm, message, undo, gr.State(None), reset, prev, next_, count, slots,
                          gr.State(None), gr.State([]))  # fmt: skip
@@ -132,113 +83,6 @@ def render() -> DuplicatesTab:
 def source(tab: DuplicatesTab) -> detail.Source:
     """The viewer's list when a card is clicked: that card's group."""
     return detail.Source("duplicates", "Duplicates", tab.ids)
-
-
-def chosen_threshold(tier_label: str, near: float | None, similar: float | None) -> float | None:
-    """The threshold of the chosen tier, read from that tier's own slider (None: no threshold)."""
-    tier = TIER_LABELS.get(tier_label, "exact")
-    return near if tier == "near" else similar if tier == "similar" else None
-
-
-def _render_slot(n: int) -> Slot:
-    with gr.Column(visible=False, elem_id=f"dup-group-{n}", elem_classes="dup-group") as box:
-        heading = gr.Markdown("", elem_id=f"dup-group-{n}-heading")
-        gallery = thumbnails(
-            columns=4, height="auto", allow_preview=False, object_fit="contain",
-            show_label=False, elem_id=f"dup-group-{n}-gallery", elem_classes="dup-cards",
-        )  # fmt: skip
-        paths = gr.Markdown("", elem_id=f"dup-group-{n}-paths")
-        with gr.Row(elem_classes="dup-group-actions"):
-            keep = gr.Button(
-                "Keep the keeper, trash the rest", size="sm", elem_id=f"dup-group-{n}-keep"
-            )
-            dismiss = gr.Button(
-                "Not duplicates (keep all)", size="sm", elem_id=f"dup-group-{n}-dismiss"
-            )
-            apart = gr.Button(
-                "Not a duplicate: take ★ out", size="sm", elem_id=f"dup-group-{n}-apart"
-            )
-    return Slot(box, heading, gallery, paths, keep, dismiss, apart)
-
-
-def card_caption(member: Member, keeper: bool) -> str:
-    """'★ keeper · 1920×1080 · 2.1 MB · 2023-07-01 · 7.5 yours · IMG_1.jpg' (what decides the
-    keeper, then the file name; the group lists the full paths under its cards)."""
-    when = datetime.fromtimestamp(member.date_key).strftime("%Y-%m-%d") if member.date_key else ""
-    parts = ["★ keeper"] if keeper else []
-    parts += ["▶ video"] if member.kind == "video" else []
-    parts += [f"{member.width}×{member.height}", format_bytes(member.bytes), when]
-    if member.rating is not None:
-        parts.append(f"{member.rating:g} yours")
-    elif member.predicted is not None:
-        parts.append(f"{member.predicted:.1f} predicted")
-    parts.append(member.path.rsplit("/", 1)[-1])
-    return " · ".join(p for p in parts if p)
-
-
-def slot_values(ctx: AppContext, group: Group | None, number: int) -> tuple:
-    if group is None or not group.members:
-        return gr.Column(visible=False), "", [], "", gr.skip(), gr.skip(), gr.skip()
-    keeper = group.members[group.keeper]
-    items = [
-        (str(ctx.library.thumbs.path_for(m.content_id)), card_caption(m, i == group.keeper))
-        for i, m in enumerate(group.members)
-    ]
-    moving = files_replaced(group)
-    size = f" of a cluster of {group.size:,}" if group.size else ""
-    heading = (
-        f"**Group {number}**: {len(group.members)} images{size}; keeping "
-        f"{code(keeper.path)}, {moving} file(s) would move to the trash"
-    )
-    listing = "  \n".join(
-        f"{'★ ' if i == group.keeper else ''}{code(m.path)}"
-        + (
-            f" (+{len(m.paths) - 1} more copies)"
-            if len(m.paths) > 1 and m.path == m.paths[0]
-            else ""
-        )
-        for i, m in enumerate(group.members)
-    )
-    decides = gr.Button(visible=not group.size)  # clusters are for browsing
-    return gr.Column(visible=True), heading, items, listing, decides, decides, decides
-
-
-def outputs_of(tab: DuplicatesTab) -> list[Any]:
-    slot_outputs = [c for s in tab.slots for c in s.parts()]
-    return [tab.progress, tab.shown, tab.count, tab.message, tab.undo, tab.last, *slot_outputs]
-
-
-def in_background(ctx: AppContext, work, width: int):
-    """Run work(report, cancel) as the app's one grouping job, yielding rows of `width`
-    values (the progress text first, the rest skipped) while it runs. Returns the finished
-    job, or None when another one is running."""
-    rest = [gr.skip()] * (width - 1)
-    job = BackgroundJob(lambda report, token: work(report, lambda: token.cancelled), "dedup")
-    if not ctx.grouping.try_start(job):
-        yield (BUSY, *rest)
-        return None
-    for text in job.updates(lambda progress: progress.describe()):
-        yield (text, *rest)
-    return job
-
-
-def shown_rows(ctx: AppContext, tab: DuplicatesTab, work, message: str = "", last=None):
-    """The rows for outputs_of(tab) while work makes a Groups in the background, then the page
-    (with an Undo for `last`, what was just done, when given)."""
-    job = yield from in_background(ctx, work, len(outputs_of(tab)))
-    if job is None:
-        return
-    if job.error is not None:
-        yield ("", None, "", f"⚠️ {job.failure('Grouping')}", *_undo(last), *_hidden(tab))
-        return
-    yield ("", *_page(ctx, job.summary, message, last))
-
-
-def _undo(last) -> tuple:
-    """The Undo button and its state: shown for what was just done, else left as it was."""
-    if last is None:
-        return gr.skip(), gr.skip()
-    return gr.Button(visible=bool(last[1])), last
 
 
 def listen(
@@ -260,7 +104,7 @@ def listen(
     def turn(groups: Groups | None, step: int, message: str = "", last=None):
         if groups is None:
             said = message or "Press Find groups first."
-            yield ("", None, "", said, *_undo(last), *_hidden(tab))
+            yield ("", None, "", said, *undo_values(last), *hidden_slots(tab))
             return
         page = min(max(1, groups.page + step), groups.pages)
         threshold = groups.threshold if groups.threshold is not None else 0.0
@@ -277,7 +121,7 @@ def listen(
         """The Keep button of the slot pressed (one event for all slots: see below)."""
         threshold = chosen_threshold(tier_label, near, similar)
         slot = keep_buttons.get(getattr(evt.target, "elem_id", None), len(tab.slots))
-        yield from _keep(ctx, groups, slot, tier_label, threshold, show)
+        yield from keep_pressed(ctx, groups, slot, tier_label, threshold, show)
 
     def redraw(groups: Groups | None):
         yield from turn(groups, 0)
@@ -315,7 +159,7 @@ def listen(
     gr.on([s.gallery.select for s in tab.slots], choose, [tab.shown],
           [tab.shown, *slot_parts, *viewer.open_outputs, tab.ids])  # fmt: skip
     gr.on([s.keep.click for s in tab.slots], keep, [tab.shown, *chosen], outputs)
-    _listen_decisions(tab, ctx, turn, outputs)
+    listen_decisions(tab, ctx, turn, outputs)
 
     def redraw_if_here(groups: Groups | None, shown: detail.Shown | None):
         if shown is None or shown.source != "duplicates":
@@ -326,7 +170,7 @@ def listen(
     # The viewer's trash and undo change the groups: the page is drawn again after either.
     for event in viewer_events.values():
         event.then(redraw_if_here, [tab.shown, viewer.listed], outputs)
-    _listen_keep_all(tab, ctx, show, outputs)
+    listen_keep_all(tab, ctx, show, outputs)
 
 
 def listen_show_duplicates(
@@ -366,85 +210,10 @@ def listen_show_duplicates(
     button.click(run, [content_id], [tabs, filter_tabs, tab.tier, *outputs, *closing])
 
 
-def _listen_keep_all(tab: DuplicatesTab, ctx: AppContext, show, outputs: list) -> None:
-    def ask(tier_label: str, threshold: float | None):
-        tier = TIER_LABELS.get(tier_label, "exact")
-        if tier_named(tier).browsing:
-            return "Clusters are for browsing; pick keepers in another tier.", gr.Button(
-                visible=False
-            )
-        try:
-            groups = all_groups(
-                ctx.library, tier, threshold if tier in DEFAULT_THRESHOLDS else None
-            )
-        except PictorError as exc:
-            return f"⚠️ {literal(exc)}", gr.Button(visible=False)
-        moving = sum(files_replaced(g) for g in groups)
-        if not moving:
-            return "Nothing to move: no groups in this tier.", gr.Button(visible=False)
-        text = (
-            f"This keeps the suggested keeper of each of the {len(groups):,} groups and moves "
-            f"**{moving:,} files** to the trash (you can restore them from Trash). Sure?"
-        )
-        return text, gr.Button(visible=True)
-
-    def confirm(tier_label: str, threshold: float | None):
-        tier = TIER_LABELS.get(tier_label, "exact")
-        chosen = threshold if tier in DEFAULT_THRESHOLDS else None
-
-        def work(report, cancel):
-            groups = all_groups(ctx.library, tier, chosen, report, cancel)
-            with ctx.catalog() as catalog:
-                return keep_all(catalog, groups, report, cancel)
-
-        job = yield from in_background(ctx, work, len(outputs))
-        if job is None:
-            return
-        if job.error is not None:
-            yield ("", *[gr.skip()] * 2, f"⚠️ {job.failure('Trashing')}",
-                   *[gr.skip()] * (len(outputs) - 4))  # fmt: skip
-            return
-        yield from show(tier_label, threshold, 1, _said(job.summary), _trashed(job.summary))
-
-    chosen = [tab.tier, tab.near_threshold, tab.threshold]
-    tab.keep_all.click(
-        lambda t, n, s: ask(t, chosen_threshold(t, n, s)), chosen, [tab.message, tab.confirm_all]
-    )
-    tab.confirm_all.click(lambda: gr.Button(visible=False), None, [tab.confirm_all], queue=False)
-
-    def confirmed(tier_label: str, near: float | None, similar: float | None):
-        yield from confirm(tier_label, chosen_threshold(tier_label, near, similar))
-
-    tab.confirm_all.click(confirmed, chosen, outputs)
-    # A confirmation counts the files of one tier and threshold: changing either withdraws it.
-    for changed in (tab.tier, tab.near_threshold, tab.threshold):
-        changed.change(lambda: gr.Button(visible=False), None, [tab.confirm_all], queue=False)
-
-
 def _threshold_for(tier_label: str):
     """Show the chosen tier's own slider (near, similar), keeping the value set in it."""
     tier = TIER_LABELS.get(tier_label, "exact")
     return gr.Slider(visible=tier == "near"), gr.Slider(visible=tier == "similar")
-
-
-def _page(ctx: AppContext, groups: Groups, message: str, last=None) -> tuple:
-    values: list[Any] = []
-    for n in range(SLOTS):
-        group = groups.groups[n] if n < len(groups.groups) else None
-        values += slot_values(ctx, group, (groups.page - 1) * SLOTS + n + 1)
-    count = (
-        f"**{groups.total:,} groups** · page {groups.page} of {groups.pages} · "
-        f"{groups.files_to_trash:,} files would move for this page's groups"
-        if groups.total
-        else "No groups in this tier."
-    )
-    notes = [message, *(literal(n) for n in groups.notes)]
-    return (groups, count, "  \n".join(n for n in notes if n), *_undo(last), *values)
-
-
-def _hidden(tab: DuplicatesTab) -> list:
-    hidden: list[Any] = [gr.Column(visible=False), "", [], "", gr.skip(), gr.skip(), gr.skip()]
-    return [v for _ in tab.slots for v in hidden]
 
 
 def _choose_keeper(
@@ -469,92 +238,3 @@ def _choose_keeper(
         *detail.opened(ctx, source(tab), ids, chosen),
         ids,
     )
-
-
-def _keep(
-    ctx: AppContext, groups: Groups | None, slot: int, label: str, threshold: float | None, show
-):
-    if groups is None or slot >= len(groups.groups):
-        yield from show(label, threshold, 1, "Press Find groups first.")
-        return
-    with ctx.catalog() as catalog:
-        report = keep_one(catalog, groups.groups[slot])
-    yield from show(label, threshold, groups.page, _said(report), _trashed(report))
-
-
-def _trashed(report: KeepReport) -> tuple[str, KeepReport | list]:
-    """What Undo puts back: the files this keep moved, and what its keepers inherited."""
-    return ("keep", report if report.moved or report.inherited else [])
-
-
-def _said(report) -> str:
-    lines = [f"Moved {len(report.moved):,} file(s) to the trash; restore them from Trash."]
-    if report.cancelled:
-        lines[0] = f"Cancelled. {lines[0]} The other groups are as they were."
-    lines += [f"⚠️ {code(p['path'])}: {literal(p['reason'])}" for p in report.problems]
-    return "  \n".join(lines)
-
-
-def _listen_decisions(tab: DuplicatesTab, ctx: AppContext, turn, outputs: list) -> None:
-    """Not duplicates (a group, or the ★ card out of its group), reset them all, and Undo."""
-    buttons = {}
-    for number, slot in enumerate(tab.slots):
-        buttons[slot.dismiss.elem_id] = (number, False)
-        buttons[slot.apart.elem_id] = (number, True)
-
-    def decide(groups: Groups | None, evt: gr.EventData):
-        slot, one = buttons.get(getattr(evt.target, "elem_id", None), (len(tab.slots), False))
-        if groups is None or slot >= len(groups.groups):
-            yield from turn(groups, 0)
-            return
-        group = groups.groups[slot]
-        chosen = group.members[group.keeper]
-        with ctx.catalog() as catalog:
-            if one:
-                made = dismiss_member(catalog, group, chosen.content_id)
-            else:
-                made = dismiss_group(catalog, group)
-        name = code(chosen.path.rsplit("/", 1)[-1])
-        copies = len({m.content_id for m in group.members}) == 1  # one content: all kept
-        said = (
-            f"{name} is no longer grouped with the others."
-            if one and not copies
-            else "Not duplicates: this group will not be shown again (until you reset it)."
-        )
-        yield from turn(groups, 0, said, ("dismiss", [d.id for d in made]))
-
-    def reset_all(groups: Groups | None):
-        with ctx.catalog() as catalog:
-            dismissals = Dismissals(catalog)
-            sets = [(d.content_ids, d.at) for d in dismissals.listed(with_paths=False)]
-            dismissals.reset()
-        said = f"Reset {len(sets):,} not-duplicates decision(s): their groups show again."
-        yield from turn(groups, 0, said, ("reset", sets))
-
-    def undo(groups: Groups | None, last):
-        kind, what = last or ("", [])
-        with ctx.catalog() as catalog:
-            if kind == "keep" and isinstance(what, KeepReport):
-                report = undo_keep(catalog, what)  # the files, and the keepers' inheritance
-                said = f"Undone: {len(report.moved):,} file(s) back from the trash."
-                said += "".join(f"  \n⚠️ {code(p['path'])}: {literal(p['reason'])}"
-                                for p in report.problems)  # fmt: skip
-            elif kind == "dismiss":
-                dismissals = Dismissals(catalog)
-                standing = {d.id for d in dismissals.listed(with_paths=False)}
-                still = [i for i in what if i in standing]
-                if still:
-                    dismissals.reset(still)
-                said = "Undone: they are grouped again."
-            elif kind == "reset":
-                with catalog.transaction() as conn:
-                    Dismissals(catalog).import_sets(conn, [(ids, at) for ids, at in what])
-                said = f"Undone: {len(what):,} not-duplicates decision(s) are back."
-            else:
-                said = "Nothing to undo."
-        yield from turn(groups, 0, said, (kind, []))
-
-    gr.on([e for s in tab.slots for e in (s.dismiss.click, s.apart.click)], decide,
-          [tab.shown], outputs)  # fmt: skip
-    tab.reset.click(reset_all, [tab.shown], outputs)
-    tab.undo.click(undo, [tab.shown, tab.last], outputs)

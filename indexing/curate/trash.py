@@ -19,15 +19,13 @@ Moves never overwrite: a name already taken in the trash (or, on restore, at the
 place) gets " (2)", " (3)", ... before its extension. Within one filesystem a move is a
 hard link plus an unlink (atomic, and refuses to replace an existing file); across
 filesystems (a trash on another mount) the bytes are copied, synced and compared before
-the original is removed.
+the original is removed (those filesystem steps are file_moves.py's).
 """
 
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
-import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -35,6 +33,14 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from indexing.curate.file_moves import (
+    free_name,
+    move_no_overwrite,
+    not_a_folder,
+    reason_of,
+    remove_if_same,
+    stat_as_indexed,
+)
 from indexing.errors import PictorError
 from indexing.store.catalog import Catalog, path_range
 from indexing.store.files import file_row
@@ -118,7 +124,7 @@ class Trash:
             try:
                 report.moved.append(self._trash_one(full, root, batch, now))  # type: ignore[arg-type]
             except OSError as exc:
-                report.problems.append({"path": full, "reason": _reason(exc)})
+                report.problems.append({"path": full, "reason": reason_of(exc)})
         return report
 
     def _library_file(self, path: str, roots: list[str]) -> tuple[str, str | None, str | None]:
@@ -166,14 +172,14 @@ class Trash:
         if not os.path.isfile(path):
             raise IsADirectoryError(errno.EISDIR, "not a file")
         relative = os.path.relpath(path, root)
-        target = _free_name(os.path.join(root, TRASH, relative))
+        target = free_name(os.path.join(root, TRASH, relative))
         content_id = self._content_of(path)
         moved_at = time.time() if now is None else now
         row_id = self.log.start(batch, path, target, root, content_id, info.st_size, moved_at)
         try:
-            _move_no_overwrite(path, target)
+            move_no_overwrite(path, target)
         except OSError as exc:
-            self._finish(row_id, "failed", note=_reason(exc))
+            self._finish(row_id, "failed", note=reason_of(exc))
             raise
         self._finish(row_id, "trashed", missing=path)
         return TrashEntry(row_id, path, target, content_id, info.st_size, moved_at)
@@ -209,7 +215,7 @@ class Trash:
                 try:
                     report.moved.append(self._restore_one(entry, folder))
                 except OSError as exc:
-                    report.problems.append({"path": entry.original_path, "reason": _reason(exc)})
+                    report.problems.append({"path": entry.original_path, "reason": reason_of(exc)})
             return report
 
     def _select(self, selectors: list[str] | None) -> list[TrashEntry]:
@@ -233,7 +239,7 @@ class Trash:
         wanted = entry.original_path
         if folder is not None:
             wanted = os.path.join(folder, os.path.basename(entry.original_path))
-        blocker = _not_a_folder(os.path.dirname(wanted))
+        blocker = not_a_folder(os.path.dirname(wanted))
         if blocker is not None:  # its folder was replaced by a file: it stays in the trash
             raise NotADirectoryError(
                 errno.ENOTDIR,
@@ -243,10 +249,10 @@ class Trash:
             )
         target = wanted
         if os.path.lexists(target):  # something new took its place meanwhile: keep both
-            target = _free_name(target)
+            target = free_name(target)
         os.makedirs(os.path.dirname(target), exist_ok=True)  # folders removed since
-        _move_no_overwrite(entry.trash_path, target)
-        info = _stat(target)
+        move_no_overwrite(entry.trash_path, target)
+        info = stat_as_indexed(target)
         now = time.time()
         in_library = _root_of(target, self.catalog.roots()) is not None
         listed = None
@@ -274,7 +280,7 @@ class Trash:
                     continue
                 # the file alone is gone (removed by hand): nothing left to delete
             except OSError as exc:
-                report.problems.append({"path": entry.trash_path, "reason": _reason(exc)})
+                report.problems.append({"path": entry.trash_path, "reason": reason_of(exc)})
                 continue
             self.log.emptied(entry.id)
             _prune_empty_folders(os.path.dirname(entry.trash_path))
@@ -294,7 +300,7 @@ class Trash:
                 self._finish(row_id, "failed", note="interrupted before the move; left in place")
                 continue
             if os.path.lexists(original):
-                _remove_if_same(original, target)
+                remove_if_same(original, target)
             if not os.path.lexists(original):
                 self._finish(row_id, "trashed", missing=original, note="finished after a crash")
             else:  # the move finished, and a different file has taken the name since
@@ -318,102 +324,10 @@ def _restore_folder(to: str) -> str:
     return folder
 
 
-def _not_a_folder(folder: str) -> str | None:
-    """The part of folder's path that exists and is not a folder (a file took a folder's
-    name), or None where the path is, or can be made, a folder."""
-    existing = folder
-    while not os.path.lexists(existing):
-        parent = os.path.dirname(existing)
-        if parent == existing:
-            return None
-        existing = parent
-    return None if os.path.isdir(existing) else existing
-
-
-def _free_name(path: str) -> str:
-    """path, or 'name (2).ext', 'name (3).ext', ... whichever does not exist yet."""
-    if not os.path.lexists(path) and not os.path.lexists(path + ".part"):
-        return path
-    stem, extension = os.path.splitext(path)
-    number = 2
-    while os.path.lexists(f"{stem} ({number}){extension}"):
-        number += 1
-    return f"{stem} ({number}){extension}"
-
-
-def _move_no_overwrite(source: str, target: str) -> None:
-    """Move a file without ever replacing one, within or across filesystems. A symlink
-    moves as itself (the library's entry), never as the file it points to: no hard link to
-    a file outside the library is made, and a restore puts the link back."""
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    try:
-        os.link(source, target, follow_symlinks=False)  # fails with EEXIST, never overwrites
-    except OSError as exc:
-        if exc.errno == errno.EEXIST:
-            raise
-        if exc.errno not in (errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EMLINK):
-            raise
-        if os.path.islink(source):
-            os.symlink(os.readlink(source), target)  # the same link; EEXIST if taken
-        else:
-            _copy_verify(source, target)
-    try:
-        os.unlink(source)
-    except FileNotFoundError:
-        return  # the original went meanwhile: the copy in its new place is the file now
-    except OSError:
-        os.unlink(target)  # the original stays where it was (e.g. a read-only folder)
-        raise
-
-
-def _stat(path: str) -> os.stat_result:
-    """The file's stat, as the index reads it (through a link), or the link's own where
-    it points nowhere now."""
-    try:
-        return os.stat(path)
-    except FileNotFoundError:
-        return os.lstat(path)
-
-
-def _copy_verify(source: str, target: str) -> None:
-    """Across filesystems: copy beside, sync, compare the bytes, then take the name."""
-    partial = target + ".part"
-    with open(source, "rb") as src, open(partial, "xb") as dst:
-        shutil.copyfileobj(src, dst, 1 << 20)
-        dst.flush()
-        os.fsync(dst.fileno())
-    shutil.copystat(source, partial)
-    if _digest(source) != _digest(partial):
-        os.unlink(partial)
-        raise OSError(errno.EIO, "the copy in the trash did not match the original")
-    if os.path.lexists(target):
-        os.unlink(partial)
-        raise FileExistsError(errno.EEXIST, "a file took that name in the trash meanwhile")
-    os.rename(partial, target)
-
-
-def _digest(path: str) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _trash_folder(trash_path: str) -> str:
     """The .pictor-trash folder a trashed file sits in."""
     head, _, _ = trash_path.partition(os.sep + TRASH + os.sep)
     return head + os.sep + TRASH
-
-
-def _remove_if_same(original: str, target: str) -> None:
-    """Both copies exist (a crash after the copy): drop the original only if identical."""
-    try:
-        same = os.path.samefile(original, target) or _digest(original) == _digest(target)
-    except OSError:
-        return
-    if same:
-        os.unlink(original)
 
 
 def _prune_empty_folders(folder: str) -> None:
@@ -423,11 +337,3 @@ def _prune_empty_folders(folder: str) -> None:
         except OSError:
             return
         folder = os.path.dirname(folder)
-
-
-def _reason(exc: OSError) -> str:
-    if isinstance(exc, FileNotFoundError):
-        return "the file is no longer there"
-    if isinstance(exc, PermissionError):
-        return "permission denied (is its folder read-only?)"
-    return exc.strerror or str(exc)

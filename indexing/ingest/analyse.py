@@ -14,8 +14,8 @@ from indexing.dedup.hashes import near_hashes
 from indexing.errors import BadImage
 from indexing.ingest import xmp_read
 from indexing.ingest.decode import decode
+from indexing.ingest.exif_values import date_key
 from indexing.ingest.hashing import content_id, to_signed
-from indexing.ingest.metadata import date_key
 from indexing.ingest.scan import hash_stable, is_video_name, read_stable
 from indexing.records import FileStat, ImageMetadata, ImageRecord
 from indexing.store.image_reads import ThreadReads

@@ -26,7 +26,8 @@ from indexing.ingest.scan import hash_stable, is_video_name, read_stable
 from indexing.ingest.workers import bounded_map, yield_cpu_to_inference
 from indexing.models.clip import ClipEmbedder, normalise
 from indexing.progress import CancelToken, ProgressCallback, StageMeter
-from indexing.store.catalog import Catalog, PendingWrites
+from indexing.store.catalog import Catalog
+from indexing.store.pending_writes import PendingWrites
 from indexing.store.thumbnails import ThumbnailStore
 from indexing.store.vectors import VectorStore, frame_id, frames_of
 

@@ -1,67 +1,28 @@
-"""The indexer: walk, mark and sweep, analyse what is new, write the catalog in batches."""
+"""The indexer: walk, mark and sweep, analyse what is new, write the catalog in batches.
+
+What each worker's result does to the catalog, and the run's summary (IndexSummary,
+re-exported here), are outcomes.py's.
+"""
 
 from __future__ import annotations
 
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
-from typing import Any
 
-from indexing.ingest.analyse import (
-    Analysed,
-    Failed,
-    FileAnalyser,
-    KnownContent,
-    Outcome,
-    Recognised,
-    VideoSampling,
-)
-from indexing.ingest.embedding import EmbedCounts, EmbedStage, LazyStage, embed_pending
+from indexing.ingest.analyse import FileAnalyser, KnownContent, VideoSampling
+from indexing.ingest.embedding import EmbedStage, LazyStage, embed_pending
+from indexing.ingest.outcomes import IndexSummary, OutcomeWriter, WalkPlan
 from indexing.ingest.scan import Folder, is_video_name, resolve_root, walk
 from indexing.ingest.sidecars import import_sidecar, sidecar_images
 from indexing.ingest.workers import bounded_map, yield_cpu_to_inference
 from indexing.progress import CancelToken, ProgressCallback, StageMeter, no_progress
-from indexing.records import FileStat, IndexErrorRecord, IndexWarning
-from indexing.store.catalog import Catalog, PendingWrites, path_range
+from indexing.records import IndexErrorRecord
+from indexing.store.catalog import Catalog, path_range
+from indexing.store.pending_writes import PendingWrites
 from indexing.store.thumbnails import ThumbnailStore
 
-
-@dataclass(slots=True)
-class IndexSummary:
-    roots: list[str] = field(default_factory=list)
-    files_seen: int = 0
-    new: int = 0
-    changed: int = 0
-    moved: int = 0
-    deleted: int = 0
-    unchanged: int = 0
-    errors: list[IndexErrorRecord] = field(default_factory=list)
-    warnings: list[IndexWarning] = field(default_factory=list)  # indexed, with a caveat
-    seconds: float = 0.0
-    cancelled: bool = False
-    embeddings: EmbedCounts | None = None
-    subjects_tagged: int | None = None  # images given subject tags after this run (CLIP)
-
-    def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["errors"] = [e.as_dict() for e in self.errors]
-        data["warnings"] = [w.as_dict() for w in self.warnings]
-        data["embeddings"] = self.embeddings.as_dict() if self.embeddings else None
-        return data
-
-
-@dataclass(slots=True)
-class _Plan:
-    """What the walk of one root decided."""
-
-    to_read: list[FileStat] = field(default_factory=list)
-    changed_paths: set[str] = field(default_factory=set)
-    gone: dict[str, str] = field(default_factory=dict)  # path -> content id
-    stale_errors: list[str] = field(default_factory=list)
-    sidecars: list[FileStat] = field(default_factory=list)  # new or changed since last read
-    image_names: dict[str, set[str]] = field(default_factory=dict)  # folder -> image names
-    complete: bool = True
+__all__ = ["IndexSummary", "Indexer"]
 
 
 class Indexer:
@@ -156,12 +117,12 @@ class Indexer:
 
     def _plan(
         self, root: str, summary: IndexSummary, progress: ProgressCallback, cancel: CancelToken
-    ) -> _Plan:
+    ) -> WalkPlan:
         """Mark: every catalogued file under root is a candidate for deletion until seen."""
         present = self.catalog.present_files_under(root)
         known_errors = self.catalog.errors_under(root)
         known_sidecars = self.catalog.sidecars_under(root)
-        plan = _Plan()
+        plan = WalkPlan()
         meter = StageMeter("scan", None, progress)
         walked_errors: set[str] = set()
         unreadable: list[str] = []
@@ -201,7 +162,7 @@ class Indexer:
     @staticmethod
     def _plan_sidecars(
         folder: Folder,
-        plan: _Plan,
+        plan: WalkPlan,
         known: dict[str, tuple[int, int]],
         known_errors: dict[str, tuple[int | None, int | None]],
     ) -> None:
@@ -213,7 +174,7 @@ class Indexer:
             plan.sidecars.append(sidecar)
         plan.image_names[folder.path] = {os.path.basename(f.path) for f in folder.files}
 
-    def _read_sidecars(self, plan: _Plan, summary: IndexSummary) -> None:
+    def _read_sidecars(self, plan: WalkPlan, summary: IndexSummary) -> None:
         """Import the star ratings of new or changed XMP sidecars (see curate.xmp)."""
         if not plan.sidecars:
             return
@@ -237,7 +198,7 @@ class Indexer:
                     self.catalog.put_error(error.path, error.reason, None, None, now)
 
     def _read_new_and_changed(
-        self, plan: _Plan, summary: IndexSummary, progress: ProgressCallback, cancel: CancelToken
+        self, plan: WalkPlan, summary: IndexSummary, progress: ProgressCallback, cancel: CancelToken
     ) -> None:
         if not plan.to_read:
             return
@@ -262,7 +223,7 @@ class Indexer:
         writes = PendingWrites(
             self.catalog, self.commit_every, on_commit=lambda n: meter.advance(n, force=True)
         )
-        writer = _OutcomeWriter(self.catalog, writes, plan, gone_by_content, summary, stage)
+        writer = OutcomeWriter(self.catalog, writes, plan, gone_by_content, summary, stage)
         # Decode and preprocess about three model batches ahead of inference.
         ahead = self.threads * 4 + (3 * stage.batch_size if stage else 0)
         try:
@@ -301,104 +262,3 @@ class Indexer:
 def _inside_any(path: str, folders: list[str]) -> bool:
     """Under a folder the walk could not list: unknown, so never swept as deleted."""
     return any(lo <= path < hi for lo, hi in map(path_range, folders))
-
-
-class _OutcomeWriter:
-    """Applies each worker outcome to the catalog and counts it in the summary.
-
-    Reads go to the catalog; writes are queued on `writes` and commit in short batches.
-    """
-
-    def __init__(
-        self,
-        catalog: Catalog,
-        writes: PendingWrites,
-        plan: _Plan,
-        gone_by_content: dict[str, list[str]],
-        summary: IndexSummary,
-        embed: EmbedStage | None = None,
-    ):
-        self.catalog = catalog
-        self.writes = writes
-        self.embed = embed
-        self.plan = plan
-        self.gone_by_content = gone_by_content
-        self.summary = summary
-        self.catalogued: set[str] = set()
-        # Copies whose content another worker is still decoding, by content id.
-        self.waiting: dict[str, list[Recognised]] = {}
-        self.failed_content: dict[str, str] = {}
-
-    def write(self, outcome: Outcome) -> None:
-        now = time.time()
-        if isinstance(outcome, Failed):
-            self._fail(outcome, now)
-        elif isinstance(outcome, Analysed):
-            self.writes.put_image(outcome.record, now)
-            cid = outcome.record.content_id
-            self.catalogued.add(cid)
-            if outcome.found_rating is not None:
-                self.writes.put_found_rating(cid, outcome.found_rating, now)
-            if outcome.warnings:
-                self.writes.put_warnings(cid, list(outcome.warnings), now)
-                self.summary.warnings += [IndexWarning(outcome.path, w) for w in outcome.warnings]
-            if self.embed is not None and outcome.tensor is not None:
-                self.embed.add(cid, outcome.tensor, self.writes)
-            elif self.embed is not None and outcome.frames:
-                self.embed.add_video(cid, outcome.frames, self.writes)
-            elif self.embed is not None and outcome.embed_error:
-                self.embed.fail(cid, outcome.embed_error, self.writes)
-            self._link(outcome.path, cid, outcome.size, outcome.mtime_ns, now)
-            for waiting in self.waiting.pop(cid, []):
-                self._link(waiting.path, cid, waiting.size, waiting.mtime_ns, now)
-        elif outcome.content_id in self.failed_content:
-            self._fail(
-                Failed(
-                    outcome.path,
-                    self.failed_content[outcome.content_id],
-                    outcome.size,
-                    outcome.mtime_ns,
-                ),
-                now,
-            )
-        elif outcome.content_id in self.catalogued or self.catalog.has_image(outcome.content_id):
-            self.catalogued.add(outcome.content_id)
-            self._link(outcome.path, outcome.content_id, outcome.size, outcome.mtime_ns, now)
-        else:
-            self.waiting.setdefault(outcome.content_id, []).append(outcome)
-
-    def _link(self, path: str, cid: str, size: int, mtime_ns: int, now: float) -> None:
-        if path in self.plan.changed_paths:
-            self.summary.changed += 1
-            self.writes.put_file(path, cid, size, mtime_ns, now)
-            return
-        old_paths = self.gone_by_content.get(cid)
-        if old_paths:
-            old = old_paths.pop()
-            self.plan.gone.pop(old, None)
-            self.writes.move_file(old, path, size, mtime_ns, now)
-            self.summary.moved += 1
-        else:
-            self.writes.put_file(path, cid, size, mtime_ns, now)
-            self.summary.new += 1
-
-    def _fail(self, failed: Failed, now: float) -> None:
-        self.writes.put_error(failed.path, failed.reason, failed.size, failed.mtime_ns, now)
-        self.summary.errors.append(IndexErrorRecord(failed.path, failed.reason))
-        if failed.content_id:
-            self.failed_content[failed.content_id] = failed.reason
-            for waiting in self.waiting.pop(failed.content_id, []):
-                self._fail(Failed(waiting.path, failed.reason, waiting.size, waiting.mtime_ns), now)
-
-    def flush_orphans(self) -> None:
-        """Copies still waiting had a twin that never reported: the run was cancelled.
-
-        Link them if their content did reach the catalog; otherwise leave them out of it
-        (no row, no error), so that the next run reads them as new.
-        """
-        now = time.time()
-        for cid, items in self.waiting.items():
-            if cid in self.catalogued or self.catalog.has_image(cid):
-                for item in items:
-                    self._link(item.path, cid, item.size, item.mtime_ns, now)
-        self.waiting.clear()

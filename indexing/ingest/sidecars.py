@@ -11,7 +11,8 @@ import os
 
 from indexing.ingest import xmp_read
 from indexing.store import files
-from indexing.store.catalog import Catalog, PendingWrites
+from indexing.store.catalog import Catalog
+from indexing.store.pending_writes import PendingWrites
 
 
 def sidecar_images(sidecar: str, image_names: dict[str, set[str]]) -> list[str]:

@@ -1,12 +1,13 @@
 """CLIP through open_clip: lazy load behind a lock, preprocessing from the model's config.
 
 The embedder never downloads anything in tests: they register a tiny architecture with
-`open_clip.add_model_config` and use `pretrained="random"`.
+`open_clip.add_model_config` and use `pretrained="random"`. Which model, device and backend
+(and the model id stamped on vectors) are model_choice.py's answers; the names are
+re-exported here for the many callers that import them from this module.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
@@ -19,8 +20,17 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from indexing.errors import PictorError
 from indexing.models import image_pixels
+from indexing.models.model_choice import (
+    RANDOM,
+    WeightsUnavailable,
+    looks_like_path,
+    model_id_for,
+    pick_device,
+    register_model_configs,
+    resolve_backend,
+    weights_help,
+)
 from indexing.models.onnx_export import (
     BackendUnavailable,
     image_only_entry,
@@ -33,74 +43,16 @@ from indexing.records import Vectors
 
 log = logging.getLogger(__name__)
 
-RANDOM = "random"
-
-
-class WeightsUnavailable(PictorError):
-    """The CLIP weights could not be loaded; the message says how to provide them."""
-
-
-def pick_device(requested: str = "auto") -> str:
-    import torch
-
-    if requested != "auto":
-        return requested
-    if torch.cuda.is_available():
-        return "cuda"
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        return "mps"
-    return "cpu"
-
-
-def resolve_backend(requested: str, device: str, int8: bool) -> str:
-    """The backend that runs the model: what was asked for, or for "auto" OpenVINO on a CPU
-    (the fastest CPU backend whose vectors match torch fp32, bench/backend_bench.py) unless
-    int8 (a torch path) is asked for; any other device keeps torch (fp16 on a GPU)."""
-    if requested != "auto":
-        return requested
-    return "openvino" if device == "cpu" and not int8 else "torch"
-
-
-def model_id_for(model_name: str, pretrained: str) -> str:
-    """The stamp on every vector: architecture and weights, stable across runs."""
-    if _looks_like_path(pretrained):
-        return f"{model_name}@file-{_weights_fingerprint(Path(pretrained))}"
-    return f"{model_name}@{pretrained or RANDOM}"
-
-
-def _looks_like_path(pretrained: str) -> bool:
-    return bool(pretrained) and (os.path.sep in pretrained or os.path.isfile(pretrained))
-
-
-def _weights_fingerprint(path: Path) -> str:
-    """Cheap and stable: size plus the first and last MiB of the weights file."""
-    try:
-        size = path.stat().st_size
-        digest = hashlib.blake2b(str(size).encode(), digest_size=8)
-        with open(path, "rb") as handle:
-            digest.update(handle.read(1 << 20))
-            handle.seek(max(0, size - (1 << 20)))
-            digest.update(handle.read(1 << 20))
-        return digest.hexdigest()
-    except OSError:
-        return "missing-" + hashlib.blake2b(str(path).encode(), digest_size=6).hexdigest()
-
-
-def weights_help(model_name: str, pretrained: str, reason: str) -> str:
-    return (
-        f"The CLIP weights for {model_name} ({pretrained}) could not be loaded ({reason}); "
-        "run Pictor once with internet access to fill the Hugging Face cache, or set "
-        "PICTOR_CLIP_PRETRAINED=/path/to/open_clip_weights.bin (or .safetensors)."
-    )
-
-
-def register_model_configs(path: str | None) -> None:
-    """Make extra open_clip architectures (JSON configs in a file or folder) available."""
-    if path:
-        import open_clip
-
-        open_clip.add_model_config(path)
+__all__ = [
+    "RANDOM",
+    "ClipEmbedder",
+    "WeightsUnavailable",
+    "model_id_for",
+    "normalise",
+    "pick_device",
+    "resolve_backend",
+    "shared_embedder",
+]
 
 
 class ClipEmbedder:
@@ -181,7 +133,7 @@ class ClipEmbedder:
         pretrained = None if self.is_random else self.pretrained
         if self.is_random:
             torch.manual_seed(0)  # every process builds the same random model
-        if _looks_like_path(self.pretrained) and not os.path.isfile(self.pretrained):
+        if looks_like_path(self.pretrained) and not os.path.isfile(self.pretrained):
             raise WeightsUnavailable(weights_help(self.model_name, self.pretrained, "no such file"))
         precision = "fp16" if self.device == "cuda" else "fp32"
         try:

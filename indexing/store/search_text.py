@@ -4,7 +4,7 @@ One FTS5 row per shown image (content), in columns a query can name:
 
     name     the file names of its present files
     folder   the folders they are in, below their root (and the root's own name)
-    prompt   the AI-generation prompt (indexing.ingest.metadata.extract_prompt)
+    prompt   the AI-generation prompt (indexing.ingest.prompts.extract_prompt)
     text     every other text chunk: the full A1111 parameters, the strings of ComfyUI,
              InvokeAI and NovelAI JSON, descriptions, comments (XMP packets are skipped)
     camera   the camera label, EXIF make and model, the lens

@@ -10,7 +10,6 @@ import time
 import pytest
 
 from app.detail_generation import generation_markdown
-from app.detail_panel import about_markdown
 from app.safe_text import literal
 from indexing.ingest.generation import parse_generation
 

@@ -1,6 +1,6 @@
 """The full generation parameters of an AI image, from the text chunks the indexer stores.
 
-`parse_generation(texts)` reads the same formats as `metadata.extract_prompt` (A1111/Forge
+`parse_generation(texts)` reads the same formats as `prompts.extract_prompt` (A1111/Forge
 `parameters`, ComfyUI `prompt` graph and `workflow`, InvokeAI `invokeai_metadata`, NovelAI
 `Description` + `Comment`) into one `Generation`. It is pure and never raises: a chunk that
 is garbage, truncated or of the wrong shape gives what could be read of it, or None.

@@ -12,7 +12,7 @@ import re
 
 from indexing.ingest.generation.record import MAX_EXTRAS, Generation
 from indexing.ingest.generation.values import as_float, as_int, parse_json
-from indexing.ingest.metadata import _a1111_prompt
+from indexing.ingest.prompts import a1111_prompt
 
 MAX_KEY_CHARS = 64  # an A1111 settings key ("Hires upscaler", "ADetailer model 2nd", …)
 MAX_SETTINGS_PIECES = 1_000  # "Key: value" pieces of an A1111 settings line (real: 20-60)
@@ -28,7 +28,7 @@ def parse_a1111(parameters: str) -> Generation | None:
     negative = body[negative_at + len("\nNegative prompt:") :] if negative_at != -1 else ""
     line = text[settings_at:] if settings_at != -1 else ""
     settings, cut = _a1111_settings(line)
-    prompt = _a1111_prompt(parameters) or None
+    prompt = a1111_prompt(parameters) or None
     if prompt is None and not negative.strip() and not settings:
         return None
     known = {"Steps", "Sampler", "Seed", "CFG scale", "Model", "Size"}

@@ -21,11 +21,11 @@ from indexing.ingest.generation.values import (
     shown,
     size_text,
 )
-from indexing.ingest.metadata import (
-    _comfy_graph_prompt,
-    _comfy_links,
-    _comfy_workflow_nodes_prompt,
-    _is_comfy_link,
+from indexing.ingest.prompts import (
+    comfy_graph_prompt,
+    comfy_links,
+    comfy_workflow_nodes_prompt,
+    is_comfy_link,
 )
 
 MAX_GRAPH_NODES = 500  # nodes of a ComfyUI graph read (real: 10-300)
@@ -44,7 +44,7 @@ def parse_comfy_graph(prompt_json: str) -> Generation | None:
     nodes = dict(every[:MAX_GRAPH_NODES])
     found = _comfy_graph(nodes) or Generation("ComfyUI")
     if found.prompt is None:  # no sampler, or one fed by no text: every text encoder's text
-        found = replace(found, prompt=_quietly(_comfy_graph_prompt, nodes))
+        found = replace(found, prompt=_quietly(comfy_graph_prompt, nodes))
     found = replace(found, cut=_graph_cut(len(every)))
     return found if found.prompt or found.steps is not None else None
 
@@ -60,7 +60,7 @@ def parse_comfy_workflow(workflow_json: str) -> Generation | None:
     found = _comfy_graph(_workflow_as_graph(nodes, as_list(workflow.get("links"))))
     found = found or Generation("ComfyUI")
     if found.prompt is None:
-        found = replace(found, prompt=_quietly(_comfy_workflow_nodes_prompt, nodes))
+        found = replace(found, prompt=_quietly(comfy_workflow_nodes_prompt, nodes))
     found = replace(found, cut=_graph_cut(len(every)))
     return found if found.prompt or found.steps is not None else None
 
@@ -126,7 +126,7 @@ def _comfy_sampler(nodes: dict[str, dict]) -> str | None:
         if "sampler" in _class(node).lower() and "positive" in _inputs(node)
     ]
     for node_id in samplers:
-        latent = _comfy_links(nodes[node_id], ("latent_image",))
+        latent = comfy_links(nodes[node_id], ("latent_image",))
         if latent and "EmptyLatent" in _class(nodes.get(latent[0])):
             return node_id
     return samplers[0] if samplers else None
@@ -137,23 +137,23 @@ def _comfy_value(nodes: dict[str, dict], inputs: dict[str, Any], names: tuple[st
     to another node (a primitive, a seed node, KSamplerSelect, BasicScheduler)."""
     for name in names:
         value: Any = inputs.get(name)
-        if _is_comfy_link(value):
+        if is_comfy_link(value):
             upstream = _inputs(nodes.get(str(value[0])))
             wanted = (*names, *SEED_INPUTS, *LINKED_TEXT_INPUTS)
             value = next((upstream[n] for n in wanted if n in upstream), None)
-        if value is not None and not _is_comfy_link(value):
+        if value is not None and not is_comfy_link(value):
             return value
     return None
 
 
 def _comfy_upstream(nodes: dict[str, dict], inputs: dict[str, Any], input_name: str) -> list:
     """Ids of every node upstream of one of a node's inputs, in graph order."""
-    stack, seen = _comfy_links({"inputs": inputs}, (input_name,)), set()
+    stack, seen = comfy_links({"inputs": inputs}, (input_name,)), set()
     while stack:
         node_id = stack.pop()
         if node_id not in seen and node_id in nodes:
             seen.add(node_id)
-            stack.extend(_comfy_links(nodes[node_id]))
+            stack.extend(comfy_links(nodes[node_id]))
     return [node_id for node_id in nodes if node_id in seen]
 
 
@@ -168,7 +168,7 @@ def _comfy_conditioning(nodes: dict[str, dict], inputs: dict[str, Any], input_na
     ids: set[str] = set()
     while stack:
         link = stack.pop()
-        if not _is_comfy_link(link) or (str(link[0]), str(link[1])) in seen:
+        if not is_comfy_link(link) or (str(link[0]), str(link[1])) in seen:
             continue
         seen.add((str(link[0]), str(link[1])))
         node_inputs = _inputs(nodes.get(str(link[0])))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from indexing.ingest.metadata import _ratio
+from indexing.ingest.exif_values import ratio
 
 
 def text_chunk(texts: dict, key: str) -> str | None:
@@ -43,7 +43,7 @@ def as_int(value: Any) -> int | None:
 def as_float(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return None
-    return _ratio(value)
+    return ratio(value)
 
 
 def as_list(value: Any) -> list:
