@@ -75,27 +75,27 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             yield Live(client, library.root, before, indexed)
 
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+APP_DOC = Path(__file__).resolve().parents[2] / "docs" / "app.md"  # the README links to it
 
 
-def readme_example() -> str:
-    """The README's gradio_client example, as written there."""
-    text = README.read_text(encoding="utf-8")
+def documented_example() -> str:
+    """The gradio_client example of docs/app.md, as written there."""
+    text = APP_DOC.read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
     example = [block for block in blocks if "from gradio_client import Client" in block]
-    assert len(example) == 1, "the README has one gradio_client example"
+    assert len(example) == 1, "docs/app.md has one gradio_client example"
     return example[0]
 
 
-def test_the_readmes_example_runs_as_written(live: Live) -> None:
-    """Only the address changes (the README's is the default port). It runs with the
+def test_the_documented_example_runs_as_written(live: Live) -> None:
+    """Only the address changes (the page's is the default port). It runs with the
     client's defaults: nothing in a result is taken for a file to download."""
-    code = readme_example()
+    code = documented_example()
     assert '"http://127.0.0.1:7860/"' in code
     code = code.replace('"http://127.0.0.1:7860/"', repr(live.client.src))
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        exec(compile(code, "README.md", "exec"), {})
+        exec(compile(code, "docs/app.md", "exec"), {})
     ratings = live.call("status")["ratings"]
     assert printed.getvalue().splitlines()[-1] == f"{ratings} ratings" and ratings >= 1
 
