@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from indexing.errors import PictorError
 from indexing.query.categories import CategoryScores, matched_ids_sql, text_clauses
 from indexing.query.filters import SORT_COLUMNS, Filter, SortKey, describe_validation_error
+from indexing.query.model_folder import ModelFolder
 from indexing.store import image_listing
 from indexing.store.catalog import Catalog
 from indexing.store.image_listing import COVER, Part
@@ -323,12 +324,12 @@ def _item(row: Any) -> ListedImage:
     )
 
 
-def scores_for(library: Any) -> CategoryScores:
+def scores_for(library: ModelFolder) -> CategoryScores:
     """The category cache of a Library's current model (the model loads only if needed)."""
     return CategoryScores(library.model_id, lambda: library.embedder().load(), library.vectors)
 
 
-def list_library(library: Any, request: ListRequest) -> Listing:
+def list_library(library: ModelFolder, request: ListRequest) -> Listing:
     """list_images over a Library: what the CLI and the Filters tab call."""
     with library.open_catalog() as catalog:
         return list_images(catalog, request, scores_for(library))

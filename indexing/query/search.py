@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -27,6 +26,7 @@ from indexing.ingest.hashing import content_id as hash_content
 from indexing.ingest.scan import is_video_name
 from indexing.models.clip import normalise
 from indexing.query import video_search
+from indexing.query.model_folder import ModelFolder
 from indexing.query.ranking import Ranker, present_paths
 from indexing.query.result_order import DATE_WINDOW, by_date, dates_of
 from indexing.query.search_query import (
@@ -112,7 +112,7 @@ class Searcher:
         )
 
     @classmethod
-    def for_library(cls, library: Any) -> Searcher:
+    def for_library(cls, library: ModelFolder) -> Searcher:
         return cls(
             library.open_catalog,
             library.vectors,
