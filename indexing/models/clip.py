@@ -338,13 +338,21 @@ class ClipEmbedder:
 
 @contextmanager
 def _quiet_root_logger() -> Iterator[None]:
-    root = logging.getLogger()
-    previous = root.level
-    root.setLevel(logging.ERROR)
+    """open_clip logs to the root logger ("initialized randomly", and an ERROR line when the
+    weights cannot be downloaded) and huggingface_hub logs each retry: while the model loads,
+    only an exception speaks, and it reaches the user as one sentence (WeightsUnavailable)."""
+    quieted = {
+        logging.getLogger(): logging.CRITICAL,
+        logging.getLogger("huggingface_hub"): logging.ERROR,
+    }
+    previous = {logger: logger.level for logger in quieted}
+    for logger, level in quieted.items():
+        logger.setLevel(level)
     try:
         yield
     finally:
-        root.setLevel(previous)
+        for logger, level in previous.items():
+            logger.setLevel(level)
 
 
 def normalise(vectors: np.ndarray) -> Vectors:

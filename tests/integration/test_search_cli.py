@@ -106,6 +106,25 @@ def test_without_vectors_search_says_what_to_do(
     assert "Traceback" not in err
 
 
+def test_weights_that_cannot_be_had_offline_are_one_line_on_stderr(
+    library: LibraryBuilder, run_cli: CliRunner
+) -> None:
+    """open_clip logs its own ERROR line for a failed download; the user reads one sentence."""
+    library.many(2)
+    code, _, err = run_cli(["index", str(library.root), "--no-embed"])
+    assert code == 0, err
+    code, _, err = run_cli(
+        ["search", "cat"],
+        env={"PICTOR_CLIP_MODEL": "ViT-B-32", "PICTOR_CLIP_PRETRAINED": "datacomp_xl_s13b_b90k"},
+    )
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1, err
+    assert (
+        lines[0].startswith("error: The CLIP weights for ViT-B-32")
+        and "PICTOR_CLIP_PRETRAINED" in lines[0]
+    )
+
+
 def _days(document: dict) -> list[str | None]:
     return [result["date"] for result in document["results"]]
 
