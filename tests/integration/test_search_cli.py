@@ -107,15 +107,21 @@ def test_without_vectors_search_says_what_to_do(
 
 
 def test_weights_that_cannot_be_had_offline_are_one_line_on_stderr(
-    library: LibraryBuilder, run_cli: CliRunner
+    library: LibraryBuilder, run_cli: CliRunner, tmp_path: Path
 ) -> None:
-    """open_clip logs its own ERROR line for a failed download; the user reads one sentence."""
+    """open_clip logs its own ERROR line for a failed download; the user reads one sentence.
+    An empty Hugging Face cache: real weights cached on this machine are never loaded."""
     library.many(2)
     code, _, err = run_cli(["index", str(library.root), "--no-embed"])
     assert code == 0, err
     code, _, err = run_cli(
         ["search", "cat"],
-        env={"PICTOR_CLIP_MODEL": "ViT-B-32", "PICTOR_CLIP_PRETRAINED": "datacomp_xl_s13b_b90k"},
+        env={
+            "PICTOR_CLIP_MODEL": "ViT-B-32",
+            "PICTOR_CLIP_PRETRAINED": "datacomp_xl_s13b_b90k",
+            "HF_HOME": str(tmp_path / "hf"),
+            "HF_HUB_CACHE": str(tmp_path / "hf" / "hub"),
+        },
     )
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 1, err
