@@ -31,7 +31,7 @@ from indexing.dedup.tiers import tier_named
 from indexing.errors import PictorError
 from indexing.store.catalog import Catalog
 from indexing.store.dismissals import DismissalTable
-from indexing.store.duplicates import present_paths_oldest_first
+from indexing.store.files import present_paths
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +114,7 @@ class Dismissals:
         return Dismissal(dismissal_id, ids, at, [p for c in ids for p in paths.get(c, [])])
 
     def _paths(self, content_ids: list[str]) -> dict[str, list[str]]:
-        return present_paths_oldest_first(self.catalog, sorted(set(content_ids)))
+        return present_paths(self.catalog, sorted(set(content_ids)), oldest_first=True)
 
 
 def dismiss(

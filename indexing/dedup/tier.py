@@ -19,6 +19,7 @@ from indexing.errors import PictorError
 from indexing.progress import ProgressCallback, no_progress
 from indexing.store import duplicates as stored
 from indexing.store.catalog import Catalog
+from indexing.store.files import present_paths
 
 if TYPE_CHECKING:  # for the Protocol's types only: the tiers get these from the library
     from indexing.store.thumbnails import ThumbnailStore
@@ -181,7 +182,7 @@ class Tier(ABC, Generic[Key]):
 def members_of(catalog: Catalog, content_ids: Sequence[str]) -> dict[str, Member]:
     """Member cards (one per content, its oldest present file first) for these contents."""
     ids = list(content_ids)
-    paths = stored.present_paths_oldest_first(catalog, ids)
+    paths = present_paths(catalog, ids, oldest_first=True)
     out: dict[str, Member] = {}
     for cid, width, height, size, date_key, taken_at, rating, predicted, kind in stored.member_rows(
         catalog, ids

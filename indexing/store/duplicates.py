@@ -45,21 +45,6 @@ def member_rows(catalog: Catalog, content_ids: list[str]) -> list[MemberRow]:
     return out
 
 
-def present_paths_oldest_first(catalog: Catalog, content_ids: list[str]) -> dict[str, list[str]]:
-    """content id -> its present files, the oldest (by mtime) first, then by path."""
-    out: dict[str, list[str]] = {}
-    for start in range(0, len(content_ids), _IN_CHUNK):
-        chunk = content_ids[start : start + _IN_CHUNK]
-        rows = catalog.conn.execute(
-            "SELECT content_id, path FROM files WHERE status = 'present' "
-            f"AND content_id IN ({_marks(chunk)}) ORDER BY mtime_ns, path",
-            chunk,
-        )
-        for content_id, path in rows:
-            out.setdefault(content_id, []).append(path)
-    return out
-
-
 # The exact tier: contents with two or more present files, but those whose copies are kept
 
 _COPIED = (
