@@ -26,10 +26,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from indexing.dedup.records import Group
-from indexing.dedup.tier import DedupLibrary
 from indexing.dedup.tiers import tier_named
 from indexing.errors import PictorError
 from indexing.store.catalog import Catalog
+from indexing.store.data_folder import DataFolder
 from indexing.store.dismissals import DismissalTable
 from indexing.store.files import present_paths
 
@@ -118,7 +118,7 @@ class Dismissals:
 
 
 def dismiss(
-    library: DedupLibrary,
+    library: DataFolder,
     tier: str,
     threshold: float | None = None,
     *,

@@ -18,10 +18,10 @@ from indexing.dedup.clusters import assign, cluster
 from indexing.dedup.hashes import ORIENTATIONS, NearHashes
 from indexing.dedup.near import NearIndex, pairs_between
 from indexing.dedup.similar import SIMILAR_FLOOR, similar_pairs
-from indexing.dedup.tier import DedupLibrary
 from indexing.errors import PictorError
 from indexing.store import duplicates as stored
 from indexing.store.catalog import Catalog
+from indexing.store.data_folder import DataFolder
 
 NEAR_CACHE_MAX = 11  # bits (both hashes): the slider's range, exact at probe radius 3
 RECLUSTER_GROWTH = 1.25
@@ -78,7 +78,7 @@ def update_near(catalog: Catalog) -> int:
     return len(new)
 
 
-def vectors_for_model(library: DedupLibrary) -> tuple[list[str], np.ndarray]:
+def vectors_for_model(library: DataFolder) -> tuple[list[str], np.ndarray]:
     """Every content id with a vector under the current model, and the vectors (a memory map)."""
     mirror = library.vector_mirror()
     mirror.sync(library.vectors())

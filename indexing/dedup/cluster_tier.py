@@ -16,9 +16,10 @@ from indexing.dedup import cache
 from indexing.dedup.clusters import REPRESENTATIVES
 from indexing.dedup.pair_tiers import VectorUpdate
 from indexing.dedup.records import Group
-from indexing.dedup.tier import DedupLibrary, Tier, members_of
+from indexing.dedup.tier import Tier, members_of
 from indexing.store import duplicates as stored
 from indexing.store.catalog import Catalog
+from indexing.store.data_folder import DataFolder
 
 Cluster = tuple[int, int]  # (cluster, its present images)
 
@@ -32,15 +33,11 @@ class ClustersTier(VectorUpdate, Tier[Cluster]):
     def compare(self, catalog: Catalog, model_id: str, ids: list[str], matrix: np.ndarray) -> None:
         cache.update_clusters(catalog, model_id, ids, matrix)
 
-    def keys(
-        self, library: DedupLibrary, catalog: Catalog, threshold: float | None
-    ) -> list[Cluster]:
+    def keys(self, library: DataFolder, catalog: Catalog, threshold: float | None) -> list[Cluster]:
         """Every cluster with its size, read once (paging and --all slice this list)."""
         return stored.cluster_sizes(catalog, library.model_id)
 
-    def groups_of(
-        self, library: DedupLibrary, catalog: Catalog, keys: list[Cluster]
-    ) -> list[Group]:
+    def groups_of(self, library: DataFolder, catalog: Catalog, keys: list[Cluster]) -> list[Group]:
         groups = []
         for number, size in keys:
             best = stored.cluster_nearest(catalog, library.model_id, number, REPRESENTATIVES)
@@ -50,7 +47,7 @@ class ClustersTier(VectorUpdate, Tier[Cluster]):
         return groups
 
     def group_holding(
-        self, library: DedupLibrary, catalog: Catalog, threshold: float | None, content_id: str
+        self, library: DataFolder, catalog: Catalog, threshold: float | None, content_id: str
     ) -> Group | None:
         """The cluster that holds this image: its representatives, with the image first."""
         number = stored.cluster_of(catalog, library.model_id, content_id)

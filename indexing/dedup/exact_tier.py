@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 from indexing.dedup.records import Group, copies_of
-from indexing.dedup.tier import DedupLibrary, Tier, members_of
+from indexing.dedup.tier import Tier, members_of
 from indexing.store import duplicates as stored
 from indexing.store.catalog import Catalog
+from indexing.store.data_folder import DataFolder
 
 
 class ExactTier(Tier[str]):
@@ -20,15 +21,15 @@ class ExactTier(Tier[str]):
     noun: ClassVar[str] = "exact copies"
     no_threshold: ClassVar[str] = "the exact tier takes no threshold: its copies are byte for byte"
 
-    def keys(self, library: DedupLibrary, catalog: Catalog, threshold: float | None) -> list[str]:
+    def keys(self, library: DataFolder, catalog: Catalog, threshold: float | None) -> list[str]:
         return stored.copied_contents(catalog)
 
-    def groups_of(self, library: DedupLibrary, catalog: Catalog, keys: list[str]) -> list[Group]:
+    def groups_of(self, library: DataFolder, catalog: Catalog, keys: list[str]) -> list[Group]:
         cards = members_of(catalog, keys)
         return [copies_of(cards[cid]) for cid in keys if cid in cards]
 
     def group_holding(
-        self, library: DedupLibrary, catalog: Catalog, threshold: float | None, content_id: str
+        self, library: DataFolder, catalog: Catalog, threshold: float | None, content_id: str
     ) -> Group | None:
         """The copies of one image (its present files), if it has more than one and the
         user has not said they are all kept."""

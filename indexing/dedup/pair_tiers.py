@@ -22,10 +22,11 @@ from indexing.dedup.backfill import backfill
 from indexing.dedup.groups import SIMILAR_CAP, groups_from_pairs
 from indexing.dedup.near import PHASH_THRESHOLD
 from indexing.dedup.records import Group, with_keeper
-from indexing.dedup.tier import Cancel, DedupLibrary, Tier, members_of
+from indexing.dedup.tier import Cancel, Tier, members_of
 from indexing.progress import Progress, ProgressCallback, raise_if
 from indexing.store import duplicates as stored
 from indexing.store.catalog import Catalog
+from indexing.store.data_folder import DataFolder
 from indexing.store.dismissals import DismissalTable, apart
 
 SIMILAR_THRESHOLD = 0.9
@@ -42,7 +43,7 @@ class PairTier(Tier[list[str]]):
 
     @abstractmethod
     def pairs(
-        self, library: DedupLibrary, catalog: Catalog, threshold: float
+        self, library: DataFolder, catalog: Catalog, threshold: float
     ) -> list[stored.PairRow]:
         """The cached pairs of present images within the threshold."""
 
@@ -51,11 +52,11 @@ class PairTier(Tier[list[str]]):
         """How strongly a pair holds (larger first) from its stored measure."""
 
     @abstractmethod
-    def measure_distances(self, library: DedupLibrary, catalog: Catalog, group: Group) -> None:
+    def measure_distances(self, library: DataFolder, catalog: Catalog, group: Group) -> None:
         """Set each member's distance to the keeper."""
 
     def keys(
-        self, library: DedupLibrary, catalog: Catalog, threshold: float | None
+        self, library: DataFolder, catalog: Catalog, threshold: float | None
     ) -> list[list[str]]:
         """Every group of the tier as content ids, largest first (memoised)."""
         assert threshold is not None  # a pair tier always groups at a threshold
@@ -83,7 +84,7 @@ class PairTier(Tier[list[str]]):
         return grouping
 
     def groups_of(
-        self, library: DedupLibrary, catalog: Catalog, keys: list[list[str]]
+        self, library: DataFolder, catalog: Catalog, keys: list[list[str]]
     ) -> list[Group]:
         cards = members_of(catalog, [cid for ids in keys for cid in ids])
         groups = []
@@ -94,14 +95,14 @@ class PairTier(Tier[list[str]]):
         return groups
 
     def group_holding(
-        self, library: DedupLibrary, catalog: Catalog, threshold: float | None, content_id: str
+        self, library: DataFolder, catalog: Catalog, threshold: float | None, content_id: str
     ) -> Group | None:
         grouping = self.keys(library, catalog, threshold)
         ids = next((group for group in grouping if content_id in group), [])
         cards = members_of(catalog, ids)
         return self._group(library, catalog, [cards[cid] for cid in ids if cid in cards])
 
-    def _group(self, library: DedupLibrary, catalog: Catalog, members: list) -> Group | None:
+    def _group(self, library: DataFolder, catalog: Catalog, members: list) -> Group | None:
         if len(members) < 2:
             return None
         group = with_keeper(members)
@@ -118,7 +119,7 @@ class NearTier(PairTier):
     table: ClassVar[str] = "near_pairs"
 
     def update(
-        self, library: DedupLibrary, catalog: Catalog, progress: ProgressCallback, cancel: Cancel
+        self, library: DataFolder, catalog: Catalog, progress: ProgressCallback, cancel: Cancel
     ) -> None:
         """Hash the images that have no near hashes, then compare the new ones with all."""
         backfill(catalog, library.thumbs, library.settings.threads, progress, cancel)
@@ -127,14 +128,14 @@ class NearTier(PairTier):
         cache.update_near(catalog)
 
     def pairs(
-        self, library: DedupLibrary, catalog: Catalog, threshold: float
+        self, library: DataFolder, catalog: Catalog, threshold: float
     ) -> list[stored.PairRow]:
         return stored.near_pairs_within(catalog, threshold)
 
     def strength(self, measure: float) -> float:
         return -measure  # fewer differing bits holds more strongly
 
-    def measure_distances(self, library: DedupLibrary, catalog: Catalog, group: Group) -> None:
+    def measure_distances(self, library: DataFolder, catalog: Catalog, group: Group) -> None:
         """Hash bits to the keeper (the fewest over its orientations)."""
         ids = [m.content_id for m in group.members]
         table = cache.load_hashes_of(catalog, ids)
@@ -148,7 +149,7 @@ class VectorUpdate:
     """The update of the tiers made from CLIP vectors: read them, then compare."""
 
     def update(
-        self, library: DedupLibrary, catalog: Catalog, progress: ProgressCallback, cancel: Cancel
+        self, library: DataFolder, catalog: Catalog, progress: ProgressCallback, cancel: Cancel
     ) -> None:
         progress(Progress("compare", 0, None, 0.0, None, "Reading the CLIP vectors…"))
         ids, matrix = cache.vectors_for_model(library)
@@ -174,14 +175,14 @@ class SimilarTier(VectorUpdate, PairTier):
         cache.update_similar(catalog, model_id, ids, matrix)
 
     def pairs(
-        self, library: DedupLibrary, catalog: Catalog, threshold: float
+        self, library: DataFolder, catalog: Catalog, threshold: float
     ) -> list[stored.PairRow]:
         return stored.similar_pairs_over(catalog, library.model_id, threshold)
 
     def strength(self, measure: float) -> float:
         return measure
 
-    def measure_distances(self, library: DedupLibrary, catalog: Catalog, group: Group) -> None:
+    def measure_distances(self, library: DataFolder, catalog: Catalog, group: Group) -> None:
         """1 - cosine to the keeper (left at 0 for a member without a vector)."""
         ids = [m.content_id for m in group.members]
         found, rows, _ = library.vector_mirror().vectors_for(ids)

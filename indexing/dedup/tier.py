@@ -12,46 +12,18 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
 from indexing.dedup.records import CHUNK, GROUPS_PER_PAGE, Group, Groups, Member
 from indexing.errors import PictorError
 from indexing.progress import ProgressCallback, no_progress
 from indexing.store import duplicates as stored
 from indexing.store.catalog import Catalog
+from indexing.store.data_folder import DataFolder
 from indexing.store.files import present_paths
-
-if TYPE_CHECKING:  # for the Protocol's types only: the tiers get these from the library
-    from indexing.store.thumbnails import ThumbnailStore
-    from indexing.store.vector_mirror import VectorMirror
-    from indexing.store.vectors import VectorStore
 
 Cancel = Callable[[], bool] | None
 Key = TypeVar("Key")
-
-
-class DedupSettings(Protocol):
-    @property  # the near hashes' pool size
-    def threads(self) -> int: ...
-
-
-class DedupLibrary(Protocol):
-    """What the tiers need of the library (indexing.library.Library is one)."""
-
-    @property
-    def settings(self) -> DedupSettings: ...
-
-    @property
-    def thumbs(self) -> ThumbnailStore: ...
-
-    @property
-    def model_id(self) -> str: ...
-
-    def open_catalog(self) -> Catalog: ...
-
-    def vectors(self) -> VectorStore: ...
-
-    def vector_mirror(self) -> VectorMirror: ...
 
 
 class Tier(ABC, Generic[Key]):
@@ -82,21 +54,21 @@ class Tier(ABC, Generic[Key]):
         return float(given)
 
     def update(
-        self, library: DedupLibrary, catalog: Catalog, progress: ProgressCallback, cancel: Cancel
+        self, library: DataFolder, catalog: Catalog, progress: ProgressCallback, cancel: Cancel
     ) -> None:
         """Bring the tier's cache up to date (compare what is new); nothing by default."""
 
     @abstractmethod
-    def keys(self, library: DedupLibrary, catalog: Catalog, threshold: float | None) -> list[Key]:
+    def keys(self, library: DataFolder, catalog: Catalog, threshold: float | None) -> list[Key]:
         """Every group of the tier, in the order listed, as keys for `groups_of`."""
 
     @abstractmethod
-    def groups_of(self, library: DedupLibrary, catalog: Catalog, keys: list[Key]) -> list[Group]:
+    def groups_of(self, library: DataFolder, catalog: Catalog, keys: list[Key]) -> list[Group]:
         """The groups these keys stand for (one that lost its members meanwhile drops out)."""
 
     @abstractmethod
     def group_holding(
-        self, library: DedupLibrary, catalog: Catalog, threshold: float | None, content_id: str
+        self, library: DataFolder, catalog: Catalog, threshold: float | None, content_id: str
     ) -> Group | None:
         """The group that holds this image, or None."""
 
@@ -104,7 +76,7 @@ class Tier(ABC, Generic[Key]):
 
     def page(
         self,
-        library: DedupLibrary,
+        library: DataFolder,
         threshold: float | None,
         page: int,
         progress: ProgressCallback = no_progress,
@@ -122,7 +94,7 @@ class Tier(ABC, Generic[Key]):
 
     def every(
         self,
-        library: DedupLibrary,
+        library: DataFolder,
         threshold: float | None,
         progress: ProgressCallback = no_progress,
         cancel: Cancel = None,
@@ -142,7 +114,7 @@ class Tier(ABC, Generic[Key]):
         return len(keys), chunks()
 
     def numbered(
-        self, library: DedupLibrary, threshold: float | None, numbers: Sequence[int]
+        self, library: DataFolder, threshold: float | None, numbers: Sequence[int]
     ) -> list[Group]:
         """Groups by their numbers as the tier lists them now (1 = the first of page 1), all
         read before any is acted on, so acting on one does not renumber the others."""
@@ -166,7 +138,7 @@ class Tier(ABC, Generic[Key]):
 
     def group_of(
         self,
-        library: DedupLibrary,
+        library: DataFolder,
         content_id: str,
         threshold: float | None = None,
         progress: ProgressCallback = no_progress,

@@ -20,10 +20,11 @@ from indexing.dedup.records import (
     replaced_by,
     with_keeper,
 )
-from indexing.dedup.tier import DedupLibrary, members_of
+from indexing.dedup.tier import members_of
 from indexing.dedup.tiers import TIERS, tier_named
 from indexing.errors import PictorError
 from indexing.progress import Cancelled, ProgressCallback, no_progress
+from indexing.store.data_folder import DataFolder
 
 __all__ = [
     "GROUPS_PER_PAGE",
@@ -58,7 +59,7 @@ def check_page(page: int) -> None:
 
 
 def find_groups(
-    library: DedupLibrary,
+    library: DataFolder,
     tier: str,
     threshold: float | None = None,
     page: int = 1,
@@ -74,7 +75,7 @@ def find_groups(
 
 
 def all_groups(
-    library: DedupLibrary,
+    library: DataFolder,
     tier: str,
     threshold: float | None = None,
     progress: ProgressCallback = no_progress,
@@ -85,7 +86,7 @@ def all_groups(
 
 
 def every_group(
-    library: DedupLibrary,
+    library: DataFolder,
     tier: str,
     threshold: float | None = None,
     progress: ProgressCallback = no_progress,
@@ -96,13 +97,13 @@ def every_group(
     return tier_named(tier).every(library, threshold, progress, cancel)
 
 
-def group_numbered(library: DedupLibrary, tier: str, threshold: float | None, number: int) -> Group:
+def group_numbered(library: DataFolder, tier: str, threshold: float | None, number: int) -> Group:
     """Group `number` (1 = the first of page 1) as the tier lists it now."""
     return groups_numbered(library, tier, threshold, [number])[0]
 
 
 def groups_numbered(
-    library: DedupLibrary, tier: str, threshold: float | None, numbers: list[int]
+    library: DataFolder, tier: str, threshold: float | None, numbers: list[int]
 ) -> list[Group]:
     """Groups by their numbers as the tier lists them now (all read before any is acted
     on, so acting on one does not renumber the others)."""
@@ -110,7 +111,7 @@ def groups_numbered(
 
 
 def duplicates_of(
-    library: DedupLibrary,
+    library: DataFolder,
     content_id: str,
     progress: ProgressCallback = no_progress,
     cancel: Cancel = None,
