@@ -192,7 +192,7 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
     def run_index(folders: list[str]):
         job = start_indexing(ctx, folders)
         if job is None:
-            yield ("Indexing is already running; wait for it or press Cancel.", *show_page(1))
+            yield ("Indexing is already running; wait for it or press Cancel.", *settled())
             return
         yield from follow(job)
 
@@ -215,9 +215,14 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
             else:
                 yield (text, *[gr.skip()] * len(page_outputs))
         if job.error is not None:
-            yield (job.failure("Indexing"), *show_page(1))
+            yield (job.failure("Indexing"), *settled())
             return
-        yield (summary_markdown(job.summary), *show_page(1))
+        yield (summary_markdown(job.summary), *settled())
+
+    def settled():
+        """The stats once a run ends. The gallery is left to the event's .then(turn_page):
+        read then, the page is the one the user is on now, not when the run started."""
+        return (*[gr.skip()] * len(gallery_outputs), *overview())
 
     no_question = (gr.Group(visible=False), gr.skip(), None)
 
@@ -284,17 +289,24 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
     outputs = [tab.progress, *page_outputs]
     skip_page = [gr.skip()] * len(page_outputs)
     add_outputs = [*outputs, tab.add_confirm, tab.add_confirm_text, tab.add_pending]
-    gr.on([tab.add.click, tab.folder.submit], add_folder, [tab.folder], add_outputs)
-    tab.add_yes.click(index_anyway, [tab.add_pending], add_outputs)
+    # A run ends by refreshing the page the user is on (paging while it ran is kept).
+    gr.on([tab.add.click, tab.folder.submit], add_folder, [tab.folder], add_outputs).then(
+        turn_page, [tab.page], gallery_outputs
+    )
+    tab.add_yes.click(index_anyway, [tab.add_pending], add_outputs).then(
+        turn_page, [tab.page], gallery_outputs
+    )
     tab.add_no.click(
         lambda: (gr.Group(visible=False), None),
         None,
         [tab.add_confirm, tab.add_pending],
         queue=False,
     )
-    tab.reindex.click(reindex_all, None, outputs)
+    tab.reindex.click(reindex_all, None, outputs).then(turn_page, [tab.page], gallery_outputs)
     tab.cancel.click(cancel, None, [tab.progress], queue=False)
-    tab.reindex_root.click(reindex_root, [tab.roots], outputs)
+    tab.reindex_root.click(reindex_root, [tab.roots], outputs).then(
+        turn_page, [tab.page], gallery_outputs
+    )
     tab.forget.click(ask_to_forget, [tab.roots], [tab.confirm, tab.confirm_text])
     tab.forget_no.click(lambda: gr.Group(visible=False), None, [tab.confirm], queue=False)
     tab.forget_yes.click(forget_folder, [tab.roots], [tab.confirm, *outputs])
@@ -313,7 +325,7 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
     # then the stats, which need not hold it up; and any run in progress.
     first_page = demo.load(lambda: turn_page(1), None, gallery_outputs, queue=False)
     first_page.then(overview, None, overview_outputs, queue=False)
-    demo.load(follow_running, None, outputs)
+    demo.load(follow_running, None, outputs).then(turn_page, [tab.page], gallery_outputs)
 
 
 def start_indexing(ctx: AppContext, folders: list[str]) -> BackgroundJob | None:
