@@ -13,6 +13,7 @@ import gradio as gr
 from app.safe_text import code, literal
 from indexing.errors import PictorError
 from indexing.ingest.pipeline import IndexSummary
+from indexing.names.wording import format_bytes
 from indexing.query.listing import ListedImage
 from indexing.records import timecode
 
@@ -55,14 +56,6 @@ def thumbnails(**options: Any) -> gr.Gallery:
     """
     options = {"allow_preview": False, "height": "auto", **options}
     return gr.Gallery(interactive=False, **options)
-
-
-def format_bytes(count: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(count) < 1000 or unit == "TB":
-            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
-        count /= 1000
-    return f"{count:.1f} TB"
 
 
 def finite(value: float | None, label: str) -> float | None:

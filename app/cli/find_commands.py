@@ -8,6 +8,7 @@ import sys
 from app.cli.common import RANDOM_WARNING, Commands, Handler, emit
 from app.cli.streaming import PAGE, print_all
 from indexing.library import Library
+from indexing.names.wording import format_bytes
 from indexing.query.listing import ListedImage, Listing
 
 
@@ -180,7 +181,6 @@ LIST_FIELDS = {"proportion": "aspect", "size": "bytes"}
 
 
 def cmd_list(args: argparse.Namespace, library: Library) -> int:
-    from app.components import format_bytes
     from indexing.query.filters import Filter, parse_sort
     from indexing.query.listing import ListRequest, list_library
 

@@ -401,3 +401,32 @@ def test_a_cold_image_search_from_the_cli_does_not_import_torch(
         want = {hit["path"]: hit["score"] for hit in expected["results"]}
         assert scores.keys() == want.keys()
         assert np.allclose([scores[p] for p in want], list(want.values()), atol=2e-3)
+
+
+def test_the_reading_commands_import_neither_gradio_nor_a_model(
+    cli, library: LibraryBuilder, tmp_path: Path
+):
+    """list, find, facets, timeline, status and duplicates answer in well under a second:
+    none of them may pull in gradio (2 s) or torch and open_clip (3 s)."""
+    for n in range(3):
+        smooth_image((300, 200), seed=n).save(library.path(f"p{n}.jpg"), quality=95)
+    cli("index", str(library.root))
+    data = str(tmp_path / "data")
+    commands = [["list"], ["find", "p1"], ["facets"], ["timeline"], ["status"], ["duplicates"]]
+    script = (
+        "import contextlib, io, json, sys\n"
+        "import launch\n"
+        "codes = []\n"
+        f"for command in {commands!r}:\n"
+        "    with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        f"        codes.append(launch.main(['--data-dir', {data!r}, *command, '--json']))\n"
+        "    json.loads(out.getvalue())\n"
+        "heavy = sorted({'gradio', 'torch', 'open_clip', 'chromadb'} & set(sys.modules))\n"
+        "print(json.dumps({'codes': codes, 'heavy': heavy}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"codes": [0] * len(commands), "heavy": []}
