@@ -48,21 +48,52 @@ def _without_proxies() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
 
 
+class SharedChromium:
+    """One headless Chromium for a test module, started on first use (tests/conftest.py
+    closes it after the module): each page gets a browser context of its own (cookies,
+    storage and cache apart, as in a fresh browser), and the browser is not launched again
+    for each test."""
+
+    def __init__(self) -> None:
+        self._playwright = None
+        self._browser = None
+
+    def browser(self):
+        sync_api = pytest.importorskip("playwright.sync_api")
+        if not Path(CHROMIUM).exists():
+            pytest.fail("Chromium is missing: `make test` installs it with apt-get")
+        if self._browser is None or not self._browser.is_connected():
+            self.close()
+            self._playwright = sync_api.sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+                env=_without_proxies(),
+            )  # fmt: skip
+        return self._browser
+
+    def close(self) -> None:
+        if self._browser is not None:
+            self._browser.close()
+        if self._playwright is not None:
+            self._playwright.stop()
+        self._playwright = self._browser = None
+
+
+CHROMIUM_SHARED = SharedChromium()
+
+
 @contextmanager
 def open_page(url: str, height: int = 1000, width: int = 1400):
-    """A headless Chromium page at url (no network beyond loopback, no downloads)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: `make test` installs it with apt-get")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, env=_without_proxies()
-        )
-        page = browser.new_page(viewport={"width": width, "height": height})
+    """A headless Chromium page at url, in a browser context of its own (no network beyond
+    loopback, no downloads)."""
+    from playwright.sync_api import expect
+
+    context = CHROMIUM_SHARED.browser().new_context(viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
         page.set_default_timeout(30_000)  # a loaded 2-core CI machine is slow, not broken
-        sync_api.expect.set_options(timeout=30_000)
+        expect.set_options(timeout=30_000)
         page.goto(url)
-        try:
-            yield page
-        finally:
-            browser.close()
+        yield page
+    finally:
+        context.close()

@@ -6,12 +6,14 @@ these fixtures runs with PICTOR_DATA_DIR (and XDG_DATA_HOME) pointing into its t
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +64,17 @@ def tiny_clip_env(env: pytest.MonkeyPatch, home: Path) -> Path:
 
 
 TIERS = ("unit", "integration", "ui")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _chromium_kept_for_one_module() -> Iterator[None]:
+    """The ui tier's Chromium (tests/browser.py) serves one test module, then closes: its
+    Playwright keeps an event loop running in this thread, where a later module's
+    asyncio.run() would fail."""
+    yield
+    browser = sys.modules.get("tests.browser")
+    if browser is not None:
+        browser.CHROMIUM_SHARED.close()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -147,9 +160,27 @@ def launch_process(
     args: Sequence[str],
     env: dict[str, str | None] | None = None,
     prefix: Sequence[str] = (),
+    *,
+    separate: bool = False,
 ) -> tuple[int, str, str]:
-    """(returncode, stdout, stderr) of `python launch.py args` as a separate process, in
-    this environment plus env (a value of None removes a variable), under prefix."""
+    """(returncode, stdout, stderr) of `python launch.py args`, in this environment plus env
+    (a value of None removes a variable).
+
+    By default launch.main runs in this process, with its own environment, stdout and stderr:
+    a separate Python would import torch, open_clip and chromadb again for every command,
+    seconds each, hundreds of times in the suite. A run under prefix (e.g. setpriv), or with
+    separate=True, or every run when TESTS_CLI=subprocess, is a real process: the tests
+    of what only a process shows (imports, signals, kill -9, locks between processes) ask
+    for one.
+    """
+    if prefix or separate or os.environ.get("TESTS_CLI") == "subprocess":
+        return separate_process(args, env, prefix)
+    return in_this_process(args, env)
+
+
+def separate_process(
+    args: Sequence[str], env: dict[str, str | None] | None = None, prefix: Sequence[str] = ()
+) -> tuple[int, str, str]:
     full_env = {**os.environ, **(env or {})}
     full_env = {key: value for key, value in full_env.items() if value is not None}
     done = subprocess.run(
@@ -162,6 +193,34 @@ def launch_process(
         timeout=120,
     )
     return done.returncode, done.stdout, done.stderr
+
+
+def in_this_process(
+    args: Sequence[str], env: dict[str, str | None] | None = None
+) -> tuple[int, str, str]:
+    """launch.main(args) as `python launch.py args` would run it: from the repository root,
+    in the environment given, stdout and stderr its own, an argparse exit its exit code."""
+    import launch
+
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        for key, value in (env or {}).items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        os.chdir(REPO_ROOT)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = launch.main(list(args))
+            except SystemExit as exc:  # argparse: --help, or a usage error
+                code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture
@@ -177,12 +236,15 @@ def run_cli(pictor_env: Path) -> CliRunner:
 
 @pytest.fixture
 def cli(run_cli: CliRunner, tmp_path: Path) -> Callable[..., Any]:
-    """cli(*args, env=None, prefix=()) -> the parsed JSON of a successful
-    `launch.py --data-dir TMP/data args --json`."""
+    """cli(*args, env=None, prefix=(), separate=False) -> the parsed JSON of a successful
+    `launch.py --data-dir TMP/data args --json` (see launch_process)."""
 
-    def run(*args: str, env: dict[str, str | None] | None = None, prefix=()) -> Any:
+    def run(*args: str, env: dict[str, str | None] | None = None, prefix=(), separate=False) -> Any:
         code, out, err = run_cli(
-            ["--data-dir", str(tmp_path / "data"), *args, "--json"], env=env, prefix=prefix
+            ["--data-dir", str(tmp_path / "data"), *args, "--json"],
+            env=env,
+            prefix=prefix,
+            separate=separate,
         )
         assert code == 0, err
         return json.loads(out)

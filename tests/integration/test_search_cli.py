@@ -101,6 +101,7 @@ def test_without_vectors_search_says_what_to_do(
     code, _, err = run_cli(
         ["search", "cat"],
         env={"PICTOR_CLIP_MODEL": "ViT-B-32", "PICTOR_CLIP_PRETRAINED": "no_such_tag_offline"},
+        separate=True,  # what a fresh process prints while it fails to load a model
     )
     assert code == 2 and "could not be loaded" in err and "PICTOR_CLIP_PRETRAINED" in err
     assert "Traceback" not in err
@@ -122,6 +123,7 @@ def test_weights_that_cannot_be_had_offline_are_one_line_on_stderr(
             "HF_HOME": str(tmp_path / "hf"),
             "HF_HUB_CACHE": str(tmp_path / "hf" / "hub"),
         },
+        separate=True,  # huggingface_hub reads HF_HOME once, as it is imported
     )
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 1, err
