@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from app.cli import (
+    album_commands,
     duplicate_commands,
     evaluator_commands,
     find_commands,
@@ -35,6 +36,7 @@ COMMAND_MODULES = (
     evaluator_commands,
     trash_commands,
     metadata_commands,
+    album_commands,
 )
 
 

@@ -60,6 +60,8 @@ def add_search_parser(commands: Commands, common: argparse.ArgumentParser) -> No
         "--min-score", type=float, default=-1.0, help="cosine similarity cut-off in [-1, 1]"
     )
     search.add_argument("--folder", help="only images with a file under this folder")
+    search.add_argument("--album", help='only images in this album, e.g. "Summer 2024"')
+    search.add_argument("--tag", help="only images with this tag or one under it")
     search.add_argument("--min-width", type=int, help="only images at least this wide")
     search.add_argument("--min-height", type=int, help="only images at least this tall")
     search.add_argument("--min-rating", type=float, help="only images rated (or predicted) >= this")
@@ -73,6 +75,7 @@ def add_search_parser(commands: Commands, common: argparse.ArgumentParser) -> No
 def cmd_search(args: argparse.Namespace, library: Library) -> int:
     from indexing.errors import PictorError
     from indexing.query.filters import Filter
+    from indexing.query.organised import check_known
     from indexing.query.result_order import parse_order
     from indexing.query.search import Searcher, SearchQuery, parse_negative, validate
     from indexing.records import timecode
@@ -91,6 +94,8 @@ def cmd_search(args: argparse.Namespace, library: Library) -> int:
         page=args.page,
         filter=Filter.parse(
             folder=args.folder,
+            album=args.album,
+            tag=args.tag,
             min_width=args.min_width,
             min_height=args.min_height,
             min_rating=args.min_rating,
@@ -99,6 +104,8 @@ def cmd_search(args: argparse.Namespace, library: Library) -> int:
         ),
     )
     validate(query)  # a bad query fails in one line, before any model loads
+    with library.open_catalog() as catalog:
+        check_known(catalog, query.filter)
     results = Searcher.for_library(library).search(query)
     if library.settings.clip_pretrained == "random":
         print(RANDOM_WARNING, file=sys.stderr)
@@ -139,6 +146,8 @@ def add_list_parser(commands: Commands, common: argparse.ArgumentParser) -> None
     lister.add_argument("--format", help="formats, comma-separated, e.g. JPEG,PNG or MP4")
     lister.add_argument("--kind", choices=("image", "video"), help="only images, or only videos")
     lister.add_argument("--folder", help="only images with a file under this folder")
+    lister.add_argument("--album", help='only images in this album, e.g. "Summer 2024"')
+    lister.add_argument("--tag", help="only images with this tag or one under it")
     # Facet values, exactly as `facets` and `timeline` print them.
     lister.add_argument("--year", type=int, help="only this year (date taken, else file time)")
     lister.add_argument("--month", help="only this month, YYYY-MM")
@@ -196,6 +205,8 @@ def cmd_list(args: argparse.Namespace, library: Library) -> int:
         formats=args.format,
         kind=args.kind,
         folder=args.folder,
+        album=args.album,
+        tag=args.tag,
         year=args.year,
         month=args.month,
         day=args.day,

@@ -65,6 +65,8 @@ def _facet_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lens", help="only this lens (a facet value)")
     parser.add_argument("--format", dest="formats", help="only these formats, e.g. jpeg,png")
     parser.add_argument("--folder", help="only images with a file under this folder")
+    parser.add_argument("--album", help='only images in this album, e.g. "Summer 2024"')
+    parser.add_argument("--tag", help="only images with this tag or one under it")
 
 
 def _exact_flags(parser: argparse.ArgumentParser) -> None:
@@ -84,6 +86,8 @@ def _filter(
         lens=args.lens,
         formats=args.formats,
         folder=args.folder,
+        album=args.album,
+        tag=args.tag,
         camera=camera,
         subject=subject,
     )

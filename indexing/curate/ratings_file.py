@@ -3,7 +3,8 @@
 Users keep it in their own backups and diff it, so it is stable: keys sorted, entries in a
 fixed order, times as epoch seconds (exact floats), one entry per line of indentation.
 
-Version 2 (version 1 is the same without "dismissals", and is still read):
+Version 3 (version 2 is the same without "albums", "tags" and "captions", version 1 also
+without "dismissals"; both are still read):
 {
   "format": "pictor-ratings", "version": 2, "exported_at": <epoch seconds>,
   "ratings":     [{"content_id", "score" (0-10), "time", "source" (user|xmp|import),
@@ -12,6 +13,7 @@ Version 2 (version 1 is the same without "dismissals", and is still read):
   "history":     [{"content_id", "score" (null: cleared), "source", "time"}],
   "dismissals":  [{"content_ids": [one or more], "time"}]  ("not duplicates" decisions:
                  no two of them are duplicates; one alone: its copies are all kept)
+  "albums", "tags", "captions": what the user organised (indexing.curate.organised_backup)
 }
 Content ids are BLAKE2b-128 of the file's bytes (README, "Content identity"), so an import
 into a fresh data folder applies to the same images wherever they are found later.
@@ -34,6 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from indexing.curate import organised_backup
 from indexing.curate.dismissals import Dismissals
 from indexing.errors import PictorError
 from indexing.records import CONTENT_ID
@@ -41,9 +44,9 @@ from indexing.store.catalog import Catalog
 from indexing.store.ratings import HISTORY_SOURCES, SOURCES, ImportWrites, export_rows
 
 FORMAT = "pictor-ratings"
-VERSION = 2
-READABLE = (1, 2)
-SECTIONS = ("ratings", "preferences", "history", "dismissals")
+VERSION = 3
+READABLE = (1, 2, 3)
+SECTIONS = ("ratings", "preferences", "history", "dismissals", *organised_backup.SECTIONS)
 CONFLICT_MODES = ("keep", "replace", "newer")
 FUTURE_SLACK = 86_400.0  # a time up to a day ahead passes (another machine's clock)
 MAX_DIGITS = 30  # an integer longer than this is no time or score (2**63 has 19 digits)
@@ -100,6 +103,7 @@ def export_document(catalog: Catalog, now: float | None = None) -> dict[str, Any
         "preferences": preferences,
         "history": history,
         "dismissals": dismissals,
+        **organised_backup.export_sections(catalog),
     }
 
 
@@ -121,7 +125,9 @@ def export_sentence(path: str | Path, counts: dict[str, int]) -> str:
     """What an export wrote, as the CLI and the Rate tab say it."""
     return (
         f"Wrote {path}: {counts['ratings']} ratings, {counts['preferences']} preference pairs, "
-        f"{counts['history']} changes, {counts.get('dismissals', 0)} not-duplicates decisions."
+        f"{counts['history']} changes, {counts.get('dismissals', 0)} not-duplicates decisions, "
+        f"{counts.get('albums', 0)} albums, {counts.get('tags', 0)} image tags, "
+        f"{counts.get('captions', 0)} captions."
     )
 
 
@@ -129,8 +135,9 @@ def import_sentence(path: str | Path, report: ImportReport) -> str:
     return (
         f"Imported {path}: {report.added} added, {report.replaced} replaced, "
         f"{report.kept} kept, {report.invalid} invalid; {report.preferences_added} preference "
-        f"pairs, {report.history_added} changes and {report.dismissals_added} not-duplicates "
-        "decisions added."
+        f"pairs, {report.history_added} changes, {report.dismissals_added} not-duplicates "
+        f"decisions, {report.albums_added} albums, {report.album_items_added} album items, "
+        f"{report.tags_added} image tags and {report.captions_added} captions added."
     )
 
 
@@ -143,6 +150,10 @@ class ImportReport:
     preferences_added: int = 0
     history_added: int = 0
     dismissals_added: int = 0
+    albums_added: int = 0
+    album_items_added: int = 0
+    tags_added: int = 0
+    captions_added: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -223,6 +234,11 @@ def import_document(catalog: Catalog, document: dict[str, Any], on_conflict: str
         report.dismissals_added = Dismissals(catalog).import_sets(
             conn, ((entry["content_ids"], entry["time"]) for entry in document["dismissals"])
         )
+        organised = organised_backup.import_sections(conn, document, on_conflict, now)
+    report.albums_added = organised.albums_added
+    report.album_items_added = organised.album_items_added
+    report.tags_added = organised.tags_added
+    report.captions_added = organised.captions_added
     return report
 
 
@@ -277,7 +293,7 @@ def _problems(document: dict[str, Any], now: float) -> list[str]:
             problem = check(entry, now) if isinstance(entry, dict) else "not an object"
             if problem:
                 problems.append(f"{section}[{index}]: {problem}")
-    return problems
+    return problems + organised_backup.problems(document, _time_problem, now)
 
 
 def _shown(value: Any) -> str:

@@ -17,6 +17,7 @@ from indexing.ingest.decode import decode
 from indexing.ingest.exif_values import date_key
 from indexing.ingest.hashing import content_id, to_signed
 from indexing.ingest.scan import hash_stable, is_video_name, read_stable
+from indexing.ingest.xmp_keywords import Keywords, packet_keywords
 from indexing.records import FileStat, ImageMetadata, ImageRecord
 from indexing.store.image_reads import ThreadReads
 from indexing.store.thumbnails import ThumbnailStore
@@ -42,6 +43,7 @@ class Analysed:
     warnings: tuple[str, ...] = ()  # indexed, but something in the file was skipped
     found_rating: float | None = None  # stars in the file's own XMP or EXIF, as 0-10
     frames: tuple[tuple[float, Any], ...] = ()  # a video's (seconds, model input) moments
+    keywords: Keywords | None = None  # tags and caption in the file's own XMP packet
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +235,7 @@ class FileAnalyser:
             embed_error,
             tuple(decoded.warnings),
             embedded_rating(decoded.metadata),
+            keywords=packet_keywords(decoded.metadata.texts.get("XMP")),
         )
 
     def _video(self, stat: FileStat) -> Outcome:

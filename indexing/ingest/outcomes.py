@@ -92,6 +92,9 @@ class OutcomeWriter:
             self.catalogued.add(cid)
             if outcome.found_rating is not None:
                 self.writes.put_found_rating(cid, outcome.found_rating, now)
+            if outcome.keywords is not None:
+                keywords = outcome.keywords
+                self.writes.put_found_keywords(cid, list(keywords.tags), keywords.caption, now)
             if outcome.warnings:
                 self.writes.put_warnings(cid, list(outcome.warnings), now)
                 self.summary.warnings += [IndexWarning(outcome.path, w) for w in outcome.warnings]

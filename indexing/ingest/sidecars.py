@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from indexing.ingest import xmp_read
+from indexing.ingest import xmp_keywords, xmp_read
 from indexing.store import files
 from indexing.store.catalog import Catalog
 from indexing.store.pending_writes import PendingWrites
@@ -28,7 +28,8 @@ def sidecar_images(sidecar: str, image_names: dict[str, set[str]]) -> list[str]:
 def import_sidecar(
     catalog: Catalog, writes: PendingWrites, images: list[str], now: float
 ) -> str | None:
-    """Queue the sidecar's rating for each catalogued image; the one-line problem, if any."""
+    """Queue the sidecar's rating, tags and caption for each catalogued image; the one-line
+    problem, if any."""
     for image in images:
         cid = files.present_content_id(catalog, image)
         if cid is None:
@@ -39,4 +40,7 @@ def import_sidecar(
             return str(exc)
         if found is not None:
             writes.put_found_rating(cid, found.score, now)
+        keywords = xmp_keywords.sidecar_keywords(image)
+        if keywords is not None:
+            writes.put_found_keywords(cid, list(keywords.tags), keywords.caption, now)
     return None

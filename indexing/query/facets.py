@@ -26,7 +26,14 @@ from indexing.query.facet_codes import NONE, code_counts
 from indexing.query.facet_folders import FolderTree
 from indexing.query.facet_index import FacetIndex, base_mask, facet_index
 from indexing.query.filters import Filter
-from indexing.query.metadata_search import ensure_fresh, matching_ids_sql, parse_query
+from indexing.query.metadata_search import (
+    ensure_fresh,
+    matching_ids_sql,
+    parse_query,
+    split_organised,
+)
+from indexing.query.organised import check_known
+from indexing.store import tags as tag_rows
 from indexing.store.catalog import Catalog
 
 TOP_VALUES = 50
@@ -122,6 +129,7 @@ FACETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "format": ("Format", ("formats",)),
     "folder": ("Folder", ("folder",)),
     "subject": ("Subject", ("subject",)),
+    "tag": ("Tag", ("tag",)),  # the user's tags; each counts the images under it
 }
 
 
@@ -134,11 +142,14 @@ def facets(
     names: tuple[str, ...] | None = None,
 ) -> Facets:
     """Counts per value of each facet (or of `names`), under flt and the metadata query."""
+    if query and query.strip():
+        query_words, flt = split_organised(query, flt)
     flt = flt or Filter()
+    check_known(catalog, flt)
     extra = ""
     extra_params: list[Any] = []
-    if query and query.strip():
-        parsed = parse_query(query)
+    if query and query.strip() and (query_words.strip() or not flt.organised()):
+        parsed = parse_query(query_words)
         if parsed.empty:  # as find says: a lone '*' or 'AND' is not a query
             raise PictorError("type a word to look for in names, prompts, cameras or places")
         ensure_fresh(catalog)
@@ -153,6 +164,10 @@ def facets(
         if name == "day" and flt.month is None:
             out.append(Facet(name, title, [], None, False, "Choose a month to list its days."))
             continue
+        if name == "tag":
+            values = _tag_values(catalog, flt, extra, extra_params)
+            out.append(Facet(name, title, values[:TOP_VALUES], flt.tag, len(values) > TOP_VALUES))
+            continue
         mask = base & index.selection_mask(flt, ignored)
         values = _values(index, name, mask, flt)
         more = len(values) > TOP_VALUES
@@ -161,6 +176,15 @@ def facets(
         )
         out.append(Facet(name, title, values[:TOP_VALUES], _selected(flt, name), more, note))
     return Facets(out, matching, query)
+
+
+def _tag_values(catalog: Catalog, flt: Filter, extra: str, params: list) -> list[FacetValue]:
+    """The user's tags under every other filter, each counting the images at or under it,
+    largest first (a parent holds at least what each child does)."""
+    where, where_params = flt.model_copy(update={"tag": None}).where()
+    counts = tag_rows.tag_counts(catalog, (f"{where}{extra}", [*where_params, *params]))
+    ordered = sorted(counts, key=lambda pair: (-pair[1], pair[0].lower()))
+    return [FacetValue(path, path, count) for path, count in ordered if count]
 
 
 def _subject_note(

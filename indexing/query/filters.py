@@ -15,8 +15,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from indexing.errors import PictorError
+from indexing.names.tag_paths import BadName, album_path, tag_path
+from indexing.store.albums import in_album_named
 from indexing.store.files import present_under
 from indexing.store.image_reads import tagged
+from indexing.store.tags import tagged_under
 
 KNOWN_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF")
 VIDEO_FORMATS = ("MP4", "MOV", "MKV", "WEBM", "AVI", "M4V")  # a video's container
@@ -110,6 +113,8 @@ class Filter(BaseModel):
     country: str | None = None  # ISO code, e.g. "PT"
     city: str | None = None  # 'Lisbon', or 'PT/Lisbon' for one country's
     subject: str | None = None  # a subject tag of the current CLIP model
+    album: str | None = None  # in this album: 'Summer 2024', or 'Trips/Summer 2024'
+    tag: str | None = None  # tagged with this tag or one under it: 'Places/Portugal'
     exclude_text: tuple[str, ...] = ()  # CLIP categories to hide, e.g. ("nsfw",)
     only_text: tuple[str, ...] = ()  # CLIP categories to keep, e.g. ("beach",)
     text_sensitivity: float = Field(default=0.5, gt=0, lt=1, allow_inf_nan=False)
@@ -140,6 +145,27 @@ class Filter(BaseModel):
     @classmethod
     def _facet_text(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
+
+    @field_validator("album", mode="after")
+    @classmethod
+    def _album(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            folders, name = album_path(value)
+        except BadName as exc:
+            raise ValueError(str(exc)) from None
+        return "/".join([*folders, name])
+
+    @field_validator("tag", mode="after")
+    @classmethod
+    def _tag(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            return tag_path(value)
+        except BadName as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("country", mode="after")
     @classmethod
@@ -254,11 +280,24 @@ class Filter(BaseModel):
             clause, values = tagged(self.subject)
             clauses.append(clause)
             params.extend(values)
+        for clause, values in self.organised():
+            clauses.append(clause)
+            params.extend(values)
         if self.rated is True:
             clauses.append("i.rating_source = 'user'")
         elif self.rated is False:
             clauses.append("(i.rating_source IS NULL OR i.rating_source != 'user')")
         return " AND ".join(clauses), params
+
+    def organised(self) -> list[tuple[str, list[Any]]]:
+        """The album and tag conditions (the user's own organisation), each with its params."""
+        out = []
+        if self.album is not None:
+            *folders, name = self.album.split("/")
+            out.append(in_album_named(folders, name))
+        if self.tag is not None:
+            out.append(tagged_under(self.tag))
+        return out
 
     def taken_bounds(self) -> tuple[float | None, float | None]:
         """The date_key bounds of taken_from/taken_to: the viewer's midnights, widened by

@@ -31,6 +31,7 @@ from indexing.errors import PictorError
 from indexing.query.categories import CategoryScores, matched_ids_sql, text_clauses
 from indexing.query.filters import SORT_COLUMNS, Filter, SortKey, describe_validation_error
 from indexing.query.model_folder import ModelFolder
+from indexing.query.organised import check_known
 from indexing.store import image_listing
 from indexing.store.catalog import Catalog
 from indexing.store.image_listing import COVER, Part
@@ -161,6 +162,7 @@ def list_images(
 ) -> Listing:
     """One page of the images the request's filter keeps, in its order, with the counts."""
     flt = request.filter
+    check_known(catalog, flt)
     cover = cover_for(flt)
     where, params = flt.where()
     model_id = categories.model_id if categories else ""

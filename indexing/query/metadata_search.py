@@ -6,7 +6,9 @@ The query language, for people, not for SQL:
     "cyberpunk fox"        the phrase, words next to each other, in order
     invoice*               words starting with "invoice"
     camera:fuji            in one field: name, folder, prompt (prompt and other text
-                           chunks), camera (camera and lens), place, subject (tag:)
+                           chunks and captions), camera (camera and lens), place, subject
+    album:"Summer 2024"    in that album (or 'Trips/Summer 2024'): a filter, not words
+    tag:Places/Portugal    tagged with that tag or one under it: a filter, not words
     place:"new york"       a phrase in a field
     cat OR dog             either
     -blurry, NOT blurry    without
@@ -35,6 +37,7 @@ from typing import Any
 from indexing.errors import PictorError
 from indexing.names.wording import plural
 from indexing.query.filters import Filter
+from indexing.query.organised import check_known
 from indexing.store import search_reads, search_text
 from indexing.store.catalog import Catalog
 
@@ -49,9 +52,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "lens": ("camera",),
     "place": ("place",),
     "subject": ("subject",),
-    "tag": ("subject",),
 }
-FIELD_HELP = "name:, folder:, prompt:, camera:, lens:, place:, subject:"
+FIELD_HELP = "name:, folder:, prompt:, camera:, lens:, place:, subject:, album:, tag:"
+# album: and tag: are filters on the user's own organisation, taken out of the words.
+_ORGANISED = re.compile(r'(?<![^\s(])(album|tag):(?:"([^"]*)"?|([^\s"]+))', re.IGNORECASE)
 # bm25 weights, in FTS_COLUMNS order: a hit in the name or prompt outranks one in a folder.
 WEIGHTS = {
     "name": 8.0,
@@ -263,6 +267,25 @@ def matching_ids_sql(parsed: ParsedQuery) -> tuple[str, list[Any]]:
     return search_reads.matching_ids_sql(parsed.match())
 
 
+def split_organised(query: str, flt: Filter | None) -> tuple[str, Filter | None]:
+    """The query without its album: and tag: terms, and flt with them as filters."""
+    found: dict[str, str] = {}
+
+    def take(match: re.Match[str]) -> str:
+        key = match.group(1).lower()
+        value = match.group(2) if match.group(2) is not None else match.group(3)
+        if key in found or (flt is not None and getattr(flt, key) is not None):
+            raise PictorError(f"give one {key}: per search")
+        found[key] = value
+        return " "
+
+    rest = _ORGANISED.sub(take, (query or "")[:MAX_QUERY_CHARS])
+    if not found:
+        return query, flt
+    values = (flt or Filter()).model_dump(exclude_defaults=True)
+    return rest, Filter.parse(**values, **found)
+
+
 def find(
     catalog: Catalog,
     query: str,
@@ -272,7 +295,11 @@ def find(
     page_size: int = 60,
 ) -> FindResults:
     """A page of the images whose names or metadata match, best first, with what matched."""
-    parsed = parse_query(query)
+    text, flt = split_organised(query, flt)
+    check_known(catalog, flt)
+    parsed = parse_query(text)
+    if parsed.empty and flt is not None and flt.organised():
+        return _organised_only(catalog, query, flt, page, page_size)
     if parsed.empty:
         raise PictorError("type a word to look for in names, prompts, cameras or places")
     if flt is not None and flt.needs_clip:
@@ -307,6 +334,26 @@ def find(
             Found(cid, path, width, height, fmt, taken_at, rank, tuple(matched.get(doc, ())))
         )
     return FindResults(query, items, matching, page, page_size, more_than=more_than)
+
+
+def _organised_only(
+    catalog: Catalog, query: str, flt: Filter, page: int, page_size: int
+) -> FindResults:
+    """album:/tag: with no words: every image they keep, newest first."""
+    if flt.needs_clip:
+        raise PictorError(
+            "the text-category filters need semantic search; use them in the semantic mode"
+        )
+    condition = flt.where()
+    offset = (page - 1) * page_size
+    ids = search_reads.newest_where(catalog, condition, offset, page_size)
+    details = search_reads.found_details(catalog, ids)
+    items = []
+    for cid in ids:
+        path, width, height, fmt, taken_at = details.get(cid, ("", 0, 0, "", None))
+        items.append(Found(cid, path, width, height, fmt, taken_at, None, ()))
+    matching = search_reads.count_where(catalog, condition)
+    return FindResults(query, items, matching, page, page_size)
 
 
 def _matched_fields(

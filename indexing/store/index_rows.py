@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from indexing.names.facet_values import camera_label, day_of
 from indexing.names.places import place_for
 from indexing.records import ImageRecord
 from indexing.store.subtree import path_range
+from indexing.store.tag_rows import replace_xmp_keywords
 
 
 class IndexRows:
@@ -148,6 +149,12 @@ class IndexRows:
             "INSERT OR REPLACE INTO sidecar_imports(path, size, mtime_ns) VALUES (?, ?, ?)",
             (path, size, mtime_ns),
         )
+
+    def put_found_keywords(
+        self, content_id: str, tags: Sequence[str], caption: str | None, now: float
+    ) -> None:
+        """Tags and a caption found in XMP (store.tag_rows.replace_xmp_keywords)."""
+        replace_xmp_keywords(self.conn, content_id, tags, caption, now)
 
     def put_found_rating(self, content_id: str, score: float, now: float) -> None:
         """A star rating found in XMP or EXIF becomes the user's rating (source 'xmp'), unless

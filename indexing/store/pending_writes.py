@@ -33,6 +33,7 @@ class PendingWrites:
             "put_warnings",
             "put_sidecar_read",
             "put_found_rating",
+            "put_found_keywords",
             "put_video_frames",
         }
     )

@@ -122,3 +122,21 @@ def found_details(catalog: Catalog, ids: list[str]) -> dict[str, tuple]:
             ids,
         )
     }
+
+
+def newest_where(catalog: Catalog, condition: Condition, offset: int, size: int) -> list[str]:
+    """Content ids of one page of the images meeting the condition, newest taken first."""
+    where, params = condition
+    rows = catalog.conn.execute(
+        f"SELECT i.content_id FROM images i WHERE {where} "
+        "ORDER BY i.date_key DESC, i.content_id LIMIT ? OFFSET ?",
+        [*params, size, offset],
+    )
+    return [row[0] for row in rows]
+
+
+def count_where(catalog: Catalog, condition: Condition) -> int:
+    where, params = condition
+    return int(
+        catalog.conn.execute(f"SELECT COUNT(*) FROM images i WHERE {where}", params).fetchone()[0]
+    )

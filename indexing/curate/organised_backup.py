@@ -1,0 +1,174 @@
+"""Albums, tags and captions in the ratings backup (indexing.curate.ratings_file, version 3),
+so that one file holds everything the user made. Sections, each sorted for a stable diff:
+
+  "albums":   [{"path": "Trips/Summer 2024", "order": "date"|"manual", "cover": id|null,
+                "created": t, "items": [{"content_id", "position", "added"}]}]
+  "tags":     [{"tag": "Places/Portugal", "content_id", "source": "user"|"xmp", "added"}]
+  "captions": [{"content_id", "text", "source": "user"|"xmp", "time"}]
+
+Import merges: an album is found by its path (made, with its folders, if missing) and gains
+the items it lacks; a tag is added where missing; a caption follows --on-conflict as a
+rating does. Validation is the ratings file's: any bad entry and nothing is imported.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from indexing.names.tag_paths import BadName, album_path, tag_path
+from indexing.records import CONTENT_ID
+from indexing.store import albums as album_rows
+from indexing.store import tags as tag_rows
+from indexing.store.catalog import Catalog
+
+SECTIONS = ("albums", "tags", "captions")
+SOURCES = ("user", "xmp")
+
+
+def export_sections(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
+    albums = [
+        {
+            "path": album.path,
+            "order": album.order_mode,
+            "cover": album.cover,
+            "created": album.created,
+            "items": [
+                {"content_id": cid, "position": position, "added": added}
+                for cid, position, added in items
+            ],
+        }
+        for album, items in album_rows.export_rows(catalog)
+    ]
+    tags = [
+        {"tag": path, "content_id": cid, "source": source, "added": added}
+        for path, cid, source, added in tag_rows.tag_rows(catalog)
+    ]
+    captions = [
+        {"content_id": cid, "text": text, "source": source, "time": at}
+        for cid, text, source, at in tag_rows.caption_rows(catalog)
+    ]
+    return {"albums": albums, "tags": tags, "captions": captions}
+
+
+@dataclass(slots=True)
+class OrganisedCounts:
+    albums_added: int = 0
+    album_items_added: int = 0
+    tags_added: int = 0
+    captions_added: int = 0
+
+
+def import_sections(
+    conn: sqlite3.Connection, document: dict[str, Any], on_conflict: str, now: float
+) -> OrganisedCounts:
+    """Merge the sections into the catalog, inside the caller's transaction."""
+    counts = OrganisedCounts()
+    for entry in document.get("albums") or []:
+        folders, name = album_path(entry["path"])
+        folder = album_rows.folder_id(conn, folders, entry["created"])
+        album = album_rows.album_in(conn, folder, name)
+        if album is None:
+            album = album_rows.insert_album(conn, name, folder, entry["order"], entry["created"])
+            counts.albums_added += 1
+        before = conn.total_changes
+        for item in entry["items"]:
+            album_rows.put_item(conn, album, item["content_id"], item["position"], item["added"])
+        counts.album_items_added += conn.total_changes - before
+        if entry.get("cover"):
+            album_rows.set_cover_if_none(conn, album, entry["cover"])
+    for entry in document.get("tags") or []:
+        tag = tag_rows.ensure_tag(conn, tag_path(entry["tag"]), entry["added"])
+        counts.tags_added += tag_rows.put_tags(
+            conn, tag, [entry["content_id"]], entry["source"], entry["added"]
+        )
+    for entry in document.get("captions") or []:
+        mine = tag_rows.caption_in(conn, entry["content_id"])
+        if mine is not None:
+            newer = entry["time"] > mine[1]
+            if on_conflict == "keep" or (on_conflict == "newer" and not newer):
+                continue
+            if mine[0] == entry["text"]:
+                continue
+        tag_rows.put_caption(
+            conn, entry["content_id"], entry["text"], entry["source"], entry["time"]
+        )
+        counts.captions_added += 1
+    return counts
+
+
+def problems(
+    document: dict[str, Any], time_problem: Callable[[Any, float], str | None], now: float
+) -> list[str]:
+    """Every invalid entry of the three sections, as 'section[index]: what is wrong'."""
+    out: list[str] = []
+    for section, check in (("albums", _album), ("tags", _tag), ("captions", _caption)):
+        entries = document.get(section, [])
+        if not isinstance(entries, list):
+            out.append(f"{section}: must be a list")
+            continue
+        for index, entry in enumerate(entries):
+            problem = check(entry, time_problem, now) if isinstance(entry, dict) else None
+            if not isinstance(entry, dict):
+                problem = "not an object"
+            if problem:
+                out.append(f"{section}[{index}]: {problem}")
+    return out
+
+
+def _id(value: Any) -> str | None:
+    ok = isinstance(value, str) and CONTENT_ID.fullmatch(value)
+    return None if ok else "content_id is not a content id"
+
+
+def _album(entry: dict[str, Any], time_problem: Any, now: float) -> str | None:
+    try:
+        path = entry.get("path")
+        album_path(path if isinstance(path, str) else "")
+    except BadName as exc:
+        return str(exc)
+    if entry.get("order") not in ("date", "manual"):
+        return "order must be date or manual"
+    if entry.get("cover") is not None and _id(entry.get("cover")):
+        return "cover is not a content id"
+    items = entry.get("items")
+    if not isinstance(items, list):
+        return "items must be a list"
+    for item in items:
+        if not isinstance(item, dict):
+            return "an item is not an object"
+        position = item.get("position")
+        problem = (
+            _id(item.get("content_id"))
+            or (None if isinstance(position, int) and not isinstance(position, bool)
+                else "position must be a whole number")
+            or time_problem(item.get("added"), now)
+        )  # fmt: skip
+        if problem:
+            return problem
+    return time_problem(entry.get("created"), now)
+
+
+def _tag(entry: dict[str, Any], time_problem: Any, now: float) -> str | None:
+    try:
+        tag = entry.get("tag")
+        tag_path(tag if isinstance(tag, str) else "")
+    except BadName as exc:
+        return str(exc)
+    return (
+        _id(entry.get("content_id"))
+        or (None if entry.get("source") in SOURCES else "source must be user or xmp")
+        or time_problem(entry.get("added"), now)
+    )
+
+
+def _caption(entry: dict[str, Any], time_problem: Any, now: float) -> str | None:
+    text = entry.get("text")
+    return (
+        _id(entry.get("content_id"))
+        or (None if isinstance(text, str) and text.strip() else "text must be a non-empty text")
+        or (None if entry.get("source") in SOURCES else "source must be user or xmp")
+        or time_problem(entry.get("time"), now)
+    )
