@@ -165,7 +165,7 @@ def facets(
             out.append(Facet(name, title, [], None, False, "Choose a month to list its days."))
             continue
         if name == "tag":
-            values = _tag_values(catalog, flt, extra, extra_params)
+            values = _tag_values(catalog, index, flt, extra, extra_params, base)
             out.append(Facet(name, title, values[:TOP_VALUES], flt.tag, len(values) > TOP_VALUES))
             continue
         mask = base & index.selection_mask(flt, ignored)
@@ -178,11 +178,27 @@ def facets(
     return Facets(out, matching, query)
 
 
-def _tag_values(catalog: Catalog, flt: Filter, extra: str, params: list) -> list[FacetValue]:
+def _tag_values(
+    catalog: Catalog,
+    index: FacetIndex,
+    flt: Filter,
+    extra: str,
+    params: list,
+    base: np.ndarray,
+) -> list[FacetValue]:
     """The user's tags under every other filter, each counting the images at or under it,
     largest first (a parent holds at least what each child does)."""
-    where, where_params = flt.model_copy(update={"tag": None}).where()
-    counts = tag_rows.tag_counts(catalog, (f"{where}{extra}", [*where_params, *params]))
+    if flt.tag is not None:  # its own selection must not hide the other tags
+        flt = flt.model_copy(update={"tag": None})
+        base = base_mask(index, catalog, flt, extra, params)
+    mask = base & index.selection_mask(flt)
+    paths, tag_ids, rowids = tag_rows.tag_pairs(catalog)
+    rows = index.rows_of_rowids(np.asarray(rowids, dtype=np.int64), keep_missing=True)
+    kept = np.zeros(len(rows), dtype=bool)
+    known = rows >= 0
+    kept[known] = mask[rows[known]]
+    chosen = np.flatnonzero(kept)
+    counts = tag_rows.rolled_up(paths, [tag_ids[i] for i in chosen], [rowids[i] for i in chosen])
     ordered = sorted(counts, key=lambda pair: (-pair[1], pair[0].lower()))
     return [FacetValue(path, path, count) for path, count in ordered if count]
 

@@ -154,7 +154,7 @@ def random_pivot(seed: int | str) -> str:
 def cover_for(flt: Filter) -> str:
     """Force the covering index, unless a facet column (outside it) is filtered on: then
     SQLite starts from that facet's own index."""
-    return "" if flt.uses_facets else COVER
+    return "" if flt.uses_facets or flt.organised() else COVER
 
 
 def list_images(

@@ -7,8 +7,9 @@ what is tagged 'Places/Portugal/Lisbon'.
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from indexing.store.catalog import Catalog
@@ -39,24 +40,22 @@ def tag_exists(catalog: Catalog, path: str) -> bool:
 
 
 def put_tags(
-    conn: sqlite3.Connection, tag: int, content_ids: Iterable[str], source: str, now: float
+    conn: sqlite3.Connection, tag: int, content_ids: Sequence[str], source: str, now: float
 ) -> int:
-    """Tag these contents (one executemany in the caller's transaction); how many were new."""
-    before = conn.total_changes
-    conn.executemany(
-        "INSERT OR IGNORE INTO image_tags(tag, content_id, source, added) VALUES (?, ?, ?, ?)",
-        ((tag, cid, source, now) for cid in content_ids),
-    )
-    return conn.total_changes - before
+    """Tag these contents (one statement in the caller's transaction, in index order);
+    how many were new."""
+    return conn.execute(
+        "INSERT OR IGNORE INTO image_tags(tag, content_id, source, added) "
+        "SELECT ?, value, ?, ? FROM json_each(?) ORDER BY value",
+        (tag, source, now, json.dumps(list(content_ids))),
+    ).rowcount
 
 
-def remove_tags(conn: sqlite3.Connection, tag: int, content_ids: Iterable[str]) -> int:
-    before = conn.total_changes
-    conn.executemany(
-        "DELETE FROM image_tags WHERE tag = ? AND content_id = ?",
-        ((tag, cid) for cid in content_ids),
-    )
-    return conn.total_changes - before
+def remove_tags(conn: sqlite3.Connection, tag: int, content_ids: Sequence[str]) -> int:
+    return conn.execute(
+        "DELETE FROM image_tags WHERE tag = ? AND content_id IN (SELECT value FROM json_each(?))",
+        (tag, json.dumps(list(content_ids))),
+    ).rowcount
 
 
 def drop_unused(conn: sqlite3.Connection) -> int:
@@ -82,20 +81,42 @@ def tags_of(catalog: Catalog, content_id: str) -> list[tuple[str, str]]:
     return [(row[0], row[1]) for row in rows]
 
 
-def tag_counts(
-    catalog: Catalog, condition: tuple[str, list[Any]] | None = None
+def tag_counts(catalog: Catalog) -> list[tuple[str, int]]:
+    """(path, images) of every tag, counting each shown image at or under it once, by path."""
+    paths, tag_ids, rowids = tag_pairs(catalog)
+    return [(path, count) for path, count in rolled_up(paths, tag_ids, rowids)]
+
+
+def tag_pairs(catalog: Catalog) -> tuple[dict[int, str], list[int], list[int]]:
+    """(tag id -> path, then the tag id and the images rowid of every tag on a shown image):
+    what the tag facet counts."""
+    paths = {int(r[0]): r[1] for r in catalog.conn.execute("SELECT id, path FROM tags")}
+    cursor = catalog.conn.cursor()
+    cursor.row_factory = None
+    pairs = cursor.execute(
+        "SELECT it.tag, i.rowid FROM image_tags it JOIN images i ON i.content_id = it.content_id "
+        "WHERE i.present_files > 0"
+    ).fetchall()
+    return paths, [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def rolled_up(
+    paths: dict[int, str], tag_ids: Sequence[int], rowids: Sequence[int]
 ) -> list[tuple[str, int]]:
-    """(path, images) of every tag, counting each shown image at or under it once, by path.
-    With a condition over images `i`, only the images that meet it."""
-    where, params = condition or ("1", [])
-    rows = catalog.conn.execute(
-        "SELECT a.path, COUNT(DISTINCT it.content_id) FROM tags a "
-        "JOIN tags t ON (t.id = a.id OR substr(t.path, 1, length(a.path) + 1) = a.path || '/') "
-        "JOIN image_tags it ON it.tag = t.id JOIN images i ON i.content_id = it.content_id "
-        f"WHERE i.present_files > 0 AND {where} GROUP BY a.id ORDER BY a.path COLLATE NOCASE",
-        params,
-    )
-    return [(row[0], int(row[1])) for row in rows]
+    """Each tag's count of distinct images at or under it, by path (case-blind)."""
+    under: dict[int, set[int]] = {}
+    by_path = {path.lower(): tag for tag, path in paths.items()}
+    for tag, rowid in zip(tag_ids, rowids, strict=True):
+        path = paths.get(tag)
+        if path is None:
+            continue
+        segments = path.split("/")
+        for depth in range(1, len(segments) + 1):
+            above = by_path.get("/".join(segments[:depth]).lower())
+            if above is not None:
+                under.setdefault(above, set()).add(rowid)
+    counted = [(paths[tag], len(rows)) for tag, rows in under.items()]
+    return sorted(counted, key=lambda pair: pair[0].lower())
 
 
 def tagged_under(path: str) -> tuple[str, list[Any]]:

@@ -1,0 +1,178 @@
+"""Albums, tags and captions in the store and the curate layer: names made canonical, every
+refusal leaving nothing changed, the filters they add, and bulk adds of 100,000 images."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from indexing.curate.albums import Albums
+from indexing.curate.tags import Tags
+from indexing.errors import PictorError
+from indexing.names.tag_paths import BadName, album_path, tag_path
+from indexing.query.filters import Filter
+from indexing.store.catalog import Catalog
+from indexing.store.image_reads import count_where, ids_where
+
+IDS = [hashlib.blake2b(str(n).encode(), digest_size=16).hexdigest() for n in range(12)]
+TRASHED = IDS[-1]  # its only file is missing, as after `trash`
+
+
+def _images(conn: sqlite3.Connection, ids: list[str], status: str = "present") -> None:
+    conn.executemany(
+        "INSERT INTO images(content_id, bytes, width, height, format, date_key, phash, dhash, "
+        "added_at) VALUES (?, 1, 10, 10, 'JPEG', ?, 0, 0, 0)",
+        [(cid, float(n)) for n, cid in enumerate(ids)],
+    )
+    conn.executemany(
+        "INSERT INTO files(path, content_id, size, mtime_ns, first_seen, last_seen, status) "
+        "VALUES (?, ?, 1, 1, 0, 0, ?)",
+        [(f"/lib/{cid}.jpg", cid, status) for cid in ids],
+    )
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Iterator[Catalog]:
+    with Catalog(tmp_path / "catalog.sqlite3") as opened:
+        with opened.transaction() as conn:
+            _images(conn, IDS[:-1])
+            _images(conn, [TRASHED], "missing")
+        yield opened
+
+
+def rows(catalog: Catalog, sql: str) -> list[tuple]:
+    return [tuple(row) for row in catalog.conn.execute(sql).fetchall()]
+
+
+def shown(catalog: Catalog, flt: Filter) -> set[str]:
+    return set(ids_where(catalog, flt.where(), 1000))
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("Places/Portugal/Lisbon", "Places/Portugal/Lisbon"),
+        ("  Places /  Portugal/ Lisbon ", "Places/Portugal/Lisbon"),
+        ("Places|Portugal|Lisbon", "Places/Portugal/Lisbon"),  # Lightroom's separator
+        ("new   york", "new york"),
+    ],
+)
+def test_a_tag_path_is_made_canonical(typed: str, stored: str) -> None:
+    assert tag_path(typed) == stored
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [("/Places", "start or end"), ("Places/", "start or end"), ("a//b", "empty part"),
+     ("   ", "empty"), ("x" * 201, "over 200")],
+)  # fmt: skip
+def test_a_bad_tag_is_refused_in_one_sentence(typed: str, says: str) -> None:
+    with pytest.raises(BadName, match=says):
+        tag_path(typed)
+
+
+def test_an_album_path_is_its_folders_then_its_name() -> None:
+    assert album_path("Trips/ 2024 /Summer  Holiday") == (["Trips", "2024"], "Summer Holiday")
+    for bad in ("", "   ", "/x", "x/", "a" * 201):
+        with pytest.raises(BadName):
+            album_path(bad)
+
+
+def test_album_life_cycle_and_every_refusal_changes_nothing(catalog: Catalog) -> None:
+    albums = Albums(catalog)
+    made = albums.create("Trips/Summer 2024")
+    assert (made.folder, made.name, made.count) == ("Trips", "Summer 2024", 0)
+    albums.create("Summer 2024")  # the same name in another folder is another album
+    before = rows(catalog, "SELECT * FROM albums") + rows(catalog, "SELECT * FROM album_folders")
+    for bad, says in (
+        (lambda: albums.create("trips/summer 2024"), "already an album"),  # case-blind
+        (lambda: albums.create(""), "cannot be empty"),
+        (lambda: albums.create("x" * 201), "at most 200"),
+        (lambda: albums.add("Nope", IDS[:2]), "no album named 'Nope'"),
+        (lambda: albums.add("Summer 2024", IDS[:2]), "2 albums are named"),
+        (lambda: albums.add("Trips/Summer 2024", [IDS[0], TRASHED]), "in the trash"),
+        (lambda: albums.rename("Summer 2024", "Trips/Summer 2024"), "2 albums are named"),
+        (lambda: albums.rename("Trips/Summer 2024", "Summer 2024"), "already an album"),
+    ):
+        with pytest.raises(PictorError, match=says):
+            bad()
+    after = rows(catalog, "SELECT * FROM albums") + rows(catalog, "SELECT * FROM album_folders")
+    assert after == before
+    assert rows(catalog, "SELECT * FROM album_items") == []  # the trashed add added nothing
+
+    change = albums.add("Trips/Summer 2024", [IDS[2], IDS[0], IDS[1]])
+    assert (change.changed, change.unchanged, change.album.count) == (3, 0, 3)
+    assert albums.add("Trips/Summer 2024", [IDS[0], IDS[3]]).changed == 1  # IDS[0]: already in
+    album = albums.get("Trips/Summer 2024")
+    assert album.cover == IDS[2]  # the first image added
+    assert albums.items(album) == [IDS[0], IDS[1], IDS[2], IDS[3]]  # by date (date_key = n)
+    manual = albums.set_order("Trips/Summer 2024", "manual")
+    assert albums.items(manual) == [IDS[2], IDS[0], IDS[1], IDS[3]]  # as added
+    assert albums.remove("Trips/Summer 2024", [IDS[2]]).album.cover is None  # cover removed
+    moved = albums.rename("Trips/Summer 2024", "Archive/Old/Summer 24")
+    assert (moved.path, moved.count) == ("Archive/Old/Summer 24", 3)
+    assert albums.delete("Archive/Old/Summer 24").count == 3
+    assert rows(catalog, "SELECT COUNT(*) FROM album_items") == [(0,)]
+    assert rows(catalog, "SELECT COUNT(*) FROM images WHERE present_files > 0") == [(11,)]
+
+
+def test_tags_match_their_descendants_and_the_album_filter_its_album(catalog: Catalog) -> None:
+    tags, albums = Tags(catalog), Albums(catalog)
+    assert tags.add("Places/Portugal/Lisbon", IDS[:3]) == ("Places/Portugal/Lisbon", 3)
+    assert (
+        tags.add("places/portugal/Porto", IDS[3:5])[0] == "Places/Portugal/Porto"
+    )  # parent's case
+    tags.add("Places/France", [IDS[5]])
+    tags.add("People", [IDS[0]])
+    assert shown(catalog, Filter.parse(tag="Places/Portugal")) == set(IDS[:5])
+    assert shown(catalog, Filter.parse(tag="places")) == set(IDS[:6])
+    assert shown(catalog, Filter.parse(tag="Places/Port")) == set()  # a whole segment, not a prefix
+    assert dict(tags.counts()) == {
+        "People": 1, "Places": 6, "Places/France": 1, "Places/Portugal": 5,
+        "Places/Portugal/Lisbon": 3, "Places/Portugal/Porto": 2,
+    }  # fmt: skip
+    albums.create("Best")
+    albums.add("Best", [IDS[1], IDS[4], IDS[8]])
+    both = Filter.parse(album="best", tag="Places/Portugal")
+    assert shown(catalog, both) == {IDS[1], IDS[4]}
+    with pytest.raises(PictorError, match="start or end"):
+        tags.add("Places/", IDS[:1])
+    with pytest.raises(PictorError, match="in the trash"):
+        tags.add("Places/Spain", [TRASHED])
+    assert "Places/Spain" not in dict(tags.counts())
+    assert tags.remove("People", [IDS[0]]) == ("People", 1)
+    assert "People" not in dict(tags.counts())  # a tag no image has is forgotten
+
+
+def test_a_caption_is_set_changed_and_cleared(catalog: Catalog) -> None:
+    tags = Tags(catalog)
+    assert tags.set_caption(IDS[0], "  Grandma's garden ") == "Grandma's garden"
+    assert tags.caption(IDS[0]) == "Grandma's garden"
+    tags.set_caption(IDS[0], "Tram 28")
+    assert tags.caption(IDS[0]) == "Tram 28"
+    assert tags.set_caption(IDS[0], "") is None
+    assert tags.caption(IDS[0]) is None
+    with pytest.raises(PictorError, match="in the trash"):
+        tags.set_caption(TRASHED, "x")
+
+
+def test_a_bulk_add_keeps_the_order_given_and_adds_each_image_once(tmp_path: Path) -> None:
+    # The 100,000-image timing is bench/albums_bench.py's; this holds what it does.
+    ids = [hashlib.blake2b(f"bulk{n}".encode(), digest_size=16).hexdigest() for n in range(5000)]
+    with Catalog(tmp_path / "bulk.sqlite3") as catalog:
+        with catalog.transaction() as conn:
+            _images(conn, ids)
+        albums, tags = Albums(catalog), Tags(catalog)
+        albums.create("Everything", order="manual")
+        assert albums.add("Everything", ids[:3000]).changed == 3000
+        change = albums.add("Everything", ids[::-1])  # the first 3,000 again, reversed
+        assert (change.changed, change.unchanged, change.album.count) == (2000, 3000, 5000)
+        assert albums.items(change.album) == ids[:3000] + ids[3000:][::-1]
+        assert tags.add("Archive/Scans", ids) == ("Archive/Scans", 5000)
+        assert dict(tags.counts())["Archive"] == 5000
+        both = Filter.parse(album="Everything", tag="archive")
+        assert count_where(catalog, both.where()) == 5000
