@@ -102,9 +102,12 @@ class Albums:
         return AlbumChange(self.get(album.path), removed, len(ids) - removed)
 
     def rename(self, path: str, new_path: str) -> AlbumRow:
-        """A new name, or a new folder ('Trips/Summer' moves it into Trips)."""
+        """A new name in the same folder ('Best of'), or in the folder named ('Trips/Best of';
+        a name alone keeps the album's folder)."""
         album = self.get(path)
         folders, name = parse_path(new_path)
+        if "/" not in new_path and album.folder:
+            folders = album.folder.split("/")
         with self.catalog.transaction() as conn:
             folder = rows.folder_id(conn, folders, time.time())
             other = rows.album_in(conn, folder, name)

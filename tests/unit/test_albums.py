@@ -87,6 +87,7 @@ def test_album_life_cycle_and_every_refusal_changes_nothing(catalog: Catalog) ->
     made = albums.create("Trips/Summer 2024")
     assert (made.folder, made.name, made.count) == ("Trips", "Summer 2024", 0)
     albums.create("Summer 2024")  # the same name in another folder is another album
+    albums.create("Trips/Winter")
     before = rows(catalog, "SELECT * FROM albums") + rows(catalog, "SELECT * FROM album_folders")
     for bad, says in (
         (lambda: albums.create("trips/summer 2024"), "already an album"),  # case-blind
@@ -96,7 +97,7 @@ def test_album_life_cycle_and_every_refusal_changes_nothing(catalog: Catalog) ->
         (lambda: albums.add("Summer 2024", IDS[:2]), "2 albums are named"),
         (lambda: albums.add("Trips/Summer 2024", [IDS[0], TRASHED]), "in the trash"),
         (lambda: albums.rename("Summer 2024", "Trips/Summer 2024"), "2 albums are named"),
-        (lambda: albums.rename("Trips/Summer 2024", "Summer 2024"), "already an album"),
+        (lambda: albums.rename("Trips/Summer 2024", "winter"), "already an album"),  # in Trips
     ):
         with pytest.raises(PictorError, match=says):
             bad()
