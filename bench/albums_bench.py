@@ -12,9 +12,9 @@ in the same process measures, through indexing.curate and indexing.query as the 
 
 1. adding 100,000 images (random ones, given as content ids) to an album, then to a tag,
    each one transaction with its checks (target <= 2 s each);
-2. the first page (60, with its count) of `list --album` for a small album (1,000 images),
-   the 100,000-image album, and `list --tag` for a parent tag over 100,000 images, by date
-   taken and by rating (target <= 200 ms each);
+2. the first page (60, with its count) of `list --album` for albums of 1,000, 10,000 and
+   100,000 images, and `list --tag` for a parent tag over 100,000 images, by date taken
+   and by rating (target <= 200 ms each);
 3. `find 'album:"…"'` and the tag facet;
 4. the baseline: the first page with no filter, in the same run.
 """
@@ -91,6 +91,8 @@ def measure(catalog: Catalog, ids: list[str]) -> dict:
     albums.create("Trips/Big")
     albums.create("Small")
     albums.add("Small", rng.sample(ids, 1000))
+    albums.create("Medium")
+    albums.add("Medium", rng.sample(ids, 10_000))
     results: dict = {"n": len(ids), "bulk": len(bulk), "adds_s": {}, "pages_ms": {}, "other_ms": {}}
     results["adds_s"]["album add"] = timed(lambda: albums.add("Trips/Big", bulk))
     half = len(bulk) // 2
@@ -109,6 +111,7 @@ def measure(catalog: Catalog, ids: list[str]) -> dict:
     cases = {
         "no filter (baseline)": Filter(),
         "--album Small (1,000)": Filter(album="Small"),
+        "--album Medium (10,000)": Filter(album="Medium"),
         f"--album Trips/Big ({len(bulk):,})": Filter(album="Trips/Big"),
         f"--tag Places/Portugal ({len(bulk):,}, 2 child tags)": Filter(tag="Places/Portugal"),
         "--album Small --tag Places": Filter(album="Small", tag="Places"),

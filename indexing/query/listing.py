@@ -177,6 +177,8 @@ def list_images(
         params = params + extra_params
     total = image_listing.total_present(catalog)
     offset = (request.page - 1) * request.page_size
+    if flt.organised() and not flt.needs_clip and request.sort in SPLIT_SORTS:
+        return _organised_page(catalog, request, where, params, total)
     parts = _parts(request, where, params)
     if len(parts) == 1 and not flt.needs_clip and offset <= BUDGETED_OFFSET:
         ids, matching = _walk_or_sort_and_count(
@@ -194,6 +196,36 @@ def list_images(
         plan = Plan.walk_with_budget
     found = _take(catalog, parts, offset, request.page_size, plan, flt.needs_clip, cover)
     return Listing([_item(row) for row in found], matching, total, request)
+
+
+SPLIT_SORTS = (SortKey.rating, SortKey.random)  # sorts that _parts splits in two
+
+
+def _organised_page(
+    catalog: Catalog, request: ListRequest, where: str, params: list[Any], total: int
+) -> Listing:
+    """A page inside an album or a tag, in a sort that _parts splits in two (rating: the rated,
+    then the rest; random: the two sides of the pivot): their images are few beside the
+    library, so they are all sorted in one ORDER BY, the page and the count in one pass
+    (SQLite drives from the album's or the tag's rows), instead of a pass per part and a
+    count: the cost follows the album, not the library."""
+    offset = (request.page - 1) * request.page_size
+    part = Part(where, params, _single_order(request), "")
+    counted = image_listing.sort_and_count(catalog, "", part, offset, request.page_size)
+    matching = counted[0][1] if counted else image_listing.count(catalog, "", where, params)
+    rows = image_listing.rows_of(catalog, [row[0] for row in counted])
+    return Listing([_item(row) for row in rows], matching, total, request)
+
+
+def _single_order(request: ListRequest) -> str:
+    """The order of _parts as one ORDER BY: the same sequence of images."""
+    direction = "DESC" if request.descending else "ASC"
+    if request.sort is SortKey.random:
+        pivot = random_pivot(request.seed)  # 32 hex digits: safe inline
+        return f"(i.content_id < '{pivot}') {direction}, i.content_id {direction}"
+    if request.sort is SortKey.rating:
+        return f"(i.rating_key IS NULL), i.rating_key {direction}, i.content_id {direction}"
+    return f"{SORT_COLUMNS[request.sort]} {direction}, i.content_id {direction}"
 
 
 def _walk_or_sort_and_count(

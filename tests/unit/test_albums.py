@@ -14,7 +14,8 @@ from indexing.curate.albums import Albums
 from indexing.curate.tags import Tags
 from indexing.errors import PictorError
 from indexing.names.tag_paths import BadName, album_path, tag_path
-from indexing.query.filters import Filter
+from indexing.query.filters import Filter, parse_sort
+from indexing.query.listing import ListRequest, list_images
 from indexing.store.catalog import Catalog
 from indexing.store.image_reads import count_where, ids_where
 
@@ -177,3 +178,34 @@ def test_a_bulk_add_keeps_the_order_given_and_adds_each_image_once(tmp_path: Pat
         assert dict(tags.counts())["Archive"] == 5000
         both = Filter.parse(album="Everything", tag="archive")
         assert count_where(catalog, both.where()) == 5000
+
+
+@pytest.mark.parametrize("sort", ["rating", "random", "taken"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_a_page_inside_an_album_is_in_the_librarys_own_order(
+    tmp_path: Path, sort: str, descending: bool
+) -> None:
+    ids = [hashlib.blake2b(f"o{n}".encode(), digest_size=16).hexdigest() for n in range(300)]
+    with Catalog(tmp_path / "order.sqlite3") as catalog:
+        with catalog.transaction() as conn:
+            _images(conn, ids)
+            conn.executemany(  # a third rated, with ties; the rest unrated
+                "UPDATE images SET rating_key = ? WHERE content_id = ?",
+                [(float(n % 7), cid) for n, cid in enumerate(ids) if n % 3 == 0],
+            )
+        albums = Albums(catalog)
+        albums.create("All")
+        albums.add("All", ids)
+
+        def pages(flt: Filter) -> list[list[str]]:
+            out = []
+            for page in (1, 2, 5):
+                request = ListRequest.parse(
+                    filter=flt, sort=parse_sort(sort), descending=descending, seed=3,
+                    page=page, page_size=60,
+                )  # fmt: skip
+                listing = list_images(catalog, request)
+                out.append([item.content_id for item in listing.items] + [str(listing.matching)])
+            return out
+
+        assert pages(Filter.parse(album="All")) == pages(Filter())
