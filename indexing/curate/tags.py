@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from indexing.curate.albums import absent_problem
 from indexing.errors import PictorError
 from indexing.names.tag_paths import BadName, tag_path
+from indexing.query.tag_counts import tag_counts
 from indexing.store import tags as rows
 from indexing.store.catalog import Catalog
 
@@ -59,7 +60,7 @@ class Tags:
         return stored, removed
 
     def counts(self) -> list[tuple[str, int]]:
-        return rows.tag_counts(self.catalog)
+        return tag_counts(self.catalog)
 
     def of(self, content_id: str) -> list[str]:
         return [path for path, _ in rows.tags_of(self.catalog, content_id)]

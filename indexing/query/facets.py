@@ -25,6 +25,7 @@ from indexing.errors import PictorError
 from indexing.query.facet_codes import NONE, code_counts
 from indexing.query.facet_folders import FolderTree
 from indexing.query.facet_index import FacetIndex, base_mask, facet_index
+from indexing.query.facet_selection import sql_fields
 from indexing.query.filters import Filter
 from indexing.query.metadata_search import (
     ensure_fresh,
@@ -33,6 +34,7 @@ from indexing.query.metadata_search import (
     split_organised,
 )
 from indexing.query.organised import check_known
+from indexing.query.tag_counts import rolled_up
 from indexing.store import tags as tag_rows
 from indexing.store.catalog import Catalog
 
@@ -165,7 +167,7 @@ def facets(
             out.append(Facet(name, title, [], None, False, "Choose a month to list its days."))
             continue
         if name == "tag":
-            values = _tag_values(catalog, index, flt, extra, extra_params, base)
+            values = _tag_values(catalog, index, flt, extra, extra_params)
             out.append(Facet(name, title, values[:TOP_VALUES], flt.tag, len(values) > TOP_VALUES))
             continue
         mask = base & index.selection_mask(flt, ignored)
@@ -179,26 +181,24 @@ def facets(
 
 
 def _tag_values(
-    catalog: Catalog,
-    index: FacetIndex,
-    flt: Filter,
-    extra: str,
-    params: list,
-    base: np.ndarray,
+    catalog: Catalog, index: FacetIndex, flt: Filter, extra: str, params: list
 ) -> list[FacetValue]:
     """The user's tags under every other filter, each counting the images at or under it,
     largest first (a parent holds at least what each child does)."""
-    if flt.tag is not None:  # its own selection must not hide the other tags
-        flt = flt.model_copy(update={"tag": None})
-        base = base_mask(index, catalog, flt, extra, params)
-    mask = base & index.selection_mask(flt)
-    paths, tag_ids, rowids = tag_rows.tag_pairs(catalog)
+    flt = flt.model_copy(update={"tag": None})  # its own selection hides no other tag
+    rest = sql_fields(flt)
+    condition = None
+    if not rest.is_empty or extra:
+        where, where_params = rest.where()
+        condition = (f"{where}{extra}", [*where_params, *params])
+    mask = index.everything() & index.selection_mask(flt)
+    paths, tag_ids, rowids = tag_rows.tag_pairs(catalog, condition)
     rows = index.rows_of_rowids(np.asarray(rowids, dtype=np.int64), keep_missing=True)
     kept = np.zeros(len(rows), dtype=bool)
     known = rows >= 0
     kept[known] = mask[rows[known]]
     chosen = np.flatnonzero(kept)
-    counts = tag_rows.rolled_up(paths, [tag_ids[i] for i in chosen], [rowids[i] for i in chosen])
+    counts = rolled_up(paths, [tag_ids[i] for i in chosen], [rowids[i] for i in chosen])
     ordered = sorted(counts, key=lambda pair: (-pair[1], pair[0].lower()))
     return [FacetValue(path, path, count) for path, count in ordered if count]
 

@@ -81,42 +81,27 @@ def tags_of(catalog: Catalog, content_id: str) -> list[tuple[str, str]]:
     return [(row[0], row[1]) for row in rows]
 
 
-def tag_counts(catalog: Catalog) -> list[tuple[str, int]]:
-    """(path, images) of every tag, counting each shown image at or under it once, by path."""
-    paths, tag_ids, rowids = tag_pairs(catalog)
-    return [(path, count) for path, count in rolled_up(paths, tag_ids, rowids)]
-
-
-def tag_pairs(catalog: Catalog) -> tuple[dict[int, str], list[int], list[int]]:
-    """(tag id -> path, then the tag id and the images rowid of every tag on a shown image):
-    what the tag facet counts."""
+def tag_pairs(
+    catalog: Catalog, condition: tuple[str, list[Any]] | None = None
+) -> tuple[dict[int, str], list[int], list[int]]:
+    """(tag id -> path, then the tag id and the images rowid of every tag on a shown image
+    that meets the condition over images `i`): what the tag facet counts."""
     paths = {int(r[0]): r[1] for r in catalog.conn.execute("SELECT id, path FROM tags")}
     cursor = catalog.conn.cursor()
     cursor.row_factory = None
-    pairs = cursor.execute(
-        "SELECT it.tag, i.rowid FROM image_tags it JOIN images i ON i.content_id = it.content_id "
-        "WHERE i.present_files > 0"
-    ).fetchall()
+    if condition is None:  # drive from the tags: SQLite would otherwise scan every image
+        pairs = cursor.execute(
+            "SELECT it.tag, i.rowid FROM image_tags it CROSS JOIN images i "
+            "ON i.content_id = it.content_id WHERE i.present_files > 0"
+        ).fetchall()
+    else:
+        where, params = condition
+        pairs = cursor.execute(
+            "SELECT it.tag, i.rowid FROM image_tags it JOIN images i "
+            f"ON i.content_id = it.content_id WHERE i.present_files > 0 AND {where}",
+            params,
+        ).fetchall()
     return paths, [p[0] for p in pairs], [p[1] for p in pairs]
-
-
-def rolled_up(
-    paths: dict[int, str], tag_ids: Sequence[int], rowids: Sequence[int]
-) -> list[tuple[str, int]]:
-    """Each tag's count of distinct images at or under it, by path (case-blind)."""
-    under: dict[int, set[int]] = {}
-    by_path = {path.lower(): tag for tag, path in paths.items()}
-    for tag, rowid in zip(tag_ids, rowids, strict=True):
-        path = paths.get(tag)
-        if path is None:
-            continue
-        segments = path.split("/")
-        for depth in range(1, len(segments) + 1):
-            above = by_path.get("/".join(segments[:depth]).lower())
-            if above is not None:
-                under.setdefault(above, set()).add(rowid)
-    counted = [(paths[tag], len(rows)) for tag, rows in under.items()]
-    return sorted(counted, key=lambda pair: pair[0].lower())
 
 
 def tagged_under(path: str) -> tuple[str, list[Any]]:
