@@ -177,3 +177,15 @@ def test_keywords_and_captions_come_in_from_digikam_lightroom_and_embedded_xmp(c
     cli("index", str(library.root), "--no-embed")
     assert cli("tag", "list", porto)["tags"] == ["Favourites", "Places/Portugal/Gaia"]
     assert cli("caption", porto)["caption"] == "My caption"
+
+
+def test_semantic_search_inside_an_album_and_a_tag(cli, library):
+    paths = [str(library.noise(f"s{n}.jpg", seed=n)) for n in range(5)]
+    cli("index", str(library.root))  # with the tiny CLIP's embeddings
+    cli("album", "create", "Two")
+    cli("album", "add", "Two", paths[1], paths[3])
+    cli("tag", "add", "Kids/Ana", paths[0], paths[3])
+    found = cli("search", "a cat", "--album", "Two", "--top", "10")["results"]
+    assert names(found) == {"s1.jpg", "s3.jpg"}
+    found = cli("search", "a cat", "--tag", "Kids", "--album", "Two", "--top", "10")["results"]
+    assert names(found) == {"s3.jpg"}
