@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import gradio as gr
 
-from app import detail_generation, key_button
+from app import detail_generation, detail_organise, key_button
 from app.components import detail_markdown, thumbnails
 from app.context import AppContext
 from app.detail_generation import GenerationView
@@ -60,6 +60,7 @@ class DetailPanel:
     selected: gr.State  # the content id shown
     viewer: ViewerActions
     player: gr.HTML  # a video: its player, from the moment found
+    organise: detail_organise.OrganiseView  # albums, tags, caption (loaded on selection)
 
     @property
     def outputs(self) -> list[Any]:
@@ -106,6 +107,7 @@ def render() -> DetailPanel:
                 clear = gr.Button("Clear rating", size="sm", elem_id=f"{prefix}-clear-rating")
             message = gr.Markdown("", elem_id=f"{prefix}-rating-message")
             viewer = _render_viewer(prefix)
+            organise = detail_organise.render(prefix)
             generation = detail_generation.render(prefix)
             why = thumbnails(
                 label="Why this prediction: the rated images nearest to it",
@@ -117,7 +119,7 @@ def render() -> DetailPanel:
             )
     return DetailPanel(
         preview, meta, about, score, save, clear, message, generation, why, gr.State(None),
-        viewer, player,
+        viewer, player, organise,
     )  # fmt: skip
 
 

@@ -59,6 +59,28 @@ class Tags:
             rows.drop_unused(conn)
         return stored, removed
 
+    def set_tags(self, content_id: str, typed: list[str]) -> list[str]:
+        """Make the image's tags exactly these (as the viewer edits them): every path is
+        checked first, then the new ones are added and the missing ones removed, in one
+        transaction. Its tags afterwards."""
+        wanted = list(dict.fromkeys(parse_tag(tag) for tag in typed if tag.strip()))
+        current = {path.lower(): path for path in self.of(content_id)}
+        with self.catalog.transaction() as conn:
+            problem = absent_problem(self.catalog, [content_id])
+            if problem:
+                raise PictorError(problem)
+            for path in wanted:
+                if path.lower() not in current:
+                    rows.put_tags(conn, rows.ensure_tag(conn, path, time.time()), [content_id],
+                                  "user", time.time())  # fmt: skip
+            keep = {path.lower() for path in wanted}
+            for lowered, path in current.items():
+                tag_id = rows.tag_id(conn, path)
+                if lowered not in keep and tag_id is not None:
+                    rows.remove_tags(conn, tag_id, [content_id])
+            rows.drop_unused(conn)
+        return self.of(content_id)
+
     def counts(self) -> list[tuple[str, int]]:
         return tag_counts(self.catalog)
 
