@@ -19,6 +19,7 @@ from app.cli import (
     find_commands,
     library_commands,
     metadata_commands,
+    people_commands,
     rating_commands,
     trash_commands,
 )
@@ -35,6 +36,7 @@ COMMAND_MODULES = (
     evaluator_commands,
     trash_commands,
     metadata_commands,
+    people_commands,
 )
 
 

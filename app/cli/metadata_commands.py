@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from app.cli.common import Commands, Handler, emit, whole_number
+from app.cli.people_commands import add_person_flags, person_filter
 from indexing.library import Library
 from indexing.names.wording import plural
 from indexing.query.filters import Filter
@@ -65,6 +66,7 @@ def _facet_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lens", help="only this lens (a facet value)")
     parser.add_argument("--format", dest="formats", help="only these formats, e.g. jpeg,png")
     parser.add_argument("--folder", help="only images with a file under this folder")
+    add_person_flags(parser)
 
 
 def _exact_flags(parser: argparse.ArgumentParser) -> None:
@@ -86,6 +88,7 @@ def _filter(
         folder=args.folder,
         camera=camera,
         subject=subject,
+        **person_filter(args),
     )
 
 

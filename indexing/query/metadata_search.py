@@ -10,6 +10,8 @@ The query language, for people, not for SQL:
     place:"new york"       a phrase in a field
     cat OR dog             either
     -blurry, NOT blurry    without
+    person:"Ana Silva"     photos with that named person (repeat: all of them); alone, it
+                           lists their photos, newest first
 
 Every user word reaches FTS5 as a quoted string, so nothing typed can be FTS5 syntax: an
 unbalanced quote closes at the end, a lone `*`, a dangling `OR`/`AND`/`NOT` and stray
@@ -35,7 +37,7 @@ from typing import Any
 from indexing.errors import PictorError
 from indexing.names.wording import plural
 from indexing.query.filters import Filter
-from indexing.store import search_reads, search_text
+from indexing.store import faces, search_reads, search_text
 from indexing.store.catalog import Catalog
 
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -70,12 +72,14 @@ FIELD_LABELS = {
     "camera": "camera",
     "place": "place",
     "subject": "subject",
+    "person": "person",
 }
 MAX_QUERY_CHARS = 1000
 CANDIDATES = 2_000  # a broad query ranks this many matches (the newest) by bm25
 COUNT_CAP = 10_000  # matches counted past this say "more than"
 MAX_TERMS = 32
 _HIT = re.compile("\x02([^\x03]*)\x03")
+_PERSON = re.compile(r'(?<!\S)person:(?:"([^"]*)"?|(\S+))', re.IGNORECASE)
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):)?(?:"([^"]*)("?)|([^\s"]+))')
 
 
@@ -272,7 +276,17 @@ def find(
     page_size: int = 60,
 ) -> FindResults:
     """A page of the images whose names or metadata match, best first, with what matched."""
-    parsed = parse_query(query)
+    words, people = split_people(query)
+    if people:
+        flt = (flt or Filter()).model_copy(
+            update={"people": (*(flt.people if flt else ()), *people)}
+        )
+        if not words.strip():
+            return _people_only(catalog, query, flt, people, page, page_size)
+        query_words = words
+    else:
+        query_words = query
+    parsed = parse_query(query_words)
     if parsed.empty:
         raise PictorError("type a word to look for in names, prompts, cameras or places")
     if flt is not None and flt.needs_clip:
@@ -307,6 +321,35 @@ def find(
             Found(cid, path, width, height, fmt, taken_at, rank, tuple(matched.get(doc, ())))
         )
     return FindResults(query, items, matching, page, page_size, more_than=more_than)
+
+
+def split_people(query: str) -> tuple[str, tuple[str, ...]]:
+    """The query without its person:NAME terms, and those names."""
+    names: list[str] = []
+
+    def take(match: re.Match[str]) -> str:
+        name = " ".join((match.group(1) if match.group(1) is not None else match.group(2)).split())
+        if name:
+            names.append(name)
+        return " "
+
+    return _PERSON.sub(take, query or ""), tuple(dict.fromkeys(names))
+
+
+def _people_only(
+    catalog: Catalog, query: str, flt: Filter, people: tuple[str, ...], page: int, page_size: int
+) -> FindResults:
+    """person:NAME alone: that person's photos (all the named people's), newest first."""
+    where, params = flt.where()
+    offset = (page - 1) * page_size
+    ids, matching = faces.photos_page(catalog, where, params, offset, page_size)
+    details = search_reads.found_details(catalog, ids)
+    match = (Match("person", people),)
+    items = []
+    for cid in ids:
+        path, width, height, fmt, taken_at = details.get(cid, ("", 0, 0, "", None))
+        items.append(Found(cid, path, width, height, fmt, taken_at, None, match))
+    return FindResults(query, items, matching, page, page_size)
 
 
 def _matched_fields(

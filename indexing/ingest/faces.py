@@ -1,0 +1,158 @@
+"""The faces stage: find the faces in every catalogued image the detector has not seen yet.
+
+It runs after the fast stages (an image is listed, searchable and has its vector before its
+faces are found), and the same function backfills an existing catalog: whatever has no
+`face_scans` row is pending, so a cancelled or killed run resumes where it stopped (each
+batch of scans commits in one short transaction).
+
+Each image is read and decoded once here (JPEG draft at DECODE_SIDE on the long side,
+turned upright by its EXIF orientation; greyscale and 16-bit images become 8-bit RGB in
+decode). The detector sees a 640 px copy; the landmarks and the descriptor see the decode.
+Named face regions in the image's XMP are matched to the detected faces by overlap; a
+named region no face matches is kept as a face of its own (without a descriptor). A file
+that cannot be read right now stays pending; one that cannot be decoded gets a scan row
+with its one-line reason, and is not retried until it changes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from indexing.errors import BadImage
+from indexing.ingest.decode import decode, flatten
+from indexing.ingest.hashing import content_id as hash_content
+from indexing.ingest.scan import read_stable
+from indexing.ingest.workers import bounded_map
+from indexing.ingest.xmp_regions import NamedRegion, regions_for
+from indexing.models.faces import FACE_MODEL_ID, FaceModel, FoundFace
+from indexing.progress import CancelToken, ProgressCallback, StageMeter
+from indexing.store.catalog import Catalog
+from indexing.store.faces import FaceTable, NewFace, ScanResult, descriptor_blob
+
+DECODE_SIDE = 1024  # JPEG draft: a 3000x2000 photo decodes at 1/2 scale (1500x1000)
+COMMIT_EVERY = 32
+COMMIT_SECONDS = 2.0
+MATCH_OVERLAP = 0.3  # intersection over union for an XMP region to name a detected face
+
+
+@dataclass
+class FaceRunCounts:
+    """What one run of the stage did."""
+
+    scanned: int = 0
+    faces: int = 0
+    failed: int = 0
+    new_faces: list[int] | None = None
+
+
+def find_pending_faces(
+    catalog: Catalog,
+    model: FaceModel,
+    *,
+    threads: int,
+    max_pixels: int,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+    limit: int | None = None,
+) -> FaceRunCounts:
+    """Scan every pending image (at most `limit`), committing in small batches."""
+    table = FaceTable(catalog)
+    pending = table.pending_scans(limit)
+    counts = FaceRunCounts(new_faces=[])
+    if not pending:
+        return counts
+    model.load()
+    meter = StageMeter("faces", len(pending), progress)
+    batch: list[ScanResult] = []
+    since = time.monotonic()
+
+    def commit() -> None:
+        nonlocal since
+        if batch:
+            assert counts.new_faces is not None
+            counts.new_faces += table.put_scans(batch, FACE_MODEL_ID)
+            meter.advance(len(batch), force=True)
+            batch.clear()
+        since = time.monotonic()
+
+    with ThreadPoolExecutor(threads, thread_name_prefix="pictor-faces") as pool:
+        results = bounded_map(
+            pool,
+            lambda item: scan_image(model, item[0], item[1], max_pixels),
+            pending,
+            max_in_flight=threads * 2,
+            should_stop=lambda: cancel.cancelled,
+        )
+        for result in results:
+            if result is None:
+                continue  # unreadable right now, or changed since its scan: stays pending
+            batch.append(result)
+            counts.scanned += 1
+            counts.faces += len(result.faces)
+            counts.failed += result.error is not None
+            if len(batch) >= COMMIT_EVERY or time.monotonic() - since >= COMMIT_SECONDS:
+                commit()
+        commit()
+    meter.finish()
+    return counts
+
+
+def scan_image(model: FaceModel, content_id: str, path: str, max_pixels: int) -> ScanResult | None:
+    """The faces of one image; None when it cannot be read now or has changed."""
+    try:
+        data = read_stable(path).data
+    except OSError:
+        return None
+    if hash_content(data) != content_id:
+        return None
+    try:
+        decoded = decode(data, min_side=1, long_side=DECODE_SIDE, max_pixels=max_pixels)
+        found = model.find(flatten(decoded.pixels))
+    except BadImage as exc:
+        return ScanResult(content_id, error=f"cannot decode for faces: {exc}")
+    except Exception as exc:  # one image must never end the run
+        return ScanResult(content_id, error=f"face detection failed: {type(exc).__name__}: {exc}")
+    regions, _warning = regions_for(path, decoded.metadata.texts.get("XMP"))
+    return ScanResult(content_id, tuple(named_faces(found, regions)))
+
+
+def named_faces(found: Sequence[FoundFace], regions: Sequence[NamedRegion]) -> list[NewFace]:
+    """Detected faces, each named by the XMP region that overlaps it most (if any), plus
+    the named regions that no detected face matched."""
+    faces = [
+        NewFace(f.left, f.top, f.width, f.height, f.score, descriptor_blob(f.descriptor))
+        for f in found
+    ]
+    taken: set[int] = set()
+    for region in regions:
+        best, best_overlap = None, MATCH_OVERLAP
+        for index, face in enumerate(faces):
+            overlap = _overlap(face, region)
+            if index not in taken and overlap >= best_overlap:
+                best, best_overlap = index, overlap
+        if best is None:
+            faces.append(
+                NewFace(region.left, region.top, region.width, region.height, None, None, "xmp",
+                        region.name)
+            )  # fmt: skip
+        else:
+            taken.add(best)
+            face = faces[best]
+            faces[best] = NewFace(
+                face.left, face.top, face.width, face.height, face.score, face.descriptor,
+                name=region.name,
+            )  # fmt: skip
+    return faces
+
+
+def _overlap(face: NewFace, region: NamedRegion) -> float:
+    """Intersection over union of two boxes (fractions of the image)."""
+    width = min(face.left + face.width, region.left + region.width) - max(face.left, region.left)
+    height = min(face.top + face.height, region.top + region.height) - max(face.top, region.top)
+    if width <= 0 or height <= 0:
+        return 0.0
+    inter = width * height
+    return inter / (face.width * face.height + region.width * region.height - inter)
