@@ -17,7 +17,7 @@ import argparse
 
 from app.cli.common import Commands, Handler, emit, whole_number
 from app.cli.progress import cli_progress
-from indexing.curate.people import People, face_dict, label, person_dict
+from indexing.curate.people import People, count_people, face_dict, label, person_dict
 from indexing.errors import PictorError
 from indexing.library import Library
 from indexing.names.wording import plural
@@ -157,7 +157,7 @@ def _scan(args: argparse.Namespace, library: Library) -> int:
     new = report["new_people"]
     text = (
         f"Scanned {plural(report['scanned'], 'image')}: {plural(report['faces'], 'face')} found, "
-        f"{new} new {'person' if new == 1 else 'people'}, {report['joined']} joined a known person."
+        f"{count_people(new)} new, {report['joined']} joined a known person."
     )
     emit(args, report, text)
     return 0
@@ -170,6 +170,6 @@ def _forget(args: argparse.Namespace, library: Library) -> int:
         raise PictorError("people forget --all deletes every face, descriptor and name; add --yes")
     with library.open_catalog() as catalog:
         counts = People(catalog).forget_all()
-    people = f"{counts['people']} {'person' if counts['people'] == 1 else 'people'}"
+    people = count_people(counts["people"])
     emit(args, {"forgot": counts}, f"Forgot {plural(counts['faces'], 'face')} and {people}.")
     return 0

@@ -51,6 +51,11 @@ def face_dict(face: FaceRow) -> dict:
     }  # fmt: skip
 
 
+def count_people(count: int) -> str:
+    """'1 person', '12 people'."""
+    return f"{count:,} {'person' if count == 1 else 'people'}"
+
+
 def label(person: PersonRow) -> str:
     return person.name or "Unnamed person"
 

@@ -16,10 +16,13 @@ with its one-line reason, and is not retried until it changes.
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
+
+from PIL import Image
 
 from indexing.errors import BadImage
 from indexing.ingest.decode import decode, flatten
@@ -36,6 +39,10 @@ DECODE_SIDE = 1024  # JPEG draft: a 3000x2000 photo decodes at 1/2 scale (1500x1
 COMMIT_EVERY = 32
 COMMIT_SECONDS = 2.0
 MATCH_OVERLAP = 0.3  # intersection over union for an XMP region to name a detected face
+# dlib holds the GIL while it detects and describes, so threads do not add cores: a run
+# with this many images or more uses worker processes (spawned, each loading its own
+# model in about a second); a smaller one runs in this process.
+PROCESSES_FROM = 48
 
 
 @dataclass
@@ -78,11 +85,11 @@ def find_pending_faces(
             batch.clear()
         since = time.monotonic()
 
-    with ThreadPoolExecutor(threads, thread_name_prefix="pictor-faces") as pool:
+    with _pool(threads, len(pending), model) as pool:
         results = bounded_map(
             pool,
-            lambda item: scan_image(model, item[0], item[1], max_pixels),
-            pending,
+            _scan_item,
+            [(cid, path, max_pixels) for cid, path in pending],
             max_in_flight=threads * 2,
             should_stop=lambda: cancel.cancelled,
         )
@@ -98,6 +105,30 @@ def find_pending_faces(
         commit()
     meter.finish()
     return counts
+
+
+_worker_model: FaceModel | None = None
+
+
+def _use_model(model: FaceModel | None = None) -> None:
+    """Set the model _scan_item uses (a worker process loads its own)."""
+    global _worker_model
+    _worker_model = (model or FaceModel()).load()
+
+
+def _scan_item(item: tuple[str, str, int]) -> ScanResult | None:
+    assert _worker_model is not None
+    return scan_image(_worker_model, *item)
+
+
+def _pool(threads: int, pending: int, model: FaceModel) -> Executor:
+    """Worker processes for a large run on several cores, else one thread here."""
+    if threads > 1 and pending >= PROCESSES_FROM:
+        return ProcessPoolExecutor(
+            threads, mp_context=multiprocessing.get_context("spawn"), initializer=_use_model
+        )
+    return ThreadPoolExecutor(1, thread_name_prefix="pictor-faces", initializer=_use_model,
+                              initargs=(model,))  # fmt: skip
 
 
 def scan_image(model: FaceModel, content_id: str, path: str, max_pixels: int) -> ScanResult | None:
@@ -156,3 +187,18 @@ def _overlap(face: NewFace, region: NamedRegion) -> float:
         return 0.0
     inter = width * height
     return inter / (face.width * face.height + region.width * region.height - inter)
+
+
+def face_crop(path: str, box: tuple[float, float, float, float], size: int = 160) -> Image.Image:
+    """A square crop around a face (its box, as fractions of the upright image, with a
+    margin), size pixels a side: the People view's cards. BadImage or OSError if the file
+    cannot be read."""
+    with open(path, "rb") as file:
+        data = file.read()
+    pixels = flatten(decode(data, min_side=1, long_side=DECODE_SIDE, max_pixels=10**10).pixels)
+    width, height = pixels.size
+    left, top, box_width, box_height = box
+    centre_x, centre_y = (left + box_width / 2) * width, (top + box_height / 2) * height
+    half = max(box_width * width, box_height * height) * 0.8
+    square = (centre_x - half, centre_y - half, centre_x + half, centre_y + half)
+    return pixels.crop(square).resize((size, size), Image.Resampling.LANCZOS)
