@@ -135,12 +135,13 @@ class Library:
             should_stop = (lambda: cancel.cancelled) if cancel is not None else (lambda: False)
             if self.settings.embed and counts.message is None and not should_stop():
                 summary.subjects_tagged = self._tag_subjects(catalog, progress, should_stop)
-            if self.settings.faces and not should_stop():
-                summary.faces = self._find_faces(catalog, progress, cancel or CancelToken())
             search_text.refresh(
                 catalog.conn, progress=_stage(progress, "search"), should_stop=should_stop
             )
             catalog.refresh_statistics()
+            # Last: everything above is listed and searchable while faces are found.
+            if self.settings.faces and not should_stop():
+                summary.faces = self._find_faces(catalog, progress, cancel or CancelToken())
             return summary
 
     def tag_subjects(
