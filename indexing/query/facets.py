@@ -27,6 +27,7 @@ from indexing.query.facet_folders import FolderTree
 from indexing.query.facet_index import FacetIndex, base_mask, facet_index
 from indexing.query.filters import Filter
 from indexing.query.metadata_search import ensure_fresh, matching_ids_sql, parse_query
+from indexing.store import faces
 from indexing.store.catalog import Catalog
 
 TOP_VALUES = 50
@@ -148,7 +149,7 @@ def facets(
     base = base_mask(index, catalog, flt, extra, extra_params)
     matching = int((base & index.selection_mask(flt)).sum())
     out = []
-    for name in names or tuple(FACETS):
+    for name in [n for n in names or tuple(FACETS) if n in FACETS]:
         title, ignored = FACETS[name]
         if name == "day" and flt.month is None:
             out.append(Facet(name, title, [], None, False, "Choose a month to list its days."))
@@ -160,7 +161,25 @@ def facets(
             _subject_note(index, mask, subject_note) if name == "subject" and not values else None
         )
         out.append(Facet(name, title, values[:TOP_VALUES], _selected(flt, name), more, note))
+    if names is None or "people" in names:
+        out.append(_people_facet(catalog, index, base & index.selection_mask(flt), flt))
     return Facets(out, matching, query)
+
+
+def _people_facet(catalog: Catalog, index: FacetIndex, mask: np.ndarray, flt: Filter) -> Facet:
+    """Named people with the number of matching photos showing each. Unlike the other
+    facets it counts under its own choice: --person is "all of them in the photo", so with
+    Ana chosen it lists who is in Ana's photos, and how often (choosing one more narrows)."""
+    rowids, names = faces.named_faces(catalog)
+    rows = index.rows_of_rowids(rowids, keep_missing=True)
+    counts: dict[str, int] = {}
+    for row, name in zip(rows.tolist(), names, strict=True):
+        if row >= 0 and mask[row]:
+            counts[name] = counts.get(name, 0) + 1
+    values = [FacetValue(n, n, c) for n, c in sorted(counts.items(), key=lambda t: (-t[1], t[0]))]
+    note = None if values else "No named person in these photos (name people in Library → People)."
+    selected = ", ".join(flt.people) or None
+    return Facet("people", "People", values[:TOP_VALUES], selected, len(values) > TOP_VALUES, note)
 
 
 def _subject_note(

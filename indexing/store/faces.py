@@ -135,6 +135,16 @@ def photos_page(
     return ids, int(count[0])
 
 
+def named_faces(catalog: Catalog) -> tuple[npt.NDArray[np.int64], list[str]]:
+    """(images rowid, person name) of every face of a named, visible person: the People
+    facet counts them under its mask."""
+    rows = catalog.conn.execute(
+        "SELECT DISTINCT i.rowid, p.name FROM faces f JOIN people p ON p.id = f.person_id "
+        "JOIN images i ON i.content_id = f.content_id WHERE p.name IS NOT NULL AND p.hidden = 0"
+    ).fetchall()
+    return np.array([r[0] for r in rows], np.int64), [r[1] for r in rows]
+
+
 class FaceTable:
     """The catalog's faces, people, rejections and scans."""
 

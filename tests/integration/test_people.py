@@ -21,6 +21,9 @@ from PIL import Image, ImageOps
 
 from indexing.curate.people import People
 from indexing.library import Library
+from indexing.query.facets import facets
+from indexing.query.filters import Filter
+from indexing.query.timeline import timeline
 from indexing.settings import Settings
 from indexing.store.faces import FaceTable
 from tests.conftest import LAUNCH, REPO_ROOT, launch_process, tiny_clip_env
@@ -97,6 +100,16 @@ def test_naming_merging_and_the_person_filter_from_the_cli(indexed):
     code, out, err = launch_process([*data, "find", 'person:"Joe Biden"', "--json"])
     assert code == 0, err
     assert {Path(i["path"]).stem for i in json.loads(out)["items"]} == BIDEN
+    with library.open_catalog() as catalog:
+        everyone = facets(catalog, names=("people",)).get("people")
+        with_biden = facets(catalog, Filter.parse(people=["Joe Biden"])).get("people")
+        timeline_biden = timeline(catalog, Filter.parse(people=["Joe Biden"]), "month", 1)
+    assert [(v.label, v.count) for v in everyone.values] == [
+        ("Barack Obama", 4), ("Joe Biden", 3), ("Grace Hopper", 2)
+    ]  # fmt: skip
+    biden_and = [(v.label, v.count) for v in with_biden.values]
+    assert biden_and == [("Joe Biden", 3), ("Barack Obama", 1)]  # who is in Biden's photos
+    assert timeline_biden.images == 3
 
 
 def test_not_this_person_survives_a_reindex_and_new_photos_join(indexed):
