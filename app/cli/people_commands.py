@@ -24,8 +24,8 @@ from indexing.names.wording import plural
 from indexing.store.catalog import Catalog
 from indexing.store.files import present_paths
 
-ACTIONS = ("list", "show", "name", "merge", "hide", "move", "not", "scan", "forget")
-ARITY = {"list": 0, "show": 1, "name": 2, "merge": 2, "hide": 1, "move": 2, "not": 1,
+ACTIONS = ("list", "review", "show", "name", "merge", "hide", "move", "not", "scan", "forget")
+ARITY = {"list": 0, "review": 0, "show": 1, "name": 2, "merge": 2, "hide": 1, "move": 2, "not": 1,
          "scan": 0, "forget": 0}  # fmt: skip
 
 
@@ -96,6 +96,17 @@ def cmd_people(args: argparse.Namespace, library: Library) -> int:
                      + ("  [hidden]" if p.hidden else "") for p in rows]  # fmt: skip
             emit(args, {"people": [person_dict(p) for p in rows]},
                  "\n".join(lines) or "No people yet (faces are found after indexing).")  # fmt: skip
+            return 0
+        if args.action == "review":
+            queue = people.review(args.limit or 20)
+            lines = [
+                f"{p.id:>6}  {plural(p.photos, 'photo')}"
+                + (f"  maybe: {', '.join(f'{n} ({d:.2f})' for n, d in hints)}" if hints else "")
+                for p, hints in queue
+            ]
+            data = {"review": [{**person_dict(p), "suggestions": [
+                {"name": n, "distance": d} for n, d in hints]} for p, hints in queue]}  # fmt: skip
+            emit(args, data, "\n".join(lines) or "Everyone found has a name.")
             return 0
         if args.action == "show":
             person = people.resolve(args.words[0])

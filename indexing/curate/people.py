@@ -154,6 +154,20 @@ class People:
                 best.append((person.name, round(distance, 3)))
         return sorted(best, key=lambda pair: pair[1])[:count]
 
+    def review(self, limit: int = 20) -> list[tuple[PersonRow, list[tuple[str, float]]]]:
+        """ "Who is this?": the largest unnamed people, each with the named people closest
+        to its faces (within SUGGEST_DISTANCE) as suggestions, nearest first."""
+        unnamed = [p for p in self.table.people() if p.name is None][:limit]
+        out = []
+        for person in unnamed:
+            faces = self.table.faces_of_person(person.id)[:5]
+            best: dict[str, float] = {}
+            for face in faces:
+                for name, distance in self.suggestions(face.id):
+                    best[name] = min(distance, best.get(name, distance))
+            out.append((person, sorted(best.items(), key=lambda pair: pair[1])[:3]))
+        return out
+
     # -- the user's decisions --------------------------------------------------------------
 
     def name(self, ref: str | int, name: str) -> PersonRow:

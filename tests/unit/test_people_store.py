@@ -88,6 +88,8 @@ def test_a_new_face_joins_the_named_person_and_decisions_stay(catalog):
     assert summary.joined == 1  # the new photo of Ana joins her
     assert FaceTable(catalog).face(wrong).person_id != ana.id  # the rejected face does not
     assert people.resolve("ana").photos == 3
+    (queue,) = people.review()  # "Who is this?": the face that left, with Ana suggested
+    assert queue[0].photos == 1 and [name for name, _ in queue[1]] == ["Ana"]
 
 
 def test_merge_move_hide_and_their_errors(catalog):
