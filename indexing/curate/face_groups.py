@@ -208,6 +208,45 @@ def chinese_whispers(
     return labels
 
 
+def whispers_by_component(
+    count: int,
+    source: npt.NDArray[np.int64],
+    target: npt.NDArray[np.int64],
+    weight: npt.NDArray[np.float32],
+    *,
+    batch: int = 1 << 18,
+) -> npt.NDArray[np.int64]:
+    """chinese_whispers over the graph's connected components, a batch of whole components
+    at a time (no edge crosses two): the same labels, in memory bounded by the batch."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix((np.ones(len(source), np.int8), (source, target)), shape=(count, count))
+    _, component = connected_components(graph, directed=False)
+    del graph
+    nodes = np.argsort(component, kind="stable")
+    sizes = np.bincount(component)
+    ends = np.cumsum(sizes)  # nodes[ends[c-1]:ends[c]] are component c's
+    by_edge = np.argsort(component[source], kind="stable")
+    edge_ends = np.searchsorted(component[source][by_edge], np.arange(len(sizes)), side="right")
+    labels = np.empty(count, np.int64)
+    first = 0
+    while first < len(sizes):
+        last = int(np.searchsorted(ends, ends[first] - sizes[first] + batch, side="right"))
+        last = max(last, first + 1)  # a component larger than a batch goes alone
+        start = int(ends[first] - sizes[first])
+        members = nodes[start : int(ends[last - 1])]
+        edges = by_edge[(int(edge_ends[first - 1]) if first else 0) : int(edge_ends[last - 1])]
+        index = np.full(count, -1, np.int64)
+        index[members] = np.arange(len(members))
+        found = chinese_whispers(
+            len(members), index[source[edges]], index[target[edges]], weight[edges]
+        )
+        labels[members] = members[found]
+        first = last
+    return labels
+
+
 def plan_grouping(
     ungrouped: Descriptors,
     grouped: Descriptors,
@@ -234,11 +273,14 @@ def plan_grouping(
     rest = np.array([i for i in range(len(ungrouped)) if i not in plan.joins], np.int64)
     if len(rest) == 0:
         return plan
-    links = DescriptorIndex(ungrouped[rest]).search(ungrouped[rest], k + 1, link_distance)
+    remaining = ungrouped if len(rest) == len(ungrouped) else ungrouped[rest]
+    links = DescriptorIndex(remaining).search(remaining, k + 1, link_distance)
+    del remaining
     other = links.query != links.data
     source, target = links.query[other], links.data[other]
     weight = (1.0 - (links.distance[other] / link_distance) ** 2 + 0.05).astype(np.float32)
-    labels = chinese_whispers(len(rest), source, target, weight)
+    del links
+    labels = whispers_by_component(len(rest), source, target, weight)
     order = np.argsort(labels, kind="stable")
     bounds = np.flatnonzero(np.diff(labels[order])) + 1
     for members in np.split(order, bounds):

@@ -10,7 +10,12 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from indexing.curate.face_groups import DescriptorIndex, chinese_whispers, plan_grouping
+from indexing.curate.face_groups import (
+    DescriptorIndex,
+    chinese_whispers,
+    plan_grouping,
+    whispers_by_component,
+)
 
 
 def people(count: int, faces_each: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -107,3 +112,13 @@ def test_a_lone_face_is_a_group_of_its_own(count):
     faces, _ = people(count, 1)
     plan = plan_grouping(faces, np.zeros((0, 128), np.float32), np.zeros(0, np.int64), {})
     assert sorted(map(len, plan.groups)) == [1] * count
+
+
+def test_components_in_small_batches_group_the_same_people():
+    faces, truth = people(30, 5, seed=5)
+    found = DescriptorIndex(faces).search(faces, 6, 0.5)
+    other = found.query != found.data
+    source, target = found.query[other], found.data[other]
+    weight = np.ones(len(source), np.float32)
+    labels = whispers_by_component(len(faces), source, target, weight, batch=12)
+    assert pair_scores(truth, labels) == (1.0, 1.0)
