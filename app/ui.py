@@ -65,7 +65,7 @@ def build_app(
                 models = model_settings.render(ctx, banner)
                 library_tab = library.render()
                 with gr.Accordion("People", open=False, elem_id="people-view") as people_opened:
-                    people_view = people.render()
+                    people_view = people.render(ctx)
                 gr.Markdown(
                     f"Problems and their details are logged to {literal(log_path)}.",
                     elem_id="log-path",

@@ -187,6 +187,15 @@ class Library:
         with index_lock(self.settings.data_dir, wait=wait), self.open_catalog() as catalog:
             return self._find_faces(catalog, progress, cancel or CancelToken(), limit)
 
+    def forget_faces(self) -> dict[str, int]:
+        """Delete every face, descriptor, person and decision, and the People view's crops."""
+        import shutil
+
+        with self.open_catalog() as catalog:
+            counts = People(catalog).forget_all()
+        shutil.rmtree(self.settings.data_dir / "face-crops", ignore_errors=True)
+        return counts
+
     def _find_faces(
         self,
         catalog: Catalog,

@@ -179,8 +179,7 @@ def _forget(args: argparse.Namespace, library: Library) -> int:
         raise PictorError("people forget needs --all (it deletes every face and person)")
     if not args.yes:
         raise PictorError("people forget --all deletes every face, descriptor and name; add --yes")
-    with library.open_catalog() as catalog:
-        counts = People(catalog).forget_all()
+    counts = library.forget_faces()
     people = count_people(counts["people"])
     emit(args, {"forgot": counts}, f"Forgot {plural(counts['faces'], 'face')} and {people}.")
     return 0

@@ -32,6 +32,7 @@ EMPTY = (
 class PeopleView:
     refresh: gr.Button
     hidden: gr.Checkbox
+    enabled: gr.Checkbox  # find faces after indexing (PICTOR_FACES), until the app restarts
     previous: gr.Button
     next: gr.Button
     page_label: gr.Markdown
@@ -50,7 +51,7 @@ class PeopleView:
     ids: gr.State  # the content ids of the person's photos: the viewer's list
 
 
-def render() -> PeopleView:
+def render(ctx: AppContext) -> PeopleView:
     with gr.Row(equal_height=True):
         previous = gr.Button("◀ Previous", size="sm", min_width=90, elem_id="people-previous")
         following = gr.Button("Next ▶", size="sm", min_width=90, elem_id="people-next")
@@ -59,6 +60,8 @@ def render() -> PeopleView:
         page_label = gr.Markdown("", elem_id="people-page")
         hidden = gr.Checkbox(label="Show hidden people", value=False, min_width=160,
                              elem_id="people-hidden")  # fmt: skip
+        enabled = gr.Checkbox(label="Find faces after indexing", value=ctx.settings.faces,
+                              min_width=160, elem_id="people-enabled")  # fmt: skip
     cards = thumbnails(
         label="People (click one to see their photos)", columns=8, object_fit="cover",
         elem_id="people-cards",
@@ -75,9 +78,9 @@ def render() -> PeopleView:
     photos = thumbnails(label="Their photos (click one to open it)", columns=8,
                         elem_id="people-photos")  # fmt: skip
     return PeopleView(
-        refresh, hidden, previous, following, page_label, cards, person_title, name, rename,
-        merge_into, merge, hide, message, photos, gr.State(1), gr.State([]), gr.State(None),
-        gr.State([]),
+        refresh, hidden, enabled, previous, following, page_label, cards, person_title, name,
+        rename, merge_into, merge, hide, message, photos, gr.State(1), gr.State([]),
+        gr.State(None), gr.State([]),
     )  # fmt: skip
 
 
@@ -151,6 +154,7 @@ def listen(view: PeopleView, ctx: AppContext, opened: gr.Accordion) -> None:
     opened.expand(cards, [view.page, view.hidden], page_outputs)
     view.refresh.click(cards, [view.page, view.hidden], page_outputs)
     view.hidden.change(lambda h: cards(1, h), [view.hidden], page_outputs)
+    view.enabled.change(lambda on: setattr(ctx.settings, "faces", bool(on)), [view.enabled], None)
     view.previous.click(lambda p, h: cards(p - 1, h), [view.page, view.hidden], page_outputs)
     view.next.click(lambda p, h: cards(p + 1, h), [view.page, view.hidden], page_outputs)
     view.cards.select(select, [view.people], [view.selected, *person_outputs])

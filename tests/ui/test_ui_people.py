@@ -50,7 +50,11 @@ def test_people_cards_name_and_open_a_photo(app_url):
 
     url, home = app_url
     with open_page(url, height=800, width=1280) as page:
+        expect(page.locator("#library-stats")).to_contain_text(
+            "Faces: 9 in 8 photos scanned, 4 people (0 named)"
+        )
         page.get_by_text("People", exact=True).first.click()
+        expect(page.locator("#people-enabled input")).to_be_checked()  # PICTOR_FACES is on
         cards = page.locator("#people-cards .thumbnail-item, #people-cards button img")
         expect(page.locator("#people-page")).to_contain_text("4 people")
         captions = page.locator("#people-cards .caption-label, #people-cards .caption")
