@@ -86,7 +86,9 @@ def render(ctx: AppContext) -> PeopleView:
 
 def listen(view: PeopleView, ctx: AppContext, opened: gr.Accordion) -> None:
     page_outputs = [view.cards, view.page_label, view.people, view.page]
-    person_outputs = [view.person_title, view.photos, view.ids, view.name, view.message]
+    person_outputs = [
+        view.person_title, view.photos, view.ids, view.name, view.message, view.merge_into
+    ]  # fmt: skip
 
     def cards(page: int, include_hidden: bool):
         with ctx.catalog() as catalog:
@@ -100,20 +102,26 @@ def listen(view: PeopleView, ctx: AppContext, opened: gr.Accordion) -> None:
 
     def person(person_id: int | None, message: str = ""):
         if person_id is None:
-            return "", [], [], "", message
+            return "", [], [], "", message, ""
         with ctx.catalog() as catalog:
             people = People(catalog)
             try:
                 row = people.resolve(person_id)
             except PictorError as exc:
-                return "", [], [], "", f"⚠️ {literal(exc)}"
+                return "", [], [], "", f"⚠️ {literal(exc)}", ""
             ids = people.photos(row.id)
+            hints = people.suggest_for(row.id) if row.name is None else []
         thumbs = ctx.library.thumbs
         shown = [cid for cid in ids if thumbs.has(cid)]
         title = f"**{literal(label(row))}** · {plural(row.photos, 'photo')}" + (
             " · hidden" if row.hidden else ""
         )
-        return title, [str(thumbs.path_for(cid)) for cid in shown], shown, row.name or "", message
+        if hints:  # "Who is this?": the closest named person, one click (Merge) away
+            title += f" · could be **{literal(hints[0][0])}**: press Merge if it is"
+        return (
+            title, [str(thumbs.path_for(cid)) for cid in shown], shown, row.name or "", message,
+            hints[0][0] if hints else "",
+        )  # fmt: skip
 
     def select(people_ids: list[int], evt: gr.SelectData):
         index = evt.index if isinstance(evt.index, int) else -1

@@ -158,15 +158,15 @@ class People:
         """ "Who is this?": the largest unnamed people, each with the named people closest
         to its faces (within SUGGEST_DISTANCE) as suggestions, nearest first."""
         unnamed = [p for p in self.table.people() if p.name is None][:limit]
-        out = []
-        for person in unnamed:
-            faces = self.table.faces_of_person(person.id)[:5]
-            best: dict[str, float] = {}
-            for face in faces:
-                for name, distance in self.suggestions(face.id):
-                    best[name] = min(distance, best.get(name, distance))
-            out.append((person, sorted(best.items(), key=lambda pair: pair[1])[:3]))
-        return out
+        return [(person, self.suggest_for(person.id)) for person in unnamed]
+
+    def suggest_for(self, person_id: int, faces: int = 5) -> list[tuple[str, float]]:
+        """The named people closest to a person's first few faces, nearest first."""
+        best: dict[str, float] = {}
+        for face in self.table.faces_of_person(person_id)[:faces]:
+            for name, distance in self.suggestions(face.id):
+                best[name] = min(distance, best.get(name, distance))
+        return sorted(best.items(), key=lambda pair: pair[1])[:3]
 
     # -- the user's decisions --------------------------------------------------------------
 
