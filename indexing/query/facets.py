@@ -26,7 +26,12 @@ from indexing.query.facet_codes import NONE, code_counts
 from indexing.query.facet_folders import FolderTree
 from indexing.query.facet_index import FacetIndex, base_mask, facet_index
 from indexing.query.filters import Filter
-from indexing.query.metadata_search import ensure_fresh, matching_ids_sql, parse_query
+from indexing.query.metadata_search import (
+    ensure_fresh,
+    matching_ids_sql,
+    parse_query,
+    split_people,
+)
 from indexing.store import faces
 from indexing.store.catalog import Catalog
 
@@ -138,8 +143,11 @@ def facets(
     flt = flt or Filter()
     extra = ""
     extra_params: list[Any] = []
-    if query and query.strip():
-        parsed = parse_query(query)
+    words, people = split_people(query or "")
+    if people:  # person:NAME in the query is the --person filter
+        flt = flt.model_copy(update={"people": (*flt.people, *people)})
+    if words.strip():
+        parsed = parse_query(words)
         if parsed.empty:  # as find says: a lone '*' or 'AND' is not a query
             raise PictorError("type a word to look for in names, prompts, cameras or places")
         ensure_fresh(catalog)

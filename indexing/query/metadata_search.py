@@ -53,7 +53,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "subject": ("subject",),
     "tag": ("subject",),
 }
-FIELD_HELP = "name:, folder:, prompt:, camera:, lens:, place:, subject:"
+FIELD_HELP = "name:, folder:, prompt:, camera:, lens:, place:, subject:, person:"
 # bm25 weights, in FTS_COLUMNS order: a hit in the name or prompt outranks one in a folder.
 WEIGHTS = {
     "name": 8.0,

@@ -104,6 +104,7 @@ def test_naming_merging_and_the_person_filter_from_the_cli(indexed):
         everyone = facets(catalog, names=("people",)).get("people")
         with_biden = facets(catalog, Filter.parse(people=["Joe Biden"])).get("people")
         timeline_biden = timeline(catalog, Filter.parse(people=["Joe Biden"]), "month", 1)
+        assert facets(catalog, query='person:"joe biden"').matching == 3  # the query's way
     assert [(v.label, v.count) for v in everyone.values] == [
         ("Barack Obama", 4), ("Joe Biden", 3), ("Grace Hopper", 2)
     ]  # fmt: skip
