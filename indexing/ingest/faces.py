@@ -17,6 +17,8 @@ with its one-line reason, and is not retried until it changes.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -121,11 +123,26 @@ def _scan_item(item: tuple[str, str, int]) -> ScanResult | None:
     return scan_image(_worker_model, *item)
 
 
+def _start_worker() -> None:
+    """A worker process: load the model, and leave as soon as the indexing process is
+    gone (killed with SIGKILL, its workers would otherwise wait on their queue forever:
+    each holds a copy of the queue's write end, so no end of file ever comes)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="pictor-faces-parent", daemon=True).start()
+    _use_model()
+
+
 def _pool(threads: int, pending: int, model: FaceModel) -> Executor:
     """Worker processes for a large run on several cores, else one thread here."""
     if threads > 1 and pending >= PROCESSES_FROM:
         return ProcessPoolExecutor(
-            threads, mp_context=multiprocessing.get_context("spawn"), initializer=_use_model
+            threads, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
         )
     return ThreadPoolExecutor(1, thread_name_prefix="pictor-faces", initializer=_use_model,
                               initargs=(model,))  # fmt: skip

@@ -205,7 +205,7 @@ def test_a_catalog_without_faces_is_backfilled_after_a_kill(tmp_path, pictor_env
         if line.startswith("{") and json.loads(line)["done"] > 0:
             process.send_signal(signal.SIGKILL)  # killed after its first committed batch
             break
-    process.communicate(timeout=60)
+    process.communicate(timeout=60)  # its output ends: no worker outlives it
     assert process.returncode == -signal.SIGKILL
     after_kill = face_counts()
     assert 0 < after_kill["scanned"] < 48
