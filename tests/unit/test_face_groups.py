@@ -82,7 +82,7 @@ def test_nothing_to_group_is_no_work():
 
 
 def test_the_cell_index_finds_what_the_exact_search_finds():
-    faces, _ = people(300, 10, seed=3)
+    faces, _ = people(120, 8, seed=3)
     exact = DescriptorIndex(faces).search(faces, 5, 0.5)
     cells = DescriptorIndex(faces, exact_limit=100).search(faces, 5, 0.5)
     assert cells_found(cells) / cells_found(exact) >= 0.99
