@@ -65,6 +65,8 @@ def test_people_cards_name_and_open_a_photo(app_url):
         first = cards.first
         box = first.bounding_box()
         assert box is not None and box["width"] > 60  # a face to see, not a dot
+        caption = captions.first
+        assert caption.evaluate("e => e.scrollWidth <= e.clientWidth")  # the count shows whole
         first.click()
         expect(page.locator("#people-person")).to_contain_text("4 photos")
         photos = page.locator("#people-photos img")
