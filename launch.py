@@ -20,6 +20,7 @@ from app.cli import (
     find_commands,
     library_commands,
     metadata_commands,
+    people_commands,
     rating_commands,
     trash_commands,
 )
@@ -37,6 +38,7 @@ COMMAND_MODULES = (
     trash_commands,
     metadata_commands,
     album_commands,
+    people_commands,
 )
 
 

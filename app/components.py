@@ -95,6 +95,13 @@ def stats_markdown(stats: dict[str, Any]) -> str:
             + (f", {embedded['pending']:,} waiting" if embedded["pending"] else "")
             + (f", {embedded['failed']:,} failed" if embedded["failed"] else "")
         )
+    faces = stats.get("faces")
+    if faces and faces.get("enabled", True) and "faces" in faces:
+        lines.append(
+            f"Faces: {faces['faces']:,} in {faces['scanned']:,} photos scanned, "
+            f"{faces['people']:,} people ({faces['named']:,} named)"
+            + (f", {faces['pending']:,} photos waiting" if faces["pending"] else "")
+        )
     if stats["missing_files"]:
         lines.append(f"Missing files: {stats['missing_files']:,} (kept with their ratings)")
     roots = ", ".join(code(r["path"]) for r in stats["roots"])

@@ -239,7 +239,19 @@ def about_markdown(detail: dict[str, Any]) -> str:
         lines.append("Place: " + literal(", ".join(p for p in named if p)))
     if detail.get("subjects"):
         lines.append("Subjects: " + literal(", ".join(detail["subjects"])))
+    if detail.get("people"):
+        lines.append("People: " + people_line(detail["people"]))
     return "  \n".join(lines)
+
+
+def people_line(faces: list[dict[str, Any]]) -> str:
+    """'Ana Silva, Rui and 1 unnamed person': who the faces in an image are."""
+    named = list(dict.fromkeys(f["name"] for f in faces if f.get("name")))
+    unnamed = sum(1 for f in faces if not f.get("name"))
+    parts = [literal(name) for name in named]
+    if unnamed:
+        parts.append(f"{unnamed} unnamed {'person' if unnamed == 1 else 'people'}")
+    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
 
 
 def _about(detail: dict[str, Any] | None) -> tuple[gr.Markdown]:

@@ -30,6 +30,7 @@ from app.tabs import (
     filters,
     library,
     model_settings,
+    people,
     rate,
     ratings_backup,
     search,
@@ -63,6 +64,8 @@ def build_app(
             with gr.Tab("Library", id="library"):
                 models = model_settings.render(ctx, banner)
                 library_tab = library.render()
+                with gr.Accordion("People", open=False, elem_id="people-view") as people_opened:
+                    people_view = people.render(ctx)
                 gr.Markdown(
                     f"Problems and their details are logged to {literal(log_path)}.",
                     elem_id="log-path",
@@ -92,6 +95,7 @@ def build_app(
         filters.listen(filters_tab, ctx)
         timeline.listen(timeline_tab, ctx, timeline_opened, timeline_target)
         trash.listen(trash_tab, ctx, trash_opened)
+        people.listen(people_view, ctx, people_opened)
         rate.listen(rate_tab, ctx, tabs)
         train.listen(train_tab, ctx, train_opened)
         ratings_backup.listen(backup, ctx)
@@ -114,6 +118,7 @@ def build_app(
             detail.Source("search", "Search", search_tab.ids, search_tab.gallery, search_tab.query),
             detail.Source("filters", "Filters", filters_tab.ids, filters_tab.gallery),
             duplicates.source(duplicates_tab),
+            detail.Source("people", "People", people_view.ids, people_view.photos),
         ]
         viewer_events = detail.listen(viewer, ctx, sources)
         duplicates.listen(duplicates_tab, ctx, viewer, viewer_events)

@@ -8,13 +8,16 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from indexing.curate.people import People
 from indexing.errors import PictorError
 from indexing.ingest.analyse import VideoSampling
 from indexing.ingest.embedding import EmbedCounts, EmbedStage, LazyStage
+from indexing.ingest.faces import find_pending_faces
 from indexing.ingest.pipeline import Indexer, IndexSummary
 from indexing.ingest.previews import PreviewStore
 from indexing.models import subjects
 from indexing.models.clip import ClipEmbedder, model_id_for, shared_embedder
+from indexing.models.faces import shared_face_model
 from indexing.names.wording import plural
 from indexing.progress import CancelToken, Progress, ProgressCallback, no_progress
 from indexing.settings import Settings
@@ -22,6 +25,7 @@ from indexing.store import search_text
 from indexing.store import subjects as subject_tables
 from indexing.store.catalog import Catalog
 from indexing.store.commit_watch import CommitWatch
+from indexing.store.faces import FaceTable
 from indexing.store.locks import index_lock
 from indexing.store.thumbnails import ThumbnailStore
 from indexing.store.vector_mirror import VectorMirror, shared_mirror
@@ -135,6 +139,9 @@ class Library:
                 catalog.conn, progress=_stage(progress, "search"), should_stop=should_stop
             )
             catalog.refresh_statistics()
+            # Last: everything above is listed and searchable while faces are found.
+            if self.settings.faces and not should_stop():
+                summary.faces = self._find_faces(catalog, progress, cancel or CancelToken())
             return summary
 
     def tag_subjects(
@@ -164,6 +171,62 @@ class Library:
             progress=_stage(progress, "subjects"),
             should_stop=should_stop,
         )
+
+    def find_faces(
+        self,
+        progress: ProgressCallback = no_progress,
+        cancel: CancelToken | None = None,
+        *,
+        limit: int | None = None,
+        wait: bool = True,
+    ) -> dict:
+        """Find the faces of every image not scanned yet (the backfill of an existing
+        catalog) and group them into people; what `index` does after its other stages."""
+        if not self.settings.faces:
+            raise PictorError("faces are off (PICTOR_FACES=off); turn them on to find faces")
+        with index_lock(self.settings.data_dir, wait=wait), self.open_catalog() as catalog:
+            return self._find_faces(catalog, progress, cancel or CancelToken(), limit)
+
+    def forget_faces(self) -> dict[str, int]:
+        """Delete every face, descriptor, person and decision, and the People view's crops."""
+        import shutil
+
+        with self.open_catalog() as catalog:
+            counts = People(catalog).forget_all()
+        shutil.rmtree(self.settings.data_dir / "face-crops", ignore_errors=True)
+        return counts
+
+    def _find_faces(
+        self,
+        catalog: Catalog,
+        progress: ProgressCallback,
+        cancel: CancelToken,
+        limit: int | None = None,
+    ) -> dict:
+        try:
+            counts = find_pending_faces(
+                catalog,
+                shared_face_model(),
+                threads=self.settings.threads,
+                max_pixels=self.settings.max_image_pixels,
+                progress=progress,
+                cancel=cancel,
+                limit=limit,
+            )
+        except PictorError as exc:  # dlib or its model files missing: index the rest
+            return {"message": str(exc)}
+        grouping = People(catalog).group()
+        return {
+            "scanned": counts.scanned,
+            "faces": counts.faces,
+            "failed": counts.failed,
+            "errors": [
+                {"content_id": content_id, "reason": reason}
+                for content_id, reason in FaceTable(catalog).scan_errors()
+            ][:100],
+            **grouping.as_dict(),
+            "catalog": FaceTable(catalog).scan_counts(),
+        }
 
     def subject_model(self) -> subjects.SubjectModel:
         """The subject vocabulary's vectors for this model: embedded once (a few thousand
@@ -195,6 +258,7 @@ class Library:
             data = details.status(catalog)
             data["embeddings"] = catalog.embedding_counts(self.model_id)
             data["models"] = details.embedded_models(catalog)
+            data["faces"] = {"enabled": self.settings.faces, **FaceTable(catalog).scan_counts()}
             return data
 
         # The counts scan the catalog; they are kept until the next commit (commit_watch).

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     allowed_hosts: str = ""
     # Write ratings to XMP sidecars (photo.jpg.xmp) so digiKam, darktable and Lightroom see them.
     write_xmp: bool = False
+    # Find faces and group them into people after indexing (off: PICTOR_FACES=off).
+    faces: bool = True
 
     @field_validator("data_dir", mode="after")
     @classmethod

@@ -34,6 +34,9 @@ os.environ["HF_HUB_OFFLINE"] = "1"  # belt and braces: nothing in the suite may 
 # that path.
 TEST_BACKEND = "torch"
 os.environ["PICTOR_BACKEND"] = TEST_BACKEND
+# Finding faces is off unless a test turns it on (tests/*/test_*people*.py): it would load
+# dlib's models and scan every other test's noise images for nothing.
+os.environ["PICTOR_FACES"] = "off"
 
 
 def without_random_warning(stderr: str) -> str:
@@ -57,6 +60,7 @@ def tiny_clip_env(env: pytest.MonkeyPatch, home: Path) -> Path:
     env.setenv("PICTOR_CLIP_PRETRAINED", "random")
     env.setenv("PICTOR_CLIP_MODEL_CONFIG", str(TINY_CLIP_CONFIG))
     env.setenv("PICTOR_BACKEND", TEST_BACKEND)
+    env.setenv("PICTOR_FACES", "off")  # as above: a test turns it on
     default_data = home / "default-data"
     env.setenv("PICTOR_DATA_DIR", str(default_data))
     env.setenv("XDG_DATA_HOME", str(home / "xdg-data"))

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from app.cli.common import RANDOM_WARNING, Commands, Handler, emit
+from app.cli.people_commands import add_person_flags, person_filter
 from app.cli.streaming import PAGE, print_all
 from indexing.library import Library
 from indexing.names.wording import format_bytes
@@ -66,6 +67,7 @@ def add_search_parser(commands: Commands, common: argparse.ArgumentParser) -> No
     search.add_argument("--min-height", type=int, help="only images at least this tall")
     search.add_argument("--min-rating", type=float, help="only images rated (or predicted) >= this")
     search.add_argument("--kind", choices=("image", "video"), help="only images, or only videos")
+    add_person_flags(search)
     search.add_argument(
         "--exclude-text", help='hide images CLIP puts in these categories, e.g. "nsfw,screenshot"'
     )
@@ -101,6 +103,7 @@ def cmd_search(args: argparse.Namespace, library: Library) -> int:
             min_rating=args.min_rating,
             kind=args.kind,
             exclude_text=args.exclude_text,
+            **person_filter(args),
         ),
     )
     validate(query)  # a bad query fails in one line, before any model loads
@@ -157,6 +160,7 @@ def add_list_parser(commands: Commands, common: argparse.ArgumentParser) -> None
     lister.add_argument("--country", help="only this country code, e.g. PT")
     lister.add_argument("--city", help="only this city, e.g. Lisbon or PT/Lisbon")
     lister.add_argument("--subject", help="only images with this subject tag")
+    add_person_flags(lister)
     rated = lister.add_mutually_exclusive_group()
     rated.add_argument("--rated", dest="rated", action="store_const", const=True)
     rated.add_argument("--unrated", dest="rated", action="store_const", const=False)
@@ -215,6 +219,7 @@ def cmd_list(args: argparse.Namespace, library: Library) -> int:
         country=args.country,
         city=args.city,
         subject=args.subject,
+        **person_filter(args),
         rated=args.rated,
         exclude_text=args.exclude_text,
         only_text=args.only_text,

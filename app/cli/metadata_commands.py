@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from app.cli.common import Commands, Handler, emit, whole_number
+from app.cli.people_commands import add_person_flags, person_filter
 from indexing.library import Library
 from indexing.names.wording import plural
 from indexing.query.filters import Filter
@@ -67,6 +68,7 @@ def _facet_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--folder", help="only images with a file under this folder")
     parser.add_argument("--album", help='only images in this album, e.g. "Summer 2024"')
     parser.add_argument("--tag", help="only images with this tag or one under it")
+    add_person_flags(parser)
 
 
 def _exact_flags(parser: argparse.ArgumentParser) -> None:
@@ -90,6 +92,7 @@ def _filter(
         tag=args.tag,
         camera=camera,
         subject=subject,
+        **person_filter(args),
     )
 
 

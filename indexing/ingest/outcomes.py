@@ -34,6 +34,7 @@ class IndexSummary:
     cancelled: bool = False
     embeddings: EmbedCounts | None = None
     subjects_tagged: int | None = None  # images given subject tags after this run (CLIP)
+    faces: dict[str, Any] | None = None  # the faces stage and grouping (PICTOR_FACES)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -12,6 +12,7 @@ from typing import Any
 from indexing.ingest.generation import parse_generation
 from indexing.store import summary
 from indexing.store.catalog import Catalog
+from indexing.store.faces import FaceTable
 from indexing.store.files import paths_of
 from indexing.store.image_reads import image_row, subjects_of
 from indexing.store.predictions import prediction_of
@@ -54,6 +55,7 @@ def image_detail(catalog: Catalog, content_id: str) -> dict[str, Any] | None:
     detail["generation"] = generation.as_dict() if generation else None
     detail["place"] = _place(detail)
     detail["subjects"] = subjects(catalog, content_id)
+    detail["people"] = people_in(catalog, content_id)
     detail["paths"] = [{"path": p, "status": s} for p, s in paths_of(catalog, content_id)]
     rating = Ratings(catalog).current(content_id)
     detail["rating"] = rating.rating if rating else None
@@ -71,6 +73,16 @@ def _place(image: dict[str, Any]) -> dict[str, str | None] | None:
         "country": image.get("place_country"),
     }
     return place if any(place.values()) else None
+
+
+def people_in(catalog: Catalog, content_id: str) -> list[dict[str, Any]]:
+    """The faces in an image, left to right: face id, person id and name (None: unnamed),
+    box (fractions of the upright image)."""
+    return [
+        {"face": f.id, "person_id": f.person_id, "name": f.person_name,
+         "box": [round(v, 4) for v in (f.left, f.top, f.width, f.height)]}
+        for f in FaceTable(catalog).faces_in(content_id)
+    ]  # fmt: skip
 
 
 def subjects(catalog: Catalog, content_id: str) -> list[str]:

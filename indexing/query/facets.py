@@ -32,9 +32,11 @@ from indexing.query.metadata_search import (
     matching_ids_sql,
     parse_query,
     split_organised,
+    split_people,
 )
 from indexing.query.organised import check_known
 from indexing.query.tag_counts import rolled_up
+from indexing.store import faces
 from indexing.store import tags as tag_rows
 from indexing.store.catalog import Catalog
 
@@ -144,13 +146,18 @@ def facets(
     names: tuple[str, ...] | None = None,
 ) -> Facets:
     """Counts per value of each facet (or of `names`), under flt and the metadata query."""
-    if query and query.strip():
-        query_words, flt = split_organised(query, flt)
+    query_words, people = split_people(query or "")
+    if people:  # person:NAME in the query is the --person filter
+        flt = (flt or Filter()).model_copy(
+            update={"people": (*(flt.people if flt else ()), *people)}
+        )
+    if query_words.strip():  # album: and tag: in the query are filters too
+        query_words, flt = split_organised(query_words, flt)
     flt = flt or Filter()
     check_known(catalog, flt)
     extra = ""
     extra_params: list[Any] = []
-    if query and query.strip() and (query_words.strip() or not flt.organised()):
+    if query_words.strip():
         parsed = parse_query(query_words)
         if parsed.empty:  # as find says: a lone '*' or 'AND' is not a query
             raise PictorError("type a word to look for in names, prompts, cameras or places")
@@ -161,7 +168,7 @@ def facets(
     base = base_mask(index, catalog, flt, extra, extra_params)
     matching = int((base & index.selection_mask(flt)).sum())
     out = []
-    for name in names or tuple(FACETS):
+    for name in [n for n in names or tuple(FACETS) if n in FACETS]:
         title, ignored = FACETS[name]
         if name == "day" and flt.month is None:
             out.append(Facet(name, title, [], None, False, "Choose a month to list its days."))
@@ -177,6 +184,8 @@ def facets(
             _subject_note(index, mask, subject_note) if name == "subject" and not values else None
         )
         out.append(Facet(name, title, values[:TOP_VALUES], _selected(flt, name), more, note))
+    if names is None or "people" in names:
+        out.append(_people_facet(catalog, index, base & index.selection_mask(flt), flt))
     return Facets(out, matching, query)
 
 
@@ -201,6 +210,22 @@ def _tag_values(
     counts = rolled_up(paths, [tag_ids[i] for i in chosen], [rowids[i] for i in chosen])
     ordered = sorted(counts, key=lambda pair: (-pair[1], pair[0].lower()))
     return [FacetValue(path, path, count) for path, count in ordered if count]
+
+
+def _people_facet(catalog: Catalog, index: FacetIndex, mask: np.ndarray, flt: Filter) -> Facet:
+    """Named people with the number of matching photos showing each. Unlike the other
+    facets it counts under its own choice: --person is "all of them in the photo", so with
+    Ana chosen it lists who is in Ana's photos, and how often (choosing one more narrows)."""
+    rowids, names = faces.named_faces(catalog)
+    rows = index.rows_of_rowids(rowids, keep_missing=True)
+    counts: dict[str, int] = {}
+    for row, name in zip(rows.tolist(), names, strict=True):
+        if row >= 0 and mask[row]:
+            counts[name] = counts.get(name, 0) + 1
+    values = [FacetValue(n, n, c) for n, c in sorted(counts.items(), key=lambda t: (-t[1], t[0]))]
+    note = None if values else "No named person in these photos (name people in Library → People)."
+    selected = ", ".join(flt.people) or None
+    return Facet("people", "People", values[:TOP_VALUES], selected, len(values) > TOP_VALUES, note)
 
 
 def _subject_note(

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from indexing.errors import PictorError
 from indexing.names.tag_paths import BadName, album_path, tag_path
 from indexing.store.albums import in_album_named
+from indexing.store.faces import with_face_count, with_people
 from indexing.store.files import present_under
 from indexing.store.image_reads import tagged
 from indexing.store.tags import tagged_under
@@ -115,6 +116,11 @@ class Filter(BaseModel):
     subject: str | None = None  # a subject tag of the current CLIP model
     album: str | None = None  # in this album: 'Summer 2024', or 'Trips/Summer 2024'
     tag: str | None = None  # tagged with this tag or one under it: 'Places/Portugal'
+    # People (indexing.curate.people): every one of these named people is in the image.
+    people: tuple[str, ...] = ()
+    # How many faces the detector found (0: photos with no faces); scanned images only.
+    min_faces: int | None = Field(default=None, ge=0, le=100_000)
+    max_faces: int | None = Field(default=None, ge=0, le=100_000)
     exclude_text: tuple[str, ...] = ()  # CLIP categories to hide, e.g. ("nsfw",)
     only_text: tuple[str, ...] = ()  # CLIP categories to keep, e.g. ("beach",)
     text_sensitivity: float = Field(default=0.5, gt=0, lt=1, allow_inf_nan=False)
@@ -140,6 +146,12 @@ class Filter(BaseModel):
     def _categories(cls, value: Any) -> tuple[str, ...]:
         items = value.split(",") if isinstance(value, str) else list(value or ())
         return tuple(dict.fromkeys(t.strip() for t in map(str, items) if t.strip()))
+
+    @field_validator("people", mode="before")
+    @classmethod
+    def _people(cls, value: Any) -> tuple[str, ...]:
+        items = [value] if isinstance(value, str) else list(value or ())
+        return tuple(dict.fromkeys(" ".join(str(t).split()) for t in items if str(t).strip()))
 
     @field_validator("camera", "lens", "city", "subject", mode="after")
     @classmethod
@@ -192,6 +204,9 @@ class Filter(BaseModel):
                 raise ValueError(f"{low} ({lo}) is greater than {high} ({hi})")
         if self.taken_from and self.taken_to and self.taken_from > self.taken_to:
             raise ValueError(f"taken_from ({self.taken_from}) is after taken_to ({self.taken_to})")
+        fewest, most = self.min_faces, self.max_faces
+        if fewest is not None and most is not None and fewest > most:
+            raise ValueError(f"min_faces ({fewest}) is greater than max_faces ({most})")
         overlap = set(self.exclude_text) & set(self.only_text)
         if overlap:
             raise ValueError(f"{', '.join(sorted(overlap))!r} is both excluded and required")
@@ -281,6 +296,14 @@ class Filter(BaseModel):
             clauses.append(clause)
             params.extend(values)
         for clause, values in self.organised():
+            clauses.append(clause)
+            params.extend(values)
+        if self.people:
+            clause, values = with_people(self.people)
+            clauses.append(clause)
+            params.extend(values)
+        if self.min_faces is not None or self.max_faces is not None:
+            clause, values = with_face_count(self.min_faces, self.max_faces)
             clauses.append(clause)
             params.extend(values)
         if self.rated is True:

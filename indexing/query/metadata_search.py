@@ -12,6 +12,8 @@ The query language, for people, not for SQL:
     place:"new york"       a phrase in a field
     cat OR dog             either
     -blurry, NOT blurry    without
+    person:"Ana Silva"     photos with that named person (repeat: all of them); alone, it
+                           lists their photos, newest first
 
 Every user word reaches FTS5 as a quoted string, so nothing typed can be FTS5 syntax: an
 unbalanced quote closes at the end, a lone `*`, a dangling `OR`/`AND`/`NOT` and stray
@@ -53,8 +55,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "place": ("place",),
     "subject": ("subject",),
 }
-FIELD_HELP = "name:, folder:, prompt:, camera:, lens:, place:, subject:, album:, tag:"
-# album: and tag: are filters on the user's own organisation, taken out of the words.
+FIELD_HELP = "name:, folder:, prompt:, camera:, lens:, place:, subject:, album:, tag:, person:"
+# album:, tag: and person: are filters on the user's own organisation, taken out of the words.
 _ORGANISED = re.compile(r'(?<![^\s(])(album|tag):(?:"([^"]*)"?|([^\s"]+))', re.IGNORECASE)
 # bm25 weights, in FTS_COLUMNS order: a hit in the name or prompt outranks one in a folder.
 WEIGHTS = {
@@ -74,12 +76,14 @@ FIELD_LABELS = {
     "camera": "camera",
     "place": "place",
     "subject": "subject",
+    "person": "person",
 }
 MAX_QUERY_CHARS = 1000
 CANDIDATES = 2_000  # a broad query ranks this many matches (the newest) by bm25
 COUNT_CAP = 10_000  # matches counted past this say "more than"
 MAX_TERMS = 32
 _HIT = re.compile("\x02([^\x03]*)\x03")
+_PERSON = re.compile(r'(?<!\S)person:(?:"([^"]*)"?|(\S+))', re.IGNORECASE)
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):)?(?:"([^"]*)("?)|([^\s"]+))')
 
 
@@ -295,11 +299,16 @@ def find(
     page_size: int = 60,
 ) -> FindResults:
     """A page of the images whose names or metadata match, best first, with what matched."""
-    text, flt = split_organised(query, flt)
+    words, people = split_people(query)
+    if people:  # person:NAME is the --person filter (all the named people in the photo)
+        flt = (flt or Filter()).model_copy(
+            update={"people": (*(flt.people if flt else ()), *people)}
+        )
+    text, flt = split_organised(words, flt)
     check_known(catalog, flt)
     parsed = parse_query(text)
-    if parsed.empty and flt is not None and flt.organised():
-        return _organised_only(catalog, query, flt, page, page_size)
+    if parsed.empty and flt is not None and (flt.organised() or people):
+        return _filters_only(catalog, query, flt, people, page, page_size)
     if parsed.empty:
         raise PictorError("type a word to look for in names, prompts, cameras or places")
     if flt is not None and flt.needs_clip:
@@ -336,10 +345,23 @@ def find(
     return FindResults(query, items, matching, page, page_size, more_than=more_than)
 
 
-def _organised_only(
-    catalog: Catalog, query: str, flt: Filter, page: int, page_size: int
+def split_people(query: str) -> tuple[str, tuple[str, ...]]:
+    """The query without its person:NAME terms, and those names."""
+    names: list[str] = []
+
+    def take(match: re.Match[str]) -> str:
+        name = " ".join((match.group(1) if match.group(1) is not None else match.group(2)).split())
+        if name:
+            names.append(name)
+        return " "
+
+    return _PERSON.sub(take, query or ""), tuple(dict.fromkeys(names))
+
+
+def _filters_only(
+    catalog: Catalog, query: str, flt: Filter, people: tuple[str, ...], page: int, page_size: int
 ) -> FindResults:
-    """album:/tag: with no words: every image they keep, newest first."""
+    """album:, tag: or person: with no words: every image they keep, newest first."""
     if flt.needs_clip:
         raise PictorError(
             "the text-category filters need semantic search; use them in the semantic mode"
@@ -348,10 +370,11 @@ def _organised_only(
     offset = (page - 1) * page_size
     ids = search_reads.newest_where(catalog, condition, offset, page_size)
     details = search_reads.found_details(catalog, ids)
+    match = (Match("person", people),) if people else ()
     items = []
     for cid in ids:
         path, width, height, fmt, taken_at = details.get(cid, ("", 0, 0, "", None))
-        items.append(Found(cid, path, width, height, fmt, taken_at, None, ()))
+        items.append(Found(cid, path, width, height, fmt, taken_at, None, match))
     matching = search_reads.count_where(catalog, condition)
     return FindResults(query, items, matching, page, page_size)
 

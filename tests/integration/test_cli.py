@@ -171,7 +171,8 @@ def test_progress_json_lines_on_stderr(run_cli, library, tmp_path) -> None:
     # done counts what is saved in the catalog; read (added, never renamed) runs ahead of it
     assert all(u["read"] is None or u["read"] >= u["done"] for u in index_updates)
     assert [u["stage"] for u in updates] == sorted(
-        (u["stage"] for u in updates), key=["scan", "index", "embed", "subjects", "search"].index
+        (u["stage"] for u in updates),
+        key=["scan", "index", "embed", "subjects", "search", "faces"].index,
     )
     assert "5 new" in out
 

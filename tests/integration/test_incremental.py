@@ -35,7 +35,7 @@ def test_unchanged_files_are_not_opened(pictor, library, monkeypatch) -> None:
     library.many(12)
     opened = count_opens_under(monkeypatch, library.root)
     first = pictor.index(library.root)
-    assert first.new == 12 and len(opened) == 12  # the spy sees every read
+    assert first.new == 12 and len(opened) == 12  # the spy sees every read (faces are off)
 
     opened.clear()
     second = pictor.index(library.root)
