@@ -20,6 +20,7 @@ from app.cli import (
     library_commands,
     metadata_commands,
     rating_commands,
+    text_commands,
     trash_commands,
 )
 from app.cli.common import DATA_DIR_HELP, Handler, OneLineParser
@@ -35,6 +36,7 @@ COMMAND_MODULES = (
     evaluator_commands,
     trash_commands,
     metadata_commands,
+    text_commands,
 )
 
 

@@ -65,6 +65,21 @@ def _facet_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lens", help="only this lens (a facet value)")
     parser.add_argument("--format", dest="formats", help="only these formats, e.g. jpeg,png")
     parser.add_argument("--folder", help="only images with a file under this folder")
+    text = parser.add_mutually_exclusive_group()
+    text.add_argument(
+        "--has-text",
+        dest="has_text",
+        action="store_const",
+        const=True,
+        help="only images with text read in them (OCR)",
+    )
+    text.add_argument(
+        "--no-text",
+        dest="has_text",
+        action="store_const",
+        const=False,
+        help="only images read and found to have no text",
+    )
 
 
 def _exact_flags(parser: argparse.ArgumentParser) -> None:
@@ -86,6 +101,7 @@ def _filter(
         folder=args.folder,
         camera=camera,
         subject=subject,
+        has_text=args.has_text,
     )
 
 

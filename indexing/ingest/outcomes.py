@@ -34,6 +34,7 @@ class IndexSummary:
     cancelled: bool = False
     embeddings: EmbedCounts | None = None
     subjects_tagged: int | None = None  # images given subject tags after this run (CLIP)
+    text: dict[str, Any] | None = None  # the OCR stage's counts (ingest/text_stage.py)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

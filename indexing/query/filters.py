@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from indexing.errors import PictorError
 from indexing.store.files import present_under
 from indexing.store.image_reads import tagged
+from indexing.store.text_reads import has_text as text_condition
 
 KNOWN_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF")
 VIDEO_FORMATS = ("MP4", "MOV", "MKV", "WEBM", "AVI", "M4V")  # a video's container
@@ -110,6 +111,8 @@ class Filter(BaseModel):
     country: str | None = None  # ISO code, e.g. "PT"
     city: str | None = None  # 'Lisbon', or 'PT/Lisbon' for one country's
     subject: str | None = None  # a subject tag of the current CLIP model
+    # True: text was read in the image (OCR); False: it was read and had none.
+    has_text: bool | None = None
     exclude_text: tuple[str, ...] = ()  # CLIP categories to hide, e.g. ("nsfw",)
     only_text: tuple[str, ...] = ()  # CLIP categories to keep, e.g. ("beach",)
     text_sensitivity: float = Field(default=0.5, gt=0, lt=1, allow_inf_nan=False)
@@ -252,6 +255,10 @@ class Filter(BaseModel):
                 params.append(value)
         if self.subject is not None:
             clause, values = tagged(self.subject)
+            clauses.append(clause)
+            params.extend(values)
+        if self.has_text is not None:
+            clause, values = text_condition(self.has_text)
             clauses.append(clause)
             params.extend(values)
         if self.rated is True:

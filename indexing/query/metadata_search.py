@@ -6,7 +6,8 @@ The query language, for people, not for SQL:
     "cyberpunk fox"        the phrase, words next to each other, in order
     invoice*               words starting with "invoice"
     camera:fuji            in one field: name, folder, prompt (prompt and other text
-                           chunks), camera (camera and lens), place, subject (tag:)
+                           chunks), text (the same, and the text read in the image by
+                           OCR), camera (camera and lens), place, subject (tag:)
     place:"new york"       a phrase in a field
     cat OR dog             either
     -blurry, NOT blurry    without
@@ -51,7 +52,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "subject": ("subject",),
     "tag": ("subject",),
 }
-FIELD_HELP = "name:, folder:, prompt:, camera:, lens:, place:, subject:"
+FIELD_HELP = "name:, folder:, prompt:, camera:, lens:, place:, subject:, text:"
 # bm25 weights, in FTS_COLUMNS order: a hit in the name or prompt outranks one in a folder.
 WEIGHTS = {
     "name": 8.0,
@@ -66,7 +67,7 @@ FIELD_LABELS = {
     "name": "file name",
     "folder": "folder",
     "prompt": "prompt",
-    "text": "text chunk",
+    "text": "text in the image or a text chunk",
     "camera": "camera",
     "place": "place",
     "subject": "subject",

@@ -6,7 +6,8 @@ One FTS5 row per shown image (content), in columns a query can name:
     folder   the folders they are in, below their root (and the root's own name)
     prompt   the AI-generation prompt (indexing.ingest.prompts.extract_prompt)
     text     every other text chunk: the full A1111 parameters, the strings of ComfyUI,
-             InvokeAI and NovelAI JSON, descriptions, comments (XMP packets are skipped)
+             InvokeAI and NovelAI JSON, descriptions, comments (XMP packets are skipped),
+             and the text read in the image itself (OCR: store/text_reads.py)
     camera   the camera label, EXIF make and model, the lens
     place    city, region, country name and code
     subject  the subject tags of the current CLIP model
@@ -38,6 +39,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from indexing.names.facet_values import make_alias
+from indexing.store.text_reads import text_for_search
 
 REFRESH_BATCH = 2000
 MAX_COLUMN_CHARS = 32_768  # a 1 MB prompt chunk is indexed by its first 32 KB
@@ -131,7 +133,9 @@ def _folder_words(path: str, roots: list[str]) -> str:
     return folder
 
 
-def _document(image: sqlite3.Row, paths: list[str], tags: list[str], roots: list[str]):
+def _document(
+    image: sqlite3.Row, paths: list[str], tags: list[str], roots: list[str], read: str = ""
+):
     try:
         texts = json.loads(image["text_json"] or "{}")
     except ValueError:
@@ -163,7 +167,9 @@ def _document(image: sqlite3.Row, paths: list[str], tags: list[str], roots: list
         _indexed(names),
         _indexed(folders),
         _indexed(image["prompt"] or ""),
-        _indexed(chunk_text(texts if isinstance(texts, dict) else {}, image["prompt"])),
+        _indexed(  # the text read in the image first: a huge chunk cannot crowd it out
+            read + "\n" + chunk_text(texts if isinstance(texts, dict) else {}, image["prompt"])
+        ),
         _indexed(camera),
         _indexed(place),
         _indexed(" , ".join(tags)),
@@ -248,6 +254,7 @@ def _rebuild(conn: sqlite3.Connection, ids: list[str], roots: list[str]) -> None
         ids,
     ):
         tags[cid].append(tag)
+    read = text_for_search(conn, ids)  # the text read in the images (OCR)
     gone = [cid for cid in doc_of if cid not in images or not paths.get(cid)]
     if gone:
         conn.execute(f"DELETE FROM search_docs WHERE content_id IN ({_marks(gone)})", gone)
@@ -258,7 +265,9 @@ def _rebuild(conn: sqlite3.Connection, ids: list[str], roots: list[str]) -> None
         doc = doc_of.get(cid)
         if doc is None:
             doc = conn.execute("INSERT INTO search_docs(content_id) VALUES (?)", (cid,)).lastrowid
-        rows.append((doc, *_document(image, paths[cid], tags.get(cid, []), roots)))
+        rows.append(
+            (doc, *_document(image, paths[cid], tags.get(cid, []), roots, read.get(cid, "")))
+        )
     conn.executemany(
         f"INSERT INTO search_fts(rowid, {', '.join(FTS_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         rows,

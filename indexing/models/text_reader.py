@@ -1,0 +1,279 @@
+"""Reading the words in an image (OCR): PP-OCR's detector, direction classifier and
+recogniser, shipped as ONNX files inside the rapidocr_onnxruntime wheel and run on ONNX
+Runtime (nothing is downloaded, ever).
+
+Cost is what decides the shape. Most photos have no text, so the detector first looks at a
+small copy (PROBE_SIDE on the long side, about 40 ms on one core); a photo where it finds
+nothing is done. Only when it finds text does the image get read properly: the detector
+again at reading resolution (the short side at most TILE_SIDE), in tiles of TILE_SIDE with
+an overlap, so a 20,000 px long screenshot is read at full size, never downsized into
+illegibility; then the recogniser on each box, cut from those full-size pixels. An image
+much longer than wide skips the probe (its small copy would be a sliver).
+
+Loaded lazily behind a lock, once per process; one reader serves all threads (ONNX
+Runtime sessions are thread-safe).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+from indexing.errors import PictorError
+
+PROBE_SIDE = 640  # the detector's first, cheap look: the long side of the small copy
+TILE_SIDE = 1536  # reading resolution: tiles of at most this many pixels a side
+TILE_OVERLAP = 192  # a line up to this tall lies whole in one tile
+LONG_RATIO = 3.0  # longer than this (long side / short side): no probe, straight to tiles
+MAX_LINES = 2000  # lines kept per image; past it, the image is noted as cut short
+MIN_CONFIDENCE = 0.5  # the recogniser's score below which a line is dropped
+
+
+@dataclass(frozen=True, slots=True)
+class TextLine:
+    """One line of text: its words, its box (four corners, clockwise from top left, in
+    the pixels of the upright image), and the recogniser's confidence (0..1)."""
+
+    text: str
+    box: tuple[tuple[int, int], ...]
+    confidence: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "box": [list(point) for point in self.box],
+            "confidence": round(self.confidence, 3),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    lines: tuple[TextLine, ...]
+    probed_empty: bool  # the probe found nothing: the cheap path
+    cut_short: int = 0  # how many lines were found past MAX_LINES and dropped
+
+
+@dataclass(frozen=True, slots=True)
+class Tile:
+    """A window of the reading image, and the band of it whose boxes it keeps."""
+
+    left: int
+    top: int
+    right: int
+    bottom: int
+    keep: tuple[int, int, int, int]  # x0, y0, x1, y1: a box's centre must fall here
+
+
+def tiles(
+    width: int, height: int, side: int = TILE_SIDE, overlap: int = TILE_OVERLAP
+) -> list[Tile]:
+    """Tiles covering width x height, each at most side x side, overlapping by overlap.
+
+    Each box is kept by exactly one tile: the one whose band (its window less half the
+    overlap on each inner edge) holds the box's centre; a line no taller than the overlap
+    then lies whole inside that tile."""
+    xs = _spans(width, side, overlap)
+    ys = _spans(height, side, overlap)
+    out = []
+    for x0, x1, kx0, kx1 in xs:
+        for y0, y1, ky0, ky1 in ys:
+            out.append(Tile(x0, y0, x1, y1, (kx0, ky0, kx1, ky1)))
+    return out
+
+
+def _spans(length: int, side: int, overlap: int) -> list[tuple[int, int, int, int]]:
+    if length <= side:
+        return [(0, length, 0, length)]
+    count = math.ceil((length - overlap) / (side - overlap))
+    step = (length - side) / (count - 1)
+    starts = [round(i * step) for i in range(count)]
+    spans = []
+    for i, start in enumerate(starts):
+        end = min(start + side, length)
+        keep_start = 0 if i == 0 else (start + starts[i - 1] + side) // 2
+        keep_end = length if i == count - 1 else (end + starts[i + 1]) // 2
+        spans.append((start, end, keep_start, keep_end))
+    return spans
+
+
+def is_long(width: int, height: int) -> bool:
+    """Too long for a probe: its small copy would be a sliver (a long screenshot)."""
+    return max(width, height) > LONG_RATIO * min(width, height)
+
+
+def reading_scale(width: int, height: int) -> float:
+    """The scale at which an image is read: its short side at most TILE_SIDE."""
+    return min(1.0, TILE_SIDE / max(1, min(width, height)))
+
+
+class TextReader:
+    """The three PP-OCR models, loaded on first use. `read` is thread-safe."""
+
+    def __init__(self, threads: int = 1):
+        self.threads = max(1, threads)
+        self._lock = threading.Lock()
+        self._models: tuple[Any, Any, Any] | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._models is not None
+
+    def load(self) -> TextReader:
+        """The models, loaded once; PictorError (one sentence) when they cannot be."""
+        with self._lock:
+            if self._models is None:
+                try:
+                    self._models = _load_models(self.threads)
+                except (ImportError, OSError, RuntimeError) as exc:
+                    raise PictorError(
+                        f"text in images cannot be read here ({type(exc).__name__}: {exc}); "
+                        "reinstall the requirements, or set PICTOR_OCR=off"
+                    ) from None
+        return self
+
+    def probe(self, small: Image.Image) -> bool:
+        """Whether the detector sees any text in a small copy (PROBE_SIDE long)."""
+        detector = self.load()._parts()[0]
+        boxes, _ = detector(_bgr(small))
+        return boxes is not None and len(boxes) > 0
+
+    def read(self, pixels: Image.Image) -> Reading:
+        """The lines in an upright image: the probe first (unless the image is long), then
+        the whole image at reading resolution if the probe saw text."""
+        if not is_long(*pixels.size) and not self.probe(probe_copy(pixels)):
+            return Reading((), probed_empty=True)
+        return self.read_all(pixels)
+
+    def read_all(self, pixels: Image.Image) -> Reading:
+        """Every line, tile by tile at reading resolution (no probe)."""
+        scale = reading_scale(*pixels.size)
+        if scale < 1.0:
+            size = (max(1, round(pixels.width * scale)), max(1, round(pixels.height * scale)))
+            pixels = pixels.resize(size, Image.Resampling.BILINEAR)
+        image = _bgr(pixels)
+        found: list[tuple[NDArray[np.float32], str, float]] = []
+        for tile in tiles(image.shape[1], image.shape[0]):
+            found.extend(self._read_tile(image, tile))
+        found.sort(key=lambda item: (round(float(item[0][0][1]) / 10), float(item[0][0][0])))
+        cut = max(0, len(found) - MAX_LINES)
+        lines = tuple(
+            TextLine(text, tuple((round(x / scale), round(y / scale)) for x, y in box), score)
+            for box, text, score in found[:MAX_LINES]
+        )
+        return Reading(lines, probed_empty=False, cut_short=cut)
+
+    def _read_tile(
+        self, image: NDArray[np.uint8], tile: Tile
+    ) -> list[tuple[NDArray[np.float32], str, float]]:
+        detector, classifier, recogniser = self._parts()
+        window = np.ascontiguousarray(image[tile.top : tile.bottom, tile.left : tile.right])
+        boxes, _ = detector(window)
+        if boxes is None or len(boxes) == 0:
+            return []
+        offset = np.array([tile.left, tile.top], dtype=np.float32)
+        kx0, ky0, kx1, ky1 = tile.keep
+        kept = []
+        for box in boxes:
+            box = box.astype(np.float32) + offset
+            cx, cy = box.mean(axis=0)
+            if kx0 <= cx < kx1 and ky0 <= cy < ky1:
+                kept.append(box)
+        if not kept:
+            return []
+        crops = [_crop(image, box) for box in kept]
+        crops, _, _ = classifier(crops)
+        results, _ = recogniser(crops)
+        out = []
+        for box, (text, score) in zip(kept, (r[:2] for r in results), strict=True):
+            text = str(text).strip()
+            if text and float(score) >= MIN_CONFIDENCE:
+                out.append((box, text, float(score)))
+        return out
+
+    def _parts(self) -> tuple[Any, Any, Any]:
+        assert self._models is not None
+        return self._models
+
+
+def probe_copy(pixels: Image.Image) -> Image.Image:
+    """A copy at most PROBE_SIDE on its long side (the image itself if already small)."""
+    if max(pixels.size) <= PROBE_SIDE:
+        return pixels
+    small = pixels.copy()
+    small.thumbnail((PROBE_SIDE, PROBE_SIDE), Image.Resampling.BILINEAR)
+    return small
+
+
+def _bgr(pixels: Image.Image) -> NDArray[np.uint8]:
+    rgb = np.asarray(pixels.convert("RGB"))
+    return np.ascontiguousarray(rgb[:, :, ::-1])
+
+
+def _crop(image: NDArray[np.uint8], box: NDArray[np.float32]) -> NDArray[np.uint8]:
+    """The box cut out and straightened (PP-OCR's rotate-crop), rotated upright when tall."""
+    import cv2
+
+    width = int(max(np.linalg.norm(box[0] - box[1]), np.linalg.norm(box[2] - box[3])))
+    height = int(max(np.linalg.norm(box[0] - box[3]), np.linalg.norm(box[1] - box[2])))
+    width, height = max(width, 1), max(height, 1)
+    target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    matrix = cv2.getPerspectiveTransform(box.astype(np.float32), target)
+    crop = cv2.warpPerspective(
+        image, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC
+    )
+    if crop.shape[0] / crop.shape[1] >= 1.5:
+        crop = np.rot90(crop)
+    return np.ascontiguousarray(crop)
+
+
+def _load_models(threads: int) -> tuple[Any, Any, Any]:
+    """The wheel's detector, classifier and recogniser, with its own settings but ours for
+    threads and the detector's resolution (it sees exactly the pixels we give it)."""
+    from pathlib import Path
+
+    import rapidocr_onnxruntime as package
+    from rapidocr_onnxruntime.ch_ppocr_cls import TextClassifier
+    from rapidocr_onnxruntime.ch_ppocr_det import TextDetector
+    from rapidocr_onnxruntime.ch_ppocr_rec import TextRecognizer
+    from rapidocr_onnxruntime.utils import read_yaml
+
+    root = Path(package.__file__).parent
+    config = read_yaml(str(root / "config.yaml"))
+    for part in ("Det", "Cls", "Rec"):
+        config[part]["model_path"] = str(root / config[part]["model_path"])
+        config[part]["intra_op_num_threads"] = threads
+        config[part]["inter_op_num_threads"] = 1
+    # limit_type "max" with the image's own long side: no resize beyond rounding to 32.
+    config["Det"]["limit_type"] = "max"
+    config["Det"]["limit_side_len"] = max(TILE_SIDE, PROBE_SIDE)
+    detector = TextDetector(config["Det"])
+    return detector, TextClassifier(config["Cls"]), TextRecognizer(config["Rec"])
+
+
+_shared: dict[int, TextReader] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_reader(threads: int = 1) -> TextReader:
+    """The process-wide reader (not loaded until first use)."""
+    with _shared_lock:
+        reader = _shared.get(threads)
+        if reader is None:
+            reader = _shared[threads] = TextReader(threads)
+        return reader
+
+
+def engine_id() -> str:
+    """What reads the text, stamped on every reading: a new engine reads everything again."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"rapidocr_onnxruntime {version('rapidocr_onnxruntime')} PP-OCRv4"
+    except PackageNotFoundError:
+        return "rapidocr_onnxruntime ? PP-OCRv4"
