@@ -27,12 +27,13 @@ from PIL import Image
 
 from indexing.errors import PictorError
 
-PROBE_SIDE = 640  # the detector's first, cheap look: the long side of the small copy
+PROBE_SIDE = 512  # the detector's first, cheap look: the long side of the small copy
 TILE_SIDE = 1536  # reading resolution: tiles of at most this many pixels a side
 TILE_OVERLAP = 192  # a line up to this tall lies whole in one tile
 LONG_RATIO = 3.0  # longer than this (long side / short side): no probe, straight to tiles
 MAX_LINES = 2000  # lines kept per image; past it, the image is noted as cut short
 MIN_CONFIDENCE = 0.5  # the recogniser's score below which a line is dropped
+PROBE_CHECKS = 6  # boxes the probe's recogniser looks at before saying "text"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,10 +139,21 @@ class TextReader:
         return self
 
     def probe(self, small: Image.Image) -> bool:
-        """Whether the detector sees any text in a small copy (PROBE_SIDE long)."""
-        detector = self.load()._parts()[0]
-        boxes, _ = detector(_bgr(small))
-        return boxes is not None and len(boxes) > 0
+        """Whether a small copy (PROBE_SIDE long) shows text: the detector finds a box, and
+        the recogniser reads at least one of them (PROBE_CHECKS largest) as a word, so the
+        texture a detector takes for text (foliage, fabric) costs one more small step, not
+        a full read."""
+        detector, _, recogniser = self.load()._parts()
+        image = _bgr(small)
+        boxes, _ = detector(image)
+        if boxes is None or len(boxes) == 0:
+            return False
+        largest = sorted(boxes, key=lambda box: -_area(box))[:PROBE_CHECKS]
+        results, _ = recogniser([_crop(image, box.astype(np.float32)) for box in largest])
+        return any(
+            float(score) >= MIN_CONFIDENCE and sum(ch.isalnum() for ch in str(text)) >= 2
+            for text, score, _ in results
+        )
 
     def read(self, pixels: Image.Image) -> Reading:
         """The lines in an upright image: the probe first (unless the image is long), then
@@ -190,8 +202,8 @@ class TextReader:
         crops, _, _ = classifier(crops)
         results, _ = recogniser(crops)
         out = []
-        for box, (text, score) in zip(kept, (r[:2] for r in results), strict=True):
-            text = str(text).strip()
+        for box, crop, (text, score, centres) in zip(kept, crops, results, strict=True):
+            text = put_spaces(str(text), centres, crop).strip()
             if text and float(score) >= MIN_CONFIDENCE:
                 out.append((box, text, float(score)))
         return out
@@ -199,6 +211,11 @@ class TextReader:
     def _parts(self) -> tuple[Any, Any, Any]:
         assert self._models is not None
         return self._models
+
+
+def _area(box: NDArray[np.float32]) -> float:
+    x, y = box[:, 0], box[:, 1]
+    return float(abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))) / 2)
 
 
 def probe_copy(pixels: Image.Image) -> Image.Image:
@@ -253,7 +270,86 @@ def _load_models(threads: int) -> tuple[Any, Any, Any]:
     config["Det"]["limit_type"] = "max"
     config["Det"]["limit_side_len"] = max(TILE_SIDE, PROBE_SIDE)
     detector = TextDetector(config["Det"])
-    return detector, TextClassifier(config["Cls"]), TextRecognizer(config["Rec"])
+    recogniser = TextRecognizer(config["Rec"])
+    recogniser.postprocess_op = SpacedDecoder(recogniser.postprocess_op.character)
+    return detector, TextClassifier(config["Cls"]), recogniser
+
+
+class SpacedDecoder:
+    """The recogniser's CTC decoding (best path), keeping where each character was read.
+
+    The shipped recogniser learnt mostly Chinese, which has no spaces, and often drops
+    them between English words ("gardenexitlibrary"), which full-text search then cannot
+    split. Each character's column says where in the crop it lies, so `put_spaces` can
+    look at the pixels between two characters for the blank of a word space."""
+
+    def __init__(self, characters: list[str]):
+        self.characters = characters
+
+    def __call__(
+        self, preds: NDArray[np.float32], *_: Any, max_wh_ratio: float = 1.0, **__: Any
+    ) -> list[tuple[str, float, list[float]]]:
+        best = preds.argmax(axis=2)
+        probability = preds.max(axis=2)
+        # A column's centre, in units of the crop's height (the crop was scaled to a
+        # height of 48 and a width of at most 48 * max_wh_ratio, over all the columns).
+        unit = max_wh_ratio / preds.shape[1]
+        return [self._line(best[row], probability[row], unit) for row in range(best.shape[0])]
+
+    def _line(
+        self, best: NDArray[np.int64], probability: NDArray[np.float32], unit: float
+    ) -> tuple[str, float, list[float]]:
+        keep = np.ones(len(best), dtype=bool)
+        keep[1:] = best[1:] != best[:-1]
+        keep &= best != 0  # the blank
+        columns = np.flatnonzero(keep)
+        if len(columns) == 0:
+            return "", 0.0, []
+        text = "".join(self.characters[i] for i in best[columns])
+        return text, float(probability[columns].mean()), [(c + 0.5) * unit for c in columns]
+
+
+GLUED = 8  # a run of this many characters with no space is checked for lost spaces
+SPACE_GAP = 0.12  # a word space is at least this wide (times the crop's height) ...
+SPACE_RATIO = 2.2  # ... and this many times the run's usual blank between two letters
+INK_CONTRAST = 32  # grey levels from the background that count as ink
+
+
+def put_spaces(text: str, centres: list[float], crop: NDArray[np.uint8]) -> str:
+    """text with the spaces the recogniser dropped put back: in each long run with no
+    space, wherever the crop shows a blank between two letters much wider than the
+    run's usual one (letters sit a steady distance apart; words a wider one)."""
+    if len(text) < GLUED or len(centres) != len(text):
+        return text
+    height, width = crop.shape[:2]
+    grey = crop.mean(axis=2)
+    band = grey[height // 8 : height - height // 8 or height]
+    ink = (np.abs(band - np.median(band)) > INK_CONTRAST).any(axis=0)
+    blanks = [0]  # blanks[i]: the widest blank between letters i-1 and i
+    for i in range(1, len(text)):
+        start = min(width, max(0, round(centres[i - 1] * height)))
+        end = min(width, max(start, round(centres[i] * height)))
+        blanks.append(_longest_blank(ink[start:end]))
+    out = list(text)
+    run_start = 0
+    for i in range(len(text) + 1):
+        if i == len(text) or text[i] == " ":
+            if i - run_start >= GLUED:
+                inner = blanks[run_start + 1 : i]
+                wide = max(SPACE_GAP * height, SPACE_RATIO * float(np.median(inner)), 3.0)
+                for j in range(run_start + 1, i):
+                    if blanks[j] >= wide:
+                        out[j] = " " + text[j]
+            run_start = i + 1
+    return "".join(out)
+
+
+def _longest_blank(ink: NDArray[np.bool_]) -> int:
+    longest = run = 0
+    for has_ink in ink:
+        run = 0 if has_ink else run + 1
+        longest = max(longest, run)
+    return longest
 
 
 _shared: dict[int, TextReader] = {}
