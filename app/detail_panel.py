@@ -15,10 +15,11 @@ from urllib.parse import quote
 
 import gradio as gr
 
-from app import detail_generation, key_button
+from app import detail_generation, detail_text, key_button
 from app.components import detail_markdown, thumbnails
 from app.context import AppContext
 from app.detail_generation import GenerationView
+from app.detail_text import TextView
 from app.key_button import KeyButton
 from app.safe_text import literal
 from indexing.query import details
@@ -60,6 +61,7 @@ class DetailPanel:
     selected: gr.State  # the content id shown
     viewer: ViewerActions
     player: gr.HTML  # a video: its player, from the moment found
+    text: TextView  # the text read in the image (app/detail_text.py follows `selected`)
 
     @property
     def outputs(self) -> list[Any]:
@@ -107,6 +109,7 @@ def render() -> DetailPanel:
             message = gr.Markdown("", elem_id=f"{prefix}-rating-message")
             viewer = _render_viewer(prefix)
             generation = detail_generation.render(prefix)
+            text = detail_text.render(prefix)
             why = thumbnails(
                 label="Why this prediction: the rated images nearest to it",
                 columns=5,
@@ -117,7 +120,7 @@ def render() -> DetailPanel:
             )
     return DetailPanel(
         preview, meta, about, score, save, clear, message, generation, why, gr.State(None),
-        viewer, player,
+        viewer, player, text,
     )  # fmt: skip
 
 

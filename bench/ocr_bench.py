@@ -337,6 +337,8 @@ def main() -> int:
 
 def report(r: dict, command: str) -> str:
     lines = [f"OCR bench: {r['engine']}, {r['cpus']} CPUs ({command})", ""]
+    if "accuracy" not in r:
+        return "\n".join([*lines, find_line(r["find"])])
     lines.append("| kind | images | word recall | CER | lines/s | images/s |")
     lines.append("|---|---:|---:|---:|---:|---:|")
     for kind, a in r.get("accuracy", {}).items():
@@ -344,8 +346,6 @@ def report(r: dict, command: str) -> str:
             f"| {kind} | {a['images']} | {a['recall']:.3f} | {a['cer'] * 100:.1f} % | "
             f"{a['lines_per_s']:.1f} | {a['images_per_s']:.2f} |"
         )
-    if "no_text" not in r:
-        return "\n".join([*lines, find_line(r["find"])])
     n = r["no_text"]
     lines.append("")
     lines.append(

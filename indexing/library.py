@@ -198,6 +198,7 @@ class Library:
             engine_id(),
             threads=self.settings.threads,
             max_pixels=self.settings.max_image_pixels,
+            commit_every=min(self.settings.commit_every, 64),
             progress=progress,
             cancel=cancel or CancelToken(),
         )

@@ -37,8 +37,7 @@ from indexing.progress import CancelToken, ProgressCallback, StageMeter
 from indexing.store import text_reads
 from indexing.store.catalog import Catalog
 
-WRITE_EVERY = 64  # readings per write transaction (and at least every WRITE_SECONDS)
-WRITE_SECONDS = 2.0
+WRITE_SECONDS = 2.0  # readings are written at least this often (and every commit_every)
 
 
 @dataclass(slots=True)
@@ -71,7 +70,7 @@ def read_image_text(data: bytes, reader: TextReader, *, max_pixels: int) -> Read
         return Reading((), probed_empty=True)
     if max(pixels.size) < max(small.width, small.height):  # a JPEG decoded in draft
         pixels = flatten(decode(data, min_side=TILE_SIDE, max_pixels=max_pixels).pixels)
-    return reader.read_all(pixels)
+    return reader.read_all(pixels, (small.width, small.height))  # boxes at full size
 
 
 def read_file(path: str, reader: TextReader, *, max_pixels: int) -> tuple[str, text_reads.ReadRow]:
@@ -124,6 +123,7 @@ def read_pending(
     *,
     threads: int,
     max_pixels: int,
+    commit_every: int,
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> TextCounts:
@@ -161,7 +161,7 @@ def read_pending(
             counts.read += 1
             counts.with_text += row.state == "text"
             counts.failed += row.state == "failed"
-            if len(batch) >= WRITE_EVERY or time.monotonic() - since >= WRITE_SECONDS:
+            if len(batch) >= commit_every or time.monotonic() - since >= WRITE_SECONDS:
                 flush()
         flush()
     meter.finish()

@@ -162,12 +162,17 @@ class TextReader:
             return Reading((), probed_empty=True)
         return self.read_all(pixels)
 
-    def read_all(self, pixels: Image.Image) -> Reading:
-        """Every line, tile by tile at reading resolution (no probe)."""
-        scale = reading_scale(*pixels.size)
-        if scale < 1.0:
-            size = (max(1, round(pixels.width * scale)), max(1, round(pixels.height * scale)))
-            pixels = pixels.resize(size, Image.Resampling.BILINEAR)
+    def read_all(self, pixels: Image.Image, size: tuple[int, int] | None = None) -> Reading:
+        """Every line, tile by tile at reading resolution (no probe). Boxes are in the
+        pixels of `size` (the image's full size, where pixels is a reduced decode)."""
+        full_width = size[0] if size else pixels.width
+        reduced = reading_scale(*pixels.size)
+        if reduced < 1.0:
+            pixels = pixels.resize(
+                (max(1, round(pixels.width * reduced)), max(1, round(pixels.height * reduced))),
+                Image.Resampling.BILINEAR,
+            )
+        scale = pixels.width / full_width  # full-size pixels to the pixels read
         image = _bgr(pixels)
         found: list[tuple[NDArray[np.float32], str, float]] = []
         for tile in tiles(image.shape[1], image.shape[0]):
