@@ -51,17 +51,14 @@ def render(prefix: str) -> TextView:
             elem_id=f"{prefix}-text",
         )
         copy = gr.Button("Copy text", size="sm", elem_id=f"{prefix}-copy-text")
-        with gr.Row(equal_height=True):
-            words = gr.Textbox(
-                label="Highlight words (empty: every line)",
-                placeholder="e.g. booking code",
-                scale=3,
-                elem_id=f"{prefix}-text-words",
-            )
-            show_boxes = gr.Button(
-                "Show on the image", size="sm", scale=1, elem_id=f"{prefix}-text-show"
-            )
-            hide_boxes = gr.Button("Hide", size="sm", scale=0, elem_id=f"{prefix}-text-hide")
+        words = gr.Textbox(
+            label="Words to outline on the image (empty: every line)",
+            placeholder="e.g. booking code",
+            elem_id=f"{prefix}-text-words",
+        )
+        with gr.Row():
+            show_boxes = gr.Button("Outline them", size="sm", elem_id=f"{prefix}-text-show")
+            hide_boxes = gr.Button("Hide outlines", size="sm", elem_id=f"{prefix}-text-hide")
     copy.click(None, [text], None, js=COPY_JS % (f"{prefix}-copy-text", "Copy text"))
     return TextView(section, summary, text, copy, words, show_boxes, hide_boxes)
 

@@ -34,6 +34,7 @@ from app.tabs import (
     ratings_backup,
     search,
     search_links,
+    text_settings,
     timeline,
     train,
     trash,
@@ -62,6 +63,7 @@ def build_app(
         with gr.Tabs() as tabs:
             with gr.Tab("Library", id="library"):
                 models = model_settings.render(ctx, banner)
+                text_panel = text_settings.render(ctx)
                 library_tab = library.render()
                 gr.Markdown(
                     f"Problems and their details are logged to {literal(log_path)}.",
@@ -109,6 +111,7 @@ def build_app(
             filters.filter_to_rate, rate.FILTERS_QUEUE, filters_tab.message,
         )  # fmt: skip
         model_settings.listen(models, ctx)  # its status on load comes with the Library's page
+        text_settings.listen(text_panel, ctx, demo)
         sources = [
             detail.Source("library", "the Library", library_tab.ids, library_tab.gallery),
             detail.Source("search", "Search", search_tab.ids, search_tab.gallery, search_tab.query),

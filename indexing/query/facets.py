@@ -27,6 +27,7 @@ from indexing.query.facet_folders import FolderTree
 from indexing.query.facet_index import FacetIndex, base_mask, facet_index
 from indexing.query.filters import Filter
 from indexing.query.metadata_search import ensure_fresh, matching_ids_sql, parse_query
+from indexing.store import text_reads
 from indexing.store.catalog import Catalog
 
 TOP_VALUES = 50
@@ -122,7 +123,9 @@ FACETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "format": ("Format", ("formats",)),
     "folder": ("Folder", ("folder",)),
     "subject": ("Subject", ("subject",)),
+    "text": ("Text in the image", ("has_text",)),
 }
+TEXT_VALUES = (("yes", "With text", "text"), ("no", "Without text", "none"))
 
 
 def facets(
@@ -154,6 +157,10 @@ def facets(
             out.append(Facet(name, title, [], None, False, "Choose a month to list its days."))
             continue
         mask = base & index.selection_mask(flt, ignored)
+        if name == "text":
+            values = _text_values(index, catalog, flt, extra, extra_params, mask)
+            out.append(Facet(name, title, values, _selected(flt, name)))
+            continue
         values = _values(index, name, mask, flt)
         more = len(values) > TOP_VALUES
         note = (
@@ -176,7 +183,26 @@ def _subject_note(
     return subject_note() if subject_note else "No image has a confident subject tag yet."
 
 
+def _text_values(
+    index: FacetIndex, catalog: Catalog, flt: Filter, extra: str, params: list, mask: np.ndarray
+) -> list[FacetValue]:
+    """With text, without text (read and none found): counted as if has_text were not
+    chosen, so choosing one never hides the other. Images not read yet count in neither."""
+    if flt.has_text is not None:  # has_text is decided in SQL: count without it
+        mask = base_mask(index, catalog, flt.model_copy(update={"has_text": None}), extra, params)
+        mask &= index.selection_mask(flt)
+    out = []
+    for value, label, state in TEXT_VALUES:
+        rows = index.rows_of_rowids(text_reads.rowids_in_state(catalog, state))
+        count = int((mask & index.mask_of_rows(rows)).sum())
+        if count:
+            out.append(FacetValue(value, label, count))
+    return out
+
+
 def _selected(flt: Filter, name: str) -> str | None:
+    if name == "text":
+        return None if flt.has_text is None else ("yes" if flt.has_text else "no")
     if name == "format":
         return ",".join(flt.formats) or None
     if name == "year":

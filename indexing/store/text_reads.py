@@ -163,6 +163,19 @@ def has_text(value: bool) -> tuple[str, list[Any]]:
     )
 
 
+def rowids_in_state(catalog: Catalog, state: str) -> list[int]:
+    """The images rowids (as the facet columns know them) of the contents read with this
+    state (the "text" facet counts them under the current filter)."""
+    return [
+        row[0]
+        for row in catalog.conn.execute(
+            "SELECT i.rowid FROM text_reads t JOIN images i ON i.content_id = t.content_id "
+            "WHERE t.state = ? ORDER BY i.rowid",
+            (state,),
+        )
+    ]
+
+
 def text_for_search(conn: sqlite3.Connection, content_ids: Sequence[str]) -> dict[str, str]:
     """Each content's lines joined, for the full-text index (search_text._rebuild)."""
     if not content_ids:

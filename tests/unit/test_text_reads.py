@@ -203,3 +203,29 @@ def test_spaces_the_recogniser_dropped_are_put_back_from_the_blanks_between_word
     assert put_spaces(text, centres, strip) == "transferred"  # one word stays one word
     text, centres, strip = _drawn("exit now", {})
     assert put_spaces(text, centres, strip) == "exit now"  # short runs are left alone
+
+
+def test_the_text_facet_counts_with_and_without_text_and_ignores_its_own_choice(indexed) -> None:
+    from indexing.query.facets import facets
+
+    pictor, paths = indexed
+    ids = {name: content_of(pictor, path) for name, path in paths.items()}
+    with pictor.library.open_catalog() as catalog:
+        text_reads.write(
+            catalog,
+            [
+                text_reads.ReadRow(ids["receipt"], "text", [("Total 12.50", BOX, 0.9)]),
+                text_reads.ReadRow(ids["ticket"], "text", [("Gate 14", BOX, 0.9)]),
+                text_reads.ReadRow(ids["beach"], "none"),
+            ],
+            ENGINE,
+        )
+        for chosen in (None, True, False):
+            result = facets(catalog, Filter(has_text=chosen))
+            counts = {v.value: (v.label, v.count) for v in result.get("text").values}
+            assert counts == {"yes": ("With text", 2), "no": ("Without text", 1)}
+            assert result.get("text").selected == {None: None, True: "yes", False: "no"}[chosen]
+        assert facets(catalog, Filter(has_text=True)).matching == 2
+        assert facets(catalog, Filter(has_text=False)).matching == 1
+        # The facet's value is what the filter takes.
+        assert Filter.parse(has_text="yes").has_text is True
