@@ -147,15 +147,6 @@ class Library:
         """The process-wide OCR reader (not loaded until first use)."""
         return shared_reader(1)
 
-    def read_text(
-        self, progress: ProgressCallback = no_progress, cancel: CancelToken | None = None
-    ) -> dict:
-        """Read the text in every image not read yet (indexing does this too)."""
-        with index_lock(self.settings.data_dir, wait=False), self.open_catalog() as catalog:
-            counts = self._read_text(catalog, progress, cancel)
-            search_text.refresh(catalog.conn)
-            return counts.as_dict()
-
     def text_of(self, path: str) -> dict:
         """The text in one image file: as the catalog holds it when this content was read,
         else read now (and kept, when the content is catalogued)."""

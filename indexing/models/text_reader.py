@@ -3,8 +3,9 @@ recogniser, shipped as ONNX files inside the rapidocr_onnxruntime wheel and run 
 Runtime (nothing is downloaded, ever).
 
 Cost is what decides the shape. Most photos have no text, so the detector first looks at a
-small copy (PROBE_SIDE on the long side, about 40 ms on one core); a photo where it finds
-nothing is done. Only when it finds text does the image get read properly: the detector
+small copy (PROBE_SIDE on the long side: with the decode, about 63 ms of CPU for a
+3000x2000 JPEG), and the recogniser checks the few largest boxes it finds; a photo where
+neither sees text is done. Only when they do does the image get read properly: the detector
 again at reading resolution (the short side at most TILE_SIDE), in tiles of TILE_SIDE with
 an overlap, so a 20,000 px long screenshot is read at full size, never downsized into
 illegibility; then the recogniser on each box, cut from those full-size pixels. An image
@@ -177,7 +178,7 @@ class TextReader:
         found: list[tuple[NDArray[np.float32], str, float]] = []
         for tile in tiles(image.shape[1], image.shape[0]):
             found.extend(self._read_tile(image, tile))
-        found.sort(key=lambda item: (round(float(item[0][0][1]) / 10), float(item[0][0][0])))
+        found = reading_order(found)
         cut = max(0, len(found) - MAX_LINES)
         lines = tuple(
             TextLine(text, tuple((round(x / scale), round(y / scale)) for x, y in box), score)
@@ -221,6 +222,25 @@ class TextReader:
 def _area(box: NDArray[np.float32]) -> float:
     x, y = box[:, 0], box[:, 1]
     return float(abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))) / 2)
+
+
+def reading_order(
+    found: list[tuple[NDArray[np.float32], str, float]],
+) -> list[tuple[NDArray[np.float32], str, float]]:
+    """Lines top to bottom, and left to right within a row: boxes whose centres lie within
+    half a line's height of each other are one row (a tilted line cut in two stays whole)."""
+    rows: list[list[tuple[NDArray[np.float32], str, float]]] = []
+    row_centre = row_height = 0.0
+    for item in sorted(found, key=lambda item: float(item[0][:, 1].mean())):
+        box = item[0]
+        centre = float(box[:, 1].mean())
+        height = float(box[:, 1].max() - box[:, 1].min())
+        if rows and abs(centre - row_centre) < 0.5 * max(row_height, height):
+            rows[-1].append(item)
+        else:
+            rows.append([item])
+            row_centre, row_height = centre, height
+    return [item for row in rows for item in sorted(row, key=lambda i: float(i[0][:, 0].min()))]
 
 
 def probe_copy(pixels: Image.Image) -> Image.Image:

@@ -10,7 +10,14 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from indexing.models.text_reader import TILE_OVERLAP, is_long, put_spaces, reading_scale, tiles
+from indexing.models.text_reader import (
+    TILE_OVERLAP,
+    is_long,
+    put_spaces,
+    reading_order,
+    reading_scale,
+    tiles,
+)
 from indexing.query.filters import Filter
 from indexing.query.listing import ListRequest, list_library
 from indexing.query.metadata_search import find
@@ -229,3 +236,18 @@ def test_the_text_facet_counts_with_and_without_text_and_ignores_its_own_choice(
         assert facets(catalog, Filter(has_text=False)).matching == 1
         # The facet's value is what the filter takes.
         assert Filter.parse(has_text="yes").has_text is True
+
+
+def test_lines_come_in_reading_order_and_a_tilted_line_cut_in_two_stays_one_row() -> None:
+    def box(x0: float, y0: float, x1: float, y1: float, rise: float = 0.0) -> np.ndarray:
+        return np.array([[x0, y0], [x1, y0 - rise], [x1, y1 - rise], [x0, y1]], np.float32)
+
+    found = [
+        (box(600, 96, 800, 140), "PB5242", 0.9),  # the end of a line tilted up: it sits higher
+        (box(100, 100, 560, 150, rise=12), "harbour warning", 0.9),
+        (box(100, 200, 500, 250), "delivery passport", 0.9),
+        (box(40, 20, 300, 60), "Title", 0.9),
+    ]
+    assert [text for _, text, _ in reading_order(found)] == [
+        "Title", "harbour warning", "PB5242", "delivery passport",
+    ]  # fmt: skip
