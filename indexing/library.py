@@ -145,7 +145,7 @@ class Library:
 
     def text_reader(self) -> TextReader:
         """The process-wide OCR reader (not loaded until first use)."""
-        return shared_reader(1)
+        return shared_reader(1, self.settings.backend)
 
     def text_of(self, path: str) -> dict:
         """The text in one image file: as the catalog holds it when this content was read,

@@ -243,3 +243,27 @@ def test_ocr_off_reads_nothing_and_a_later_run_backfills_after_a_kill(
     assert len(after) == len(words) and all(after[cid] == at for cid, at in before.items())
     with off.library.open_catalog() as catalog:
         assert {i.path.rsplit("/", 1)[-1] for i in find(catalog, "foxtrot").items} == {"note5.png"}
+
+
+def test_openvino_and_onnx_runtime_read_the_same_lines(indexed) -> None:
+    """The reader runs on OpenVINO where it can (PICTOR_BACKEND auto or openvino), and on
+    ONNX Runtime otherwise (the tests' torch backend): the same models, the same lines."""
+    from indexing.models.text_reader import OpenVinoModel
+
+    _, library, _ = indexed
+    pixels = Image.open(library.root / "chat.png").convert("RGB")
+    openvino = TextReader(1, "openvino").load()
+    onnx = TextReader(1, "onnx").load()
+    assert isinstance(openvino._parts()[0].infer, OpenVinoModel)
+    assert not isinstance(onnx._parts()[0].infer, OpenVinoModel)
+    read = {name: reader.read(pixels).lines for name, reader in (("ov", openvino), ("ort", onnx))}
+    assert [line.text for line in read["ov"]] == [line.text for line in read["ort"]]
+    for a, b in zip(read["ov"], read["ort"], strict=True):
+        assert (
+            max(
+                abs(p - q)
+                for pa, pb in zip(a.box, b.box, strict=True)
+                for p, q in zip(pa, pb, strict=True)
+            )
+            <= 2
+        )
