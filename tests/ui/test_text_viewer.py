@@ -105,9 +105,8 @@ def test_the_viewer_shows_the_text_copies_it_and_outlines_the_words_asked_for(se
         page.screenshot(path=str(SHOTS / "ocr-viewer-text-1280x800.png"))
 
         page.locator("#viewer-text-hide").click()
-        expect(image).not_to_have_attribute("src", image.get_attribute("src") or "")
-        page.wait_for_function("() => document.querySelector('#viewer-image img') !== null")
-        assert yellow_pixels(page.locator("#viewer-image img").screenshot()) == 0
+        expect(image).to_have_attribute("src", before or "")  # the plain preview again
+        assert yellow_pixels(image.screenshot()) == 0
 
         page.set_viewport_size({"width": 390, "height": 844})
         page.locator("#viewer-text").scroll_into_view_if_needed()
@@ -127,3 +126,33 @@ def test_an_image_without_text_has_no_text_section(served) -> None:
         page.keyboard.press("Escape")
         open_image(page, "b-beach.jpg")
         expect(page.locator("#viewer-text")).to_be_hidden()
+
+
+@pytest.mark.browser
+def test_the_text_facet_filters_and_the_library_tab_says_what_was_read(served) -> None:
+    from playwright.sync_api import expect
+
+    from tests.ui.test_ui_metadata import choose, option_labels
+
+    with open_page(served, height=800, width=1280) as page:
+        page.get_by_role("button", name="Text in images").click()  # the Library tab's panel
+        status = page.locator("#ocr-status")
+        expect(status).to_contain_text("2 images read, 1 with text")
+        expect(page.locator("#ocr-enabled input")).to_be_checked()
+
+        page.get_by_role("tab", name="Filters").click()
+        expect(page.locator("#filters-gallery img")).to_have_count(2)
+        picker = "filters-facet-text"
+        assert option_labels(page, picker) == ["With text (1)", "Without text (1)"]
+        gallery = page.locator("#filters-gallery img")
+        for label, name in (
+            ("With text (1)", "a-booking.png"),
+            ("Without text (1)", "b-beach.jpg"),
+        ):
+            choose(page, picker, label)  # the other value stays listed: its count ignores it
+            expect(gallery).to_have_count(1)
+            gallery.first.click()
+            expect(page.locator("#viewer-meta")).to_contain_text(name)
+            page.keyboard.press("Escape")
+            expect(page.locator("#viewer")).to_be_hidden()
+        page.screenshot(path=str(SHOTS / "ocr-filters-text-facet-1280x800.png"))
