@@ -155,4 +155,5 @@ def test_the_text_facet_filters_and_the_library_tab_says_what_was_read(served) -
             expect(page.locator("#viewer-meta")).to_contain_text(name)
             page.keyboard.press("Escape")
             expect(page.locator("#viewer")).to_be_hidden()
+        page.locator(f"#{picker}").scroll_into_view_if_needed()
         page.screenshot(path=str(SHOTS / "ocr-filters-text-facet-1280x800.png"))
