@@ -17,6 +17,7 @@ Runtime sessions are thread-safe; OpenVINO gets one infer request per thread).
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import threading
@@ -430,6 +431,7 @@ def shared_reader(threads: int = 1, backend: str = "auto") -> TextReader:
         return reader
 
 
+@functools.cache
 def engine_id() -> str:
     """What reads the text, stamped on every reading: a new engine reads everything again."""
     from importlib.metadata import PackageNotFoundError, version
