@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint format bench browser clean
+.PHONY: run test test-fast lint format bench browser fonts clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,15 @@ browser:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else echo "chromium is missing: sudo apt-get install chromium" >&2; exit 1; fi; }
 
+# The OCR tests draw text with Debian's fonts; install them when missing and we are root.
+fonts:
+	@{ [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && \
+		[ -f /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ]; } || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				fonts-dejavu-core fonts-liberation >/dev/null; \
+		else echo "fonts are missing: sudo apt-get install fonts-dejavu-core fonts-liberation" >&2; exit 1; fi; }
+
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
@@ -39,7 +48,7 @@ format: $(STAMP)
 TEST_WORKERS ?= 2
 
 # Every tier: tests/unit, tests/integration (CLI runs, the tiny CLIP, ChromaDB), tests/ui.
-test: $(STAMP) browser
+test: $(STAMP) browser fonts
 	$(PY) -m ruff check .
 	$(PY) -m mypy indexing evaluator app
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile

@@ -22,6 +22,7 @@ from app.cli import (
     metadata_commands,
     people_commands,
     rating_commands,
+    text_commands,
     trash_commands,
 )
 from app.cli.common import DATA_DIR_HELP, Handler, OneLineParser
@@ -39,6 +40,7 @@ COMMAND_MODULES = (
     metadata_commands,
     album_commands,
     people_commands,
+    text_commands,
 )
 
 

@@ -36,6 +36,10 @@ class AppContext:
         """Ratings also go to XMP sidecars, for everyone using this app, until it restarts."""
         self.settings.write_xmp = on
 
+    def set_ocr(self, on: bool) -> None:
+        """Indexing reads the text in images (or not), until the app restarts."""
+        self.settings.ocr = on
+
     @contextmanager
     def catalog(self) -> Iterator[Catalog]:
         """A short-lived connection for one callback (callbacks run on worker threads)."""

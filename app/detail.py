@@ -16,7 +16,7 @@ from typing import Any, TypedDict
 
 import gradio as gr
 
-from app import detail_organise
+from app import detail_organise, detail_text
 from app.components import COPY_JS
 from app.context import AppContext
 from app.detail_generation import whole_prompts
@@ -156,6 +156,7 @@ def listen(viewer: Viewer, ctx: AppContext, sources: list[Source]) -> dict[str, 
     events by name ("trashed", "undone"), to chain on."""
     panel = viewer.panel
     detail_organise.listen(panel.organise, ctx, panel.selected)
+    detail_text.listen(panel.text, ctx, panel.selected, panel.preview)
     # One at a time and in order: a quick → → must end two images on, not on the first.
     in_order: _InOrder = {"concurrency_id": f"{PREFIX}-moves", "concurrency_limit": 1}
 

@@ -15,10 +15,11 @@ from urllib.parse import quote
 
 import gradio as gr
 
-from app import detail_generation, detail_organise, key_button
+from app import detail_generation, detail_organise, detail_text, key_button
 from app.components import detail_markdown, thumbnails
 from app.context import AppContext
 from app.detail_generation import GenerationView
+from app.detail_text import TextView
 from app.key_button import KeyButton
 from app.safe_text import literal
 from indexing.query import details
@@ -61,6 +62,7 @@ class DetailPanel:
     viewer: ViewerActions
     player: gr.HTML  # a video: its player, from the moment found
     organise: detail_organise.OrganiseView  # albums, tags, caption (loaded on selection)
+    text: TextView  # the text read in the image (app/detail_text.py follows `selected`)
 
     @property
     def outputs(self) -> list[Any]:
@@ -109,6 +111,7 @@ def render() -> DetailPanel:
             viewer = _render_viewer(prefix)
             organise = detail_organise.render(prefix)
             generation = detail_generation.render(prefix)
+            text = detail_text.render(prefix)
             why = thumbnails(
                 label="Why this prediction: the rated images nearest to it",
                 columns=5,
@@ -119,7 +122,7 @@ def render() -> DetailPanel:
             )
     return DetailPanel(
         preview, meta, about, score, save, clear, message, generation, why, gr.State(None),
-        viewer, player, organise,
+        viewer, player, organise, text,
     )  # fmt: skip
 
 

@@ -33,6 +33,7 @@ PICKERS = (
     ("subject", "Subject", "subject"),
     ("format", "Format", "formats"),
     ("folder", "Folder", "folder"),
+    ("text", "Text in the image", "has_text"),
 )
 NAMES = tuple(name for name, _, _ in PICKERS)
 

@@ -35,6 +35,7 @@ from app.tabs import (
     ratings_backup,
     search,
     search_links,
+    text_settings,
     timeline,
     train,
     trash,
@@ -63,6 +64,7 @@ def build_app(
         with gr.Tabs() as tabs:
             with gr.Tab("Library", id="library"):
                 models = model_settings.render(ctx, banner)
+                text_panel = text_settings.render(ctx)
                 library_tab = library.render()
                 with gr.Accordion("People", open=False, elem_id="people-view") as people_opened:
                     people_view = people.render(ctx)
@@ -113,6 +115,7 @@ def build_app(
             filters.filter_to_rate, rate.FILTERS_QUEUE, filters_tab.message,
         )  # fmt: skip
         model_settings.listen(models, ctx)  # its status on load comes with the Library's page
+        text_settings.listen(text_panel, ctx, demo)
         sources = [
             detail.Source("library", "the Library", library_tab.ids, library_tab.gallery),
             detail.Source("search", "Search", search_tab.ids, search_tab.gallery, search_tab.query),

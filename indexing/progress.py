@@ -14,7 +14,8 @@ from indexing.errors import PictorError
 @dataclass(frozen=True, slots=True)
 class Progress:
     stage: str  # "scan" (walking folders), "index" (reading new files), "embed", "subjects"
-    # (tagging with CLIP after embedding), "search" (the full-text index after indexing)
+    # (tagging with CLIP after embedding), "search" (the full-text index after indexing),
+    # "text" (reading the text in images, OCR)
     done: int
     total: int | None
     rate: float  # items per second in this stage
@@ -41,6 +42,7 @@ class Progress:
             "trash": "Moving files to the trash",
             "embed": "Embedding",
             "subjects": "Tagging subjects",
+            "text": "Reading text in images",
             "search": "Updating the search index",
         }.get(self.stage, self.stage.capitalize())
         if self.read is not None and self.read > self.done:

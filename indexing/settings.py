@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     # More names the UI answers to (a reverse proxy's), comma-separated; besides localhost,
     # this machine's names and addresses, and the share domain.
     allowed_hosts: str = ""
+    # Read the text in images (OCR) after indexing, so find matches it (PICTOR_OCR=off: no).
+    ocr: bool = True
     # Write ratings to XMP sidecars (photo.jpg.xmp) so digiKam, darktable and Lightroom see them.
     write_xmp: bool = False
     # Find faces and group them into people after indexing (off: PICTOR_FACES=off).

@@ -37,6 +37,9 @@ os.environ["PICTOR_BACKEND"] = TEST_BACKEND
 # Finding faces is off unless a test turns it on (tests/*/test_*people*.py): it would load
 # dlib's models and scan every other test's noise images for nothing.
 os.environ["PICTOR_FACES"] = "off"
+# Reading text (OCR) is off unless a test turns it on (tests/*/test_text_*.py): the other
+# tests' noise images would cost its probe and could read as stray words.
+os.environ["PICTOR_OCR"] = "off"
 
 
 def without_random_warning(stderr: str) -> str:
@@ -61,6 +64,7 @@ def tiny_clip_env(env: pytest.MonkeyPatch, home: Path) -> Path:
     env.setenv("PICTOR_CLIP_MODEL_CONFIG", str(TINY_CLIP_CONFIG))
     env.setenv("PICTOR_BACKEND", TEST_BACKEND)
     env.setenv("PICTOR_FACES", "off")  # as above: a test turns it on
+    env.setenv("PICTOR_OCR", "off")  # as above: a test turns it on
     default_data = home / "default-data"
     env.setenv("PICTOR_DATA_DIR", str(default_data))
     env.setenv("XDG_DATA_HOME", str(home / "xdg-data"))

@@ -164,6 +164,15 @@ def add_list_parser(commands: Commands, common: argparse.ArgumentParser) -> None
     rated = lister.add_mutually_exclusive_group()
     rated.add_argument("--rated", dest="rated", action="store_const", const=True)
     rated.add_argument("--unrated", dest="rated", action="store_const", const=False)
+    text = lister.add_mutually_exclusive_group()
+    text.add_argument(
+        "--has-text", dest="has_text", action="store_const", const=True,
+        help="only images with text read in them (OCR)",
+    )  # fmt: skip
+    text.add_argument(
+        "--no-text", dest="has_text", action="store_const", const=False,
+        help="only images read and found to have no text",
+    )  # fmt: skip
     lister.add_argument(
         "--exclude-text", help='hide images CLIP puts in these categories, e.g. "nsfw,screenshot"'
     )
@@ -221,6 +230,7 @@ def cmd_list(args: argparse.Namespace, library: Library) -> int:
         subject=args.subject,
         **person_filter(args),
         rated=args.rated,
+        has_text=args.has_text,
         exclude_text=args.exclude_text,
         only_text=args.only_text,
         text_sensitivity=args.sensitivity,

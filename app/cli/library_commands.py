@@ -115,6 +115,14 @@ def cmd_index(args: argparse.Namespace, library: Library) -> int:
             f"Embeddings ({embeddings.model}): {embeddings.embedded} new, "
             f"{embeddings.failed} failed, {embeddings.pending} pending."
         )
+    text = summary.text
+    if text is not None and text["message"]:
+        print(f"warning: {text['message']}", file=sys.stderr)
+    elif text is not None:
+        lines.append(
+            f"Text in images: {text['read']} read, {text['with_text']} with text, "
+            f"{text['failed']} failed, {text['pending']} pending."
+        )
     emit(args, data, "\n".join(lines))
     return 0
 
@@ -129,7 +137,9 @@ def cmd_status(args: argparse.Namespace, library: Library) -> int:
         f"formats: {formats}\nroots: {', '.join(r['path'] for r in data['roots']) or 'none'}\n"
         f"catalog: {data['catalog']} (schema v{data['schema_version']})\n"
         f"embeddings ({data['model']}): {data['embeddings']['done']} done, "
-        f"{data['embeddings']['failed']} failed, {data['embeddings']['pending']} pending"
+        f"{data['embeddings']['failed']} failed, {data['embeddings']['pending']} pending\n"
+        f"text in images: {data['text']['read']} read, {data['text']['with_text']} with text, "
+        f"{data['text']['pending']} pending" + ("" if data["text"]["enabled"] else " (off)")
     )
     emit(args, data, text)
     return 0

@@ -69,6 +69,21 @@ def _facet_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--album", help='only images in this album, e.g. "Summer 2024"')
     parser.add_argument("--tag", help="only images with this tag or one under it")
     add_person_flags(parser)
+    text = parser.add_mutually_exclusive_group()
+    text.add_argument(
+        "--has-text",
+        dest="has_text",
+        action="store_const",
+        const=True,
+        help="only images with text read in them (OCR)",
+    )
+    text.add_argument(
+        "--no-text",
+        dest="has_text",
+        action="store_const",
+        const=False,
+        help="only images read and found to have no text",
+    )
 
 
 def _exact_flags(parser: argparse.ArgumentParser) -> None:
@@ -93,6 +108,7 @@ def _filter(
         camera=camera,
         subject=subject,
         **person_filter(args),
+        has_text=args.has_text,
     )
 
 

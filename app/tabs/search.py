@@ -48,8 +48,9 @@ ORDERS = {
 BEST_MATCH = "Best match"
 SIMILAR_HEADING = "**Similar to the image you chose.**"
 MODE_INFO = (
-    "Names and metadata: file names, folders, AI prompts, camera, places and subjects; "
-    '"a phrase", prefix*, field:word (name, folder, prompt, camera, place, subject), -word.'
+    "Names and metadata: file names, folders, AI prompts, camera, places, subjects and "
+    'the text read in images; "a phrase", prefix*, field:word (name, folder, prompt, '
+    "camera, place, subject, text), -word."
 )
 
 

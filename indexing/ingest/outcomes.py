@@ -35,6 +35,7 @@ class IndexSummary:
     embeddings: EmbedCounts | None = None
     subjects_tagged: int | None = None  # images given subject tags after this run (CLIP)
     faces: dict[str, Any] | None = None  # the faces stage and grouping (PICTOR_FACES)
+    text: dict[str, Any] | None = None  # the OCR stage's counts (ingest/text_stage.py)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

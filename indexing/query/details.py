@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from indexing.ingest.generation import parse_generation
-from indexing.store import summary
+from indexing.store import summary, text_reads
 from indexing.store.catalog import Catalog
 from indexing.store.faces import FaceTable
 from indexing.store.files import paths_of
@@ -35,7 +35,12 @@ def embedded_models(catalog: Catalog) -> dict[str, int]:
 
 
 def errors(catalog: Catalog, limit: int = 100) -> list[dict[str, str]]:
-    return [{"path": path, "reason": reason} for path, reason in summary.errors(catalog, limit)]
+    """Files that could not be indexed, then images whose text could not be read (OCR)."""
+    rows = [{"path": path, "reason": reason} for path, reason in summary.errors(catalog, limit)]
+    room = limit - len(rows)
+    if room > 0:
+        rows += [{"path": p, "reason": r} for p, r in text_reads.failures(catalog, room)]
+    return rows
 
 
 def warnings(catalog: Catalog, limit: int = 100) -> list[dict[str, str]]:

@@ -36,7 +36,7 @@ from indexing.query.metadata_search import (
 )
 from indexing.query.organised import check_known
 from indexing.query.tag_counts import rolled_up
-from indexing.store import faces
+from indexing.store import faces, text_reads
 from indexing.store import tags as tag_rows
 from indexing.store.catalog import Catalog
 
@@ -134,7 +134,9 @@ FACETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "folder": ("Folder", ("folder",)),
     "subject": ("Subject", ("subject",)),
     "tag": ("Tag", ("tag",)),  # the user's tags; each counts the images under it
+    "text": ("Text in the image", ("has_text",)),
 }
+TEXT_VALUES = (("yes", "With text", "text"), ("no", "Without text", "none"))
 
 
 def facets(
@@ -178,6 +180,10 @@ def facets(
             out.append(Facet(name, title, values[:TOP_VALUES], flt.tag, len(values) > TOP_VALUES))
             continue
         mask = base & index.selection_mask(flt, ignored)
+        if name == "text":
+            values = _text_values(index, catalog, flt, extra, extra_params, mask)
+            out.append(Facet(name, title, values, _selected(flt, name)))
+            continue
         values = _values(index, name, mask, flt)
         more = len(values) > TOP_VALUES
         note = (
@@ -241,7 +247,26 @@ def _subject_note(
     return subject_note() if subject_note else "No image has a confident subject tag yet."
 
 
+def _text_values(
+    index: FacetIndex, catalog: Catalog, flt: Filter, extra: str, params: list, mask: np.ndarray
+) -> list[FacetValue]:
+    """With text, without text (read and none found): counted as if has_text were not
+    chosen, so choosing one never hides the other. Images not read yet count in neither."""
+    if flt.has_text is not None:  # has_text is decided in SQL: count without it
+        mask = base_mask(index, catalog, flt.model_copy(update={"has_text": None}), extra, params)
+        mask &= index.selection_mask(flt)
+    out = []
+    for value, label, state in TEXT_VALUES:
+        rows = index.rows_of_rowids(text_reads.rowids_in_state(catalog, state))
+        count = int((mask & index.mask_of_rows(rows)).sum())
+        if count:
+            out.append(FacetValue(value, label, count))
+    return out
+
+
 def _selected(flt: Filter, name: str) -> str | None:
+    if name == "text":
+        return None if flt.has_text is None else ("yes" if flt.has_text else "no")
     if name == "format":
         return ",".join(flt.formats) or None
     if name == "year":

@@ -21,6 +21,7 @@ from indexing.store.faces import with_face_count, with_people
 from indexing.store.files import present_under
 from indexing.store.image_reads import tagged
 from indexing.store.tags import tagged_under
+from indexing.store.text_reads import has_text as text_condition
 
 KNOWN_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF")
 VIDEO_FORMATS = ("MP4", "MOV", "MKV", "WEBM", "AVI", "M4V")  # a video's container
@@ -121,6 +122,8 @@ class Filter(BaseModel):
     # How many faces the detector found (0: photos with no faces); scanned images only.
     min_faces: int | None = Field(default=None, ge=0, le=100_000)
     max_faces: int | None = Field(default=None, ge=0, le=100_000)
+    # True: text was read in the image (OCR); False: it was read and had none.
+    has_text: bool | None = None
     exclude_text: tuple[str, ...] = ()  # CLIP categories to hide, e.g. ("nsfw",)
     only_text: tuple[str, ...] = ()  # CLIP categories to keep, e.g. ("beach",)
     text_sensitivity: float = Field(default=0.5, gt=0, lt=1, allow_inf_nan=False)
@@ -304,6 +307,10 @@ class Filter(BaseModel):
             params.extend(values)
         if self.min_faces is not None or self.max_faces is not None:
             clause, values = with_face_count(self.min_faces, self.max_faces)
+            clauses.append(clause)
+            params.extend(values)
+        if self.has_text is not None:
+            clause, values = text_condition(self.has_text)
             clauses.append(clause)
             params.extend(values)
         if self.rated is True:

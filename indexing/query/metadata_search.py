@@ -6,7 +6,8 @@ The query language, for people, not for SQL:
     "cyberpunk fox"        the phrase, words next to each other, in order
     invoice*               words starting with "invoice"
     camera:fuji            in one field: name, folder, prompt (prompt and other text
-                           chunks and captions), camera (camera and lens), place, subject
+                           chunks and captions), text (the same, and the text read in the
+                           image by OCR), camera (camera and lens), place, subject
     album:"Summer 2024"    in that album (or 'Trips/Summer 2024'): a filter, not words
     tag:Places/Portugal    tagged with that tag or one under it: a filter, not words
     place:"new york"       a phrase in a field
@@ -55,7 +56,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "place": ("place",),
     "subject": ("subject",),
 }
-FIELD_HELP = "name:, folder:, prompt:, camera:, lens:, place:, subject:, album:, tag:, person:"
+FIELD_HELP = (
+    "name:, folder:, prompt:, text:, camera:, lens:, place:, subject:, album:, tag:, person:"
+)
 # album:, tag: and person: are filters on the user's own organisation, taken out of the words.
 _ORGANISED = re.compile(r'(?<![^\s(])(album|tag):(?:"([^"]*)"?|([^\s"]+))', re.IGNORECASE)
 # bm25 weights, in FTS_COLUMNS order: a hit in the name or prompt outranks one in a folder.
@@ -72,7 +75,7 @@ FIELD_LABELS = {
     "name": "file name",
     "folder": "folder",
     "prompt": "prompt",
-    "text": "text chunk",
+    "text": "text in the image or a text chunk",
     "camera": "camera",
     "place": "place",
     "subject": "subject",

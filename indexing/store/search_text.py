@@ -7,7 +7,8 @@ One FTS5 row per shown image (content), in columns a query can name:
     prompt   the AI-generation prompt (indexing.ingest.prompts.extract_prompt)
     text     every other text chunk: the full A1111 parameters, the strings of ComfyUI,
              InvokeAI and NovelAI JSON, descriptions, comments (XMP packets are skipped),
-             and the user's caption (store.tags; its triggers queue the content too)
+             and the user's caption (store.tags; its triggers queue the content too),
+             and the text read in the image itself (OCR: store/text_reads.py)
     camera   the camera label, EXIF make and model, the lens
     place    city, region, country name and code
     subject  the subject tags of the current CLIP model
@@ -40,6 +41,7 @@ from typing import Any
 
 from indexing.names.facet_values import make_alias
 from indexing.store.tags import captions_for
+from indexing.store.text_reads import text_for_search
 
 REFRESH_BATCH = 2000
 MAX_COLUMN_CHARS = 32_768  # a 1 MB prompt chunk is indexed by its first 32 KB
@@ -134,7 +136,12 @@ def _folder_words(path: str, roots: list[str]) -> str:
 
 
 def _document(
-    image: sqlite3.Row, paths: list[str], tags: list[str], roots: list[str], caption: str = ""
+    image: sqlite3.Row,
+    paths: list[str],
+    tags: list[str],
+    roots: list[str],
+    caption: str = "",
+    read: str = "",
 ):
     try:
         texts = json.loads(image["text_json"] or "{}")
@@ -167,8 +174,12 @@ def _document(
         _indexed(names),
         _indexed(folders),
         _indexed(image["prompt"] or ""),
-        _indexed(
-            caption + "\n" + chunk_text(texts if isinstance(texts, dict) else {}, image["prompt"])
+        _indexed(  # the text read in the image first: a huge chunk cannot crowd it out
+            read
+            + "\n"
+            + caption
+            + "\n"
+            + chunk_text(texts if isinstance(texts, dict) else {}, image["prompt"])
         ),
         _indexed(camera),
         _indexed(place),
@@ -255,6 +266,7 @@ def _rebuild(conn: sqlite3.Connection, ids: list[str], roots: list[str]) -> None
     ):
         tags[cid].append(tag)
     captions = captions_for(conn, ids)
+    read = text_for_search(conn, ids)  # the text read in the images (OCR)
     gone = [cid for cid in doc_of if cid not in images or not paths.get(cid)]
     if gone:
         conn.execute(f"DELETE FROM search_docs WHERE content_id IN ({_marks(gone)})", gone)
@@ -265,7 +277,9 @@ def _rebuild(conn: sqlite3.Connection, ids: list[str], roots: list[str]) -> None
         doc = doc_of.get(cid)
         if doc is None:
             doc = conn.execute("INSERT INTO search_docs(content_id) VALUES (?)", (cid,)).lastrowid
-        document = _document(image, paths[cid], tags.get(cid, []), roots, captions.get(cid, ""))
+        document = _document(
+            image, paths[cid], tags.get(cid, []), roots, captions.get(cid, ""), read.get(cid, "")
+        )
         rows.append((doc, *document))
     conn.executemany(
         f"INSERT INTO search_fts(rowid, {', '.join(FTS_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -1,0 +1,253 @@
+"""Text in images without the OCR model: the readings' store (text_reads, text_lines), the
+full-text index kept in sync with them, the "has text" filter, and the reader's tiling and
+spacing rules (the model itself: tests/integration/test_text_in_images.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from indexing.models.text_reader import (
+    TILE_OVERLAP,
+    is_long,
+    put_spaces,
+    reading_order,
+    reading_scale,
+    tiles,
+)
+from indexing.query.filters import Filter
+from indexing.query.listing import ListRequest, list_library
+from indexing.query.metadata_search import find
+from indexing.store import text_reads
+from indexing.store.catalog import Catalog
+from tests.conftest import Pictor
+from tests.library_builder import LibraryBuilder
+from tests.text_images import fonts
+
+ENGINE = "test-engine 1"
+BOX = [[10, 20], [200, 20], [200, 50], [10, 50]]
+
+
+@pytest.fixture
+def indexed(
+    pictor_env: Path, tmp_path: Path, library: LibraryBuilder
+) -> tuple[Pictor, dict[str, Path]]:
+    """Three images indexed without CLIP or OCR: a receipt, a ticket, a beach."""
+    pictor = Pictor(tmp_path / "data", embed=False, ocr=False)
+    paths = {
+        name: library.noise(f"{name}.png", seed=n)
+        for n, name in enumerate(("receipt", "ticket", "beach"))
+    }
+    pictor.library.index([str(library.root)])
+    return pictor, paths
+
+
+def content_of(pictor: Pictor, path: Path) -> str:
+    return pictor.file_row(path)["content_id"]
+
+
+def found(catalog: Catalog, query: str, flt: Filter | None = None) -> set[str]:
+    return {item.path.rsplit("/", 1)[-1] for item in find(catalog, query, flt).items}
+
+
+def test_lines_written_for_an_image_are_found_by_find_and_by_the_text_field(indexed) -> None:
+    pictor, paths = indexed
+    receipt = content_of(pictor, paths["receipt"])
+    with pictor.library.open_catalog() as catalog:
+        assert found(catalog, "pharmacy") == set()
+        text_reads.write(
+            catalog,
+            [text_reads.ReadRow(receipt, "text", [("Pharmacy receipt", BOX, 0.97)])],
+            ENGINE,
+        )
+        assert found(catalog, "pharmacy") == {"receipt.png"}
+        assert found(catalog, 'text:"pharmacy receipt"') == {"receipt.png"}
+        assert found(catalog, 'text:"receipt pharmacy"') == set()  # a phrase keeps its order
+        [item] = find(catalog, "pharmacy").items
+        assert any(match.field == "text" for match in item.matched)
+        assert text_reads.lines_of(catalog, receipt) == [
+            {"text": "Pharmacy receipt", "box": BOX, "confidence": 0.97}
+        ]
+
+
+def test_reading_an_image_again_replaces_its_lines_in_the_index(indexed) -> None:
+    pictor, paths = indexed
+    ticket = content_of(pictor, paths["ticket"])
+    with pictor.library.open_catalog() as catalog:
+        text_reads.write(
+            catalog, [text_reads.ReadRow(ticket, "text", [("Platform 9", BOX, 0.9)])], ENGINE
+        )
+        assert found(catalog, "platform") == {"ticket.png"}
+        text_reads.write(catalog, [text_reads.ReadRow(ticket, "none")], "test-engine 2")
+        assert found(catalog, "platform") == set()
+        assert text_reads.lines_of(catalog, ticket) == []
+        assert text_reads.state_of(catalog, ticket)["state"] == "none"
+
+
+def test_a_moved_file_keeps_its_text_and_is_not_pending_again(indexed, library) -> None:
+    pictor, paths = indexed
+    receipt = content_of(pictor, paths["receipt"])
+    with pictor.library.open_catalog() as catalog:
+        text_reads.write(
+            catalog,
+            [text_reads.ReadRow(receipt, "text", [("Booking code QX7421", BOX, 0.95)])],
+            ENGINE,
+        )
+        assert len(text_reads.pending(catalog, ENGINE)) == 2
+    moved = library.path("archive/2024/scan.png")
+    paths["receipt"].rename(moved)
+    summary = pictor.library.index([str(library.root)])
+    assert summary.moved == 1
+    with pictor.library.open_catalog() as catalog:
+        assert found(catalog, "qx7421") == {"scan.png"}
+        assert [cid for cid, _ in text_reads.pending(catalog, ENGINE)].count(receipt) == 0
+        assert text_reads.counts(catalog, ENGINE) == {
+            "read": 1,
+            "with_text": 1,
+            "failed": 0,
+            "pending": 2,
+        }
+
+
+def test_pending_is_per_engine_and_skips_what_was_read(indexed) -> None:
+    pictor, paths = indexed
+    ids = {name: content_of(pictor, path) for name, path in paths.items()}
+    with pictor.library.open_catalog() as catalog:
+        text_reads.write(
+            catalog,
+            [
+                text_reads.ReadRow(ids["beach"], "none"),
+                text_reads.ReadRow(ids["ticket"], "failed", reason="cannot decode: truncated"),
+            ],
+            ENGINE,
+        )
+        assert {cid for cid, _ in text_reads.pending(catalog, ENGINE)} == {ids["receipt"]}
+        assert len(text_reads.pending(catalog, "a newer engine")) == 3
+        assert text_reads.failures(catalog) == [(str(paths["ticket"]), "cannot decode: truncated")]
+
+
+def test_the_has_text_filter_keeps_images_with_text_or_read_without(indexed) -> None:
+    pictor, paths = indexed
+    ids = {name: content_of(pictor, path) for name, path in paths.items()}
+    with pictor.library.open_catalog() as catalog:
+        text_reads.write(
+            catalog,
+            [
+                text_reads.ReadRow(ids["receipt"], "text", [("Total 12.50", BOX, 0.9)]),
+                text_reads.ReadRow(ids["beach"], "none"),
+            ],
+            ENGINE,
+        )
+
+    def listed(**values) -> set[str]:
+        request = ListRequest.parse(filter=Filter.parse(**values), page_size=50)
+        return {
+            item.path.rsplit("/", 1)[-1] for item in list_library(pictor.library, request).items
+        }
+
+    assert listed(has_text=True) == {"receipt.png"}
+    assert listed(has_text=False) == {"beach.png"}  # the ticket is not read yet: neither
+    assert listed() == {"receipt.png", "ticket.png", "beach.png"}
+
+
+def test_an_unknown_state_is_refused(indexed) -> None:
+    pictor, _ = indexed
+    with pictor.library.open_catalog() as catalog, pytest.raises(ValueError, match="state"):
+        text_reads.write(catalog, [text_reads.ReadRow("x", "maybe")], ENGINE)
+
+
+@pytest.mark.parametrize(
+    ("width", "height"), [(800, 600), (1536, 1536), (1170, 20_000), (4000, 3000), (20_000, 900)]
+)
+def test_tiles_cover_the_image_and_each_line_is_kept_once_and_whole(width, height) -> None:
+    cut = tiles(width, height)
+    assert all(t.right - t.left <= 1536 and t.bottom - t.top <= 1536 for t in cut)
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        # A line no taller than the overlap, anywhere in the image.
+        h = int(rng.integers(8, TILE_OVERLAP))
+        w = int(rng.integers(8, min(width, 600)))
+        x, y = int(rng.integers(0, width - w)), int(rng.integers(0, height - h))
+        cx, cy = x + w / 2, y + h / 2
+        keepers = [t for t in cut if t.keep[0] <= cx < t.keep[2] and t.keep[1] <= cy < t.keep[3]]
+        assert len(keepers) == 1
+        [t] = keepers
+        assert t.top <= y and y + h <= t.bottom  # whole, top to bottom, in that tile
+        if w <= TILE_OVERLAP:
+            assert t.left <= x and x + w <= t.right
+
+
+def test_long_images_skip_the_probe_and_big_ones_are_read_at_a_bounded_scale() -> None:
+    assert is_long(1170, 20_000) and is_long(20_000, 900) and not is_long(3000, 2000)
+    assert reading_scale(1280, 800) == 1.0
+    assert min(6000, 4000) * reading_scale(6000, 4000) == pytest.approx(1536)
+
+
+def _drawn(text: str, gaps: dict[int, int]) -> tuple[str, list[float], np.ndarray]:
+    """text drawn letter by letter (an extra blank of gaps[i] px before letter i), with each
+    letter's centre in units of the strip's height, as the recogniser gives them."""
+    face = ImageFont.truetype(str(fonts()[0]), 28)
+    strip = Image.new("RGB", (40 * len(text) + 200, 40), "white")
+    draw = ImageDraw.Draw(strip)
+    x, centres = 8.0, []
+    for i, letter in enumerate(text):
+        x += gaps.get(i, 0)
+        width = draw.textlength(letter, font=face)
+        draw.text((x, 4), letter, font=face, fill="black")
+        centres.append((x + width / 2) / strip.height)
+        x += width + 1
+    return text, centres, np.asarray(strip)
+
+
+@pytest.mark.skipif(not fonts(), reason="needs fonts-dejavu-core or fonts-liberation")
+def test_spaces_the_recogniser_dropped_are_put_back_from_the_blanks_between_words() -> None:
+    text, centres, strip = _drawn("gardenexitlibrary", {6: 12, 10: 12})
+    assert put_spaces(text, centres, strip) == "garden exit library"
+    text, centres, strip = _drawn("transferred", {})
+    assert put_spaces(text, centres, strip) == "transferred"  # one word stays one word
+    text, centres, strip = _drawn("exit now", {})
+    assert put_spaces(text, centres, strip) == "exit now"  # short runs are left alone
+
+
+def test_the_text_facet_counts_with_and_without_text_and_ignores_its_own_choice(indexed) -> None:
+    from indexing.query.facets import facets
+
+    pictor, paths = indexed
+    ids = {name: content_of(pictor, path) for name, path in paths.items()}
+    with pictor.library.open_catalog() as catalog:
+        text_reads.write(
+            catalog,
+            [
+                text_reads.ReadRow(ids["receipt"], "text", [("Total 12.50", BOX, 0.9)]),
+                text_reads.ReadRow(ids["ticket"], "text", [("Gate 14", BOX, 0.9)]),
+                text_reads.ReadRow(ids["beach"], "none"),
+            ],
+            ENGINE,
+        )
+        for chosen in (None, True, False):
+            result = facets(catalog, Filter(has_text=chosen))
+            counts = {v.value: (v.label, v.count) for v in result.get("text").values}
+            assert counts == {"yes": ("With text", 2), "no": ("Without text", 1)}
+            assert result.get("text").selected == {None: None, True: "yes", False: "no"}[chosen]
+        assert facets(catalog, Filter(has_text=True)).matching == 2
+        assert facets(catalog, Filter(has_text=False)).matching == 1
+        # The facet's value is what the filter takes.
+        assert Filter.parse(has_text="yes").has_text is True
+
+
+def test_lines_come_in_reading_order_and_a_tilted_line_cut_in_two_stays_one_row() -> None:
+    def box(x0: float, y0: float, x1: float, y1: float, rise: float = 0.0) -> np.ndarray:
+        return np.array([[x0, y0], [x1, y0 - rise], [x1, y1 - rise], [x0, y1]], np.float32)
+
+    found = [
+        (box(600, 96, 800, 140), "PB5242", 0.9),  # the end of a line tilted up: it sits higher
+        (box(100, 100, 560, 150, rise=12), "harbour warning", 0.9),
+        (box(100, 200, 500, 250), "delivery passport", 0.9),
+        (box(40, 20, 300, 60), "Title", 0.9),
+    ]
+    assert [text for _, text, _ in reading_order(found)] == [
+        "Title", "harbour warning", "PB5242", "delivery passport",
+    ]  # fmt: skip
