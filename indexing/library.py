@@ -248,7 +248,8 @@ class Library:
         """Delete every face, descriptor, person and decision, and the People view's crops."""
         import shutil
 
-        with self.open_catalog() as catalog:
+        # Under the index lock, as forget_folder: a run finding faces now would write some back.
+        with index_lock(self.settings.data_dir, wait=False), self.open_catalog() as catalog:
             counts = People(catalog).forget_all()
         shutil.rmtree(self.settings.data_dir / "face-crops", ignore_errors=True)
         return counts

@@ -57,7 +57,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "subject": ("subject",),
 }
 FIELD_HELP = (
-    "name:, folder:, prompt:, text:, camera:, lens:, place:, subject:, album:, tag:, person:"
+    "name:, folder:, prompt:, camera:, lens:, place:, subject:, text:, album:, tag:, person:"
 )
 # album:, tag: and person: are filters on the user's own organisation, taken out of the words.
 _ORGANISED = re.compile(r'(?<![^\s(])(album|tag):(?:"([^"]*)"?|([^\s"]+))', re.IGNORECASE)
@@ -75,7 +75,7 @@ FIELD_LABELS = {
     "name": "file name",
     "folder": "folder",
     "prompt": "prompt",
-    "text": "text in the image or a text chunk",
+    "text": "caption, text in the image or a text chunk",
     "camera": "camera",
     "place": "place",
     "subject": "subject",
@@ -86,7 +86,7 @@ CANDIDATES = 2_000  # a broad query ranks this many matches (the newest) by bm25
 COUNT_CAP = 10_000  # matches counted past this say "more than"
 MAX_TERMS = 32
 _HIT = re.compile("\x02([^\x03]*)\x03")
-_PERSON = re.compile(r'(?<!\S)person:(?:"([^"]*)"?|(\S+))', re.IGNORECASE)
+_PERSON = re.compile(r'(?<![^\s(])person:(?:"([^"]*)"?|([^\s")]+))', re.IGNORECASE)
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):)?(?:"([^"]*)("?)|([^\s"]+))')
 
 

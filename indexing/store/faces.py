@@ -1,4 +1,4 @@
-"""The faces and people tables (migration 17): reads and writes only. What grouping decides
+"""The faces and people tables (migration 18): reads and writes only. What grouping decides
 is indexing.curate.face_groups; what the user does is indexing.curate.people.
 
 Descriptors are 128 float32 stored as a 512-byte BLOB. A face's box is in fractions of

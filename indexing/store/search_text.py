@@ -174,10 +174,11 @@ def _document(
         _indexed(names),
         _indexed(folders),
         _indexed(image["prompt"] or ""),
-        _indexed(  # the text read in the image first: a huge chunk cannot crowd it out
-            read
+        _indexed(  # the caption (at most 10,000 characters), then the text read in the
+            # image (up to 2,000 lines), then the chunks: the column is cut at its limit
+            caption
             + "\n"
-            + caption
+            + read
             + "\n"
             + chunk_text(texts if isinstance(texts, dict) else {}, image["prompt"])
         ),

@@ -37,7 +37,8 @@ def put_caption(
     conn.execute(
         "INSERT INTO captions(content_id, text, source, at) VALUES (?, ?, ?, ?) "
         "ON CONFLICT(content_id) DO UPDATE SET text = excluded.text, source = excluded.source, "
-        "at = excluded.at WHERE captions.text != excluded.text",
+        "at = excluded.at "
+        "WHERE captions.text != excluded.text OR captions.source != excluded.source",
         (content_id, text, source, now),
     )
 

@@ -42,8 +42,15 @@ def tag_exists(catalog: Catalog, path: str) -> bool:
 def put_tags(
     conn: sqlite3.Connection, tag: int, content_ids: Sequence[str], source: str, now: float
 ) -> int:
-    """Tag these contents (one statement in the caller's transaction, in index order);
-    how many were new."""
+    """Tag these contents (in the caller's transaction, in index order); how many were new.
+    A user's tag on an image that has it from XMP becomes the user's: a later sidecar
+    without it no longer takes it away."""
+    if source == "user":
+        conn.execute(
+            "UPDATE image_tags SET source = 'user' WHERE tag = ? AND source != 'user' "
+            "AND content_id IN (SELECT value FROM json_each(?))",
+            (tag, json.dumps(list(content_ids))),
+        )
     return conn.execute(
         "INSERT OR IGNORE INTO image_tags(tag, content_id, source, added) "
         "SELECT ?, value, ?, ? FROM json_each(?) ORDER BY value",

@@ -209,3 +209,22 @@ def test_a_page_inside_an_album_is_in_the_librarys_own_order(
             return out
 
         assert pages(Filter.parse(album="All")) == pages(Filter())
+
+
+def test_a_tag_or_caption_the_user_gives_again_outlives_the_sidecar_that_had_it(
+    catalog: Catalog,
+) -> None:
+    """The user tags an image with what its XMP already said, and writes its caption again:
+    both are the user's now, and a sidecar that drops them later does not take them away."""
+    from indexing.store.tag_rows import replace_xmp_keywords
+
+    with catalog.transaction() as conn:
+        replace_xmp_keywords(conn, IDS[0], ["Family", "Places/Lisbon"], "At the beach", 1.0)
+    tags = Tags(catalog)
+    assert tags.of(IDS[0]) == ["Family", "Places/Lisbon"]
+    tags.add("Family", [IDS[0]])
+    tags.set_caption(IDS[0], "At the beach")
+    with catalog.transaction() as conn:
+        replace_xmp_keywords(conn, IDS[0], [], None, 2.0)  # the sidecar now says nothing
+    assert tags.of(IDS[0]) == ["Family"]  # the XMP-only tag went, the user's stayed
+    assert tags.caption(IDS[0]) == "At the beach"

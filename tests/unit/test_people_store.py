@@ -128,3 +128,19 @@ def test_xmp_names_arrive_named_and_forget_deletes_everything(catalog):
     counts = people.forget_all()
     assert counts["faces"] == 3 and counts["people"] == 2
     assert people.rows() == [] and len(FaceTable(catalog).pending_scans()) == 3
+
+
+def test_a_person_filter_naming_nobody_says_so(catalog):
+    """`--person Rui` (a typo, or a person never named) is one clear error, as an unknown
+    album or tag is, rather than an empty page that looks like "no photos of Rui"."""
+    from indexing.errors import PictorError
+    from indexing.query.organised import check_known
+
+    scan(catalog, [[face(0)], [face(0)]])
+    people = People(catalog)
+    people.group()
+    [ana] = people.rows()
+    people.name(ana.id, "Ana Silva")
+    check_known(catalog, Filter.parse(people=["ana silva"]))  # any case: known
+    with pytest.raises(PictorError, match="no person named 'Rui'"):
+        check_known(catalog, Filter.parse(people=["Ana Silva", "Rui"]))

@@ -73,6 +73,21 @@ def test_lines_written_for_an_image_are_found_by_find_and_by_the_text_field(inde
         ]
 
 
+def test_a_caption_is_found_beside_two_thousand_lines_read_in_the_image(indexed) -> None:
+    """The text column is cut at its limit: the user's caption goes in before the lines read
+    in a long document, so those never push it out."""
+    from indexing.curate.tags import Tags
+
+    pictor, paths = indexed
+    receipt = content_of(pictor, paths["receipt"])
+    lines = [(f"Line {n} of the terms and conditions of sale", BOX, 0.9) for n in range(2000)]
+    with pictor.library.open_catalog() as catalog:
+        text_reads.write(catalog, [text_reads.ReadRow(receipt, "text", lines)], ENGINE)
+        Tags(catalog).set_caption(receipt, "Grandma's pharmacy in Porto")
+        assert found(catalog, "porto") == {"receipt.png"}
+        assert found(catalog, "conditions") == {"receipt.png"}
+
+
 def test_reading_an_image_again_replaces_its_lines_in_the_index(indexed) -> None:
     pictor, paths = indexed
     ticket = content_of(pictor, paths["ticket"])
