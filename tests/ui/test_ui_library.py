@@ -160,14 +160,13 @@ def test_paging_through_the_gallery(page, tmp_path: Path) -> None:
     page.locator("#folder-input textarea, #folder-input input").first.fill(str(folder))
     page.locator("#add-folder").click()
     label = page.locator("#page-label")
-    expect(label).to_contain_text("Page 1 of 2 (50 images)")
+    # Once the run is over and the gallery idle (no "processing" in the label): paging while
+    # a run ends is not what this test is about.
+    expect(page.locator("#index-progress")).to_contain_text("Done in", timeout=60_000)
+    expect(label).to_have_text("Page 1 of 2 (50 images)")
     expect(page.locator("#library-gallery img")).to_have_count(48)
     page.locator("#page-next").click()
-    expect(label).to_contain_text("Page 2 of 2")
-    expect(page.locator("#library-gallery img")).to_have_count(2)
-    # The run may still be embedding: its end refreshes the page the user is on, never page 1.
-    expect(page.locator("#index-progress")).to_contain_text("Done in", timeout=60_000)
-    expect(label).to_contain_text("Page 2 of 2")
+    expect(label).to_have_text("Page 2 of 2 (50 images)")
     expect(page.locator("#library-gallery img")).to_have_count(2)
     page.locator("#page-prev").click()
     expect(label).to_contain_text("Page 1 of 2")
