@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Literal
 
 from app.jobs import JobSlot
 from indexing.library import Library
@@ -36,9 +37,10 @@ class AppContext:
         """Ratings also go to XMP sidecars, for everyone using this app, until it restarts."""
         self.settings.write_xmp = on
 
-    def set_ocr(self, on: bool) -> None:
-        """Indexing reads the text in images (or not), until the app restarts."""
-        self.settings.ocr = on
+    def set_stage(self, stage: Literal["ocr", "faces"], on: bool) -> None:
+        """Indexing reads the text in images, or finds faces (or not), until the app
+        restarts."""
+        setattr(self.settings, stage, on)
 
     @contextmanager
     def catalog(self) -> Iterator[Catalog]:

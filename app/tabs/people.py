@@ -162,7 +162,7 @@ def listen(view: PeopleView, ctx: AppContext, opened: gr.Accordion) -> None:
     opened.expand(cards, [view.page, view.hidden], page_outputs)
     view.refresh.click(cards, [view.page, view.hidden], page_outputs)
     view.hidden.change(lambda h: cards(1, h), [view.hidden], page_outputs)
-    view.enabled.change(lambda on: setattr(ctx.settings, "faces", bool(on)), [view.enabled], None)
+    view.enabled.change(lambda on: ctx.set_stage("faces", bool(on)), [view.enabled], None)
     view.previous.click(lambda p, h: cards(p - 1, h), [view.page, view.hidden], page_outputs)
     view.next.click(lambda p, h: cards(p + 1, h), [view.page, view.hidden], page_outputs)
     view.cards.select(select, [view.people], [view.selected, *person_outputs])

@@ -48,7 +48,7 @@ def render(ctx: AppContext) -> TextSettings:
 
 def listen(panel: TextSettings, ctx: AppContext, demo: gr.Blocks | None = None) -> None:
     def toggle(on: bool) -> str:
-        ctx.set_ocr(bool(on))
+        ctx.set_stage("ocr", bool(on))
         return describe(ctx)
 
     panel.enabled.change(toggle, [panel.enabled], [panel.status])

@@ -14,7 +14,7 @@ memory, a bincount per facet), so a panel at a million images is milliseconds on
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -208,14 +208,19 @@ def _tag_values(
         condition = (f"{where}{extra}", [*where_params, *params])
     mask = index.everything() & index.selection_mask(flt)
     paths, tag_ids, rowids = tag_rows.tag_pairs(catalog, condition)
+    chosen = np.flatnonzero(_in_mask(index, rowids, mask))
+    counts = rolled_up(paths, [tag_ids[i] for i in chosen], [rowids[i] for i in chosen])
+    ordered = sorted(counts, key=lambda pair: (-pair[1], pair[0].lower()))
+    return [FacetValue(path, path, count) for path, count in ordered if count]
+
+
+def _in_mask(index: FacetIndex, rowids: Sequence[int] | np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """For each images rowid, whether its image is in mask (one the index lacks: no)."""
     rows = index.rows_of_rowids(np.asarray(rowids, dtype=np.int64), keep_missing=True)
     kept = np.zeros(len(rows), dtype=bool)
     known = rows >= 0
     kept[known] = mask[rows[known]]
-    chosen = np.flatnonzero(kept)
-    counts = rolled_up(paths, [tag_ids[i] for i in chosen], [rowids[i] for i in chosen])
-    ordered = sorted(counts, key=lambda pair: (-pair[1], pair[0].lower()))
-    return [FacetValue(path, path, count) for path, count in ordered if count]
+    return kept
 
 
 def _people_facet(catalog: Catalog, index: FacetIndex, mask: np.ndarray, flt: Filter) -> Facet:
@@ -223,10 +228,9 @@ def _people_facet(catalog: Catalog, index: FacetIndex, mask: np.ndarray, flt: Fi
     facets it counts under its own choice: --person is "all of them in the photo", so with
     Ana chosen it lists who is in Ana's photos, and how often (choosing one more narrows)."""
     rowids, names = faces.named_faces(catalog)
-    rows = index.rows_of_rowids(rowids, keep_missing=True)
     counts: dict[str, int] = {}
-    for row, name in zip(rows.tolist(), names, strict=True):
-        if row >= 0 and mask[row]:
+    for kept, name in zip(_in_mask(index, rowids, mask).tolist(), names, strict=True):
+        if kept:
             counts[name] = counts.get(name, 0) + 1
     values = [FacetValue(n, n, c) for n, c in sorted(counts.items(), key=lambda t: (-t[1], t[0]))]
     note = None if values else "No named person in these photos (name people in Library → People)."
