@@ -291,10 +291,10 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
     add_outputs = [*outputs, tab.add_confirm, tab.add_confirm_text, tab.add_pending]
     # A run ends by refreshing the page the user is on (paging while it ran is kept).
     gr.on([tab.add.click, tab.folder.submit], add_folder, [tab.folder], add_outputs).then(
-        turn_page, [tab.page], gallery_outputs
+        turn_page, [tab.page], gallery_outputs, show_progress="hidden"
     )
     tab.add_yes.click(index_anyway, [tab.add_pending], add_outputs).then(
-        turn_page, [tab.page], gallery_outputs
+        turn_page, [tab.page], gallery_outputs, show_progress="hidden"
     )
     tab.add_no.click(
         lambda: (gr.Group(visible=False), None),
@@ -302,10 +302,12 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
         [tab.add_confirm, tab.add_pending],
         queue=False,
     )
-    tab.reindex.click(reindex_all, None, outputs).then(turn_page, [tab.page], gallery_outputs)
+    tab.reindex.click(reindex_all, None, outputs).then(
+        turn_page, [tab.page], gallery_outputs, show_progress="hidden"
+    )
     tab.cancel.click(cancel, None, [tab.progress], queue=False)
     tab.reindex_root.click(reindex_root, [tab.roots], outputs).then(
-        turn_page, [tab.page], gallery_outputs
+        turn_page, [tab.page], gallery_outputs, show_progress="hidden"
     )
     tab.forget.click(ask_to_forget, [tab.roots], [tab.confirm, tab.confirm_text])
     tab.forget_no.click(lambda: gr.Group(visible=False), None, [tab.confirm], queue=False)
@@ -313,19 +315,33 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
     tab.prev.click(lambda page: turn_page(max(1, page - 1)), [tab.page], gallery_outputs)
     tab.next.click(lambda page: turn_page(page + 1), [tab.page], gallery_outputs)
 
+    followed = gr.State(False)  # a page load found a run going and followed it to its end
+
     def follow_running():
         """The progress of an indexing run already going (`--library`), on a page load."""
         job = ctx.jobs.current
         if job is None:
-            yield tuple(gr.skip() for _ in outputs)
+            yield (*[gr.skip()] * len(outputs), False)
             return
-        yield from follow(job)
+        running = not job.done  # a run already over: its summary; the page is current
+        for update in follow(job):
+            yield (*update, running)
+
+    def after_following(ran: bool, page: int):
+        """The page the user is on, once a followed run ends; nothing when there was none
+        (the first page is already shown: a second render would flash the gallery)."""
+        return turn_page(page) if ran else tuple(gr.skip() for _ in gallery_outputs)
 
     # The first gallery page straight away (queue=False: no queue round trip before it),
-    # then the stats, which need not hold it up; and any run in progress.
+    # then the stats, which need not hold it up; and any run in progress. The refresh after
+    # it draws no loading bar over a gallery the user is looking at (the progress line says
+    # what runs).
     first_page = demo.load(lambda: turn_page(1), None, gallery_outputs, queue=False)
     first_page.then(overview, None, overview_outputs, queue=False)
-    demo.load(follow_running, None, outputs).then(turn_page, [tab.page], gallery_outputs)
+    following = demo.load(follow_running, None, [*outputs, followed], show_progress="hidden")
+    following.then(
+        after_following, [followed, tab.page], gallery_outputs, show_progress="hidden"
+    )
 
 
 def start_indexing(ctx: AppContext, folders: list[str]) -> BackgroundJob | None:
