@@ -21,33 +21,8 @@ from indexing.query.listing import ListRequest, list_images, list_library
 from indexing.settings import Settings
 from indexing.store.catalog import Catalog
 from indexing.store.vectors import VectorStore
+from tests.planted_embedder import MODEL, PlantedEmbedder, basis
 from tests.unit.test_listing import make_catalog
-
-MODEL = "planted@test"
-DIM = 32
-
-
-def basis(n: int) -> np.ndarray:
-    vector = np.zeros(DIM, dtype=np.float32)
-    vector[n] = 1.0
-    return vector
-
-
-class PlantedEmbedder:
-    """Category prompts -> basis 0 ("beach") or 1 (anything else); neutral prompts -> 2.."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def embed_texts(self, texts: list[str]) -> np.ndarray:
-        self.calls += 1
-        rows = []
-        for text in texts:
-            if text in categories.NEUTRAL_PROMPTS:
-                rows.append(basis(2 + categories.NEUTRAL_PROMPTS.index(text)))
-            else:
-                rows.append(basis(0 if "beach" in text else 1))
-        return np.stack(rows)
 
 
 @pytest.fixture

@@ -8,37 +8,24 @@ import sys
 
 from indexing.store.catalog import Catalog
 from indexing.store.commit_watch import CommitWatch
-
-
-def _image_count(path) -> int:
-    with Catalog(path) as catalog:
-        return catalog.conn.execute("SELECT COUNT(*) FROM images").fetchone()[0]
-
-
-def _add(path, n: int) -> None:
-    with Catalog(path) as catalog, catalog.transaction() as conn:
-        conn.execute(
-            "INSERT INTO images(content_id, bytes, width, height, format, date_key, phash, "
-            "dhash, added_at) VALUES (?, 1000, 10, 10, 'JPEG', 0, 0, 0, 0)",
-            (f"{n:032x}",),
-        )
+from tests.catalog_rows import add_image_row, image_count
 
 
 def test_a_kept_count_lasts_until_any_connection_commits(tmp_path) -> None:
     path = tmp_path / "catalog.sqlite3"
-    _add(path, 1)
+    add_image_row(path, 1)
     watch = CommitWatch(path)
     computed = []
 
     def count() -> int:
         computed.append(1)
-        return _image_count(path)
+        return image_count(path)
 
     assert watch.cached("images", count) == 1
     assert watch.cached("images", count) == 1
     assert len(computed) == 1  # nothing committed: the kept value, no scan
 
-    _add(path, 2)  # this process, another connection
+    add_image_row(path, 2)  # this process, another connection
     assert watch.cached("images", count) == 2
 
     script = (

@@ -12,7 +12,7 @@ from indexing.query.categories import CategoryScores
 from indexing.query.filters import Filter
 from indexing.query.listing import ListRequest, list_images
 from indexing.store.catalog import Catalog
-from tests.integration.test_categories import MODEL, PlantedEmbedder
+from tests.planted_embedder import MODEL, PlantedEmbedder
 from tests.unit.test_listing import Generated, make_catalog
 
 

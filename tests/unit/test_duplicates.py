@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from indexing.library import Library
 from indexing.settings import Settings
-from tests.integration.test_duplicates import planted
+from tests.planted_duplicates import planted
 
 
 def test_grouping_shows_progress_and_a_cancel_stops_it_keeping_what_is_done(
