@@ -353,6 +353,7 @@ def test_a_catalog_from_before_the_text_column_migrates_without_reading_an_image
     conn.executescript(
         """
         DROP TABLE search_fts;
+        DROP INDEX images_members;
         CREATE VIRTUAL TABLE search_fts USING fts5(
             name, folder, prompt, text, camera, place, subject,
             tokenize = 'unicode61 remove_diacritics 2'
