@@ -226,6 +226,8 @@ def test_a_page_inside_an_album_is_in_the_librarys_own_order(
         [first, second, fifth] = pages(Filter.parse(album="Thirds"))
         assert first == [*thirds[:60], "100"] and second == [*thirds[60:], "100"]
         assert fifth == ["100"]
+        Tags(catalog).add("Thirds/Sub", ids[::3])  # a tag counts its descendants' images
+        assert pages(Filter.parse(tag="Thirds")) == [first, second, fifth]
 
 
 def test_a_tag_or_caption_the_user_gives_again_outlives_the_sidecar_that_had_it(
