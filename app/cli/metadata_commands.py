@@ -19,8 +19,9 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, H
         help="find by file name, folder, AI prompt, camera, place or subject (full text)",
         description=(
             'Words match whole words; "a phrase" in quotes; word* for a prefix; field:word '
-            "for one field (name, folder, prompt, camera, lens, place, subject); -word or "
-            "NOT word to leave out; OR between alternatives."
+            "for one field (name, folder, prompt, camera, lens, place, subject, text: only "
+            "the words read in the image, caption); album:, tag: and person: filter; -word "
+            "or NOT word to leave out; OR between alternatives."
         ),
     )
     find.add_argument("text", nargs="?", default="", help='e.g. "cyberpunk fox" or invoice*')

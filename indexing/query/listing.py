@@ -33,8 +33,11 @@ from indexing.query.filters import SORT_COLUMNS, Filter, SortKey, describe_valid
 from indexing.query.model_folder import ModelFolder
 from indexing.query.organised import check_known
 from indexing.store import image_listing
+from indexing.store.albums import in_album_probe
 from indexing.store.catalog import Catalog
+from indexing.store.faces import with_people_probe
 from indexing.store.image_listing import COVER, Part
+from indexing.store.tags import tagged_under_probe
 
 SELECTIVE = 20
 WALK_BUDGET_S = 0.01
@@ -154,7 +157,13 @@ def random_pivot(seed: int | str) -> str:
 def cover_for(flt: Filter) -> str:
     """Force the covering index, unless a facet column (outside it) is filtered on: then
     SQLite starts from that facet's own index."""
-    return "" if flt.uses_facets or flt.organised() else COVER
+    return "" if flt.uses_facets or _from_members(flt) else COVER
+
+
+def _from_members(flt: Filter) -> bool:
+    """An album, a tag or a named person: the images come from their own rows (few beside the
+    library), which SQLite drives from, reading their images from images_members."""
+    return bool(flt.organised() or flt.people)
 
 
 def list_images(
@@ -177,7 +186,11 @@ def list_images(
         params = params + extra_params
     total = image_listing.total_present(catalog)
     offset = (request.page - 1) * request.page_size
-    if flt.organised() and not flt.needs_clip and request.sort in SPLIT_SORTS:
+    if _from_members(flt) and not flt.needs_clip:
+        walked = _walk_members(catalog, request, flt, total)
+        if walked is not None:
+            return walked
+    if _from_members(flt) and not flt.needs_clip and request.sort in SPLIT_SORTS:
         return _organised_page(catalog, request, where, params, total)
     parts = _parts(request, where, params)
     if len(parts) == 1 and not flt.needs_clip and offset <= BUDGETED_OFFSET:
@@ -201,14 +214,61 @@ def list_images(
 SPLIT_SORTS = (SortKey.rating, SortKey.random)  # sorts that _parts splits in two
 
 
+def _probing_where(flt: Filter) -> tuple[str, list[Any]]:
+    """flt.where() with its album, tag and people terms as probes of each image's own rows
+    (EXISTS) instead of IN lists: the same images, but a walk of a sort index reads only
+    the rows it passes, where an IN list is first built whole (100,000 ids: ~50 ms)."""
+    where, params = flt.model_copy(update={"album": None, "tag": None, "people": ()}).where()
+    probes: list[tuple[str, list[Any]]] = []
+    if flt.album is not None:
+        *folders, name = flt.album.split("/")
+        probes.append(in_album_probe(folders, name))
+    if flt.tag is not None:
+        probes.append(tagged_under_probe(flt.tag))
+    if flt.people:
+        probes.append(with_people_probe(flt.people))
+    for clause, values in probes:
+        where += f" AND {clause}"
+        params = [*params, *values]
+    return where, params
+
+
+def _walk_members(
+    catalog: Catalog, request: ListRequest, flt: Filter, total: int
+) -> Listing | None:
+    """An early page inside a large album, tag or person's photos: walk the sort index,
+    probing each image passed, then count from their rows. None when a walk runs out of its
+    budget (a small album: sorting its rows is cheaper, see _organised_page) or the page
+    is deep."""
+    offset = (request.page - 1) * request.page_size
+    if offset > BUDGETED_OFFSET:
+        return None
+    where, params = _probing_where(flt)
+    ids: list[str] = []
+    for part in _parts(request, where, params):
+        found = image_listing.walk_with_budget(
+            catalog, part, offset, request.page_size - len(ids), WALK_BUDGET_S
+        )
+        if found is None or (not found and offset > 0):
+            return None  # over budget, or a part to skip by counting it
+        ids += found
+        if len(ids) >= request.page_size:
+            break
+        offset = 0
+    matching = _count(catalog, flt, "", total)
+    return Listing(
+        [_item(row) for row in image_listing.rows_of(catalog, ids)], matching, total, request
+    )
+
+
 def _organised_page(
     catalog: Catalog, request: ListRequest, where: str, params: list[Any], total: int
 ) -> Listing:
-    """A page inside an album or a tag, in a sort that _parts splits in two (rating: the rated,
-    then the rest; random: the two sides of the pivot): their images are few beside the
-    library, so they are all sorted in one ORDER BY, the page and the count in one pass
-    (SQLite drives from the album's or the tag's rows), instead of a pass per part and a
-    count: the cost follows the album, not the library."""
+    """A page inside an album, a tag or a person's photos, in a sort that _parts splits in
+    two (rating: the rated, then the rest; random: the two sides of the pivot): their images
+    are few beside the library, so they are all sorted in one ORDER BY, the page and the
+    count in one pass (SQLite drives from the album's, tag's or person's rows), instead of a
+    pass per part and a count: the cost follows the album, not the library."""
     offset = (request.page - 1) * request.page_size
     part = Part(where, params, _single_order(request), "")
     counted = image_listing.sort_and_count(catalog, "", part, offset, request.page_size)

@@ -6,8 +6,8 @@ The query language, for people, not for SQL:
     "cyberpunk fox"        the phrase, words next to each other, in order
     invoice*               words starting with "invoice"
     camera:fuji            in one field: name, folder, prompt (prompt and other text
-                           chunks and captions), text (the same, and the text read in the
-                           image by OCR), camera (camera and lens), place, subject
+                           chunks and captions), text (only the text read in the image by
+                           OCR), caption, camera (camera and lens), place, subject
     album:"Summer 2024"    in that album (or 'Trips/Summer 2024'): a filter, not words
     tag:Places/Portugal    tagged with that tag or one under it: a filter, not words
     place:"new york"       a phrase in a field
@@ -49,15 +49,17 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "file": ("name",),
     "folder": ("folder",),
     "path": ("name", "folder"),
-    "prompt": ("prompt", "text"),
-    "text": ("prompt", "text"),
+    "prompt": ("prompt", "chunks", "caption"),
+    "text": ("text",),
+    "caption": ("caption",),
     "camera": ("camera",),
     "lens": ("camera",),
     "place": ("place",),
     "subject": ("subject",),
 }
 FIELD_HELP = (
-    "name:, folder:, prompt:, camera:, lens:, place:, subject:, text:, album:, tag:, person:"
+    "name:, folder:, prompt:, camera:, lens:, place:, subject:, text:, caption:, album:, tag:, "
+    "person:"
 )
 # album:, tag: and person: are filters on the user's own organisation, taken out of the words.
 _ORGANISED = re.compile(r'(?<![^\s(])(album|tag):(?:"([^"]*)"?|([^\s"]+))', re.IGNORECASE)
@@ -70,15 +72,19 @@ WEIGHTS = {
     "camera": 4.0,
     "place": 4.0,
     "subject": 2.0,
+    "caption": 4.0,
+    "chunks": 1.0,
 }
 FIELD_LABELS = {
     "name": "file name",
     "folder": "folder",
     "prompt": "prompt",
-    "text": "caption, text in the image or a text chunk",
+    "text": "text in the image",
     "camera": "camera",
     "place": "place",
     "subject": "subject",
+    "caption": "caption",
+    "chunks": "text chunk",
     "person": "person",
 }
 MAX_QUERY_CHARS = 1000

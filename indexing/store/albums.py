@@ -262,6 +262,22 @@ def in_album_named(folders: Sequence[str], name: str) -> tuple[str, list[Any]]:
     )
 
 
+def in_album_probe(folders: Sequence[str], name: str) -> tuple[str, list[Any]]:
+    """in_album_named as a probe of each image's own memberships (album_items_content): for
+    walking a sort index, where the IN list would first be built whole (~50 ms at 100,000)."""
+    where = "a.name = ? COLLATE NOCASE"
+    params: list[Any] = [name]
+    if folders:
+        folder_sql, folder_params = _folder_of(folders)
+        where += f" AND IFNULL(a.folder, 0) = {folder_sql}"
+        params += folder_params
+    return (
+        "EXISTS (SELECT 1 FROM album_items t JOIN albums a ON a.id = t.album "
+        f"WHERE t.content_id = i.content_id AND {where})",
+        params,
+    )
+
+
 def album_ids(conn: sqlite3.Connection, folders: Sequence[str], name: str) -> list[int]:
     """The albums a name (with its folders, if given) names."""
     if not folders:

@@ -102,6 +102,16 @@ def with_people(names: Sequence[str]) -> tuple[str, list[Any]]:
     return " AND ".join(clauses), list(names)
 
 
+def with_people_probe(names: Sequence[str]) -> tuple[str, list[Any]]:
+    """with_people as a probe of each image's own faces (faces_content), for walking a sort
+    index."""
+    clause = (
+        "EXISTS (SELECT 1 FROM faces f JOIN people p ON p.id = f.person_id "
+        "WHERE f.content_id = i.content_id AND p.name = ? COLLATE NOCASE)"
+    )
+    return " AND ".join(clause for _ in names), list(names)
+
+
 def with_face_count(low: int | None, high: int | None) -> tuple[str, list[Any]]:
     """A condition over images `i`: the number of faces found in it is within [low, high]
     (0: scanned and no face; an image the detector has not seen yet never matches)."""

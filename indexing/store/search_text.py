@@ -5,13 +5,15 @@ One FTS5 row per shown image (content), in columns a query can name:
     name     the file names of its present files
     folder   the folders they are in, below their root (and the root's own name)
     prompt   the AI-generation prompt (indexing.ingest.prompts.extract_prompt)
-    text     every other text chunk: the full A1111 parameters, the strings of ComfyUI,
-             InvokeAI and NovelAI JSON, descriptions, comments (XMP packets are skipped),
-             and the user's caption (store.tags; its triggers queue the content too),
-             and the text read in the image itself (OCR: store/text_reads.py)
+    text     the text read in the image itself (OCR: store/text_reads.py), and only that
     camera   the camera label, EXIF make and model, the lens
     place    city, region, country name and code
     subject  the subject tags of the current CLIP model
+    caption  the user's caption (store.tags; its triggers queue the content too)
+    chunks   every other text chunk: the full A1111 parameters, the strings of ComfyUI,
+             InvokeAI and NovelAI JSON, descriptions, comments (XMP packets are skipped)
+
+(The last two were part of `text` until migration 20.)
 
 Tokenising. FTS5's unicode61 tokenizer (with diacritics folded: "sao" finds "São") splits
 on every non-alphanumeric character, so '_', '-', '.' and spaces already separate words.
@@ -45,7 +47,17 @@ from indexing.store.text_reads import text_for_search
 
 REFRESH_BATCH = 2000
 MAX_COLUMN_CHARS = 32_768  # a 1 MB prompt chunk is indexed by its first 32 KB
-FTS_COLUMNS = ("name", "folder", "prompt", "text", "camera", "place", "subject")
+FTS_COLUMNS = (
+    "name",
+    "folder",
+    "prompt",
+    "text",
+    "camera",
+    "place",
+    "subject",
+    "caption",
+    "chunks",
+)
 SKIPPED_TEXT_KEYS = frozenset({"XMP", "XML:com.adobe.xmp", "icc_profile", "exif"})
 
 _RUN = re.compile(r"[^\W_]+")
@@ -174,17 +186,12 @@ def _document(
         _indexed(names),
         _indexed(folders),
         _indexed(image["prompt"] or ""),
-        _indexed(  # the caption (at most 10,000 characters), then the text read in the
-            # image (up to 2,000 lines), then the chunks: the column is cut at its limit
-            caption
-            + "\n"
-            + read
-            + "\n"
-            + chunk_text(texts if isinstance(texts, dict) else {}, image["prompt"])
-        ),
+        _indexed(read),  # the text read in the image (up to 2,000 lines)
         _indexed(camera),
         _indexed(place),
         _indexed(" , ".join(tags)),
+        _indexed(caption),
+        _indexed(chunk_text(texts if isinstance(texts, dict) else {}, image["prompt"])),
     )
 
 
@@ -283,7 +290,8 @@ def _rebuild(conn: sqlite3.Connection, ids: list[str], roots: list[str]) -> None
         )
         rows.append((doc, *document))
     conn.executemany(
-        f"INSERT INTO search_fts(rowid, {', '.join(FTS_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO search_fts(rowid, {', '.join(FTS_COLUMNS)}) "
+        f"VALUES (?, {_marks(FTS_COLUMNS)})",
         rows,
     )
     conn.execute(f"DELETE FROM search_dirty WHERE content_id IN ({marks})", ids)

@@ -120,6 +120,16 @@ def tagged_under(path: str) -> tuple[str, list[Any]]:
     )
 
 
+def tagged_under_probe(path: str) -> tuple[str, list[Any]]:
+    """tagged_under as a probe of each image's own tags (image_tags_content), for walking a
+    sort index."""
+    return (
+        "EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag "
+        f"WHERE it.content_id = i.content_id AND {_UNDER})",
+        [path, _like(path)],
+    )
+
+
 def tag_rows(catalog: Catalog) -> list[tuple[str, str, str, float]]:
     """(path, content id, source, added) of every image tag, for the backup."""
     return catalog.conn.execute(

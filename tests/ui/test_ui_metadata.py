@@ -283,7 +283,7 @@ def test_names_and_metadata_find_a_file_name_word_and_a_prompt_phrase(page) -> N
     search_by_metadata(page, '"neon rain"')
     expect(status).to_have_text("1 match the names and metadata.")
     expect(page.locator("#search-gallery img")).to_have_count(1)
-    assert search_captions(page) == ["📝 prompt: neon rain · text: neon rain"]
+    assert search_captions(page) == ["📝 prompt: neon rain · chunks: neon rain"]
     page.locator("#search-gallery img").first.click()
     expect(page.locator("#viewer")).to_be_visible()  # opened
     expect(page.locator("#viewer-meta")).to_contain_text("fox_00001_.png")

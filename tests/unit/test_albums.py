@@ -209,6 +209,25 @@ def test_a_page_inside_an_album_is_in_the_librarys_own_order(
             return out
 
         assert pages(Filter.parse(album="All")) == pages(Filter())
+        with catalog.transaction() as conn:  # a named person in every photo: the same pages
+            person = conn.execute("INSERT INTO people(name, created_at) VALUES ('Ana', 0)")
+            conn.executemany(
+                "INSERT INTO faces(content_id, left, top, width, height, source, person_id, "
+                "assigned) VALUES (?, 0.1, 0.1, 0.2, 0.2, 'detected', ?, 'auto')",
+                [(cid, person.lastrowid) for cid in ids],
+            )
+        assert pages(Filter.parse(people=["Ana"])) == pages(Filter())
+        albums.create("Thirds")  # a part of the library: the library's order, filtered
+        albums.add("Thirds", ids[::3])
+        full = list_images(catalog, ListRequest.parse(
+            filter=Filter(), sort=parse_sort(sort), descending=descending, seed=3,
+            page_size=300))  # fmt: skip
+        thirds = [item.content_id for item in full.items if item.content_id in set(ids[::3])]
+        [first, second, fifth] = pages(Filter.parse(album="Thirds"))
+        assert first == [*thirds[:60], "100"] and second == [*thirds[60:], "100"]
+        assert fifth == ["100"]
+        Tags(catalog).add("Thirds/Sub", ids[::3])  # a tag counts its descendants' images
+        assert pages(Filter.parse(tag="Thirds")) == [first, second, fifth]
 
 
 def test_a_tag_or_caption_the_user_gives_again_outlives_the_sidecar_that_had_it(

@@ -4,6 +4,9 @@ tests/integration/test_duplicates.py)."""
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 from indexing.library import Library
 from indexing.settings import Settings
 from tests.planted_duplicates import planted
@@ -61,3 +64,71 @@ def test_keeping_every_group_stops_between_groups_when_cancelled(
     assert report.as_dict()["cancelled"] is True
     assert len(all_groups(pictor, "exact")) == 1  # the other group is as it was
     assert seen[-1].stage == "trash" and (seen[-1].done, seen[-1].total) == (1, 2)
+
+
+def test_the_keeper_takes_the_albums_tags_and_caption_of_the_copies_and_undo_gives_them_back(
+    library, tmp_path, pictor_env
+) -> None:
+    """Keeping the best of a group must not empty an album, drop a tag or lose a caption the
+    user gave a copy that goes to the trash; Undo puts every row back as it was."""
+    from indexing.curate.albums import Albums
+    from indexing.curate.keep_best import keep_one, undo_keep
+    from indexing.curate.tags import Tags
+    from indexing.query.duplicates import find_groups
+    from indexing.query.filters import Filter
+    from indexing.query.listing import ListRequest, list_images
+
+    files = planted(library)
+    pictor = Library(Settings(data_dir=tmp_path / "data", embed=False))
+    pictor.index([str(library.root)])
+    [group] = find_groups(pictor, "near").groups
+    ids = {Path(m.path).name: m.content_id for m in group.members}
+    keeper = next(n for n, m in enumerate(group.members) if m.path == str(files["original"]))
+    original, mirror, small = ids["original.jpg"], ids["mirror.webp"], ids["small.jpg"]
+
+    def organisation() -> tuple:
+        conn = sqlite3.connect(tmp_path / "data" / "catalog.sqlite3")
+        try:
+            return tuple(
+                conn.execute(sql).fetchall()
+                for sql in (
+                    "SELECT * FROM album_items ORDER BY album, content_id",
+                    "SELECT * FROM image_tags ORDER BY tag, content_id",
+                    "SELECT * FROM captions ORDER BY content_id",
+                    "SELECT id, cover FROM albums ORDER BY id",
+                )
+            )
+        finally:
+            conn.close()
+
+    def album_names(catalog, album: str) -> set[str]:
+        request = ListRequest(filter=Filter(album=album), page_size=100)
+        return {Path(item.path).name for item in list_images(catalog, request).items}
+
+    with pictor.open_catalog() as catalog:
+        albums, tags = Albums(catalog), Tags(catalog)
+        albums.create("Lisbon trip", order="manual")
+        albums.add("Lisbon trip", [mirror])
+        albums.set_cover("Lisbon trip", mirror)
+        albums.create("Best")
+        albums.add("Best", [original, small])
+        tags.add("Places/Portugal/Lisbon", [mirror])
+        tags.add("Family", [small, original])
+        tags.set_caption(small, "The castle from the tram")
+        tags.set_caption(mirror, "Tram 28 at dusk")  # the newest caption of the copies
+        before = organisation()
+
+        report = keep_one(catalog, group, keeper)
+        assert len(report.moved) == 5 and not files["mirror"].exists()
+        assert album_names(catalog, "Lisbon trip") == {"original.jpg"}
+        assert albums.get("Lisbon trip").cover == original
+        assert album_names(catalog, "Best") == {"original.jpg"}
+        assert sorted(tags.of(original)) == ["Family", "Places/Portugal/Lisbon"]
+        assert tags.caption(original) == "Tram 28 at dusk"
+        assert tags.of(mirror) == ["Places/Portugal/Lisbon"]  # the copy keeps its own
+
+        undo_keep(catalog, report)
+        assert files["mirror"].exists()
+        assert organisation() == before
+        assert album_names(catalog, "Lisbon trip") == {"mirror.webp"}
+        assert tags.of(original) == ["Family"] and tags.caption(original) is None

@@ -4,6 +4,7 @@ spacing rules (the model itself: tests/integration/test_text_in_images.py)."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -266,3 +267,113 @@ def test_lines_come_in_reading_order_and_a_tilted_line_cut_in_two_stays_one_row(
     assert [text for _, text, _ in reading_order(found)] == [
         "Title", "harbour warning", "PB5242", "delivery passport",
     ]  # fmt: skip
+
+
+@pytest.fixture
+def three_kinds_of_text(
+    pictor_env: Path, tmp_path: Path, library: LibraryBuilder
+) -> tuple[Pictor, dict[str, str]]:
+    """Words in three places: a PNG's generation parameters and description (the file's own
+    text), a caption the user wrote, and the text read in an image (OCR)."""
+    from PIL.PngImagePlugin import PngInfo
+
+    from indexing.curate.tags import Tags
+
+    chunks = PngInfo()
+    chunks.add_text(
+        "parameters",
+        "a lighthouse on a cliff\nNegative prompt: watermark\nSteps: 20, Sampler: Euler",
+    )
+    chunks.add_text("Description", "harbour festival poster")
+    pictor = Pictor(tmp_path / "data", embed=False, ocr=False)
+    paths = {
+        "generated": library.noise("generated.png", seed=1, pnginfo=chunks),
+        "captioned": library.noise("captioned.png", seed=2),
+        "screenshot": library.noise("screenshot.png", seed=3),
+    }
+    pictor.library.index([str(library.root)])
+    ids = {name: pictor.file_row(path)["content_id"] for name, path in paths.items()}
+    with pictor.library.open_catalog() as catalog:
+        Tags(catalog).set_caption(ids["captioned"], "Grandma's pharmacy in Porto")
+        text_reads.write(
+            catalog,
+            [text_reads.ReadRow(ids["screenshot"], "text", [("Booking code QX7421", BOX, 0.95)])],
+            ENGINE,
+        )
+    return pictor, ids
+
+
+def assert_each_field_finds_its_own_words(catalog: Catalog) -> None:
+    # Plain words find every kind of text.
+    assert found(catalog, "harbour") == {"generated.png"}
+    assert found(catalog, "euler") == {"generated.png"}
+    assert found(catalog, "pharmacy") == {"captioned.png"}
+    assert found(catalog, "booking") == {"screenshot.png"}
+    # text: is the text read in the image, and only that.
+    assert found(catalog, 'text:"booking code"') == {"screenshot.png"}
+    assert found(catalog, "text:qx7421") == {"screenshot.png"}
+    assert found(catalog, "text:harbour") == set()
+    assert found(catalog, "text:euler") == set()
+    assert found(catalog, "text:lighthouse") == set()
+    assert found(catalog, "text:pharmacy") == set()
+    # prompt: is the prompt, the file's other text and the caption, as before.
+    assert found(catalog, "prompt:lighthouse") == {"generated.png"}
+    assert found(catalog, "prompt:harbour") == {"generated.png"}
+    assert found(catalog, "prompt:pharmacy") == {"captioned.png"}
+    # caption: is the user's caption.
+    assert found(catalog, "caption:porto") == {"captioned.png"}
+    assert found(catalog, "caption:harbour OR caption:booking") == set()
+    [item] = find(catalog, "pharmacy").items
+    assert [match.label() for match in item.matched] == ["caption (pharmacy)"]
+    [item] = find(catalog, "booking").items
+    assert [match.label() for match in item.matched] == ["text in the image (booking)"]
+
+
+def test_the_text_field_finds_only_words_read_in_the_image(three_kinds_of_text) -> None:
+    pictor, _ = three_kinds_of_text
+    with pictor.library.open_catalog() as catalog:
+        assert_each_field_finds_its_own_words(catalog)
+
+
+def test_a_catalog_from_before_the_text_column_migrates_without_reading_an_image(
+    three_kinds_of_text,
+) -> None:
+    """A catalog whose full-text index is version 19's (one `text` column holding the
+    caption, the text read and the file's chunks) opens, and each field finds its own words:
+    only the contents with a caption or text read are rebuilt, nothing is read again."""
+    from indexing.store.migrations import MIGRATIONS
+
+    pictor, ids = three_kinds_of_text
+    conn = sqlite3.connect(pictor.settings.catalog_path, isolation_level=None)
+    rows = conn.execute(
+        "SELECT rowid, name, folder, prompt, caption || ' ' || text || ' ' || chunks, camera, "
+        "place, subject FROM search_fts"
+    ).fetchall()
+    assert len(rows) == 3
+    conn.executescript(
+        """
+        DROP TABLE search_fts;
+        DROP INDEX images_members;
+        CREATE VIRTUAL TABLE search_fts USING fts5(
+            name, folder, prompt, text, camera, place, subject,
+            tokenize = 'unicode61 remove_diacritics 2'
+        );
+        DELETE FROM search_dirty;
+        PRAGMA user_version = 19;
+        """
+    )
+    conn.executemany(
+        "INSERT INTO search_fts(rowid, name, folder, prompt, text, camera, place, subject) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    conn.close()
+    read_at = pictor.one("SELECT at FROM text_reads")["at"]
+
+    with pictor.library.open_catalog() as catalog:
+        assert catalog.schema_version == len(MIGRATIONS) >= 20
+        queued = {row[0] for row in catalog.conn.execute("SELECT content_id FROM search_dirty")}
+        assert queued == {ids["captioned"], ids["screenshot"]}
+        assert_each_field_finds_its_own_words(catalog)
+        assert found(catalog, "generated") == {"generated.png"}
+    assert pictor.one("SELECT at FROM text_reads")["at"] == read_at
