@@ -339,9 +339,7 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
     first_page = demo.load(lambda: turn_page(1), None, gallery_outputs, queue=False)
     first_page.then(overview, None, overview_outputs, queue=False)
     following = demo.load(follow_running, None, [*outputs, followed], show_progress="hidden")
-    following.then(
-        after_following, [followed, tab.page], gallery_outputs, show_progress="hidden"
-    )
+    following.then(after_following, [followed, tab.page], gallery_outputs, show_progress="hidden")
 
 
 def start_indexing(ctx: AppContext, folders: list[str]) -> BackgroundJob | None:
