@@ -27,7 +27,7 @@ VIEWER_REFUSAL = (
     "login (rating, trash, indexing, training, settings, albums, tags, captions, sharing)."
 )
 VIEWER_NOTE = (
-    "👁️ **You are signed in as a viewer**: browse and search as you like; rating, the trash, "
+    "**You are signed in as a viewer**: browse and search as you like; rating, the trash, "
     "indexing, training, settings, albums, tags, captions and sharing need an editor's login."
 )
 
@@ -167,7 +167,11 @@ def listen(demo: gr.Blocks, note: gr.Markdown, hidden: list[Any], viewers: froze
 
     def on_load(request: gr.Request) -> tuple:
         viewer = getattr(request, "username", None) in viewers
-        updates = [gr.update(visible=not viewer) for _ in hidden]
+        # gradio 6 keeps a tab's button on an update to visible=False; "hidden" removes it.
+        updates = [
+            gr.update(visible=("hidden" if isinstance(c, gr.Tab) else False) if viewer else True)
+            for c in hidden
+        ]
         return (VIEWER_NOTE if viewer else "", *updates)
 
     demo.load(on_load, None, [note, *hidden], queue=False)
