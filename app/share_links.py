@@ -57,3 +57,15 @@ def remember_public(data_dir: Path, url: str | None) -> None:
         file.write_text(url.rstrip("/") + "\n", encoding="utf-8")
     else:
         file.unlink(missing_ok=True)
+
+
+def open_app_warning(settings: Settings) -> str | None:
+    """A sentence when the app itself has no password: then anyone who can open a share
+    link can also open the whole app at the same address."""
+    if settings.auth or settings.auth_file:
+        return None
+    return (
+        "The app has no password: anyone who can open this link can open the whole app "
+        "too. Start it with --auth USER:PASSWORD or --auth-file FILE before sharing beyond "
+        "this computer."
+    )

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 import gradio as gr
 
 from app.context import AppContext
+from app.exposure import is_loopback
 from app.safe_text import literal
-from app.share_links import links
+from app.share_links import links, open_app_warning
 from indexing.curate.albums import Albums
 from indexing.curate.shares import Shares
 from indexing.errors import PictorError
@@ -76,7 +77,10 @@ def listen(panel: SharePanel, ctx: AppContext) -> None:
         lines = [f"Shared **{literal(made.share.album_path or album)}**."]
         if where["public"]:
             lines.append(f"Public link: `{where['public']}`")
-        if ctx.settings.host.startswith("127.") or ctx.settings.host == "localhost":
+        warning = open_app_warning(ctx.settings)
+        if warning and not is_loopback(ctx.settings.host):
+            lines.append(f"⚠️ {warning}")
+        if is_loopback(ctx.settings.host):
             lines.append(
                 "This app listens on this computer only: start it with `--host 0.0.0.0` "
                 "(and a password) so that others on your network can open the link."

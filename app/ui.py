@@ -136,7 +136,15 @@ def build_app(
         duplicates.listen(duplicates_tab, ctx, viewer, viewer_events)
         _listen_viewer(ctx, viewer, tabs, filter_tabs, search_tab, duplicates_tab, rate_tab)
         share_panel.listen(sharing, ctx)
-        roles.listen(demo, viewer_note, [rate_opened, train_opened, sharing.box], viewers)
+        editing = [
+            rate_opened, train_opened, sharing.box, models.apply, text_panel.enabled,
+            library_tab.add, library_tab.reindex, library_tab.cancel, library_tab.reindex_root,
+            library_tab.forget, people_view.enabled, people_view.rename, people_view.merge,
+            people_view.hide, trash_tab.restore, trash_tab.restore_all, trash_tab.empty,
+            viewer.panel.score, viewer.panel.save, viewer.panel.clear, viewer.panel.viewer.trash,
+            viewer.panel.viewer.undo, viewer.panel.viewer.rate_similar,
+        ]  # fmt: skip
+        roles.listen(demo, viewer_note, editing, viewers)  # hidden from a viewer
     api.add_to(demo, ctx)
     roles.guard(demo, viewers)  # before guard_all: a viewer's refusal is its own sentence
     feedback.guard_all(demo, log_path)

@@ -12,10 +12,11 @@ launch.py album shares · album unshare NAME|TOKEN|LINK
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 from app.cli.common import Commands, Handler, emit
-from app.share_links import links
+from app.share_links import links, open_app_warning
 from indexing.curate.albums import Albums
 from indexing.curate.shares import Shares
 from indexing.curate.tags import Tags
@@ -169,7 +170,8 @@ def _cmd_share(args: argparse.Namespace, library: Library) -> int:
         if args.album_action == "share":
             made = shares.share(args.name, args.password, args.expires)
             where = links(library.settings, made.path)
-            data = {**made.share.as_dict(now), "token": made.token, **where}
+            warning = open_app_warning(library.settings)
+            data = {**made.share.as_dict(now), "token": made.token, **where, "warning": warning}
             lines = [
                 f"Shared {made.share.album_path!r}: anyone with this link sees it, and only it."
             ]
@@ -182,6 +184,8 @@ def _cmd_share(args: argparse.Namespace, library: Library) -> int:
             if made.share.expires:
                 lines += [f"  Expires {_when(made.share.expires)}."]
             lines += ["The link is shown only now: copy it (album unshare NAME revokes it)."]
+            if warning:
+                print(f"warning: {warning}", file=sys.stderr)
             emit(args, data, "\n".join(lines))
         elif args.album_action == "unshare":
             gone = shares.unshare(args.target)

@@ -22,11 +22,13 @@ def test_the_share_life_cycle_on_the_cli(cli, run_cli, library, tmp_path):
     guarded = cli("album", "share", "Trips/Lisbon", "--password", "open sesame", "--expires", "7d")
     assert guarded["password"] is True
     assert 7 * 86400 - 60 < guarded["expires"] - guarded["created"] <= 7 * 86400
-    code, text, _ = run_cli(
+    code, text, err = run_cli(
         ["--data-dir", str(tmp_path / "data"), "--host", "0.0.0.0", "--port", "8123",
          "album", "share", "Lisbon"]
     )  # fmt: skip
     assert code == 0 and ":8123/shared/" in text and "http://0.0.0.0" not in text
+    assert "warning: The app has no password" in err  # the link would open the whole app
+    assert made["warning"].startswith("The app has no password")
     assert "shown only now" in text
     listed = cli("album", "shares")["shares"]
     assert len(listed) == 3 and all(s["active"] and s["album"] == "Trips/Lisbon" for s in listed)

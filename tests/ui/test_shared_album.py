@@ -306,7 +306,7 @@ def test_a_guest_opens_the_link_sees_the_photos_opens_one_and_downloads_it(
 
 
 @pytest.mark.browser
-def test_a_viewer_sees_no_rate_tab_and_the_trash_refuses_them(
+def test_a_viewer_sees_no_editing_controls_and_a_save_is_refused(
     shared: Shared, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect
@@ -322,10 +322,19 @@ def test_a_viewer_sees_no_rate_tab_and_the_trash_refuses_them(
         expect(page.locator("#share-panel")).to_have_count(0)
         page.locator("#library-gallery img").first.click()
         page.locator("#viewer-meta").get_by_text("Content id").wait_for()
-        page.locator("#viewer-trash").click()
+        for hidden in ("#viewer-trash", "#viewer-score", "#viewer-rate-similar"):
+            expect(page.locator(hidden)).to_have_count(0)
+        expect(page.get_by_role("button", name="Add folder")).to_have_count(0)
+        # What stays on the page for a viewer (the caption, to read) refuses to change.
+        caption = page.locator("#viewer-caption textarea").first
+        caption.fill("A viewer's words")
+        page.locator("#viewer-save-caption").click()
         toast = page.locator(".toast-body.error")
         expect(toast.first).to_contain_text("signed in as a viewer")
         page.screenshot(path=str(tmp_path / "refused.png"))
+    with shared.library.open_catalog() as catalog:
+        everyone = [*shared.inside, shared.outside, shared.other]
+        assert not any(Tags(catalog).caption(cid) == "A viewer's words" for cid in everyone)
     assert all((shared.photos / f"p{n}.jpg").exists() for n in range(5))
     if SHOTS.is_dir():
         shutil.copy(tmp_path / "refused.png", SHOTS / "viewer-role-refused-1280x800.png")
