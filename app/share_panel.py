@@ -53,7 +53,7 @@ def render() -> SharePanel:
             share = gr.Button("Share this album", variant="primary", elem_id="share-album-button")
             stop = gr.Button("Stop sharing", elem_id="share-stop")
         link = gr.Textbox(
-            label="Link (shown once: copy it now)", interactive=False, buttons=["copy"],
+            label="Link (shown once: copy it now)", interactive=False, buttons=["copy"], lines=2,
             elem_id="share-link",
         )  # fmt: skip
         message = gr.Markdown("", elem_id="share-message")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -338,3 +339,40 @@ def test_a_viewer_sees_no_editing_controls_and_a_save_is_refused(
     assert all((shared.photos / f"p{n}.jpg").exists() for n in range(5))
     if SHOTS.is_dir():
         shutil.copy(tmp_path / "refused.png", SHOTS / "viewer-role-refused-1280x800.png")
+
+
+@pytest.mark.browser
+def test_an_editor_shares_an_album_from_the_library_and_stops(
+    shared: Shared, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    with open_page(f"http://{shared.host}/", height=800, width=1280) as page:
+        page.get_by_label("username").fill("ana")
+        page.get_by_label("password").fill("editor-pass")
+        page.get_by_role("button", name="Login").click()
+        expect(page.locator("#viewer-note")).to_have_text("")
+        panel = page.locator("#share-panel")
+        panel.get_by_text("Share an album").click()
+        album = page.locator("#share-album input").first
+        album.click()
+        page.get_by_role("option", name="Home").click()
+        page.locator("#share-album-button").click()
+        link = page.locator("#share-link textarea, #share-link input").first
+        expect(link).to_have_value(re.compile(r"^http://127\.0\.0\.1:\d+/shared/[\w-]{43}$"))
+        expect(page.locator("#share-message")).to_contain_text("Shared Home")
+        path = "/shared/" + link.input_value().rsplit("/shared/", 1)[1]
+        assert shared.get(path)[0] == 200 and shared.get(f"{path}/items")[0] == 200
+        panel.scroll_into_view_if_needed()
+        page.screenshot(path=str(tmp_path / "wide.png"))
+        page.set_viewport_size({"width": 390, "height": 844})
+        panel.scroll_into_view_if_needed()
+        box = panel.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+        page.screenshot(path=str(tmp_path / "narrow.png"))
+        page.locator("#share-stop").click()
+        expect(page.locator("#share-message")).to_contain_text("Stopped sharing")
+        assert shared.get(path)[0] == 404
+    if SHOTS.is_dir():
+        shutil.copy(tmp_path / "wide.png", SHOTS / "share-panel-1280x800.png")
+        shutil.copy(tmp_path / "narrow.png", SHOTS / "share-panel-390x844.png")
