@@ -30,6 +30,7 @@ import mimetypes
 import os
 import re
 import secrets
+import stat
 import time
 import urllib.parse
 from pathlib import Path
@@ -43,7 +44,8 @@ from app.context import AppContext
 from app.edge_guard import LoginThrottle, Receive, Scope, Send
 from indexing.curate.shares import Shares, password_matches, token_hash
 from indexing.curate.tags import Tags
-from indexing.store.files import present_paths_of
+from indexing.store.catalog import Catalog
+from indexing.store.files import file_row, present_paths_of
 from indexing.store.image_reads import image_row
 from indexing.store.shares import ShareRow
 
@@ -127,7 +129,7 @@ class SharedAlbumApp:
         with self.ctx.catalog() as catalog:
             if not Shares(catalog, self.clock).holds(share, content_id):
                 return not_found()
-            paths = present_paths_of(catalog, content_id)
+            paths = unchanged_files(catalog, present_paths_of(catalog, content_id))
         if kind == "thumb":
             found: Path | None = library.thumbs.path_for(content_id)
         elif kind == "preview":
@@ -180,6 +182,23 @@ class SharedAlbumApp:
         if not issued.isdigit() or self.clock() - int(issued) > COOKIE_DAYS * 86400:
             return False
         return hmac.compare_digest(_signed(share, token, int(issued)), f"{issued}.{signature}")
+
+
+def unchanged_files(catalog: Catalog, paths: list[str]) -> list[str]:
+    """The paths that are still the file the catalog indexed (a regular file of the size and
+    time it recorded): a file replaced or rewritten since is another image, never sent."""
+    kept = []
+    for path in paths:
+        row = file_row(catalog, path)
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue
+        if row is not None and stat.S_ISREG(info.st_mode) and (row[2], row[3]) == (
+            info.st_size, info.st_mtime_ns,
+        ):  # fmt: skip
+            kept.append(path)
+    return kept
 
 
 def _signed(share: ShareRow, token: str, issued: float) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import time
@@ -227,6 +228,23 @@ def test_revoking_or_taking_a_photo_out_counts_at_once(shared: Shared) -> None:
         Albums(catalog).add("Home", [cid])
         Shares(catalog).unshare(token)
     assert shared.get(f"/shared/{token}")[0] == 404
+
+
+def test_a_file_changed_since_indexing_is_not_sent(shared: Shared) -> None:
+    """The album holds the content indexed; a file rewritten since holds another image."""
+    token = shared.share("Home")
+    cid, file = shared.other, shared.photos / "p3.jpg"
+    before, times = file.read_bytes(), file.stat()
+    assert shared.get(f"/shared/{token}/original/{cid}")[2] == before
+    file.write_bytes((shared.photos / "p4.jpg").read_bytes())  # now another photo's bytes
+    try:
+        assert shared.get(f"/shared/{token}/original/{cid}")[0] == 404
+        status, _, thumb = shared.get(f"/shared/{token}/thumb/{cid}")  # made from the album's
+        assert status == 200 and thumb == shared.library.thumbs.path_for(cid).read_bytes()
+    finally:
+        file.write_bytes(before)
+        os.utime(file, ns=(times.st_atime_ns, times.st_mtime_ns))  # as indexed: served again
+    assert shared.get(f"/shared/{token}/original/{cid}")[2] == before
 
 
 def forged_call(shared: Shared, session: dict[str, str], endpoint: str, data: list) -> str:
