@@ -14,6 +14,7 @@ import pytest
 from app import roles
 from app.api import PictorApi
 from app.exposure import read_auth_file, read_viewers, split_role
+from app.share_links import links, local_base, open_app_warning, remember_public
 from indexing.curate.albums import Albums
 from indexing.curate.shares import (
     Shares,
@@ -23,6 +24,7 @@ from indexing.curate.shares import (
     token_in,
 )
 from indexing.errors import PictorError
+from indexing.settings import Settings
 from indexing.store.catalog import Catalog
 
 IDS = [hashlib.blake2b(str(n).encode(), digest_size=16).hexdigest() for n in range(5)]
@@ -200,3 +202,19 @@ def test_a_viewer_may_run_only_what_reads() -> None:
 
     assert not roles.may_view(something_new)
     assert not roles.may_view(lambda cid: print(cid))  # a lambda of an unlisted module
+
+
+def test_the_links_printed_for_a_share(tmp_path: Path) -> None:
+    local = Settings(data_dir=tmp_path, host="127.0.0.1", port=7860)
+    assert links(local, "/shared/T") == {
+        "path": "/shared/T", "local": "http://127.0.0.1:7860/shared/T", "public": None,
+    }  # fmt: skip
+    everywhere = Settings(data_dir=tmp_path, host="0.0.0.0", port=8000)
+    assert not local_base(everywhere).startswith("http://0.0.0.0")  # an address to reach
+    assert local_base(Settings(data_dir=tmp_path, host="::1", port=80)) == "http://[::1]:80"
+    remember_public(tmp_path, "https://abc123.gradio.live/")
+    assert links(local, "/shared/T")["public"] == "https://abc123.gradio.live/shared/T"
+    remember_public(tmp_path, None)
+    assert links(local, "/shared/T")["public"] is None
+    assert open_app_warning(local) is not None
+    assert open_app_warning(Settings(data_dir=tmp_path, auth="ana:long-password")) is None
