@@ -89,7 +89,7 @@ class SharedAlbumApp:
         await response(scope, receive, send)
 
     async def _answer(self, request: Request) -> Response:
-        route = ROUTE.fullmatch(request.url.path)
+        route = ROUTE.fullmatch(request.scope["path"])
         method = request.method
         raw = request.scope.get("raw_path") or b""
         if route is None or b"%" in raw or b"\\" in raw:  # the shapes above, never encoded
@@ -115,7 +115,8 @@ class SharedAlbumApp:
             return Shares(catalog, self.clock).open(token)
 
     def _items(self, share: ShareRow, page_text: str | None) -> Response:
-        page = int(page_text) if page_text and page_text.isdigit() and len(page_text) < 7 else 1
+        digits = page_text and page_text.isdigit() and len(page_text) < 7
+        page = max(1, int(page_text)) if digits and page_text else 1
         with self.ctx.catalog() as catalog:
             ids = Shares(catalog, self.clock).items(share)
             shown = ids[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
