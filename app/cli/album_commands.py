@@ -6,7 +6,7 @@ launch.py album list | show NAME | remove NAME PATH... | rename NAME NEW | delet
 launch.py tag add Places/Portugal a.jpg         tag remove TAG PATH... · tag list [PATH]
 launch.py caption a.jpg "Grandma's garden"      (no text: show it; --clear: remove it)
 launch.py album share NAME [--password P] [--expires 7d|2026-12-31]   (a link to it alone)
-launch.py album shares · album unshare NAME|TOKEN|LINK
+launch.py album shares · album unshare NAME|LINK|TOKEN|#N
 """
 
 from __future__ import annotations
@@ -75,7 +75,10 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, H
         "--expires", metavar="WHEN", help="30m, 12h, 7d, 2w, or a date (2026-12-31); default never"
     )
     unshare = actions.add_parser("unshare", parents=[common], help="revoke share links")
-    unshare.add_argument("target", metavar="NAME|TOKEN", help="an album (all its links) or a link")
+    unshare.add_argument(
+        "target", metavar="NAME|LINK|#N", help="an album (all its links), a link or its token, "
+        "or #N as `album shares` numbers it",
+    )  # fmt: skip
     actions.add_parser("shares", parents=[common], help="every share link and its state")
     for parser in (album, *actions.choices.values()):
         parser.add_argument("--json", action="store_true", help="print one JSON document")

@@ -135,11 +135,20 @@ class Shares:
         return rows.share_rows(self.catalog, self._paths())
 
     def unshare(self, name_or_link: str) -> list[ShareRow]:
-        """Revoke one link (its token, or the link itself) or every live link of an album
-        (its name); the links revoked. Nothing live to revoke is one clear error."""
+        """Revoke one link (its token, the link itself, or '#N' as `album shares` numbers
+        it) or every live link of an album (its name); the links revoked. Nothing live to
+        revoke is one clear error."""
         now = self.clock()
         token = token_in(name_or_link)
-        if token is not None:
+        number = re.fullmatch(r"#(\d{1,18})", name_or_link.strip())
+        if number is not None:
+            found = next((s for s in self.listed() if s.id == int(number[1])), None)
+            if found is None:
+                raise PictorError(f"no share link {name_or_link.strip()} (see: album shares)")
+            if found.revoked is not None:
+                raise PictorError("this share link was already revoked")
+            targets = [found]
+        elif token is not None:
             found = rows.share_by_hash(self.catalog, token_hash(token), self._paths())
             if found is None:
                 raise PictorError("no share link has this token (see: album shares)")

@@ -128,6 +128,11 @@ def test_unshare_by_album_name_revokes_its_live_links_only(catalog: Catalog) -> 
         shares.unshare("Nowhere")
     with pytest.raises(PictorError, match="no share link has this token"):
         shares.unshare("B" * 43)
+    assert [s.id for s in shares.unshare(f"#{home.share.id}")] == [home.share.id]
+    with pytest.raises(PictorError, match="already revoked"):
+        shares.unshare(f"#{home.share.id}")
+    with pytest.raises(PictorError, match="no share link #999"):
+        shares.unshare("#999")
 
 
 def test_a_password_is_stored_salted_and_checked(catalog: Catalog) -> None:
