@@ -8,6 +8,9 @@ viewer unless it is on the list below of callbacks that only read. The list is o
 viewer MAY do, so an event added later is an editor's until someone adds it here: a new
 button fails closed for a viewer, never open.
 
+The same rule is checked again where gradio answers every event (`guard_calls`:
+Blocks.process_api), which also covers events a gr.render adds while a page draws.
+
 The page also hides what a viewer cannot use (`render`/`listen`): the Rate and Train tabs,
 and says so in one sentence.
 """
@@ -116,6 +119,26 @@ def guard(demo: gr.Blocks, viewers: frozenset[str]) -> int:
             block_fn.fn = editors_only(block_fn.fn, viewers)
             wrapped += 1
     return wrapped
+
+
+def guard_calls(demo: gr.Blocks, viewers: frozenset[str]) -> None:
+    """The same rule one level down: gradio answers every event of this app (the page's
+    queue, /gradio_api/call, /run, gradio_client) through demo.process_api, events that
+    gr.render adds as a page draws them included, which `guard` cannot wrap beforehand."""
+    if not viewers:
+        return
+    answer = demo.process_api
+
+    async def process_api(block_fn: Any, *args: Any, **kwargs: Any) -> Any:
+        found = demo.fns[block_fn] if isinstance(block_fn, int) else block_fn
+        request = kwargs.get("request")
+        first = request[0] if isinstance(request, list) and request else request
+        viewer = getattr(first, "username", None) in viewers
+        if viewer and found.fn is not None and not may_view(found.fn):
+            raise gr.Error(VIEWER_REFUSAL, print_exception=False)
+        return await answer(block_fn, *args, **kwargs)
+
+    demo.process_api = process_api  # type: ignore[method-assign]
 
 
 def editors_only(fn: Callable[..., Any], viewers: frozenset[str]) -> Callable[..., Any]:

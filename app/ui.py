@@ -147,6 +147,7 @@ def build_app(
         roles.listen(demo, viewer_note, editing, viewers)  # hidden from a viewer
     api.add_to(demo, ctx)
     roles.guard(demo, viewers)  # before guard_all: a viewer's refusal is its own sentence
+    roles.guard_calls(demo, viewers)
     feedback.guard_all(demo, log_path)
     return demo
 

@@ -4,11 +4,13 @@ call), and the roles: an --auth-file line's role, and which callbacks a viewer m
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+import gradio as gr
 import pytest
 
 from app import roles
@@ -223,3 +225,23 @@ def test_the_links_printed_for_a_share(tmp_path: Path) -> None:
     assert links(local, "/shared/T")["public"] is None
     assert open_app_warning(local) is not None
     assert open_app_warning(Settings(data_dir=tmp_path, auth="ana:long-password")) is None
+
+
+def test_every_event_gradio_answers_refuses_a_viewer_unless_it_only_reads() -> None:
+    """The check where gradio answers events (process_api): also for events it was not
+    given beforehand, as gr.render adds them."""
+    with gr.Blocks() as demo:
+        box = gr.Textbox()
+        button = gr.Button()
+        button.click(lambda: "changed", None, box)  # this module: not on the list
+    roles.guard_calls(demo, frozenset({"bob"}))
+    block_fn = next(iter(demo.fns.values()))
+
+    def call(user: str | None):
+        request = gr.Request(username=user) if user else None
+        return asyncio.run(demo.process_api(block_fn, [], request=request))
+
+    with pytest.raises(gr.Error, match="signed in as a viewer"):
+        call("bob")
+    assert call("ana")["data"] == ["changed"]
+    assert call(None)["data"] == ["changed"]
