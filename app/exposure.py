@@ -68,7 +68,7 @@ def split_role(line: str) -> tuple[str, str]:
 
 def read_auth_file(path: str | os.PathLike[str], warn: Callable[[str], None]) -> Credentials:
     """One USER:PASSWORD per line (blank lines and '#' comments skipped); a line may end in
-    ':viewer' or ':editor' (its role: read_roles).
+    ':viewer' or ':editor' (its role: read_viewers).
 
     A file that others can read gets a warning: the point of the file is that passwords
     stay out of the process list and out of other users' reach.
