@@ -279,6 +279,25 @@ def test_a_viewer_cannot_rate_or_trash_through_the_api(shared: Shared) -> None:
     assert row is not None and row[0] == 9
 
 
+def completed(stream: str) -> object:
+    """The document a finished call streamed (its JSON text, parsed)."""
+    assert "event: complete" in stream, stream[:300]
+    data = stream.split("event: complete", 1)[1].split("data:", 1)[1].strip().splitlines()[0]
+    return json.loads(json.loads(data)[0])
+
+
+def test_the_share_endpoints_for_scripts(shared: Shared) -> None:
+    editor = shared.login("ana", "editor-pass")
+    made = completed(forged_call(shared, editor, "share", ["Home", "", "7d"]))
+    assert isinstance(made, dict) and made["album"] == "Home" and made["expires"]
+    assert shared.get(f"{made['path']}/items")[0] == 200
+    listed = completed(forged_call(shared, editor, "shares", []))
+    assert isinstance(listed, dict) and made["id"] in [s["id"] for s in listed["shares"]]
+    gone = completed(forged_call(shared, editor, "unshare", [made["path"]]))
+    assert isinstance(gone, dict) and [s["id"] for s in gone["revoked"]] == [made["id"]]
+    assert shared.get(made["path"])[0] == 404
+
+
 @pytest.mark.browser
 def test_a_guest_opens_the_link_sees_the_photos_opens_one_and_downloads_it(
     shared: Shared, tmp_path: Path
