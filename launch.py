@@ -72,7 +72,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     parser.add_argument(
         "--auth-file",
         help="protect the UI with the USER:PASSWORD lines of this file (keeps passwords out "
-        "of the process list; should be chmod 600)",
+        "of the process list; should be chmod 600); USER:PASSWORD:viewer may browse and "
+        "search but change nothing",
     )
     # Also accepted after the command; SUPPRESS keeps a value given before it.
     common = OneLineParser(add_help=False)

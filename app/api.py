@@ -26,9 +26,11 @@ import gradio as gr
 
 from app.context import AppContext
 from app.jobs import BackgroundJob, JobSlot, Report
+from app.share_links import links
 from evaluator import service
 from indexing.curate.dismissals import Dismissals, dismiss
 from indexing.curate.rating_service import RatingService
+from indexing.curate.shares import Shares
 from indexing.curate.trash import Trash
 from indexing.errors import PictorError
 from indexing.ingest.scan import outside_home_and_roots, resolve_root
@@ -237,6 +239,30 @@ class PictorApi:
         with self.ctx.catalog() as catalog:
             return Trash(catalog).restore(None if everything else wanted).as_dict()
 
+    def share(
+        self, album: str, password: str | None = None, expires: str | None = None
+    ) -> Document:
+        """A read-only link to one album (as `album share`): its token (shown only now),
+        path and URLs. expires: 30m, 12h, 7d, 2w or a date; password: the guest types it."""
+        with self.ctx.catalog() as catalog:
+            shares = Shares(catalog)
+            made = shares.share(album, password or None, expires or None)
+            now = shares.clock()
+        where = links(self.ctx.settings, made.path)
+        return {**made.share.as_dict(now), "token": made.token, **where}
+
+    def unshare(self, target: str) -> Document:
+        """Revoke an album's links (its name) or one link (its token or URL)."""
+        with self.ctx.catalog() as catalog:
+            shares = Shares(catalog)
+            return {"revoked": [s.as_dict(shares.clock()) for s in shares.unshare(target)]}
+
+    def shares(self) -> Document:
+        """Every share link: album, made, expires, password or not, revoked."""
+        with self.ctx.catalog() as catalog:
+            shares = Shares(catalog)
+            return {"shares": [s.as_dict(shares.clock()) for s in shares.listed()]}
+
 
 # The endpoint names (the CLI's command names), each with the PictorApi method behind it.
 ENDPOINTS = {
@@ -254,6 +280,9 @@ ENDPOINTS = {
     "trash": "trash",
     "restore": "restore",
     "status": "status",
+    "share": "share",
+    "unshare": "unshare",
+    "shares": "shares",
 }
 
 

@@ -10,6 +10,8 @@ them in every mode:
 - Origin: a request a web page sends carries its page's Origin; one from another site is
   refused (403), uploads and WebSockets included, so no foreign page can drive the app.
 - Login: with a password, only the login page and its assets answer without a session.
+- Share links: /shared/... goes to the guest app (app/shared_album.py) after the Host and
+  Origin checks, without the login and without ever reaching gradio.
 - Guessing: after FREE_FAILURES wrong passwords from one client, its logins are refused
   (429, with Retry-After) for a time that doubles with each further failure.
 """
@@ -48,6 +50,7 @@ PUBLIC_PATHS = frozenset(
     | LOGIN_PATHS
 )
 PUBLIC_PREFIXES = ("/assets/", "/static/", "/svelte/", "/pwa_icon")
+GUEST_PREFIX = "/shared"  # a share link's pages (app/shared_album.py), open to its guest
 
 
 class LoginThrottle:
@@ -114,8 +117,10 @@ class EdgeGuard:
         login_required: bool = False,
         logged_in: Callable[[Scope], bool] = lambda scope: False,
         throttle: LoginThrottle | None = None,
+        guest: ASGIApp | None = None,
     ):
         self.app = app
+        self.guest = guest  # app/shared_album.py: /shared/..., without the main login
         self.allowed = allowed
         self.login_required = login_required
         self.logged_in = logged_in
@@ -130,6 +135,9 @@ class EdgeGuard:
         refusal = self._refusal(scope, headers)
         if refusal is not None:
             await _answer(scope, send, *refusal)
+            return
+        if self.guest is not None and _guest_path(scope["path"]):
+            await self.guest(scope, receive, send)  # never reaches gradio
             return
         if scope["type"] == "http" and scope["path"] in LOGIN_PATHS and scope["method"] == "POST":
             await self._login(scope, receive, send)
@@ -147,7 +155,13 @@ class EdgeGuard:
         origin = headers.get("origin")
         if origin is not None and not self._same_site(origin, host, server):
             return 403, "Refused: a request from another site (its Origin is not this app)."
-        if self.login_required and not _public(scope["path"]) and not self.logged_in(scope):
+        guest = self.guest is not None and _guest_path(scope["path"])
+        if (
+            self.login_required
+            and not _public(scope["path"])
+            and not guest
+            and not self.logged_in(scope)
+        ):
             return 401, "Not authenticated"
         return None
 
@@ -203,6 +217,11 @@ class _Turn:
     waiting: int = 0
 
 
+def _guest_path(path: str) -> bool:
+    """A share link's path: the guest app answers it, whatever follows /shared/."""
+    return path == GUEST_PREFIX or path.startswith(GUEST_PREFIX + "/")
+
+
 def _public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
@@ -227,7 +246,10 @@ async def _answer(
 
 
 def guarded_app(
-    allowed: AllowedHosts, login_required: bool, throttle: LoginThrottle | None = None
+    allowed: AllowedHosts,
+    login_required: bool,
+    throttle: LoginThrottle | None = None,
+    guest: ASGIApp | None = None,
 ) -> Any:
     """A gradio App with EdgeGuard outside all of gradio's own middleware (its CORS one
     answers preflights and would echo a foreign Origin before an inner guard saw it).
@@ -243,6 +265,7 @@ def guarded_app(
                 login_required=login_required,
                 logged_in=self.has_session,
                 throttle=throttle,
+                guest=guest,
             )
 
         def has_session(self, scope: Scope) -> bool:

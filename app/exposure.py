@@ -32,6 +32,7 @@ AUTH_HOW = "--auth USER:PASSWORD or --auth-file FILE"
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 SHARE_DOMAIN = ".gradio.live"  # where gradio's share tunnel serves the app
 SHARE_MIN_PASSWORD = 8
+ROLES = ("viewer", "editor")  # an --auth-file line's optional last field
 # A Host header: a DNS name or an IP address (IPv6 in brackets), then an optional port.
 # Nothing else: "localhost:80@evil.example" or "a b" is refused, never guessed at.
 HOST_HEADER = re.compile(
@@ -55,8 +56,19 @@ def parse_auth(auth: str | None) -> tuple[str, str] | None:
     return user.strip(), password
 
 
+def split_role(line: str) -> tuple[str, str]:
+    """'USER:PASSWORD:viewer' -> ('USER:PASSWORD', 'viewer'); a line without a role (or with
+    ':editor') is an editor's, as every login was before roles. A password that itself ends
+    in ':viewer' or ':editor' is written with ':editor' after it."""
+    head, sep, tail = line.rpartition(":")
+    if sep and tail.strip().lower() in ROLES and ":" in head:
+        return head, tail.strip().lower()
+    return line, "editor"
+
+
 def read_auth_file(path: str | os.PathLike[str], warn: Callable[[str], None]) -> Credentials:
-    """One USER:PASSWORD per line (blank lines and '#' comments skipped).
+    """One USER:PASSWORD per line (blank lines and '#' comments skipped); a line may end in
+    ':viewer' or ':editor' (its role: read_viewers).
 
     A file that others can read gets a warning: the point of the file is that passwords
     stay out of the process list and out of other users' reach.
@@ -78,7 +90,7 @@ def read_auth_file(path: str | os.PathLike[str], warn: Callable[[str], None]) ->
         if not text or text.startswith("#"):
             continue
         try:
-            user_password = parse_auth(text)
+            user_password = parse_auth(split_role(text)[0])
         except PictorError:
             raise PictorError(
                 f"--auth-file: line {number} of {file} must look like USER:PASSWORD"
@@ -88,6 +100,24 @@ def read_auth_file(path: str | os.PathLike[str], warn: Callable[[str], None]) ->
     if not credentials:
         raise PictorError(f"--auth-file: {file} holds no USER:PASSWORD line")
     return credentials
+
+
+def read_viewers(auth_file: str | os.PathLike[str] | None) -> frozenset[str]:
+    """The users whose --auth-file line gives them the viewer role (read_auth_file has
+    checked the file; --auth is always an editor, unless the file names the same user as
+    a viewer)."""
+    if auth_file is None:
+        return frozenset()
+    viewers: set[str] = set()
+    for line in Path(auth_file).expanduser().read_text(encoding="utf-8").splitlines():
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        login, role = split_role(text)
+        user = login.partition(":")[0].strip()
+        if role == "viewer":
+            viewers.add(user)
+    return frozenset(viewers)  # a name on a viewer line is a viewer, whatever other lines say
 
 
 def credentials(auth: str | None, auth_file: str | os.PathLike[str] | None, warn) -> Credentials:

@@ -20,11 +20,13 @@ import gradio as gr
 import httpx
 from gradio import networking
 
-from app import api, detail, feedback, gradio_sessions
+from app import api, detail, feedback, gradio_sessions, roles, share_panel
 from app.context import AppContext
 from app.edge_guard import LoginThrottle, guarded_app
-from app.exposure import AllowedHosts, check_exposure, credentials, split_hosts
+from app.exposure import AllowedHosts, check_exposure, credentials, read_viewers, split_hosts
 from app.safe_text import literal
+from app.share_links import remember_public
+from app.shared_album import SharedAlbumApp
 from app.tabs import (
     duplicates,
     filters,
@@ -53,13 +55,19 @@ CSS = (ASSETS / "pictor.css").read_text(encoding="utf-8")
 
 
 def build_app(
-    ctx: AppContext, exposure: str | None = None, log_path: Path | None = None
+    ctx: AppContext,
+    exposure: str | None = None,
+    log_path: Path | None = None,
+    viewers: frozenset[str] = frozenset(),
 ) -> gr.Blocks:
+    """The app; viewers: the logins that may browse and search but change nothing
+    (app/roles.py)."""
     log_path = log_path or feedback.setup_log(ctx.settings.data_dir)
     gradio_sessions.install()  # a page load need not build all 500 components' configs
     with gr.Blocks(title="Pictor", analytics_enabled=False) as demo:
         gr.Markdown("# Pictor\nYour images, on your machine.")
         gr.Markdown(f"⚠️ **{literal(exposure)}**" if exposure else "", elem_id="exposure-warning")
+        viewer_note = roles.render()
         banner = model_settings.render_banner(ctx)
         with gr.Tabs() as tabs:
             with gr.Tab("Library", id="library"):
@@ -68,6 +76,7 @@ def build_app(
                 library_tab = library.render()
                 with gr.Accordion("People", open=False, elem_id="people-view") as people_opened:
                     people_view = people.render(ctx)
+                sharing = share_panel.render()
                 gr.Markdown(
                     f"Problems and their details are logged to {literal(log_path)}.",
                     elem_id="log-path",
@@ -85,7 +94,7 @@ def build_app(
                     duplicates_tab = duplicates.render()
                 with gr.Tab("Trash", id="trash") as trash_opened:
                     trash_tab = trash.render()
-            with gr.Tab("Rate", id="rate"):
+            with gr.Tab("Rate", id="rate") as rate_opened:
                 rate_tab = rate.render(ctx)
                 backup = ratings_backup.render()
             with gr.Tab("Train", id="train") as train_opened:
@@ -126,7 +135,19 @@ def build_app(
         viewer_events = detail.listen(viewer, ctx, sources)
         duplicates.listen(duplicates_tab, ctx, viewer, viewer_events)
         _listen_viewer(ctx, viewer, tabs, filter_tabs, search_tab, duplicates_tab, rate_tab)
+        share_panel.listen(sharing, ctx)
+        editing = [
+            rate_opened, train_opened, sharing.box, models.apply, text_panel.enabled,
+            library_tab.add, library_tab.reindex, library_tab.cancel, library_tab.reindex_root,
+            library_tab.forget, people_view.enabled, people_view.rename, people_view.merge,
+            people_view.hide, trash_tab.restore, trash_tab.restore_all, trash_tab.empty,
+            viewer.panel.score, viewer.panel.save, viewer.panel.clear, viewer.panel.viewer.trash,
+            viewer.panel.viewer.undo, viewer.panel.viewer.rate_similar,
+        ]  # fmt: skip
+        roles.listen(demo, viewer_note, editing, viewers)  # hidden from a viewer
     api.add_to(demo, ctx)
+    roles.guard(demo, viewers)  # before guard_all: a viewer's refusal is its own sentence
+    roles.guard_calls(demo, viewers)
     feedback.guard_all(demo, log_path)
     return demo
 
@@ -188,7 +209,7 @@ def launch_ui(
     ctx = AppContext.create(settings, library)
     if roots:
         start_indexing(ctx, list(dict.fromkeys(roots)))
-    demo = build_app(ctx, exposure)
+    demo = build_app(ctx, exposure, viewers=read_viewers(settings.auth_file))
     demo.queue(default_concurrency_limit=4)
     networking.url_ok = _patient_url_ok
     demo.launch(
@@ -201,13 +222,25 @@ def launch_ui(
             str(settings.previews_dir),
             str(settings.data_dir / "exports"),  # the Rate tab's ratings exports
         ],
-        prevent_thread_lock=not block,
+        prevent_thread_lock=True,  # blocked below, once the public link is noted
         show_error=True,
         theme=gr.themes.Soft(),
         css=CSS,
         head=f"<script>{KEYS_JS}</script>",
-        _app=guarded_app(allowed, login_required=bool(logins), throttle=login_throttle),
+        _app=guarded_app(
+            allowed,
+            login_required=bool(logins),
+            throttle=login_throttle,
+            guest=SharedAlbumApp(ctx),
+        ),
     )
+    # The public link, for `album share` to print while the app runs.
+    remember_public(settings.data_dir, demo.share_url if settings.share else None)
+    if block:
+        try:
+            demo.block_thread()
+        finally:
+            remember_public(settings.data_dir, None)
     return demo
 
 

@@ -15,6 +15,13 @@ indexed with the suite's tiny random CLIP: once with a password, once without. T
   was checked (400) beyond the first five; the right password is tried after the block.
 - files: gradio's file routes asked for originals, the catalog, /etc/passwd, and
   traversals of the served folders, logged in. A failure is a 2xx with content.
+- share: a link to one album asked for the thumbnails, previews and originals of every
+  other image (in no album, in another shared album), through its own and another link's
+  token, with traversals, encodings, other methods, a foreign Host or Origin, and every
+  route of the app put behind /shared/TOKEN/..; the guest's cookie of a password link sent
+  to the app's routes. A failure is any answer but the one 404 (403 for a foreign Host or
+  Origin, 401 for the app's routes), or a 2xx with content. Its own album's files must be
+  served (a failure too if not).
 
 Exit status 1 when any category has a failure.
 """
@@ -39,8 +46,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pytest
 
+from indexing.curate.albums import Albums
+from indexing.curate.shares import Shares
 from indexing.library import Library
 from indexing.settings import Settings
+from indexing.store.files import content_id_for_path
 from tests.browser import free_port
 from tests.conftest import tiny_clip_env
 from tests.library_builder import LibraryBuilder
@@ -245,6 +255,77 @@ def probe_files(raw: Raw, cookie: str, settings: Settings, original: Path) -> Ca
     return category
 
 
+def probe_share(raw: Raw, demo, settings: Settings, shared: dict) -> Category:
+    category = Category("share")
+    token, other, inside, outside = (shared[k] for k in ("token", "other", "inside", "outside"))
+    guarded = shared["guarded"]
+    missing = raw.send("GET", f"/shared/{'A' * 43}")
+    base = f"/shared/{token}"
+    for cid in inside:  # the album's own: served
+        for kind in ("thumb", "preview", "original"):
+            answer = raw.send("GET", f"{base}/{kind}/{cid}")
+            category.check(answer.status == 200 and bool(answer.body), f"own {kind} not served")
+
+    def refused(method: str, path: str, body=None, **headers) -> None:
+        answer = raw.send(method, path, body, **headers)
+        same = (answer.status, answer.body) == (404, missing.body if method != "HEAD" else b"")
+        category.check(same, f"{method} {path} -> {answer.status}")
+
+    for cid in outside:
+        for kind in ("thumb", "preview", "original"):
+            refused("GET", f"{base}/{kind}/{cid}")
+            refused("HEAD", f"{base}/{kind}/{cid}")
+    for kind in ("thumb", "preview", "original"):
+        refused("GET", f"/shared/{other}/{kind}/{inside[0]}")  # another link, this album's
+        refused("GET", f"/shared/{guarded}/{kind}/{inside[0]}")  # a password link, no cookie
+    odd = [
+        f"{base}/thumb/{inside[0].upper()}", f"{base}/thumb/{inside[0]}/", f"{base}//items",
+        f"{base}/thumb/../original/{inside[0]}", f"{base}/thumb/%2e%2e/original/{inside[0]}",
+        f"{base}%2Fthumb%2F{inside[0]}", f"{base}/thumb/{inside[0]}%00", f"{base}/items/",
+        f"{base}/original/{inside[0][:-1]}", f"{base}/file={settings.catalog_path}",
+        f"{base}/../../config", "/shared/../config", "/shared/%2e%2e/config", f"{base}x",
+        f"/shared/{token[:-1]}", f"{base}\\..\\config",
+        f"{base}/thumb/{outside[0]}?x=/../{inside[0]}",
+    ]  # fmt: skip
+    odd += [f"{base}/..{path}" for _, path in routes(demo)]
+    for path in odd:
+        refused("GET", path)
+    for method in ("PUT", "DELETE", "OPTIONS", "PATCH", "POST"):
+        refused(method, f"{base}/original/{inside[0]}", b"x", **FORM)
+    for method in ("PUT", "DELETE", "OPTIONS", "PATCH"):
+        refused(method, base, b"password=x", **FORM)
+    for name, headers in (("host", {"host": "evil.example"}), ("origin", {"Origin": EVIL})):
+        answer = raw.send("GET", f"{base}/original/{inside[0]}", **headers)
+        category.check(answer.status == 403, f"foreign {name} -> {answer.status}")
+    right = raw.send("POST", f"/shared/{guarded}", "password=guest+password", **FORM)
+    guest = {"Cookie": right.headers.get("set-cookie", "").split(";")[0]}
+    category.check(right.status == 303 and "pictor_guest" in guest["Cookie"], "no guest cookie")
+    for method, path in routes(demo):
+        if method == "GET" and not PUBLIC.match(path) and not path.startswith(PUBLIC_PREFIXES):
+            answer = raw.send("GET", path, **guest)
+            ok = answer.status in (401, 404) or not (200 <= answer.status < 300)
+            category.check(ok, f"guest cookie: GET {path} -> {answer.status}")
+    return category
+
+
+def _albums(settings: Settings, files: list[Path]) -> dict:
+    """Two albums, each shared, and photos in none: what probe_share asks about."""
+    with Library(settings).open_catalog() as catalog:
+        ids = [content_id_for_path(catalog, str(f)) for f in files]
+        albums, shares = Albums(catalog), Shares(catalog)
+        albums.create("Shared")
+        albums.add("Shared", ids[:2])
+        albums.create("Other")
+        albums.add("Other", ids[2:3])
+        return {
+            "token": shares.share("Shared").token,
+            "guarded": shares.share("Shared", password="guest password").token,
+            "other": shares.share("Other").token,
+            "inside": ids[:2],
+            "outside": ids[2:],
+        }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--guesses", type=int, default=40, help="wrong passwords to send")
@@ -254,9 +335,11 @@ def main() -> int:
     tiny_clip_env(env, base)
     env.setenv("HOME", str(base))
     library = LibraryBuilder(base / "library")
-    original = library.many(4)[0]
+    files = library.many(5)
+    original = files[0]
     settings = Settings(data_dir=base / "data", port=free_port(), threads=2)
     Library(settings).index([str(library.root)])
+    shared = _albums(settings, files)
     results: list[Category] = []
     notes: list[str] = []
     origin = Category("origin")
@@ -266,6 +349,7 @@ def main() -> int:
         cookie = raw.session()
         probe_origins(raw, cookie, origin)
         results.append(probe_files(raw, cookie, settings, original))
+        results.append(probe_share(raw, demo, settings, shared))
         guessing, note = probe_guessing(raw, args.guesses)
         results.append(guessing)
         notes.append(note)

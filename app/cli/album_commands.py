@@ -5,14 +5,20 @@ launch.py album add "Summer 2024" a.jpg b.jpg   (or --from-find QUERY, --id CONT
 launch.py album list | show NAME | remove NAME PATH... | rename NAME NEW | delete NAME
 launch.py tag add Places/Portugal a.jpg         tag remove TAG PATH... · tag list [PATH]
 launch.py caption a.jpg "Grandma's garden"      (no text: show it; --clear: remove it)
+launch.py album share NAME [--password P] [--expires 7d|2026-12-31]   (a link to it alone)
+launch.py album shares · album unshare NAME|LINK|TOKEN|#N
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
+import time
 
 from app.cli.common import Commands, Handler, emit
+from app.share_links import links, open_app_warning
 from indexing.curate.albums import Albums
+from indexing.curate.shares import Shares
 from indexing.curate.tags import Tags
 from indexing.errors import PictorError
 from indexing.library import Library
@@ -20,6 +26,7 @@ from indexing.names.wording import plural
 from indexing.query.metadata_search import find
 from indexing.store.catalog import Catalog
 from indexing.store.files import content_id_for_path, present_paths_of
+from indexing.store.shares import ShareRow
 
 FIND_PAGE = 1000
 
@@ -36,7 +43,7 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, H
     album = commands.add_parser(
         "album",
         parents=[common],
-        help="albums: create, list, show, add, remove, rename, delete, cover",
+        help="albums: create, list, show, add, remove, rename, delete, cover, share",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -59,6 +66,20 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, H
     cover = actions.add_parser("cover", parents=[common], help="choose the album's cover")
     cover.add_argument("name")
     cover.add_argument("path", help="one of the album's files")
+    share = actions.add_parser(
+        "share", parents=[common], help="a read-only link to this album alone"
+    )
+    share.add_argument("name")
+    share.add_argument("--password", help="the guest must type it to see the album")
+    share.add_argument(
+        "--expires", metavar="WHEN", help="30m, 12h, 7d, 2w, or a date (2026-12-31); default never"
+    )
+    unshare = actions.add_parser("unshare", parents=[common], help="revoke share links")
+    unshare.add_argument(
+        "target", metavar="NAME|LINK|#N", help="an album (all its links), a link or its token, "
+        "or #N as `album shares` numbers it",
+    )  # fmt: skip
+    actions.add_parser("shares", parents=[common], help="every share link and its state")
     for parser in (album, *actions.choices.values()):
         parser.add_argument("--json", action="store_true", help="print one JSON document")
 
@@ -102,6 +123,8 @@ def selected_ids(catalog: Catalog, args: argparse.Namespace) -> list[str]:
 
 def cmd_album(args: argparse.Namespace, library: Library) -> int:
     action = args.album_action
+    if action in ("share", "unshare", "shares"):
+        return _cmd_share(args, library)
     with library.open_catalog() as catalog:
         albums = Albums(catalog)
         if action == "list":
@@ -141,6 +164,60 @@ def cmd_album(args: argparse.Namespace, library: Library) -> int:
             covered = albums.set_cover(args.name, content_id_for_path(catalog, args.path))
             emit(args, covered.as_dict(), f"The cover of {covered.path!r} is now {args.path}.")
     return 0
+
+
+def _cmd_share(args: argparse.Namespace, library: Library) -> int:
+    with library.open_catalog() as catalog:
+        shares = Shares(catalog)
+        now = shares.clock()
+        if args.album_action == "share":
+            made = shares.share(args.name, args.password, args.expires)
+            where = links(library.settings, made.path)
+            warning = open_app_warning(library.settings)
+            data = {**made.share.as_dict(now), "token": made.token, **where, "warning": warning}
+            lines = [
+                f"Shared {made.share.album_path!r}: anyone with this link sees it, and only it."
+            ]
+            lines += [f"  on this network: {where['local']}"]
+            if where["public"]:
+                lines += [f"  public link:     {where['public']}"]
+            lines += [f"  path:            {where['path']}"]
+            if made.share.password_hash:
+                lines += ["  The guest must type the password."]
+            if made.share.expires:
+                lines += [f"  Expires {_when(made.share.expires)}."]
+            lines += ["The link is shown only now: copy it (album unshare NAME revokes it)."]
+            if warning:
+                print(f"warning: {warning}", file=sys.stderr)
+            emit(args, data, "\n".join(lines))
+        elif args.album_action == "unshare":
+            gone = shares.unshare(args.target)
+            albums = sorted({s.album_path or "(deleted album)" for s in gone})
+            text = f"Revoked {plural(len(gone), 'share link')} of {', '.join(albums)}."
+            emit(args, {"revoked": [s.as_dict(now) for s in gone]}, text)
+        else:
+            listed = shares.listed()
+            lines = [_share_line(s, now) for s in listed] or ["No share links yet."]
+            emit(args, {"shares": [s.as_dict(now) for s in listed]}, "\n".join(lines))
+    return 0
+
+
+def _when(stamp: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp))
+
+
+def _share_line(share: ShareRow, now: float) -> str:
+    if share.revoked is not None:
+        state = f"revoked {_when(share.revoked)}"
+    elif share.album_path is None:
+        state = "album deleted"
+    elif share.expires is not None and share.expires <= now:
+        state = f"expired {_when(share.expires)}"
+    else:
+        state = f"active, expires {_when(share.expires)}" if share.expires else "active"
+    password = "password" if share.password_hash else "no password"
+    album = share.album_path or "(deleted album)"
+    return f"#{share.id:<4} {album}  made {_when(share.created)}  {password}  {state}"
 
 
 def cmd_tag(args: argparse.Namespace, library: Library) -> int:

@@ -28,7 +28,8 @@ from tests.library_builder import LibraryBuilder
 
 ENDPOINTS = (
     "index", "search", "list", "duplicates", "dismiss", "dismissed", "reset_dismissed",
-    "rate", "prefer", "train", "predict", "trash", "restore", "status",
+    "rate", "prefer", "train", "predict", "trash", "restore", "status", "share", "unshare",
+    "shares",
 )  # fmt: skip
 SQUARE = 16  # 48×48 JPEGs in set0..set3
 WIDE = 4  # 96×64 PNGs in wide/
