@@ -126,6 +126,7 @@ def build_app(
         viewer_events = detail.listen(viewer, ctx, sources)
         duplicates.listen(duplicates_tab, ctx, viewer, viewer_events)
         _listen_viewer(ctx, viewer, tabs, filter_tabs, search_tab, duplicates_tab, rate_tab)
+        people.listen_viewer(people_view, ctx, viewer, tabs, people_opened)
     api.add_to(demo, ctx)
     feedback.guard_all(demo, log_path)
     return demo
