@@ -133,6 +133,36 @@ def test_not_this_person_survives_a_reindex_and_new_photos_join(indexed):
         assert FaceTable(catalog).face(wrong.id).person_id != grace.id
 
 
+def test_people_come_back_from_the_backup_after_a_fresh_index(indexed, tmp_path):
+    """Export, a new data folder, index the same photos, import: the names, the merge, the
+    hidden person and the "not this person" are back, on the faces found again."""
+    library, photos, _ = indexed
+    named = ("Barack Obama", "Joe Biden", "Grace Hopper")
+    with library.open_catalog() as catalog:
+        People(catalog).hide("Grace Hopper")
+    before = {name: stems(library, name) for name in named}
+    backup = tmp_path / "backup.json"
+    code, out, err = launch_process(
+        ["--data-dir", str(library.settings.data_dir), "ratings", "export", str(backup), "--json"]
+    )
+    assert code == 0, err
+    assert json.loads(out)["people"] >= 3
+    fresh = Library(Settings(data_dir=tmp_path / "fresh", threads=2))
+    fresh.index([str(photos)])
+    with fresh.open_catalog() as catalog:
+        assert all(p.name is None for p in People(catalog).rows(include_hidden=True))
+    code, out, err = launch_process(
+        ["--data-dir", str(tmp_path / "fresh"), "ratings", "import", str(backup), "--json"]
+    )
+    assert code == 0, err
+    assert json.loads(out)["people_added"] == 3
+    assert {name: stems(fresh, name) for name in named} == before
+    with fresh.open_catalog() as catalog:
+        assert People(catalog).resolve("Grace Hopper").hidden
+    with library.open_catalog() as catalog:
+        People(catalog).hide("Grace Hopper", False)
+
+
 def test_rotated_grey_16_bit_crowded_and_broken_images(indexed, tmp_path):
     library, _, _ = indexed
     portrait = Image.open(FACES / "obama_2012_portrait.jpg")
