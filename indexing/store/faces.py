@@ -35,6 +35,7 @@ class NewFace:
     descriptor: bytes | None
     source: str = "detected"  # or 'xmp'
     name: str | None = None  # a name the file's XMP gives this face
+    moment_ms: int | None = None  # a video's face: the moment it was seen at
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,7 @@ class FaceRow:
     person_name: str | None
     assigned: str | None
     source: str
+    moment_ms: int | None = None  # a video's face: the moment (ms) its box is of
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +79,7 @@ class PersonRow:
 
 FACE_COLUMNS = (
     "f.id, f.content_id, f.left, f.top, f.width, f.height, f.score, f.person_id, p.name, "
-    "f.assigned, f.source"
+    "f.assigned, f.source, f.moment_ms"
 )
 PRESENT = "EXISTS (SELECT 1 FROM files x WHERE x.content_id = {0} AND x.status = 'present')"
 
@@ -144,7 +146,7 @@ class FaceTable:
             SELECT i.content_id, (SELECT f.path FROM files f WHERE f.content_id = i.content_id
                                   AND f.status = 'present' ORDER BY f.path LIMIT 1) AS path
             FROM images i
-            WHERE i.kind = 'image' AND i.present_files > 0
+            WHERE i.kind IN ('image', 'video') AND i.present_files > 0
               AND NOT EXISTS (SELECT 1 FROM face_scans s WHERE s.content_id = i.content_id)
             ORDER BY i.content_id
         """
@@ -171,13 +173,14 @@ class FaceTable:
                     person = _person_named(conn, face.name, now) if face.name else None
                     face_id = conn.execute(
                         "INSERT INTO faces(content_id, left, top, width, height, score, "
-                        "descriptor, model, source, person_id, assigned) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "descriptor, model, source, person_id, assigned, moment_ms) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (
                             result.content_id, face.left, face.top, face.width, face.height,
                             face.score, face.descriptor,
                             model if face.source == "detected" else None,
                             face.source, person, "xmp" if person is not None else None,
+                            face.moment_ms,
                         ),
                     ).lastrowid  # fmt: skip
                     if person is None and face.descriptor is not None:
@@ -190,7 +193,8 @@ class FaceTable:
             "SELECT COUNT(*), COALESCE(SUM(error IS NOT NULL), 0) FROM face_scans"
         ).fetchone()
         pending = self.conn.execute(
-            "SELECT COUNT(*) FROM images i WHERE i.kind = 'image' AND i.present_files > 0 "
+            "SELECT COUNT(*) FROM images i WHERE i.kind IN ('image', 'video') "
+            "AND i.present_files > 0 "
             "AND NOT EXISTS (SELECT 1 FROM face_scans s WHERE s.content_id = i.content_id)"
         ).fetchone()[0]
         faces = self.conn.execute("SELECT COUNT(*) FROM faces").fetchone()[0]
@@ -494,9 +498,9 @@ def _fill_placeholder(conn: sqlite3.Connection, content_id: str, face: NewFace, 
         return False
     conn.execute(
         "UPDATE faces SET left = ?, top = ?, width = ?, height = ?, score = ?, descriptor = ?, "
-        "model = ?, source = 'detected' WHERE id = ?",
+        "model = ?, source = 'detected', moment_ms = ? WHERE id = ?",
         (face.left, face.top, face.width, face.height, face.score, face.descriptor, model,
-         found[0]),
+         face.moment_ms, found[0]),
     )  # fmt: skip
     return True
 

@@ -20,6 +20,7 @@ import pytest
 from PIL import Image, ImageOps
 
 from indexing.curate.people import People
+from indexing.ingest.faces import face_crop
 from indexing.library import Library
 from indexing.query.facets import facets
 from indexing.query.filters import Filter
@@ -27,6 +28,7 @@ from indexing.query.timeline import timeline
 from indexing.settings import Settings
 from indexing.store.faces import FaceTable
 from tests.conftest import LAUNCH, REPO_ROOT, launch_process, tiny_clip_env
+from tests.video_fixtures import picture_video
 
 FACES = REPO_ROOT / "tests" / "assets" / "faces"
 OBAMA = {
@@ -161,6 +163,39 @@ def test_people_come_back_from_the_backup_after_a_fresh_index(indexed, tmp_path)
         assert People(catalog).resolve("Grace Hopper").hidden
     with library.open_catalog() as catalog:
         People(catalog).hide("Grace Hopper", False)
+
+
+def test_a_person_is_found_in_a_video_and_the_person_filter_lists_it(indexed, tmp_path):
+    """A video whose last seconds show Obama's portrait (a face pasted into its frames): the
+    faces stage looks at its sampled moments, finds him once, and he joins Barack Obama."""
+    library, _, _ = indexed
+    portrait = Image.open(FACES / "obama_2012_portrait.jpg").convert("RGB")
+    portrait.thumbnail((480, 480))
+    frame = Image.new("RGB", (640, 480), (90, 120, 150))
+    frame.paste(portrait, ((640 - portrait.width) // 2, 0))
+    blank = np.full((480, 640, 3), (90, 120, 150), np.uint8)
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    picture_video(folder / "speech.mp4", [blank] * 12 + [np.asarray(frame)] * 12)
+    summary = library.index([str(folder)])
+    assert summary.faces is not None and summary.faces["joined"] == 1
+    code, out, err = launch_process(
+        ["--data-dir", str(library.settings.data_dir), "list", "--person", "Barack Obama",
+         "--json"]
+    )  # fmt: skip
+    assert code == 0, err
+    listed = {Path(i["path"]).name for i in json.loads(out)["items"]}
+    assert "speech.mp4" in listed and "obama_2012_portrait.jpg" in listed
+    with library.open_catalog() as catalog:
+        video = catalog.conn.execute(
+            "SELECT content_id FROM files WHERE path = ?", (str(folder / "speech.mp4"),)
+        ).fetchone()[0]
+        faces = FaceTable(catalog).faces_in(video)
+    assert len(faces) == 1  # seen in several moments, one face: one person
+    assert faces[0].moment_ms is not None and faces[0].moment_ms >= 5000  # the second half
+    crop = face_crop(str(folder / "speech.mp4"), (faces[0].left, faces[0].top, faces[0].width,
+                     faces[0].height), moment_ms=faces[0].moment_ms)  # fmt: skip
+    assert np.asarray(crop).std() > 20  # a face from that moment, not the blank frame
 
 
 def test_rotated_grey_16_bit_crowded_and_broken_images(indexed, tmp_path):
