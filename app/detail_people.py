@@ -158,7 +158,9 @@ def listen(
             return values(ctx, content_id, "Pick a face first.")
         try:
             with ctx.catalog() as catalog:
-                said = do(People(catalog), int(face_id))
+                people = People(catalog, ctx.settings.write_xmp_faces)
+                said = do(people, int(face_id))
+                said += "".join(f"  \n⚠️ {literal(w)}" for w in people.sidecar_warnings)
         except PictorError as exc:
             return values(ctx, content_id, f"⚠️ {literal(exc)}")
         return values(ctx, content_id, said)

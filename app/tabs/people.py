@@ -35,6 +35,7 @@ class PeopleView:
     refresh: gr.Button
     hidden: gr.Checkbox
     enabled: gr.Checkbox  # find faces after indexing (PICTOR_FACES), until the app restarts
+    write_xmp: gr.Checkbox  # names to XMP sidecars (PICTOR_WRITE_XMP_FACES), likewise
     previous: gr.Button
     next: gr.Button
     page_label: gr.Markdown
@@ -84,6 +85,10 @@ def render(ctx: AppContext) -> PeopleView:
                              elem_id="people-hidden")  # fmt: skip
         enabled = gr.Checkbox(label="Find faces after indexing", value=ctx.settings.faces,
                               min_width=160, elem_id="people-enabled")  # fmt: skip
+        write_xmp = gr.Checkbox(
+            label="Write names to XMP sidecars (digiKam, Lightroom)",
+            value=ctx.settings.write_xmp_faces, min_width=160, elem_id="people-write-xmp",
+        )  # fmt: skip
     cards = thumbnails(
         label="People (click one to see their photos)", columns=8, object_fit="cover",
         elem_id="people-cards",
@@ -112,8 +117,8 @@ def render(ctx: AppContext) -> PeopleView:
         move = gr.Button("Move face", scale=1, elem_id="people-move")
         not_this = gr.Button("Not this person", scale=1, elem_id="people-not-this")
     return PeopleView(
-        refresh, hidden, enabled, previous, following, page_label, cards, person_title, name,
-        rename, merge_into, merge, hide, message, photos, faces, face_title, move_to, move,
+        refresh, hidden, enabled, write_xmp, previous, following, page_label, cards, person_title,
+        name, rename, merge_into, merge, hide, message, photos, faces, face_title, move_to, move,
         not_this, gr.State(1), gr.State([]), gr.State(None), gr.State([]), gr.State([]),
         gr.State(None),
     )  # fmt: skip
@@ -188,7 +193,9 @@ def listen(view: PeopleView, ctx: AppContext, opened: gr.Accordion) -> None:
             return (*cards(page, include_hidden), person_id, *person(None, "Click a person first."))
         try:
             with ctx.catalog() as catalog:
-                said, person_id = action(People(catalog), person_id, *values)
+                people = People(catalog, ctx.settings.write_xmp_faces)
+                said, person_id = action(people, person_id, *values)
+                said += "".join(f"  \n⚠️ {literal(w)}" for w in people.sidecar_warnings)
         except PictorError as exc:
             return (
                 *cards(page, include_hidden),
@@ -247,6 +254,7 @@ def listen(view: PeopleView, ctx: AppContext, opened: gr.Accordion) -> None:
     view.refresh.click(cards, [view.page, view.hidden], page_outputs)
     view.hidden.change(lambda h: cards(1, h), [view.hidden], page_outputs)
     view.enabled.change(lambda on: ctx.set_stage("faces", bool(on)), [view.enabled], None)
+    view.write_xmp.change(lambda on: ctx.set_write_xmp_faces(bool(on)), [view.write_xmp], None)
     view.previous.click(lambda p, h: cards(p - 1, h), [view.page, view.hidden], page_outputs)
     view.next.click(lambda p, h: cards(p + 1, h), [view.page, view.hidden], page_outputs)
     view.cards.select(select, [view.people], [view.selected, *person_outputs])
@@ -307,7 +315,8 @@ def face_image(ctx: AppContext, catalog: Catalog, face: FaceRow) -> Image.Image:
         return Image.open(cache)
     for path in present_paths_of(catalog, face.content_id):
         try:
-            crop = face_crop(path, (face.left, face.top, face.width, face.height))
+            crop = face_crop(path, (face.left, face.top, face.width, face.height),
+                             moment_ms=face.moment_ms)  # fmt: skip
         except (OSError, BadImage):
             continue
         cache.parent.mkdir(parents=True, exist_ok=True)

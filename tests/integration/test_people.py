@@ -198,6 +198,32 @@ def test_a_person_is_found_in_a_video_and_the_person_filter_lists_it(indexed, tm
     assert np.asarray(crop).std() > 20  # a face from that moment, not the blank frame
 
 
+def test_names_written_to_xmp_sidecars_arrive_in_a_fresh_catalog(indexed, tmp_path):
+    """people xmp writes every named face to its photo's sidecar; with the setting on, a
+    rename writes them as it happens; a fresh catalog of the same photos reads the names
+    back from the sidecars (the faces stage matches the regions to the faces it finds)."""
+    library, photos, _ = indexed
+    data = ["--data-dir", str(library.settings.data_dir)]
+    code, out, err = launch_process([*data, "people", "xmp", "--json"])
+    assert code == 0, err
+    assert json.loads(out)["sidecars"] == 8  # every photo with a named face; not the video
+    code, _, err = launch_process(
+        [*data, "people", "name", "Grace Hopper", "Grace B. Hopper"],
+        env={"PICTOR_WRITE_XMP_FACES": "on"},
+    )
+    assert code == 0, err
+    assert "Grace B. Hopper" in (photos / "hopper_1984_portrait.jpg.xmp").read_text()
+    named = ("Barack Obama", "Joe Biden", "Grace B. Hopper")
+    before = {name: stems(library, name) - {"speech"} for name in named}
+    fresh = Library(Settings(data_dir=tmp_path / "fresh", threads=2))
+    fresh.index([str(photos)])
+    assert {name: stems(fresh, name) for name in named} == before
+    with library.open_catalog() as catalog:
+        People(catalog).name("Grace B. Hopper", "Grace Hopper")
+    for sidecar in photos.glob("*.xmp"):
+        sidecar.unlink()
+
+
 def test_rotated_grey_16_bit_crowded_and_broken_images(indexed, tmp_path):
     library, _, _ = indexed
     portrait = Image.open(FACES / "obama_2012_portrait.jpg")
