@@ -64,7 +64,7 @@ def test_export_wipe_import_round_trip(cli, library, tmp_path: Path) -> None:
     export = tmp_path / "backup.json"
     assert cli("ratings", "export", str(export)) == {
         "file": str(export), "ratings": 2, "preferences": 1, "history": 3, "dismissals": 0,
-        "albums": 0, "tags": 0, "captions": 0,
+        "albums": 0, "tags": 0, "captions": 0, "people": 0,
     }  # fmt: skip
     shutil.rmtree(tmp_path / "data")  # a fresh data folder
     assert cli("ratings", "import", str(export))["added"] == 2
