@@ -38,6 +38,7 @@ class PeopleInPhoto:
     show_boxes: gr.Button
     hide_boxes: gr.Button
     message: gr.Markdown
+    drawn: gr.State  # whether the boxes are on the image: a change of names redraws them
 
     @property
     def outputs(self) -> list[Any]:
@@ -68,8 +69,9 @@ def render(prefix: str) -> PeopleInPhoto:
             hide_boxes = gr.Button("Hide face boxes", size="sm", elem_id=f"{prefix}-faces-hide")
         message = gr.Markdown("", elem_id=f"{prefix}-people-message")
     return PeopleInPhoto(
-        section, people, faces, name, save_name, not_this, show_boxes, hide_boxes, message
-    )
+        section, people, faces, name, save_name, not_this, show_boxes, hide_boxes, message,
+        gr.State(False),
+    )  # fmt: skip
 
 
 def face_label(number: int, face: FaceRow) -> str:
@@ -182,6 +184,11 @@ def listen(
     rejected = view.not_this.click(
         lambda cid, face: act(cid, face, reject), [selected, view.faces], view.outputs
     )
-    view.show_boxes.click(lambda cid: boxed(ctx, cid), [selected], [preview])
-    view.hide_boxes.click(lambda cid: plain(ctx, cid), [selected], [preview])
+    selected.change(lambda: False, None, [view.drawn])  # a new image is shown plain
+    view.show_boxes.click(lambda cid: (boxed(ctx, cid), True), [selected], [preview, view.drawn])
+    view.hide_boxes.click(lambda cid: (plain(ctx, cid), False), [selected],
+                          [preview, view.drawn])  # fmt: skip
+    for changed in (saved, rejected):
+        changed.then(lambda cid, on: boxed(ctx, cid) if on else gr.skip(), [selected, view.drawn],
+                     [preview])  # fmt: skip
     return [saved, rejected]

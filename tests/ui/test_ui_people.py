@@ -120,10 +120,12 @@ def open_photo(page, stem: str) -> None:
 
     photos = page.locator("#people-photos img")
     expect(photos.first).to_be_visible()
-    for index in range(photos.count()):
+    count = photos.count()
+    for index in range(count):
         photos.nth(index).click()
+        # The title and the panel come in one answer: once it says where, the meta is this one's.
+        expect(page.locator("#viewer-title")).to_contain_text(f"{index + 1} of {count}")
         meta = page.locator("#viewer-meta")
-        expect(meta).to_contain_text(".jpg")
         if stem in meta.inner_text():
             return
         page.locator("#viewer-close").click()
@@ -167,15 +169,19 @@ def test_the_viewer_names_a_face_draws_the_boxes_and_opens_a_person(app_url):
             folder.mkdir(parents=True, exist_ok=True)
             section.scroll_into_view_if_needed()
             page.screenshot(path=folder / "people-viewer-boxes-1280x800.png")
-        page.locator("#viewer-faces-hide").click()
-        expect(image).to_have_attribute("src", before or "")
-
-        # A known name moves one face there (people move); the photo keeps both people.
+        # "Not this person" with the boxes shown: they are drawn again, the face unnamed.
+        boxed_src = image.get_attribute("src")
         page.locator("#viewer-faces label").filter(has_text="Joe Biden").click()
         page.locator("#viewer-face-not").click()
         expect(page.locator("#viewer-people-message")).to_contain_text("not Joe Biden")
         expect(chips.filter(has_text="Joe Biden")).to_have_count(0)
         expect(faces.filter(has_text="unnamed")).to_have_count(1)
+        expect(image).not_to_have_attribute("src", boxed_src or "")
+        assert yellow_pixels(image.screenshot()) > 200
+        page.locator("#viewer-faces-hide").click()
+        expect(image).to_have_attribute("src", before or "")
+
+        # A known name moves one face there (people move); the photo keeps both people.
         faces.filter(has_text="unnamed").click()
         name.fill("joe biden")  # the known name, in another case
         page.locator("#viewer-face-save").click()
