@@ -105,17 +105,18 @@ def render(ctx: AppContext) -> PeopleView:
     photos = thumbnails(label="Their photos (click one to open it)", columns=8,
                         elem_id="people-photos")  # fmt: skip
     faces = thumbnails(
-        label="Their faces (click one to move it to another person, or to say it is not them)",
-        columns=10, object_fit="cover", elem_id="people-faces",
+        label="Their faces (click one to pick it)", columns=8, object_fit="cover", buttons=[],
+        elem_id="people-faces",
     )  # fmt: skip
     face_title = gr.Markdown("", elem_id="people-face")
     with gr.Row(equal_height=True):
         move_to = gr.Dropdown(
             label="Move the face to (a person, or type a new name)", choices=[], value=None,
-            allow_custom_value=True, scale=3, elem_id="people-move-to",
+            allow_custom_value=True, scale=3, min_width=260, elem_id="people-move-to",
         )  # fmt: skip
-        move = gr.Button("Move face", scale=1, elem_id="people-move")
-        not_this = gr.Button("Not this person", scale=1, elem_id="people-not-this")
+        move = gr.Button("Move face", scale=1, min_width=130, elem_id="people-move")
+        not_this = gr.Button("Not this person", scale=1, min_width=130,
+                             elem_id="people-not-this")  # fmt: skip
     return PeopleView(
         refresh, hidden, enabled, write_xmp, previous, following, page_label, cards, person_title,
         name, rename, merge_into, merge, hide, message, photos, faces, face_title, move_to, move,
@@ -159,7 +160,10 @@ def person_values(ctx: AppContext, person_id: int | None, message: str = "") -> 
     if hints:  # "Who is this?": the closest named person, one click (Merge) away
         title += f" · could be **{literal(hints[0][0])}**: press Merge if it is"
     first = f", the first {FACES} shown" if len(faces) > FACES else ""
-    face_title = f"{plural(len(faces), 'face')}{first}. Click a face to pick it."
+    face_title = (
+        f"{plural(len(faces), 'face')}{first}. Pick one, then move it to another person, or "
+        "say it is not this person."
+    )
     return (
         title, [str(thumbs.path_for(cid)) for cid in shown], shown, row.name or "", message,
         hints[0][0] if hints else "", crops, [f.id for f in faces[:FACES]], None, face_title,

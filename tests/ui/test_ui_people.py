@@ -247,6 +247,11 @@ def test_the_people_view_moves_a_face_and_says_not_this_person(app_url):
         for widget in ("#people-faces", "#people-move-to", "#people-move", "#people-not-this"):
             box = page.locator(widget).bounding_box()
             assert box is not None and box["x"] + box["width"] <= 390, widget
+        gallery = page.locator("#people-faces").bounding_box()
+        crop = crops.first.bounding_box()
+        assert gallery is not None and crop is not None and crop["width"] >= 60
+        # As tall as its crops: no empty band under them before the buttons.
+        assert gallery["y"] + gallery["height"] - (crop["y"] + crop["height"]) < 40
         page.locator("#people-faces").scroll_into_view_if_needed()
         for folder in [*shots(home), Path("/work/notes/shots")]:
             page.screenshot(path=folder / "people-faces-390x844.png")
