@@ -286,12 +286,16 @@ def listen_viewer(
     """A name clicked in the viewer's "People in this photo": the viewer closes and the
     People view opens on that person, their photos and faces, as a click on their card."""
 
-    def chosen(person_id: int | None, include_hidden: bool):
-        return (detail.closed(), *open_person(ctx, person_id, include_hidden or False))
+    chips = viewer.panel.people.people
 
-    viewer.panel.people.people.select(
-        chosen, [viewer.panel.people.people, view.hidden],
-        [viewer.box, tabs, opened, *view.page_outputs, view.selected, *view.person_outputs],
+    def chosen(person_id: int | None, include_hidden: bool):
+        # The chip is let go (a checked radio gives no event when clicked again).
+        opening = open_person(ctx, person_id, include_hidden or False)
+        return (detail.closed(), gr.Radio(value=None), *opening)
+
+    chips.select(
+        chosen, [chips, view.hidden],
+        [viewer.box, chips, tabs, opened, *view.page_outputs, view.selected, *view.person_outputs],
     )  # fmt: skip
 
 

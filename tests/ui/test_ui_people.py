@@ -193,6 +193,7 @@ def test_the_viewer_names_a_face_draws_the_boxes_and_opens_a_person(app_url):
         expect(page.locator("#viewer")).to_be_hidden()
         expect(page.locator("#people-person")).to_contain_text("Barack Obama · 4 photos")
         expect(page.locator("#people-photos img")).to_have_count(4)
+        expect(page.locator("#viewer-people-names input:checked")).to_have_count(0)
 
     with open_page(url, height=844, width=390) as page:
         open_person(page, "Joe Biden")
