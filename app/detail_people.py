@@ -23,6 +23,7 @@ from app.detail_text import draw_boxes, plain
 from app.safe_text import literal
 from indexing.curate.people import People, label
 from indexing.errors import PictorError
+from indexing.names.wording import plural
 from indexing.query import details
 from indexing.store.faces import FaceRow
 
@@ -141,7 +142,7 @@ def name_face(people: People, face_id: int, typed: str) -> str:
     known = people.table.person_named(" ".join(str(typed).split()))
     if current is not None and current.name is None and known is None:
         row = people.name(current.id, typed)  # a new name for an unnamed group: all of it
-        return f"Saved: {literal(row.name)} ({row.faces} faces named)."
+        return f"Saved: {literal(row.name)} ({plural(row.faces, 'face')} named)."
     row = people.name_face(face_id, typed)
     return f"Saved: this face is {literal(label(row))}."
 
