@@ -167,7 +167,6 @@ def test_the_viewer_names_a_face_draws_the_boxes_and_opens_a_person(app_url):
         assert yellow_pixels(drawn) > 200  # two outlined boxes with their name tags
         for folder in [*shots(home), Path("/work/notes/shots")]:
             folder.mkdir(parents=True, exist_ok=True)
-            section.scroll_into_view_if_needed()
             page.screenshot(path=folder / "people-viewer-boxes-1280x800.png")
         # "Not this person" with the boxes shown: they are drawn again, the face unnamed.
         boxed_src = image.get_attribute("src")
