@@ -37,6 +37,10 @@ class AppContext:
         """Ratings also go to XMP sidecars, for everyone using this app, until it restarts."""
         self.settings.write_xmp = on
 
+    def set_write_xmp_faces(self, on: bool) -> None:
+        """People's names also go to XMP sidecars as face regions, until the app restarts."""
+        self.settings.write_xmp_faces = on
+
     def set_stage(self, stage: Literal["ocr", "faces"], on: bool) -> None:
         """Indexing reads the text in images, or finds faces (or not), until the app
         restarts."""

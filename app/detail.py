@@ -16,11 +16,11 @@ from typing import Any, TypedDict
 
 import gradio as gr
 
-from app import detail_organise, detail_text
+from app import detail_organise, detail_people, detail_text
 from app.components import COPY_JS
 from app.context import AppContext
 from app.detail_generation import whole_prompts
-from app.detail_panel import HINT, PREFIX, DetailPanel, render, show
+from app.detail_panel import HINT, PREFIX, DetailPanel, about_of, render, show
 from app.safe_text import literal
 from indexing.curate.rating_service import RatingService
 from indexing.curate.trash import Trash
@@ -157,6 +157,8 @@ def listen(viewer: Viewer, ctx: AppContext, sources: list[Source]) -> dict[str, 
     panel = viewer.panel
     detail_organise.listen(panel.organise, ctx, panel.selected)
     detail_text.listen(panel.text, ctx, panel.selected, panel.preview)
+    for named in detail_people.listen(panel.people, ctx, panel.selected, panel.preview):
+        named.then(lambda cid: about_of(ctx, cid), [panel.selected], [panel.about])
     # One at a time and in order: a quick → → must end two images on, not on the first.
     in_order: _InOrder = {"concurrency_id": f"{PREFIX}-moves", "concurrency_limit": 1}
 

@@ -15,10 +15,11 @@ from urllib.parse import quote
 
 import gradio as gr
 
-from app import detail_generation, detail_organise, detail_text, key_button
+from app import detail_generation, detail_organise, detail_people, detail_text, key_button
 from app.components import detail_markdown, thumbnails
 from app.context import AppContext
 from app.detail_generation import GenerationView
+from app.detail_people import PeopleInPhoto
 from app.detail_text import TextView
 from app.key_button import KeyButton
 from app.safe_text import literal
@@ -63,6 +64,7 @@ class DetailPanel:
     player: gr.HTML  # a video: its player, from the moment found
     organise: detail_organise.OrganiseView  # albums, tags, caption (loaded on selection)
     text: TextView  # the text read in the image (app/detail_text.py follows `selected`)
+    people: PeopleInPhoto  # the faces and people in it (app/detail_people.py)
 
     @property
     def outputs(self) -> list[Any]:
@@ -109,6 +111,7 @@ def render() -> DetailPanel:
                 clear = gr.Button("Clear rating", size="sm", elem_id=f"{prefix}-clear-rating")
             message = gr.Markdown("", elem_id=f"{prefix}-rating-message")
             viewer = _render_viewer(prefix)
+            people = detail_people.render(prefix)
             organise = detail_organise.render(prefix)
             generation = detail_generation.render(prefix)
             text = detail_text.render(prefix)
@@ -122,7 +125,7 @@ def render() -> DetailPanel:
             )
     return DetailPanel(
         preview, meta, about, score, save, clear, message, generation, why, gr.State(None),
-        viewer, player, organise, text,
+        viewer, player, organise, text, people,
     )  # fmt: skip
 
 
@@ -255,6 +258,15 @@ def people_line(faces: list[dict[str, Any]]) -> str:
     if unnamed:
         parts.append(f"{unnamed} unnamed {'person' if unnamed == 1 else 'people'}")
     return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+
+
+def about_of(ctx: AppContext, content_id: str | None) -> gr.Markdown:
+    """The about lines of one image, read again (the people in it just changed)."""
+    if content_id is None:
+        return gr.Markdown("", visible=False)
+    with ctx.catalog() as catalog:
+        detail = details.image_detail(catalog, content_id)
+    return _about(detail)[0]
 
 
 def _about(detail: dict[str, Any] | None) -> tuple[gr.Markdown]:

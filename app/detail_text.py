@@ -9,11 +9,12 @@ image's full size.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from app.components import COPY_JS
 from app.context import AppContext
@@ -93,18 +94,39 @@ def highlighted(ctx: AppContext, content_id: str | None, words: str) -> Any:
     return draw_boxes(picture, rects, (detail["width"], detail["height"]))
 
 
-def draw_boxes(picture: Image.Image, rects: list[Rect], full: tuple[int, int]) -> Image.Image:
-    """rects (in the full image's pixels) outlined and lightly filled on a preview of it."""
+def draw_boxes(
+    picture: Image.Image,
+    rects: list[Rect],
+    full: tuple[int, int],
+    labels: Sequence[str] = (),
+    fill: int = 70,
+) -> Image.Image:
+    """rects (in the full image's pixels) outlined and lightly filled on a preview of it;
+    labels[i] (if given) written in a tag above rect i (the viewer's face boxes)."""
     sx, sy = picture.width / max(1, full[0]), picture.height / max(1, full[1])
     layer = Image.new("RGBA", picture.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
     line = max(2, round(min(picture.size) / 300))
-    for x0, y0, x1, y1 in rects:
+    font = ImageFont.load_default(size=max(12, round(min(picture.size) / 30)))
+    for index, (x0, y0, x1, y1) in enumerate(rects):
         box = (x0 * sx - line, y0 * sy - line, x1 * sx + line, y1 * sy + line)
-        draw.rectangle(box, fill=(*HIGHLIGHT, 70), outline=(*HIGHLIGHT, 255), width=line)
+        draw.rectangle(box, fill=(*HIGHLIGHT, fill), outline=(*HIGHLIGHT, 255), width=line)
+        if index < len(labels) and labels[index]:
+            _tag(draw, font, labels[index], box)
     out = picture.convert("RGBA")
     out.alpha_composite(layer)
     return out.convert("RGB")
+
+
+def _tag(draw: ImageDraw.ImageDraw, font: Any, text: str, box: tuple[float, ...]) -> None:
+    """text on the highlight colour, just above the box (inside it at the image's top)."""
+    x0, y0 = box[0], box[1]
+    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+    pad = max(2, (bottom - top) // 5)
+    height = bottom - top + 2 * pad
+    y = y0 - height if y0 - height >= 0 else y0
+    draw.rectangle((x0, y, x0 + right - left + 2 * pad, y + height), fill=(*HIGHLIGHT, 255))
+    draw.text((x0 + pad - left, y + pad - top), text, fill=(0, 0, 0, 255), font=font)
 
 
 def plain(ctx: AppContext, content_id: str | None) -> Any:

@@ -135,12 +135,15 @@ def build_app(
         viewer_events = detail.listen(viewer, ctx, sources)
         duplicates.listen(duplicates_tab, ctx, viewer, viewer_events)
         _listen_viewer(ctx, viewer, tabs, filter_tabs, search_tab, duplicates_tab, rate_tab)
+        people.listen_viewer(people_view, ctx, viewer, tabs, people_opened)
         share_panel.listen(sharing, ctx)
         editing = [
             rate_opened, train_opened, sharing.box, models.apply, text_panel.enabled,
             library_tab.add, library_tab.reindex, library_tab.cancel, library_tab.reindex_root,
             library_tab.forget, people_view.enabled, people_view.rename, people_view.merge,
-            people_view.hide, trash_tab.restore, trash_tab.restore_all, trash_tab.empty,
+            people_view.hide, people_view.write_xmp, people_view.move, people_view.not_this,
+            viewer.panel.people.name, viewer.panel.people.save_name,
+            viewer.panel.people.not_this, trash_tab.restore, trash_tab.restore_all, trash_tab.empty,
             viewer.panel.score, viewer.panel.save, viewer.panel.clear, viewer.panel.viewer.trash,
             viewer.panel.viewer.undo, viewer.panel.viewer.rate_similar,
         ]  # fmt: skip

@@ -2,6 +2,7 @@
 precision and recall on real faces, and grouping time and memory at scale.
 
     .venv/bin/python bench/faces_bench.py [--n 24] [--synthetic 100000] [--pipeline]
+        [--video SECONDS]
 
 (a) the faces stage on new 3000x2000 JPEGs with faces in them (read, hash, decode at JPEG
     draft, detect on the 640 px copy, landmarks and descriptor per face), photos/s with
@@ -13,7 +14,10 @@ precision and recall on real faces, and grouping time and memory at scale.
     at their own size and pasted into the 3000x2000 photos;
 (d) grouping of the real faces: pairwise precision and recall against their labels;
 (e) grouping N synthetic descriptors (spread like dlib's: a person's faces ~0.3 apart,
-    people ~0.95), in a child process: seconds, peak RSS, pairwise precision and recall.
+    people ~0.95), in a child process: seconds, peak RSS, pairwise precision and recall;
+(f) with --video, a 1280x720 video of that many seconds (a new scene every 5 s, a real face
+    in every other one): the faces stage on its sampled moments, in seconds, beside the
+    rest of indexing of the same video (without embeddings) in the same run.
 """
 
 from __future__ import annotations
@@ -89,6 +93,52 @@ def stage_rates(folder: Path, threads: int, clip: bool) -> tuple[float, float, d
         return faces_rate, rest_rate, report
 
 
+def face_video(path: Path, seconds: int) -> set[str]:
+    """(f)'s video: 5 fps, a new scene every 5 s; every other scene has a real photo of
+    people in it. The people shown."""
+    import av
+
+    rng = np.random.default_rng(1)
+    sources = sorted(FACES.glob("*.jpg"))
+    shown: set[str] = set()
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=5, options={"preset": "veryfast"})
+        stream.width, stream.height, stream.pix_fmt = 1280, 720, "yuv420p"
+        for scene in range(max(1, seconds // 5)):
+            coarse = Image.fromarray(rng.integers(0, 256, (6, 10, 3), dtype=np.uint8))
+            picture = coarse.resize((1280, 720), Image.Resampling.BICUBIC)
+            if scene % 2:
+                shown.update(LABELLED[sources[scene % len(sources)].stem])
+                photo = Image.open(sources[scene % len(sources)]).convert("RGB")
+                photo.thumbnail((600, 600))
+                picture.paste(photo, (340, 60))
+            frame = av.VideoFrame.from_image(picture)
+            for _ in range(25):
+                for packet in stream.encode(frame):
+                    container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return shown
+
+
+def video_rates(seconds: int, threads: int) -> str:
+    """(f): the rest of indexing of one video, then the faces stage on its moments."""
+    with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryDirectory() as data:
+        shown = face_video(Path(folder) / "faces.mp4", seconds)
+        settings: dict = {"data_dir": Path(data), "threads": threads, "embed": False}
+        started = time.perf_counter()
+        Library(Settings(**settings, faces=False)).index([folder])
+        rest = time.perf_counter() - started
+        started = time.perf_counter()
+        report = Library(Settings(**settings, faces=True)).find_faces()
+        faces = time.perf_counter() - started
+    return (
+        f"(f) a {seconds} s 1280x720 video: the rest of indexing {rest:.2f} s, the faces stage "
+        f"{faces:.2f} s ({faces / rest:.1f}x the rest), {report['faces']} faces kept "
+        f"of {len(shown)} people shown ({', '.join(sorted(shown))})"
+    )
+
+
 def recall_and_grouping() -> dict:
     """(c) and (d) on the labelled real faces at their own size."""
     model = FaceModel()
@@ -155,6 +205,7 @@ def main() -> None:
     parser.add_argument("--synthetic", type=int, action="append", default=None,
                         help="synthetic descriptors to group (repeatable; 100000)")  # fmt: skip
     parser.add_argument("--pipeline", action="store_true", help="(b): the rest of indexing")
+    parser.add_argument("--video", type=int, default=None, help="(f): a video this long (s)")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -162,6 +213,9 @@ def main() -> None:
         return
     threads = int(os.environ.get("PICTOR_THREADS", os.cpu_count() or 2))
     print(f"cores: {os.cpu_count()}, threads: {threads}")
+    if args.video:
+        print(video_rates(args.video, threads))
+        return
     print(json.dumps(recall_and_grouping()))
     with tempfile.TemporaryDirectory() as folder:
         paths = big_photos(Path(folder), args.n)

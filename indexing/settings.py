@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     ocr: bool = True
     # Write ratings to XMP sidecars (photo.jpg.xmp) so digiKam, darktable and Lightroom see them.
     write_xmp: bool = False
+    # Write the people named on faces to XMP sidecars as face regions (mwg-rs:Regions), so
+    # digiKam, Lightroom and Picasa see them (PICTOR_WRITE_XMP_FACES=on).
+    write_xmp_faces: bool = False
     # Find faces and group them into people after indexing (off: PICTOR_FACES=off).
     faces: bool = True
 

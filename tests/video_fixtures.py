@@ -144,6 +144,19 @@ def color_video(
     )
 
 
+def picture_video(path: str | Path, pictures: Sequence[np.ndarray], *, fps: int = 2) -> Path:
+    """A video of these RGB pictures (all one even size), fps of them a second."""
+    return _write(
+        path,
+        list(pictures),
+        [Fraction(i, fps) for i in range(len(pictures))],
+        codec=default_codec(path),
+        rate=fps,
+        time_base=Fraction(1, fps),
+        gop=None,
+    )
+
+
 def vfr_video(
     path: str | Path,
     times: Sequence[float],

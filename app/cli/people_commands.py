@@ -9,13 +9,17 @@ launch.py people move FACE PERSON     put one face in another person (a new name
 launch.py people not FACE             "not this person": the face leaves, for good
 launch.py people scan [--limit N]     find faces in images not scanned yet, then group
 launch.py people forget --all --yes   delete every face, descriptor and person
+launch.py people xmp                  write every named face to its photo's XMP sidecar
+                                      (PICTOR_WRITE_XMP_FACES=on writes them as you name)
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from app.cli.common import Commands, Handler, emit, whole_number
+from app.cli.common import Commands, Handler, emit, warn, whole_number
 from app.cli.progress import cli_progress
 from indexing.curate.people import People, count_people, face_dict, label, person_dict
 from indexing.errors import PictorError
@@ -24,9 +28,11 @@ from indexing.names.wording import plural
 from indexing.store.catalog import Catalog
 from indexing.store.files import present_paths
 
-ACTIONS = ("list", "review", "show", "name", "merge", "hide", "move", "not", "scan", "forget")
+ACTIONS = (
+    "list", "review", "show", "name", "merge", "hide", "move", "not", "scan", "forget", "xmp",
+)  # fmt: skip
 ARITY = {"list": 0, "review": 0, "show": 1, "name": 2, "merge": 2, "hide": 1, "move": 2, "not": 1,
-         "scan": 0, "forget": 0}  # fmt: skip
+         "scan": 0, "forget": 0, "xmp": 0}  # fmt: skip
 
 
 def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
@@ -34,7 +40,7 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, H
         "people",
         parents=[common],
         help="people: list | show P | name P NAME | merge A B | hide P | move F P | not F | "
-        "scan | forget --all --yes",
+        "scan | forget --all --yes | xmp",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -88,8 +94,13 @@ def cmd_people(args: argparse.Namespace, library: Library) -> int:
         return _scan(args, library)
     if args.action == "forget":
         return _forget(args, library)
-    with library.open_catalog() as catalog:
-        people = People(catalog)
+    write = library.settings.write_xmp_faces
+    with library.open_catalog() as catalog, _warned(People(catalog, write)) as people:
+        if args.action == "xmp":
+            written = people.write_sidecars()
+            emit(args, {"sidecars": written, "warnings": people.sidecar_warnings},
+                 f"Wrote the named faces to {plural(written, 'XMP sidecar')}.")  # fmt: skip
+            return 0
         if args.action == "list":
             rows = people.rows(include_hidden=args.all, limit=args.limit, offset=args.offset)
             lines = [f"{p.id:>6}  {label(p)}  ({plural(p.photos, 'photo')})"
@@ -143,6 +154,16 @@ def cmd_people(args: argparse.Namespace, library: Library) -> int:
         emit(args, {"face": face_dict(people.face(face_id)), "left": left},
              f"Face {face_id} left person {left}; it will not be put back there.")  # fmt: skip
         return 0
+
+
+@contextmanager
+def _warned(people: People) -> Iterator[People]:
+    """The people; afterwards, each sidecar that could not be written, one line each."""
+    try:
+        yield people
+    finally:
+        for message in people.sidecar_warnings:
+            warn(message)
 
 
 def library_paths(catalog: Catalog, content_ids: list[str]) -> list[str]:

@@ -15,9 +15,13 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from indexing.curate.face_groups import SUGGEST_DISTANCE, plan_grouping
+from indexing.curate.xmp_faces import NamedFace, write_sidecar_regions
 from indexing.errors import PictorError
+from indexing.ingest.scan import is_video_name
+from indexing.ingest.xmp_read import SidecarError
 from indexing.store.catalog import Catalog
 from indexing.store.faces import FaceRow, FaceTable, PersonRow, descriptors_of
+from indexing.store.files import present_paths_of
 
 MAX_NAME = 100
 
@@ -77,10 +81,15 @@ def clean_name(name: str) -> str:
 
 
 class People:
-    """The people of one catalog."""
+    """The people of one catalog. write_xmp: each decision also writes the names of the
+    faces of the photos it touched to their XMP sidecars (Settings.write_xmp_faces); what
+    could not be written is in sidecar_warnings, one line each."""
 
-    def __init__(self, catalog: Catalog):
+    def __init__(self, catalog: Catalog, write_xmp: bool = False):
+        self.catalog = catalog
         self.table = FaceTable(catalog)
+        self.write_xmp = write_xmp
+        self.sidecar_warnings: list[str] = []
 
     # -- grouping --------------------------------------------------------------------------
 
@@ -181,6 +190,7 @@ class People:
                 f"people merge {person.id} {other}"
             )
         self.table.set_name(person.id, cleaned)
+        self._sidecars(self.table.photos_of(person.id))
         return self.resolve(person.id)
 
     def merge(self, source_ref: str | int, target_ref: str | int) -> PersonRow:
@@ -192,6 +202,7 @@ class People:
         self.table.merge(source.id, target.id)
         if name is not None and target.name is None:
             self.table.set_name(target.id, name)
+        self._sidecars(self.table.photos_of(target.id))
         return self.resolve(target.id)
 
     def hide(self, ref: str | int, hidden: bool = True) -> PersonRow:
@@ -206,11 +217,12 @@ class People:
             raise PictorError(f"face {face_id} is in no person")
         person = self.table.reject(face_id)
         self.table.drop_empty_people()
+        self._sidecars([face.content_id])
         return int(person or face.person_id)
 
     def move_face(self, face_id: int, ref: str | int) -> PersonRow:
         """Put a face in another person (by id or name; a new name makes a new person)."""
-        self.face(face_id)
+        face = self.face(face_id)
         text = str(ref).strip()
         try:
             target = self.resolve(text)
@@ -221,6 +233,7 @@ class People:
             target = self.resolve(target_id)
         self.table.move_face(face_id, target.id)
         self.table.drop_empty_people()
+        self._sidecars([face.content_id])
         return self.resolve(target.id)
 
     def name_face(self, face_id: int, name: str) -> PersonRow:
@@ -229,3 +242,33 @@ class People:
 
     def forget_all(self) -> dict[str, int]:
         return self.table.forget_all()
+
+    # -- XMP sidecars ----------------------------------------------------------------------
+
+    def write_sidecars(self, content_ids: list[str] | None = None) -> int:
+        """Write the named faces of these photos (None: of every photo with a named face)
+        to their sidecars, whatever the setting; the sidecars written."""
+        if content_ids is None:
+            content_ids = sorted(
+                {cid for person in self.rows(include_hidden=True) if person.name
+                 for cid in self.table.photos_of(person.id)}
+            )  # fmt: skip
+        return self._sidecars(content_ids, force=True)
+
+    def _sidecars(self, content_ids: list[str], force: bool = False) -> int:
+        if not (self.write_xmp or force):
+            return 0
+        written = 0
+        for content_id in dict.fromkeys(content_ids):
+            faces = self.table.faces_in(content_id)
+            if any(face.moment_ms is not None for face in faces):
+                continue  # a video's faces are of its moments, not of one picture
+            named = [NamedFace(f.person_name, (f.left, f.top, f.width, f.height)) for f in faces]
+            for path in present_paths_of(self.catalog, content_id):
+                if is_video_name(path):
+                    continue
+                try:
+                    written += write_sidecar_regions(path, named) is not None
+                except SidecarError as exc:
+                    self.sidecar_warnings.append(str(exc))
+        return written

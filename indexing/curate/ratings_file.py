@@ -3,8 +3,8 @@
 Users keep it in their own backups and diff it, so it is stable: keys sorted, entries in a
 fixed order, times as epoch seconds (exact floats), one entry per line of indentation.
 
-Version 3 (version 2 is the same without "albums", "tags" and "captions", version 1 also
-without "dismissals"; both are still read):
+Version 4 (version 3 is the same without "people", version 2 also without "albums",
+"tags" and "captions", version 1 also without "dismissals"; all are still read):
 {
   "format": "pictor-ratings", "version": 2, "exported_at": <epoch seconds>,
   "ratings":     [{"content_id", "score" (0-10), "time", "source" (user|xmp|import),
@@ -14,6 +14,8 @@ without "dismissals"; both are still read):
   "dismissals":  [{"content_ids": [one or more], "time"}]  ("not duplicates" decisions:
                  no two of them are duplicates; one alone: its copies are all kept)
   "albums", "tags", "captions": what the user organised (indexing.curate.organised_backup)
+  "people":      names, merges, hidden people, "not this person" and the faces the user put
+                 in a person (indexing.curate.people_backup)
 }
 Content ids are BLAKE2b-128 of the file's bytes (README, "Content identity"), so an import
 into a fresh data folder applies to the same images wherever they are found later.
@@ -36,7 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from indexing.curate import organised_backup
+from indexing.curate import organised_backup, people_backup
 from indexing.curate.dismissals import Dismissals
 from indexing.errors import PictorError
 from indexing.records import CONTENT_ID
@@ -44,9 +46,12 @@ from indexing.store.catalog import Catalog
 from indexing.store.ratings import HISTORY_SOURCES, SOURCES, ImportWrites, export_rows
 
 FORMAT = "pictor-ratings"
-VERSION = 3
-READABLE = (1, 2, 3)
-SECTIONS = ("ratings", "preferences", "history", "dismissals", *organised_backup.SECTIONS)
+VERSION = 4
+READABLE = (1, 2, 3, 4)
+SECTIONS = (
+    "ratings", "preferences", "history", "dismissals", *organised_backup.SECTIONS,
+    *people_backup.SECTIONS,
+)  # fmt: skip
 CONFLICT_MODES = ("keep", "replace", "newer")
 FUTURE_SLACK = 86_400.0  # a time up to a day ahead passes (another machine's clock)
 MAX_DIGITS = 30  # an integer longer than this is no time or score (2**63 has 19 digits)
@@ -104,6 +109,7 @@ def export_document(catalog: Catalog, now: float | None = None) -> dict[str, Any
         "history": history,
         "dismissals": dismissals,
         **organised_backup.export_sections(catalog),
+        **people_backup.export_sections(catalog),
     }
 
 
@@ -127,7 +133,7 @@ def export_sentence(path: str | Path, counts: dict[str, int]) -> str:
         f"Wrote {path}: {counts['ratings']} ratings, {counts['preferences']} preference pairs, "
         f"{counts['history']} changes, {counts.get('dismissals', 0)} not-duplicates decisions, "
         f"{counts.get('albums', 0)} albums, {counts.get('tags', 0)} image tags, "
-        f"{counts.get('captions', 0)} captions."
+        f"{counts.get('captions', 0)} captions, {counts.get('people', 0)} people."
     )
 
 
@@ -137,7 +143,9 @@ def import_sentence(path: str | Path, report: ImportReport) -> str:
         f"{report.kept} kept, {report.invalid} invalid; {report.preferences_added} preference "
         f"pairs, {report.history_added} changes, {report.dismissals_added} not-duplicates "
         f"decisions, {report.albums_added} albums, {report.album_items_added} album items, "
-        f"{report.tags_added} image tags and {report.captions_added} captions added."
+        f"{report.tags_added} image tags, {report.captions_added} captions, "
+        f"{report.people_added} people, {report.faces_assigned} faces' people and "
+        f"{report.rejections_added} not-this-person decisions added."
     )
 
 
@@ -154,6 +162,9 @@ class ImportReport:
     album_items_added: int = 0
     tags_added: int = 0
     captions_added: int = 0
+    people_added: int = 0
+    faces_assigned: int = 0
+    rejections_added: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -235,10 +246,14 @@ def import_document(catalog: Catalog, document: dict[str, Any], on_conflict: str
             conn, ((entry["content_ids"], entry["time"]) for entry in document["dismissals"])
         )
         organised = organised_backup.import_sections(conn, document, on_conflict, now)
+        people = people_backup.import_sections(conn, document, on_conflict, now)
     report.albums_added = organised.albums_added
     report.album_items_added = organised.album_items_added
     report.tags_added = organised.tags_added
     report.captions_added = organised.captions_added
+    report.people_added = people.people_added
+    report.faces_assigned = people.faces_assigned
+    report.rejections_added = people.rejections_added
     return report
 
 
@@ -293,7 +308,11 @@ def _problems(document: dict[str, Any], now: float) -> list[str]:
             problem = check(entry, now) if isinstance(entry, dict) else "not an object"
             if problem:
                 problems.append(f"{section}[{index}]: {problem}")
-    return problems + organised_backup.problems(document, _time_problem, now)
+    return (
+        problems
+        + organised_backup.problems(document, _time_problem, now)
+        + people_backup.problems(document, _time_problem, now)
+    )
 
 
 def _shown(value: Any) -> str:

@@ -24,12 +24,13 @@ from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image
 
 from indexing.errors import BadImage
 from indexing.ingest.decode import decode, flatten
 from indexing.ingest.hashing import content_id as hash_content
-from indexing.ingest.scan import read_stable
+from indexing.ingest.scan import hash_stable, is_video_name, read_stable
 from indexing.ingest.workers import bounded_map
 from indexing.ingest.xmp_regions import NamedRegion, regions_for
 from indexing.models.faces import FACE_MODEL_ID, FaceModel, FoundFace
@@ -45,6 +46,10 @@ MATCH_OVERLAP = 0.3  # intersection over union for an XMP region to name a detec
 # with this many images or more uses worker processes (spawned, each loading its own
 # model in about a second); a smaller one runs in this process.
 PROCESSES_FROM = 48
+# A video: the faces of its sampled moments, one per person seen (faces closer than this
+# are the same person: the grouping's threshold, docs/people.md), the clearest kept.
+SAME_PERSON = 0.5
+VIDEO_MOMENTS = 40  # at most this many of a video's moments are looked at, evenly spread
 
 
 @dataclass
@@ -120,6 +125,8 @@ def _use_model(model: FaceModel | None = None) -> None:
 
 def _scan_item(item: tuple[str, str, int]) -> ScanResult | None:
     assert _worker_model is not None
+    if is_video_name(item[1]):
+        return scan_video(_worker_model, *item)
     return scan_image(_worker_model, *item)
 
 
@@ -167,6 +174,45 @@ def scan_image(model: FaceModel, content_id: str, path: str, max_pixels: int) ->
     return ScanResult(content_id, tuple(named_faces(found, regions)))
 
 
+def scan_video(model: FaceModel, content_id: str, path: str, max_pixels: int) -> ScanResult | None:
+    """The people seen in a video's sampled moments (the moments the embedding stage
+    samples, at most VIDEO_MOMENTS): one face per person, the most confident, with the
+    moment it was seen at. None when the file cannot be read now or has changed."""
+    from indexing.ingest.video import BadVideo, decode_video  # PyAV: only for videos
+
+    try:
+        if hash_stable(path)[0] != content_id:
+            return None
+    except OSError:
+        return None
+    try:
+        video = decode_video(path, min_side=1, long_side=DECODE_SIDE,
+                             max_frames=VIDEO_MOMENTS, max_pixels=max_pixels)  # fmt: skip
+        seen = [(frame.time, face) for frame in video.frames for face in model.find(frame.pixels)]
+    except (BadVideo, BadImage) as exc:
+        return ScanResult(content_id, error=f"cannot decode for faces: {exc}")
+    except Exception as exc:  # one video must never end the run
+        return ScanResult(content_id, error=f"face detection failed: {type(exc).__name__}: {exc}")
+    return ScanResult(content_id, tuple(one_per_person(seen)))
+
+
+def one_per_person(seen: Sequence[tuple[float, FoundFace]]) -> list[NewFace]:
+    """Faces seen at several moments, one kept per person (the most confident first; a
+    face within SAME_PERSON of one kept is that person again)."""
+    kept: list[tuple[float, FoundFace]] = []
+    for at, face in sorted(seen, key=lambda pair: -pair[1].score):
+        if all(
+            float(np.linalg.norm(face.descriptor - other.descriptor)) > SAME_PERSON
+            for _, other in kept
+        ):
+            kept.append((at, face))
+    return [
+        NewFace(f.left, f.top, f.width, f.height, f.score, descriptor_blob(f.descriptor),
+                moment_ms=round(at * 1000))
+        for at, f in sorted(kept, key=lambda pair: (pair[0], pair[1].left))
+    ]  # fmt: skip
+
+
 def named_faces(found: Sequence[FoundFace], regions: Sequence[NamedRegion]) -> list[NewFace]:
     """Detected faces, each named by the XMP region that overlaps it most (if any), plus
     the named regions that no detected face matched."""
@@ -206,13 +252,29 @@ def _overlap(face: NewFace, region: NamedRegion) -> float:
     return inter / (face.width * face.height + region.width * region.height - inter)
 
 
-def face_crop(path: str, box: tuple[float, float, float, float], size: int = 160) -> Image.Image:
+def face_crop(
+    path: str,
+    box: tuple[float, float, float, float],
+    size: int = 160,
+    moment_ms: int | None = None,
+) -> Image.Image:
     """A square crop around a face (its box, as fractions of the upright image, with a
-    margin), size pixels a side: the People view's cards. BadImage or OSError if the file
-    cannot be read."""
-    with open(path, "rb") as file:
-        data = file.read()
-    pixels = flatten(decode(data, min_side=1, long_side=DECODE_SIDE, max_pixels=10**10).pixels)
+    margin), size pixels a side: the People view's cards. A video's face is cropped from
+    the frame at its moment. BadImage or OSError if the file cannot be read."""
+    if moment_ms is not None:
+        from indexing.ingest.video import BadVideo, frames_near  # PyAV: only for videos
+
+        try:
+            frames = frames_near(path, [moment_ms / 1000], min_side=1, long_side=DECODE_SIDE)
+        except BadVideo as exc:
+            raise BadImage(str(exc)) from None
+        if not frames:
+            raise BadImage("the video has no frame at that moment")
+        pixels = flatten(frames[0].pixels)
+    else:
+        with open(path, "rb") as file:
+            data = file.read()
+        pixels = flatten(decode(data, min_side=1, long_side=DECODE_SIDE, max_pixels=10**10).pixels)
     width, height = pixels.size
     left, top, box_width, box_height = box
     centre_x, centre_y = (left + box_width / 2) * width, (top + box_height / 2) * height

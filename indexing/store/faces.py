@@ -19,6 +19,8 @@ import numpy.typing as npt
 from indexing.store.catalog import Catalog
 
 DESCRIPTOR_BYTES = 128 * 4
+SAME_FACE = 0.5  # intersection over union: a box of a backup (or re-detection) is this face
+Box = tuple[float, float, float, float]  # left, top, width, height: fractions of the image
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,7 @@ class NewFace:
     descriptor: bytes | None
     source: str = "detected"  # or 'xmp'
     name: str | None = None  # a name the file's XMP gives this face
+    moment_ms: int | None = None  # a video's face: the moment it was seen at
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +62,7 @@ class FaceRow:
     person_name: str | None
     assigned: str | None
     source: str
+    moment_ms: int | None = None  # a video's face: the moment (ms) its box is of
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +79,7 @@ class PersonRow:
 
 FACE_COLUMNS = (
     "f.id, f.content_id, f.left, f.top, f.width, f.height, f.score, f.person_id, p.name, "
-    "f.assigned, f.source"
+    "f.assigned, f.source, f.moment_ms"
 )
 PRESENT = "EXISTS (SELECT 1 FROM files x WHERE x.content_id = {0} AND x.status = 'present')"
 
@@ -152,7 +156,7 @@ class FaceTable:
             SELECT i.content_id, (SELECT f.path FROM files f WHERE f.content_id = i.content_id
                                   AND f.status = 'present' ORDER BY f.path LIMIT 1) AS path
             FROM images i
-            WHERE i.kind = 'image' AND i.present_files > 0
+            WHERE i.kind IN ('image', 'video') AND i.present_files > 0
               AND NOT EXISTS (SELECT 1 FROM face_scans s WHERE s.content_id = i.content_id)
             ORDER BY i.content_id
         """
@@ -173,16 +177,20 @@ class FaceTable:
                     (result.content_id, model, len(result.faces), result.error, now),
                 )
                 for face in result.faces:
+                    if face.source == "detected" and _fill_placeholder(conn, result.content_id,
+                                                                       face, model):  # fmt: skip
+                        continue  # a face the backup named before it was found: found now
                     person = _person_named(conn, face.name, now) if face.name else None
                     face_id = conn.execute(
                         "INSERT INTO faces(content_id, left, top, width, height, score, "
-                        "descriptor, model, source, person_id, assigned) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "descriptor, model, source, person_id, assigned, moment_ms) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (
                             result.content_id, face.left, face.top, face.width, face.height,
                             face.score, face.descriptor,
                             model if face.source == "detected" else None,
                             face.source, person, "xmp" if person is not None else None,
+                            face.moment_ms,
                         ),
                     ).lastrowid  # fmt: skip
                     if person is None and face.descriptor is not None:
@@ -195,7 +203,8 @@ class FaceTable:
             "SELECT COUNT(*), COALESCE(SUM(error IS NOT NULL), 0) FROM face_scans"
         ).fetchone()
         pending = self.conn.execute(
-            "SELECT COUNT(*) FROM images i WHERE i.kind = 'image' AND i.present_files > 0 "
+            "SELECT COUNT(*) FROM images i WHERE i.kind IN ('image', 'video') "
+            "AND i.present_files > 0 "
             "AND NOT EXISTS (SELECT 1 FROM face_scans s WHERE s.content_id = i.content_id)"
         ).fetchone()[0]
         faces = self.conn.execute("SELECT COUNT(*) FROM faces").fetchone()[0]
@@ -462,6 +471,157 @@ class FaceTable:
                 "DELETE FROM people WHERE name IS NULL AND NOT EXISTS "
                 "(SELECT 1 FROM faces f WHERE f.person_id = people.id)"
             ).rowcount
+
+
+def box_overlap(a: Box, b: Box) -> float:
+    """Intersection over union of two boxes (left, top, width, height)."""
+    width = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    height = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    inter = width * height
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def same_face(conn: sqlite3.Connection, content_id: str, box: Box, *, placeholders: bool = False):
+    """(face id, person id, assigned) of the face of this content whose box overlaps `box`
+    most, at SAME_FACE or more (placeholders: only faces without a descriptor); or None."""
+    extra = " AND descriptor IS NULL" if placeholders else ""
+    best, best_overlap = None, SAME_FACE
+    for face_id, left, top, width, height, person, assigned in conn.execute(
+        "SELECT id, left, top, width, height, person_id, assigned FROM faces "
+        f"WHERE content_id = ?{extra}",
+        (content_id,),
+    ):
+        overlap = box_overlap(box, (left, top, width, height))
+        if overlap >= best_overlap:
+            best, best_overlap = (face_id, person, assigned), overlap
+    return best
+
+
+def _fill_placeholder(conn: sqlite3.Connection, content_id: str, face: NewFace, model: str) -> bool:
+    """A detected face that a placeholder (a face the backup named, not found yet) stands
+    for takes the placeholder's row, keeping its person; whether there was one."""
+    found = same_face(conn, content_id, (face.left, face.top, face.width, face.height),
+                      placeholders=True)  # fmt: skip
+    if found is None:
+        return False
+    conn.execute(
+        "UPDATE faces SET left = ?, top = ?, width = ?, height = ?, score = ?, descriptor = ?, "
+        "model = ?, source = 'detected', moment_ms = ? WHERE id = ?",
+        (face.left, face.top, face.width, face.height, face.score, face.descriptor, model,
+         face.moment_ms, found[0]),
+    )  # fmt: skip
+    return True
+
+
+def export_people(catalog: Catalog) -> list[dict[str, Any]]:
+    """The people the user made something of (a name, hidden, a merge or a moved face, a
+    "not this person"), each with the faces that are theirs by the user's word (all of a
+    named or hidden person's) and their rejections, keyed by content id and box."""
+    conn = catalog.conn
+    rejected: dict[int, list[dict[str, Any]]] = {}
+    for person, content_id, cx, cy, at in conn.execute(
+        "SELECT person_id, content_id, cx, cy, at FROM face_rejections "
+        "ORDER BY person_id, content_id, cx, cy"
+    ):
+        rejected.setdefault(person, []).append(
+            {"content_id": content_id, "centre": [cx, cy], "time": at}
+        )
+    out = []
+    for person, name, hidden, created in conn.execute(
+        "SELECT id, name, hidden, created_at FROM people ORDER BY name IS NULL, name, id"
+    ).fetchall():
+        every = name is not None or bool(hidden)
+        mine = "" if every else "AND assigned = 'user'"
+        faces = [
+            {"content_id": cid, "box": [left, top, width, height]}
+            for cid, left, top, width, height in conn.execute(
+                "SELECT content_id, left, top, width, height FROM faces WHERE person_id = ? "
+                f"{mine} ORDER BY content_id, left, top",
+                (person,),
+            )
+        ]
+        if not (every or faces or person in rejected):
+            continue
+        out.append({
+            "name": name, "hidden": bool(hidden), "created": created, "faces": faces,
+            "not": rejected.get(person, []),
+        })  # fmt: skip
+    return out
+
+
+def import_person(
+    conn: sqlite3.Connection, entry: dict[str, Any], keep_mine: bool, now: float
+) -> tuple[int, int, int]:
+    """Put one exported person back (in the caller's transaction): found by name (made if
+    missing), its faces matched by content and box (a face not found yet is kept as a
+    placeholder the faces stage fills), its rejections kept. keep_mine: a face the user
+    already put in another person stays there. (people added, faces assigned, rejections
+    added)."""
+    faces = entry["faces"]
+    person, added = None, 0
+    if entry["name"] is not None:
+        row = conn.execute(
+            "SELECT id FROM people WHERE name = ? COLLATE NOCASE", (entry["name"],)
+        ).fetchone()
+        person = None if row is None else int(row[0])
+    else:
+        for face in faces:  # an unnamed person imported before: the one its faces are in
+            found = same_face(conn, face["content_id"], tuple(face["box"]))
+            if found is not None and found[1] is not None and found[2] == "user":
+                person = found[1]
+                break
+    if person is None:
+        person = int(
+            conn.execute(
+                "INSERT INTO people(name, created_at) VALUES (?, ?)",
+                (entry["name"], entry.get("created") or now),
+            ).lastrowid
+            or 0
+        )
+        added = 1
+    if entry["hidden"]:
+        conn.execute("UPDATE people SET hidden = 1 WHERE id = ?", (person,))
+    assigned = 0
+    for face in faces:
+        box = tuple(face["box"])
+        found = same_face(conn, face["content_id"], box)
+        if found is None:
+            conn.execute(
+                "INSERT INTO faces(content_id, left, top, width, height, source, person_id, "
+                "assigned) VALUES (?, ?, ?, ?, ?, 'xmp', ?, 'user')",
+                (face["content_id"], *box, person),
+            )
+            assigned += 1
+            continue
+        face_id, current, how = found
+        if current == person or (keep_mine and current is not None and how == "user"):
+            continue
+        conn.execute(
+            "UPDATE faces SET person_id = ?, assigned = 'user' WHERE id = ?", (person, face_id)
+        )
+        assigned += 1
+    rejections = 0
+    for rejection in entry["not"]:
+        cid, (cx, cy) = rejection["content_id"], rejection["centre"]
+        rejections += conn.execute(
+            "INSERT OR IGNORE INTO face_rejections(person_id, content_id, cx, cy, at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (person, cid, cx, cy, rejection["time"]),
+        ).rowcount
+        conn.execute(
+            "UPDATE faces SET person_id = NULL, assigned = NULL WHERE person_id = ? "
+            "AND content_id = ? AND ? BETWEEN left AND left + width "
+            "AND ? BETWEEN top AND top + height",
+            (person, cid, cx, cy),
+        )
+    conn.execute(
+        "UPDATE people SET cover_face = (SELECT id FROM faces WHERE person_id = ? "
+        "ORDER BY score DESC LIMIT 1) WHERE id = ? AND cover_face IS NULL",
+        (person, person),
+    )
+    return added, assigned, rejections
 
 
 def _insert_person(conn: sqlite3.Connection, name: str | None, now: float) -> int:

@@ -20,6 +20,7 @@ import pytest
 from PIL import Image, ImageOps
 
 from indexing.curate.people import People
+from indexing.ingest.faces import face_crop
 from indexing.library import Library
 from indexing.query.facets import facets
 from indexing.query.filters import Filter
@@ -27,6 +28,7 @@ from indexing.query.timeline import timeline
 from indexing.settings import Settings
 from indexing.store.faces import FaceTable
 from tests.conftest import LAUNCH, REPO_ROOT, launch_process, tiny_clip_env
+from tests.video_fixtures import picture_video
 
 FACES = REPO_ROOT / "tests" / "assets" / "faces"
 OBAMA = {
@@ -131,6 +133,95 @@ def test_not_this_person_survives_a_reindex_and_new_photos_join(indexed):
     assert stems(library, "Grace Hopper") == {"hopper_1984_portrait"}
     with library.open_catalog() as catalog:
         assert FaceTable(catalog).face(wrong.id).person_id != grace.id
+
+
+def test_people_come_back_from_the_backup_after_a_fresh_index(indexed, tmp_path):
+    """Export, a new data folder, index the same photos, import: the names, the merge, the
+    hidden person and the "not this person" are back, on the faces found again."""
+    library, photos, _ = indexed
+    named = ("Barack Obama", "Joe Biden", "Grace Hopper")
+    with library.open_catalog() as catalog:
+        People(catalog).hide("Grace Hopper")
+    before = {name: stems(library, name) for name in named}
+    backup = tmp_path / "backup.json"
+    code, out, err = launch_process(
+        ["--data-dir", str(library.settings.data_dir), "ratings", "export", str(backup), "--json"]
+    )
+    assert code == 0, err
+    assert json.loads(out)["people"] >= 3
+    fresh = Library(Settings(data_dir=tmp_path / "fresh", threads=2))
+    fresh.index([str(photos)])
+    with fresh.open_catalog() as catalog:
+        assert all(p.name is None for p in People(catalog).rows(include_hidden=True))
+    code, out, err = launch_process(
+        ["--data-dir", str(tmp_path / "fresh"), "ratings", "import", str(backup), "--json"]
+    )
+    assert code == 0, err
+    assert json.loads(out)["people_added"] == 3
+    assert {name: stems(fresh, name) for name in named} == before
+    with fresh.open_catalog() as catalog:
+        assert People(catalog).resolve("Grace Hopper").hidden
+    with library.open_catalog() as catalog:
+        People(catalog).hide("Grace Hopper", False)
+
+
+def test_a_person_is_found_in_a_video_and_the_person_filter_lists_it(indexed, tmp_path):
+    """A video whose last seconds show Obama's portrait (a face pasted into its frames): the
+    faces stage looks at its sampled moments, finds him once, and he joins Barack Obama."""
+    library, _, _ = indexed
+    portrait = Image.open(FACES / "obama_2012_portrait.jpg").convert("RGB")
+    portrait.thumbnail((480, 480))
+    frame = Image.new("RGB", (640, 480), (90, 120, 150))
+    frame.paste(portrait, ((640 - portrait.width) // 2, 0))
+    blank = np.full((480, 640, 3), (90, 120, 150), np.uint8)
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    picture_video(folder / "speech.mp4", [blank] * 12 + [np.asarray(frame)] * 12)
+    summary = library.index([str(folder)])
+    assert summary.faces is not None and summary.faces["joined"] == 1
+    code, out, err = launch_process(
+        ["--data-dir", str(library.settings.data_dir), "list", "--person", "Barack Obama",
+         "--json"]
+    )  # fmt: skip
+    assert code == 0, err
+    listed = {Path(i["path"]).name for i in json.loads(out)["items"]}
+    assert "speech.mp4" in listed and "obama_2012_portrait.jpg" in listed
+    with library.open_catalog() as catalog:
+        video = catalog.conn.execute(
+            "SELECT content_id FROM files WHERE path = ?", (str(folder / "speech.mp4"),)
+        ).fetchone()[0]
+        faces = FaceTable(catalog).faces_in(video)
+    assert len(faces) == 1  # seen in several moments, one face: one person
+    assert faces[0].moment_ms is not None and faces[0].moment_ms >= 5000  # the second half
+    crop = face_crop(str(folder / "speech.mp4"), (faces[0].left, faces[0].top, faces[0].width,
+                     faces[0].height), moment_ms=faces[0].moment_ms)  # fmt: skip
+    assert np.asarray(crop).std() > 20  # a face from that moment, not the blank frame
+
+
+def test_names_written_to_xmp_sidecars_arrive_in_a_fresh_catalog(indexed, tmp_path):
+    """people xmp writes every named face to its photo's sidecar; with the setting on, a
+    rename writes them as it happens; a fresh catalog of the same photos reads the names
+    back from the sidecars (the faces stage matches the regions to the faces it finds)."""
+    library, photos, _ = indexed
+    data = ["--data-dir", str(library.settings.data_dir)]
+    code, out, err = launch_process([*data, "people", "xmp", "--json"])
+    assert code == 0, err
+    assert json.loads(out)["sidecars"] == 8  # every photo with a named face; not the video
+    code, _, err = launch_process(
+        [*data, "people", "name", "Grace Hopper", "Grace B. Hopper"],
+        env={"PICTOR_WRITE_XMP_FACES": "on"},
+    )
+    assert code == 0, err
+    assert "Grace B. Hopper" in (photos / "hopper_1984_portrait.jpg.xmp").read_text()
+    named = ("Barack Obama", "Joe Biden", "Grace B. Hopper")
+    before = {name: stems(library, name) - {"speech"} for name in named}
+    fresh = Library(Settings(data_dir=tmp_path / "fresh", threads=2))
+    fresh.index([str(photos)])
+    assert {name: stems(fresh, name) for name in named} == before
+    with library.open_catalog() as catalog:
+        People(catalog).name("Grace B. Hopper", "Grace Hopper")
+    for sidecar in photos.glob("*.xmp"):
+        sidecar.unlink()
 
 
 def test_rotated_grey_16_bit_crowded_and_broken_images(indexed, tmp_path):

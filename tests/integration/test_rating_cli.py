@@ -64,7 +64,7 @@ def test_export_wipe_import_round_trip(cli, library, tmp_path: Path) -> None:
     export = tmp_path / "backup.json"
     assert cli("ratings", "export", str(export)) == {
         "file": str(export), "ratings": 2, "preferences": 1, "history": 3, "dismissals": 0,
-        "albums": 0, "tags": 0, "captions": 0,
+        "albums": 0, "tags": 0, "captions": 0, "people": 0,
     }  # fmt: skip
     shutil.rmtree(tmp_path / "data")  # a fresh data folder
     assert cli("ratings", "import", str(export))["added"] == 2
@@ -90,7 +90,7 @@ def test_not_duplicates_decisions_travel_in_the_backup_and_old_backups_still_imp
     export = tmp_path / "backup.json"
     assert cli("ratings", "export", str(export))["dismissals"] == 2
     document = json.loads(export.read_text())
-    assert document["version"] == 3
+    assert document["version"] == 4
     shutil.rmtree(tmp_path / "data")  # a fresh data folder
     assert cli("ratings", "import", str(export))["dismissals_added"] == 2
     cli("index", str(library.root), "--no-embed")

@@ -87,7 +87,7 @@ def test_export_then_import_into_a_fresh_data_folder_is_identical(
     ratings.prefer(C, [D], tie=True, now=105)
     export = tmp_path / "ratings.json"
     counts = {"ratings": 2, "preferences": 3, "history": 4, "dismissals": 0}
-    counts |= {"albums": 0, "tags": 0, "captions": 0}
+    counts |= {"albums": 0, "tags": 0, "captions": 0, "people": 0}
     assert write_export(ratings.catalog, export) == counts
 
     with Catalog(tmp_path / "fresh" / "catalog.sqlite3") as fresh:
@@ -115,7 +115,8 @@ def test_the_export_is_stable_and_documented(ratings: Ratings, tmp_path: Path) -
     one, two = json.loads(first.read_text()), json.loads(second.read_text())
     one.pop("exported_at"), two.pop("exported_at")
     assert one == two
-    assert (one["format"], one["version"]) == ("pictor-ratings", 3)
+    assert (one["format"], one["version"]) == ("pictor-ratings", 4)
+    assert one["people"] == []  # no faces here: the section is there, empty
     assert [r["content_id"] for r in one["ratings"]] == [A, B]  # sorted, so diffs stay small
     assert set(one["ratings"][0]) == {"content_id", "score", "time", "source", "paths"}
 
