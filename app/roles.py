@@ -72,19 +72,23 @@ READ_ONLY_CALLS = frozenset(
         ("app.tabs.library", "listen.<locals>.overview"),
         ("app.tabs.library", "listen.<locals>.turn_page"),
         ("app.tabs.people", "listen.<locals>.cards"),
+        ("app.tabs.people", "listen.<locals>.pick_face"),
         ("app.tabs.people", "listen.<locals>.select"),
+        ("app.tabs.people", "listen_viewer.<locals>.chosen"),
         ("app.tabs.trash", "listen.<locals>.show"),
         ("app.tabs.trash", "listen.<locals>.select"),
     }
 )
-# Modules whose lambdas only read unless they call one of WRITING_NAMES.
+# Modules whose lambdas only read unless they call one of WRITING_NAMES, or any setter
+# (a name starting with WRITING_PREFIX: set_stage, set_write_xmp_faces, ...).
 READ_ONLY_LAMBDA_MODULES = frozenset(
     {"app.detail", "app.tabs.library", "app.tabs.people", "app.tabs.duplicates", "app.ui"}
-    | {"app.tabs.text_settings"}
+    | {"app.tabs.text_settings", "app.detail_people"}
 )
 WRITING_NAMES = frozenset(
     {"rate", "restore", "act", "set_stage", "set_write_xmp", "trash", "forget", "index"}
 )
+WRITING_PREFIX = "set_"
 
 
 def may_view(fn: Callable[..., Any]) -> bool:
@@ -97,7 +101,7 @@ def may_view(fn: Callable[..., Any]) -> bool:
     if name.endswith("<lambda>") and module in READ_ONLY_LAMBDA_MODULES:
         code = getattr(fn, "__code__", None)
         used = set(code.co_names) | set(code.co_freevars) if code is not None else {"?"}
-        return not used & WRITING_NAMES
+        return not used & WRITING_NAMES and not any(n.startswith(WRITING_PREFIX) for n in used)
     return False
 
 

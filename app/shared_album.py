@@ -22,6 +22,7 @@ method) gets the very same "not found" page, so a guest learns nothing of what e
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import html
@@ -72,6 +73,10 @@ SAFE_HEADERS = {
 }
 
 
+# ASCII digits only ("²".isdigit() is True, and int() refuses it): a page, a time.
+PAGE_NUMBER, SECONDS = re.compile(r"[0-9]{1,6}"), re.compile(r"[0-9]{1,12}")
+
+
 class SharedAlbumApp:
     """The ASGI app for /shared/...; ctx gives the library (read at each request)."""
 
@@ -79,6 +84,9 @@ class SharedAlbumApp:
         self.ctx = ctx
         self.throttle = throttle or LoginThrottle()
         self.clock = clock
+        # One password check at a time per link: a burst of guesses sent together waits its
+        # turn, each seeing the failures counted before it (a live link's hash per lock).
+        self._turns: dict[str, asyncio.Lock] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -115,8 +123,7 @@ class SharedAlbumApp:
             return Shares(catalog, self.clock).open(token)
 
     def _items(self, share: ShareRow, page_text: str | None) -> Response:
-        digits = page_text and page_text.isdigit() and len(page_text) < 7
-        page = max(1, int(page_text)) if digits and page_text else 1
+        page = max(1, int(page_text)) if page_text and PAGE_NUMBER.fullmatch(page_text) else 1
         with self.ctx.catalog() as catalog:
             ids = Shares(catalog, self.clock).items(share)
             shown = ids[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
@@ -149,24 +156,26 @@ class SharedAlbumApp:
     async def _password(self, request: Request, token: str, share: ShareRow) -> Response:
         if share.password_hash is None:
             return _redirect(token)
-        client = f"{(request.client.host if request.client else 'unknown')}|{token_hash(token)}"
-        wait = self.throttle.retry_after(client)
-        if wait > 0:
-            seconds = int(wait) + 1
-            text = f"Too many wrong passwords; try again in {seconds} s."
-            answer = password_page(token, share, text, status=429)
-            answer.headers["retry-after"] = str(seconds)
-            return answer
         body = b""
         async for chunk in request.stream():
             body += chunk
             if len(body) > MAX_FORM:
                 return not_found()
         typed = urllib.parse.parse_qs(body.decode("utf-8", "replace")).get("password", [""])[0]
-        if not await run_in_threadpool(password_matches, share.password_hash, typed):
-            self.throttle.failed(client)
-            return password_page(token, share, "Wrong password.", status=401)
-        self.throttle.succeeded(client)
+        link = token_hash(token)
+        client = f"{(request.client.host if request.client else 'unknown')}|{link}"
+        async with self._turns.setdefault(link, asyncio.Lock()):
+            wait = self.throttle.retry_after(client)
+            if wait > 0:
+                seconds = int(wait) + 1
+                text = f"Too many wrong passwords; try again in {seconds} s."
+                answer = password_page(token, share, text, status=429)
+                answer.headers["retry-after"] = str(seconds)
+                return answer
+            if not await run_in_threadpool(password_matches, share.password_hash, typed):
+                self.throttle.failed(client)
+                return password_page(token, share, "Wrong password.", status=401)
+            self.throttle.succeeded(client)
         answer = _redirect(token)
         secure = request.url.scheme == "https" or request.headers.get(
             "x-forwarded-proto", ""
@@ -180,7 +189,7 @@ class SharedAlbumApp:
     def _admitted(self, request: Request, token: str, share: ShareRow) -> bool:
         """Whether the request carries this link's cookie (given after the password)."""
         issued, _, signature = request.cookies.get(COOKIE, "").partition(".")
-        if not issued.isdigit() or self.clock() - int(issued) > COOKIE_DAYS * 86400:
+        if not SECONDS.fullmatch(issued) or self.clock() - int(issued) > COOKIE_DAYS * 86400:
             return False
         return hmac.compare_digest(_signed(share, token, int(issued)), f"{issued}.{signature}")
 

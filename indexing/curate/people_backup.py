@@ -12,7 +12,9 @@ catalog keeps it, by content and face centre.
 
 Import merges: a named person is found by name (made if missing), its faces join it (a
 face not found yet waits as a placeholder that the faces stage fills when it finds it);
-with --on-conflict keep, a face the user already put in another person stays there.
+a face the user has put in another person stays there (with keep and newer: an assignment
+carries no time; only --on-conflict replace moves it), and a face the user said is not this
+person is never put back in it.
 """
 
 from __future__ import annotations
@@ -48,8 +50,10 @@ def import_sections(
     """Merge the people into the catalog, inside the caller's transaction."""
     counts = PeopleCounts()
     for entry in document.get("people") or []:
+        # A face's assignment carries no time, so "newer" cannot tell whose is later: only
+        # "replace" moves a face the user has put somewhere since the backup was made.
         added, assigned, rejections = face_rows.import_person(
-            conn, entry, on_conflict == "keep", now
+            conn, entry, on_conflict != "replace", now
         )
         counts.people_added += added
         counts.faces_assigned += assigned

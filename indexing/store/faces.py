@@ -598,6 +598,8 @@ def import_person(
         face_id, current, how = found
         if current == person or (keep_mine and current is not None and how == "user"):
             continue
+        if _rejected(conn, person, face["content_id"], box):
+            continue  # "not this person" since the backup: never put back there
         conn.execute(
             "UPDATE faces SET person_id = ?, assigned = 'user' WHERE id = ?", (person, face_id)
         )
@@ -622,6 +624,19 @@ def import_person(
         (person, person),
     )
     return added, assigned, rejections
+
+
+def _rejected(conn: sqlite3.Connection, person: int, content_id: str, box: tuple) -> bool:
+    """Whether the user said this face (its box) is not this person."""
+    left, top, width, height = box
+    return (
+        conn.execute(
+            "SELECT 1 FROM face_rejections WHERE person_id = ? AND content_id = ? "
+            "AND cx BETWEEN ? AND ? AND cy BETWEEN ? AND ? LIMIT 1",
+            (person, content_id, left, left + width, top, top + height),
+        ).fetchone()
+        is not None
+    )
 
 
 def _insert_person(conn: sqlite3.Connection, name: str | None, now: float) -> int:

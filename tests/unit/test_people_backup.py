@@ -121,3 +121,22 @@ def test_a_bad_person_imports_nothing_and_version_3_still_imports(exported, tmp_
         assert all(p.name is None for p in People(fresh).rows(include_hidden=True))
         old = {k: v for k, v in document.items() if k != "people"} | {"version": 3}
         assert import_document(fresh, old, "keep").people_added == 0
+
+
+def test_an_old_backup_undoes_no_later_decision_on_a_face(exported, tmp_path):
+    """After the backup the user moves one of Ana's faces to Rui and says another is not
+    Ana; importing the older backup (the default, newer, and keep) puts neither back."""
+    path, ids, _ = exported
+    with Catalog(tmp_path / "old.sqlite3") as catalog:
+        people, table = People(catalog), FaceTable(catalog)
+        ana = people.resolve("Ana").id
+        moved, rejected = (
+            next(f for f in table.faces_in(cid) if f.person_id == ana) for cid in (ids[0], ids[3])
+        )
+        people.move_face(moved.id, "Rui")
+        people.not_this_person(rejected.id)
+        after = who(catalog)
+        for on_conflict in ("newer", "keep"):
+            import_document(catalog, read_document(path), on_conflict)
+            assert who(catalog) == after, on_conflict
+        assert not {ids[0], ids[3]} & set(who(catalog).get("Ana", []))

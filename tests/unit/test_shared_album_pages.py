@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 from starlette.testclient import TestClient
 
+from app.edge_guard import LoginThrottle
 from app.shared_album import PAGE_SIZE, SharedAlbumApp
 from indexing.curate.albums import Albums
 from indexing.curate.shares import Shares
@@ -64,3 +65,38 @@ def test_odd_requests_get_the_one_not_found(guest: tuple[TestClient, str]) -> No
     ):  # fmt: skip
         answer = client.request(method, path)
         assert (answer.status_code, answer.content) == (404, first.content), (method, path)
+
+
+def test_wrong_passwords_sent_all_at_once_are_counted_one_by_one(tmp_path: Path) -> None:
+    """A burst of guesses sent together: each waits for the one before, so after the free
+    failures the rest are refused without being tried (not all checked before any counts)."""
+    import asyncio
+
+    import httpx
+
+    path = tmp_path / "catalog.sqlite3"
+    with Catalog(path) as catalog:
+        with catalog.transaction() as conn:
+            _images(conn, IDS[:3])
+        Albums(catalog).create("Locked")
+        Albums(catalog).add("Locked", IDS[:3])
+        token = Shares(catalog).share("Locked", password="right horse").token
+
+    @contextmanager
+    def opened() -> Iterator[Catalog]:
+        with Catalog(path) as catalog:
+            yield catalog
+
+    app = SharedAlbumApp(SimpleNamespace(catalog=opened, library=None))  # type: ignore[arg-type]
+
+    async def burst() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            guesses = [
+                client.post(f"/shared/{token}", data={"password": f"guess {n}"}) for n in range(12)
+            ]
+            return [answer.status_code for answer in await asyncio.gather(*guesses)]
+
+    codes = asyncio.run(burst())
+    assert codes.count(401) == LoginThrottle.FREE_FAILURES
+    assert codes.count(429) == 12 - LoginThrottle.FREE_FAILURES

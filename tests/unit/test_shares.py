@@ -9,6 +9,7 @@ import hashlib
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 import pytest
@@ -245,3 +246,27 @@ def test_every_event_gradio_answers_refuses_a_viewer_unless_it_only_reads() -> N
         call("bob")
     assert call("ana")["data"] == ["changed"]
     assert call(None)["data"] == ["changed"]
+
+
+def callback(module: str, qualname: str, fn: Any) -> Any:
+    """fn as if written in module under qualname (how may_view knows a callback)."""
+    fn.__module__, fn.__qualname__ = module, qualname
+    return fn
+
+
+def test_a_viewer_may_open_photos_with_people_but_not_switch_a_setting() -> None:
+    """The viewer's People section reads when a photo opens (its lambdas and the People
+    view's face pick and name click only read); a setter in a lambda of a listed module is
+    an editor's, whatever its name (a forged call turning sidecar writing on for everyone)."""
+    ctx: Any = None
+    reads = [
+        callback("app.detail_people", "listen.<locals>.<lambda>", lambda cid: (ctx, cid)),
+        callback("app.tabs.people", "listen.<locals>.pick_face", lambda ids, evt: ids),
+        callback("app.tabs.people", "listen_viewer.<locals>.chosen", lambda pid, hidden: pid),
+    ]
+    for fn in reads:
+        assert roles.may_view(fn), fn.__qualname__
+    switch = lambda on: ctx.set_write_xmp_faces(bool(on))  # noqa: E731
+    assert not roles.may_view(callback("app.tabs.people", "listen.<locals>.<lambda>", switch))
+    naming = lambda cid, face: act(cid, face)  # noqa: E731, F821
+    assert not roles.may_view(callback("app.detail_people", "listen.<locals>.<lambda>", naming))
