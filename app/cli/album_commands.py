@@ -5,6 +5,8 @@ launch.py album add "Summer 2024" a.jpg b.jpg   (or --from-find QUERY, --id CONT
 launch.py album list | show NAME | remove NAME PATH... | rename NAME NEW | delete NAME
 launch.py tag add Places/Portugal a.jpg         tag remove TAG PATH... · tag list [PATH]
 launch.py caption a.jpg "Grandma's garden"      (no text: show it; --clear: remove it)
+launch.py album create Best --smart --min-rating 7 --tag Places/Lisbon --sort rating
+                                                (a smart album: a saved query, always live)
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ from __future__ import annotations
 import argparse
 
 from app.cli.common import Commands, Handler, emit
+from app.cli.find_commands import add_list_filter_flags, list_filter
 from indexing.curate.albums import Albums
+from indexing.curate.smart_albums import SmartAlbums, SmartQuery
 from indexing.curate.tags import Tags
 from indexing.errors import PictorError
 from indexing.library import Library
 from indexing.names.wording import plural
+from indexing.query.filters import SortKey, parse_sort
 from indexing.query.metadata_search import find
 from indexing.store.catalog import Catalog
 from indexing.store.files import content_id_for_path, present_paths_of
@@ -44,6 +49,17 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, H
     create = actions.add_parser("create", parents=[common], help="a new, empty album")
     create.add_argument("name", help='its name, or "Folder/Name" to put it in a folder')
     create.add_argument("--order", choices=("date", "manual"), default="date")
+    create.add_argument(
+        "--smart", action="store_true",
+        help="a smart album: save the query the flags below make (as `list`, `find`, `search`)",
+    )  # fmt: skip
+    smart = create
+    smart.add_argument("--sort", help=f"one of: {', '.join(k.value for k in SortKey)}")
+    smart.add_argument("--desc", action="store_true", help="descending (largest, newest first)")
+    smart.add_argument("--query", help="the metadata query of `find`, e.g. 'camera:canon'")
+    smart.add_argument("--text", help="a semantic text query, as `search` (best 1,000 matches)")
+    smart.add_argument("--min-score", type=float, default=-1.0, help="with --text: cut-off")
+    add_list_filter_flags(smart)
     actions.add_parser("list", parents=[common], help="every album, with its count")
     show = actions.add_parser("show", parents=[common], help="an album's images, in order")
     show.add_argument("name")
@@ -104,13 +120,35 @@ def cmd_album(args: argparse.Namespace, library: Library) -> int:
     action = args.album_action
     with library.open_catalog() as catalog:
         albums = Albums(catalog)
+        smart = SmartAlbums(library, catalog)
         if action == "list":
-            listed = albums.listed()
-            lines = [f"{a.count:>8,}  {a.path}" for a in listed] or ["No albums yet."]
-            emit(args, {"albums": [a.as_dict() for a in listed]}, "\n".join(lines))
+            listed, smart_ids = albums.listed(), smart.smart_ids()
+            rows = [{**a.as_dict(), "smart": a.id in smart_ids} for a in listed]
+            lines = [
+                f"{'   smart' if a.id in smart_ids else f'{a.count:>8,}'}  {a.path}" for a in listed
+            ] or ["No albums yet."]
+            emit(args, {"albums": rows}, "\n".join(lines))
+        elif action == "create" and args.smart:
+            made = smart.create(args.name, smart_query(args))
+            ran = smart.run(made)
+            text = (
+                f"Created smart album {made.path!r}: {plural(len(ran.content_ids), 'image')} now."
+            )
+            emit(args, ran.as_dict(), text)
         elif action == "create":
+            if smart_flags_given(args):
+                raise PictorError("filter flags make a smart album: add --smart")
             made = albums.create(args.name, args.order)
             emit(args, made.as_dict(), f"Created album {made.path!r}.")
+        elif action == "show" and smart.is_smart(albums.get(args.name)):
+            ran = smart.run(albums.get(args.name))
+            paths = [(cid, (present_paths_of(catalog, cid) or [""])[0]) for cid in ran.content_ids]
+            data = {**ran.as_dict(), "items": [{"content_id": c, "path": p} for c, p in paths]}
+            lines = [
+                f"{ran.album.path}: {plural(len(paths), 'image')} (smart: {ran.query.describe()})",
+                *(f"note: {note}" for note in ran.notes),
+            ]
+            emit(args, data, "\n".join(lines + [path for _, path in paths]))
         elif action == "show":
             shown = albums.get(args.name)
             ids = albums.items(shown)
@@ -119,6 +157,11 @@ def cmd_album(args: argparse.Namespace, library: Library) -> int:
             lines = [f"{shown.path}: {plural(len(ids), 'image')} (by {shown.order_mode})"]
             emit(args, data, "\n".join(lines + [path for _, path in paths]))
         elif action in ("add", "remove"):
+            if smart.is_smart(albums.get(args.name)):
+                raise PictorError(
+                    f"{args.name!r} is a smart album: its images are those its query finds, "
+                    "so images cannot be added or removed by hand"
+                )
             ids = selected_ids(catalog, args)
             change = (albums.add if action == "add" else albums.remove)(args.name, ids)
             verb = "Added" if action == "add" else "Removed"
@@ -141,6 +184,23 @@ def cmd_album(args: argparse.Namespace, library: Library) -> int:
             covered = albums.set_cover(args.name, content_id_for_path(catalog, args.path))
             emit(args, covered.as_dict(), f"The cover of {covered.path!r} is now {args.path}.")
     return 0
+
+
+def smart_query(args: argparse.Namespace) -> SmartQuery:
+    """The query `album create --smart` saves, from the same flags as `list`."""
+    return SmartQuery(
+        filter=list_filter(args),
+        sort=parse_sort(args.sort),
+        descending=args.desc,
+        query=(args.query or "").strip() or None,
+        text=(args.text or "").strip() or None,
+        min_score=args.min_score,
+    )
+
+
+def smart_flags_given(args: argparse.Namespace) -> bool:
+    given = bool(args.sort or args.desc or args.query or args.text)
+    return given or not list_filter(args).is_empty
 
 
 def cmd_tag(args: argparse.Namespace, library: Library) -> int:

@@ -2,7 +2,8 @@
 so that one file holds everything the user made. Sections, each sorted for a stable diff:
 
   "albums":   [{"path": "Trips/Summer 2024", "order": "date"|"manual", "cover": id|null,
-                "created": t, "items": [{"content_id", "position", "added"}]}]
+                "created": t, "items": [{"content_id", "position", "added"}],
+                "smart": {"version": 1, ...}}]   (optional: a smart album's saved query)
   "tags":     [{"tag": "Places/Portugal", "content_id", "source": "user"|"xmp", "added"}]
   "captions": [{"content_id", "text", "source": "user"|"xmp", "time"}]
 
@@ -13,6 +14,7 @@ rating does. Validation is the ratings file's: any bad entry and nothing is impo
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from typing import Any
 from indexing.names.tag_paths import BadName, album_path, tag_path
 from indexing.records import CONTENT_ID
 from indexing.store import albums as album_rows
+from indexing.store import smart_albums as smart_rows
 from indexing.store import tags as tag_rows
 from indexing.store.catalog import Catalog
 
@@ -29,6 +32,7 @@ SOURCES = ("user", "xmp")
 
 
 def export_sections(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
+    smart = smart_rows.smart_queries(catalog)
     albums = [
         {
             "path": album.path,
@@ -39,6 +43,7 @@ def export_sections(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
                 {"content_id": cid, "position": position, "added": added}
                 for cid, position, added in items
             ],
+            **({"smart": json.loads(smart[album.id])} if album.id in smart else {}),
         }
         for album, items in album_rows.export_rows(catalog)
     ]
@@ -73,6 +78,8 @@ def import_sections(
         if album is None:
             album = album_rows.insert_album(conn, name, folder, entry["order"], entry["created"])
             counts.albums_added += 1
+            if isinstance(entry.get("smart"), dict):
+                smart_rows.put_query(conn, album, json.dumps(entry["smart"], sort_keys=True))
         before = conn.total_changes
         for item in entry["items"]:
             album_rows.put_item(conn, album, item["content_id"], item["position"], item["added"])
@@ -133,6 +140,11 @@ def _album(entry: dict[str, Any], time_problem: Any, now: float) -> str | None:
         return "order must be date or manual"
     if entry.get("cover") is not None and _id(entry.get("cover")):
         return "cover is not a content id"
+    smart = entry.get("smart")
+    if smart is not None and not (
+        isinstance(smart, dict) and isinstance(smart.get("version"), int)
+    ):
+        return "smart must be a saved query with its version"
     items = entry.get("items")
     if not isinstance(items, list):
         return "items must be a list"

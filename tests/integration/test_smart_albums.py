@@ -1,0 +1,78 @@
+"""Smart albums end to end: a saved query that stays live as the library changes, run by
+`album show` and by `--album` on list/find/facets, marked in `album list`, refused a hand-
+added image, kept through a backup into a fresh data folder, and one clear error for a
+smart album that reaches itself again. Also: an old saved query whose filter no longer
+exists still opens and says what no longer applies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from indexing.curate.smart_albums import load_query
+from tests.conftest import fails
+
+
+def names(items: list[dict]) -> set[str]:
+    return {Path(item["path"]).name for item in items}
+
+
+def test_a_smart_album_stays_live_and_works_as_a_filter(cli, run_cli, library, tmp_path):
+    a, b, c, d = (library.noise(f"{n}.jpg", seed=i) for i, n in enumerate("abcd", start=1))
+    cli("index", str(library.root), "--no-embed")
+    cli("rate", str(a), "8")
+    cli("rate", str(b), "9")
+    cli("rate", str(c), "3")
+    cli("tag", "add", "Places/Lisbon", str(a), str(b), str(c))
+    made = cli(
+        "album", "create", "Best/Lisbon best", "--smart",
+        "--min-rating", "7", "--tag", "Places/Lisbon", "--sort", "rating", "--desc",
+    )  # fmt: skip
+    assert made["smart"] is True and made["count"] == 2
+    shown = cli("album", "show", "Lisbon best")
+    assert [Path(i["path"]).name for i in shown["items"]] == ["b.jpg", "a.jpg"]  # by rating
+    # live: a new match appears, a lost one goes, nothing was stored as members
+    cli("rate", str(c), "10")
+    cli("rate", str(b), "2")
+    assert [Path(i["path"]).name for i in cli("album", "show", "Lisbon best")["items"]] == [
+        "c.jpg", "a.jpg",
+    ]  # fmt: skip
+    assert names(cli("list", "--album", "Lisbon best")["items"]) == {"a.jpg", "c.jpg"}
+    assert names(cli("find", "--album", "Best/Lisbon best", "a")["items"]) == {"a.jpg"}
+    assert cli("facets", "--album", "Lisbon best")["matching"] == 2
+    listed = {x["path"]: x["smart"] for x in cli("album", "list")["albums"]}
+    assert listed == {"Best/Lisbon best": True}
+    # a smart album inside another's filter: resolved; one that loops: one clear error
+    cli("album", "create", "Wide", "--smart", "--album", "Lisbon best", "--min-rating", "9")
+    assert names(cli("album", "show", "Wide")["items"]) == {"c.jpg"}
+    assert "refers back to itself" in fails(
+        run_cli, tmp_path, "album", "create", "Loop", "--smart", "--album", "Loop"
+    )
+    assert "Loop" not in {x["path"] for x in cli("album", "list")["albums"]}
+    refused = fails(run_cli, tmp_path, "album", "add", "Lisbon best", str(d))
+    assert "smart album" in refused and "by hand" in refused
+    assert "needs a query" in fails(run_cli, tmp_path, "album", "create", "Empty", "--smart")
+    assert "--smart" in fails(run_cli, tmp_path, "album", "create", "X", "--min-rating", "3")
+    # the metadata query of find, saved as it is
+    cli("album", "create", "Named b", "--smart", "--query", "b")
+    assert names(cli("album", "show", "Named b")["items"]) == {"b.jpg"}
+    # backup: the smart album comes back, still a query, into a fresh data folder
+    backup = tmp_path / "backup.json"
+    cli("ratings", "export", str(backup))
+    fresh = ["--data-dir", str(tmp_path / "fresh")]
+    code, _, err = run_cli([*fresh, "index", str(library.root), "--no-embed"])
+    assert code == 0, err
+    code, _, err = run_cli([*fresh, "ratings", "import", str(backup)])
+    assert code == 0, err
+    code, out, err = run_cli([*fresh, "album", "show", "Lisbon best", "--json"])
+    assert code == 0, err
+    assert names(json.loads(out)["items"]) == {"a.jpg", "c.jpg"}
+
+
+def test_an_old_saved_query_keeps_working_and_says_what_no_longer_applies():
+    saved = json.dumps({"version": 1, "filter": {"min_rating": 7, "colour": "red"}, "sort": "hue"})
+    query, notes = load_query(saved)
+    assert query.filter.min_rating == 7
+    assert query.sort.value == "taken"
+    assert any("'colour'" in note and "no longer exists" in note for note in notes)
+    assert any("'hue'" in note for note in notes)
