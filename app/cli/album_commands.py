@@ -5,6 +5,8 @@ launch.py album add "Summer 2024" a.jpg b.jpg   (or --from-find QUERY, --id CONT
 launch.py album list | show NAME | remove NAME PATH... | rename NAME NEW | delete NAME
 launch.py tag add Places/Portugal a.jpg         tag remove TAG PATH... · tag list [PATH]
 launch.py caption a.jpg "Grandma's garden"      (no text: show it; --clear: remove it)
+launch.py album events [--all]                   proposed albums from time gaps and places;
+launch.py album events accept ID [--name N]      accept (a normal album) or dismiss one
 launch.py album create Best --smart --min-rating 7 --tag Places/Lisbon --sort rating
                                                 (a smart album: a saved query, always live)
 """
@@ -16,6 +18,7 @@ import argparse
 from app.cli.common import Commands, Handler, emit
 from app.cli.find_commands import add_list_filter_flags, list_filter
 from indexing.curate.albums import Albums
+from indexing.curate.events import Events, Proposal
 from indexing.curate.smart_albums import SmartAlbums, SmartQuery
 from indexing.curate.tags import Tags
 from indexing.errors import PictorError
@@ -75,6 +78,18 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, H
     cover = actions.add_parser("cover", parents=[common], help="choose the album's cover")
     cover.add_argument("name")
     cover.add_argument("path", help="one of the album's files")
+    events = actions.add_parser(
+        "events", parents=[common], help="albums proposed from time gaps and places"
+    )
+    events.add_argument("--all", action="store_true", help="also those accepted or dismissed")
+    decide = events.add_subparsers(dest="event_action")
+    accept = decide.add_parser("accept", parents=[common], help="make it a normal album")
+    accept.add_argument("id", help="the proposal's id (its first characters are enough)")
+    accept.add_argument("--name", help="the album's name (default: the proposal's title)")
+    dismiss = decide.add_parser("dismiss", parents=[common], help="never propose it again")
+    dismiss.add_argument("id")
+    for parser in (accept, dismiss):
+        parser.add_argument("--json", action="store_true", help="print one JSON document")
     for parser in (album, *actions.choices.values()):
         parser.add_argument("--json", action="store_true", help="print one JSON document")
 
@@ -121,6 +136,8 @@ def cmd_album(args: argparse.Namespace, library: Library) -> int:
     with library.open_catalog() as catalog:
         albums = Albums(catalog)
         smart = SmartAlbums(library, catalog)
+        if action == "events":
+            return event_action(args, Events(catalog))
         if action == "list":
             listed, smart_ids = albums.listed(), smart.smart_ids()
             rows = [{**a.as_dict(), "smart": a.id in smart_ids} for a in listed]
@@ -184,6 +201,28 @@ def cmd_album(args: argparse.Namespace, library: Library) -> int:
             covered = albums.set_cover(args.name, content_id_for_path(catalog, args.path))
             emit(args, covered.as_dict(), f"The cover of {covered.path!r} is now {args.path}.")
     return 0
+
+
+def event_action(args: argparse.Namespace, events: Events) -> int:
+    """`album events`: list the proposals, or accept or dismiss one."""
+    if args.event_action == "accept":
+        proposal, album = events.accept(args.id, args.name)
+        text = f"Made the album {album.path!r} ({plural(album.count, 'photo')})."
+        emit(args, {"proposal": proposal.as_dict(), "album": album.as_dict()}, text)
+    elif args.event_action == "dismiss":
+        proposal = events.dismiss(args.id)
+        emit(args, {"proposal": proposal.as_dict()}, f"Dismissed {proposal.label!r}.")
+    else:
+        found = events.proposals(include_decided=args.all)
+        emit(args, {"proposals": [p.as_dict() for p in found]}, _proposal_lines(found))
+    return 0
+
+
+def _proposal_lines(found: list[Proposal]) -> str:
+    if not found:
+        return "No new event albums to propose."
+    lines = [f"{p.id}  {p.label}" + ("" if p.status == "new" else f"  ({p.status})") for p in found]
+    return "\n".join([*lines, "(album events accept ID [--name N] | album events dismiss ID)"])
 
 
 def smart_query(args: argparse.Namespace) -> SmartQuery:
