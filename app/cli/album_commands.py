@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 
 from app.cli.common import Commands, Handler, emit
+from app.cli.export_commands import add_export_flags, album_ids, run_export
 from app.cli.find_commands import add_list_filter_flags, list_filter
 from indexing.curate.albums import Albums
 from indexing.curate.events import Events, Proposal
@@ -78,6 +79,11 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, H
     cover = actions.add_parser("cover", parents=[common], help="choose the album's cover")
     cover.add_argument("name")
     cover.add_argument("path", help="one of the album's files")
+    album_export = actions.add_parser(
+        "export", parents=[common], help="copy its images, with their sidecars, out"
+    )
+    album_export.add_argument("name")
+    add_export_flags(album_export)
     events = actions.add_parser(
         "events", parents=[common], help="albums proposed from time gaps and places"
     )
@@ -90,8 +96,14 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, H
     dismiss.add_argument("id")
     for parser in (accept, dismiss):
         parser.add_argument("--json", action="store_true", help="print one JSON document")
-    for parser in (album, *actions.choices.values()):
+    for parser in (album, *(p for n, p in actions.choices.items() if n != "export")):
         parser.add_argument("--json", action="store_true", help="print one JSON document")
+    export = commands.add_parser(
+        "export", parents=[common], help="copy images out, with their sidecars (folder or zip)"
+    )
+    add_export_flags(export)
+    _selection(export)
+    export.add_argument("--album", help="every image of this album (smart or not)")
 
     tag = commands.add_parser("tag", parents=[common], help="tags: add, remove, list")
     tag_actions = tag.add_subparsers(dest="tag_action", required=True)
@@ -111,7 +123,7 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, H
     caption.add_argument("text", nargs="?", help="the new caption (none: show the current one)")
     caption.add_argument("--clear", action="store_true", help="remove the caption")
     caption.add_argument("--json", action="store_true", help="print one JSON document")
-    return {"album": cmd_album, "tag": cmd_tag, "caption": cmd_caption}
+    return {"album": cmd_album, "tag": cmd_tag, "caption": cmd_caption, "export": cmd_export}
 
 
 def selected_ids(catalog: Catalog, args: argparse.Namespace) -> list[str]:
@@ -138,6 +150,10 @@ def cmd_album(args: argparse.Namespace, library: Library) -> int:
         smart = SmartAlbums(library, catalog)
         if action == "events":
             return event_action(args, Events(catalog))
+        if action == "export":
+            done = run_export(catalog, album_ids(library, catalog, args.name), args, args.name)
+            emit(args, done.as_dict(), done.line())
+            return 0
         if action == "list":
             listed, smart_ids = albums.listed(), smart.smart_ids()
             rows = [{**a.as_dict(), "smart": a.id in smart_ids} for a in listed]
@@ -200,6 +216,18 @@ def cmd_album(args: argparse.Namespace, library: Library) -> int:
         else:  # cover
             covered = albums.set_cover(args.name, content_id_for_path(catalog, args.path))
             emit(args, covered.as_dict(), f"The cover of {covered.path!r} is now {args.path}.")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, library: Library) -> int:
+    """`export DEST`: the images named (paths, --id, --from-find) and those of --album."""
+    with library.open_catalog() as catalog:
+        ids = album_ids(library, catalog, args.album) if args.album else []
+        if args.paths or args.id or args.from_find is not None or not args.album:
+            ids += selected_ids(catalog, args)
+        name = args.album.split("/")[-1] if args.album else "Pictor export"
+        done = run_export(catalog, list(dict.fromkeys(ids)), args, name)
+    emit(args, done.as_dict(), done.line())
     return 0
 
 
