@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     ocr: bool = True
     # Write ratings to XMP sidecars (photo.jpg.xmp) so digiKam, darktable and Lightroom see them.
     write_xmp: bool = False
+    # Write tags and captions to XMP sidecars too (dc:subject, lr:hierarchicalSubject,
+    # digiKam:TagsList, dc:description), so those apps see what was tagged in Pictor.
+    write_xmp_keywords: bool = False
     # Find faces and group them into people after indexing (off: PICTOR_FACES=off).
     faces: bool = True
 

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli.common import Commands, Handler, emit
+from app.cli.common import Commands, Handler, emit, warn
 from app.cli.export_commands import add_export_flags, album_ids, run_export
 from app.cli.find_commands import add_list_filter_flags, list_filter
 from indexing.curate.albums import Albums
 from indexing.curate.events import Events, Proposal
 from indexing.curate.smart_albums import SmartAlbums, SmartQuery
 from indexing.curate.tags import Tags
+from indexing.curate.xmp_keywords import write_back
 from indexing.errors import PictorError
 from indexing.library import Library
 from indexing.names.wording import plural
@@ -291,8 +292,21 @@ def cmd_tag(args: argparse.Namespace, library: Library) -> int:
         else:
             stored, changed = tags.remove(args.tag, ids)
             text = f"Untagged {plural(changed, 'image')} {stored!r}."
-        emit(args, {"tag": stored, "changed": changed, "unchanged": len(ids) - changed}, text)
+        result: dict[str, object] = {"tag": stored, "changed": changed}
+        result["unchanged"] = len(ids) - changed
+        if library.settings.write_xmp_keywords:
+            result["sidecars"] = sidecars_written(catalog, ids)
+        emit(args, result, text)
     return 0
+
+
+def sidecars_written(catalog: Catalog, ids: list[str]) -> int:
+    """With write_xmp_keywords on: the tags and captions of these images to their sidecars;
+    a sidecar that cannot be changed is a warning, never a lost change in the catalog."""
+    written, problems = write_back(catalog, ids)
+    for problem in problems:
+        warn(problem)
+    return written
 
 
 def cmd_caption(args: argparse.Namespace, library: Library) -> int:
@@ -306,9 +320,12 @@ def cmd_caption(args: argparse.Namespace, library: Library) -> int:
             emit(args, {"path": args.path, "caption": text}, text or "No caption.")
             return 0
         stored = tags.set_caption(cid, None if args.clear else args.text)
+        data: dict[str, object] = {"path": args.path, "caption": stored}
+        if library.settings.write_xmp_keywords:
+            data["sidecars"] = sidecars_written(catalog, [cid])
     emit(
         args,
-        {"path": args.path, "caption": stored},
+        data,
         f"Caption: {stored}" if stored else "Caption removed.",
     )
     return 0
