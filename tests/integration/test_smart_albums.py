@@ -80,3 +80,27 @@ def test_an_old_saved_query_keeps_working_and_says_what_no_longer_applies():
     assert query.sort.value == "taken"
     assert any("'colour'" in note and "no longer exists" in note for note in notes)
     assert any("'hue'" in note for note in notes)
+
+
+def test_the_save_as_smart_album_row_saves_the_filters_and_sort(cli, library, tmp_path):
+    """The row the Filters tab shows: its callback saves the tab's request as a smart album."""
+    from app.context import AppContext
+    from app.tabs.smart_album_row import save_smart_album
+    from indexing.query.filters import Filter, SortKey
+    from indexing.query.listing import ListRequest
+    from indexing.settings import Settings
+
+    a, b = library.noise("a.jpg", seed=1), library.noise("b.jpg", seed=2)
+    cli("index", str(library.root), "--no-embed")
+    cli("rate", str(a), "9")
+    ctx = AppContext.create(Settings(data_dir=tmp_path / "data"))
+    request = ListRequest(filter=Filter(min_rating=8), sort=SortKey.rating, descending=True)
+    said = save_smart_album(ctx, "Top", request)
+    assert "Saved the smart album Top: 1 image now" in said
+    shown = cli("album", "show", "Top")
+    assert names(shown["items"]) == {"a.jpg"} and shown["query"]["sort"] == "rating"
+    cli("rate", str(b), "10")
+    assert [Path(i["path"]).name for i in cli("album", "show", "Top")["items"]] == [
+        "b.jpg", "a.jpg",
+    ]  # fmt: skip
+    assert "already an album" in save_smart_album(ctx, "Top", request)
