@@ -191,11 +191,6 @@ def cmd_album(args: argparse.Namespace, library: Library) -> int:
             lines = [f"{shown.path}: {plural(len(ids), 'image')} (by {shown.order_mode})"]
             emit(args, data, "\n".join(lines + [path for _, path in paths]))
         elif action in ("add", "remove"):
-            if smart.is_smart(albums.get(args.name)):
-                raise PictorError(
-                    f"{args.name!r} is a smart album: its images are those its query finds, "
-                    "so images cannot be added or removed by hand"
-                )
             ids = selected_ids(catalog, args)
             change = (albums.add if action == "add" else albums.remove)(args.name, ids)
             verb = "Added" if action == "add" else "Removed"
