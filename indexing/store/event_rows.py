@@ -49,7 +49,11 @@ class Decision:
 
 
 def decisions(catalog: Catalog) -> list[Decision]:
-    rows = catalog.conn.execute(
+    return decisions_in(catalog.conn)
+
+
+def decisions_in(conn: sqlite3.Connection) -> list[Decision]:
+    rows = conn.execute(
         "SELECT id, decision, title, members, album, at FROM event_decisions ORDER BY id"
     ).fetchall()
     return [

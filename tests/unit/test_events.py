@@ -18,6 +18,7 @@ import pytest
 from indexing.curate.albums import Albums
 from indexing.curate.events import Events, date_range
 from indexing.errors import PictorError
+from indexing.store import event_rows
 from indexing.store.catalog import Catalog
 
 BERLIN = (52.52, 13.40, "Berlin", "Germany")
@@ -146,3 +147,30 @@ def test_date_ranges_read_as_people_write_them():
     assert date_range("2023-07-12", "2023-07-15") == "12–15 July 2023"
     assert date_range("2023-06-30", "2023-07-03") == "30 June – 3 July 2023"
     assert date_range("2023-12-30", "2024-01-02") == "30 December 2023 – 2 January 2024"
+
+
+def test_a_dismissal_is_in_the_backup_and_sticks_in_a_restored_library(catalog, tmp_path):
+    from indexing.curate.ratings_file import export_document, import_document
+
+    events = Events(catalog)
+    lisbon, rome = events.proposals()
+    events.dismiss(lisbon.id)
+    document = export_document(catalog)
+    assert [d["decision"] for d in document["event_decisions"]] == ["dismissed"]
+    with Catalog(tmp_path / "restored.sqlite3") as restored:
+        with restored.transaction() as conn:  # the same photos, indexed again
+            rows = catalog.conn.execute(
+                "SELECT taken_at, gps_lat, gps_lon, place_city, place_country FROM images "
+                "ORDER BY date_key"
+            ).fetchall()
+            again = [
+                (datetime.fromisoformat(t), None if la is None else (la, lo, c, k))
+                for t, la, lo, c, k in rows
+            ]
+            insert(conn, again, "a")
+        assert [p.title for p in Events(restored).proposals()] == [lisbon.title, rome.title]
+        import_document(restored, document, "newer")
+        import_document(restored, document, "newer")  # twice: stored once
+        assert len(event_rows.decisions(restored)) == 1
+        assert [p.title for p in Events(restored).proposals()] == [rome.title]
+        assert len(Events(restored).proposals(include_decided=True)) == 2
