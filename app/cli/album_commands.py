@@ -156,10 +156,10 @@ def cmd_album(args: argparse.Namespace, library: Library) -> int:
             emit(args, done.as_dict(), done.line())
             return 0
         if action == "list":
-            listed, smart_ids = albums.listed(), smart.smart_ids()
-            rows = [{**a.as_dict(), "smart": a.id in smart_ids} for a in listed]
+            rows = [smart.listed(album) for album in albums.listed()]
             lines = [
-                f"{'   smart' if a.id in smart_ids else f'{a.count:>8,}'}  {a.path}" for a in listed
+                f"{_count(row['count']):>8}  {row['path']}{'  (smart)' if row['smart'] else ''}"
+                for row in rows
             ] or ["No albums yet."]
             emit(args, {"albums": rows}, "\n".join(lines))
         elif action == "create" and args.smart:
@@ -213,6 +213,10 @@ def cmd_album(args: argparse.Namespace, library: Library) -> int:
             covered = albums.set_cover(args.name, content_id_for_path(catalog, args.path))
             emit(args, covered.as_dict(), f"The cover of {covered.path!r} is now {args.path}.")
     return 0
+
+
+def _count(count: int | None) -> str:
+    return "?" if count is None else f"{count:,}"
 
 
 def cmd_export(args: argparse.Namespace, library: Library) -> int:

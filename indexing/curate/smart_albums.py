@@ -175,6 +175,16 @@ class SmartAlbums:
     def smart_ids(self) -> set[int]:
         return set(rows.smart_queries(self.catalog))
 
+    def listed(self, album: AlbumRow) -> dict[str, Any]:
+        """The album as `album list` shows it: a smart one with what it holds now (its
+        count None, and the reason, when its query no longer runs)."""
+        if not self.is_smart(album):
+            return {**album.as_dict(), "smart": False}
+        try:
+            return {**self.run(album).as_dict(), "problem": None}
+        except PictorError as exc:
+            return {**album.as_dict(), "smart": True, "count": None, "problem": str(exc)}
+
     def is_smart(self, album: AlbumRow) -> bool:
         return rows.query_of(self.catalog, album.id) is not None
 
