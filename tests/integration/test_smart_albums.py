@@ -106,3 +106,17 @@ def test_the_save_as_smart_album_row_saves_the_filters_and_sort(cli, library, tm
         "b.jpg", "a.jpg",
     ]  # fmt: skip
     assert "already an album" in save_smart_album(ctx, "Top", request)
+
+
+def test_search_inside_a_smart_album_and_a_smart_album_of_a_text_query(cli, library):
+    paths = [library.noise(f"s{n}.jpg", seed=n) for n in range(5)]
+    cli("index", str(library.root))  # with the tiny CLIP's embeddings
+    for path in paths[:2]:
+        cli("rate", str(path), "9")
+    cli("album", "create", "Good", "--smart", "--min-rating", "8")
+    found = cli("search", "a cat", "--album", "Good", "--top", "10")["results"]
+    assert names(found) == {"s0.jpg", "s1.jpg"}
+    made = cli("album", "create", "Cats", "--smart", "--text", "a cat", "--album", "Good")
+    assert made["count"] == 2 and made["query"]["text"] == "a cat"
+    cli("rate", str(paths[4]), "10")  # live: a third good image joins the text query's album
+    assert names(cli("album", "show", "Cats")["items"]) == {"s0.jpg", "s1.jpg", "s4.jpg"}
