@@ -75,3 +75,22 @@ def test_a_sidecar_that_cannot_be_changed_safely_is_left_as_it_was(library):
     write_sidecar_keywords(str(image), [], None)  # all removed, the rating kept
     assert sidecar_keywords(str(image)) is None
     assert 'xmp:Rating="4"' in library.path("a.jpg.xmp").read_text()
+
+
+def test_the_viewer_writes_the_sidecar_when_the_setting_is_on(cli, library, tmp_path):
+    from app.context import AppContext
+    from app.detail_organise import to_sidecars
+    from indexing.curate.tags import Tags
+    from indexing.settings import Settings
+    from indexing.store.files import content_id_for_path
+
+    image = library.noise("v.jpg", seed=9)
+    cli("index", str(library.root), "--no-embed")
+    for on, said in ((False, ""), (True, " Written to its XMP sidecar.")):
+        ctx = AppContext.create(Settings(data_dir=tmp_path / "data", write_xmp_keywords=on))
+        with ctx.catalog() as catalog:
+            cid = content_id_for_path(catalog, str(image))
+            Tags(catalog).set_tags(cid, ["Places/Porto"])
+            assert to_sidecars(ctx, catalog, cid) == said
+        assert library.path("v.jpg.xmp").exists() == on
+    assert sidecar_keywords(str(image)).tags == ("Places/Porto",)
