@@ -7,44 +7,18 @@ progress. At 1280×800 and 390×844, the cards and buttons fit the screen."""
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from indexing.settings import Settings
 from tests.browser import free_port, open_page, serve
 from tests.conftest import tiny_clip_env
-from tests.library_builder import noise_image
+from tests.event_photos import BERLIN, LISBON, ROME, days, shoot
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("PICTOR_SCREENSHOTS")
-BERLIN, LISBON, ROME = (52.52, 13.405), (38.7223, -9.1393), (41.8933, 12.4829)
-
-
-def _dms(degrees: float) -> tuple[float, float, float]:
-    degrees = abs(degrees)
-    whole, minutes = int(degrees), int((abs(degrees) - int(degrees)) * 60)
-    return float(whole), float(minutes), round(((degrees - whole) * 60 - minutes) * 60, 3)
-
-
-def shoot(path: Path, taken: datetime, place: tuple[float, float], seed: int) -> None:
-    exif = Image.Exif()
-    exif.get_ifd(0x8769)[0x9003] = taken.strftime("%Y:%m:%d %H:%M:%S")
-    gps = exif.get_ifd(0x8825)
-    gps[1], gps[2] = ("N" if place[0] >= 0 else "S"), _dms(place[0])
-    gps[3], gps[4] = ("E" if place[1] >= 0 else "W"), _dms(place[1])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    noise_image((48, 32), seed=seed).save(path, format="JPEG", exif=exif)
-
-
-def days(start: datetime, count: int, per_day: int, place) -> list[tuple[datetime, tuple]]:
-    return [
-        (start + timedelta(days=d, hours=9 + 10 * n / per_day), place)
-        for d in range(count)
-        for n in range(per_day)
-    ]
 
 
 @pytest.fixture(scope="module")
