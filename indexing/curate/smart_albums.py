@@ -19,10 +19,11 @@ from typing import Any
 
 from indexing.curate.albums import Albums, parse_path
 from indexing.errors import PictorError
-from indexing.query.filters import Filter, SortKey, parse_sort
+from indexing.query.filters import SORT_COLUMNS, Filter, SortKey, parse_sort
 from indexing.query.listing import ListRequest, list_library
 from indexing.query.metadata_search import find
 from indexing.query.model_folder import ModelFolder
+from indexing.query.organised import check_known
 from indexing.query.search import Searcher
 from indexing.query.search_query import SearchQuery
 from indexing.store import albums as album_rows
@@ -230,6 +231,12 @@ class SmartAlbums:
         return flt.model_copy(update={"album": None, "among": tuple(found)})
 
     def _listed(self, query: SmartQuery, flt: Filter | None) -> list[str]:
+        if flt is None or not flt.needs_clip:  # one query: no pages, no counts
+            flt = flt or Filter()
+            check_known(self.catalog, flt)
+            direction = "DESC" if query.descending else "ASC"
+            order = f"{SORT_COLUMNS[query.sort]} {direction}, i.content_id {direction}"
+            return rows.ordered_ids(self.catalog, flt.where(), order)
         ids: list[str] = []
         page = 1
         while True:
