@@ -8,9 +8,10 @@ Usage (from the repository root):
 
 It builds the catalog as bench/albums_bench.py does (every image rated: 1 % of them at each
 tenth of a point from 0.0 to 9.9), saves smart albums of `--min-rating` 9.9, 9.0 and 5.0
-(1 %, 10 % and 50 % of the images, sorted by rating), and measures, in the same process, as the CLI runs them: the
-whole album in its order, and the first page (60, with its count) of a listing filtered by
-it; the baseline is the first page with no filter, in the same run. Best of 3.
+(1 %, 10 % and 50 % of the images, sorted by rating), and measures, in the same process,
+as the CLI runs them: the whole album in its order, and the first page (60, with its count)
+of a listing filtered by it; the baseline is the first page with no filter, in the same
+run. Best of 3.
 """
 
 from __future__ import annotations
