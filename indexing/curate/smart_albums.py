@@ -50,7 +50,7 @@ class SmartQuery:
     def __post_init__(self) -> None:
         if self.query is not None and self.text is not None:
             raise PictorError("a smart album takes a metadata query or a text query, not both")
-        if self.filter.among is not None:
+        if self.filter.among is not None or self.filter.within is not None:
             raise PictorError("a smart album stores its query, not a list of images")
 
     @property
@@ -96,7 +96,7 @@ def load_query(text: str) -> tuple[SmartQuery, list[str]]:
     notes: list[str] = []
     kept: dict[str, Any] = {}
     for name, value in dict(data.get("filter") or {}).items():
-        if name not in Filter.model_fields or name == "among":
+        if name not in Filter.model_fields or name in ("among", "within"):
             notes.append(f"the filter {name!r} no longer exists and is left out")
             continue
         try:
@@ -227,6 +227,14 @@ class SmartAlbums:
         if len(ids) > 1:
             raise PictorError(f"{len(ids)} albums are named {name!r}; give its folder")
         album = album_rows.album_rows(self.catalog, ids)[0]
+        query, _ = self.query(album)
+        if not query.query and not query.text and not query.filter.needs_clip:
+            # Filters only: its filter becomes one more condition (no list of ids to pass).
+            if album.id in seen:
+                self.run(album, seen)  # says what loops, in one sentence
+            inner = self.resolve(query.filter, [*seen, album.id]) or query.filter
+            check_known(self.catalog, inner)
+            return flt.model_copy(update={"album": None, "within": inner})
         found = self.run(album, seen).content_ids
         return flt.model_copy(update={"album": None, "among": tuple(found)})
 

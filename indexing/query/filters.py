@@ -120,6 +120,8 @@ class Filter(BaseModel):
     tag: str | None = None  # tagged with this tag or one under it: 'Places/Portugal'
     # Only these contents: a smart album named by `album`, run (indexing.curate.smart_albums).
     among: tuple[str, ...] | None = None
+    # Or, for a smart album of filters only: its filter, as one more condition.
+    within: Filter | None = None
     # People (indexing.curate.people): every one of these named people is in the image.
     people: tuple[str, ...] = ()
     # How many faces the detector found (0: photos with no faces); scanned images only.
@@ -332,6 +334,9 @@ class Filter(BaseModel):
             out.append(tagged_under(self.tag))
         if self.among is not None:
             out.append(among(self.among))
+        if self.within is not None:
+            clause, params = self.within.where(present_first=False)
+            out.append((f"({clause})", params))
         return out
 
     def taken_bounds(self) -> tuple[float | None, float | None]:
