@@ -46,7 +46,8 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, H
     album = commands.add_parser(
         "album",
         parents=[common],
-        help="albums: create (--smart), list, show, add, remove, rename, delete, cover, events, export",
+        help="albums: create (--smart), list, show, add, remove, rename, delete, cover, "
+        "events, export",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
