@@ -40,6 +40,7 @@ def test_a_smart_album_stays_live_and_works_as_a_filter(cli, run_cli, library, t
     assert names(cli("list", "--album", "Lisbon best")["items"]) == {"a.jpg", "c.jpg"}
     assert names(cli("find", "--album", "Best/Lisbon best", "a")["items"]) == {"a.jpg"}
     assert cli("facets", "--album", "Lisbon best")["matching"] == 2
+    assert cli("timeline", "--album", "Lisbon best")["images"] == 2
     said = fails(run_cli, tmp_path, "find", 'album:"Lisbon best"')  # not silently empty
     assert "is a smart album" in said and "--album" in said
     exported = cli("album", "export", "Lisbon best", str(tmp_path / "out"))
