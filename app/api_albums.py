@@ -17,6 +17,7 @@ from indexing.curate.xmp_keywords import write_back
 from indexing.errors import PictorError
 from indexing.ingest.scan import outside_home_and_roots
 from indexing.query.filters import Filter, parse_sort
+from indexing.records import CONTENT_ID
 from indexing.store.catalog import Catalog
 from indexing.store.files import content_id_for_path, present_paths_of
 
@@ -128,6 +129,4 @@ def _album_ids(ctx: AppContext, catalog: Catalog, path: str) -> list[str]:
 
 def _content(catalog: Catalog, image: str) -> str:
     image = (image or "").strip()
-    if len(image) == 32 and all(c in "0123456789abcdef" for c in image):
-        return image
-    return content_id_for_path(catalog, image)
+    return image if CONTENT_ID.fullmatch(image) else content_id_for_path(catalog, image)
