@@ -115,7 +115,7 @@ def _filter(
 
 def cmd_find(args: argparse.Namespace, library: Library) -> int:
     from indexing.errors import PictorError
-    from indexing.query.metadata_search import find, flag_terms
+    from indexing.query.metadata_search import find, flag_terms, split_organised
 
     text = " ".join(
         part
@@ -125,7 +125,8 @@ def cmd_find(args: argparse.Namespace, library: Library) -> int:
     if not text:
         raise PictorError('give words to find, e.g. find "cyberpunk fox" or find --camera fuji')
 
-    flt = resolve_smart_album(library, _filter(args))
+    text, words_filter = split_organised(text, _filter(args))  # album:"…" may be a smart one
+    flt = resolve_smart_album(library, words_filter or Filter())
 
     def read(page: int, page_size: int) -> FindResults:
         with library.open_catalog() as catalog:
