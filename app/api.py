@@ -24,6 +24,7 @@ from typing import Any
 
 import gradio as gr
 
+from app.api_albums import ALBUM_ENDPOINTS, AlbumApi
 from app.context import AppContext
 from app.jobs import BackgroundJob, JobSlot, Report
 from app.share_links import links
@@ -31,6 +32,7 @@ from evaluator import service
 from indexing.curate.dismissals import Dismissals, dismiss
 from indexing.curate.rating_service import RatingService
 from indexing.curate.shares import Shares
+from indexing.curate.smart_albums import resolve_smart_album
 from indexing.curate.trash import Trash
 from indexing.errors import PictorError
 from indexing.ingest.scan import outside_home_and_roots, resolve_root
@@ -46,7 +48,7 @@ from indexing.store.files import content_id_for_path
 Document = dict[str, Any]
 
 
-class PictorApi:
+class PictorApi(AlbumApi):
     """One method per endpoint; `add_to` names them. Read ctx.library at each call: the
     model settings can switch it while the app runs."""
 
@@ -131,7 +133,7 @@ class PictorApi:
         """One page of the images a filter keeps, in a sort order (the Filters tab).
         filter: Filter fields, e.g. {"rated": true, "min_rating": 7, "camera": "X-T4"}."""
         request = ListRequest.parse(
-            filter=_filter(filter),
+            filter=resolve_smart_album(self.ctx.library, _filter(filter)),
             sort=parse_sort(sort),
             descending=descending,
             seed=seed,
@@ -283,6 +285,7 @@ ENDPOINTS = {
     "share": "share",
     "unshare": "unshare",
     "shares": "shares",
+    **ALBUM_ENDPOINTS,
 }
 
 

@@ -15,7 +15,9 @@ from app.context import AppContext
 from app.safe_text import literal
 from indexing.curate.albums import Albums
 from indexing.curate.tags import Tags
+from indexing.curate.xmp_keywords import write_back
 from indexing.errors import PictorError
+from indexing.store.catalog import Catalog
 
 
 @dataclass
@@ -101,9 +103,10 @@ def listen(view: OrganiseView, ctx: AppContext, selected: gr.State) -> None:
         try:
             with ctx.catalog() as catalog:
                 now = Tags(catalog).set_tags(content_id, (typed or "").split(","))
+                sidecar = to_sidecars(ctx, catalog, content_id)
         except PictorError as exc:
             return values(ctx, content_id, f"⚠️ {literal(str(exc))}")
-        return values(ctx, content_id, f"Tags saved ({len(now)}).")
+        return values(ctx, content_id, f"Tags saved ({len(now)}).{sidecar}")
 
     def save_caption(content_id: str | None, text: str) -> tuple:
         if content_id is None:
@@ -111,13 +114,26 @@ def listen(view: OrganiseView, ctx: AppContext, selected: gr.State) -> None:
         try:
             with ctx.catalog() as catalog:
                 stored = Tags(catalog).set_caption(content_id, text)
+                sidecar = to_sidecars(ctx, catalog, content_id)
         except PictorError as exc:
             return values(ctx, content_id, f"⚠️ {literal(str(exc))}")
-        return values(ctx, content_id, "Caption saved." if stored else "Caption removed.")
+        said = "Caption saved." if stored else "Caption removed."
+        return values(ctx, content_id, said + sidecar)
 
     view.add.click(add, [selected, view.album], view.outputs)
     view.save_tags.click(save_tags, [selected, view.tags], view.outputs)
     view.save_caption.click(save_caption, [selected, view.caption], view.outputs)
+
+
+def to_sidecars(ctx: AppContext, catalog: Catalog, content_id: str) -> str:
+    """With write_xmp_keywords on, the image's tags and caption to its XMP sidecars; what
+    to add to the message ('' when off)."""
+    if not ctx.settings.write_xmp_keywords:
+        return ""
+    written, problems = write_back(catalog, [content_id])
+    if problems:
+        return f" ⚠️ {literal(problems[0])}"
+    return f" Written to {'its XMP sidecar' if written == 1 else f'{written} XMP sidecars'}."
 
 
 def _named(albums: Albums, path: str) -> bool:

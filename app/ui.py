@@ -29,6 +29,7 @@ from app.share_links import remember_public
 from app.shared_album import SharedAlbumApp
 from app.tabs import (
     duplicates,
+    events,
     filters,
     library,
     model_settings,
@@ -77,6 +78,8 @@ def build_app(
                 with gr.Accordion("People", open=False, elem_id="people-view") as people_opened:
                     people_view = people.render(ctx)
                 sharing = share_panel.render()
+                with gr.Accordion("Events", open=False, elem_id="events-view") as events_opened:
+                    events_view = events.render()
                 gr.Markdown(
                     f"Problems and their details are logged to {literal(log_path)}.",
                     elem_id="log-path",
@@ -107,6 +110,7 @@ def build_app(
         timeline.listen(timeline_tab, ctx, timeline_opened, timeline_target)
         trash.listen(trash_tab, ctx, trash_opened)
         people.listen(people_view, ctx, people_opened)
+        events.listen(events_view, ctx, events_opened)
         rate.listen(rate_tab, ctx, tabs)
         train.listen(train_tab, ctx, train_opened)
         ratings_backup.listen(backup, ctx)

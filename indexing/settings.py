@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # Write the people named on faces to XMP sidecars as face regions (mwg-rs:Regions), so
     # digiKam, Lightroom and Picasa see them (PICTOR_WRITE_XMP_FACES=on).
     write_xmp_faces: bool = False
+    # Write tags and captions to XMP sidecars too (dc:subject, lr:hierarchicalSubject,
+    # digiKam:TagsList, dc:description), so those apps see what was tagged in Pictor.
+    write_xmp_keywords: bool = False
     # Find faces and group them into people after indexing (off: PICTOR_FACES=off).
     faces: bool = True
 

@@ -7,6 +7,10 @@ launch.py tag add Places/Portugal a.jpg         tag remove TAG PATH... · tag li
 launch.py caption a.jpg "Grandma's garden"      (no text: show it; --clear: remove it)
 launch.py album share NAME [--password P] [--expires 7d|2026-12-31]   (a link to it alone)
 launch.py album shares · album unshare NAME|LINK|TOKEN|#N
+launch.py album events [--all]                   proposed albums from time gaps and places;
+launch.py album events accept ID [--name N]      accept (a normal album) or dismiss one
+launch.py album create Best --smart --min-rating 7 --tag Places/Lisbon --sort rating
+                                                (a smart album: a saved query, always live)
 """
 
 from __future__ import annotations
@@ -15,14 +19,20 @@ import argparse
 import sys
 import time
 
-from app.cli.common import Commands, Handler, emit
+from app.cli.common import Commands, Handler, emit, warn
+from app.cli.export_commands import add_export_flags, album_ids, run_export
+from app.cli.find_commands import add_list_filter_flags, list_filter
 from app.share_links import links, open_app_warning
 from indexing.curate.albums import Albums
+from indexing.curate.events import Events, Proposal
 from indexing.curate.shares import Shares
+from indexing.curate.smart_albums import SmartAlbums, SmartQuery
 from indexing.curate.tags import Tags
+from indexing.curate.xmp_keywords import write_back
 from indexing.errors import PictorError
 from indexing.library import Library
 from indexing.names.wording import plural
+from indexing.query.filters import SortKey, parse_sort
 from indexing.query.metadata_search import find
 from indexing.store.catalog import Catalog
 from indexing.store.files import content_id_for_path, present_paths_of
@@ -43,7 +53,8 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, H
     album = commands.add_parser(
         "album",
         parents=[common],
-        help="albums: create, list, show, add, remove, rename, delete, cover, share",
+        help="albums: create (--smart), list, show, add, remove, rename, delete, cover, "
+        "events, export, share",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -51,6 +62,17 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, H
     create = actions.add_parser("create", parents=[common], help="a new, empty album")
     create.add_argument("name", help='its name, or "Folder/Name" to put it in a folder')
     create.add_argument("--order", choices=("date", "manual"), default="date")
+    create.add_argument(
+        "--smart", action="store_true",
+        help="a smart album: save the query the flags below make (as `list`, `find`, `search`)",
+    )  # fmt: skip
+    smart = create
+    smart.add_argument("--sort", help=f"one of: {', '.join(k.value for k in SortKey)}")
+    smart.add_argument("--desc", action="store_true", help="descending (largest, newest first)")
+    smart.add_argument("--query", help="the metadata query of `find`, e.g. 'camera:canon'")
+    smart.add_argument("--text", help="a semantic text query, as `search` (best 1,000 matches)")
+    smart.add_argument("--min-score", type=float, default=-1.0, help="with --text: cut-off")
+    add_list_filter_flags(smart)
     actions.add_parser("list", parents=[common], help="every album, with its count")
     show = actions.add_parser("show", parents=[common], help="an album's images, in order")
     show.add_argument("name")
@@ -80,8 +102,31 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, H
         "or #N as `album shares` numbers it",
     )  # fmt: skip
     actions.add_parser("shares", parents=[common], help="every share link and its state")
-    for parser in (album, *actions.choices.values()):
+    album_export = actions.add_parser(
+        "export", parents=[common], help="copy its images, with their sidecars, out"
+    )
+    album_export.add_argument("name")
+    add_export_flags(album_export)
+    events = actions.add_parser(
+        "events", parents=[common], help="albums proposed from time gaps and places"
+    )
+    events.add_argument("--all", action="store_true", help="also those accepted or dismissed")
+    decide = events.add_subparsers(dest="event_action")
+    accept = decide.add_parser("accept", parents=[common], help="make it a normal album")
+    accept.add_argument("id", help="the proposal's id (its first characters are enough)")
+    accept.add_argument("--name", help="the album's name (default: the proposal's title)")
+    dismiss = decide.add_parser("dismiss", parents=[common], help="never propose it again")
+    dismiss.add_argument("id")
+    for parser in (accept, dismiss):
         parser.add_argument("--json", action="store_true", help="print one JSON document")
+    for parser in (album, *(p for n, p in actions.choices.items() if n != "export")):
+        parser.add_argument("--json", action="store_true", help="print one JSON document")
+    export = commands.add_parser(
+        "export", parents=[common], help="copy images out, with their sidecars (folder or zip)"
+    )
+    add_export_flags(export)
+    _selection(export)
+    export.add_argument("--album", help="every image of this album (smart or not)")
 
     tag = commands.add_parser("tag", parents=[common], help="tags: add, remove, list")
     tag_actions = tag.add_subparsers(dest="tag_action", required=True)
@@ -101,7 +146,7 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, H
     caption.add_argument("text", nargs="?", help="the new caption (none: show the current one)")
     caption.add_argument("--clear", action="store_true", help="remove the caption")
     caption.add_argument("--json", action="store_true", help="print one JSON document")
-    return {"album": cmd_album, "tag": cmd_tag, "caption": cmd_caption}
+    return {"album": cmd_album, "tag": cmd_tag, "caption": cmd_caption, "export": cmd_export}
 
 
 def selected_ids(catalog: Catalog, args: argparse.Namespace) -> list[str]:
@@ -127,13 +172,41 @@ def cmd_album(args: argparse.Namespace, library: Library) -> int:
         return _cmd_share(args, library)
     with library.open_catalog() as catalog:
         albums = Albums(catalog)
+        smart = SmartAlbums(library, catalog)
+        if action == "events":
+            return event_action(args, Events(catalog))
+        if action == "export":
+            done = run_export(catalog, album_ids(library, catalog, args.name), args, args.name)
+            emit(args, done.as_dict(), done.line())
+            return 0
         if action == "list":
-            listed = albums.listed()
-            lines = [f"{a.count:>8,}  {a.path}" for a in listed] or ["No albums yet."]
-            emit(args, {"albums": [a.as_dict() for a in listed]}, "\n".join(lines))
+            rows = [smart.listed(album) for album in albums.listed()]
+            lines = [
+                f"{_count(row['count']):>8}  {row['path']}{'  (smart)' if row['smart'] else ''}"
+                for row in rows
+            ] or ["No albums yet."]
+            emit(args, {"albums": rows}, "\n".join(lines))
+        elif action == "create" and args.smart:
+            made = smart.create(args.name, smart_query(args))
+            ran = smart.run(made)
+            text = (
+                f"Created smart album {made.path!r}: {plural(len(ran.content_ids), 'image')} now."
+            )
+            emit(args, ran.as_dict(), text)
         elif action == "create":
+            if smart_flags_given(args):
+                raise PictorError("filter flags make a smart album: add --smart")
             made = albums.create(args.name, args.order)
             emit(args, made.as_dict(), f"Created album {made.path!r}.")
+        elif action == "show" and smart.is_smart(albums.get(args.name)):
+            ran = smart.run(albums.get(args.name))
+            paths = [(cid, (present_paths_of(catalog, cid) or [""])[0]) for cid in ran.content_ids]
+            data = {**ran.as_dict(), "items": [{"content_id": c, "path": p} for c, p in paths]}
+            lines = [
+                f"{ran.album.path}: {plural(len(paths), 'image')} (smart: {ran.query.describe()})",
+                *(f"note: {note}" for note in ran.notes),
+            ]
+            emit(args, data, "\n".join(lines + [path for _, path in paths]))
         elif action == "show":
             shown = albums.get(args.name)
             ids = albums.items(shown)
@@ -220,6 +293,61 @@ def _share_line(share: ShareRow, now: float) -> str:
     return f"#{share.id:<4} {album}  made {_when(share.created)}  {password}  {state}"
 
 
+def _count(count: int | None) -> str:
+    return "?" if count is None else f"{count:,}"
+
+
+def cmd_export(args: argparse.Namespace, library: Library) -> int:
+    """`export DEST`: the images named (paths, --id, --from-find) and those of --album."""
+    with library.open_catalog() as catalog:
+        ids = album_ids(library, catalog, args.album) if args.album else []
+        if args.paths or args.id or args.from_find is not None or not args.album:
+            ids += selected_ids(catalog, args)
+        name = args.album.split("/")[-1] if args.album else "Pictor export"
+        done = run_export(catalog, list(dict.fromkeys(ids)), args, name)
+    emit(args, done.as_dict(), done.line())
+    return 0
+
+
+def event_action(args: argparse.Namespace, events: Events) -> int:
+    """`album events`: list the proposals, or accept or dismiss one."""
+    if args.event_action == "accept":
+        proposal, album = events.accept(args.id, args.name)
+        text = f"Made the album {album.path!r} ({plural(album.count, 'photo')})."
+        emit(args, {"proposal": proposal.as_dict(), "album": album.as_dict()}, text)
+    elif args.event_action == "dismiss":
+        proposal = events.dismiss(args.id)
+        emit(args, {"proposal": proposal.as_dict()}, f"Dismissed {proposal.label!r}.")
+    else:
+        found = events.proposals(include_decided=args.all)
+        emit(args, {"proposals": [p.as_dict() for p in found]}, _proposal_lines(found))
+    return 0
+
+
+def _proposal_lines(found: list[Proposal]) -> str:
+    if not found:
+        return "No new event albums to propose."
+    lines = [f"{p.id}  {p.label}" + ("" if p.status == "new" else f"  ({p.status})") for p in found]
+    return "\n".join([*lines, "(album events accept ID [--name N] | album events dismiss ID)"])
+
+
+def smart_query(args: argparse.Namespace) -> SmartQuery:
+    """The query `album create --smart` saves, from the same flags as `list`."""
+    return SmartQuery(
+        filter=list_filter(args),
+        sort=parse_sort(args.sort),
+        descending=args.desc,
+        query=(args.query or "").strip() or None,
+        text=(args.text or "").strip() or None,
+        min_score=args.min_score,
+    )
+
+
+def smart_flags_given(args: argparse.Namespace) -> bool:
+    given = bool(args.sort or args.desc or args.query or args.text)
+    return given or not list_filter(args).is_empty
+
+
 def cmd_tag(args: argparse.Namespace, library: Library) -> int:
     with library.open_catalog() as catalog:
         tags = Tags(catalog)
@@ -241,8 +369,21 @@ def cmd_tag(args: argparse.Namespace, library: Library) -> int:
         else:
             stored, changed = tags.remove(args.tag, ids)
             text = f"Untagged {plural(changed, 'image')} {stored!r}."
-        emit(args, {"tag": stored, "changed": changed, "unchanged": len(ids) - changed}, text)
+        result: dict[str, object] = {"tag": stored, "changed": changed}
+        result["unchanged"] = len(ids) - changed
+        if library.settings.write_xmp_keywords:
+            result["sidecars"] = sidecars_written(catalog, ids)
+        emit(args, result, text)
     return 0
+
+
+def sidecars_written(catalog: Catalog, ids: list[str]) -> int:
+    """With write_xmp_keywords on: the tags and captions of these images to their sidecars;
+    a sidecar that cannot be changed is a warning, never a lost change in the catalog."""
+    written, problems = write_back(catalog, ids)
+    for problem in problems:
+        warn(problem)
+    return written
 
 
 def cmd_caption(args: argparse.Namespace, library: Library) -> int:
@@ -256,9 +397,12 @@ def cmd_caption(args: argparse.Namespace, library: Library) -> int:
             emit(args, {"path": args.path, "caption": text}, text or "No caption.")
             return 0
         stored = tags.set_caption(cid, None if args.clear else args.text)
+        data: dict[str, object] = {"path": args.path, "caption": stored}
+        if library.settings.write_xmp_keywords:
+            data["sidecars"] = sidecars_written(catalog, [cid])
     emit(
         args,
-        {"path": args.path, "caption": stored},
+        data,
         f"Caption: {stored}" if stored else "Caption removed.",
     )
     return 0

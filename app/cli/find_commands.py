@@ -8,8 +8,10 @@ import sys
 from app.cli.common import RANDOM_WARNING, Commands, Handler, emit
 from app.cli.people_commands import add_person_flags, person_filter
 from app.cli.streaming import PAGE, print_all
+from indexing.curate.smart_albums import resolve_smart_album
 from indexing.library import Library
 from indexing.names.wording import format_bytes
+from indexing.query.filters import Filter
 from indexing.query.listing import ListedImage, Listing
 
 
@@ -76,7 +78,6 @@ def add_search_parser(commands: Commands, common: argparse.ArgumentParser) -> No
 
 def cmd_search(args: argparse.Namespace, library: Library) -> int:
     from indexing.errors import PictorError
-    from indexing.query.filters import Filter
     from indexing.query.organised import check_known
     from indexing.query.result_order import parse_order
     from indexing.query.search import Searcher, SearchQuery, parse_negative, validate
@@ -94,16 +95,19 @@ def cmd_search(args: argparse.Namespace, library: Library) -> int:
         top=args.top,
         min_score=args.min_score,
         page=args.page,
-        filter=Filter.parse(
-            folder=args.folder,
-            album=args.album,
-            tag=args.tag,
-            min_width=args.min_width,
-            min_height=args.min_height,
-            min_rating=args.min_rating,
-            kind=args.kind,
-            exclude_text=args.exclude_text,
-            **person_filter(args),
+        filter=resolve_smart_album(
+            library,
+            Filter.parse(
+                folder=args.folder,
+                album=args.album,
+                tag=args.tag,
+                min_width=args.min_width,
+                min_height=args.min_height,
+                min_rating=args.min_rating,
+                kind=args.kind,
+                exclude_text=args.exclude_text,
+                **person_filter(args),
+            ),
         ),
     )
     validate(query)  # a bad query fails in one line, before any model loads
@@ -141,6 +145,18 @@ def add_list_parser(commands: Commands, common: argparse.ArgumentParser) -> None
         help=f"one of: {', '.join(k.value for k in SortKey)} (default taken)",
     )
     lister.add_argument("--desc", action="store_true", help="descending (largest, newest first)")
+    add_list_filter_flags(lister)
+    lister.add_argument("--seed", type=int, default=0, help="the random order's seed")
+    lister.add_argument("--page", type=int, default=1)
+    lister.add_argument("--page-size", type=int, default=60)
+    lister.add_argument(
+        "--all", action="store_true", help="every image, not one page (--json: streamed)"
+    )
+    lister.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def add_list_filter_flags(lister: argparse.ArgumentParser) -> None:
+    """The filter flags of `list` (also taken by `album create --smart`)."""
     for name, kind, what in LIST_RANGES:
         lister.add_argument(f"--min-{name}", type=kind, help=f"at least this {what}")
         lister.add_argument(f"--max-{name}", type=kind, help=f"at most this {what}")
@@ -180,13 +196,6 @@ def add_list_parser(commands: Commands, common: argparse.ArgumentParser) -> None
     lister.add_argument(
         "--sensitivity", type=float, help="text categories: 0 to 1, higher matches more (0.5)"
     )
-    lister.add_argument("--seed", type=int, default=0, help="the random order's seed")
-    lister.add_argument("--page", type=int, default=1)
-    lister.add_argument("--page-size", type=int, default=60)
-    lister.add_argument(
-        "--all", action="store_true", help="every image, not one page (--json: streamed)"
-    )
-    lister.add_argument("--json", action="store_true", help="print one JSON document")
 
 
 # (flag name, type, help) of each min/max pair of `list`; the Filter field follows the flag.
@@ -203,15 +212,41 @@ LIST_FIELDS = {"proportion": "aspect", "size": "bytes"}
 
 
 def cmd_list(args: argparse.Namespace, library: Library) -> int:
-    from indexing.query.filters import Filter, parse_sort
+    from indexing.query.filters import parse_sort
     from indexing.query.listing import ListRequest, list_library
 
+    flt = resolve_smart_album(library, list_filter(args))
+
+    def read(page: int, page_size: int) -> Listing:
+        request = ListRequest.parse(
+            filter=flt, sort=parse_sort(args.sort), descending=args.desc, seed=args.seed,
+            page=page, page_size=page_size,
+        )  # fmt: skip
+        return list_library(library, request)
+
+    def line(item: ListedImage) -> str:
+        return (
+            f"{item.rating_label:>16}  {item.width}×{item.height} {item.format:4} "
+            f"{format_bytes(item.bytes):>9}  {(item.taken_at or '')[:10]:10}  {item.path}"
+        )
+
+    if args.all:
+        return print_all(args, lambda page: read(page, PAGE), line, lambda first: first.count_line)
+    listing = read(args.page, args.page_size)
+    lines = [line(item) for item in listing.items]
+    lines.append(f"{listing.count_line} · page {listing.request.page} of {listing.pages}")
+    emit(args, listing.as_dict(), "\n".join(lines))
+    return 0
+
+
+def list_filter(args: argparse.Namespace) -> Filter:
+    """The Filter of `list`'s flags (add_list_filter_flags)."""
     ranges = {
         f"{bound}_{LIST_FIELDS.get(name, name)}": getattr(args, f"{bound}_{name}")
         for name, _, _ in LIST_RANGES
         for bound in ("min", "max")
     }
-    flt = Filter.parse(
+    return Filter.parse(
         **ranges,
         taken_from=args.taken_from,
         taken_to=args.taken_to,
@@ -235,24 +270,3 @@ def cmd_list(args: argparse.Namespace, library: Library) -> int:
         only_text=args.only_text,
         text_sensitivity=args.sensitivity,
     )
-
-    def read(page: int, page_size: int) -> Listing:
-        request = ListRequest.parse(
-            filter=flt, sort=parse_sort(args.sort), descending=args.desc, seed=args.seed,
-            page=page, page_size=page_size,
-        )  # fmt: skip
-        return list_library(library, request)
-
-    def line(item: ListedImage) -> str:
-        return (
-            f"{item.rating_label:>16}  {item.width}×{item.height} {item.format:4} "
-            f"{format_bytes(item.bytes):>9}  {(item.taken_at or '')[:10]:10}  {item.path}"
-        )
-
-    if args.all:
-        return print_all(args, lambda page: read(page, PAGE), line, lambda first: first.count_line)
-    listing = read(args.page, args.page_size)
-    lines = [line(item) for item in listing.items]
-    lines.append(f"{listing.count_line} · page {listing.request.page} of {listing.pages}")
-    emit(args, listing.as_dict(), "\n".join(lines))
-    return 0

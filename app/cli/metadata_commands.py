@@ -6,6 +6,7 @@ import argparse
 
 from app.cli.common import Commands, Handler, emit, whole_number
 from app.cli.people_commands import add_person_flags, person_filter
+from indexing.curate.smart_albums import resolve_smart_album
 from indexing.library import Library
 from indexing.names.wording import plural
 from indexing.query.filters import Filter
@@ -115,7 +116,7 @@ def _filter(
 
 def cmd_find(args: argparse.Namespace, library: Library) -> int:
     from indexing.errors import PictorError
-    from indexing.query.metadata_search import find, flag_terms
+    from indexing.query.metadata_search import find, flag_terms, split_organised
 
     text = " ".join(
         part
@@ -125,9 +126,12 @@ def cmd_find(args: argparse.Namespace, library: Library) -> int:
     if not text:
         raise PictorError('give words to find, e.g. find "cyberpunk fox" or find --camera fuji')
 
+    text, words_filter = split_organised(text, _filter(args))  # album:"…" may be a smart one
+    flt = resolve_smart_album(library, words_filter or Filter())
+
     def read(page: int, page_size: int) -> FindResults:
         with library.open_catalog() as catalog:
-            return find(catalog, text, _filter(args), page=page, page_size=page_size)
+            return find(catalog, text, flt, page=page, page_size=page_size)
 
     def summary(results: FindResults) -> str:
         verb = "matches" if results.matching == 1 and not results.more_than else "match"
@@ -152,7 +156,7 @@ def cmd_facets(args: argparse.Namespace, library: Library) -> int:
     with library.open_catalog() as catalog:
         result = facets(
             catalog,
-            _filter(args, args.camera, args.subject),
+            resolve_smart_album(library, _filter(args, args.camera, args.subject)),
             args.query,
             subject_note=lambda: library.subject_note(catalog),
         )
@@ -173,7 +177,8 @@ def cmd_timeline(args: argparse.Namespace, library: Library) -> int:
     from indexing.query.timeline import timeline
 
     with library.open_catalog() as catalog:
-        result = timeline(catalog, _filter(args, args.camera, args.subject), args.by, args.page)
+        flt = resolve_smart_album(library, _filter(args, args.camera, args.subject))
+        result = timeline(catalog, flt, args.by, args.page)
     lines = [
         f"{plural(result.images, 'image')} in {plural(result.groups_total, args.by)} "
         f"(page {result.page} of {result.pages})"

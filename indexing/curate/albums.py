@@ -15,6 +15,7 @@ from typing import Any
 from indexing.errors import PictorError
 from indexing.names.tag_paths import BadName, album_path
 from indexing.store import albums as rows
+from indexing.store import smart_albums
 from indexing.store.albums import AlbumRow
 from indexing.store.catalog import Catalog
 
@@ -82,6 +83,7 @@ class Albums:
 
     def add(self, path: str, content_ids: Sequence[str]) -> AlbumChange:
         album = self.get(path)
+        self._not_smart(album)
         ids = list(dict.fromkeys(content_ids))
         if not ids:
             raise PictorError("no images to add")
@@ -96,6 +98,7 @@ class Albums:
 
     def remove(self, path: str, content_ids: Sequence[str]) -> AlbumChange:
         album = self.get(path)
+        self._not_smart(album)
         ids = list(dict.fromkeys(content_ids))
         with self.catalog.transaction() as conn:
             removed = rows.remove_items(conn, album.id, ids)
@@ -137,6 +140,13 @@ class Albums:
         with self.catalog.transaction() as conn:
             rows.set_order(conn, album.id, order)
         return self.get(album.path)
+
+    def _not_smart(self, album: AlbumRow) -> None:
+        if smart_albums.query_of(self.catalog, album.id) is not None:
+            raise PictorError(
+                f"{album.path!r} is a smart album: its images are those its query finds, "
+                "so images cannot be added or removed by hand"
+            )
 
     def items(self, album: AlbumRow) -> list[str]:
         """Its shown images' content ids, in the album's order."""

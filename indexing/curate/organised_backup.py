@@ -2,9 +2,13 @@
 so that one file holds everything the user made. Sections, each sorted for a stable diff:
 
   "albums":   [{"path": "Trips/Summer 2024", "order": "date"|"manual", "cover": id|null,
-                "created": t, "items": [{"content_id", "position", "added"}]}]
+                "created": t, "items": [{"content_id", "position", "added"}],
+                "smart": {"version": 1, ...}}]   (optional: a smart album's saved query)
   "tags":     [{"tag": "Places/Portugal", "content_id", "source": "user"|"xmp", "added"}]
   "captions": [{"content_id", "text", "source": "user"|"xmp", "time"}]
+  "event_decisions": [{"decision": "accepted"|"dismissed", "title", "members": [id], "time"}]
+              (optional, as the smart album's "smart" key: what was done with proposed event
+              albums, so a dismissed one stays dismissed in a restored library)
 
 Import merges: an album is found by its path (made, with its folders, if missing) and gains
 the items it lacks; a tag is added where missing; a caption follows --on-conflict as a
@@ -13,6 +17,7 @@ rating does. Validation is the ratings file's: any bad entry and nothing is impo
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +26,8 @@ from typing import Any
 from indexing.names.tag_paths import BadName, album_path, tag_path
 from indexing.records import CONTENT_ID
 from indexing.store import albums as album_rows
+from indexing.store import event_rows
+from indexing.store import smart_albums as smart_rows
 from indexing.store import tags as tag_rows
 from indexing.store.catalog import Catalog
 
@@ -29,6 +36,7 @@ SOURCES = ("user", "xmp")
 
 
 def export_sections(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
+    smart = smart_rows.smart_queries(catalog)
     albums = [
         {
             "path": album.path,
@@ -39,6 +47,7 @@ def export_sections(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
                 {"content_id": cid, "position": position, "added": added}
                 for cid, position, added in items
             ],
+            **({"smart": json.loads(smart[album.id])} if album.id in smart else {}),
         }
         for album, items in album_rows.export_rows(catalog)
     ]
@@ -50,7 +59,11 @@ def export_sections(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
         {"content_id": cid, "text": text, "source": source, "time": at}
         for cid, text, source, at in tag_rows.caption_rows(catalog)
     ]
-    return {"albums": albums, "tags": tags, "captions": captions}
+    decisions = [
+        {"decision": d.decision, "title": d.title, "members": sorted(d.members), "time": d.at}
+        for d in event_rows.decisions(catalog)
+    ]
+    return {"albums": albums, "tags": tags, "captions": captions, "event_decisions": decisions}
 
 
 @dataclass(slots=True)
@@ -73,6 +86,8 @@ def import_sections(
         if album is None:
             album = album_rows.insert_album(conn, name, folder, entry["order"], entry["created"])
             counts.albums_added += 1
+            if isinstance(entry.get("smart"), dict):
+                smart_rows.put_query(conn, album, json.dumps(entry["smart"], sort_keys=True))
         before = conn.total_changes
         for item in entry["items"]:
             album_rows.put_item(conn, album, item["content_id"], item["position"], item["added"])
@@ -96,6 +111,14 @@ def import_sections(
             conn, entry["content_id"], entry["text"], entry["source"], entry["time"]
         )
         counts.captions_added += 1
+    known = {(d.decision, d.members) for d in event_rows.decisions_in(conn)}
+    for entry in document.get("event_decisions") or []:
+        key = (entry["decision"], frozenset(entry["members"]))
+        if key not in known:
+            known.add(key)
+            event_rows.put_decision(
+                conn, entry["decision"], entry["title"], entry["members"], None, entry["time"]
+            )
     return counts
 
 
@@ -104,7 +127,8 @@ def problems(
 ) -> list[str]:
     """Every invalid entry of the three sections, as 'section[index]: what is wrong'."""
     out: list[str] = []
-    for section, check in (("albums", _album), ("tags", _tag), ("captions", _caption)):
+    checks = (("albums", _album), ("tags", _tag), ("captions", _caption))
+    for section, check in (*checks, ("event_decisions", _decision)):
         entries = document.get(section, [])
         if not isinstance(entries, list):
             out.append(f"{section}: must be a list")
@@ -133,6 +157,11 @@ def _album(entry: dict[str, Any], time_problem: Any, now: float) -> str | None:
         return "order must be date or manual"
     if entry.get("cover") is not None and _id(entry.get("cover")):
         return "cover is not a content id"
+    smart = entry.get("smart")
+    if smart is not None and not (
+        isinstance(smart, dict) and isinstance(smart.get("version"), int)
+    ):
+        return "smart must be a saved query with its version"
     items = entry.get("items")
     if not isinstance(items, list):
         return "items must be a list"
@@ -172,3 +201,14 @@ def _caption(entry: dict[str, Any], time_problem: Any, now: float) -> str | None
         or (None if entry.get("source") in SOURCES else "source must be user or xmp")
         or time_problem(entry.get("time"), now)
     )
+
+
+def _decision(entry: dict[str, Any], time_problem: Any, now: float) -> str | None:
+    members = entry.get("members")
+    if entry.get("decision") not in ("accepted", "dismissed"):
+        return "decision must be accepted or dismissed"
+    if not isinstance(entry.get("title"), str):
+        return "title must be a text"
+    if not isinstance(members, list) or not members:
+        return "members must be a list of content ids"
+    return next((p for m in members if (p := _id(m))), None) or time_problem(entry.get("time"), now)

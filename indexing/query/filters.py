@@ -20,6 +20,7 @@ from indexing.store.albums import in_album_named
 from indexing.store.faces import with_face_count, with_people
 from indexing.store.files import present_under
 from indexing.store.image_reads import tagged
+from indexing.store.smart_albums import among
 from indexing.store.tags import tagged_under
 from indexing.store.text_reads import has_text as text_condition
 
@@ -117,6 +118,10 @@ class Filter(BaseModel):
     subject: str | None = None  # a subject tag of the current CLIP model
     album: str | None = None  # in this album: 'Summer 2024', or 'Trips/Summer 2024'
     tag: str | None = None  # tagged with this tag or one under it: 'Places/Portugal'
+    # Only these contents: a smart album named by `album`, run (indexing.curate.smart_albums).
+    among: tuple[str, ...] | None = None
+    # Or, for a smart album of filters only: its filter, as one more condition.
+    within: Filter | None = None
     # People (indexing.curate.people): every one of these named people is in the image.
     people: tuple[str, ...] = ()
     # How many faces the detector found (0: photos with no faces); scanned images only.
@@ -327,6 +332,11 @@ class Filter(BaseModel):
             out.append(in_album_named(folders, name))
         if self.tag is not None:
             out.append(tagged_under(self.tag))
+        if self.among is not None:
+            out.append(among(self.among))
+        if self.within is not None:
+            clause, params = self.within.where(present_first=False)
+            out.append((f"({clause})", params))
         return out
 
     def taken_bounds(self) -> tuple[float | None, float | None]:

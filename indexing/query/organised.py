@@ -8,6 +8,7 @@ from indexing.query.filters import Filter
 from indexing.store.albums import album_ids
 from indexing.store.catalog import Catalog
 from indexing.store.faces import FaceTable
+from indexing.store.smart_albums import smart_queries
 from indexing.store.tags import tag_exists
 
 
@@ -18,8 +19,14 @@ def check_known(catalog: Catalog, flt: Filter | None) -> None:
         return
     if flt.album is not None:
         *folders, name = flt.album.split("/")
-        if not album_ids(catalog.conn, folders, name):
+        ids = album_ids(catalog.conn, folders, name)
+        if not ids:
             raise PictorError(f"no album named {flt.album!r} (see: album list)")
+        if set(ids) & set(smart_queries(catalog)):  # resolved by the front end, else refused
+            raise PictorError(
+                f"{flt.album!r} is a smart album: its images come from its query; "
+                f"use --album {flt.album!r} on list, find, facets or search"
+            )
     if flt.tag is not None and not tag_exists(catalog, flt.tag):
         raise PictorError(f"no tag {flt.tag!r} (see: tag list)")
     for name in flt.people:

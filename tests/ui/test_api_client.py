@@ -29,7 +29,8 @@ from tests.library_builder import LibraryBuilder
 ENDPOINTS = (
     "index", "search", "list", "duplicates", "dismiss", "dismissed", "reset_dismissed",
     "rate", "prefer", "train", "predict", "trash", "restore", "status", "share", "unshare",
-    "shares",
+    "shares", "album_create_smart", "album_show", "album_events", "album_events_accept",
+    "album_events_dismiss", "export", "write_xmp_keywords",
 )  # fmt: skip
 SQUARE = 16  # 48×48 JPEGs in set0..set3
 WIDE = 4  # 96×64 PNGs in wide/
@@ -283,3 +284,19 @@ def test_the_api_adds_folders_only_inside_the_home_or_the_library(
     api.ctx.library.index([str(elsewhere.root)])  # the CLI's way: the folder becomes a root
     assert api.index([str(elsewhere.root / "set0")])["files_seen"] == 1  # inside a root
     assert {str(home / "Pictures"), str(elsewhere.root)} <= set(api.index()["roots"])
+
+
+def test_a_smart_album_is_made_shown_and_exported_through_the_api(live: Live) -> None:
+    made = live.call("album_create_smart", name="Wide ones", filter={"folder": live.path("wide")})
+    assert made["smart"] is True and made["count"] == WIDE
+    shown = live.call("album_show", name="Wide ones")
+    assert sorted(Path(item["path"]).name for item in shown["items"]) == [
+        f"w{n}.png" for n in range(WIDE)
+    ]
+    assert live.call("list", filter={"album": "Wide ones"})["matching"] == WIDE
+    home = live.root.parent  # HOME of the app
+    done = live.call("export", destination=str(home / "exported"), album="Wide ones", zip=True)
+    assert done["images"] == WIDE and Path(done["destination"]).name == "Wide ones.zip"
+    assert live.call("album_events")["proposals"] == []  # undated noise: no events
+    with pytest.raises(AppError, match="inside your home"):
+        live.call("export", destination="/tmp/pictor-outside", album="Wide ones")
