@@ -13,14 +13,16 @@ from typing import Any
 import gradio as gr
 from gradio.context import Context
 
-from app import facet_panel
+from app import facet_panel, selection
 from app.components import finite, format_bytes, thumbnails
 from app.context import AppContext
 from app.safe_text import literal
 from app.tabs.timeline import Target
 from indexing.errors import PictorError
+from indexing.names.wording import plural
 from indexing.query.filters import KNOWN_FORMATS, VIDEO_FORMATS, Filter, SortKey
-from indexing.query.listing import Listing, ListRequest, list_library
+from indexing.query.listing import MAX_PAGE_SIZE, Listing, ListRequest, list_library
+from indexing.query.ranking import allowed_ids
 from indexing.records import timecode
 
 PAGE_SIZE = 60
@@ -81,6 +83,7 @@ class FiltersTab:
     facets: facet_panel.FacetPanel
     refresh: Any = None  # set by listen: (page, *control values) -> page outputs
     page_outputs: list[Any] | None = None
+    select: selection.SelectionBar | None = None  # select many in the gallery
 
     @property
     def controls(self) -> list[Any]:
@@ -170,6 +173,7 @@ def render(ctx: AppContext) -> FiltersTab:
         prev = gr.Button("◀ Previous", size="sm", elem_id="filters-prev")
         count = gr.Markdown("", elem_id="filters-count")
         next_ = gr.Button("Next ▶", size="sm", elem_id="filters-next")
+    select = selection.render("filters")
     gallery = thumbnails(
         label="Images",
         columns=8,
@@ -181,7 +185,7 @@ def render(ctx: AppContext) -> FiltersTab:
     return FiltersTab(
         container, sort, descending, ranges, taken_from, taken_to, formats, folder, rated, kind,
         exclude_text, only_text, sensitivity, seed, reshuffle, rate_these, apply, clear, message,
-        count, prev, next_, gr.State(1), gr.State([]), gallery, facets_panel,
+        count, prev, next_, gr.State(1), gr.State([]), gallery, facets_panel, select=select,
     )  # fmt: skip
 
 
@@ -291,6 +295,23 @@ def listen(tab: FiltersTab, ctx: AppContext) -> None:
         lambda: (*defaults[: len(others)], *show(1, *defaults)), None, [*others, *page_outputs]
     )
     tab.refresh, tab.page_outputs = show, page_outputs
+
+
+def every_match(ctx: AppContext, *values: Any) -> tuple[list[str], str]:
+    """Every image the current filters keep: "Select all results" in the Filters tab."""
+    request = request_from(1, list(values))
+    if not request.filter.needs_clip:
+        with ctx.catalog() as catalog:
+            ids = allowed_ids(catalog, request.filter, -1)
+        return ids, f"all {plural(len(ids), 'image')} these filters keep"
+    ids, page = [], 1  # the text categories need CLIP: the listing's pages, in turn
+    while True:
+        wanted = {"page": page, "page_size": MAX_PAGE_SIZE}
+        listing = list_library(ctx.library, request.model_copy(update=wanted))
+        ids += [item.content_id for item in listing.items]
+        if page >= listing.pages or not listing.items:
+            return ids, f"all {plural(len(ids), 'image')} these filters keep"
+        page += 1
 
 
 def filter_to_rate(*values: Any) -> tuple[str, Filter]:

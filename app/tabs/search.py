@@ -17,7 +17,7 @@ from typing import Any
 
 import gradio as gr
 
-from app import facet_panel
+from app import facet_panel, selection
 from app.components import finite, thumbnails
 from app.context import AppContext
 from app.detail_panel import video_poster
@@ -87,6 +87,7 @@ class SearchTab:
     facets: facet_panel.FacetPanel
     order: gr.Radio
     similar: gr.State  # {"content_id", "name"}: the library image Find similar put in the box
+    select: selection.SelectionBar | None = None  # select many in the gallery
 
     @property
     def semantic_controls(self) -> list:
@@ -148,6 +149,7 @@ def render(ctx: AppContext) -> SearchTab:
         prev = gr.Button("◀ Better", size="sm", elem_id="search-prev")
         page_label = gr.Markdown("", elem_id="search-page")
         next_ = gr.Button("More ▶", size="sm", elem_id="search-next")
+    select = selection.render("search")
     gallery = thumbnails(
         label=gallery_label(ResultOrder.score),
         columns=6,
@@ -178,6 +180,7 @@ def render(ctx: AppContext) -> SearchTab:
         facets,
         order,
         gr.State(None),
+        select=select,
     )
 
 
