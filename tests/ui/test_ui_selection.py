@@ -128,6 +128,34 @@ def test_every_result_of_a_search_goes_into_a_new_album(app):
         assert len(albums.items(albums.get("Trips/Beach days"))) == BEACH
 
 
+def choose(page, picker: str, label: str) -> None:
+    """Pick a dropdown's option by what it reads (as tests/ui/test_ui_metadata.py does)."""
+    from playwright.sync_api import expect
+
+    page.locator(f"#{picker} input").click()
+    expect(page.locator(f"#{picker} [role=option]").first).to_be_visible()
+    page.locator(f"#{picker}").get_by_role("option", name=label, exact=True).click()
+
+
+def test_the_filters_tab_picks_a_tag_and_an_album(app):
+    """The Tag and Album pickers list what the selections above made, with their counts,
+    and each keeps the gallery to its images."""
+    from playwright.sync_api import expect
+
+    url, _library, _home = app
+    with open_page(url, height=800, width=1280) as page:
+        page.get_by_role("tab", name="Filters").click()
+        cards = page.locator("#filters-gallery .thumbnail-item")
+        expect(cards).to_have_count(BEACH + CITY)
+        choose(page, "filters-facet-tag", "Places/Portugal/Lisbon (3)")
+        expect(cards).to_have_count(3)
+        expect(page.locator("#filters-count")).to_contain_text("3")
+        choose(page, "filters-facet-tag", "Any")
+        expect(cards).to_have_count(BEACH + CITY)
+        choose(page, "filters-facet-album", f"Trips/Beach days ({BEACH})")
+        expect(cards).to_have_count(BEACH)
+
+
 def test_trash_a_selection_then_undo_puts_the_files_back(app):
     from playwright.sync_api import expect
 
