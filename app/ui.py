@@ -32,6 +32,7 @@ from app.tabs import (
     library,
     model_settings,
     people,
+    people_selection,
     rate,
     ratings_backup,
     search,
@@ -123,6 +124,7 @@ def build_app(
         text_settings.listen(text_panel, ctx, demo)
         _listen_selection(ctx, library_tab, search_tab, filters_tab)
         _listen_album_selection(ctx, albums_view)
+        people_selection.listen(people_view, ctx)
         library_source = detail.Source(
             "library",
             "the Library",
@@ -150,7 +152,13 @@ def build_app(
             search_source,
             filters_source,
             duplicates.source(duplicates_tab),
-            detail.Source("people", "People", people_view.ids, people_view.photos),
+            detail.Source(
+                "people",
+                "People",
+                people_view.ids,
+                people_view.photos,
+                selecting=_selecting(people_view),
+            ),
             detail.Source(
                 "album",
                 "the album",

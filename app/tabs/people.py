@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import gradio as gr
 from PIL import Image
 
+from app import selection
 from app.components import thumbnails
 from app.context import AppContext
 from app.safe_text import literal
@@ -49,6 +50,7 @@ class PeopleView:
     people: gr.State  # the person ids of the cards shown, in order
     selected: gr.State  # the person id clicked
     ids: gr.State  # the content ids of the person's photos: the viewer's list
+    select: selection.SelectionBar | None = None  # select many in their photos
 
 
 def render(ctx: AppContext) -> PeopleView:
@@ -75,12 +77,13 @@ def render(ctx: AppContext) -> PeopleView:
         merge = gr.Button("Merge", elem_id="people-merge")
         hide = gr.Button("Hide / show", elem_id="people-hide")
     message = gr.Markdown("", elem_id="people-message")
+    select = selection.render("people")
     photos = thumbnails(label="Their photos (click one to open it)", columns=8,
                         elem_id="people-photos")  # fmt: skip
     return PeopleView(
         refresh, hidden, enabled, previous, following, page_label, cards, person_title, name,
         rename, merge_into, merge, hide, message, photos, gr.State(1), gr.State([]),
-        gr.State(None), gr.State([]),
+        gr.State(None), gr.State([]), select=select,
     )  # fmt: skip
 
 

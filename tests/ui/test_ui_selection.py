@@ -13,6 +13,9 @@ import pytest
 from indexing.curate.albums import Albums
 from indexing.curate.tags import Tags
 from indexing.library import Library
+from indexing.query.details import image_detail
+from indexing.query.filters import Filter
+from indexing.query.ranking import allowed_ids
 from indexing.settings import Settings
 from tests.browser import free_port, open_page, serve
 from tests.conftest import tiny_clip_env
@@ -156,10 +159,10 @@ def test_the_filters_tab_picks_a_tag_and_an_album(app):
         expect(cards).to_have_count(BEACH)
 
 
-def test_trash_a_selection_then_undo_puts_the_files_back(app):
+def test_rate_then_trash_a_selection_and_undo_puts_the_files_back(app):
     from playwright.sync_api import expect
 
-    url, _library, home = app
+    url, library, home = app
     with open_page(url, height=800, width=1280) as page:
         page.get_by_role("tab", name="Filters").click()
         cards = page.locator("#filters-gallery .thumbnail-item")
@@ -168,6 +171,16 @@ def test_trash_a_selection_then_undo_puts_the_files_back(app):
         cards.nth(0).click()
         cards.nth(1).click()
         expect(page.locator("#filters-select-count")).to_contain_text("2 selected")
+        page.locator("#filters-select-score input").fill("8")
+        page.locator("#filters-select-rate").click()
+        expect(page.locator("#filters-select-question")).to_contain_text(
+            "Give 2 images the rating 8?"
+        )
+        page.locator("#filters-select-yes").click()
+        expect(page.locator("#filters-select-message")).to_contain_text("Rated 2 images 8")
+        with library.open_catalog() as catalog:
+            rated = allowed_ids(catalog, Filter(rated=True), -1)
+            assert [image_detail(catalog, cid)["rating"] for cid in rated] == [8, 8]
         page.locator("#filters-select-trash").click()
         expect(page.locator("#filters-select-question")).to_contain_text(
             "Move 2 images to the trash?"

@@ -8,7 +8,8 @@ import gradio as gr
 import pytest
 
 from app.safe_text import literal
-from app.selection import MARK, Chosen, Pending, _checked, counted, marked, question, toggled
+from app.selection_actions import Pending, _checked, question
+from app.selection_bar import MARK, Chosen, counted, marked, toggled
 from app.tabs.albums import children
 from indexing.errors import PictorError
 from indexing.store.albums import AlbumRow
