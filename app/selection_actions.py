@@ -92,11 +92,12 @@ def listen(bar: SelectionBar, ctx: AppContext, wiring: Wiring, choices) -> None:
             return (gr.Group(visible=False), None, "", gr.skip(), gr.skip(), gr.skip(),
                     gr.skip(), *choices())  # fmt: skip
         try:
-            said, trashed = _do(ctx, pending)
+            lines, trashed = _do(ctx, pending)
         except PictorError as exc:
             return (gr.Group(visible=False), None, f"⚠️ {literal(exc)}", gr.skip(), gr.skip(),
                     gr.skip(), gr.skip(), *choices())  # fmt: skip
-        gr.Info(said)
+        gr.Info(lines[0])  # a toast is plain text, not Markdown
+        said = "  \n".join(literal(line) for line in lines)
         if trashed is not None:  # what was trashed is no longer there to select
             chosen = Chosen()
         return (gr.Group(visible=False), None, said, chosen, counted(chosen),
@@ -155,7 +156,7 @@ def _checked(action: str, ids: tuple[str, ...], value: Any, album_shown: str | N
     return None
 
 
-def _do(ctx: AppContext, pending: Pending) -> tuple[str, list[str] | None]:
+def _do(ctx: AppContext, pending: Pending) -> tuple[list[str], list[str] | None]:
     """Carry out a confirmed action: (what was done, the paths trashed, for Undo)."""
     ids, value = list(pending.ids), pending.value
     if pending.action == "rate":
@@ -163,39 +164,39 @@ def _do(ctx: AppContext, pending: Pending) -> tuple[str, list[str] | None]:
     with ctx.catalog() as catalog:
         if pending.action == "tag":
             stored, added = Tags(catalog).add(value, ids)
-            return f"Tagged {plural(added, 'image')} with {literal(stored)}.", None
+            return [f"Tagged {plural(added, 'image')} with {stored}."], None
         if pending.action == "untag":
             stored, removed = Tags(catalog).remove(value, ids)
-            return f"Removed {literal(stored)} from {plural(removed, 'image')}.", None
+            return [f"Removed {stored} from {plural(removed, 'image')}."], None
         albums = Albums(catalog)
         if pending.action == "album":
             created = _ensure_album(albums, value)
             change = albums.add(value, ids)
-            where = ("the new album " if created else "") + literal(change.album.path)
-            return f"Added {plural(change.changed, 'image')} to {where}.", None
+            where = ("the new album " if created else "") + change.album.path
+            return [f"Added {plural(change.changed, 'image')} to {where}."], None
         if pending.action == "unalbum":
             change = albums.remove(value, ids)
-            return f"Removed {plural(change.changed, 'image')} from {literal(value)}.", None
+            return [f"Removed {plural(change.changed, 'image')} from {value}."], None
         if pending.action == "cover":
             row = albums.set_cover(value, ids[0])
-            return f"The cover of {literal(row.path)} is set.", None
+            return [f"The cover of {row.path} is set."], None
         paths = [p for found in present_paths(catalog, ids).values() for p in found]
         if not paths:
             raise PictorError("None of the selected images has a file on disk.")
         report = Trash(catalog).trash(paths)
     moved = [entry.original_path for entry in report.moved]
     notes = [f"Moved {plural(len(moved), 'file')} to the trash."]
-    notes += [f"⚠️ {literal(p['path'])}: {literal(p['reason'])}" for p in report.problems[:5]]
-    return "  \n".join(notes), moved
+    notes += [f"⚠️ {p['path']}: {p['reason']}" for p in report.problems[:5]]
+    return notes, moved
 
 
-def _rate(ctx: AppContext, ids: list[str], score: float) -> str:
+def _rate(ctx: AppContext, ids: list[str], score: float) -> list[str]:
     service = RatingService(ctx.library)
     warnings: list[str] = []
     for content_id in ids:
         warnings += service.rate(content_id, score).warnings
     said = f"Rated {plural(len(ids), 'image')} {score:g}."
-    return "  \n".join([said, *(f"⚠️ {literal(w)}" for w in warnings[:5])])
+    return [said, *(f"⚠️ {w}" for w in warnings[:5])]
 
 
 def _ensure_album(albums: Albums, path: str) -> bool:

@@ -69,7 +69,7 @@ def render() -> AlbumsView:
         where = gr.Markdown("**Albums**", elem_id="albums-where")
         up = gr.Button("▲ Up a folder", size="sm", min_width=100, scale=0, elem_id="albums-up")
         refresh = gr.Button("Refresh", size="sm", min_width=90, scale=0, elem_id="albums-refresh")
-    cards = thumbnails(label="Albums (click one to open it)", columns=6, object_fit="cover",
+    cards = thumbnails(label="Albums (click one to open it)", columns=4, object_fit="cover",
                        fit_columns=False,
                        elem_id="albums-cards")  # fmt: skip
     with gr.Row(equal_height=True):
@@ -137,13 +137,12 @@ def listen(view: AlbumsView, ctx: AppContext, opened: gr.Accordion) -> None:
         items: list[tuple[object, str]] = []
         entries: list[tuple[str, str]] = []
         for path, count in folders:
-            items.append((_folder_picture(), f"{path.split('/')[-1]}/ · "
-                          f"{plural(count, 'album')}"))  # fmt: skip
+            items.append((_folder_picture(), f"{path.split('/')[-1]}/ ({plural(count, 'album')})"))
             entries.append(("folder", path))
         for album in here:
             cover = album.cover if album.cover and thumbs.has(album.cover) else None
             picture = str(thumbs.path_for(cover)) if cover else _empty_picture()
-            items.append((picture, f"{album.name} · {plural(album.count, 'photo')}"))
+            items.append((picture, f"{album.name} ({album.count:,})"))
             entries.append(("album", album.path))
         crumbs = " / ".join(["**Albums**", *(literal(p) for p in folder.split("/") if p)])
         note = message or ("" if albums else EMPTY)
