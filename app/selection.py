@@ -91,7 +91,20 @@ def listen(bar: SelectionBar, ctx: AppContext, wiring: Wiring) -> None:
 
     mode_outputs = [bar.tools, bar.count, bar.chosen, gallery, bar.tag, bar.album, bar.confirm,
                     bar.message]  # fmt: skip
-    bar.mode.change(switched, [bar.mode, gallery, ids_state], mode_outputs, **quiet)
+
+    def all_label(on: bool, *values):
+        """'Select all 1,240 results': how many the button would select, once selecting."""
+        if not on:
+            return gr.skip()
+        try:
+            every, _ = wiring.everything(*values)
+        except PictorError:
+            return gr.Button(value="Select all results")
+        return gr.Button(value=f"Select all {len(every):,} results")
+
+    bar.mode.change(switched, [bar.mode, gallery, ids_state], mode_outputs, **quiet).then(
+        all_label, [bar.mode, *wiring.everything_inputs], [bar.everything], **quiet
+    )
     gallery.select(click, [bar.shift, bar.mode, ids_state, bar.chosen, gallery],
                    [bar.chosen, bar.count, gallery], js=READ_SHIFT, **quiet)  # fmt: skip
     picked = [bar.chosen, bar.count, gallery]

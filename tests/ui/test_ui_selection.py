@@ -104,6 +104,7 @@ def test_every_result_of_a_search_goes_into_a_new_album(app):
         page.locator("#search-run").click()
         expect(page.locator("#search-gallery .thumbnail-item")).to_have_count(BEACH)
         page.locator("#search-select-mode input").check()
+        expect(page.locator("#search-select-all")).to_have_text(f"Select all {BEACH} results")
         page.locator("#search-select-all").click()
         expect(page.locator("#search-select-count")).to_contain_text(f"{BEACH} selected")
         album = page.locator("#search-select-album input")
