@@ -270,6 +270,9 @@ def test_the_albums_view_creates_fills_renames_and_deletes_an_album(app):
             if SHOTS.is_dir():
                 shutil.copy(shot, SHOTS / shot.name)
         page.set_viewport_size({"width": 1280, "height": 800})
+        photos.first.click()  # not selecting: a click opens the viewer, over the album's list
+        expect(page.locator("#viewer-title")).to_contain_text("From the album · 1 of 3")
+        page.locator("#viewer-close").click()
         page.locator("#album-select-mode input").check()
         photos.first.click()
         expect(page.locator("#album-select-count")).to_contain_text("1 selected")
