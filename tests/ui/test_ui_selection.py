@@ -169,6 +169,15 @@ def test_rate_then_trash_a_selection_and_undo_puts_the_files_back(app):
         cards = page.locator("#filters-gallery .thumbnail-item")
         expect(cards).to_have_count(BEACH + CITY)
         page.locator("#filters-select-mode input").check()
+        page.locator("#filters-select-all").click()  # every image these filters keep
+        expect(page.locator("#filters-select-count")).to_contain_text(f"{BEACH + CITY} selected")
+        page.locator("#filters-select-clear").click()
+        expect(page.locator("#filters-select-count")).to_contain_text("Click images")
+        page.locator("#filters-select-page").click()
+        expect(page.locator("#filters-gallery .caption-label").filter(has_text="✓")).to_have_count(
+            BEACH + CITY
+        )
+        page.locator("#filters-select-clear").click()
         cards.nth(0).click()
         cards.nth(1).click()
         expect(page.locator("#filters-select-count")).to_contain_text("2 selected")
