@@ -10,6 +10,7 @@ app/detail_panel.py, with an AI image's generation section from app/detail_gener
 
 from __future__ import annotations
 
+import inspect
 import os
 from dataclasses import dataclass, replace
 from typing import Any, TypedDict
@@ -47,6 +48,7 @@ class Source:
     ids: gr.State | None  # None: not a list the viewer's trash changes (the Rate tab's)
     gallery: gr.Gallery | None = None
     moments: gr.State | None = None
+    selecting: gr.Checkbox | None = None  # on: a click selects (app/selection.py), not opens
 
 
 @dataclass
@@ -165,8 +167,11 @@ def listen(viewer: Viewer, ctx: AppContext, sources: list[Source]) -> dict[str, 
     for source in sources:
         if source.gallery is not None:
             assert source.ids is not None, source.name  # a gallery draws a list
-            extra = [source.moments] if source.moments is not None else []
-            source.gallery.select(_opener(ctx, source), [source.ids, *extra],
+            extra: list[Any] = [source.moments] if source.moments is not None else []
+            opener = _opener(ctx, source)
+            if source.selecting is not None:
+                opener, extra = _unless_selecting(opener, viewer), [*extra, source.selecting]
+            source.gallery.select(opener, [source.ids, *extra],
                                   viewer.open_outputs, **in_order)  # fmt: skip
 
     def moved(key: str, shown: Shown | None, content_id: str | None):
@@ -333,3 +338,16 @@ def _opener(ctx: AppContext, source: Source):
         return opened(ctx, source, ids_shown, at(ids_shown, evt), moments)
 
     return selected_at
+
+
+def _unless_selecting(opener, viewer: Viewer):
+    """The opener, except while the gallery's selection mode is on (its last input): then a
+    click selects the image and the viewer stays as it is."""
+
+    def selected(ids_shown: list[str], selecting: bool, evt: gr.SelectData):
+        return unchanged(viewer) if selecting else opener(ids_shown, evt)
+
+    def selected_at(ids_shown: list[str], state: Any, selecting: bool, evt: gr.SelectData):
+        return unchanged(viewer) if selecting else opener(ids_shown, state, evt)
+
+    return selected if len(inspect.signature(opener).parameters) == 2 else selected_at

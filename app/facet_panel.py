@@ -15,9 +15,11 @@ import gradio as gr
 
 from app.context import AppContext
 from app.safe_text import literal
+from indexing.curate.albums import Albums
 from indexing.errors import PictorError
 from indexing.query.facets import Facets, facets
 from indexing.query.filters import Filter
+from indexing.store.albums import AlbumRow
 
 ANY = ""
 # (facet name, label, Filter field). In the Filters tab a chosen format or folder takes the
@@ -34,7 +36,10 @@ PICKERS = (
     ("format", "Format", "formats"),
     ("folder", "Folder", "folder"),
     ("text", "Text in the image", "has_text"),
+    ("tag", "Tag", "tag"),  # the user's tags, counted under the other filters
+    ("album", "Album", "album"),  # not a facet: every album, with its photos counted
 )
+ALBUM = "album"
 NAMES = tuple(name for name, _, _ in PICKERS)
 
 
@@ -76,13 +81,18 @@ def filter_values(values: list[Any]) -> dict[str, Any]:
     return out
 
 
-def updates(result: Facets | None) -> list[Any]:
-    """New choices (with counts) for each picker, keeping the chosen values; and the note."""
+def updates(result: Facets | None, albums: list[AlbumRow] | None = None,
+            album: str | None = None) -> list[Any]:  # fmt: skip
+    """New choices (with counts) for each picker, keeping the chosen values; and the note.
+    albums: the Album picker's choices (the album chosen: album)."""
     if result is None:
         return [gr.update() for _ in PICKERS] + [gr.update()]
     out: list[Any] = []
     notes = []
     for name, _label, _field in PICKERS:
+        if name == ALBUM:
+            out.append(_album_choices(albums, album))
+            continue
         facet = result.get(name)
         choices = [("Any", ANY)]
         choices += [(f"{value.label} ({value.count:,})", value.value) for value in facet.values]
@@ -95,17 +105,31 @@ def updates(result: Facets | None) -> list[Any]:
     return out
 
 
+def _album_choices(albums: list[AlbumRow] | None, chosen: str | None) -> Any:
+    """The Album picker: every album by its path, with its photos counted."""
+    if albums is None:
+        return gr.update()
+    choices = [("Any", ANY)] + [(f"{a.path} ({a.count:,})", a.path) for a in albums]
+    if chosen and chosen not in {a.path for a in albums}:
+        choices.append((f"{chosen} (0)", chosen))
+    return gr.update(choices=choices, value=chosen or ANY)
+
+
 def cleared() -> list[Any]:
     return [gr.update(value=ANY) for _ in PICKERS]
 
 
-def counts(ctx: AppContext, flt: Filter, query: str | None = None) -> list[Any]:
-    """The pickers' updates under flt (and a metadata query), for either tab."""
+def counts(
+    ctx: AppContext, flt: Filter, query: str | None = None, album: str | None = None
+) -> list[Any]:
+    """The pickers' updates under flt (and a metadata query), for either tab; album: the
+    album picked, when flt holds a smart album's contents in its place."""
     try:
         with ctx.catalog() as catalog:
             result = facets(
                 catalog, flt, query, subject_note=lambda: ctx.library.subject_note(catalog)
             )
+            albums = Albums(catalog).listed()
     except PictorError:
         return updates(None)
-    return updates(result)
+    return updates(result, albums, album or flt.album)

@@ -20,7 +20,7 @@ import gradio as gr
 import httpx
 from gradio import networking
 
-from app import api, detail, feedback, gradio_sessions, roles, share_panel
+from app import api, detail, feedback, gradio_sessions, roles, selection, share_panel
 from app.context import AppContext
 from app.edge_guard import LoginThrottle, guarded_app
 from app.exposure import AllowedHosts, check_exposure, credentials, read_viewers, split_hosts
@@ -28,12 +28,14 @@ from app.safe_text import literal
 from app.share_links import remember_public
 from app.shared_album import SharedAlbumApp
 from app.tabs import (
+    albums,
     duplicates,
     events,
     filters,
     library,
     model_settings,
     people,
+    people_selection,
     rate,
     ratings_backup,
     search,
@@ -52,6 +54,7 @@ STARTUP_CHECK_SECONDS = 60.0
 TABS = ("Library", "Search", "Filters", "Rate", "Train")
 ASSETS = Path(__file__).parent / "assets"
 KEYS_JS = (ASSETS / "keys.js").read_text(encoding="utf-8")
+SELECTION_JS = (ASSETS / "selection.js").read_text(encoding="utf-8")
 CSS = (ASSETS / "pictor.css").read_text(encoding="utf-8")
 
 
@@ -80,6 +83,8 @@ def build_app(
                 sharing = share_panel.render()
                 with gr.Accordion("Events", open=False, elem_id="events-view") as events_opened:
                     events_view = events.render()
+                with gr.Accordion("Albums", open=False, elem_id="albums-view") as albums_opened:
+                    albums_view = albums.render()
                 gr.Markdown(
                     f"Problems and their details are logged to {literal(log_path)}.",
                     elem_id="log-path",
@@ -111,6 +116,7 @@ def build_app(
         trash.listen(trash_tab, ctx, trash_opened)
         people.listen(people_view, ctx, people_opened)
         events.listen(events_view, ctx, events_opened)
+        albums.listen(albums_view, ctx, albums_opened)
         rate.listen(rate_tab, ctx, tabs)
         train.listen(train_tab, ctx, train_opened)
         ratings_backup.listen(backup, ctx)
@@ -125,16 +131,55 @@ def build_app(
         )
         rate.listen_handoff(
             rate_tab, tabs, filters_tab.rate_these, filters_tab.controls,
-            filters.filter_to_rate, rate.FILTERS_QUEUE, filters_tab.message,
+            lambda *values: filters.filter_to_rate(ctx, *values), rate.FILTERS_QUEUE,
+            filters_tab.message,
         )  # fmt: skip
         model_settings.listen(models, ctx)  # its status on load comes with the Library's page
         text_settings.listen(text_panel, ctx, demo)
+        _listen_selection(ctx, library_tab, search_tab, filters_tab)
+        _listen_album_selection(ctx, albums_view)
+        people_selection.listen(people_view, ctx)
+        library_source = detail.Source(
+            "library",
+            "the Library",
+            library_tab.ids,
+            library_tab.gallery,
+            selecting=_selecting(library_tab),
+        )
+        search_source = detail.Source(
+            "search",
+            "Search",
+            search_tab.ids,
+            search_tab.gallery,
+            search_tab.query,
+            selecting=_selecting(search_tab),
+        )
+        filters_source = detail.Source(
+            "filters",
+            "Filters",
+            filters_tab.ids,
+            filters_tab.gallery,
+            selecting=_selecting(filters_tab),
+        )
         sources = [
-            detail.Source("library", "the Library", library_tab.ids, library_tab.gallery),
-            detail.Source("search", "Search", search_tab.ids, search_tab.gallery, search_tab.query),
-            detail.Source("filters", "Filters", filters_tab.ids, filters_tab.gallery),
+            library_source,
+            search_source,
+            filters_source,
             duplicates.source(duplicates_tab),
-            detail.Source("people", "People", people_view.ids, people_view.photos),
+            detail.Source(
+                "people",
+                "People",
+                people_view.ids,
+                people_view.photos,
+                selecting=_selecting(people_view),
+            ),
+            detail.Source(
+                "album",
+                "the album",
+                albums_view.ids,
+                albums_view.photos,
+                selecting=albums_view.select.mode,
+            ),
         ]
         viewer_events = detail.listen(viewer, ctx, sources)
         duplicates.listen(duplicates_tab, ctx, viewer, viewer_events)
@@ -157,6 +202,42 @@ def build_app(
     roles.guard_calls(demo, viewers)
     feedback.guard_all(demo, log_path)
     return demo
+
+
+def _selecting(tab) -> gr.Checkbox | None:
+    """A tab's selection switch: while on, a click in its gallery selects, not opens."""
+    return tab.select.mode if tab.select is not None else None
+
+
+def _listen_selection(ctx, library_tab, search_tab, filters_tab) -> None:
+    """Select many in the Library, Search and Filters galleries (app/selection.py): how
+    each lists all its results, and redraws its page after an action."""
+    selection.listen(library_tab.select, ctx, selection.Wiring(
+        library_tab.gallery, library_tab.ids, lambda: library.every_image(ctx), [],
+        library_tab.refresh, [library_tab.page], library_tab.gallery_outputs,
+    ))  # fmt: skip
+
+    def search_again(current):
+        return search.run_search(ctx, current) if current else search.failed(search.HINT)
+
+    selection.listen(search_tab.select, ctx, selection.Wiring(
+        search_tab.gallery, search_tab.ids, lambda q: search_links.every_result(ctx, q),
+        [search_tab.query], search_again, [search_tab.query], search.outputs(search_tab),
+    ))  # fmt: skip
+    selection.listen(filters_tab.select, ctx, selection.Wiring(
+        filters_tab.gallery, filters_tab.ids, lambda *v: filters.every_match(ctx, *v),
+        filters_tab.controls, filters_tab.refresh, [filters_tab.page, *filters_tab.controls],
+        filters_tab.page_outputs,
+    ))  # fmt: skip
+
+
+def _listen_album_selection(ctx, view) -> None:
+    """Select many in an album's photos: also Remove from this album and Set as cover."""
+    redraw, inputs, outputs = view.refresh_album
+    selection.listen(view.select, ctx, selection.Wiring(
+        view.photos, view.ids, lambda path: albums.every_photo(ctx, path), [view.album],
+        redraw, inputs, outputs, album=view.album,
+    ))  # fmt: skip
 
 
 def _listen_viewer(ctx, viewer, tabs, filter_tabs, search_tab, duplicates_tab, rate_tab) -> None:
@@ -233,7 +314,7 @@ def launch_ui(
         show_error=True,
         theme=gr.themes.Soft(),
         css=CSS,
-        head=f"<script>{KEYS_JS}</script>",
+        head=f"<script>{KEYS_JS}</script><script>{SELECTION_JS}</script>",
         _app=guarded_app(
             allowed,
             login_required=bool(logins),

@@ -13,14 +13,18 @@ from typing import Any
 import gradio as gr
 from gradio.context import Context
 
-from app import facet_panel
+from app import facet_panel, selection
 from app.components import finite, format_bytes, thumbnails
 from app.context import AppContext
 from app.safe_text import literal
+from app.tabs import smart_album_row
 from app.tabs.timeline import Target
+from indexing.curate.smart_albums import resolve_smart_album
 from indexing.errors import PictorError
+from indexing.names.wording import plural
 from indexing.query.filters import KNOWN_FORMATS, VIDEO_FORMATS, Filter, SortKey
-from indexing.query.listing import Listing, ListRequest, list_library
+from indexing.query.listing import MAX_PAGE_SIZE, Listing, ListRequest, list_library
+from indexing.query.ranking import allowed_ids
 from indexing.records import timecode
 
 PAGE_SIZE = 60
@@ -81,6 +85,8 @@ class FiltersTab:
     facets: facet_panel.FacetPanel
     refresh: Any = None  # set by listen: (page, *control values) -> page outputs
     page_outputs: list[Any] | None = None
+    select: selection.SelectionBar | None = None  # select many in the gallery
+    smart: smart_album_row.SmartAlbumRow | None = None  # save these filters as a smart album
 
     @property
     def controls(self) -> list[Any]:
@@ -166,10 +172,12 @@ def render(ctx: AppContext) -> FiltersTab:
                 elem_id="filters-sensitivity",
             )
     message = gr.Markdown("", elem_id="filters-message")
+    smart = smart_album_row.render()
     with gr.Row(equal_height=True):
         prev = gr.Button("◀ Previous", size="sm", elem_id="filters-prev")
         count = gr.Markdown("", elem_id="filters-count")
         next_ = gr.Button("Next ▶", size="sm", elem_id="filters-next")
+    select = selection.render("filters")
     gallery = thumbnails(
         label="Images",
         columns=8,
@@ -181,8 +189,15 @@ def render(ctx: AppContext) -> FiltersTab:
     return FiltersTab(
         container, sort, descending, ranges, taken_from, taken_to, formats, folder, rated, kind,
         exclude_text, only_text, sensitivity, seed, reshuffle, rate_these, apply, clear, message,
-        count, prev, next_, gr.State(1), gr.State([]), gallery, facets_panel,
+        count, prev, next_, gr.State(1), gr.State([]), gallery, facets_panel, select=select,
+        smart=smart,
     )  # fmt: skip
+
+
+def resolved(ctx: AppContext, request: ListRequest) -> ListRequest:
+    """request with a smart album picked replaced by what that album holds now."""
+    flt = resolve_smart_album(ctx.library, request.filter)
+    return request if flt is request.filter else request.model_copy(update={"filter": flt})
 
 
 def request_from(page: int, values: list[Any]) -> ListRequest:
@@ -235,23 +250,27 @@ def card_caption(item) -> str:
 
 def listen(tab: FiltersTab, ctx: AppContext) -> None:
     page_outputs = [tab.gallery, tab.ids, tab.page, tab.count, tab.message, *tab.facets.outputs]
+    if tab.smart is not None:
+        smart_album_row.listen(tab.smart, ctx, tab.controls, lambda values: request_from(1, values))
 
     def show(page: int, *values: Any):
         try:
-            listing: Listing = list_library(ctx.library, request_from(page, list(values)))
+            listing: Listing = list_library(ctx.library, resolved(ctx, request_from(page, values)))
         except PictorError as exc:
             return [], [], 1, "", f"⚠️ {literal(exc)}", *facet_panel.updates(None)
         if not listing.items and page > 1:  # the filter shrank: show its last page
-            listing = list_library(ctx.library, request_from(listing.pages, list(values)))
+            listing = list_library(ctx.library, resolved(ctx, request_from(listing.pages, values)))
         items = [
             (str(ctx.library.thumbs.path_for(item.content_id)), card_caption(item))
             for item in listing.items
         ]
         request = listing.request
         count = f"**{listing.count_line}** · page {request.page} of {listing.pages}"
+        picked = request_from(page, values).filter.album  # a smart album's name, kept
         counts = facet_panel.counts(
-            ctx, request.filter.model_copy(update={"exclude_text": (), "only_text": ()})
-        )
+            ctx, request.filter.model_copy(update={"exclude_text": (), "only_text": ()}),
+            album=picked,
+        )  # fmt: skip
         return items, [i.content_id for i in listing.items], request.page, count, "", *counts
 
     def reshuffle(*values: Any):
@@ -293,9 +312,27 @@ def listen(tab: FiltersTab, ctx: AppContext) -> None:
     tab.refresh, tab.page_outputs = show, page_outputs
 
 
-def filter_to_rate(*values: Any) -> tuple[str, Filter]:
-    """The Filters tab's hand-off to the Rate tab: its current filter (unrated ones)."""
-    return "filter", request_from(1, list(values)).filter
+def every_match(ctx: AppContext, *values: Any) -> tuple[list[str], str]:
+    """Every image the current filters keep: "Select all results" in the Filters tab."""
+    request = resolved(ctx, request_from(1, list(values)))
+    if not request.filter.needs_clip:
+        with ctx.catalog() as catalog:
+            ids = allowed_ids(catalog, request.filter, -1)
+        return ids, f"all {plural(len(ids), 'image')} these filters keep"
+    ids, page = [], 1  # the text categories need CLIP: the listing's pages, in turn
+    while True:
+        wanted = {"page": page, "page_size": MAX_PAGE_SIZE}
+        listing = list_library(ctx.library, request.model_copy(update=wanted))
+        ids += [item.content_id for item in listing.items]
+        if page >= listing.pages or not listing.items:
+            return ids, f"all {plural(len(ids), 'image')} these filters keep"
+        page += 1
+
+
+def filter_to_rate(ctx: AppContext, *values: Any) -> tuple[str, Filter]:
+    """The Filters tab's hand-off to the Rate tab: its current filter (unrated ones), a
+    smart album picked as what it holds now."""
+    return "filter", resolved(ctx, request_from(1, list(values))).filter
 
 
 DATE_FIELDS = ("taken_from", "taken_to", "year", "month", "day")

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import gradio as gr
 
+from app import selection
 from app.components import (
     caption,
     errors_markdown,
@@ -26,9 +28,11 @@ from app.tabs import model_settings
 from indexing.errors import PictorError
 from indexing.ingest.scan import outside_home_and_roots, resolve_root
 from indexing.library import forget_sentence
+from indexing.names.wording import plural
 from indexing.query import details
-from indexing.query.filters import SortKey
+from indexing.query.filters import Filter, SortKey
 from indexing.query.listing import Listing, ListRequest, list_images
+from indexing.query.ranking import allowed_ids
 
 PAGE_SIZE = 48
 FOLLOW_EVERY = 2.0  # seconds between refreshes of the stats while a run commits
@@ -64,6 +68,9 @@ class LibraryTab:
     add_no: gr.Button
     add_pending: gr.State  # the folder the question is about
     model_status: gr.Markdown | None = None  # model_settings' line, current after each run
+    select: selection.SelectionBar | None = None  # select many in the gallery
+    refresh: Any = None  # set by listen: (page) -> gallery outputs (the page the user is on)
+    gallery_outputs: list[Any] | None = None
 
 
 def render() -> LibraryTab:
@@ -99,6 +106,7 @@ def render() -> LibraryTab:
         page_label = gr.Markdown("", elem_id="page-label")
         next_ = gr.Button("Older ▶", size="sm", elem_id="page-next")
     empty = gr.Markdown(NO_IMAGES, elem_id="library-empty")
+    select = selection.render("library")
     gallery = thumbnails(
         label="Images, newest first",
         columns=8,
@@ -134,6 +142,7 @@ def render() -> LibraryTab:
         add_yes,
         add_no,
         gr.State(None),
+        select=select,
     )
 
 
@@ -315,6 +324,7 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
     tab.prev.click(lambda page: turn_page(max(1, page - 1)), [tab.page], gallery_outputs)
     tab.next.click(lambda page: turn_page(page + 1), [tab.page], gallery_outputs)
 
+    tab.refresh, tab.gallery_outputs = turn_page, gallery_outputs
     followed = gr.State(False)  # a page load found a run going and followed it to its end
 
     def follow_running():
@@ -368,3 +378,10 @@ def newest_first(catalog, page: int) -> Listing:
     """The Library gallery: every image, newest first (date taken, else file mtime)."""
     request = ListRequest(sort=SortKey.taken, descending=True, page=page, page_size=PAGE_SIZE)
     return list_images(catalog, request)
+
+
+def every_image(ctx: AppContext) -> tuple[list[str], str]:
+    """All the library's images (a file present): "Select all results" in the Library."""
+    with ctx.catalog() as catalog:
+        ids = allowed_ids(catalog, Filter(), -1)
+    return ids, f"all {plural(len(ids), 'image')} of the library"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import gradio as gr
 from PIL import Image
 
-from app import detail
+from app import detail, selection
 from app.components import thumbnails
 from app.context import AppContext
 from app.safe_text import literal
@@ -59,6 +59,7 @@ class PeopleView:
     ids: gr.State  # the content ids of the person's photos: the viewer's list
     face_ids: gr.State  # the face ids of the crops shown, in order
     face: gr.State  # the face id picked
+    select: selection.SelectionBar | None = None  # select many in their photos
 
     @property
     def page_outputs(self) -> list:
@@ -102,6 +103,7 @@ def render(ctx: AppContext) -> PeopleView:
         merge = gr.Button("Merge", elem_id="people-merge")
         hide = gr.Button("Hide / show", elem_id="people-hide")
     message = gr.Markdown("", elem_id="people-message")
+    select = selection.render("people")
     photos = thumbnails(label="Their photos (click one to open it)", columns=8,
                         elem_id="people-photos")  # fmt: skip
     faces = thumbnails(
@@ -121,7 +123,7 @@ def render(ctx: AppContext) -> PeopleView:
         refresh, hidden, enabled, write_xmp, previous, following, page_label, cards, person_title,
         name, rename, merge_into, merge, hide, message, photos, faces, face_title, move_to, move,
         not_this, gr.State(1), gr.State([]), gr.State(None), gr.State([]), gr.State([]),
-        gr.State(None),
+        gr.State(None), select=select,
     )  # fmt: skip
 
 

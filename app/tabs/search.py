@@ -17,11 +17,12 @@ from typing import Any
 
 import gradio as gr
 
-from app import facet_panel
+from app import facet_panel, selection
 from app.components import finite, thumbnails
 from app.context import AppContext
 from app.detail_panel import video_poster
 from app.safe_text import code, literal
+from indexing.curate.smart_albums import resolve_smart_album
 from indexing.errors import PictorError
 from indexing.query.filters import Filter
 from indexing.query.metadata_search import FindResults, find
@@ -87,6 +88,7 @@ class SearchTab:
     facets: facet_panel.FacetPanel
     order: gr.Radio
     similar: gr.State  # {"content_id", "name"}: the library image Find similar put in the box
+    select: selection.SelectionBar | None = None  # select many in the gallery
 
     @property
     def semantic_controls(self) -> list:
@@ -148,6 +150,7 @@ def render(ctx: AppContext) -> SearchTab:
         prev = gr.Button("◀ Better", size="sm", elem_id="search-prev")
         page_label = gr.Markdown("", elem_id="search-page")
         next_ = gr.Button("More ▶", size="sm", elem_id="search-next")
+    select = selection.render("search")
     gallery = thumbnails(
         label=gallery_label(ResultOrder.score),
         columns=6,
@@ -178,6 +181,7 @@ def render(ctx: AppContext) -> SearchTab:
         facets,
         order,
         gr.State(None),
+        select=select,
     )
 
 
@@ -193,12 +197,15 @@ def run_search(ctx: AppContext, search: SearchQuery | SearchState, heading: str 
     """Gallery, ids, state, page label, status and facet counts for one page (or why not)."""
     state = search if isinstance(search, SearchState) else SearchState(SEMANTIC, search)
     query = state.search
+    picked_album = query.filter.album
     items: list[tuple[str, str]] = []
     ids: list[str] = []
     moments: dict[str, float] = {}
     lines = [heading] if heading else []
     more = False
     try:
+        # A smart album picked: what it holds now (the state keeps its name for the picker).
+        query = query.model_copy(update={"filter": resolve_smart_album(ctx.library, query.filter)})
         if state.mode == METADATA or (state.mode == BOTH and query.text):
             if not query.text:
                 raise PictorError("Type words to look for in names, prompts, cameras or places.")
@@ -234,7 +241,7 @@ def run_search(ctx: AppContext, search: SearchQuery | SearchState, heading: str 
         if not items:
             return failed(f"⚠️ {literal(exc)}")
         lines.append(f"⚠️ {literal(exc)}")
-    counts = _facet_counts(ctx, state)
+    counts = _facet_counts(ctx, replace(state, search=query), picked_album)
     label = f"Page {query.page}" + (", more follow" if more else "")
     state = replace(state, moments=moments)
     gallery = gr.update(value=items, label=gallery_label(query.order))
@@ -274,9 +281,9 @@ def _find_status(found: FindResults, mode: str) -> str:
     return text + "."
 
 
-def _facet_counts(ctx: AppContext, state: SearchState) -> list:
+def _facet_counts(ctx: AppContext, state: SearchState, album: str | None = None) -> list:
     query = state.search.text if state.mode in (METADATA, BOTH) and state.search.text else None
-    return facet_panel.counts(ctx, _metadata_filter(state.search.filter), query)
+    return facet_panel.counts(ctx, _metadata_filter(state.search.filter), query, album)
 
 
 def page_label(results: SearchResults) -> str:

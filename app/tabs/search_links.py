@@ -123,6 +123,39 @@ def results_to_rate(ctx: AppContext, current: SearchState | None) -> tuple[str, 
     return "ids", ids[:RATE_THESE_TOP]
 
 
+SELECT_ALL_TOP = 1000  # "Select all results" of a search by meaning: its best this many
+SELECT_ALL_FOUND = 100_000  # and of a search by names: up to this many matches
+
+
+def every_result(ctx: AppContext, current: SearchState | None) -> tuple[list[str], str]:
+    """Every result of the current search, for "Select all results": all the names and
+    metadata matches (up to SELECT_ALL_FOUND), then the best SELECT_ALL_TOP by meaning."""
+    if current is None:
+        raise PictorError("Search first, then select all its results.")
+    ids: dict[str, None] = {}
+    query = current.search
+    if current.mode in (METADATA, BOTH) and query.text:
+        page, size = 1, 1000
+        while len(ids) < SELECT_ALL_FOUND:
+            found = find_by_metadata(ctx, replace(query, top=size, page=page))
+            ids.update(dict.fromkeys(item.content_id for item in found.items))
+            if len(found.items) < size:
+                break
+            page += 1
+    if current.mode == SEMANTIC or (
+        current.mode == BOTH and (query.text or query.image_path or query.image_content_id)
+    ):
+        hits = (
+            Searcher.for_library(ctx.library)
+            .search(replace(query, top=SELECT_ALL_TOP, page=1))
+            .hits
+        )
+        ids.update(dict.fromkeys(hit.content_id for hit in hits))
+    if not ids:
+        raise PictorError("This search has no results to select.")
+    return list(ids), f"all {len(ids):,} results of this search"
+
+
 def similar_to_rate(ctx: AppContext, content_id: str | None) -> tuple[str, list[str]]:
     """The viewer's "Rate similar images": the images most like this one (not itself), as a
     queue."""

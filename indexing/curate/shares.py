@@ -22,6 +22,7 @@ from indexing.curate.albums import Albums
 from indexing.errors import PictorError
 from indexing.store import albums as album_rows
 from indexing.store import shares as rows
+from indexing.store import smart_albums as smart_rows
 from indexing.store.catalog import Catalog
 from indexing.store.shares import ShareRow
 
@@ -116,6 +117,11 @@ class Shares:
     def share(self, album_path: str, password: str | None = None, expires: str | None = None):
         """A new link to this album; every check runs before anything is written."""
         album = Albums(self.catalog).get(album_path)
+        if album.id in smart_rows.smart_queries(self.catalog):
+            raise PictorError(
+                f"{album.path!r} is a smart album (a saved search): a share link shows a normal "
+                "album's photos; add them to one (album create, then album add) and share that"
+            )
         now = self.clock()
         until = parse_expiry(expires, now)
         stored = None

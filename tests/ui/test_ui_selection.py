@@ -1,0 +1,305 @@
+"""Select many in a real headless Chromium (app/selection.py): a range by click and
+shift-click in the Library, tagged after one confirmation; every result of a search put in a
+new album; two images of the Filters tab trashed and put back with Undo; and the bar and its
+count on screen at 1280×800 and 390×844. One app for the module, over 14 small photos."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indexing.curate.albums import Albums
+from indexing.curate.tags import Tags
+from indexing.library import Library
+from indexing.query.details import image_detail
+from indexing.query.filters import Filter
+from indexing.query.ranking import allowed_ids
+from indexing.settings import Settings
+from tests.browser import free_port, open_page, serve
+from tests.conftest import tiny_clip_env
+from tests.library_builder import noise_image
+
+pytestmark = pytest.mark.browser
+SHOTS = Path("/work/notes/shots")
+BEACH, CITY = 5, 9  # photos named beach-N.jpg and city-N.jpg
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    home = tmp_path_factory.mktemp("selection-ui")
+    photos = home / "photos"
+    photos.mkdir()
+    for n in range(BEACH + CITY):
+        name = f"beach-{n}.jpg" if n < BEACH else f"city-{n}.jpg"
+        noise_image((96, 64), seed=100 + n).save(photos / name, quality=85)
+    with pytest.MonkeyPatch.context() as env:
+        tiny_clip_env(env, home)
+        env.setenv("HOME", str(home))
+        env.setenv("PICTOR_EMBED", "false")
+        settings = Settings(data_dir=home / "data", port=free_port(), threads=2)
+        library = Library(settings)
+        library.index([str(photos)])
+        with serve(settings) as url:
+            yield url, library, home
+
+
+def on_screen(page, selector: str) -> bool:
+    """Whether the element's box lies inside the viewport (not only present)."""
+    box = page.locator(selector).bounding_box()
+    size = page.viewport_size
+    return (
+        box is not None
+        and box["width"] > 0
+        and box["x"] >= 0
+        and box["y"] >= 0
+        and box["x"] + box["width"] <= size["width"] + 1
+        and box["y"] + box["height"] <= size["height"] + 1
+    )
+
+
+def test_a_range_selected_by_shift_click_is_tagged_after_one_confirmation(app):
+    from playwright.sync_api import expect
+
+    url, library, home = app
+    with open_page(url, height=800, width=1280) as page:
+        cards = page.locator("#library-gallery .thumbnail-item")
+        expect(cards).to_have_count(BEACH + CITY)
+        page.locator("#library-select-mode input").check()
+        expect(page.locator("#library-select-count")).to_contain_text("Click images")
+        cards.nth(1).click()
+        cards.nth(4).click(modifiers=["Shift"])
+        expect(page.locator("#library-select-count")).to_contain_text("4 selected")
+        expect(page.locator("#viewer")).not_to_be_visible()  # a click selects, not opens
+        captions = page.locator("#library-gallery .caption-label")
+        expect(captions.filter(has_text="✓")).to_have_count(4)
+        chosen = [n for n, c in enumerate(captions.all()) if "✓" in c.inner_text()]
+        assert chosen == [1, 2, 3, 4]
+        cards.nth(3).click()  # a plain click takes one back out
+        expect(page.locator("#library-select-count")).to_contain_text("3 selected")
+        tag = page.locator("#library-select-tag input")
+        tag.fill("Places/Portugal/Lisbon")
+        tag.press("Enter")
+        page.locator("#library-select-add-tag").click()
+        expect(page.locator("#library-select-question")).to_contain_text(
+            "Tag 3 images with Places/Portugal/Lisbon?"
+        )
+        page.locator("#library-select-yes").click()
+        expect(page.locator("#library-select-message")).to_contain_text("Tagged 3 images")
+        expect(page.locator("#library-select-confirm")).not_to_be_visible()
+        page.screenshot(path=str(home / "select-1280.png"))
+    with library.open_catalog() as catalog:
+        assert dict(Tags(catalog).counts()).get("Places/Portugal/Lisbon") == 3
+
+
+def test_every_result_of_a_search_goes_into_a_new_album(app):
+    from playwright.sync_api import expect
+
+    url, library, _home = app
+    with open_page(url, height=800, width=1280) as page:
+        page.get_by_role("tab", name="Search").click()
+        page.get_by_label("Names and metadata").check()
+        page.locator("#search-text textarea, #search-text input").first.fill("beach")
+        page.locator("#search-run").click()
+        expect(page.locator("#search-gallery .thumbnail-item")).to_have_count(BEACH)
+        page.locator("#search-select-mode input").check()
+        expect(page.locator("#search-select-all")).to_have_text(f"Select all {BEACH} results")
+        page.locator("#search-select-all").click()
+        expect(page.locator("#search-select-count")).to_contain_text(f"{BEACH} selected")
+        album = page.locator("#search-select-album input")
+        album.fill("Trips/Beach days")
+        album.press("Enter")
+        page.locator("#search-select-add-album").click()
+        expect(page.locator("#search-select-question")).to_contain_text(
+            f"Add {BEACH} images to the album Trips/Beach days?"
+        )
+        page.locator("#search-select-yes").click()
+        expect(page.locator("#search-select-message")).to_contain_text(
+            f"Added {BEACH} images to the new album Trips/Beach days"
+        )
+        page.get_by_role("tab", name="Library").click()
+        page.locator("#albums-view").get_by_text("Albums", exact=True).first.click()
+        cards = page.locator("#albums-cards .caption-label")
+        expect(cards.first).to_contain_text("Trips/ (1 album)")
+        page.locator("#albums-cards .thumbnail-item").first.click()
+        expect(cards.first).to_contain_text(f"Beach days ({BEACH})")
+        page.locator("#albums-cards .thumbnail-item").first.click()
+        expect(page.locator("#albums-title")).to_contain_text(f"Beach days · {BEACH} photos")
+        expect(page.locator("#albums-photos .thumbnail-item")).to_have_count(BEACH)
+    with library.open_catalog() as catalog:
+        albums = Albums(catalog)
+        assert len(albums.items(albums.get("Trips/Beach days"))) == BEACH
+
+
+def choose(page, picker: str, label: str) -> None:
+    """Pick a dropdown's option by what it reads (as tests/ui/test_ui_metadata.py does)."""
+    from playwright.sync_api import expect
+
+    page.locator(f"#{picker} input").click()
+    expect(page.locator(f"#{picker} [role=option]").first).to_be_visible()
+    page.locator(f"#{picker}").get_by_role("option", name=label, exact=True).click()
+
+
+def test_the_filters_tab_picks_a_tag_and_an_album(app):
+    """The Tag and Album pickers list what the selections above made, with their counts,
+    and each keeps the gallery to its images."""
+    from playwright.sync_api import expect
+
+    url, _library, _home = app
+    with open_page(url, height=800, width=1280) as page:
+        page.get_by_role("tab", name="Filters").click()
+        cards = page.locator("#filters-gallery .thumbnail-item")
+        expect(cards).to_have_count(BEACH + CITY)
+        choose(page, "filters-facet-tag", "Places/Portugal/Lisbon (3)")
+        expect(cards).to_have_count(3)
+        expect(page.locator("#filters-count")).to_contain_text("3")
+        choose(page, "filters-facet-tag", "Any")
+        expect(cards).to_have_count(BEACH + CITY)
+        choose(page, "filters-facet-album", f"Trips/Beach days ({BEACH})")
+        expect(cards).to_have_count(BEACH)
+
+
+def test_rate_then_trash_a_selection_and_undo_puts_the_files_back(app):
+    from playwright.sync_api import expect
+
+    url, library, home = app
+    with open_page(url, height=800, width=1280) as page:
+        page.get_by_role("tab", name="Filters").click()
+        cards = page.locator("#filters-gallery .thumbnail-item")
+        expect(cards).to_have_count(BEACH + CITY)
+        page.locator("#filters-select-mode input").check()
+        page.locator("#filters-select-all").click()  # every image these filters keep
+        expect(page.locator("#filters-select-count")).to_contain_text(f"{BEACH + CITY} selected")
+        page.locator("#filters-select-clear").click()
+        expect(page.locator("#filters-select-count")).to_contain_text("Click images")
+        page.locator("#filters-select-page").click()
+        expect(page.locator("#filters-gallery .caption-label").filter(has_text="✓")).to_have_count(
+            BEACH + CITY
+        )
+        page.locator("#filters-select-clear").click()
+        cards.nth(0).click()
+        cards.nth(1).click()
+        expect(page.locator("#filters-select-count")).to_contain_text("2 selected")
+        page.locator("#filters-select-score input").fill("8")
+        page.locator("#filters-select-rate").click()
+        expect(page.locator("#filters-select-question")).to_contain_text(
+            "Give 2 images the rating 8?"
+        )
+        page.locator("#filters-select-yes").click()
+        expect(page.locator("#filters-select-message")).to_contain_text("Rated 2 images 8")
+        with library.open_catalog() as catalog:
+            rated = allowed_ids(catalog, Filter(rated=True), -1)
+            assert [image_detail(catalog, cid)["rating"] for cid in rated] == [8, 8]
+        page.locator("#filters-select-trash").click()
+        expect(page.locator("#filters-select-question")).to_contain_text(
+            "Move 2 images to the trash?"
+        )
+        page.locator("#filters-select-yes").click()
+        expect(page.locator("#filters-select-message")).to_contain_text("Moved 2 files")
+        expect(cards).to_have_count(BEACH + CITY - 2)  # the page is redrawn without them
+        photos = home / "photos"
+        assert len(list(photos.glob("*.jpg"))) == BEACH + CITY - 2
+        page.locator("#filters-select-undo").click()
+        expect(page.locator("#filters-select-message")).to_contain_text("Put 2 files back")
+        expect(cards).to_have_count(BEACH + CITY)
+        assert len(list(photos.glob("*.jpg"))) == BEACH + CITY
+
+
+@pytest.mark.parametrize("width,height", [(1280, 800), (390, 844)])
+def test_the_bar_and_the_count_are_on_screen(app, width, height):
+    from playwright.sync_api import expect
+
+    url, _library, home = app
+    with open_page(url, height=height, width=width) as page:
+        cards = page.locator("#library-gallery .thumbnail-item")
+        expect(cards).to_have_count(BEACH + CITY)
+        page.locator("#library-select-mode input").check()
+        cards.nth(2).scroll_into_view_if_needed()
+        cards.nth(2).click()
+        expect(page.locator("#library-select-count")).to_contain_text("1 selected")
+        cards.last.scroll_into_view_if_needed()  # down the gallery: the bar stays in sight
+        for selector in ("#library-select-count", "#library-select-mode"):
+            assert on_screen(page, selector), selector
+        page.locator("#library-select-add-tag").scroll_into_view_if_needed()
+        for selector in ("#library-select-add-tag", "#library-select-trash"):
+            assert on_screen(page, selector), selector
+        shot = home / f"selection-{width}x{height}.png"
+        page.screenshot(path=str(shot))
+        if SHOTS.is_dir():
+            shutil.copy(shot, SHOTS / f"selection-library-{width}x{height}.png")
+
+
+def test_the_albums_view_creates_fills_renames_and_deletes_an_album(app):
+    from playwright.sync_api import expect
+
+    url, library, home = app
+    with open_page(url, height=800, width=1280) as page:
+        page.locator("#albums-view").get_by_text("Albums", exact=True).first.click()
+        page.locator("#albums-new-name textarea, #albums-new-name input").first.fill("Trips/Lisbon")
+        page.locator("#albums-create").click()
+        expect(page.locator("#albums-message")).to_contain_text("Created the album Trips/Lisbon")
+        expect(page.locator("#albums-title")).to_contain_text("Lisbon · 0 photos · in Trips")
+        # Three photos of the Library go in, from a selection there.
+        gallery = page.locator("#library-gallery .thumbnail-item")
+        page.locator("#library-select-mode input").check()
+        for n in (5, 6, 7):
+            gallery.nth(n).click()
+        expect(page.locator("#library-select-count")).to_contain_text("3 selected")
+        album = page.locator("#library-select-album input")
+        album.fill("Trips/Lisbon")
+        album.press("Enter")
+        page.locator("#library-select-add-album").click()
+        expect(page.locator("#library-select-question")).to_contain_text(
+            "Add 3 images to the album Trips/Lisbon?"
+        )
+        page.locator("#library-select-yes").click()
+        expect(page.locator("#library-select-message")).to_contain_text("Added 3 images")
+        page.locator("#albums-refresh").click()
+        expect(page.locator("#albums-title")).to_contain_text("Lisbon · 3 photos")
+        photos = page.locator("#albums-photos .thumbnail-item")
+        expect(photos).to_have_count(3)
+        # Renamed in place; then one photo out of it, from the album's own selection.
+        page.locator("#albums-rename-to textarea, #albums-rename-to input").first.fill(
+            "Lisbon 2023"
+        )
+        page.locator("#albums-rename").click()
+        expect(page.locator("#albums-title")).to_contain_text("Lisbon 2023 · 3 photos")
+        expect(
+            page.locator("#albums-cards .caption-label").filter(has_text="Lisbon 2023 (3)")
+        ).to_have_count(1)
+        for width, height in ((1280, 800), (390, 844)):  # looked at, and measured
+            page.set_viewport_size({"width": width, "height": height})
+            page.locator("#albums-where").scroll_into_view_if_needed()
+            for part in ("#albums-cards", "#albums-title", "#albums-rename"):
+                box = page.locator(part).bounding_box()
+                assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+            shot = home / f"albums-view-{width}x{height}.png"
+            page.screenshot(path=str(shot))
+            if SHOTS.is_dir():
+                shutil.copy(shot, SHOTS / shot.name)
+        page.set_viewport_size({"width": 1280, "height": 800})
+        photos.first.click()  # not selecting: a click opens the viewer, over the album's list
+        expect(page.locator("#viewer-title")).to_contain_text("From the album · 1 of 3")
+        page.locator("#viewer-close").click()
+        page.locator("#album-select-mode input").check()
+        photos.first.click()
+        expect(page.locator("#album-select-count")).to_contain_text("1 selected")
+        page.locator("#album-select-unalbum").click()
+        expect(page.locator("#album-select-question")).to_contain_text(
+            "Remove 1 image from the album Trips/Lisbon 2023?"
+        )
+        page.locator("#album-select-yes").click()
+        expect(photos).to_have_count(2)
+        expect(page.locator("#albums-title")).to_contain_text("Lisbon 2023 · 2 photos")
+        page.locator("#albums-delete").click()
+        expect(page.locator("#albums-confirm-text")).to_contain_text(
+            "Its 2 photos stay in the library"
+        )
+        page.locator("#albums-delete-yes").click()
+        expect(page.locator("#albums-message")).to_contain_text("Deleted the album")
+        expect(photos).to_have_count(0)
+        page.screenshot(path=str(home / "albums-1280.png"), full_page=True)
+    with library.open_catalog() as catalog:
+        assert "Trips/Lisbon 2023" not in [a.path for a in Albums(catalog).listed()]
+        assert library.status(catalog)["images"] == BEACH + CITY  # the photos stay
