@@ -54,13 +54,22 @@ READ_ONLY_CALLS = frozenset(
         ("app.api", "PictorApi.list_images"),
         ("app.api", "PictorApi.duplicates"),
         ("app.api", "PictorApi.dismissed"),
+        ("app.api_albums", "AlbumApi.album_events"),
+        ("app.api_albums", "AlbumApi.album_show"),
         ("app.detail", "_opener.<locals>.selected"),
         ("app.detail", "_opener.<locals>.selected_at"),
+        ("app.detail", "_unless_selecting.<locals>.selected"),
+        ("app.detail", "_unless_selecting.<locals>.selected_at"),
         ("app.detail", "closed"),
         ("app.detail", "listen.<locals>.show_folder"),
         ("app.detail_organise", "listen.<locals>.load"),
         ("app.share_panel", "listen.<locals>.load"),
+        ("app.tabs.albums", "listen.<locals>.album_page"),
+        ("app.tabs.albums", "listen.<locals>.cards"),
+        ("app.tabs.albums", "listen.<locals>.click"),
         ("app.tabs.duplicates", "_threshold_for"),
+        ("app.tabs.events", "listen.<locals>.cards"),
+        ("app.tabs.events", "listen.<locals>.select"),
         ("app.tabs.duplicates", "listen.<locals>.choose"),
         ("app.tabs.duplicates", "listen.<locals>.earlier"),
         ("app.tabs.duplicates", "listen.<locals>.find"),
@@ -83,7 +92,7 @@ READ_ONLY_CALLS = frozenset(
 # (a name starting with WRITING_PREFIX: set_stage, set_write_xmp_faces, ...).
 READ_ONLY_LAMBDA_MODULES = frozenset(
     {"app.detail", "app.tabs.library", "app.tabs.people", "app.tabs.duplicates", "app.ui"}
-    | {"app.tabs.text_settings", "app.detail_people"}
+    | {"app.tabs.text_settings", "app.detail_people", "app.tabs.albums"}
 )
 WRITING_NAMES = frozenset(
     {"rate", "restore", "act", "set_stage", "set_write_xmp", "trash", "forget", "index"}

@@ -195,6 +195,13 @@ def build_app(
             viewer.panel.people.not_this, trash_tab.restore, trash_tab.restore_all, trash_tab.empty,
             viewer.panel.score, viewer.panel.save, viewer.panel.clear, viewer.panel.viewer.trash,
             viewer.panel.viewer.undo, viewer.panel.viewer.rate_similar,
+            *(tab.select.mode for tab in (library_tab, search_tab, filters_tab, people_view,
+                                         albums_view) if tab.select is not None),
+            albums_view.new_name, albums_view.create, albums_view.rename_to, albums_view.rename,
+            albums_view.delete, albums_view.order, events_view.name, events_view.accept,
+            events_view.dismiss, events_view.export_album, events_view.export_to,
+            events_view.export_zip, events_view.export,
+            *([filters_tab.smart.name, filters_tab.smart.save] if filters_tab.smart else []),
         ]  # fmt: skip
         roles.listen(demo, viewer_note, editing, viewers)  # hidden from a viewer
     api.add_to(demo, ctx)

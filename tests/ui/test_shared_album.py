@@ -363,6 +363,8 @@ def test_a_viewer_sees_no_editing_controls_and_a_save_is_refused(
         for hidden in ("#viewer-trash", "#viewer-score", "#viewer-rate-similar"):
             expect(page.locator(hidden)).to_have_count(0)
         expect(page.get_by_role("button", name="Add folder")).to_have_count(0)
+        for hidden in ("#library-select-mode", "#albums-create", "#smart-album-save"):
+            expect(page.locator(hidden)).to_have_count(0)  # selecting, albums, smart albums
         # What stays on the page for a viewer (the caption, to read) refuses to change.
         caption = page.locator("#viewer-caption textarea").first
         caption.fill("A viewer's words")
