@@ -255,18 +255,22 @@ def listen(tab: FiltersTab, ctx: AppContext) -> None:
 
     def show(page: int, *values: Any):
         try:
-            listing: Listing = list_library(ctx.library, resolved(ctx, request_from(page, values)))
+            listing: Listing = list_library(
+                ctx.library, resolved(ctx, request_from(page, list(values)))
+            )
         except PictorError as exc:
             return [], [], 1, "", f"⚠️ {literal(exc)}", *facet_panel.updates(None)
         if not listing.items and page > 1:  # the filter shrank: show its last page
-            listing = list_library(ctx.library, resolved(ctx, request_from(listing.pages, values)))
+            listing = list_library(
+                ctx.library, resolved(ctx, request_from(listing.pages, list(values)))
+            )
         items = [
             (str(ctx.library.thumbs.path_for(item.content_id)), card_caption(item))
             for item in listing.items
         ]
         request = listing.request
         count = f"**{listing.count_line}** · page {request.page} of {listing.pages}"
-        picked = request_from(page, values).filter.album  # a smart album's name, kept
+        picked = request_from(page, list(values)).filter.album  # a smart album's name, kept
         counts = facet_panel.counts(
             ctx, request.filter.model_copy(update={"exclude_text": (), "only_text": ()}),
             album=picked,

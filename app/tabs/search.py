@@ -205,7 +205,7 @@ def run_search(ctx: AppContext, search: SearchQuery | SearchState, heading: str 
     more = False
     try:
         # A smart album picked: what it holds now (the state keeps its name for the picker).
-        query = query.model_copy(update={"filter": resolve_smart_album(ctx.library, query.filter)})
+        query = replace(query, filter=resolve_smart_album(ctx.library, query.filter))
         if state.mode == METADATA or (state.mode == BOTH and query.text):
             if not query.text:
                 raise PictorError("Type words to look for in names, prompts, cameras or places.")
