@@ -14,6 +14,7 @@ import gradio as gr
 from app.context import AppContext
 from app.safe_text import literal
 from indexing.curate.albums import Albums
+from indexing.curate.smart_albums import hand_filled
 from indexing.curate.tags import Tags
 from indexing.curate.xmp_keywords import write_back
 from indexing.errors import PictorError
@@ -65,7 +66,7 @@ def values(ctx: AppContext, content_id: str | None, message: str = "") -> tuple:
     if content_id is None:
         return gr.Dropdown(choices=[], value=None), "", "", ""
     with ctx.catalog() as catalog:
-        albums = [album.path for album in Albums(catalog).listed()]
+        albums = [album.path for album in hand_filled(catalog)]  # not the smart ones
         tags = Tags(catalog)
         typed, caption = ", ".join(tags.of(content_id)), tags.caption(content_id) or ""
     return gr.Dropdown(choices=albums, value=None), typed, caption, message

@@ -16,6 +16,7 @@ import gradio as gr
 from app.context import AppContext
 from app.safe_text import literal
 from indexing.curate.albums import Albums
+from indexing.curate.smart_albums import smart_album_ids
 from indexing.errors import PictorError
 from indexing.query.facets import Facets, facets
 from indexing.query.filters import Filter
@@ -82,16 +83,16 @@ def filter_values(values: list[Any]) -> dict[str, Any]:
 
 
 def updates(result: Facets | None, albums: list[AlbumRow] | None = None,
-            album: str | None = None) -> list[Any]:  # fmt: skip
+            album: str | None = None, smart: set[int] | None = None) -> list[Any]:  # fmt: skip
     """New choices (with counts) for each picker, keeping the chosen values; and the note.
-    albums: the Album picker's choices (the album chosen: album)."""
+    albums: the Album picker's choices (the album chosen: album; smart: the smart ones)."""
     if result is None:
         return [gr.update() for _ in PICKERS] + [gr.update()]
     out: list[Any] = []
     notes = []
     for name, _label, _field in PICKERS:
         if name == ALBUM:
-            out.append(_album_choices(albums, album))
+            out.append(_album_choices(albums, album, smart or set()))
             continue
         facet = result.get(name)
         choices = [("Any", ANY)]
@@ -105,11 +106,13 @@ def updates(result: Facets | None, albums: list[AlbumRow] | None = None,
     return out
 
 
-def _album_choices(albums: list[AlbumRow] | None, chosen: str | None) -> Any:
+def _album_choices(albums: list[AlbumRow] | None, chosen: str | None, smart: set[int]) -> Any:
     """The Album picker: every album by its path, with its photos counted."""
     if albums is None:
         return gr.update()
-    choices = [("Any", ANY)] + [(f"{a.path} ({a.count:,})", a.path) for a in albums]
+    choices = [("Any", ANY)] + [
+        (f"{a.path} ({'smart' if a.id in smart else f'{a.count:,}'})", a.path) for a in albums
+    ]  # a smart album's photos are what its query finds: counted once picked
     if chosen and chosen not in {a.path for a in albums}:
         choices.append((f"{chosen} (0)", chosen))
     return gr.update(choices=choices, value=chosen or ANY)
@@ -130,6 +133,7 @@ def counts(
                 catalog, flt, query, subject_note=lambda: ctx.library.subject_note(catalog)
             )
             albums = Albums(catalog).listed()
+            smart = smart_album_ids(catalog)
     except PictorError:
         return updates(None)
-    return updates(result, albums, album or flt.album)
+    return updates(result, albums, album or flt.album, smart)

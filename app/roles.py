@@ -41,6 +41,7 @@ READ_ONLY_MODULES = frozenset(
         "app.tabs.filters",
         "app.tabs.timeline",
         "app.tabs.search_links",
+        "app.selection",  # selecting only (its actions are app.selection_actions')
         "app.detail_text",
         "app.roles",
         "gradio.renderable",

@@ -30,7 +30,7 @@ from app.selection_bar import (
     render,
     toggled,
 )
-from indexing.curate.albums import Albums
+from indexing.curate.smart_albums import hand_filled
 from indexing.curate.tags import Tags
 from indexing.errors import PictorError
 
@@ -53,7 +53,7 @@ def listen(bar: SelectionBar, ctx: AppContext, wiring: Wiring) -> None:
     def choices() -> tuple[Any, Any]:
         with ctx.catalog() as catalog:
             tags = [tag for tag, _ in Tags(catalog).counts()]
-            albums = [album.path for album in Albums(catalog).listed()]
+            albums = [album.path for album in hand_filled(catalog)]  # not the smart ones
         return gr.Dropdown(choices=tags), gr.Dropdown(choices=albums)
 
     def switched(on: bool, items, ids_shown):
@@ -105,6 +105,32 @@ def listen(bar: SelectionBar, ctx: AppContext, wiring: Wiring) -> None:
     bar.mode.change(switched, [bar.mode, gallery, ids_state], mode_outputs, **quiet).then(
         all_label, [bar.mode, *wiring.everything_inputs], [bar.everything], **quiet
     )
+    if wiring.scope:
+        seen = gr.State(None)  # the scope_key of the results the selection was made in
+        scoped = len(wiring.scope)
+
+        def rescoped(previous: str | None, on: bool, chosen: Chosen, items, shown, *values):
+            """Other results: the selection ends, and "Select all N" is counted again."""
+            key = wiring.scope_key(*values[:scoped])
+            if key == previous:
+                return (gr.skip(),) * 5
+            label = all_label(on, *values[scoped:])
+            if not chosen:
+                return key, gr.skip(), gr.skip(), gr.skip(), label
+            fresh = Chosen()
+            return key, fresh, counted(fresh, on), marked(items, shown or [], fresh), label
+
+        # Read on each new gallery (the event that shows other results sets the scope with
+        # it), and on a change of the scope itself where its values hash (a State's change
+        # event hashes its value, which a dataclass with a dict in it refuses): an album
+        # renamed shows the same photos, and its selection ends then, not at a later redraw.
+        changes = [component.change for component in wiring.scope] if wiring.scope_changes else []
+        gr.on(
+            [gallery.change, *changes], rescoped,
+            [seen, bar.mode, bar.chosen, gallery, ids_state, *wiring.scope,
+             *wiring.everything_inputs],
+            [seen, bar.chosen, bar.count, gallery, bar.everything], **quiet,
+        )  # fmt: skip
     gallery.select(click, [bar.shift, bar.mode, ids_state, bar.chosen, gallery],
                    [bar.chosen, bar.count, gallery], js=READ_SHIFT, **quiet)  # fmt: skip
     picked = [bar.chosen, bar.count, gallery]

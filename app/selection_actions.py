@@ -18,6 +18,7 @@ from indexing.curate.albums import Albums
 from indexing.curate.rating_service import RatingService
 from indexing.curate.tags import Tags, parse_tag
 from indexing.curate.trash import Trash
+from indexing.curate.xmp_keywords import write_back
 from indexing.errors import PictorError
 from indexing.names.wording import plural
 from indexing.query.ranking import present_paths
@@ -108,8 +109,14 @@ def listen(bar: SelectionBar, ctx: AppContext, wiring: Wiring, choices) -> None:
         if not trashed:
             return "Nothing to put back.", None, gr.Button(visible=False)
         with ctx.catalog() as catalog:
-            report = Trash(catalog).restore(list(trashed))
+            trash = Trash(catalog)
+            there = {str(entry.id) for entry in trash.entries()}
+            report = trash.restore([entry for entry in trashed if entry in there])
         notes = [f"Put {plural(len(report.moved), 'file')} back."]
+        if len(report.moved) < len(trashed):  # put back from the Trash tab meanwhile
+            notes.append(
+                f"{plural(len(trashed) - len(report.moved), 'file')} no longer in the trash."
+            )
         notes += [f"⚠️ {literal(p['path'])}: {literal(p['reason'])}" for p in report.problems]
         gr.Info(notes[0])
         return "  \n".join(notes), None, gr.Button(visible=False)
@@ -164,10 +171,11 @@ def _do(ctx: AppContext, pending: Pending) -> tuple[list[str], list[str] | None]
     with ctx.catalog() as catalog:
         if pending.action == "tag":
             stored, added = Tags(catalog).add(value, ids)
-            return [f"Tagged {plural(added, 'image')} with {stored}."], None
+            return [f"Tagged {plural(added, 'image')} with {stored}.", *_sidecars(ctx, ids)], None
         if pending.action == "untag":
             stored, removed = Tags(catalog).remove(value, ids)
-            return [f"Removed {stored} from {plural(removed, 'image')}."], None
+            said = f"Removed {stored} from {plural(removed, 'image')}."
+            return [said, *_sidecars(ctx, ids)], None
         albums = Albums(catalog)
         if pending.action == "album":
             created = _ensure_album(albums, value)
@@ -184,10 +192,20 @@ def _do(ctx: AppContext, pending: Pending) -> tuple[list[str], list[str] | None]
         if not paths:
             raise PictorError("None of the selected images has a file on disk.")
         report = Trash(catalog).trash(paths)
-    moved = [entry.original_path for entry in report.moved]
+    moved = [str(entry.id) for entry in report.moved]  # Undo: these trash entries
     notes = [f"Moved {plural(len(moved), 'file')} to the trash."]
     notes += [f"⚠️ {p['path']}: {p['reason']}" for p in report.problems[:5]]
     return notes, moved
+
+
+def _sidecars(ctx: AppContext, ids: list[str]) -> list[str]:
+    """With XMP keyword writing on, the tags to the sidecars as the viewer and the CLI write
+    them: what could not be written, one line each (the first five)."""
+    if not ctx.settings.write_xmp_keywords:
+        return []
+    with ctx.catalog() as catalog:
+        _, problems = write_back(catalog, ids)
+    return [f"⚠️ {problem}" for problem in problems[:5]]
 
 
 def _rate(ctx: AppContext, ids: list[str], score: float) -> list[str]:

@@ -67,7 +67,10 @@ class SelectionBar:
 class Wiring:
     """What a tab gives the bar: everything(*inputs) lists all its results' content ids (and
     says what they are); refresh(*inputs) redraws its page after a change; album: a
-    component holding the album shown (an album's view)."""
+    component holding the album shown (an album's view); scope: components whose values say
+    which results the gallery shows (a search, filters, an album, a person; not the page),
+    read as each new gallery is shown, scope_key(*values) naming those results: a selection
+    ends with its results, so an action never reaches images no longer shown."""
 
     gallery: gr.Gallery
     ids: gr.State
@@ -77,6 +80,9 @@ class Wiring:
     refresh_inputs: list[Any] = field(default_factory=list)
     refresh_outputs: list[Any] = field(default_factory=list)
     album: Any = None
+    scope: list[Any] = field(default_factory=list)
+    scope_key: Callable[..., str] = repr
+    scope_changes: bool = False  # the scope's own change events too (values that hash)
 
 
 def render(prefix: str, *, in_album: bool = False) -> SelectionBar:

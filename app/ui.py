@@ -96,7 +96,7 @@ def build_app(
                     filters_tab = filters.render(ctx)
                 filters_tab.container = filters_outer  # opening Filters lists the images
                 with gr.Tab("Timeline", id="timeline") as timeline_opened:
-                    timeline_target = filters.timeline_target(filters_tab, filter_tabs)
+                    timeline_target = filters.timeline_target(filters_tab, filter_tabs, ctx)
                     timeline_tab = timeline.render(ctx, timeline_target)
                 with gr.Tab("Duplicates", id="duplicates"):
                     duplicates_tab = duplicates.render()
@@ -194,7 +194,7 @@ def build_app(
             viewer.panel.people.name, viewer.panel.people.save_name,
             viewer.panel.people.not_this, trash_tab.restore, trash_tab.restore_all, trash_tab.empty,
             viewer.panel.score, viewer.panel.save, viewer.panel.clear, viewer.panel.viewer.trash,
-            viewer.panel.viewer.undo, viewer.panel.viewer.rate_similar,
+            viewer.panel.viewer.rate_similar,
             *(tab.select.mode for tab in (library_tab, search_tab, filters_tab, people_view,
                                          albums_view) if tab.select is not None),
             albums_view.new_name, albums_view.create, albums_view.rename_to, albums_view.rename,
@@ -230,11 +230,13 @@ def _listen_selection(ctx, library_tab, search_tab, filters_tab) -> None:
     selection.listen(search_tab.select, ctx, selection.Wiring(
         search_tab.gallery, search_tab.ids, lambda q: search_links.every_result(ctx, q),
         [search_tab.query], search_again, [search_tab.query], search.outputs(search_tab),
+        scope=[search_tab.query], scope_key=search_links.results_key,
     ))  # fmt: skip
     selection.listen(filters_tab.select, ctx, selection.Wiring(
-        filters_tab.gallery, filters_tab.ids, lambda *v: filters.every_match(ctx, *v),
-        filters_tab.controls, filters_tab.refresh, [filters_tab.page, *filters_tab.controls],
-        filters_tab.page_outputs,
+        filters_tab.gallery, filters_tab.ids,
+        lambda applied: filters.every_match(ctx, *filters.shown_values(applied)),
+        [filters_tab.applied], filters_tab.refresh, [filters_tab.page, *filters_tab.controls],
+        filters_tab.page_outputs, scope=[filters_tab.applied], scope_changes=True,
     ))  # fmt: skip
 
 
@@ -243,7 +245,7 @@ def _listen_album_selection(ctx, view) -> None:
     redraw, inputs, outputs = view.refresh_album
     selection.listen(view.select, ctx, selection.Wiring(
         view.photos, view.ids, lambda path: albums.every_photo(ctx, path), [view.album],
-        redraw, inputs, outputs, album=view.album,
+        redraw, inputs, outputs, album=view.album, scope=[view.album], scope_changes=True,
     ))  # fmt: skip
 
 

@@ -21,6 +21,7 @@ from app.components import thumbnails
 from app.context import AppContext
 from app.safe_text import literal
 from indexing.curate.albums import Albums
+from indexing.curate.smart_albums import SmartAlbums, smart_album_ids
 from indexing.errors import PictorError
 from indexing.names.wording import plural
 from indexing.query.filters import Filter, SortKey
@@ -130,6 +131,7 @@ def listen(view: AlbumsView, ctx: AppContext, opened: gr.Accordion) -> None:
     def cards(folder: str, message: str = ""):
         with ctx.catalog() as catalog:
             albums = Albums(catalog).listed()
+            smart = smart_album_ids(catalog)
         folders, here = children(albums, folder or "")
         if folder and not folders and not here:  # the folder went with its last album
             return cards("/".join(folder.split("/")[:-1]), message)
@@ -142,7 +144,8 @@ def listen(view: AlbumsView, ctx: AppContext, opened: gr.Accordion) -> None:
         for album in here:
             cover = album.cover if album.cover and thumbs.has(album.cover) else None
             picture = str(thumbs.path_for(cover)) if cover else _empty_picture()
-            items.append((picture, f"{album.name} ({album.count:,})"))
+            held = "smart" if album.id in smart else f"{album.count:,}"  # a query, live
+            items.append((picture, f"{album.name} ({held})"))
             entries.append(("album", album.path))
         crumbs = " / ".join(["**Albums**", *(literal(p) for p in folder.split("/") if p)])
         note = message or ("" if albums else EMPTY)
@@ -158,22 +161,27 @@ def listen(view: AlbumsView, ctx: AppContext, opened: gr.Accordion) -> None:
                 album = albums.get(path)
             except PictorError:  # renamed or deleted meanwhile (the CLI, another window)
                 return closed_album()
-            if order == BEST:
-                best = Filter(album=album.path)
-                request = ListRequest(filter=best, sort=SortKey.rating, descending=True,
-                                      page=max(1, page), page_size=PAGE)  # fmt: skip
-                listing = list_images(catalog, request)
-                ids, total = [i.content_id for i in listing.items], listing.matching
-                page = request.page
-            else:
-                every = albums.items(album)
-                total = len(every)
-                page = min(max(1, page), max(1, -(-total // PAGE)))
-                ids = every[(page - 1) * PAGE : page * PAGE]
+            smart, problem = SmartAlbums(ctx.library, catalog), ""
+            try:  # a smart album: what its query finds now
+                if order == BEST:
+                    best = smart.resolve(Filter(album=album.path)) or Filter(album=album.path)
+                    request = ListRequest(filter=best, sort=SortKey.rating, descending=True,
+                                          page=max(1, page), page_size=PAGE)  # fmt: skip
+                    listing = list_images(catalog, request)
+                    ids, total = [i.content_id for i in listing.items], listing.matching
+                    page = request.page
+                else:
+                    is_smart = smart.is_smart(album)
+                    every = smart.run(album).content_ids if is_smart else albums.items(album)
+                    total = len(every)
+                    page = min(max(1, page), max(1, -(-total // PAGE)))
+                    ids = every[(page - 1) * PAGE : page * PAGE]
+            except PictorError as exc:  # a smart album whose query no longer runs
+                ids, total, problem = [], 0, f" · ⚠️ {literal(exc)}"
         thumbs = ctx.library.thumbs
         shown = [cid for cid in ids if thumbs.has(cid)]
         where = f" · in {literal(album.folder)}" if album.folder else ""
-        title = f"**{literal(album.name)}** · {plural(album.count, 'photo')}{where}"
+        title = f"**{literal(album.name)}** · {plural(total, 'photo')}{where}{problem}"
         pages = max(1, -(-total // PAGE))
         chosen = order if order == BEST else (AS_ADDED if album.order_mode == "manual" else BY_DATE)
         return (album.path, title, album.name, chosen, [str(thumbs.path_for(c)) for c in shown],
@@ -274,7 +282,8 @@ def every_photo(ctx: AppContext, path: str | None) -> tuple[list[str], str]:
         raise PictorError("Open an album first.")
     with ctx.catalog() as catalog:
         albums = Albums(catalog)
-        ids = albums.items(albums.get(path))
+        album, smart = albums.get(path), SmartAlbums(ctx.library, catalog)
+        ids = smart.run(album).content_ids if smart.is_smart(album) else albums.items(album)
     return ids, f"all {plural(len(ids), 'photo')} of {path}"
 
 

@@ -87,6 +87,7 @@ class FiltersTab:
     page_outputs: list[Any] | None = None
     select: selection.SelectionBar | None = None  # select many in the gallery
     smart: smart_album_row.SmartAlbumRow | None = None  # save these filters as a smart album
+    applied: gr.State | None = None  # the control values of the results shown (not as typed)
 
     @property
     def controls(self) -> list[Any]:
@@ -190,7 +191,7 @@ def render(ctx: AppContext) -> FiltersTab:
         container, sort, descending, ranges, taken_from, taken_to, formats, folder, rated, kind,
         exclude_text, only_text, sensitivity, seed, reshuffle, rate_these, apply, clear, message,
         count, prev, next_, gr.State(1), gr.State([]), gallery, facets_panel, select=select,
-        smart=smart,
+        smart=smart, applied=gr.State(None),
     )  # fmt: skip
 
 
@@ -249,9 +250,12 @@ def card_caption(item) -> str:
 
 
 def listen(tab: FiltersTab, ctx: AppContext) -> None:
-    page_outputs = [tab.gallery, tab.ids, tab.page, tab.count, tab.message, *tab.facets.outputs]
-    if tab.smart is not None:
-        smart_album_row.listen(tab.smart, ctx, tab.controls, lambda values: request_from(1, values))
+    page_outputs = [tab.gallery, tab.ids, tab.page, tab.count, tab.message, *tab.facets.outputs,
+                    tab.applied]  # fmt: skip
+    if tab.smart is not None:  # saves the filters of the results shown
+        smart_album_row.listen(
+            tab.smart, ctx, [tab.applied], lambda values: request_from(1, shown_values(values[0]))
+        )
 
     def show(page: int, *values: Any):
         try:
@@ -259,7 +263,7 @@ def listen(tab: FiltersTab, ctx: AppContext) -> None:
                 ctx.library, resolved(ctx, request_from(page, list(values)))
             )
         except PictorError as exc:
-            return [], [], 1, "", f"⚠️ {literal(exc)}", *facet_panel.updates(None)
+            return [], [], 1, "", f"⚠️ {literal(exc)}", *facet_panel.updates(None), gr.skip()
         if not listing.items and page > 1:  # the filter shrank: show its last page
             listing = list_library(
                 ctx.library, resolved(ctx, request_from(listing.pages, list(values)))
@@ -275,7 +279,8 @@ def listen(tab: FiltersTab, ctx: AppContext) -> None:
             ctx, request.filter.model_copy(update={"exclude_text": (), "only_text": ()}),
             album=picked,
         )  # fmt: skip
-        return items, [i.content_id for i in listing.items], request.page, count, "", *counts
+        shown = [i.content_id for i in listing.items]
+        return items, shown, request.page, count, "", *counts, list(values)
 
     def reshuffle(*values: Any):
         seed = random.randrange(1, 1_000_000)
@@ -343,11 +348,19 @@ DATE_FIELDS = ("taken_from", "taken_to", "year", "month", "day")
 TEXT_FIELDS = ("exclude_text", "only_text")
 
 
-def timeline_filter(*values: Any) -> tuple[Filter, str]:
-    """The rule the Timeline and its Show share: the Filters tab's filter, less its dates
-    (a group or event chosen there sets them) and its text categories (which need CLIP, so
-    the timeline cannot count them; the note says so when they are set)."""
-    flt = request_from(1, list(values)).filter
+def shown_values(applied: list[Any] | None) -> list[Any]:
+    """The control values of the results shown (FiltersTab.applied), or say to show them."""
+    if applied is None:
+        raise PictorError("Show the filtered images first (press Apply).")
+    return list(applied)
+
+
+def timeline_filter(ctx: AppContext, *values: Any) -> tuple[Filter, str]:
+    """The rule the Timeline and its Show share: the Filters tab's filter (a smart album
+    as what it holds now), less its dates (a group or event chosen there sets them) and its
+    text categories (which need CLIP, so the timeline cannot count them; the note says so
+    when they are set)."""
+    flt = resolved(ctx, request_from(1, list(values))).filter
     note = ""
     if flt.needs_clip:
         note = (
@@ -360,7 +373,7 @@ def timeline_filter(*values: Any) -> tuple[Filter, str]:
     return flt.model_copy(update=cleared), note
 
 
-def timeline_target(tab: FiltersTab, inner_tabs: gr.Tabs):
+def timeline_target(tab: FiltersTab, inner_tabs: gr.Tabs, ctx: AppContext):
     """Where the Timeline view sends a chosen month, day or event: this tab's date filters."""
     year, month, day = (
         tab.facets.pickers[facet_panel.NAMES.index(name)] for name in ("year", "month", "day")
@@ -381,5 +394,5 @@ def timeline_target(tab: FiltersTab, inner_tabs: gr.Tabs):
 
     return Target(
         [inner_tabs, tab.taken_from, tab.taken_to, year, month, day], choose, refresh,
-        tab.controls, timeline_filter,
+        tab.controls, lambda *values: timeline_filter(ctx, *values),
     )  # fmt: skip

@@ -39,4 +39,5 @@ def listen(view: PeopleView, ctx: AppContext) -> None:
     selection.listen(view.select, ctx, selection.Wiring(
         view.photos, view.ids, lambda person_id: every_photo(ctx, person_id), [view.selected],
         lambda person_id: photos(ctx, person_id), [view.selected], [view.photos, view.ids],
+        scope=[view.selected], scope_changes=True,
     ))  # fmt: skip

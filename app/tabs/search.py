@@ -204,8 +204,7 @@ def run_search(ctx: AppContext, search: SearchQuery | SearchState, heading: str 
     lines = [heading] if heading else []
     more = False
     try:
-        # A smart album picked: what it holds now (the state keeps its name for the picker).
-        query = replace(query, filter=resolve_smart_album(ctx.library, query.filter))
+        query = resolved_search(ctx, query)  # the state keeps a smart album's name
         if state.mode == METADATA or (state.mode == BOTH and query.text):
             if not query.text:
                 raise PictorError("Type words to look for in names, prompts, cameras or places.")
@@ -246,6 +245,11 @@ def run_search(ctx: AppContext, search: SearchQuery | SearchState, heading: str 
     state = replace(state, moments=moments)
     gallery = gr.update(value=items, label=gallery_label(query.order))
     return (gallery, ids, state, label, "  \n".join(lines), *counts)
+
+
+def resolved_search(ctx: AppContext, query: SearchQuery) -> SearchQuery:
+    """query with a smart album picked replaced by what that album holds now."""
+    return replace(query, filter=resolve_smart_album(ctx.library, query.filter))
 
 
 def gallery_label(order: ResultOrder) -> str:

@@ -24,6 +24,7 @@ from app.tabs.search import (
     failed,
     find_by_metadata,
     outputs,
+    resolved_search,
     search_shown,
 )
 from indexing.errors import PictorError
@@ -111,7 +112,7 @@ def results_to_rate(ctx: AppContext, current: SearchState | None) -> tuple[str, 
     """The Search tab's hand-off to the Rate tab: the current search's best results."""
     if current is None:
         raise PictorError("Search first, then press Rate these.")
-    top = replace(current.search, top=RATE_THESE_TOP, page=1)
+    top = replace(resolved_search(ctx, current.search), top=RATE_THESE_TOP, page=1)
     ids: list[str] = []
     if current.mode in (METADATA, BOTH):
         ids += [item.content_id for item in find_by_metadata(ctx, top).items]
@@ -121,6 +122,11 @@ def results_to_rate(ctx: AppContext, current: SearchState | None) -> tuple[str, 
     if not ids:
         raise PictorError("This search has no results to rate.")
     return "ids", ids[:RATE_THESE_TOP]
+
+
+def results_key(current: SearchState | None) -> str:
+    """Which results a search shows, whatever its page (a selection lasts while it does)."""
+    return "" if current is None else repr((current.mode, replace(current.search, page=1)))
 
 
 SELECT_ALL_TOP = 1000  # "Select all results" of a search by meaning: its best this many
@@ -133,7 +139,7 @@ def every_result(ctx: AppContext, current: SearchState | None) -> tuple[list[str
     if current is None:
         raise PictorError("Search first, then select all its results.")
     ids: dict[str, None] = {}
-    query = current.search
+    query = resolved_search(ctx, current.search)
     if current.mode in (METADATA, BOTH) and query.text:
         page, size = 1, 1000
         while len(ids) < SELECT_ALL_FOUND:

@@ -277,6 +277,17 @@ class SmartAlbums:
         return [hit.content_id for hit in Searcher.for_library(self.folder).search(search).hits]
 
 
+def smart_album_ids(catalog: Catalog) -> set[int]:
+    """The ids of the smart albums."""
+    return set(rows.smart_queries(catalog))
+
+
+def hand_filled(catalog: Catalog) -> list[AlbumRow]:
+    """The albums images can be added to by hand: every album but the smart ones."""
+    smart = smart_album_ids(catalog)
+    return [album for album in Albums(catalog).listed() if album.id not in smart]
+
+
 def resolve_smart_album(folder: ModelFolder, flt: Filter) -> Filter:
     """flt, with `--album NAME` of a smart album replaced by what that album holds now."""
     if flt.album is None:

@@ -198,10 +198,14 @@ def _fields_xml(
             )
         )
         out.append(_bag(f"{dk}:TagsList", rdf, "Seq", list(tags), indent))
-    if caption:
+    others = [(lang, text) for lang, text in captions if lang and lang != "x-default" and text]
+    if caption or others:  # a caption cleared keeps the other languages' captions
         dc = _prefix(scope, DC, declare)
-        others = [(lang, text) for lang, text in captions if lang and lang != "x-default" and text]
-        lis = [f'{indent}   <{rdf}:li xml:lang="x-default">{escape(caption)}</{rdf}:li>\n']
+        lis = (
+            [f'{indent}   <{rdf}:li xml:lang="x-default">{escape(caption)}</{rdf}:li>\n']
+            if caption
+            else []
+        )
         lis += [
             f'{indent}   <{rdf}:li xml:lang="{escape(lang)}">{escape(text)}</{rdf}:li>\n'
             for lang, text in others
@@ -249,7 +253,9 @@ def _with_keywords(data: bytes, tags: Sequence[str], caption: str | None, name: 
     new = data
     for start, end, replacement in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
         new = new[:start] + replacement + new[end:]
-    _check(data, new, tags, caption, name)
+    # A caption cleared leaves the other languages' captions, which readers then show.
+    kept = [text for lang, text in scan.other_captions if lang and lang != "x-default" and text]
+    _check(data, new, tags, caption or (kept[0] if kept else None), name)
     return new
 
 

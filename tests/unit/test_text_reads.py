@@ -335,6 +335,30 @@ def test_the_text_field_finds_only_words_read_in_the_image(three_kinds_of_text) 
         assert_each_field_finds_its_own_words(catalog)
 
 
+def undo_migrations_after(conn: sqlite3.Connection, number: int) -> None:
+    """Take out of conn what the migrations after `number` made (their triggers, indexes,
+    tables and added columns, found by comparing with a catalog of the first `number`)."""
+    from indexing.store.migrations import MIGRATIONS
+
+    fresh = sqlite3.connect(":memory:")
+    for migration in MIGRATIONS[:number]:
+        migration.apply(fresh)
+    kept = set(fresh.execute("SELECT type, name FROM sqlite_master"))
+    made = list(conn.execute("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"))
+    for kind in ("trigger", "index", "table"):
+        for found_kind, name in made:
+            if found_kind == kind and (kind, name) not in kept:
+                conn.execute(f'DROP {kind.upper()} IF EXISTS "{name}"')
+    for kind, table in kept:
+        if kind != "table" or table.startswith("search_fts"):
+            continue
+        before = {row[1] for row in fresh.execute(f'PRAGMA table_info("{table}")')}
+        for row in list(conn.execute(f'PRAGMA table_info("{table}")')):
+            if row[1] not in before:
+                conn.execute(f'ALTER TABLE "{table}" DROP COLUMN "{row[1]}"')
+    fresh.close()
+
+
 def test_a_catalog_from_before_the_text_column_migrates_without_reading_an_image(
     three_kinds_of_text,
 ) -> None:
@@ -345,6 +369,7 @@ def test_a_catalog_from_before_the_text_column_migrates_without_reading_an_image
 
     pictor, ids = three_kinds_of_text
     conn = sqlite3.connect(pictor.settings.catalog_path, isolation_level=None)
+    undo_migrations_after(conn, 20)  # later ones (shares, smart albums, …) run again on open
     rows = conn.execute(
         "SELECT rowid, name, folder, prompt, caption || ' ' || text || ' ' || chunks, camera, "
         "place, subject FROM search_fts"

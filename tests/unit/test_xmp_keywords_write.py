@@ -46,3 +46,24 @@ def test_a_sidecar_with_a_dtd_is_refused_and_none_is_made_for_nothing(tmp_path: 
     other.write_bytes(b"x")
     assert write_sidecar_keywords(str(other), [], None) is None
     assert not (tmp_path / "n.jpg.xmp").exists()
+
+
+def test_clearing_the_caption_keeps_the_other_languages_captions(tmp_path: Path):
+    """The user clears the caption: its x-default goes, the German one another app wrote
+    stays (and is what a reader then shows); the tags go as asked."""
+    image = tmp_path / "c.jpg"
+    image.write_bytes(b"x")
+    (tmp_path / "c.jpg.xmp").write_text(
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+        ' <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">\n'
+        '  <dc:description><rdf:Alt><rdf:li xml:lang="x-default">Sunset</rdf:li>'
+        '<rdf:li xml:lang="de">Sonnenuntergang</rdf:li></rdf:Alt></dc:description>\n'
+        "  <dc:subject><rdf:Bag><rdf:li>sea</rdf:li></rdf:Bag></dc:subject>\n"
+        " </rdf:Description>\n</rdf:RDF></x:xmpmeta>\n"
+    )
+    write_sidecar_keywords(str(image), [], None)
+    text = (tmp_path / "c.jpg.xmp").read_text()
+    assert "Sonnenuntergang" in text and "Sunset" not in text and "sea" not in text
+    found = sidecar_keywords(str(image))
+    assert found is not None and (found.tags, found.caption) == ((), "Sonnenuntergang")
