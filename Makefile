@@ -45,15 +45,13 @@ format: $(STAMP)
 
 # Two workers, one test file each at a time (module fixtures stay in one process): the
 # suite waits on browsers and subprocesses much of the time, so this cuts it by a third.
-# The files go out in the order tests/conftest.py gives (slowest tier first), not
-# xdist's by-count order, which left a long browser file for last.
 TEST_WORKERS ?= 2
 
 # Every tier: tests/unit, tests/integration (CLI runs, the tiny CLIP, ChromaDB), tests/ui.
 test: $(STAMP) browser fonts
 	$(PY) -m ruff check .
 	$(PY) -m mypy indexing evaluator app
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The unit tier in one process, well under a minute: the check to run after each change.
 test-fast: $(STAMP)

@@ -85,21 +85,12 @@ def _chromium_kept_for_one_module() -> Iterator[None]:
         browser.CHROMIUM_SHARED.close()
 
 
-# The order the tiers run in: the slowest files first, so that with several workers
-# (`make test` passes --no-loadscope-reorder, which keeps this order) the last files to
-# start are short ones and no worker waits alone at the end on a long browser test.
-RUN_ORDER = ("ui", "integration", "unit")
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Each test carries its tier's marker (its folder's name): `-m "not ui"` and the like;
-    the tiers run slowest first (RUN_ORDER), each in its own order."""
+    """Each test carries its tier's marker (its folder's name): `-m "not ui"` and the like."""
     for item in items:
         tier = Path(item.path).parent.name
         if tier in TIERS:
             item.add_marker(tier)
-    rank = {tier: n for n, tier in enumerate(RUN_ORDER)}
-    items.sort(key=lambda item: rank.get(Path(item.path).parent.name, len(RUN_ORDER)))
 
 
 @pytest.fixture
