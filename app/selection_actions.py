@@ -6,6 +6,7 @@ can be undone. A refusal is one line under the bar and changes nothing.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,11 +16,13 @@ from app.context import AppContext
 from app.safe_text import literal
 from app.selection_bar import Chosen, SelectionBar, Wiring, counted
 from indexing.curate.albums import Albums
+from indexing.curate.export import export_images
 from indexing.curate.rating_service import RatingService
 from indexing.curate.tags import Tags, parse_tag
 from indexing.curate.trash import Trash
 from indexing.curate.xmp_keywords import write_back
 from indexing.errors import PictorError
+from indexing.ingest.scan import outside_home_and_roots
 from indexing.names.wording import plural
 from indexing.query.ranking import present_paths
 
@@ -28,7 +31,7 @@ from indexing.query.ranking import present_paths
 class Pending:
     """An action waiting for its confirmation."""
 
-    action: str  # rate, tag, untag, album, unalbum, cover, trash
+    action: str  # rate, tag, untag, album, unalbum, cover, trash, export
     value: Any
     ids: tuple[str, ...]
 
@@ -50,6 +53,8 @@ def question(pending: Pending, album_shown: str | None = None) -> str:
         return f"Remove {images} from the album **{value}**? The photos stay in the library."
     if pending.action == "cover":
         return f"Make this image the cover of **{value}**?"
+    if pending.action == "export":
+        return f"Copy {images}, with their sidecars, to **{value}**?"
     return f"Move {images} to the trash? Undo puts them back (and so does the Trash tab)."
 
 
@@ -84,6 +89,7 @@ def listen(bar: SelectionBar, ctx: AppContext, wiring: Wiring, choices) -> None:
         ("unalbum", bar.remove_album, None),
         ("cover", bar.cover, None),
         ("trash", bar.trash, None),
+        ("export", bar.export, bar.export_to),
     ):
         fn, inputs = ask_for(action, control)
         button.click(fn, inputs, asked, show_progress="hidden")
@@ -154,6 +160,14 @@ def _checked(action: str, ids: tuple[str, ...], value: Any, album_shown: str | N
         if not (value or "").strip():
             raise PictorError("Pick an album or type a new name first.")
         return value.strip()
+    if action == "export":
+        typed = os.path.expanduser((value or "").strip())
+        if not typed:
+            raise PictorError("Type the folder to export to first (or a name ending in .zip).")
+        folder = os.path.dirname(typed) if typed.lower().endswith(".zip") else typed
+        if outside_home_and_roots(folder, []) is not None:
+            raise PictorError("The app exports into your home folder; elsewhere: launch.py export.")
+        return typed
     if action in ("unalbum", "cover"):
         if not album_shown:
             raise PictorError("Open an album first.")
@@ -188,6 +202,9 @@ def _do(ctx: AppContext, pending: Pending) -> tuple[list[str], list[str] | None]
         if pending.action == "cover":
             row = albums.set_cover(value, ids[0])
             return [f"The cover of {row.path} is set."], None
+        if pending.action == "export":
+            done = export_images(catalog, ids, value, as_zip=value.lower().endswith(".zip"))
+            return [done.line()], None
         paths = [p for found in present_paths(catalog, ids).values() for p in found]
         if not paths:
             raise PictorError("None of the selected images has a file on disk.")

@@ -60,7 +60,9 @@ class SelectionBar:
     shift: gr.Checkbox  # hidden: whether the click held shift
     chosen: gr.State
     pending: gr.State
-    trashed: gr.State  # the paths the last trash moved, for Undo
+    trashed: gr.State  # the trash entries the last trash made, for Undo
+    export_to: gr.Textbox  # a folder (or a .zip) for the originals and their sidecars
+    export: gr.Button
 
 
 @dataclass
@@ -122,6 +124,13 @@ def render(prefix: str, *, in_album: bool = False) -> SelectionBar:
             cover = _button("Set as cover", f"{prefix}-select-cover", visible=in_album)
             trash = _button("Move to trash", f"{prefix}-select-trash", variant="stop")
             undo = _button("Undo: put them back", f"{prefix}-select-undo", visible=False)
+        with gr.Row(equal_height=False, elem_classes=["pictor-select-actions"]):
+            export_to = gr.Textbox(
+                label="Export to a folder in your home (a name ending in .zip: one zip)",
+                placeholder="~/Exports/Lisbon", min_width=200, scale=2,
+                elem_id=f"{prefix}-select-export-to",
+            )  # fmt: skip
+            export = _button("Export them", f"{prefix}-select-export")
     with gr.Group(visible=False, elem_id=f"{prefix}-select-confirm") as confirm:
         question = gr.Markdown("", elem_id=f"{prefix}-select-question")
         with gr.Row():
@@ -132,7 +141,7 @@ def render(prefix: str, *, in_album: bool = False) -> SelectionBar:
     return SelectionBar(
         prefix, mode, count, tools, page_all, everything, clear, score, rate, tag, add_tag,
         remove_tag, album, add_album, remove_album, cover, trash, undo, confirm, question, yes,
-        no, message, shift, gr.State(Chosen()), gr.State(None), gr.State(None),
+        no, message, shift, gr.State(Chosen()), gr.State(None), gr.State(None), export_to, export,
     )  # fmt: skip
 
 

@@ -161,6 +161,41 @@ def test_a_new_search_ends_the_selection_of_the_last_one(app):
         expect(page.locator("#search-select-question")).not_to_be_visible()
 
 
+def test_a_selection_is_exported_to_a_folder_and_a_zip_in_the_home(app):
+    """Select two city photos in the Library and export them: one question with the count,
+    then the originals in the folder typed; a name ending in .zip makes one zip; a folder
+    outside the home is refused before anything is asked."""
+    import zipfile
+
+    from playwright.sync_api import expect
+
+    url, _library, home = app
+    with open_page(url, height=800, width=1280) as page:
+        cards = page.locator("#library-gallery .thumbnail-item")
+        expect(cards).to_have_count(BEACH + CITY)
+        page.locator("#library-select-mode input").check()
+        cards.nth(0).click()
+        expect(page.locator("#library-select-count")).to_contain_text("1 selected")
+        cards.nth(1).click()
+        expect(page.locator("#library-select-count")).to_contain_text("2 selected")
+        target = page.locator("#library-select-export-to input, #library-select-export-to textarea")
+        target.first.fill("/usr/share/exported")
+        page.locator("#library-select-export").click()
+        expect(page.locator("#library-select-message")).to_contain_text("exports into your home")
+        for typed in (str(home / "Exports" / "two"), str(home / "Exports" / "two.zip")):
+            target.first.fill(typed)
+            page.locator("#library-select-export").click()
+            expect(page.locator("#library-select-question")).to_contain_text(
+                f"Copy 2 images, with their sidecars, to {typed}?"
+            )
+            page.locator("#library-select-yes").click()
+            expect(page.locator("#library-select-message")).to_contain_text("Exported 2 images")
+    copied = sorted(p.name for p in (home / "Exports" / "two").iterdir())
+    assert len(copied) == 2 and all(name.endswith(".jpg") for name in copied)
+    with zipfile.ZipFile(home / "Exports" / "two.zip") as bundle:
+        assert sorted(Path(n).name for n in bundle.namelist()) == copied
+
+
 def choose(page, picker: str, label: str) -> None:
     """Pick a dropdown's option by what it reads (as tests/ui/test_ui_metadata.py does)."""
     from playwright.sync_api import expect
