@@ -6,11 +6,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint format bench browser fonts clean
+.PHONY: run test test-fast lint format bench system clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -r requirements.txt > $(VENV)/pip.log 2>&1 || \
+	$(PY) -m pip install --quiet --no-compile -r requirements.txt > $(VENV)/pip.log 2>&1 || \
 		{ grep -v "is ignored: it is neither" $(VENV)/pip.log; exit 1; }
 	$(PY) -c "import torch, open_clip, gradio, chromadb, PIL, scipy, sklearn, pillow_heif, av"
 	touch $(STAMP)
@@ -18,21 +18,19 @@ $(STAMP): requirements.txt
 run: $(STAMP)
 	$(PY) launch.py
 
-# The UI tests drive Debian's Chromium; install it when it is missing and we are root.
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-		if [ "$$(id -u)" = 0 ]; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-		else echo "chromium is missing: sudo apt-get install chromium" >&2; exit 1; fi; }
-
-# The OCR tests draw text with Debian's fonts; install them when missing and we are root.
-fonts:
-	@{ [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && \
-		[ -f /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ]; } || { \
+# The system packages the tests need: Debian's Chromium for the UI tier and two font families
+# for the OCR tests; whichever is missing, in one apt-get run, when we are root.
+system:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
+	[ -f /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ] || \
+		missing="$$missing fonts-liberation"; \
+	[ -z "$$missing" ] || { \
 		if [ "$$(id -u)" = 0 ]; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-				fonts-dejavu-core fonts-liberation >/dev/null; \
-		else echo "fonts are missing: sudo apt-get install fonts-dejavu-core fonts-liberation" >&2; exit 1; fi; }
+				$$missing >/dev/null; \
+		else echo "missing:$$missing (sudo apt-get install$$missing)" >&2; exit 1; fi; }
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
@@ -48,7 +46,10 @@ format: $(STAMP)
 TEST_WORKERS ?= 2
 
 # Every tier: tests/unit, tests/integration (CLI runs, the tiny CLIP, ChromaDB), tests/ui.
-test: $(STAMP) browser fonts
+# On a fresh machine pip and apt-get run at once (the network and the disk, not the CPU).
+# pip compiles no bytecode: Python compiles what the tests import, a third of the files.
+test:
+	$(MAKE) --no-print-directory -j2 $(STAMP) system
 	$(PY) -m ruff check .
 	$(PY) -m mypy indexing evaluator app
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile

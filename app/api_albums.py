@@ -1,6 +1,7 @@
-"""The named API endpoints of smart albums, event proposals, export and XMP write-back
-(issue 33), mixed into app.api.PictorApi: each calls the core the CLI command of the same
-name calls and returns the document that command prints with --json.
+"""The named API endpoints of smart albums, an album's manual order, folders of albums,
+event proposals, export and XMP write-back (issue 33), mixed into app.api.PictorApi: each
+calls the core the CLI command of the same name calls and returns the document that command
+prints with --json.
 
 /export writes only inside the user's home (never inside a library root: the export's own
 rule), as /index reads only there: a script cannot make the app write elsewhere on disk.
@@ -9,6 +10,8 @@ rule), as /index reads only there: a script cannot make the app write elsewhere 
 from typing import Any
 
 from app.context import AppContext
+from indexing.curate.album_folders import AlbumFolders
+from indexing.curate.album_order import AlbumOrder, Where
 from indexing.curate.albums import Albums
 from indexing.curate.events import Events
 from indexing.curate.export import export_images
@@ -27,6 +30,10 @@ Document = dict[str, Any]
 ALBUM_ENDPOINTS = {
     "album_create_smart": "album_create_smart",
     "album_show": "album_show",
+    "album_move": "album_move",
+    "album_folder_create": "album_folder_create",
+    "album_folder_rename": "album_folder_rename",
+    "album_folder_delete": "album_folder_delete",
     "album_events": "album_events",
     "album_events_accept": "album_events_accept",
     "album_events_dismiss": "album_events_dismiss",
@@ -72,6 +79,44 @@ class AlbumApi:
                 "smart": False,
                 "items": _items(catalog, albums.items(album)),
             }
+
+    def album_move(
+        self,
+        name: str,
+        images: list[str],
+        to: int | None = None,
+        before: str | None = None,
+        after: str | None = None,
+        first: bool = False,
+        last: bool = False,
+    ) -> Document:
+        """Move these images (paths or content ids of the album) together to one place of
+        its manual order: the to-th place (1: the first), before or after an image, first
+        or last; as `album move`."""
+        with self.ctx.catalog() as catalog:
+            where = Where(
+                first=bool(first), last=bool(last), to=to,
+                before=_content(catalog, before) if before else None,
+                after=_content(catalog, after) if after else None,
+            )  # fmt: skip
+            ids = [_content(catalog, image) for image in images or []]
+            return AlbumOrder(catalog).move(name, ids, where).as_dict()
+
+    def album_folder_create(self, path: str) -> Document:
+        """A new, empty folder of albums ('Trips/2024'), as `album folder create`."""
+        with self.ctx.catalog() as catalog:
+            return AlbumFolders(catalog).create(path).as_dict()
+
+    def album_folder_rename(self, path: str, new_path: str) -> Document:
+        """Rename a folder of albums (a name), or move it ('Other/Name')."""
+        with self.ctx.catalog() as catalog:
+            return AlbumFolders(catalog).rename(path, new_path).as_dict()
+
+    def album_folder_delete(self, path: str, yes: bool = False) -> Document:
+        """Delete a folder of albums: an empty one, or with yes its albums and folders move
+        up into its parent (never deleted)."""
+        with self.ctx.catalog() as catalog:
+            return AlbumFolders(catalog).delete(path, move_up=bool(yes)).as_dict()
 
     def album_events(self, all: bool = False) -> Document:
         """Albums proposed from time gaps and places (with all: the decided ones too)."""

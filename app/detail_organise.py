@@ -1,7 +1,9 @@
 """The viewer's "Organise" section: the image's albums (add it to one, new or existing), its
-tags (edited as one comma-separated line) and its caption. Everything goes through
-indexing.curate (Albums, Tags), as `launch.py album|tag|caption` does; a refusal (a bad tag,
-a trashed image) is one line under the controls and changes nothing.
+tags (edited as one comma-separated line) and its caption; opened from an album in manual
+order, "◀ Earlier" and "Later ▶" move it one place (wired by app/tabs/albums.py).
+Everything goes through indexing.curate (Albums, Tags), as `launch.py album|tag|caption`
+does; a refusal (a bad tag, a trashed image) is one line under the controls and changes
+nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ class OrganiseView:
     save_caption: gr.Button
     message: gr.Markdown
     loaded: gr.State  # the content id the section shows, so a repeated change keeps edits
+    order_row: gr.Row  # shown when opened from an album in manual order
+    earlier: gr.Button
+    later: gr.Button
 
     @property
     def outputs(self) -> list[Any]:
@@ -39,6 +44,12 @@ class OrganiseView:
 
 def render(prefix: str) -> OrganiseView:
     with gr.Accordion("Albums, tags and caption", open=True, elem_id=f"{prefix}-organise"):
+        with gr.Row(visible=False, equal_height=True, elem_id=f"{prefix}-album-order") as row:
+            gr.Markdown("Its place in the album:", elem_id=f"{prefix}-album-order-label")
+            earlier = gr.Button("◀ Earlier", size="sm", scale=0, min_width=100,
+                                elem_id=f"{prefix}-earlier")  # fmt: skip
+            later = gr.Button("Later ▶", size="sm", scale=0, min_width=100,
+                              elem_id=f"{prefix}-later")  # fmt: skip
         with gr.Row(equal_height=True):
             album = gr.Dropdown(
                 label="Album (pick one, or type a new name; Folder/Name nests it)",
@@ -58,7 +69,9 @@ def render(prefix: str) -> OrganiseView:
                 "Save caption", size="sm", scale=1, elem_id=f"{prefix}-save-caption"
             )
         message = gr.Markdown("", elem_id=f"{prefix}-organise-message")
-    return OrganiseView(album, add, tags, save_tags, caption, save_caption, message, gr.State())
+    return OrganiseView(
+        album, add, tags, save_tags, caption, save_caption, message, gr.State(), row, earlier, later
+    )
 
 
 def values(ctx: AppContext, content_id: str | None, message: str = "") -> tuple:

@@ -152,7 +152,10 @@ def listen(
 ) -> list[Any]:
     """Follow the image shown; name, reject, draw. (The names' clicks are wired in app/ui.py,
     which knows the People view.) The naming and rejecting events, to chain on."""
-    selected.change(lambda cid: values(ctx, cid), [selected], view.outputs)
+    # No spinner over the faces and names while they refresh (an answer in milliseconds):
+    # on a busy machine the overlay sat over them and took the next click.
+    quiet: dict[str, Any] = {"show_progress": "hidden"}
+    selected.change(lambda cid: values(ctx, cid), [selected], view.outputs, **quiet)
 
     def act(content_id: str | None, face_id: int | None, do) -> tuple:
         if content_id is None:
@@ -181,9 +184,9 @@ def listen(
         who = face.person_name or "that unnamed person"
         return f"Done: this face is not {literal(who)}; it is never put back there."
 
-    saved = view.save_name.click(save, [selected, view.faces, view.name], view.outputs)
+    saved = view.save_name.click(save, [selected, view.faces, view.name], view.outputs, **quiet)
     rejected = view.not_this.click(
-        lambda cid, face: act(cid, face, reject), [selected, view.faces], view.outputs
+        lambda cid, face: act(cid, face, reject), [selected, view.faces], view.outputs, **quiet
     )
     selected.change(lambda: False, None, [view.drawn])  # a new image is shown plain
     view.show_boxes.click(lambda cid: (boxed(ctx, cid), True), [selected], [preview, view.drawn])

@@ -83,30 +83,38 @@ def filter_values(values: list[Any]) -> dict[str, Any]:
 
 
 def updates(result: Facets | None, albums: list[AlbumRow] | None = None,
-            album: str | None = None, smart: set[int] | None = None) -> list[Any]:  # fmt: skip
+            album: str | None = None, smart: set[int] | None = None,
+            set_values: bool = True) -> list[Any]:  # fmt: skip
     """New choices (with counts) for each picker, keeping the chosen values; and the note.
-    albums: the Album picker's choices (the album chosen: album; smart: the smart ones)."""
+    albums: the Album picker's choices (the album chosen: album; smart: the smart ones).
+    set_values=False leaves each picker's value as the page holds it: a value picked while
+    these counts were made must survive them (it is listed next)."""
     if result is None:
         return [gr.update() for _ in PICKERS] + [gr.update()]
     out: list[Any] = []
     notes = []
     for name, _label, _field in PICKERS:
         if name == ALBUM:
-            out.append(_album_choices(albums, album, smart or set()))
+            out.append(_album_choices(albums, album, smart or set(), set_values))
             continue
         facet = result.get(name)
         choices = [("Any", ANY)]
         choices += [(f"{value.label} ({value.count:,})", value.value) for value in facet.values]
         if facet.selected and facet.selected not in {value for _, value in choices}:
             choices.append((f"{facet.selected} (0)", facet.selected))
-        out.append(gr.update(choices=choices, value=facet.selected or ANY))
+        if set_values:
+            out.append(gr.update(choices=choices, value=facet.selected or ANY))
+        else:
+            out.append(gr.update(choices=choices))
         if name == "subject" and facet.note and not facet.values:
             notes.append(f"Subjects: {facet.note}")
     out.append("  \n".join(f"ℹ️ {literal(note)}" for note in notes))
     return out
 
 
-def _album_choices(albums: list[AlbumRow] | None, chosen: str | None, smart: set[int]) -> Any:
+def _album_choices(
+    albums: list[AlbumRow] | None, chosen: str | None, smart: set[int], set_value: bool = True
+) -> Any:
     """The Album picker: every album by its path, with its photos counted."""
     if albums is None:
         return gr.update()
@@ -115,6 +123,8 @@ def _album_choices(albums: list[AlbumRow] | None, chosen: str | None, smart: set
     ]  # a smart album's photos are what its query finds: counted once picked
     if chosen and chosen not in {a.path for a in albums}:
         choices.append((f"{chosen} (0)", chosen))
+    if not set_value:
+        return gr.update(choices=choices)
     return gr.update(choices=choices, value=chosen or ANY)
 
 
@@ -123,10 +133,15 @@ def cleared() -> list[Any]:
 
 
 def counts(
-    ctx: AppContext, flt: Filter, query: str | None = None, album: str | None = None
+    ctx: AppContext,
+    flt: Filter,
+    query: str | None = None,
+    album: str | None = None,
+    set_values: bool = True,
 ) -> list[Any]:
     """The pickers' updates under flt (and a metadata query), for either tab; album: the
-    album picked, when flt holds a smart album's contents in its place."""
+    album picked, when flt holds a smart album's contents in its place; set_values: see
+    updates()."""
     try:
         with ctx.catalog() as catalog:
             result = facets(
@@ -136,4 +151,4 @@ def counts(
             smart = smart_album_ids(catalog)
     except PictorError:
         return updates(None)
-    return updates(result, albums, album or flt.album, smart)
+    return updates(result, albums, album or flt.album, smart, set_values)

@@ -68,6 +68,7 @@ READ_ONLY_CALLS = frozenset(
         ("app.tabs.albums", "listen.<locals>.album_page"),
         ("app.tabs.albums", "listen.<locals>.cards"),
         ("app.tabs.albums", "listen.<locals>.click"),
+        ("app.tabs.albums", "listen_viewer.<locals>.buttons"),
         ("app.tabs.duplicates", "_threshold_for"),
         ("app.tabs.events", "listen.<locals>.cards"),
         ("app.tabs.events", "listen.<locals>.select"),
@@ -77,6 +78,8 @@ READ_ONLY_CALLS = frozenset(
         ("app.tabs.duplicates", "listen.<locals>.later"),
         ("app.tabs.duplicates", "listen.<locals>.redraw_if_here"),
         ("app.tabs.duplicates", "listen_show_duplicates.<locals>.run"),
+        ("app.tabs.timeline_selection", "listen.<locals>.shown"),  # Select on/off: reads
+        ("app.tabs.duplicate_selection", "listen.<locals>.shown"),
         ("app.tabs.library", "listen.<locals>.after_following"),
         ("app.tabs.library", "listen.<locals>.follow_running"),
         ("app.tabs.library", "listen.<locals>.overview"),

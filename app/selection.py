@@ -99,8 +99,8 @@ def listen(bar: SelectionBar, ctx: AppContext, wiring: Wiring) -> None:
         try:
             every, _ = wiring.everything(*values)
         except PictorError:
-            return gr.Button(value="Select all results")
-        return gr.Button(value=f"Select all {len(every):,} results")
+            return gr.Button(value=f"Select all {wiring.results}")
+        return gr.Button(value=f"Select all {len(every):,} {wiring.results}")
 
     bar.mode.change(switched, [bar.mode, gallery, ids_state], mode_outputs, **quiet).then(
         all_label, [bar.mode, *wiring.everything_inputs], [bar.everything], **quiet
@@ -110,15 +110,19 @@ def listen(bar: SelectionBar, ctx: AppContext, wiring: Wiring) -> None:
         scoped = len(wiring.scope)
 
         def rescoped(previous: str | None, on: bool, chosen: Chosen, items, shown, *values):
-            """Other results: the selection ends, and "Select all N" is counted again."""
+            """Other results: the selection ends, a question asked of it is withdrawn ("Yes,
+            do it" must never reach the images of the results before), and "Select all N" is
+            counted again."""
             key = wiring.scope_key(*values[:scoped])
             if key == previous:
-                return (gr.skip(),) * 5
+                return (gr.skip(),) * 7
             label = all_label(on, *values[scoped:])
+            withdrawn = (gr.Group(visible=False), None)  # bar.confirm, bar.pending
             if not chosen:
-                return key, gr.skip(), gr.skip(), gr.skip(), label
+                return key, gr.skip(), gr.skip(), gr.skip(), label, *withdrawn
             fresh = Chosen()
-            return key, fresh, counted(fresh, on), marked(items, shown or [], fresh), label
+            return (key, fresh, counted(fresh, on), marked(items, shown or [], fresh), label,
+                    *withdrawn)  # fmt: skip
 
         # Read on each new gallery (the event that shows other results sets the scope with
         # it), and on a change of the scope itself where its values hash (a State's change
@@ -129,7 +133,8 @@ def listen(bar: SelectionBar, ctx: AppContext, wiring: Wiring) -> None:
             [gallery.change, *changes], rescoped,
             [seen, bar.mode, bar.chosen, gallery, ids_state, *wiring.scope,
              *wiring.everything_inputs],
-            [seen, bar.chosen, bar.count, gallery, bar.everything], **quiet,
+            [seen, bar.chosen, bar.count, gallery, bar.everything, bar.confirm, bar.pending],
+            **quiet,
         )  # fmt: skip
     gallery.select(click, [bar.shift, bar.mode, ids_state, bar.chosen, gallery],
                    [bar.chosen, bar.count, gallery], js=READ_SHIFT, **quiet)  # fmt: skip

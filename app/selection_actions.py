@@ -26,6 +26,8 @@ from indexing.ingest.scan import outside_home_and_roots
 from indexing.names.wording import plural
 from indexing.query.ranking import present_paths
 
+STALE = "The selection changed since the question: nothing was done. Ask again."
+
 
 @dataclass(frozen=True)
 class Pending:
@@ -60,24 +62,30 @@ def question(pending: Pending, album_shown: str | None = None) -> str:
 
 def listen(bar: SelectionBar, ctx: AppContext, wiring: Wiring, choices) -> None:
     album_input = [wiring.album] if wiring.album is not None else []
+    refuse_inputs = list(wiring.refuse_inputs) if wiring.refuse is not None else []
     asked = [bar.confirm, bar.question, bar.pending, bar.message]
 
-    def ask(action: str, chosen: Chosen, value: Any, *album_shown: Any):
+    def ask(action: str, chosen: Chosen, value: Any, shown_album: Any, refuse_values: tuple):
         ids = tuple((chosen or Chosen()).ids)
-        shown_album = album_shown[0] if album_shown else None
         try:
             value = _checked(action, ids, value, shown_album)
+            refused = wiring.refuse(action, *refuse_values) if wiring.refuse else None
+            if refused:
+                raise PictorError(refused)
         except PictorError as exc:
             return gr.Group(visible=False), "", None, f"⚠️ {literal(exc)}"
         pending = Pending(action, value, ids)
         return gr.Group(visible=True), question(pending), pending, ""
 
     def ask_for(action: str, control: Any = None):
-        inputs = [bar.chosen] + ([control] if control is not None else []) + album_input
+        controls = [control] if control is not None else []
+        inputs = [bar.chosen, *controls, *album_input, *refuse_inputs]
 
         def asking(chosen, *values):
-            value = values[0] if control is not None else None
-            return ask(action, chosen, value, *values[1 if control is not None else 0 :])
+            value = values[0] if controls else None
+            rest = values[len(controls) :]
+            shown_album = rest[0] if album_input else None
+            return ask(action, chosen, value, shown_album, tuple(rest[len(album_input) :]))
 
         return asking, inputs
 
@@ -98,6 +106,11 @@ def listen(bar: SelectionBar, ctx: AppContext, wiring: Wiring, choices) -> None:
         if pending is None:
             return (gr.Group(visible=False), None, "", gr.skip(), gr.skip(), gr.skip(),
                     gr.skip(), *choices())  # fmt: skip
+        if not set(pending.ids) <= set((chosen or Chosen()).ids):
+            # The selection ended or changed since the question (other results shown): what
+            # was asked is no longer what is selected, so nothing is done.
+            return (gr.Group(visible=False), None, f"⚠️ {STALE}", gr.skip(), gr.skip(),
+                    gr.skip(), gr.skip(), gr.skip(), gr.skip())  # fmt: skip
         try:
             lines, trashed = _do(ctx, pending)
         except PictorError as exc:

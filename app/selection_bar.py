@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 import gradio as gr
 
 from app.safe_text import literal
+from indexing.records import CONTENT_ID
 
 MARK = "✓ "
 # The shift key of the click, read by app/assets/selection.js (a gallery's select event
@@ -85,10 +87,16 @@ class Wiring:
     scope: list[Any] = field(default_factory=list)
     scope_key: Callable[..., str] = repr
     scope_changes: bool = False  # the scope's own change events too (values that hash)
+    results: str = "results"  # what "Select all N …" selects: 'non-keepers' in Duplicates
+    # refuse(action, *refuse_inputs): a sentence when the tab refuses this action on what it
+    # shows, before anything is asked (Duplicates' Exact copies refuse Move to trash)
+    refuse: Callable[..., str | None] | None = None
+    refuse_inputs: list[Any] = field(default_factory=list)
 
 
-def render(prefix: str, *, in_album: bool = False) -> SelectionBar:
-    """The bar, above the gallery it selects in."""
+def render(prefix: str, *, in_album: bool = False, whole_page: bool = True) -> SelectionBar:
+    """The bar, above the gallery it selects in. whole_page=False leaves out "Select all on
+    this page" (in Duplicates the page holds the keepers, which it must not select)."""
     # The switch and the count stay on screen while the gallery scrolls (pictor.css): their
     # row is a sibling of the gallery, not inside a box of its own that sticky cannot leave.
     with gr.Row(equal_height=True, elem_id=f"{prefix}-select-bar",
@@ -98,7 +106,8 @@ def render(prefix: str, *, in_album: bool = False) -> SelectionBar:
         count = gr.Markdown("", elem_id=f"{prefix}-select-count")
     with gr.Column(visible=False, elem_id=f"{prefix}-select-tools") as tools:
         with gr.Row(equal_height=False, elem_classes=["pictor-select-actions"]):
-            page_all = _button("Select all on this page", f"{prefix}-select-page")
+            page_all = _button("Select all on this page", f"{prefix}-select-page",
+                               visible=whole_page)  # fmt: skip
             everything = _button("Select all results", f"{prefix}-select-all")
             clear = _button("Clear", f"{prefix}-select-clear")
         with gr.Row(equal_height=False, elem_classes=["pictor-select-actions"]):
@@ -188,8 +197,22 @@ def marked(items: Sequence[Any] | None, ids_shown: Sequence[str], chosen: Chosen
     out, changed = [], False
     for item, content_id in zip(items, ids_shown, strict=True):
         media, text = (item[0], item[1]) if isinstance(item, list | tuple) else (item, None)
+        if _other_image(media, content_id):
+            return gr.skip()  # items and ids of two different redraws: never mix them
         bare = (text or "").removeprefix(MARK)
         want = MARK + bare if content_id in picked else bare
         changed = changed or want != (text or "")
         out.append((media, want or None))
     return out if changed else gr.skip()
+
+
+def _other_image(media: Any, content_id: str) -> bool:
+    """Whether a gallery item is the thumbnail of another image than content_id: a
+    thumbnail is named by its content id (thumbs/ab/abcd….jpg). Such a pair comes from
+    a gallery read before a redraw and ids read after it (or the reverse)."""
+    if isinstance(media, dict):
+        media = media.get("path") or media.get("url")
+    if not isinstance(media, str | PurePath):
+        return False
+    stem = PurePath(str(media)).stem
+    return bool(CONTENT_ID.fullmatch(stem)) and stem != content_id

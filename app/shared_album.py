@@ -16,6 +16,9 @@ What a guest can ask for, and nothing else (GET or HEAD; POST only for the passw
 The token and the content id are matched whole against their exact shapes before anything
 is looked up, and the link and the album's membership are read from the catalog at every
 request, so revoking a link, its expiry, or taking a photo out of the album counts at once.
+A shared smart album shows what its query finds (indexing.curate.shares: the first 2,000),
+worked out again after every commit to the catalog (the library's commit watch), so an
+image that leaves its results is out of reach at once; a query that fails shows nothing.
 Anything else (a wrong, expired or revoked token, another image's id, another path or
 method) gets the very same "not found" page, so a guest learns nothing of what exists.
 """
@@ -27,6 +30,7 @@ import hashlib
 import hmac
 import html
 import json
+import logging
 import mimetypes
 import os
 import re
@@ -50,6 +54,7 @@ from indexing.store.files import file_row, present_paths_of
 from indexing.store.image_reads import image_row
 from indexing.store.shares import ShareRow
 
+LOG = logging.getLogger(__name__)
 PREFIX = "/shared"
 ROUTE = re.compile(
     r"/shared/(?P<token>[A-Za-z0-9_-]{43})"
@@ -122,10 +127,28 @@ class SharedAlbumApp:
         with self.ctx.catalog() as catalog:
             return Shares(catalog, self.clock).open(token)
 
+    def _members(self, catalog: Catalog, share: ShareRow) -> list[str]:
+        """The images the link shows now, in order. A smart album's query runs again only
+        after a commit, once however many requests ask together (its thumbnails would
+        otherwise run it once each); one that fails in any way shows nothing, and that too
+        is kept until the next commit: a guest never gets an error page."""
+        shares = Shares(catalog, self.clock, self.ctx.library)
+        if not shares.is_smart(share):
+            return shares.items(share)
+
+        def resolved() -> tuple[str, ...]:
+            try:
+                return tuple(shares.items(share))
+            except Exception:  # the guest sees "nothing here"; the log says why
+                LOG.exception("the shared smart album %s could not be resolved", share.album)
+                return ()
+
+        return list(self.ctx.library.commits.cached(("shared-smart-album", share.album), resolved))
+
     def _items(self, share: ShareRow, page_text: str | None) -> Response:
         page = max(1, int(page_text)) if page_text and PAGE_NUMBER.fullmatch(page_text) else 1
         with self.ctx.catalog() as catalog:
-            ids = Shares(catalog, self.clock).items(share)
+            ids = self._members(catalog, share)
             shown = ids[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
             tags = Tags(catalog)
             items = [_item(cid, image_row(catalog, cid), tags.caption(cid)) for cid in shown]
@@ -135,7 +158,11 @@ class SharedAlbumApp:
     def _media(self, share: ShareRow, kind: str, content_id: str) -> Response:
         library = self.ctx.library
         with self.ctx.catalog() as catalog:
-            if not Shares(catalog, self.clock).holds(share, content_id):
+            shares = Shares(catalog, self.clock)
+            if shares.is_smart(share):
+                if content_id not in self._members(catalog, share):
+                    return not_found()
+            elif not shares.holds(share, content_id):
                 return not_found()
             paths = unchanged_files(catalog, present_paths_of(catalog, content_id))
         if kind == "thumb":

@@ -29,12 +29,14 @@ from app.share_links import remember_public
 from app.shared_album import SharedAlbumApp
 from app.tabs import (
     albums,
+    duplicate_selection,
     duplicates,
     events,
     filters,
     library,
     model_settings,
     people,
+    people_review,
     people_selection,
     rate,
     ratings_backup,
@@ -42,6 +44,7 @@ from app.tabs import (
     search_links,
     text_settings,
     timeline,
+    timeline_selection,
     train,
     trash,
 )
@@ -80,6 +83,7 @@ def build_app(
                 library_tab = library.render()
                 with gr.Accordion("People", open=False, elem_id="people-view") as people_opened:
                     people_view = people.render(ctx)
+                    review_view = people_review.render()
                 sharing = share_panel.render()
                 with gr.Accordion("Events", open=False, elem_id="events-view") as events_opened:
                     events_view = events.render()
@@ -113,8 +117,10 @@ def build_app(
         search.listen(search_tab, ctx)
         filters.listen(filters_tab, ctx)
         timeline.listen(timeline_tab, ctx, timeline_opened, timeline_target)
+        timeline_selection.listen(timeline_tab, ctx, timeline_target)
         trash.listen(trash_tab, ctx, trash_opened)
         people.listen(people_view, ctx, people_opened)
+        people_review.listen(review_view, people_view, ctx)
         events.listen(events_view, ctx, events_opened)
         albums.listen(albums_view, ctx, albums_opened)
         rate.listen(rate_tab, ctx, tabs)
@@ -183,8 +189,10 @@ def build_app(
         ]
         viewer_events = detail.listen(viewer, ctx, sources)
         duplicates.listen(duplicates_tab, ctx, viewer, viewer_events)
+        duplicate_selection.listen(duplicates_tab, ctx)
         _listen_viewer(ctx, viewer, tabs, filter_tabs, search_tab, duplicates_tab, rate_tab)
         people.listen_viewer(people_view, ctx, viewer, tabs, people_opened)
+        albums.listen_viewer(albums_view, ctx, viewer)
         share_panel.listen(sharing, ctx)
         editing = [
             rate_opened, train_opened, sharing.box, models.apply, text_panel.enabled,
@@ -195,10 +203,16 @@ def build_app(
             viewer.panel.people.not_this, trash_tab.restore, trash_tab.restore_all, trash_tab.empty,
             viewer.panel.score, viewer.panel.save, viewer.panel.clear, viewer.panel.viewer.trash,
             viewer.panel.viewer.rate_similar,
+            *review_view.answers, *([people_view.who] if people_view.who else []),
             *(tab.select.mode for tab in (library_tab, search_tab, filters_tab, people_view,
                                          albums_view) if tab.select is not None),
+            *(tab.select.mode for tab in (timeline_tab, duplicates_tab) if tab.select),
             albums_view.new_name, albums_view.create, albums_view.rename_to, albums_view.rename,
-            albums_view.delete, albums_view.order, events_view.name, events_view.accept,
+            albums_view.delete, albums_view.order, albums_view.new_folder, albums_view.to_start,
+            albums_view.to_end, albums_view.drop_folder, albums_view.rename_folder,
+            viewer.panel.organise.earlier,
+            viewer.panel.organise.later,
+            events_view.name, events_view.accept,
             events_view.dismiss, events_view.export_album, events_view.export_to,
             events_view.export_zip, events_view.export,
             *([filters_tab.smart.name, filters_tab.smart.save] if filters_tab.smart else []),

@@ -47,7 +47,7 @@ from synthetic_catalog import bulk_load, content_ids, insert_images  # noqa: E40
 
 from indexing.curate.albums import Albums  # noqa: E402
 from indexing.curate.tags import Tags  # noqa: E402
-from indexing.query import listing  # noqa: E402
+from indexing.query import listing, people_facet  # noqa: E402
 from indexing.query.facets import facets  # noqa: E402
 from indexing.query.filters import Filter, SortKey  # noqa: E402
 from indexing.query.listing import ListRequest, list_images  # noqa: E402
@@ -184,6 +184,9 @@ def measure(catalog: Catalog, ids: list[str]) -> dict:
     results["before_ms"] = before(catalog, cases, people_cases, page)
     results["other_ms"]["People facet (whole library)"] = best_ms(
         lambda: facets(catalog, Filter(), names=("people",))
+    )
+    results["other_ms"]["People facet, face rows read again (after a change)"] = best_ms(
+        lambda: (people_facet.forget(), facets(catalog, Filter(), names=("people",)))
     )
     results["other_ms"]["text facet (whole library)"] = best_ms(
         lambda: facets(catalog, Filter(), names=("text",))

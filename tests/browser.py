@@ -97,3 +97,37 @@ def open_page(url: str, height: int = 1000, width: int = 1400):
         yield page
     finally:
         context.close()
+
+
+def highlight_mask(png: bytes):
+    """The pixels of a screenshot in the viewer's outline colour (app/detail_text.py's
+    HIGHLIGHT, the words' and the faces' boxes), as a boolean array."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    return (r > 230) & (g > 170) & (g < 230) & (b < 60)
+
+
+def yellow_pixels(png: bytes) -> int:
+    """How many pixels of a screenshot are the outline colour."""
+    return int(highlight_mask(png).sum())
+
+
+def settled(image) -> bytes:
+    """A screenshot of an <img> once it is loaded and drawn (two alike in a row): a new
+    picture is painted as it arrives, so one taken the moment `src` changes may show a
+    picture only partly drawn."""
+    from playwright.sync_api import expect
+
+    expect(image).to_have_js_property("complete", True)
+    shot = image.screenshot()
+    for _ in range(20):
+        again = image.screenshot()
+        if again == shot:
+            return shot
+        shot = again
+    pytest.fail("the image never stopped changing")

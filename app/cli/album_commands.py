@@ -11,6 +11,8 @@ launch.py album events [--all]                   proposed albums from time gaps 
 launch.py album events accept ID [--name N]      accept (a normal album) or dismiss one
 launch.py album create Best --smart --min-rating 7 --tag Places/Lisbon --sort rating
                                                 (a smart album: a saved query, always live)
+launch.py album move NAME PATH... --first|--last|--to N|--before PATH|--after PATH
+launch.py album folder create|rename|delete PATH   (folders of albums, empty ones too)
 """
 
 from __future__ import annotations
@@ -19,10 +21,13 @@ import argparse
 import sys
 import time
 
+from app.cli.album_arrange_commands import add_parsers as add_arrange_parsers
+from app.cli.album_arrange_commands import cmd_arrange
 from app.cli.common import Commands, Handler, emit, warn
 from app.cli.export_commands import add_export_flags, album_ids, run_export
 from app.cli.find_commands import add_list_filter_flags, list_filter
 from app.share_links import links, open_app_warning
+from indexing.curate.album_folders import AlbumFolders
 from indexing.curate.albums import Albums
 from indexing.curate.events import Events, Proposal
 from indexing.curate.shares import Shares
@@ -102,6 +107,7 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, H
         "or #N as `album shares` numbers it",
     )  # fmt: skip
     actions.add_parser("shares", parents=[common], help="every share link and its state")
+    add_arrange_parsers(actions, common)
     album_export = actions.add_parser(
         "export", parents=[common], help="copy its images, with their sidecars, out"
     )
@@ -119,7 +125,10 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, H
     dismiss.add_argument("id")
     for parser in (accept, dismiss):
         parser.add_argument("--json", action="store_true", help="print one JSON document")
-    for parser in (album, *(p for n, p in actions.choices.items() if n != "export")):
+    for parser in (
+        album,
+        *(p for n, p in actions.choices.items() if n not in ("export", "folder")),
+    ):
         parser.add_argument("--json", action="store_true", help="print one JSON document")
     export = commands.add_parser(
         "export", parents=[common], help="copy images out, with their sidecars (folder or zip)"
@@ -170,6 +179,8 @@ def cmd_album(args: argparse.Namespace, library: Library) -> int:
     action = args.album_action
     if action in ("share", "unshare", "shares"):
         return _cmd_share(args, library)
+    if action in ("move", "folder"):
+        return cmd_arrange(args, library)
     with library.open_catalog() as catalog:
         albums = Albums(catalog)
         smart = SmartAlbums(library, catalog)
@@ -181,11 +192,13 @@ def cmd_album(args: argparse.Namespace, library: Library) -> int:
             return 0
         if action == "list":
             rows = [smart.listed(album) for album in albums.listed()]
+            folders = [folder.as_dict() for folder in AlbumFolders(catalog).listed()]
             lines = [
                 f"{_count(row['count']):>8}  {row['path']}{'  (smart)' if row['smart'] else ''}"
                 for row in rows
             ] or ["No albums yet."]
-            emit(args, {"albums": rows}, "\n".join(lines))
+            lines += [f"{'(empty)':>8}  {f['path']}/" for f in folders if f["empty"]]
+            emit(args, {"albums": rows, "folders": folders}, "\n".join(lines))
         elif action == "create" and args.smart:
             made = smart.create(args.name, smart_query(args))
             ran = smart.run(made)

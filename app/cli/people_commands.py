@@ -1,12 +1,16 @@
 """`people`: the people found in the photos, and what the user does to them.
 
 launch.py people list [--all] [--limit N] [--offset N]   people, most photos first
+launch.py people review [--limit N] [--offset N]  "Who is this?": unnamed groups and unsure
+                                      faces, with suggestions, the most faces first
+launch.py people confirm FACE         "yes, that is them": the face stays, never asked again
 launch.py people show PERSON          a person's photos and faces (PERSON: id or name)
 launch.py people name PERSON NAME     name or rename a person
 launch.py people merge A B            A's faces join B (B keeps its name)
 launch.py people hide PERSON          hide from the People view (unhide: --undo)
 launch.py people move FACE PERSON     put one face in another person (a new name: a new person)
-launch.py people not FACE             "not this person": the face leaves, for good
+launch.py people not FACE [PERSON]    "not this person": the face leaves, for good (PERSON:
+                                      a suggestion refused; the face stays where it is)
 launch.py people scan [--limit N]     find faces in images not scanned yet, then group
 launch.py people forget --all --yes   delete every face, descriptor and person
 launch.py people xmp                  write every named face to its photo's XMP sidecar
@@ -21,6 +25,7 @@ from contextlib import contextmanager
 
 from app.cli.common import Commands, Handler, emit, warn, whole_number
 from app.cli.progress import cli_progress
+from indexing.curate.face_review import ReviewItem
 from indexing.curate.people import People, count_people, face_dict, label, person_dict
 from indexing.errors import PictorError
 from indexing.library import Library
@@ -29,18 +34,20 @@ from indexing.store.catalog import Catalog
 from indexing.store.files import present_paths
 
 ACTIONS = (
-    "list", "review", "show", "name", "merge", "hide", "move", "not", "scan", "forget", "xmp",
+    "list", "review", "show", "name", "merge", "hide", "move", "not", "confirm", "scan", "forget",
+    "xmp",
 )  # fmt: skip
-ARITY = {"list": 0, "review": 0, "show": 1, "name": 2, "merge": 2, "hide": 1, "move": 2, "not": 1,
-         "scan": 0, "forget": 0, "xmp": 0}  # fmt: skip
+ARITY = {"list": (0,), "review": (0,), "show": (1,), "name": (2,), "merge": (2,), "hide": (1,),
+         "move": (2,), "not": (1, 2), "confirm": (1,), "scan": (0,), "forget": (0,),
+         "xmp": (0,)}  # fmt: skip
 
 
 def register(commands: Commands, common: argparse.ArgumentParser) -> dict[str, Handler]:
     people = commands.add_parser(
         "people",
         parents=[common],
-        help="people: list | show P | name P NAME | merge A B | hide P | move F P | not F | "
-        "scan | forget --all --yes | xmp",
+        help="people: list | review | show P | name P NAME | merge A B | hide P | move F P | "
+        "not F [P] | confirm F | scan | forget --all --yes | xmp",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -87,8 +94,9 @@ def person_filter(args: argparse.Namespace) -> dict:
 
 def cmd_people(args: argparse.Namespace, library: Library) -> int:
     expected = ARITY[args.action]
-    if len(args.words) != expected:
-        usage = {0: "no argument", 1: "one argument", 2: "two arguments"}[expected]
+    if len(args.words) not in expected:
+        words = {0: "no argument", 1: "one argument", 2: "two arguments"}
+        usage = " or ".join(words[n] for n in expected)
         raise PictorError(f"people {args.action} takes {usage} (see: people --help)")
     if args.action == "scan":
         return _scan(args, library)
@@ -109,15 +117,13 @@ def cmd_people(args: argparse.Namespace, library: Library) -> int:
                  "\n".join(lines) or "No people yet (faces are found after indexing).")  # fmt: skip
             return 0
         if args.action == "review":
-            queue = people.review(args.limit or 20)
-            lines = [
-                f"{p.id:>6}  {plural(p.photos, 'photo')}"
-                + (f"  maybe: {', '.join(f'{n} ({d:.2f})' for n, d in hints)}" if hints else "")
-                for p, hints in queue
-            ]
-            data = {"review": [{**person_dict(p), "suggestions": [
-                {"name": n, "distance": d} for n, d in hints]} for p, hints in queue]}  # fmt: skip
-            emit(args, data, "\n".join(lines) or "Everyone found has a name.")
+            queue = people.review(args.limit or 20, args.offset)
+            data = {"review": [review_dict(item) for item in queue.items], "total": queue.total,
+                    "offset": args.offset}  # fmt: skip
+            lines = [review_line(item) for item in queue.items]
+            if queue.total > len(queue.items):
+                lines.append(f"({args.offset + len(queue.items)} of {queue.total}: --offset N)")
+            emit(args, data, "\n".join(lines) or "Nothing to review: every face found is sure.")
             return 0
         if args.action == "show":
             person = people.resolve(args.words[0])
@@ -150,10 +156,45 @@ def cmd_people(args: argparse.Namespace, library: Library) -> int:
             emit(args, {"face": face_dict(people.face(face_id)), "person": person_dict(person)},
                  f"Face {face_id} is now {label(person)}.")  # fmt: skip
             return 0
-        left = people.not_this_person(face_id)
-        emit(args, {"face": face_dict(people.face(face_id)), "left": left},
-             f"Face {face_id} left person {left}; it will not be put back there.")  # fmt: skip
+        if args.action == "confirm":
+            person = people.confirm(face_id)
+            emit(args, {"face": face_dict(people.face(face_id)), "person": person_dict(person)},
+                 f"Face {face_id} is {label(person)}: confirmed.")  # fmt: skip
+            return 0
+        was_in = people.face(face_id).person_id
+        refused = people.not_person(face_id, args.words[1] if len(args.words) > 1 else None)
+        after = people.face(face_id)
+        text = (
+            f"Face {face_id} left person {refused}; it will not be put back there."
+            if was_in == refused
+            else f"Face {face_id} is not person {refused}; it will not be suggested there."
+        )
+        emit(args, {"face": face_dict(after), "left": refused if was_in == refused else None,
+                    "not": refused}, text)  # fmt: skip
         return 0
+
+
+def review_dict(item: ReviewItem) -> dict:
+    """One item of `people review --json`: kind 'group' (an unnamed person: naming it names
+    all its faces) or 'unsure' (one face: `person` is the one it is in, or null)."""
+    return {
+        "kind": item.kind, "key": item.key, "faces": item.faces,
+        "person": None if item.person is None else person_dict(item.person),
+        "face": None if item.face is None else face_dict(item.face),
+        "distance": item.distance, "asks_about": item.asks_about,
+        "suggestions": [{"name": n, "distance": d} for n, d in item.suggestions],
+    }  # fmt: skip
+
+
+def review_line(item: ReviewItem) -> str:
+    hints = ", ".join(n if d is None else f"{n} ({d:.2f})" for n, d in item.suggestions)
+    if item.kind == "group" and item.person is not None:
+        head = f"person {item.person.id:>6}  unnamed, {plural(item.faces, 'face')}"
+    elif item.asks_about is not None and item.face is not None:
+        head = f"face {item.face.id:>8}  is this {item.asks_about}? (confirm, or not)"
+    else:
+        head = f"face {item.face.id if item.face else 0:>8}  who is this?"
+    return head + (f"  maybe: {hints}" if hints else "")
 
 
 @contextmanager

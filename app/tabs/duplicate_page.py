@@ -75,6 +75,11 @@ class DuplicatesTab:
     slots: list[Slot]
     shown: gr.State  # the Groups on screen
     ids: gr.State  # the viewer's list: the members of the group last clicked
+    select: Any = None  # select many (app/tabs/duplicate_selection.py): the selection bar
+    picks: gr.Gallery | None = None  # with Select on: the groups' images in one gallery
+    pick_ids: gr.State | None = None  # their content ids
+    slots_box: gr.Column | None = None  # the slots (hidden while selecting)
+    redraw: Any = None  # (fn, inputs, outputs) drawing the same page again; set by listen()
 
 
 def chosen_threshold(tier_label: str, near: float | None, similar: float | None) -> float | None:

@@ -20,7 +20,8 @@ from typing import Any
 
 import gradio as gr
 
-from app import detail
+from app import detail, selection
+from app.components import thumbnails
 from app.context import AppContext
 from app.tabs.duplicate_actions import keep_pressed, listen_decisions, listen_keep_all
 from app.tabs.duplicate_page import (
@@ -74,10 +75,15 @@ def render() -> DuplicatesTab:
         prev = gr.Button("◀ Previous", size="sm", elem_id="dup-prev")
         count = gr.Markdown("", elem_id="dup-count")
         next_ = gr.Button("Next ▶", size="sm", elem_id="dup-next")
-    slots = [render_slot(n) for n in range(SLOTS)]
+    select = selection.render("dups", whole_page=False)  # the page's keepers: never all of it
+    picks = thumbnails(label="The images of the groups shown (click to select)", columns=6,
+                       object_fit="contain", visible=False, elem_id="dup-picks")  # fmt: skip
+    with gr.Column(elem_id="dup-slots") as slots_box:  # hidden while selecting
+        slots = [render_slot(n) for n in range(SLOTS)]
     return DuplicatesTab(tier, threshold, near_threshold, find, cancel, progress, keep_everywhere,
                          confirm, message, undo, gr.State(None), reset, prev, next_, count, slots,
-                         gr.State(None), gr.State([]))  # fmt: skip
+                         gr.State(None), gr.State([]), select, picks, gr.State([]),
+                         slots_box)  # fmt: skip
 
 
 def source(tab: DuplicatesTab) -> detail.Source:
@@ -125,6 +131,8 @@ def listen(
 
     def redraw(groups: Groups | None):
         yield from turn(groups, 0)
+
+    tab.redraw = (redraw, [tab.shown], outputs)  # after a selection's action
 
     def earlier(groups: Groups | None):
         yield from turn(groups, -1)

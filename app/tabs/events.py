@@ -1,8 +1,9 @@
 """The Events view (inside the Library tab, under People): albums Pictor proposes from time
-gaps and places (indexing.curate.events), one card each with its cover, title, dates and
-count; click one, then Accept it (a normal album, under the name in the box: edit it to
-rename) or Dismiss it (it does not come back). Below, Export an album: its originals with
-their sidecars to a folder or a zip, with progress. The callbacks only translate.
+gaps, places and people (indexing.curate.events), one card each with its cover, title,
+dates, count and the people most seen in it; click one, then Accept it (a normal album,
+under the name in the box: edit it to rename) or Dismiss it (it does not come back).
+Below, Export an album: its originals with their sidecars to a folder or a zip, with
+progress. The callbacks only translate.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from app.components import thumbnails
 from app.context import AppContext
 from app.safe_text import literal
 from indexing.curate.albums import Albums
-from indexing.curate.events import Events, Proposal
+from indexing.curate.events import Events, Proposal, names_line
 from indexing.curate.export import export_images
 from indexing.curate.smart_albums import SmartAlbums
 from indexing.errors import PictorError
@@ -25,7 +26,8 @@ from indexing.names.wording import plural
 
 EMPTY = (
     "No event albums to propose. Events come from photos with a date taken: trips away "
-    "from home (by GPS), and bursts of photos at home, each of 15 photos or more."
+    "from home (by GPS), bursts of photos at home, and days at home with named guests "
+    "(People), each of 15 photos or more."
 )
 
 
@@ -154,4 +156,7 @@ def listen(view: EventsView, ctx: AppContext, opened: gr.Accordion) -> None:
 
 
 def _caption(proposal: Proposal) -> str:
-    return f"{proposal.title} · {plural(len(proposal.content_ids), 'photo')}"
+    """'Lisbon, 12–15 July 2023 · 184 photos · with Ana and Rui' (at home the title names
+    them: 'Ana and Rui, 3 May 2024 · 30 photos')."""
+    text = f"{proposal.title} · {plural(len(proposal.content_ids), 'photo')}"
+    return text + (f" · with {names_line(proposal.people)}" if proposal.with_people else "")

@@ -257,7 +257,10 @@ def listen(tab: FiltersTab, ctx: AppContext) -> None:
             tab.smart, ctx, [tab.applied], lambda values: request_from(1, shown_values(values[0]))
         )
 
-    def show(page: int, *values: Any):
+    def show(page: int, *values: Any, set_pickers: bool = False):
+        """One page of the images the controls keep. The facet pickers get new counts; their
+        values are set only where the caller sets them (Clear): one picked while this page
+        was made stays picked, and is listed next (the event runs always_last)."""
         try:
             listing: Listing = list_library(
                 ctx.library, resolved(ctx, request_from(page, list(values)))
@@ -277,7 +280,7 @@ def listen(tab: FiltersTab, ctx: AppContext) -> None:
         picked = request_from(page, list(values)).filter.album  # a smart album's name, kept
         counts = facet_panel.counts(
             ctx, request.filter.model_copy(update={"exclude_text": (), "only_text": ()}),
-            album=picked,
+            album=picked, set_values=set_pickers,
         )  # fmt: skip
         shown = [i.content_id for i in listing.items]
         return items, shown, request.page, count, "", *counts, list(values)
@@ -300,7 +303,10 @@ def listen(tab: FiltersTab, ctx: AppContext) -> None:
     triggers += [picker.input for picker in tab.facets.pickers]
     if hasattr(tab.container, "select"):
         triggers.append(tab.container.select)
-    gr.on(triggers, lambda *values: show(1, *values), tab.controls, page_outputs)
+    # always_last: a choice made while a page is drawn (a facet picked the moment the last
+    # results appear) is listed after it, never dropped ("once" would drop it).
+    gr.on(triggers, lambda *values: show(1, *values), tab.controls, page_outputs,
+          trigger_mode="always_last")  # fmt: skip
     tab.prev.click(
         lambda page, *values: show(max(1, page - 1), *values),
         [tab.page, *tab.controls],
@@ -316,7 +322,9 @@ def listen(tab: FiltersTab, ctx: AppContext) -> None:
     defaults = [control.value for control in tab.controls]
     others = tab.controls[: len(tab.controls) - len(tab.facets.pickers)]
     tab.clear.click(
-        lambda: (*defaults[: len(others)], *show(1, *defaults)), None, [*others, *page_outputs]
+        lambda: (*defaults[: len(others)], *show(1, *defaults, set_pickers=True)),
+        None,
+        [*others, *page_outputs],
     )
     tab.refresh, tab.page_outputs = show, page_outputs
 

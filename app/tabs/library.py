@@ -298,12 +298,16 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
     outputs = [tab.progress, *page_outputs]
     skip_page = [gr.skip()] * len(page_outputs)
     add_outputs = [*outputs, tab.add_confirm, tab.add_confirm_text, tab.add_pending]
+    # Whatever draws a page of the gallery runs in one queue, in the order asked: the page
+    # (a State) is read when each runs, so a refresh at the end of a run and a Next ▶ pressed
+    # the moment it ends leave the user on the page Next ▶ went to, whichever came first.
+    in_turn: dict[str, Any] = {"concurrency_id": "library-pages", "concurrency_limit": 1}
     # A run ends by refreshing the page the user is on (paging while it ran is kept).
     gr.on([tab.add.click, tab.folder.submit], add_folder, [tab.folder], add_outputs).then(
-        turn_page, [tab.page], gallery_outputs, show_progress="hidden"
+        turn_page, [tab.page], gallery_outputs, show_progress="hidden", **in_turn
     )
     tab.add_yes.click(index_anyway, [tab.add_pending], add_outputs).then(
-        turn_page, [tab.page], gallery_outputs, show_progress="hidden"
+        turn_page, [tab.page], gallery_outputs, show_progress="hidden", **in_turn
     )
     tab.add_no.click(
         lambda: (gr.Group(visible=False), None),
@@ -312,17 +316,17 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
         queue=False,
     )
     tab.reindex.click(reindex_all, None, outputs).then(
-        turn_page, [tab.page], gallery_outputs, show_progress="hidden"
+        turn_page, [tab.page], gallery_outputs, show_progress="hidden", **in_turn
     )
     tab.cancel.click(cancel, None, [tab.progress], queue=False)
     tab.reindex_root.click(reindex_root, [tab.roots], outputs).then(
-        turn_page, [tab.page], gallery_outputs, show_progress="hidden"
+        turn_page, [tab.page], gallery_outputs, show_progress="hidden", **in_turn
     )
     tab.forget.click(ask_to_forget, [tab.roots], [tab.confirm, tab.confirm_text])
     tab.forget_no.click(lambda: gr.Group(visible=False), None, [tab.confirm], queue=False)
     tab.forget_yes.click(forget_folder, [tab.roots], [tab.confirm, *outputs])
-    tab.prev.click(lambda page: turn_page(max(1, page - 1)), [tab.page], gallery_outputs)
-    tab.next.click(lambda page: turn_page(page + 1), [tab.page], gallery_outputs)
+    tab.prev.click(lambda page: turn_page(max(1, page - 1)), [tab.page], gallery_outputs, **in_turn)
+    tab.next.click(lambda page: turn_page(page + 1), [tab.page], gallery_outputs, **in_turn)
 
     tab.refresh, tab.gallery_outputs = turn_page, gallery_outputs
     followed = gr.State(False)  # a page load found a run going and followed it to its end
@@ -349,7 +353,8 @@ def listen(tab: LibraryTab, ctx: AppContext, demo: gr.Blocks) -> None:
     first_page = demo.load(lambda: turn_page(1), None, gallery_outputs, queue=False)
     first_page.then(overview, None, overview_outputs, queue=False)
     following = demo.load(follow_running, None, [*outputs, followed], show_progress="hidden")
-    following.then(after_following, [followed, tab.page], gallery_outputs, show_progress="hidden")
+    following.then(after_following, [followed, tab.page], gallery_outputs, show_progress="hidden",
+                   **in_turn)  # fmt: skip
 
 
 def start_indexing(ctx: AppContext, folders: list[str]) -> BackgroundJob | None:

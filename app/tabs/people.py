@@ -60,6 +60,8 @@ class PeopleView:
     face_ids: gr.State  # the face ids of the crops shown, in order
     face: gr.State  # the face id picked
     select: selection.SelectionBar | None = None  # select many in their photos
+    main: gr.Column | None = None  # all of the above: hidden while "Who is this?" is open
+    who: gr.Button | None = None  # opens "Who is this?" (app/tabs/people_review.py)
 
     @property
     def page_outputs(self) -> list:
@@ -76,54 +78,57 @@ class PeopleView:
 
 
 def render(ctx: AppContext) -> PeopleView:
-    with gr.Row(equal_height=True):
-        previous = gr.Button("◀ Previous", size="sm", min_width=90, elem_id="people-previous")
-        following = gr.Button("Next ▶", size="sm", min_width=90, elem_id="people-next")
-        refresh = gr.Button("Refresh", size="sm", min_width=90, elem_id="people-refresh")
-    with gr.Row(equal_height=True):
-        page_label = gr.Markdown("", elem_id="people-page")
-        hidden = gr.Checkbox(label="Show hidden people", value=False, min_width=160,
-                             elem_id="people-hidden")  # fmt: skip
-        enabled = gr.Checkbox(label="Find faces after indexing", value=ctx.settings.faces,
-                              min_width=160, elem_id="people-enabled")  # fmt: skip
-        write_xmp = gr.Checkbox(
-            label="Write names to XMP sidecars (digiKam, Lightroom)",
-            value=ctx.settings.write_xmp_faces, min_width=160, elem_id="people-write-xmp",
+    with gr.Column(elem_id="people-main") as main:
+        with gr.Row(equal_height=True):
+            previous = gr.Button("◀ Previous", size="sm", min_width=90, elem_id="people-previous")
+            following = gr.Button("Next ▶", size="sm", min_width=90, elem_id="people-next")
+            refresh = gr.Button("Refresh", size="sm", min_width=90, elem_id="people-refresh")
+            who = gr.Button("Who is this?", size="sm", min_width=110, variant="primary",
+                            elem_id="people-review-open")  # fmt: skip
+        with gr.Row(equal_height=True):
+            page_label = gr.Markdown("", elem_id="people-page")
+            hidden = gr.Checkbox(label="Show hidden people", value=False, min_width=160,
+                                 elem_id="people-hidden")  # fmt: skip
+            enabled = gr.Checkbox(label="Find faces after indexing", value=ctx.settings.faces,
+                                  min_width=160, elem_id="people-enabled")  # fmt: skip
+            write_xmp = gr.Checkbox(
+                label="Write names to XMP sidecars (digiKam, Lightroom)",
+                value=ctx.settings.write_xmp_faces, min_width=160, elem_id="people-write-xmp",
+            )  # fmt: skip
+        cards = thumbnails(
+            label="People (click one to see their photos)", columns=8, object_fit="cover",
+            elem_id="people-cards",
         )  # fmt: skip
-    cards = thumbnails(
-        label="People (click one to see their photos)", columns=8, object_fit="cover",
-        elem_id="people-cards",
-    )  # fmt: skip
-    person_title = gr.Markdown("", elem_id="people-person")
-    with gr.Row(equal_height=True):
-        name = gr.Textbox(label="Name", placeholder="e.g. Ana Silva", elem_id="people-name")
-        rename = gr.Button("Save name", elem_id="people-save-name")
-        merge_into = gr.Textbox(label="Merge into (a name or a person's number)",
-                                elem_id="people-merge-into")  # fmt: skip
-        merge = gr.Button("Merge", elem_id="people-merge")
-        hide = gr.Button("Hide / show", elem_id="people-hide")
-    message = gr.Markdown("", elem_id="people-message")
-    select = selection.render("people")
-    photos = thumbnails(label="Their photos (click one to open it)", columns=8,
-                        elem_id="people-photos")  # fmt: skip
-    faces = thumbnails(
-        label="Their faces (click one to pick it)", columns=8, object_fit="cover", buttons=[],
-        elem_id="people-faces",
-    )  # fmt: skip
-    face_title = gr.Markdown("", elem_id="people-face")
-    with gr.Row(equal_height=True):
-        move_to = gr.Dropdown(
-            label="Move the face to (a person, or type a new name)", choices=[], value=None,
-            allow_custom_value=True, scale=3, min_width=260, elem_id="people-move-to",
+        person_title = gr.Markdown("", elem_id="people-person")
+        with gr.Row(equal_height=True):
+            name = gr.Textbox(label="Name", placeholder="e.g. Ana Silva", elem_id="people-name")
+            rename = gr.Button("Save name", elem_id="people-save-name")
+            merge_into = gr.Textbox(label="Merge into (a name or a person's number)",
+                                    elem_id="people-merge-into")  # fmt: skip
+            merge = gr.Button("Merge", elem_id="people-merge")
+            hide = gr.Button("Hide / show", elem_id="people-hide")
+        message = gr.Markdown("", elem_id="people-message")
+        select = selection.render("people")
+        photos = thumbnails(label="Their photos (click one to open it)", columns=8,
+                            elem_id="people-photos")  # fmt: skip
+        faces = thumbnails(
+            label="Their faces (click one to pick it)", columns=8, object_fit="cover", buttons=[],
+            elem_id="people-faces",
         )  # fmt: skip
-        move = gr.Button("Move face", scale=1, min_width=130, elem_id="people-move")
-        not_this = gr.Button("Not this person", scale=1, min_width=130,
-                             elem_id="people-not-this")  # fmt: skip
+        face_title = gr.Markdown("", elem_id="people-face")
+        with gr.Row(equal_height=True):
+            move_to = gr.Dropdown(
+                label="Move the face to (a person, or type a new name)", choices=[], value=None,
+                allow_custom_value=True, scale=3, min_width=260, elem_id="people-move-to",
+            )  # fmt: skip
+            move = gr.Button("Move face", scale=1, min_width=130, elem_id="people-move")
+            not_this = gr.Button("Not this person", scale=1, min_width=130,
+                                 elem_id="people-not-this")  # fmt: skip
     return PeopleView(
         refresh, hidden, enabled, write_xmp, previous, following, page_label, cards, person_title,
         name, rename, merge_into, merge, hide, message, photos, faces, face_title, move_to, move,
         not_this, gr.State(1), gr.State([]), gr.State(None), gr.State([]), gr.State([]),
-        gr.State(None), select=select,
+        gr.State(None), select=select, main=main, who=who,
     )  # fmt: skip
 
 
@@ -134,7 +139,7 @@ def cards_values(ctx: AppContext, page: int, include_hidden: bool) -> tuple:
         pages = max(1, -(-len(rows) // PAGE))
         page = min(max(1, page), pages)
         shown = rows[(page - 1) * PAGE : page * PAGE]
-        items = [(_cover(ctx, catalog, person), _caption(person)) for person in shown]
+        items = [(cover_image(ctx, catalog, person), _caption(person)) for person in shown]
     text = f"Page {page} of {pages} · {count_people(len(rows))}" if rows else EMPTY
     return items, text, [p.id for p in shown], page
 
@@ -305,7 +310,7 @@ def _caption(person: PersonRow) -> str:
     return f"{label(person)} · {plural(person.photos, 'photo')}"
 
 
-def _cover(ctx: AppContext, catalog: Catalog, person: PersonRow) -> Image.Image:
+def cover_image(ctx: AppContext, catalog: Catalog, person: PersonRow) -> Image.Image:
     """The person's face, cropped from its photo (cached in the data folder)."""
     table = FaceTable(catalog)
     face = table.face(person.cover_face) if person.cover_face is not None else None

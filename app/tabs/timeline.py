@@ -19,6 +19,7 @@ from typing import Any
 
 import gradio as gr
 
+from app import selection
 from app.components import thumbnails
 from app.context import AppContext
 from app.safe_text import literal
@@ -49,8 +50,13 @@ class TimelineView:
     events: gr.Radio
     status: gr.Markdown
     page: gr.State
-    groups: gr.State  # [{"caption", "thumbs", "filter"}] of the rows shown, in order
+    groups: gr.State  # [{"caption", "thumbs", "filter", "ids", "label"}] of the rows shown
     event_filters: gr.State  # {label: filter values}
+    select: selection.SelectionBar | None = None  # select many: app/tabs/timeline_selection
+    picks: gr.Gallery | None = None  # with Select on: the photos of the rows, in one gallery
+    pick_ids: gr.State | None = None  # their content ids
+    rows_box: gr.Column | None = None  # the rows (hidden while selecting)
+    redraw: tuple[Callable[..., Any], list[Any], list[Any]] | None = None  # set by listen()
 
 
 def render(ctx: AppContext, target: Target) -> TimelineView:
@@ -61,39 +67,43 @@ def render(ctx: AppContext, target: Target) -> TimelineView:
         next_ = gr.Button("Older ▶", size="sm", elem_id="timeline-next")
     status = gr.Markdown("Open this view to see your library by date.", elem_id="timeline-status")
     groups = gr.State([])
-
-    # Drawn when the groups change, not on every page load (empty then: nothing to draw, but
-    # a render on load costs the first page a round trip and a re-layout).
-    @gr.render(inputs=[groups], triggers=[groups.change])
-    def rows(shown: list[dict[str, Any]]) -> None:
-        for number, group in enumerate(shown):
-            with gr.Row(equal_height=True, elem_classes=["timeline-group"]):
-                gr.Markdown(group["caption"], elem_id=f"timeline-caption-{number}")
-                button = gr.Button(
-                    "Show", size="sm", scale=0, min_width=80, elem_id=f"timeline-show-{number}"
+    select = selection.render("timeline")
+    picks = thumbnails(label="Photos of the groups shown (click to select)", columns=8,
+                       object_fit="cover", visible=False, elem_id="timeline-picks")  # fmt: skip
+    with gr.Column(elem_id="timeline-rows") as rows_box:  # hidden while selecting
+        # Drawn when the groups change, not on every page load (empty then: nothing to draw, but
+        # a render on load costs the first page a round trip and a re-layout).
+        @gr.render(inputs=[groups], triggers=[groups.change])
+        def rows(shown: list[dict[str, Any]]) -> None:
+            for number, group in enumerate(shown):
+                with gr.Row(equal_height=True, elem_classes=["timeline-group"]):
+                    gr.Markdown(group["caption"], elem_id=f"timeline-caption-{number}")
+                    button = gr.Button(
+                        "Show", size="sm", scale=0, min_width=80, elem_id=f"timeline-show-{number}"
+                    )
+                strip = thumbnails(
+                    value=group["thumbs"],
+                    columns=8,
+                    rows=1,
+                    height=130,
+                    allow_preview=False,
+                    show_label=False,
+                    object_fit="cover",
+                    elem_id=f"timeline-strip-{number}",
                 )
-            strip = thumbnails(
-                value=group["thumbs"],
-                columns=8,
-                rows=1,
-                height=130,
-                allow_preview=False,
-                show_label=False,
-                object_fit="cover",
-                elem_id=f"timeline-strip-{number}",
-            )
-            values = group["filter"]
-            for trigger in (button.click, strip.select):
-                fn, inputs, outputs = target.refresh()
-                trigger(lambda v=values: target.choose(v), None, target.outputs).then(
-                    fn, inputs, outputs
-                )
+                values = group["filter"]
+                for trigger in (button.click, strip.select):
+                    fn, inputs, outputs = target.refresh()
+                    trigger(lambda v=values: target.choose(v), None, target.outputs).then(
+                        fn, inputs, outputs
+                    )
 
     events = gr.Radio(
         [], label="Events on this page (choose one to show it)", elem_id="timeline-events"
     )
     return TimelineView(
         by, prev, next_, page_label, events, status, gr.State(1), groups, gr.State({}),
+        select, picks, gr.State([]), rows_box,
     )  # fmt: skip
 
 
@@ -115,13 +125,19 @@ def show(
         return [], gr.update(choices=[]), {}, 1, "", f"⚠️ {literal(exc)}"
     groups = []
     for group in result.groups:
-        thumbs = [
-            str(path)
-            for path in (ctx.library.thumbs.path_for(t.content_id) for t in group.thumbs)
+        shown = [
+            (str(path), t.content_id)
+            for path, t in ((ctx.library.thumbs.path_for(t.content_id), t) for t in group.thumbs)
             if Path(path).exists()
         ]
         groups.append(
-            {"caption": caption(group), "thumbs": thumbs, "filter": group.filter_values()}
+            {
+                "caption": caption(group),
+                "thumbs": [path for path, _ in shown],
+                "filter": group.filter_values(),
+                "ids": [cid for _, cid in shown],
+                "label": group.label,
+            }
         )
     events = {event.label: event.filter_values() for event in result.events}
     label = f"Page {result.page} of {result.pages}"
@@ -157,6 +173,8 @@ def listen(view: TimelineView, ctx: AppContext, opened: Any, target: Target) -> 
         return show(ctx, by, page, flt, note)
 
     controls = target.filter_inputs
+    # After a selection's action (app/tabs/timeline_selection.py): the same page again.
+    view.redraw = (filtered, [view.by, view.page, *controls], outputs)
     opened.select(lambda by, *v: filtered(by, 1, *v), [view.by, *controls], outputs)
     view.by.change(lambda by, *v: filtered(by, 1, *v), [view.by, *controls], outputs)
     view.prev.click(

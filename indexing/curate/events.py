@@ -16,11 +16,20 @@ How the photos split (only photos with a date taken; a file's time says nothing 
    the days with photos at home): what is dense depends on how much this user shoots.
 4. Either needs MIN_PHOTOS photos. The place is the commonest city of the photos (two when
    the second is common too, the country when the trip spreads wider); none without GPS.
+5. People (named, not hidden: indexing.store.event_rows.named_faces, one grouped query).
+   A proposal names the PEOPLE_MAX people in most of its photos, each in at least
+   PEOPLE_SHARE of them (and 2); an event at home is titled by them ("Ana and Rui, 3 May
+   2024"). A gathering: a day at home that is no burst becomes a proposal when MIN_PHOTOS
+   of its photos at home show named guests, people who are not of the household (named
+   on HOUSEHOLD_SHARE or more of the days with photos at home, and on HOUSEHOLD_DAYS
+   days or more): from the first photo with a guest to the last.
 
 A proposal's id is a hash of its members. What the user does with one (accept: a normal
 album with the members copied; dismiss) is stored with those members (indexing.store.
 event_rows), and a later proposal that overlaps a decided one by OVERLAP or more (the same
-trip with a few new photos) is that one: a dismissed proposal does not come back.
+trip with a few new photos) is that one: a dismissed proposal does not come back. A
+gathering is also the decided one when either lies mostly (OVERLAP) inside the other: one
+more face of a guest that day widens its span, one fewer narrows it, the day is the same.
 """
 
 from __future__ import annotations
@@ -36,11 +45,12 @@ import numpy as np
 
 from indexing.curate.albums import Albums
 from indexing.errors import PictorError
+from indexing.names.tag_paths import MAX_NAME
 from indexing.names.wording import plural
 from indexing.store import event_rows
 from indexing.store.albums import AlbumRow
 from indexing.store.catalog import Catalog
-from indexing.store.event_rows import DatedRows, Decision
+from indexing.store.event_rows import DatedRows, Decision, NamedFaces
 
 MIN_PHOTOS = 15
 HOME_RADIUS_KM = 40.0
@@ -51,7 +61,12 @@ HOME_GAP_S = 3 * 3600.0
 HOME_SPAN_S = 36 * 3600.0
 HOME_BURST_FACTOR = 2.5
 OVERLAP = 0.8
+PEOPLE_MAX = 3
+PEOPLE_SHARE = 0.1
+HOUSEHOLD_SHARE = 0.25
+HOUSEHOLD_DAYS = 5
 EARTH_RADIUS_KM = 6371.0
+SLASH = "\u2215"  # '∕', division slash: a '/' in a title would put the album in a folder
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
@@ -65,8 +80,9 @@ class Proposal:
     first_day: str  # 'YYYY-MM-DD', the photo's own calendar
     last_day: str
     content_ids: tuple[str, ...]  # oldest first
-    kind: str  # 'trip' or 'home'
+    kind: str  # 'trip', 'home' (a burst) or 'gathering' (named guests at home)
     status: str = "new"  # or 'accepted', 'dismissed'
+    people: tuple[str, ...] = ()  # the named people in most of its photos, most first
 
     @property
     def dates(self) -> str:
@@ -74,12 +90,23 @@ class Proposal:
 
     @property
     def title(self) -> str:
-        """'Lisbon, 12–15 July 2023': the album's name when accepted."""
-        return f"{self.place}, {self.dates}" if self.place else self.dates
+        """'Lisbon, 12–15 July 2023', 'Ana and Rui, 3 May 2024' (at home, by its people):
+        the album's name when accepted."""
+        dates = self.dates
+        if self.people and self.kind != "trip":
+            return f"{_fitted(names_line(self.people), dates)}, {dates}"
+        return f"{_fitted(self.place, dates)}, {dates}" if self.place else dates
 
     @property
     def label(self) -> str:
-        return f"{self.title}, {plural(len(self.content_ids), 'photo')}"
+        """'Lisbon, 12–15 July 2023, 184 photos, with Ana and Rui'."""
+        text = f"{self.title}, {plural(len(self.content_ids), 'photo')}"
+        return text + (f", with {names_line(self.people)}" if self.with_people else "")
+
+    @property
+    def with_people(self) -> bool:
+        """Whether the label adds 'with …' (the title of an event at home names them)."""
+        return bool(self.people) and self.kind == "trip"
 
     @property
     def cover(self) -> str:
@@ -97,7 +124,24 @@ class Proposal:
             "kind": self.kind,
             "status": self.status,
             "cover": self.cover,
+            "people": list(self.people),
         }
+
+
+def _fitted(text: str, dates: str) -> str:
+    """The people or place part of a title, fit to be an album's name: a '/' in it (a name
+    like 'AC/DC Fan') made '∕', which separates no folders, and the part cut (with '…') so
+    that 'part, dates' keeps within the album-name limit (MAX_NAME)."""
+    text = " ".join(text.replace("/", SLASH).split())
+    room = MAX_NAME - len(f", {dates}")
+    return text if len(text) <= room else text[: room - 1].rstrip(" ,") + "…"
+
+
+def names_line(names: tuple[str, ...] | list[str]) -> str:
+    """'Ana', 'Ana and Rui', 'Ana, Rui and Eva'."""
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def date_range(first: str, last: str) -> str:
@@ -212,23 +256,127 @@ def _proposal_id(content_ids: tuple[str, ...]) -> str:
     return hashlib.blake2b("\n".join(sorted(content_ids)).encode(), digest_size=5).hexdigest()
 
 
-def propose(rows: DatedRows) -> list[Proposal]:
-    """Every event in these dated photos, oldest first, before the user's decisions."""
+def propose(rows: DatedRows, faces: NamedFaces | None = None) -> list[Proposal]:
+    """Every event in these dated photos, oldest first, before the user's decisions;
+    faces: who is in them (event_rows.named_faces)."""
     if not rows.content_ids:
         return []
     times = np.asarray(rows.times, dtype=np.float64)
     away = _away(rows, times)
+    home = away == 0
+    seen = _seen(rows, faces)
+    day_code = _day_codes(rows.days)
+    household = _household(day_code, home, seen)
+    runs = _runs(times, away, _usual_day(rows.days, away))
+    runs += _gatherings(day_code, home, seen, household, runs)
+    nobody = np.zeros(len(seen.names), dtype=bool)
     out = []
-    for first, end, kind in _runs(times, away, _usual_day(rows.days, away)):
+    for first, end, kind in sorted(runs):
         members = tuple(rows.content_ids[first:end])
+        if kind == "gathering":  # its photos at home
+            members = tuple(np.asarray(members, dtype=object)[home[first:end]])
         place = _place(rows, first, end)
         days = rows.days[first:end]
-        out.append(Proposal(_proposal_id(members), place, min(days), max(days), members, kind))
+        at_home = household if kind != "trip" else nobody  # at home: who came
+        named = _most_seen(seen, first, end, len(members), at_home)
+        out.append(
+            Proposal(
+                _proposal_id(members), place, min(days), max(days), members, kind, people=named
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """Who is in which photo: one entry per photo (row index, sorted) and named person."""
+
+    rows: np.ndarray
+    people: np.ndarray  # the person's code: an index into names
+    names: list[str]
+
+
+def _seen(rows: DatedRows, faces: NamedFaces | None) -> _Seen:
+    if faces is None or not faces.images or not rows.rowids:
+        return _Seen(np.zeros(0, np.int64), np.zeros(0, np.int64), [])
+    rowids = np.asarray(rows.rowids, dtype=np.int64)
+    order = np.argsort(rowids)
+    images = np.asarray(faces.images, dtype=np.int64)
+    at = np.clip(np.searchsorted(rowids, images, sorter=order), 0, len(order) - 1)
+    dated = rowids[order[at]] == images  # a face in an undated image is in no event
+    photo = order[at[dated]]
+    ids, people = np.unique(np.asarray(faces.people, dtype=np.int64)[dated], return_inverse=True)
+    pairs = np.unique(photo * len(ids) + people.reshape(-1))  # once per photo, by photo
+    names = [faces.names[int(i)] for i in ids]
+    return _Seen(pairs // len(ids), pairs % len(ids), names)
+
+
+def _day_codes(days: list[str]) -> np.ndarray:
+    codes: dict[str, int] = {}
+    return np.fromiter((codes.setdefault(d, len(codes)) for d in days), np.int64, len(days))
+
+
+def _most_seen(seen: _Seen, first: int, end: int, size: int,
+               leave_out: np.ndarray) -> tuple[str, ...]:  # fmt: skip
+    """The PEOPLE_MAX named people in most of rows [first, end), each in PEOPLE_SHARE of
+    its `size` photos (and 2) or more, but those left out; ties by name."""
+    a, b = np.searchsorted(seen.rows, [first, end])
+    if a == b:
+        return ()
+    counts = np.bincount(seen.people[a:b], minlength=len(seen.names))
+    counts[leave_out] = 0
+    least = max(2.0, PEOPLE_SHARE * size)
+    ranked = sorted(
+        np.flatnonzero(counts >= least).tolist(),
+        key=lambda code: (-counts[code], seen.names[code].casefold()),
+    )
+    return tuple(seen.names[code] for code in ranked[:PEOPLE_MAX])
+
+
+def _household(day_code: np.ndarray, home: np.ndarray, seen: _Seen) -> np.ndarray:
+    """Per person: named on HOUSEHOLD_SHARE or more of the days with photos at home (and on
+    HOUSEHOLD_DAYS days or more). They are at home every day: their days are no event."""
+    if not seen.names:
+        return np.zeros(0, dtype=bool)
+    days = int(day_code.max()) + 1
+    at_home = home[seen.rows]
+    pairs = np.unique(seen.people[at_home] * days + day_code[seen.rows[at_home]])
+    per_person = np.bincount(pairs // days, minlength=len(seen.names))
+    home_days = len(np.unique(day_code[home]))
+    return per_person >= max(HOUSEHOLD_DAYS, HOUSEHOLD_SHARE * home_days)
+
+
+def _gatherings(
+    day_code: np.ndarray,
+    home: np.ndarray,
+    seen: _Seen,
+    household: np.ndarray,
+    taken: list[tuple[int, int, str]],
+) -> list[tuple[int, int, str]]:
+    """(first, end, 'gathering') of each day at home, in no other event, on which
+    MIN_PHOTOS photos at home show named guests (people not of the household), from the
+    first such photo to the last; not where that span holds another event."""
+    if not seen.names:
+        return []
+    covered = np.zeros(len(home), dtype=bool)
+    for first, end, _ in taken:
+        covered[first:end] = True
+    guest = ~household[seen.people] & home[seen.rows] & ~covered[seen.rows]
+    photos = np.unique(seen.rows[guest])  # photos with a guest, in time order
+    _, which, counts = np.unique(day_code[photos], return_inverse=True, return_counts=True)
+    out = []
+    for day in np.flatnonzero(counts >= MIN_PHOTOS).tolist():
+        on_day = photos[which.reshape(-1) == day]
+        first, end = int(on_day[0]), int(on_day[-1]) + 1
+        if not covered[first:end].any():
+            out.append((first, end, "gathering"))
     return out
 
 
 def with_decisions(proposals: list[Proposal], decided: list[Decision]) -> list[Proposal]:
-    """Each proposal with the status of the decision it overlaps by OVERLAP or more."""
+    """Each proposal with the status of the decision it overlaps by OVERLAP or more. A
+    gathering (one day at home) is a decided one too when either lies OVERLAP or more inside
+    the other: a guest's face found earlier or later that day moves its span, not the day."""
     owner: dict[str, int] = {}
     for index, decision in enumerate(decided):
         for cid in decision.members:
@@ -238,7 +386,8 @@ def with_decisions(proposals: list[Proposal], decided: list[Decision]) -> list[P
         hits = Counter(owner[c] for c in proposal.content_ids if c in owner)
         status = "new"
         for index, shared in hits.most_common():
-            size = max(len(proposal.content_ids), len(decided[index].members))
+            sizes = (len(proposal.content_ids), len(decided[index].members))
+            size = min(sizes) if proposal.kind == "gathering" else max(sizes)
             if shared >= OVERLAP * size:
                 status = decided[index].decision
                 break
@@ -257,7 +406,8 @@ class Events:
         self.catalog = catalog
 
     def proposals(self, include_decided: bool = False) -> list[Proposal]:
-        found = propose(event_rows.dated_rows(self.catalog))
+        rows = event_rows.dated_rows(self.catalog)
+        found = propose(rows, event_rows.named_faces(self.catalog) if rows.content_ids else None)
         found = with_decisions(found, event_rows.decisions(self.catalog))
         return found if include_decided else [p for p in found if p.status == "new"]
 

@@ -9,6 +9,12 @@ so that one file holds everything the user made. Sections, each sorted for a sta
   "event_decisions": [{"decision": "accepted"|"dismissed", "title", "members": [id], "time"}]
               (optional, as the smart album's "smart" key: what was done with proposed event
               albums, so a dismissed one stays dismissed in a restored library)
+  "album_folders": [{"path": "Trips/2024", "created": t}]   (optional: every folder of
+              albums, so an empty one comes back too)
+
+An album's items keep their "position": the manual order (indexing.curate.album_order;
+positions may be negative or have gaps, only their order counts). A backup made before
+folders were listed has no "album_folders" and imports as before.
 
 Import merges: an album is found by its path (made, with its folders, if missing) and gains
 the items it lacks; a tag is added where missing; a caption follows --on-conflict as a
@@ -25,6 +31,7 @@ from typing import Any
 
 from indexing.names.tag_paths import BadName, album_path, tag_path
 from indexing.records import CONTENT_ID
+from indexing.store import album_folders as folder_rows
 from indexing.store import albums as album_rows
 from indexing.store import event_rows
 from indexing.store import smart_albums as smart_rows
@@ -63,7 +70,14 @@ def export_sections(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
         {"decision": d.decision, "title": d.title, "members": sorted(d.members), "time": d.at}
         for d in event_rows.decisions(catalog)
     ]
-    return {"albums": albums, "tags": tags, "captions": captions, "event_decisions": decisions}
+    folders = [
+        {"path": folder.path, "created": folder.created}
+        for folder in folder_rows.folder_rows(catalog)
+    ]
+    return {
+        "albums": albums, "tags": tags, "captions": captions, "event_decisions": decisions,
+        "album_folders": folders,
+    }  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -79,6 +93,9 @@ def import_sections(
 ) -> OrganisedCounts:
     """Merge the sections into the catalog, inside the caller's transaction."""
     counts = OrganisedCounts()
+    for entry in document.get("album_folders") or []:
+        folders, name = album_path(entry["path"], "folder")
+        album_rows.folder_id(conn, [*folders, name], entry["created"])
     for entry in document.get("albums") or []:
         folders, name = album_path(entry["path"])
         folder = album_rows.folder_id(conn, folders, entry["created"])
@@ -128,7 +145,7 @@ def problems(
     """Every invalid entry of the three sections, as 'section[index]: what is wrong'."""
     out: list[str] = []
     checks = (("albums", _album), ("tags", _tag), ("captions", _caption))
-    for section, check in (*checks, ("event_decisions", _decision)):
+    for section, check in (*checks, ("event_decisions", _decision), ("album_folders", _folder)):
         entries = document.get(section, [])
         if not isinstance(entries, list):
             out.append(f"{section}: must be a list")
@@ -212,3 +229,12 @@ def _decision(entry: dict[str, Any], time_problem: Any, now: float) -> str | Non
     if not isinstance(members, list) or not members:
         return "members must be a list of content ids"
     return next((p for m in members if (p := _id(m))), None) or time_problem(entry.get("time"), now)
+
+
+def _folder(entry: dict[str, Any], time_problem: Any, now: float) -> str | None:
+    try:
+        path = entry.get("path")
+        album_path(path if isinstance(path, str) else "", "folder")
+    except BadName as exc:
+        return str(exc)
+    return time_problem(entry.get("created"), now)

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from indexing.curate.face_groups import SUGGEST_DISTANCE, plan_grouping
+from indexing.curate.face_review import ReviewQueue, queue
 from indexing.curate.xmp_faces import NamedFace, write_sidecar_regions
 from indexing.errors import PictorError
 from indexing.ingest.scan import is_video_name
@@ -24,6 +25,7 @@ from indexing.store.faces import FaceRow, FaceTable, PersonRow, descriptors_of
 from indexing.store.files import present_paths_of
 
 MAX_NAME = 100
+STALE = "This face changed since it was asked about; here is the next one."
 
 
 @dataclass
@@ -163,11 +165,13 @@ class People:
                 best.append((person.name, round(distance, 3)))
         return sorted(best, key=lambda pair: pair[1])[:count]
 
-    def review(self, limit: int = 20) -> list[tuple[PersonRow, list[tuple[str, float]]]]:
-        """ "Who is this?": the largest unnamed people, each with the named people closest
-        to its faces (within SUGGEST_DISTANCE) as suggestions, nearest first."""
-        unnamed = [p for p in self.table.people() if p.name is None][:limit]
-        return [(person, self.suggest_for(person.id)) for person in unnamed]
+    def review(self, limit: int | None = 20, offset: int = 0) -> ReviewQueue:
+        """ "Who is this?": one page of the queue of unnamed groups and unsure faces, each
+        with the closest named people as suggestions, the most faces first
+        (indexing.curate.face_review; the built queue is kept until the people change)."""
+        items = queue(self.table)
+        end = None if limit is None else offset + limit
+        return ReviewQueue(items[offset:end], len(items))
 
     def suggest_for(self, person_id: int, faces: int = 5) -> list[tuple[str, float]]:
         """The named people closest to a person's first few faces, nearest first."""
@@ -239,6 +243,43 @@ class People:
     def name_face(self, face_id: int, name: str) -> PersonRow:
         """Name one face: it joins the person of that name (made if new)."""
         return self.move_face(face_id, clean_name(name))
+
+    def confirm(self, face_id: int) -> PersonRow:
+        """ "Yes, that is them": the face stays in its named person as the user's decision,
+        never asked about again and never moved by grouping."""
+        face = self.face(face_id)
+        if face.person_id is None or face.person_name is None:
+            raise PictorError(
+                f"face {face_id} is in no named person; name it instead "
+                f"(people move {face_id} NAME)"
+            )
+        self.table.confirm(face_id)
+        return self.resolve(face.person_id)
+
+    def not_person(self, face_id: int, ref: str | int | None = None) -> int:
+        """ "No, not them": the face is not this person (by default the one it is in). A face
+        in that person leaves it (not_this_person); one elsewhere stays, and the person is
+        never suggested for it again. The person id."""
+        face = self.face(face_id)
+        if ref is None:
+            return self.not_this_person(face_id)
+        person = self.resolve(ref)
+        if face.person_id == person.id:
+            return self.not_this_person(face_id)
+        self.table.reject_for(face_id, person.id)
+        return person.id
+
+    def name_group(self, ref: str | int, name: str, faces: int | None = None) -> PersonRow:
+        """An unnamed group answered with a name: a new name names it; a known person's
+        name puts all its faces in that person (a merge). Refused (STALE) when the group has
+        a name by now, or no longer the `faces` it had when it was asked about."""
+        person = self.resolve(ref)
+        if person.name is not None or (faces is not None and person.faces != faces):
+            raise PictorError(STALE)
+        other = self.table.person_named(clean_name(name))
+        if other is not None and other != person.id:
+            return self.merge(person.id, other)
+        return self.name(person.id, name)
 
     def forget_all(self) -> dict[str, int]:
         return self.table.forget_all()

@@ -1,13 +1,17 @@
 """People in the ratings backup (indexing.curate.ratings_file, version 4): names, merges,
 hidden people, "not this person" decisions and the faces the user put in a person, keyed
 so that they re-attach after a fresh index of the same photos. A face is its content id
-and its box (fractions of the upright image); the same detector finds the same box again,
-and a box of the backup is a face of the catalog where they overlap by half or more
-(intersection over union, indexing.store.faces.SAME_FACE). A rejection is kept, as the
+and its box (fractions of the upright image), and a video's face also by the moment it was
+seen at (two moments can have faces in the same place); the same detector finds the same
+box again, and a box of the backup is a face of the catalog where they overlap by half or
+more (intersection over union, indexing.store.faces.SAME_FACE), at the same moment (within
+SAME_MOMENT_MS) for a video's face. A backup without moments (written before they were
+kept) still imports, matched by box alone. A rejection is kept, as the
 catalog keeps it, by content and face centre.
 
   "people": [{"name": "Ana Silva" | null, "hidden": bool, "created": t,
-              "faces": [{"content_id", "box": [left, top, width, height]}],
+              "faces": [{"content_id", "box": [left, top, width, height],
+                         "moment_ms": ms (a video's face only)}],
               "not":   [{"content_id", "centre": [x, y], "time"}]}]
 
 Import merges: a named person is found by name (made if missing), its faces join it (a
@@ -92,6 +96,9 @@ def _person(entry: dict[str, Any], time_problem: Any, now: float) -> str | None:
             return "a face needs a content_id"
         if not _fractions(face.get("box"), 4) or face["box"][2] <= 0 or face["box"][3] <= 0:
             return "a face's box must be 4 fractions of the image (left, top, width, height)"
+        moment = face.get("moment_ms")
+        if moment is not None and (type(moment) is not int or moment < 0):
+            return "a face's moment_ms must be a whole number of milliseconds, 0 or more"
     for rejection in rejections:
         if not isinstance(rejection, dict) or _id(rejection.get("content_id")):
             return "a rejection needs a content_id"

@@ -6,6 +6,14 @@ link; the token is shown once, when the link is made. A password is stored as a 
 scrypt hash. A link ends when it expires, when it is revoked (`album unshare`), or when its
 album is deleted; what it shows is read at each request, so a photo taken out of the
 album, or trashed, leaves the link at once.
+
+A smart album can be shared too: the link shows what its query finds at each request (its
+first SMART_LIMIT images, in the query's order), so it stays live, and an image that leaves
+the query's results leaves the link at once. A query that no longer runs (an album it names
+was deleted, it needs CLIP and the model is absent) shows nothing, never an error. Nor does
+one whose query filters on a bare album name ('Family') that more than one album has: such a
+name matches every album of that name, so a private 'Trips/Family' made later would
+otherwise join the link; `album share` refuses such a query and names the paths to use.
 """
 
 from __future__ import annotations
@@ -19,7 +27,9 @@ import time
 from dataclasses import dataclass
 
 from indexing.curate.albums import Albums
+from indexing.curate.smart_albums import SmartAlbums, ambiguous_album
 from indexing.errors import PictorError
+from indexing.query.model_folder import ModelFolder
 from indexing.store import albums as album_rows
 from indexing.store import shares as rows
 from indexing.store import smart_albums as smart_rows
@@ -34,6 +44,7 @@ MAX_PASSWORD = 1024
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 DURATION = re.compile(r"(\d{1,5})\s*([mhdw])", re.IGNORECASE)
 UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+SMART_LIMIT = 2000  # a shared smart album shows its query's first 2,000 images
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,18 +121,19 @@ def token_in(text: str) -> str | None:
 class Shares:
     """The share links of one catalog."""
 
-    def __init__(self, catalog: Catalog, clock=time.time):
+    def __init__(self, catalog: Catalog, clock=time.time, folder: ModelFolder | None = None):
+        """folder: the library, which a shared smart album's query needs (its text search
+        embeds with CLIP); without it a smart album's link shows nothing."""
         self.catalog = catalog
         self.clock = clock
+        self.folder = folder
 
     def share(self, album_path: str, password: str | None = None, expires: str | None = None):
         """A new link to this album; every check runs before anything is written."""
         album = Albums(self.catalog).get(album_path)
-        if album.id in smart_rows.smart_queries(self.catalog):
-            raise PictorError(
-                f"{album.path!r} is a smart album (a saved search): a share link shows a normal "
-                "album's photos; add them to one (album create, then album add) and share that"
-            )
+        problem = ambiguous_album(self.catalog, album.id)
+        if problem is not None:
+            raise PictorError(f"the smart album {album.path!r} cannot be shared: {problem}")
         now = self.clock()
         until = parse_expiry(expires, now)
         stored = None
@@ -182,13 +194,29 @@ class Shares:
         found = rows.share_by_hash(self.catalog, hashed, {album: name} if album and name else {})
         return found if found is not None and found.active(self.clock()) else None
 
+    def is_smart(self, share: ShareRow) -> bool:
+        return smart_rows.query_of(self.catalog, share.album) is not None
+
     def holds(self, share: ShareRow, content_id: str) -> bool:
+        if self.is_smart(share):
+            return content_id in self.items(share)
         return rows.album_holds(self.catalog, share.album, content_id)
 
     def items(self, share: ShareRow) -> list[str]:
-        """The shared album's shown images, in its order."""
+        """The shared album's shown images, in its order (a smart album's: what its query
+        finds now, the first SMART_LIMIT; nothing when the query no longer runs)."""
         album = album_rows.album_rows(self.catalog, [share.album])
-        return Albums(self.catalog).items(album[0]) if album else []
+        if not album:
+            return []
+        if not self.is_smart(share):
+            return Albums(self.catalog).items(album[0])
+        if self.folder is None or ambiguous_album(self.catalog, share.album) is not None:
+            return []  # a bare album name that now names several albums: never widened
+        try:
+            found = SmartAlbums(self.folder, self.catalog).run(album[0], limit=SMART_LIMIT)
+        except PictorError:  # an album it names was deleted, CLIP is absent, ...
+            return []
+        return found.content_ids[:SMART_LIMIT]
 
     def _paths(self) -> dict[int, str]:
         return {a.id: a.path for a in album_rows.album_rows(self.catalog)}

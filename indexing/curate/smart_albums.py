@@ -21,7 +21,7 @@ from indexing.curate.albums import Albums, parse_path
 from indexing.errors import PictorError
 from indexing.query.filters import SORT_COLUMNS, Filter, SortKey, parse_sort
 from indexing.query.listing import ListRequest, list_library
-from indexing.query.metadata_search import find
+from indexing.query.metadata_search import find, split_organised
 from indexing.query.model_folder import ModelFolder
 from indexing.query.organised import check_known
 from indexing.query.search import Searcher
@@ -195,8 +195,9 @@ class SmartAlbums:
             raise PictorError(f"{album.path!r} is not a smart album")
         return load_query(text)
 
-    def run(self, album: AlbumRow, seen: Sequence[int] = ()) -> SmartRun:
-        """The album's images now, in its query's order."""
+    def run(self, album: AlbumRow, seen: Sequence[int] = (), limit: int | None = None) -> SmartRun:
+        """The album's images now, in its query's order (only its first `limit`, if given:
+        a shared album's first page of 2,000 without running the whole query)."""
         if album.id in seen:
             chain = " → ".join(
                 [*(a.path for a in album_rows.album_rows(self.catalog, list(seen))), album.path]
@@ -210,10 +211,10 @@ class SmartAlbums:
         if query.text:
             ids = self._searched(query, flt)
         elif query.query:
-            ids = self._found(query.query, flt)
+            ids = self._found(query.query, flt, limit)
         else:
-            ids = self._listed(query, flt)
-        return SmartRun(album, query, ids, notes)
+            ids = self._listed(query, flt, limit)
+        return SmartRun(album, query, ids if limit is None else ids[:limit], notes)
 
     def resolve(self, flt: Filter | None, seen: Sequence[int] = ()) -> Filter | None:
         """flt with its album, if a smart one, replaced by the contents that album has now."""
@@ -238,13 +239,13 @@ class SmartAlbums:
         found = self.run(album, seen).content_ids
         return flt.model_copy(update={"album": None, "among": tuple(found)})
 
-    def _listed(self, query: SmartQuery, flt: Filter | None) -> list[str]:
+    def _listed(self, query: SmartQuery, flt: Filter | None, limit: int | None) -> list[str]:
         if flt is None or not flt.needs_clip:  # one query: no pages, no counts
             flt = flt or Filter()
             check_known(self.catalog, flt)
             direction = "DESC" if query.descending else "ASC"
             order = f"{SORT_COLUMNS[query.sort]} {direction}, i.content_id {direction}"
-            return rows.ordered_ids(self.catalog, flt.where(), order)
+            return rows.ordered_ids(self.catalog, flt.where(), order, limit)
         ids: list[str] = []
         page = 1
         while True:
@@ -253,17 +254,17 @@ class SmartAlbums:
             )
             listing = list_library(self.folder, request)
             ids += [item.content_id for item in listing.items]
-            if len(listing.items) < PAGE:
+            if len(listing.items) < PAGE or (limit is not None and len(ids) >= limit):
                 return ids
             page += 1
 
-    def _found(self, text: str, flt: Filter | None) -> list[str]:
+    def _found(self, text: str, flt: Filter | None, limit: int | None) -> list[str]:
         ids: list[str] = []
         page = 1
         while True:
             results = find(self.catalog, text, flt, page=page, page_size=PAGE)
             ids += [item.content_id for item in results.items]
-            if len(results.items) < PAGE:
+            if len(results.items) < PAGE or (limit is not None and len(set(ids)) >= limit):
                 return list(dict.fromkeys(ids))
             page += 1
 
@@ -280,6 +281,44 @@ class SmartAlbums:
 def smart_album_ids(catalog: Catalog) -> set[int]:
     """The ids of the smart albums."""
     return set(rows.smart_queries(catalog))
+
+
+def _albums_named_by(query: SmartQuery) -> list[str]:
+    """The album names a query filters on: its --album and an album: term of its --query."""
+    names = [query.filter.album] if query.filter.album is not None else []
+    if query.query:
+        try:
+            _, flt = split_organised(query.query, None)
+        except PictorError:
+            flt = None
+        if flt is not None and flt.album is not None:
+            names.append(flt.album)
+    return names
+
+
+def ambiguous_album(catalog: Catalog, album: int, seen: Sequence[int] = ()) -> str | None:
+    """One sentence when this smart album's query (or a smart album it names) filters on a
+    bare album name that more than one album has ('Family' matches 'Family' and
+    'Trips/Family'): what it shows would silently widen when such an album appears, so a
+    share link refuses it. None when every album it names is named once."""
+    text = rows.query_of(catalog, album)
+    if text is None or album in seen:
+        return None
+    query, _ = load_query(text)
+    for named in _albums_named_by(query):
+        *folders, name = named.split("/")
+        ids = album_rows.album_ids(catalog.conn, folders, name)
+        if not folders and len(ids) > 1:
+            paths = ", ".join(repr(a.path) for a in album_rows.album_rows(catalog, ids))
+            return (
+                f"its query filters on the album {named!r}, a name {len(ids)} albums have "
+                f"({paths}); save the query with the album's full path instead"
+            )
+        for inner in ids:
+            problem = ambiguous_album(catalog, inner, [*seen, album])
+            if problem is not None:
+                return problem
+    return None
 
 
 def hand_filled(catalog: Catalog) -> list[AlbumRow]:

@@ -20,6 +20,7 @@ class ExactTier(Tier[str]):
     name: ClassVar[str] = "exact"
     noun: ClassVar[str] = "exact copies"
     no_threshold: ClassVar[str] = "the exact tier takes no threshold: its copies are byte for byte"
+    one_image: ClassVar[bool] = True
 
     def keys(self, library: DataFolder, catalog: Catalog, threshold: float | None) -> list[str]:
         return stored.copied_contents(catalog)

@@ -34,6 +34,7 @@ class Tier(ABC, Generic[Key]):
     unit: ClassVar[str] = ""  # what the threshold counts
     no_threshold: ClassVar[str] = ""  # why it takes none
     browsing: ClassVar[bool] = False  # for looking through, not duplicates: no keepers
+    one_image: ClassVar[bool] = False  # a group is one image in several files (its copies)
 
     # The interface
 

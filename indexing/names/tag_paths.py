@@ -42,23 +42,26 @@ def ancestors(path: str) -> list[str]:
     return ["/".join(segments[: i + 1]) for i in range(len(segments))]
 
 
-def album_name(text: str) -> str:
+def album_name(text: str, what: str = "album") -> str:
     """An album or folder name: trimmed, not empty, not over MAX_NAME, no '/' (which
-    separates folders: 'Trips/Summer 2024')."""
+    separates folders: 'Trips/Summer 2024'). what: 'album' or 'folder', for the sentence."""
     name = " ".join((text or "").split())
     if not name:
-        raise BadName("an album name cannot be empty")
+        raise BadName(f"an {what} name cannot be empty" if what == "album" else
+                      f"a {what} name cannot be empty")  # fmt: skip
     if len(name) > MAX_NAME:
-        raise BadName(f"an album name is at most {MAX_NAME} characters (this one has {len(name)})")
+        raise BadName(f"{'an' if what == 'album' else 'a'} {what} name is at most {MAX_NAME} "
+                      f"characters (this one has {len(name)})")  # fmt: skip
     if "/" in name:
         raise BadName(f"an album name cannot hold '/' ({name!r}); '/' separates album folders")
     return name
 
 
-def album_path(text: str) -> tuple[list[str], str]:
-    """'Trips/2024/Summer' -> (['Trips', '2024'], 'Summer'): its folders, then its name."""
+def album_path(text: str, what: str = "album") -> tuple[list[str], str]:
+    """'Trips/2024/Summer' -> (['Trips', '2024'], 'Summer'): its folders, then its name (an
+    album's, or with what='folder' a folder's)."""
     raw = (text or "").strip()
     if raw.startswith("/") or raw.endswith("/"):
-        raise BadName(f"album {text!r} has a '/' at its start or end")
+        raise BadName(f"{what} {text!r} has a '/' at its start or end")
     *folders, name = raw.split("/") if raw else [""]
-    return [album_name(folder) for folder in folders], album_name(name)
+    return [album_name(folder, "folder") for folder in folders], album_name(name, what)

@@ -35,9 +35,10 @@ from indexing.query.metadata_search import (
     split_people,
 )
 from indexing.query.organised import check_known
+from indexing.query.people_facet import person_counts
 from indexing.query.tag_counts import rolled_up
-from indexing.store import faces, text_reads
 from indexing.store import tags as tag_rows
+from indexing.store import text_reads
 from indexing.store.catalog import Catalog
 
 TOP_VALUES = 50
@@ -227,11 +228,7 @@ def _people_facet(catalog: Catalog, index: FacetIndex, mask: np.ndarray, flt: Fi
     """Named people with the number of matching photos showing each. Unlike the other
     facets it counts under its own choice: --person is "all of them in the photo", so with
     Ana chosen it lists who is in Ana's photos, and how often (choosing one more narrows)."""
-    rowids, names = faces.named_faces(catalog)
-    counts: dict[str, int] = {}
-    for kept, name in zip(_in_mask(index, rowids, mask).tolist(), names, strict=True):
-        if kept:
-            counts[name] = counts.get(name, 0) + 1
+    counts = person_counts(catalog, index, mask)
     values = [FacetValue(n, n, c) for n, c in sorted(counts.items(), key=lambda t: (-t[1], t[0]))]
     note = None if values else "No named person in these photos (name people in Library → People)."
     selected = ", ".join(flt.people) or None

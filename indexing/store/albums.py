@@ -165,6 +165,11 @@ def _folder_paths(conn: sqlite3.Connection) -> dict[int, str]:
     return paths
 
 
+def folder_paths(conn: sqlite3.Connection) -> dict[int, str]:
+    """Every folder's id and its path ('Trips/2024')."""
+    return _folder_paths(conn)
+
+
 def album_rows(catalog: Catalog, ids: Sequence[int] | None = None) -> list[AlbumRow]:
     """Albums (all, or these), by folder path then name, with their shown images counted."""
     conn = catalog.conn
@@ -187,7 +192,7 @@ def album_rows(catalog: Catalog, ids: Sequence[int] | None = None) -> list[Album
 
 def item_ids(catalog: Catalog, album: int, by_date: bool, shown_only: bool = True) -> list[str]:
     """The album's content ids, in its order: by position, or by date taken (oldest first)."""
-    order = "i.date_key, t.position" if by_date else "t.position"
+    order = "i.date_key, t.position, t.content_id" if by_date else "t.position, t.content_id"
     shown = "AND i.present_files > 0" if shown_only else ""
     rows = catalog.conn.execute(
         "SELECT t.content_id FROM album_items t JOIN images i ON i.content_id = t.content_id "

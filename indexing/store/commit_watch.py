@@ -30,6 +30,7 @@ class CommitWatch:
         self._opened = 0
         self._lock = threading.Lock()
         self._values: dict[Hashable, tuple[tuple[int, int], Any]] = {}
+        self._turns: dict[Hashable, threading.Lock] = {}
 
     def stamp(self) -> tuple[int, int] | None:
         """Differs from the previous stamp if anything was committed in between; None when
@@ -51,12 +52,20 @@ class CommitWatch:
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """compute()'s value, computed again only after a commit. The stamp is read before
-        computing, so a commit that lands meanwhile makes the next call compute again."""
+        computing, so a commit that lands meanwhile makes the next call compute again. Calls
+        for one key that come together after a commit compute it once: the others wait for
+        that value (a page's thumbnails asking for a shared smart album at once)."""
         stamp = self.stamp()
         kept = self._values.get(key)
         if stamp is not None and kept is not None and kept[0] == stamp:
             return kept[1]
-        value = compute()
-        if stamp is not None:
-            self._values[key] = (stamp, value)
+        with self._lock:
+            turn = self._turns.setdefault(key, threading.Lock())
+        with turn:
+            kept = self._values.get(key)
+            if stamp is not None and kept is not None and kept[0] == stamp:
+                return kept[1]  # computed by the call this one waited for
+            value = compute()
+            if stamp is not None:
+                self._values[key] = (stamp, value)
         return value

@@ -20,6 +20,7 @@ from indexing.store.catalog import Catalog
 
 DESCRIPTOR_BYTES = 128 * 4
 SAME_FACE = 0.5  # intersection over union: a box of a backup (or re-detection) is this face
+SAME_MOMENT_MS = 100  # a video's face of a backup is one seen this close to its moment
 Box = tuple[float, float, float, float]  # left, top, width, height: fractions of the image
 
 
@@ -139,6 +140,19 @@ def named_faces(catalog: Catalog) -> tuple[npt.NDArray[np.int64], list[str]]:
         "JOIN images i ON i.content_id = f.content_id WHERE p.name IS NOT NULL AND p.hidden = 0"
     ).fetchall()
     return np.array([r[0] for r in rows], np.int64), [r[1] for r in rows]
+
+
+def people_stamp(catalog: Catalog) -> int:
+    """A number that goes up whenever a face joins, leaves or changes person or photo, or a
+    person is renamed, hidden, shown or deleted (migration 24's triggers)."""
+    return int(catalog.conn.execute("SELECT stamp FROM people_changes WHERE id = 1").fetchone()[0])
+
+
+def _stamp_moves(conn: sqlite3.Connection) -> None:
+    """The people stamp moved by hand, for what its triggers do not see but "Who is this?"
+    does (its queue is kept until the stamp moves): a face confirmed, a person refused for a
+    face it is not in, a placeholder's face detected (a descriptor now)."""
+    conn.execute("UPDATE people_changes SET stamp = stamp + 1 WHERE id = 1")
 
 
 class FaceTable:
@@ -370,6 +384,36 @@ class FaceTable:
         row = self.conn.execute("SELECT descriptor FROM faces WHERE id = ?", (face_id,)).fetchone()
         return None if row is None or row[0] is None else descriptors_of([row[0]])[0]
 
+    # -- "Who is this?" ---------------------------------------------------------------------
+
+    def review_candidates(self) -> list[tuple[int, int | None, bool, bytes]]:
+        """(face id, person id, whether that person is named, descriptor) of each face of a
+        present photo whose person no one has confirmed: grouping's ('auto') faces of named
+        people, every face of an unnamed person, and the faces in no person. Hidden people's
+        faces are left out (the user put them out of sight)."""
+        rows = self.conn.execute(
+            "SELECT f.id, f.person_id, p.name IS NOT NULL, f.descriptor FROM faces f "
+            "LEFT JOIN people p ON p.id = f.person_id WHERE f.descriptor IS NOT NULL "
+            "AND (f.person_id IS NULL OR (p.hidden = 0 AND (f.assigned = 'auto' "
+            f"OR p.name IS NULL))) AND {PRESENT.format('f.content_id')} ORDER BY f.id"
+        )
+        return [(r[0], r[1], bool(r[2]), r[3]) for r in rows]
+
+    def confirmed_named(self) -> tuple[list[int], list[bytes]]:
+        """(person ids, descriptors) of the faces the user (or XMP) put in a named person:
+        what "Who is this?" measures a face against."""
+        rows = self.conn.execute(
+            "SELECT f.person_id, f.descriptor FROM faces f JOIN people p ON p.id = f.person_id "
+            "WHERE p.name IS NOT NULL AND f.assigned IN ('user', 'xmp') "
+            "AND f.descriptor IS NOT NULL ORDER BY f.id"
+        ).fetchall()
+        return [r[0] for r in rows], [r[1] for r in rows]
+
+    def person_names(self) -> dict[int, str]:
+        """person id -> name, of every named person."""
+        rows = self.conn.execute("SELECT id, name FROM people WHERE name IS NOT NULL")
+        return {row[0]: row[1] for row in rows}
+
     def people_in(self, content_ids: Sequence[str]) -> dict[str, list[str]]:
         """content id -> the names of the named people in it."""
         out: dict[str, list[str]] = {}
@@ -424,6 +468,31 @@ class FaceTable:
             conn.execute(
                 "UPDATE faces SET person_id = ?, assigned = 'user' WHERE id = ?",
                 (person_id, face_id),
+            )
+
+    def confirm(self, face_id: int) -> bool:
+        """ "Yes, that is them": the face's person is the user's word now (grouping never
+        moves it, and "Who is this?" never asks again); whether it is in a person."""
+        with self.catalog.transaction() as conn:
+            _stamp_moves(conn)
+            return (
+                conn.execute(
+                    "UPDATE faces SET assigned = 'user' WHERE id = ? AND person_id IS NOT NULL",
+                    (face_id,),
+                ).rowcount
+                > 0
+            )
+
+    def reject_for(self, face_id: int, person_id: int) -> None:
+        """ "Not this person" said of a person the face is not in (a suggestion refused):
+        remembered by content and face centre, as reject() remembers it."""
+        with self.catalog.transaction() as conn:
+            _stamp_moves(conn)
+            conn.execute(
+                "INSERT OR IGNORE INTO face_rejections(person_id, content_id, cx, cy, at) "
+                "SELECT ?, content_id, left + width / 2, top + height / 2, ? FROM faces "
+                "WHERE id = ?",
+                (person_id, time.time(), face_id),
             )
 
     def create_person(self, name: str | None) -> int:
@@ -483,16 +552,29 @@ def box_overlap(a: Box, b: Box) -> float:
     return inter / (a[2] * a[3] + b[2] * b[3] - inter)
 
 
-def same_face(conn: sqlite3.Connection, content_id: str, box: Box, *, placeholders: bool = False):
+def same_face(
+    conn: sqlite3.Connection,
+    content_id: str,
+    box: Box,
+    *,
+    placeholders: bool = False,
+    moment_ms: int | None = None,
+):
     """(face id, person id, assigned) of the face of this content whose box overlaps `box`
-    most, at SAME_FACE or more (placeholders: only faces without a descriptor); or None."""
+    most, at SAME_FACE or more (placeholders: only faces without a descriptor); or None.
+    moment_ms: a video's face, which is only a face seen within SAME_MOMENT_MS of that
+    moment (two moments can have faces in the same place); None: any (a still image, or a
+    backup made before moments were kept)."""
     extra = " AND descriptor IS NULL" if placeholders else ""
     best, best_overlap = None, SAME_FACE
-    for face_id, left, top, width, height, person, assigned in conn.execute(
-        "SELECT id, left, top, width, height, person_id, assigned FROM faces "
+    for face_id, left, top, width, height, person, assigned, moment in conn.execute(
+        "SELECT id, left, top, width, height, person_id, assigned, moment_ms FROM faces "
         f"WHERE content_id = ?{extra}",
         (content_id,),
     ):
+        elsewhen = moment_ms is not None and moment is not None
+        if elsewhen and abs(moment - moment_ms) > SAME_MOMENT_MS:
+            continue
         overlap = box_overlap(box, (left, top, width, height))
         if overlap >= best_overlap:
             best, best_overlap = (face_id, person, assigned), overlap
@@ -503,7 +585,7 @@ def _fill_placeholder(conn: sqlite3.Connection, content_id: str, face: NewFace, 
     """A detected face that a placeholder (a face the backup named, not found yet) stands
     for takes the placeholder's row, keeping its person; whether there was one."""
     found = same_face(conn, content_id, (face.left, face.top, face.width, face.height),
-                      placeholders=True)  # fmt: skip
+                      placeholders=True, moment_ms=face.moment_ms)  # fmt: skip
     if found is None:
         return False
     conn.execute(
@@ -512,13 +594,15 @@ def _fill_placeholder(conn: sqlite3.Connection, content_id: str, face: NewFace, 
         (face.left, face.top, face.width, face.height, face.score, face.descriptor, model,
          face.moment_ms, found[0]),
     )  # fmt: skip
+    _stamp_moves(conn)
     return True
 
 
 def export_people(catalog: Catalog) -> list[dict[str, Any]]:
     """The people the user made something of (a name, hidden, a merge or a moved face, a
     "not this person"), each with the faces that are theirs by the user's word (all of a
-    named or hidden person's) and their rejections, keyed by content id and box."""
+    named or hidden person's) and their rejections, keyed by content id and box (and, for a
+    video's face, the moment it was seen at)."""
     conn = catalog.conn
     rejected: dict[int, list[dict[str, Any]]] = {}
     for person, content_id, cx, cy, at in conn.execute(
@@ -536,9 +620,10 @@ def export_people(catalog: Catalog) -> list[dict[str, Any]]:
         mine = "" if every else "AND assigned = 'user'"
         faces = [
             {"content_id": cid, "box": [left, top, width, height]}
-            for cid, left, top, width, height in conn.execute(
-                "SELECT content_id, left, top, width, height FROM faces WHERE person_id = ? "
-                f"{mine} ORDER BY content_id, left, top",
+            | ({} if moment is None else {"moment_ms": moment})
+            for cid, left, top, width, height, moment in conn.execute(
+                "SELECT content_id, left, top, width, height, moment_ms FROM faces "
+                f"WHERE person_id = ? {mine} ORDER BY content_id, moment_ms, left, top",
                 (person,),
             )
         ]
@@ -568,7 +653,8 @@ def import_person(
         person = None if row is None else int(row[0])
     else:
         for face in faces:  # an unnamed person imported before: the one its faces are in
-            found = same_face(conn, face["content_id"], tuple(face["box"]))
+            found = same_face(conn, face["content_id"], tuple(face["box"]),
+                              moment_ms=face.get("moment_ms"))  # fmt: skip
             if found is not None and found[1] is not None and found[2] == "user":
                 person = found[1]
                 break
@@ -585,13 +671,13 @@ def import_person(
         conn.execute("UPDATE people SET hidden = 1 WHERE id = ?", (person,))
     assigned = 0
     for face in faces:
-        box = tuple(face["box"])
-        found = same_face(conn, face["content_id"], box)
+        box, moment = tuple(face["box"]), face.get("moment_ms")
+        found = same_face(conn, face["content_id"], box, moment_ms=moment)
         if found is None:
             conn.execute(
                 "INSERT INTO faces(content_id, left, top, width, height, source, person_id, "
-                "assigned) VALUES (?, ?, ?, ?, ?, 'xmp', ?, 'user')",
-                (face["content_id"], *box, person),
+                "assigned, moment_ms) VALUES (?, ?, ?, ?, ?, 'xmp', ?, 'user', ?)",
+                (face["content_id"], *box, person, moment),
             )
             assigned += 1
             continue
@@ -623,6 +709,8 @@ def import_person(
         "ORDER BY score DESC LIMIT 1) WHERE id = ? AND cover_face IS NULL",
         (person, person),
     )
+    if rejections:
+        _stamp_moves(conn)
     return added, assigned, rejections
 
 

@@ -43,14 +43,18 @@ def among(content_ids: Sequence[str]) -> tuple[str, list[Any]]:
     )
 
 
-def ordered_ids(catalog: Catalog, condition: tuple[str, list[Any]], order: str) -> list[str]:
-    """Every content id meeting the condition, in one query, ordered by `order` (SQL over
-    images `i` from the query layer's fixed sort columns, never user text): a smart album
-    of 100,000 images in well under a second, where paging the listing would be quadratic."""
+def ordered_ids(
+    catalog: Catalog, condition: tuple[str, list[Any]], order: str, limit: int | None = None
+) -> list[str]:
+    """Every content id meeting the condition (or its first `limit`), in one query, ordered
+    by `order` (SQL over images `i` from the query layer's fixed sort columns, never user
+    text): a smart album of 100,000 images in well under a second, where paging the listing
+    would be quadratic."""
     clause, params = condition
     cursor = catalog.conn.cursor()
     cursor.row_factory = None
     rows = cursor.execute(
-        f"SELECT i.content_id FROM images i WHERE {clause} ORDER BY {order}", params
+        f"SELECT i.content_id FROM images i WHERE {clause} ORDER BY {order} LIMIT ?",
+        [*params, -1 if limit is None else int(limit)],
     )
     return [row[0] for row in rows]

@@ -27,6 +27,7 @@ def test_events_proposed_accepted_and_dismissed_from_the_cli(cli, run_cli, libra
         ("Lisbon, 12–14 July 2023, 15 photos", "trip"),
         ("Rome, 10–12 August 2023, 18 photos", "trip"),
     ]
+    assert [p["people"] for p in found] == [[], []]  # no one named in these photos
     lisbon, rome = found
     made = cli("album", "events", "accept", lisbon["id"][:4], "--name", "Lisbon with Ana")
     assert (made["album"]["path"], made["album"]["count"]) == ("Lisbon with Ana", 15)

@@ -29,7 +29,8 @@ from tests.library_builder import LibraryBuilder
 ENDPOINTS = (
     "index", "search", "list", "duplicates", "dismiss", "dismissed", "reset_dismissed",
     "rate", "prefer", "train", "predict", "trash", "restore", "status", "share", "unshare",
-    "shares", "album_create_smart", "album_show", "album_events", "album_events_accept",
+    "shares", "album_create_smart", "album_show", "album_move", "album_folder_create",
+    "album_folder_rename", "album_folder_delete", "album_events", "album_events_accept",
     "album_events_dismiss", "export", "write_xmp_keywords",
 )  # fmt: skip
 SQUARE = 16  # 48×48 JPEGs in set0..set3

@@ -16,6 +16,7 @@ from tests.library_builder import smooth_image
 from tests.ui.test_ui_layout import overflow, small_buttons
 
 pytestmark = pytest.mark.browser
+SHOTS = Path("/work/notes/shots")
 
 
 @pytest.fixture
@@ -285,6 +286,9 @@ def test_taking_the_starred_card_out_leaves_the_others_grouped(
     original.save(photos / "a.jpg", quality=90)
     original.resize((160, 120)).save(photos / "a small.png")
     ImageOps.mirror(original).save(photos / "a mirrored.jpg", quality=90)
+    other = smooth_image((320, 240), seed=21)  # a second group, for Select across groups
+    other.save(photos / "b.jpg", quality=90)
+    other.resize((160, 120)).save(photos / "b small.png")
     settings = Settings(data_dir=tmp_path / "data", port=free_port(), threads=2)
     Library(settings).index([str(photos)])
     with serve(settings) as url, open_page(url) as page:
@@ -302,3 +306,42 @@ def test_taking_the_starred_card_out_leaves_the_others_grouped(
         expect(page.locator("#dup-message")).to_contain_text("no longer grouped")
         expect(page.locator("#dup-group-0-gallery img")).to_have_count(2)
         expect(page.locator("#dup-group-0-paths")).not_to_contain_text("a small.png")
+        select_the_non_keepers_of_both_groups(page, photos)
+
+
+def select_the_non_keepers_of_both_groups(page, photos: Path) -> None:
+    """Select: the groups' images in one gallery in place of the slots; every non-keeper
+    of both groups picked at once, trashed after one question, and put back with Undo."""
+    from playwright.sync_api import expect
+
+    page.locator("#dups-select-mode input").check()
+    picks = page.locator("#dup-picks .thumbnail-item")
+    expect(picks).to_have_count(4)
+    expect(page.locator("#dup-slots")).to_be_hidden()
+    expect(picks.filter(has_text="★ keeper")).to_have_count(2)
+    page.locator("#dups-select-all").click()
+    expect(page.locator("#dups-select-count")).to_contain_text("2 selected")
+    marked = picks.filter(has_text="✓")
+    expect(marked).to_have_count(2)
+    expect(marked.filter(has_text="★ keeper")).to_have_count(0)
+    for width, height in ((1280, 800), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        picks.last.scroll_into_view_if_needed()
+        box = picks.last.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width + 1
+        if SHOTS.is_dir():  # the screenshots to look at: only where they are kept
+            page.screenshot(path=str(SHOTS / f"selection-duplicates-{width}x{height}.png"))
+    page.locator("#dups-select-trash").click()
+    expect(page.locator("#dups-select-question")).to_contain_text("Move 2 images to the trash?")
+    page.locator("#dups-select-yes").click()
+    expect(page.locator("#dups-select-message")).to_contain_text("Moved 2 files")
+    expect(page.locator("#dup-count")).to_contain_text("No groups")  # the page drawn again
+    expect(picks).to_have_count(0)
+    left = sorted(p.name for p in photos.iterdir() if p.is_file())
+    assert len(left) == 3 and "a small.png" in left  # the keepers, and the one taken out
+    page.locator("#dups-select-undo").click()
+    expect(page.locator("#dups-select-message")).to_contain_text("Put 2 files back")
+    expect(picks).to_have_count(4)
+    assert len([p for p in photos.iterdir() if p.is_file()]) == 5
+    page.locator("#dups-select-mode input").uncheck()  # the groups and their actions again
+    expect(page.locator("#dup-group-1-keep")).to_be_visible()

@@ -133,9 +133,12 @@ def page_at(app_url: str, size: str):
 
 
 def loaded(page) -> None:
+    """The Library's first page and then its stats: the stats line arrives just after the
+    thumbnails and moves them down, so a click aimed before it could land beside them."""
     from playwright.sync_api import expect
 
     expect(page.locator("#library-gallery img")).to_have_count(PHOTOS + 1)
+    expect(page.locator("#library-stats")).to_contain_text("images")
 
 
 @pytest.mark.parametrize("size", list(SIZES))

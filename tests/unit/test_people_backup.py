@@ -140,3 +140,49 @@ def test_an_old_backup_undoes_no_later_decision_on_a_face(exported, tmp_path):
             import_document(catalog, read_document(path), on_conflict)
             assert who(catalog) == after, on_conflict
         assert not {ids[0], ids[3]} & set(who(catalog).get("Ana", []))
+
+
+def test_a_video_face_comes_back_at_its_moment(tmp_path):
+    """Two people seen in the same place of one video, at two moments (Ana at 1 s, Rui at
+    8 s): each comes back on the face of their own moment, and a v4 backup written without
+    moments still imports by box alone."""
+
+    def video_faces() -> list[NewFace]:
+        ana, rui = face(0), face(1)
+        return [
+            NewFace(0.3, 0.2, 0.2, 0.3, 1.5, ana.descriptor, moment_ms=1000),
+            NewFace(0.3, 0.2, 0.2, 0.3, 1.4, rui.descriptor, moment_ms=8000),
+        ]
+
+    def named(catalog: Catalog) -> dict[int | None, str | None]:
+        return {f.moment_ms: f.person_name for f in FaceTable(catalog).faces_in(video)}
+
+    with Catalog(tmp_path / "old.sqlite3") as catalog:
+        (video,) = scan(catalog, [video_faces()])
+        people = People(catalog)
+        for found in FaceTable(catalog).faces_in(video):
+            people.name(found.person_id or 0, "Ana" if found.moment_ms == 1000 else "Rui")
+        assert named(catalog) == {1000: "Ana", 8000: "Rui"}
+        write_export(catalog, tmp_path / "backup.json")
+    document = read_document(tmp_path / "backup.json")
+    with Catalog(tmp_path / "fresh.sqlite3") as fresh:
+        scan(fresh, [video_faces()])
+        import_document(fresh, document, "keep")
+        assert named(fresh) == {1000: "Ana", 8000: "Rui"}
+    with Catalog(tmp_path / "waiting.sqlite3") as waiting:  # imported before the stage ran
+        import_document(waiting, document, "keep")
+        scan(waiting, [video_faces()])
+        assert named(waiting) == {1000: "Ana", 8000: "Rui"}
+        assert len(FaceTable(waiting).faces_in(video)) == 2  # no doubles
+    broken = json.loads(json.dumps(document))
+    broken["people"][0]["faces"][0]["moment_ms"] = -5
+    bad = pytest.raises(PictorError, match="moment")
+    with Catalog(tmp_path / "broken.sqlite3") as catalog, bad:
+        import_document(catalog, broken, "keep")
+    for person in document["people"]:
+        for entry in person["faces"]:
+            entry.pop("moment_ms", None)  # as a backup made before moments were kept
+    with Catalog(tmp_path / "older.sqlite3") as older:
+        scan(older, [video_faces()])
+        report = import_document(older, document, "keep")
+        assert report.people_added == 2  # still imports, matched by box

@@ -88,8 +88,9 @@ def test_a_new_face_joins_the_named_person_and_decisions_stay(catalog):
     assert summary.joined == 1  # the new photo of Ana joins her
     assert FaceTable(catalog).face(wrong).person_id != ana.id  # the rejected face does not
     assert people.resolve("ana").photos == 3
-    (queue,) = people.review()  # "Who is this?": the face that left, with Ana suggested
-    assert queue[0].photos == 1 and [name for name, _ in queue[1]] == ["Ana"]
+    (item,) = people.review().items  # "Who is this?": the face that left, Ana not offered
+    assert item.kind == "group" and item.person and item.person.photos == 1
+    assert item.suggestions == []  # the user said it is not Ana
 
 
 def test_merge_move_hide_and_their_errors(catalog):
@@ -144,3 +145,61 @@ def test_a_person_filter_naming_nobody_says_so(catalog):
     check_known(catalog, Filter.parse(people=["ana silva"]))  # any case: known
     with pytest.raises(PictorError, match="no person named 'Rui'"):
         check_known(catalog, Filter.parse(people=["Ana Silva", "Rui"]))
+
+
+def _ana_named_and_reads_counted(catalog, monkeypatch):
+    """Three photos, two of one face named Ana and one of another, unnamed; every read of
+    the named faces' rows counted. Returns (ids, people, the unnamed person, the reads)."""
+    from indexing.query import people_facet
+
+    ids = scan(catalog, [[face(0)], [face(0)], [face(1)]])
+    people = People(catalog)
+    people.group()
+    ana, other = people.rows()
+    people.name(ana.id, "Ana")
+    reads: list[int] = []
+    real = people_facet.faces.named_faces
+    monkeypatch.setattr(people_facet.faces, "named_faces", lambda c: reads.append(1) or real(c))
+    return ids, people, other, reads
+
+
+def test_the_people_facet_is_kept_until_who_is_where_changes(catalog, monkeypatch):
+    """The People facet reads the face rows once, answers from what it kept, and reads
+    them again after a name, a move or a hide (migration 24's stamp), with the new counts."""
+    from indexing.query.facets import facets
+
+    ids, people, other, reads = _ana_named_and_reads_counted(catalog, monkeypatch)
+
+    def counted() -> list[tuple[str, int]]:
+        found = facets(catalog, names=("people",)).get("people")
+        return [(v.label, v.count) for v in found.values] if found else []
+
+    assert counted() == [("Ana", 2)]
+    assert counted() == [("Ana", 2)] and len(reads) == 1  # kept: no second read
+    people.name(other.id, "Rui")
+    assert counted() == [("Ana", 2), ("Rui", 1)]
+    people.move_face(FaceTable(catalog).faces_in(ids[1])[0].id, "Rui")
+    assert counted() == [("Rui", 2), ("Ana", 1)]
+    people.hide("Rui")
+    assert counted() == [("Ana", 1)]
+    assert len(reads) == 4
+
+
+def test_a_rating_does_not_read_the_faces_again_and_counts_stay_right(catalog, monkeypatch):
+    """A rating moves the facet index's position but not who is where: the People facet
+    maps its kept pairs onto the new rows without reading the face rows, and counts under a
+    rating filter see the new rating."""
+    from indexing.query.facets import facets
+    from indexing.store.ratings import Ratings
+
+    ids, _, _, reads = _ana_named_and_reads_counted(catalog, monkeypatch)
+
+    def counted(flt: Filter | None = None) -> list[tuple[str, int]]:
+        found = facets(catalog, flt, names=("people",)).get("people")
+        return [(v.label, v.count) for v in found.values] if found else []
+
+    assert counted() == [("Ana", 2)] and len(reads) == 1
+    Ratings(catalog).set(ids[0], 5)
+    assert counted() == [("Ana", 2)]
+    assert counted(Filter.parse(min_rating=5)) == [("Ana", 1)]
+    assert len(reads) == 1  # a rating later, the faces were read once

@@ -18,16 +18,23 @@ from app import roles
 from app.api import PictorApi
 from app.exposure import read_auth_file, read_viewers, split_role
 from app.share_links import links, local_base, open_app_warning, remember_public
+from indexing.curate import shares as shares_module
 from indexing.curate.albums import Albums
 from indexing.curate.shares import (
+    SMART_LIMIT,
     Shares,
     parse_expiry,
     password_matches,
     token_hash,
     token_in,
 )
+from indexing.curate.smart_albums import SmartAlbums, SmartQuery
 from indexing.errors import PictorError
+from indexing.models.model_choice import WeightsUnavailable
+from indexing.query.filters import Filter
 from indexing.settings import Settings
+from indexing.store import albums as album_rows
+from indexing.store import smart_albums as smart_rows
 from indexing.store.catalog import Catalog
 
 IDS = [hashlib.blake2b(str(n).encode(), digest_size=16).hexdigest() for n in range(5)]
@@ -270,3 +277,126 @@ def test_a_viewer_may_open_photos_with_people_but_not_switch_a_setting() -> None
     assert not roles.may_view(callback("app.tabs.people", "listen.<locals>.<lambda>", switch))
     naming = lambda cid, face: act(cid, face)  # noqa: E731, F821
     assert not roles.may_view(callback("app.detail_people", "listen.<locals>.<lambda>", naming))
+
+
+def test_a_viewer_may_page_the_timeline_and_duplicates_that_can_be_selected() -> None:
+    """The Timeline's and Duplicates' galleries of the selection redraw whenever their rows
+    or groups change, Select on or off: they only read, so a viewer never sees a refusal
+    for opening the Timeline or paging Duplicates."""
+    for module in ("app.tabs.timeline_selection", "app.tabs.duplicate_selection"):
+        shown = callback(module, "listen.<locals>.shown", lambda on, groups: (on, groups))
+        assert roles.may_view(shown), module
+
+
+class _NoClip:
+    """A library whose CLIP weights are absent: a text query cannot run."""
+
+    open_catalog = vectors = None  # what a search reads before it embeds
+
+    def embedder(self) -> Any:
+        raise WeightsUnavailable("no CLIP weights here")
+
+
+def test_a_shared_smart_album_shows_what_its_query_finds_at_each_call(catalog: Catalog) -> None:
+    def rate(content_id: str, rating: float | None) -> None:
+        with catalog.transaction() as conn:
+            conn.execute(
+                "UPDATE images SET rating_key = ? WHERE content_id = ?", (rating, content_id)
+            )
+
+    rate(IDS[0], 8.0)
+    rate(IDS[3], 9.0)
+    SmartAlbums(_NoClip(), catalog).create("Best", SmartQuery(Filter(min_rating=7)))  # type: ignore[arg-type]
+    shares = Shares(catalog, folder=_NoClip())  # type: ignore[arg-type]
+    opened = shares.open(shares.share("Best").token)
+    assert opened is not None and shares.is_smart(opened)
+    assert shares.items(opened) == [IDS[0], IDS[3]]  # across albums: what the query finds
+    assert shares.holds(opened, IDS[3]) and not shares.holds(opened, IDS[1])
+    rate(IDS[0], 2.0)  # leaves the results: unreachable at once
+    rate(IDS[1], 7.5)  # joins them
+    assert shares.items(opened) == [IDS[1], IDS[3]]
+    assert not shares.holds(opened, IDS[0]) and shares.holds(opened, IDS[1])
+    with catalog.transaction() as conn:  # trashed: gone from the query's results too
+        conn.execute("UPDATE files SET status = 'missing' WHERE content_id = ?", (IDS[3],))
+    assert shares.items(opened) == [IDS[1]]
+    assert Shares(catalog).items(opened) == []  # no library to run the query with: nothing
+
+
+def test_a_shared_smart_album_whose_query_fails_shows_nothing(catalog: Catalog) -> None:
+    smart = SmartAlbums(_NoClip(), catalog)  # type: ignore[arg-type]
+    smart.create("Of Lisbon", SmartQuery(Filter(album="Trips/Lisbon")))
+    with catalog.transaction() as conn:  # a text query, saved when CLIP was there
+        album = album_rows.insert_album(conn, "Beaches", None, "date", NOW)
+        smart_rows.put_query(conn, album, SmartQuery(text="a beach").to_json())
+    shares = Shares(catalog, folder=_NoClip())  # type: ignore[arg-type]
+    of_lisbon = shares.open(shares.share("Of Lisbon").token)
+    beaches = shares.open(shares.share("Beaches").token)
+    assert of_lisbon is not None and beaches is not None
+    assert shares.items(of_lisbon) == IDS[:3]
+    Albums(catalog).delete("Lisbon")  # the album its query names
+    assert shares.items(of_lisbon) == [] and not shares.holds(of_lisbon, IDS[0])
+    assert shares.items(beaches) == [] and not shares.holds(beaches, IDS[0])  # CLIP absent
+    assert SMART_LIMIT == 2000
+
+
+def test_a_shared_smart_album_shows_at_most_its_first_two_thousand(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(shares_module, "SMART_LIMIT", 2)
+    SmartAlbums(_NoClip(), catalog).create(  # type: ignore[arg-type]
+        "Newest", SmartQuery(Filter(min_width=1), descending=True)
+    )
+    shares = Shares(catalog, folder=_NoClip())  # type: ignore[arg-type]
+    opened = shares.open(shares.share("Newest").token)
+    assert opened is not None
+    assert shares.items(opened) == [IDS[4], IDS[3]]  # the query's order, cut
+    assert not shares.holds(opened, IDS[2])
+
+
+def test_a_smart_album_on_a_bare_album_name_never_widens_its_link(catalog: Catalog) -> None:
+    smart = SmartAlbums(_NoClip(), catalog)  # type: ignore[arg-type]
+    smart.create("Of Lisbon", SmartQuery(Filter(album="Lisbon")))  # bare: one album today
+    smart.create("Lisbon words", SmartQuery(query="album:Lisbon"))
+    shares = Shares(catalog, folder=_NoClip())  # type: ignore[arg-type]
+    opened = shares.open(shares.share("Of Lisbon").token)
+    assert opened is not None and shares.items(opened) == IDS[:3]
+    Albums(catalog).create("Private/Lisbon")  # a second album of that name, kept private
+    Albums(catalog).add("Private/Lisbon", IDS[3:])
+    assert shares.items(opened) == [] and not shares.holds(opened, IDS[3])  # never widened
+    for name in ("Of Lisbon", "Lisbon words"):
+        with pytest.raises(PictorError, match=r"'Private/Lisbon', 'Trips/Lisbon'.*full path"):
+            shares.share(name)
+    smart.create("Via", SmartQuery(Filter(album="Of Lisbon")))  # through another smart album
+    with pytest.raises(PictorError, match="full path"):
+        shares.share("Via")
+    smart.create("Exact", SmartQuery(Filter(album="Trips/Lisbon")))  # a full path: shared
+    exact = shares.open(shares.share("Exact").token)
+    assert exact is not None and shares.items(exact) == IDS[:3]
+
+
+def test_a_shared_smart_album_runs_its_query_only_as_far_as_it_shows(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from indexing.curate import smart_albums as smart_module
+
+    monkeypatch.setattr(shares_module, "SMART_LIMIT", 2)
+    monkeypatch.setattr(smart_module, "PAGE", 1)  # `find` pages of one image
+    pages: list[int] = []
+    real_find = smart_module.find
+
+    def counted_find(*args: Any, **kwargs: Any) -> Any:
+        pages.append(kwargs["page"])
+        return real_find(*args, **kwargs)
+
+    monkeypatch.setattr(smart_module, "find", counted_find)
+    smart = SmartAlbums(_NoClip(), catalog)  # type: ignore[arg-type]
+    smart.create("Both", SmartQuery(query="album:Home"))  # 2 images
+    smart.create("Wide", SmartQuery(Filter(min_width=1), descending=True))  # 5 images
+    shares = Shares(catalog, folder=_NoClip())  # type: ignore[arg-type]
+    wide = shares.open(shares.share("Wide").token)
+    assert wide is not None and shares.items(wide) == [IDS[4], IDS[3]]
+    assert len(smart.run(Albums(catalog).get("Wide"), limit=2).content_ids) == 2
+    pages.clear()
+    both = shares.open(shares.share("Both").token)
+    assert both is not None and sorted(shares.items(both)) == sorted(IDS[3:])
+    assert pages == [1, 2]  # not a third page: the first 2 are all it shows
