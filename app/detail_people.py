@@ -40,6 +40,7 @@ class PeopleInPhoto:
     hide_boxes: gr.Button
     message: gr.Markdown
     drawn: gr.State  # whether the boxes are on the image: a change of names redraws them
+    loaded: gr.State  # the content id the section was filled for (follow() fills it once)
 
     @property
     def outputs(self) -> list[Any]:
@@ -71,7 +72,7 @@ def render(prefix: str) -> PeopleInPhoto:
         message = gr.Markdown("", elem_id=f"{prefix}-people-message")
     return PeopleInPhoto(
         section, people, faces, name, save_name, not_this, show_boxes, hide_boxes, message,
-        gr.State(False),
+        gr.State(False), gr.State(None),
     )  # fmt: skip
 
 
@@ -108,6 +109,17 @@ def values(ctx: AppContext, content_id: str | None, message: str = "") -> tuple:
         gr.Dropdown(choices=names, value=None),
         message,
     )
+
+
+def follow(ctx: AppContext, content_id: str | None, loaded: str | None) -> tuple:
+    """Values for PeopleInPhoto.outputs, then `drawn` and `loaded`, for the image shown,
+    once per image. gradio can run a `selected` change's listeners twice for one opening
+    (the second deferred until the first ends); on a busy machine the second came after
+    the user had picked a face, and set the pick back, so "Not this person" said "Pick a
+    face first". A second call for the image already filled changes nothing."""
+    if content_id is not None and content_id == loaded:
+        return (*(gr.skip() for _ in values(ctx, None)), gr.skip(), loaded)
+    return (*values(ctx, content_id), False, content_id)  # a new image is shown plain
 
 
 def boxed(ctx: AppContext, content_id: str | None) -> Any:
@@ -155,7 +167,10 @@ def listen(
     # No spinner over the faces and names while they refresh (an answer in milliseconds):
     # on a busy machine the overlay sat over them and took the next click.
     quiet: dict[str, Any] = {"show_progress": "hidden"}
-    selected.change(lambda cid: values(ctx, cid), [selected], view.outputs, **quiet)
+    selected.change(
+        lambda cid, loaded: follow(ctx, cid, loaded), [selected, view.loaded],
+        [*view.outputs, view.drawn, view.loaded], **quiet,
+    )  # fmt: skip
 
     def act(content_id: str | None, face_id: int | None, do) -> tuple:
         if content_id is None:
@@ -188,7 +203,6 @@ def listen(
     rejected = view.not_this.click(
         lambda cid, face: act(cid, face, reject), [selected, view.faces], view.outputs, **quiet
     )
-    selected.change(lambda: False, None, [view.drawn])  # a new image is shown plain
     view.show_boxes.click(lambda cid: (boxed(ctx, cid), True), [selected], [preview, view.drawn])
     view.hide_boxes.click(lambda cid: (plain(ctx, cid), False), [selected],
                           [preview, view.drawn])  # fmt: skip

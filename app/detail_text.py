@@ -33,6 +33,7 @@ class TextView:
     words: gr.Textbox  # the words to highlight; empty: every line
     show_boxes: gr.Button
     hide_boxes: gr.Button
+    loaded: gr.State  # the content id the section was filled for (follow() fills it once)
 
     @property
     def outputs(self) -> list[Any]:
@@ -61,7 +62,7 @@ def render(prefix: str) -> TextView:
             show_boxes = gr.Button("Outline them", size="sm", elem_id=f"{prefix}-text-show")
             hide_boxes = gr.Button("Hide outlines", size="sm", elem_id=f"{prefix}-text-hide")
     copy.click(None, [text], None, js=COPY_JS % (f"{prefix}-copy-text", "Copy text"))
-    return TextView(section, summary, text, copy, words, show_boxes, hide_boxes)
+    return TextView(section, summary, text, copy, words, show_boxes, hide_boxes, gr.State(None))
 
 
 def values(ctx: AppContext, content_id: str | None) -> tuple:
@@ -72,6 +73,17 @@ def values(ctx: AppContext, content_id: str | None) -> tuple:
         read = image_text(catalog, content_id)
     shown = bool(read.lines) or read.state == "failed"
     return gr.Accordion(visible=shown), read.summary(), read.text, ""
+
+
+def follow(ctx: AppContext, content_id: str | None, loaded: str | None) -> tuple:
+    """Values for TextView.outputs, then `loaded`, for the image shown, once per image.
+    gradio can run a `selected` change's listeners twice for one opening (the second
+    deferred until the first ends); on a busy machine the second came after the user had
+    typed the words to outline and emptied the box, so "Outline them" outlined every line.
+    A second call for the image already filled changes nothing."""
+    if content_id is not None and content_id == loaded:
+        return (*(gr.skip() for _ in values(ctx, None)), loaded)
+    return (*values(ctx, content_id), content_id)
 
 
 def highlighted(ctx: AppContext, content_id: str | None, words: str) -> Any:
@@ -143,7 +155,8 @@ def plain(ctx: AppContext, content_id: str | None) -> Any:
 
 
 def listen(view: TextView, ctx: AppContext, selected: gr.State, preview: gr.Image) -> None:
-    selected.change(lambda cid: values(ctx, cid), [selected], view.outputs)
+    selected.change(lambda cid, loaded: follow(ctx, cid, loaded), [selected, view.loaded],
+                    [*view.outputs, view.loaded])  # fmt: skip
     view.show_boxes.click(
         lambda cid, words: highlighted(ctx, cid, words), [selected, view.words], [preview]
     )
