@@ -126,6 +126,7 @@ def test_the_viewer_shows_the_text_copies_it_and_outlines_the_words_asked_for(se
         # picture still arriving can show for a moment as another: judged as it settles.)
         outlined = settled_as(image, only_the_code)
         assert yellow_pixels(outlined) > 50
+        expect(words).to_have_value("qx7421")  # no late refill of the section emptied it
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "ocr-viewer-text-1280x800.png"))
 
