@@ -130,6 +130,18 @@ def view(ctx: AppContext, shown: Shown | None, content_id: str | None, message: 
     return (title_of(shown, content_id), *show(ctx, content_id, HINT, message, at=at))
 
 
+def sections(
+    ctx: AppContext, content_id: str | None, organised: Any, read: Any, people: Any
+) -> tuple:
+    """The sections' values for the image shown, each filled once per image: Albums, tags
+    and caption, Text in the image, People in this photo (each with its `loaded`)."""
+    return (
+        *detail_organise.follow(ctx, content_id, organised),
+        *detail_text.follow(ctx, content_id, read),
+        *detail_people.follow(ctx, content_id, people),
+    )
+
+
 def closed() -> gr.Column:
     """The viewer's box, closed: hidden by a class (app/assets/pictor.css), not made
     invisible. gradio draws no component of an invisible box, so each opening would draw
@@ -157,6 +169,18 @@ def listen(viewer: Viewer, ctx: AppContext, sources: list[Source]) -> dict[str, 
     take the image out of its tab's list and put it back). Returns the trash and undo
     events by name ("trashed", "undone"), to chain on."""
     panel = viewer.panel
+    # The sections follow the image shown in one event, not one each: gradio runs a state's
+    # change listeners two or three times per change (docs/testing.md), each run a round
+    # of status updates in the page. No spinner: the answer takes milliseconds, and on a
+    # busy machine an overlay sat over the faces and took the next click.
+    organise, text, people = panel.organise, panel.text, panel.people
+    panel.selected.change(
+        lambda cid, *loaded: sections(ctx, cid, *loaded),
+        [panel.selected, organise.loaded, text.loaded, people.loaded],
+        [*organise.outputs, organise.loaded, *text.outputs, text.loaded, *people.outputs,
+         people.drawn, people.loaded],
+        show_progress="hidden",
+    )  # fmt: skip
     detail_organise.listen(panel.organise, ctx, panel.selected)
     detail_text.listen(panel.text, ctx, panel.selected, panel.preview)
     for named in detail_people.listen(panel.people, ctx, panel.selected, panel.preview):

@@ -85,15 +85,16 @@ def values(ctx: AppContext, content_id: str | None, message: str = "") -> tuple:
     return gr.Dropdown(choices=albums, value=None), typed, caption, message
 
 
-def listen(view: OrganiseView, ctx: AppContext, selected: gr.State) -> None:
-    def load(content_id: str | None, loaded: str | None) -> tuple:
-        """The image's values, once: opening an image can change `selected` twice, and a
-        second load would wipe what the user began to type."""
-        if content_id is not None and content_id == loaded:
-            return (*(gr.skip() for _ in view.outputs), loaded)
-        return (*values(ctx, content_id), content_id)
+def follow(ctx: AppContext, content_id: str | None, loaded: str | None) -> tuple:
+    """Values for OrganiseView.outputs, then `loaded`, for the image shown, once per image:
+    opening an image can change `selected` twice, and a second load would wipe what the
+    user began to type. (app/detail.py follows `selected` for every section at once.)"""
+    if content_id is not None and content_id == loaded:
+        return (*(gr.skip() for _ in values(ctx, None)), loaded)
+    return (*values(ctx, content_id), content_id)
 
-    selected.change(load, [selected, view.loaded], [*view.outputs, view.loaded])
+
+def listen(view: OrganiseView, ctx: AppContext, selected: gr.State) -> None:
 
     def add(content_id: str | None, path: str | None) -> tuple:
         path = (path or "").strip()

@@ -162,15 +162,12 @@ def name_face(people: People, face_id: int, typed: str) -> str:
 def listen(
     view: PeopleInPhoto, ctx: AppContext, selected: gr.State, preview: gr.Image
 ) -> list[Any]:
-    """Follow the image shown; name, reject, draw. (The names' clicks are wired in app/ui.py,
-    which knows the People view.) The naming and rejecting events, to chain on."""
+    """Name, reject, draw (app/detail.py fills the section from the image shown, with
+    follow(); the names' clicks are wired in app/ui.py, which knows the People view). The
+    naming and rejecting events, to chain on."""
     # No spinner over the faces and names while they refresh (an answer in milliseconds):
     # on a busy machine the overlay sat over them and took the next click.
     quiet: dict[str, Any] = {"show_progress": "hidden"}
-    selected.change(
-        lambda cid, loaded: follow(ctx, cid, loaded), [selected, view.loaded],
-        [*view.outputs, view.drawn, view.loaded], **quiet,
-    )  # fmt: skip
 
     def act(content_id: str | None, face_id: int | None, do) -> tuple:
         if content_id is None:

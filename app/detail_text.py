@@ -2,9 +2,9 @@
 where they can be selected, a Copy text button, and on request the boxes of the words
 asked for (or of every line) drawn over the image.
 
-It follows the image shown (the panel's `selected` state), so the rest of the viewer
-needs nothing from it; the boxes are drawn on a copy of the preview, scaled from the
-image's full size.
+It follows the image shown (the panel's `selected` state; app/detail.py fills it with
+follow()); the boxes are drawn on a copy of the preview, scaled from the image's full
+size.
 """
 
 from __future__ import annotations
@@ -155,8 +155,6 @@ def plain(ctx: AppContext, content_id: str | None) -> Any:
 
 
 def listen(view: TextView, ctx: AppContext, selected: gr.State, preview: gr.Image) -> None:
-    selected.change(lambda cid, loaded: follow(ctx, cid, loaded), [selected, view.loaded],
-                    [*view.outputs, view.loaded])  # fmt: skip
     view.show_boxes.click(
         lambda cid, words: highlighted(ctx, cid, words), [selected, view.words], [preview]
     )

@@ -63,7 +63,6 @@ READ_ONLY_CALLS = frozenset(
         ("app.detail", "_unless_selecting.<locals>.selected_at"),
         ("app.detail", "closed"),
         ("app.detail", "listen.<locals>.show_folder"),
-        ("app.detail_organise", "listen.<locals>.load"),
         ("app.share_panel", "listen.<locals>.load"),
         ("app.tabs.albums", "listen.<locals>.album_page"),
         ("app.tabs.albums", "listen.<locals>.cards"),
