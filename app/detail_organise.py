@@ -95,7 +95,6 @@ def follow(ctx: AppContext, content_id: str | None, loaded: str | None) -> tuple
 
 
 def listen(view: OrganiseView, ctx: AppContext, selected: gr.State) -> None:
-
     def add(content_id: str | None, path: str | None) -> tuple:
         path = (path or "").strip()
         if content_id is None or not path:
