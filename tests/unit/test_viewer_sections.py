@@ -78,3 +78,18 @@ def test_the_text_section_keeps_the_words_typed_on_a_second_load(tmp_path):
     assert filled == first and all(value == gr.skip() for value in outputs)  # words kept
     *outputs, filled = detail_text.follow(ctx, second, first)  # type: ignore[arg-type]
     assert filled == second and outputs[-1] == ""
+
+
+def test_one_event_fills_every_section_once_per_image(tmp_path):
+    """app/detail.py fills the three sections in one event: the image's values and each
+    section's key, then, for the same image, nothing but the keys."""
+    from app.detail import sections
+
+    ctx = _Ctx(tmp_path / "catalog.sqlite3")
+    first, _ = _photos_with_faces(ctx.path)
+    filled = sections(ctx, first, None, None, None)  # type: ignore[arg-type]
+    keys = [value for value in filled if value == first]
+    assert len(keys) == 3  # albums/tags/caption, text, people: each knows it is filled
+    again = sections(ctx, first, first, first, first)  # type: ignore[arg-type]
+    assert len(again) == len(filled)
+    assert all(value == gr.skip() or value == first for value in again)
