@@ -130,15 +130,24 @@ def view(ctx: AppContext, shown: Shown | None, content_id: str | None, message: 
     return (title_of(shown, content_id), *show(ctx, content_id, HINT, message, at=at))
 
 
-def sections(
-    ctx: AppContext, content_id: str | None, organised: Any, read: Any, people: Any
-) -> tuple:
-    """The sections' values for the image shown, each filled once per image: Albums, tags
-    and caption, Text in the image, People in this photo (each with its `loaded`)."""
+def sections(ctx: AppContext, content_id: str | None, filled: str | None) -> tuple:
+    """The values of the sections that follow the image shown (Albums, tags and caption;
+    Text in the image; People in this photo, shown without face boxes), then the id they
+    were filled for: once per image. gradio runs a state's change listeners two or three
+    times per change (docs/testing.md), and a late second fill set back what the user had
+    just done (a face picked, words typed to outline, a tag begun); a second call for the
+    image already filled changes nothing."""
+    if content_id is not None and content_id == filled:
+        return (*(gr.skip() for _ in _section_values(ctx, None)), filled)
+    return (*_section_values(ctx, content_id), content_id)
+
+
+def _section_values(ctx: AppContext, content_id: str | None) -> tuple:
     return (
-        *detail_organise.follow(ctx, content_id, organised),
-        *detail_text.follow(ctx, content_id, read),
-        *detail_people.follow(ctx, content_id, people),
+        *detail_organise.values(ctx, content_id),
+        *detail_text.values(ctx, content_id),
+        *detail_people.values(ctx, content_id),
+        False,  # people.drawn: a new image is shown plain
     )
 
 
@@ -173,12 +182,10 @@ def listen(viewer: Viewer, ctx: AppContext, sources: list[Source]) -> dict[str, 
     # change listeners two or three times per change (docs/testing.md), each run a round
     # of status updates in the page. No spinner: the answer takes milliseconds, and on a
     # busy machine an overlay sat over the faces and took the next click.
-    organise, text, people = panel.organise, panel.text, panel.people
     panel.selected.change(
-        lambda cid, *loaded: sections(ctx, cid, *loaded),
-        [panel.selected, organise.loaded, text.loaded, people.loaded],
-        [*organise.outputs, organise.loaded, *text.outputs, text.loaded, *people.outputs,
-         people.drawn, people.loaded],
+        lambda cid, filled: sections(ctx, cid, filled), [panel.selected, panel.filled],
+        [*panel.organise.outputs, *panel.text.outputs, *panel.people.outputs,
+         panel.people.drawn, panel.filled],
         show_progress="hidden",
     )  # fmt: skip
     detail_organise.listen(panel.organise, ctx, panel.selected)

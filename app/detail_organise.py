@@ -32,7 +32,6 @@ class OrganiseView:
     caption: gr.Textbox
     save_caption: gr.Button
     message: gr.Markdown
-    loaded: gr.State  # the content id the section shows, so a repeated change keeps edits
     order_row: gr.Row  # shown when opened from an album in manual order
     earlier: gr.Button
     later: gr.Button
@@ -70,7 +69,7 @@ def render(prefix: str) -> OrganiseView:
             )
         message = gr.Markdown("", elem_id=f"{prefix}-organise-message")
     return OrganiseView(
-        album, add, tags, save_tags, caption, save_caption, message, gr.State(), row, earlier, later
+        album, add, tags, save_tags, caption, save_caption, message, row, earlier, later
     )
 
 
@@ -83,15 +82,6 @@ def values(ctx: AppContext, content_id: str | None, message: str = "") -> tuple:
         tags = Tags(catalog)
         typed, caption = ", ".join(tags.of(content_id)), tags.caption(content_id) or ""
     return gr.Dropdown(choices=albums, value=None), typed, caption, message
-
-
-def follow(ctx: AppContext, content_id: str | None, loaded: str | None) -> tuple:
-    """Values for OrganiseView.outputs, then `loaded`, for the image shown, once per image:
-    opening an image can change `selected` twice, and a second load would wipe what the
-    user began to type. (app/detail.py follows `selected` for every section at once.)"""
-    if content_id is not None and content_id == loaded:
-        return (*(gr.skip() for _ in values(ctx, None)), loaded)
-    return (*values(ctx, content_id), content_id)
 
 
 def listen(view: OrganiseView, ctx: AppContext, selected: gr.State) -> None:

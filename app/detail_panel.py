@@ -65,6 +65,7 @@ class DetailPanel:
     organise: detail_organise.OrganiseView  # albums, tags, caption (loaded on selection)
     text: TextView  # the text read in the image (app/detail_text.py follows `selected`)
     people: PeopleInPhoto  # the faces and people in it (app/detail_people.py)
+    filled: gr.State  # the content id the three sections above were filled for (detail.py)
 
     @property
     def outputs(self) -> list[Any]:
@@ -125,7 +126,7 @@ def render() -> DetailPanel:
             )
     return DetailPanel(
         preview, meta, about, score, save, clear, message, generation, why, gr.State(None),
-        viewer, player, organise, text, people,
+        viewer, player, organise, text, people, gr.State(None),
     )  # fmt: skip
 
 

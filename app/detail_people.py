@@ -40,7 +40,6 @@ class PeopleInPhoto:
     hide_boxes: gr.Button
     message: gr.Markdown
     drawn: gr.State  # whether the boxes are on the image: a change of names redraws them
-    loaded: gr.State  # the content id the section was filled for (follow() fills it once)
 
     @property
     def outputs(self) -> list[Any]:
@@ -72,7 +71,7 @@ def render(prefix: str) -> PeopleInPhoto:
         message = gr.Markdown("", elem_id=f"{prefix}-people-message")
     return PeopleInPhoto(
         section, people, faces, name, save_name, not_this, show_boxes, hide_boxes, message,
-        gr.State(False), gr.State(None),
+        gr.State(False),
     )  # fmt: skip
 
 
@@ -109,17 +108,6 @@ def values(ctx: AppContext, content_id: str | None, message: str = "") -> tuple:
         gr.Dropdown(choices=names, value=None),
         message,
     )
-
-
-def follow(ctx: AppContext, content_id: str | None, loaded: str | None) -> tuple:
-    """Values for PeopleInPhoto.outputs, then `drawn` and `loaded`, for the image shown,
-    once per image. gradio can run a `selected` change's listeners twice for one opening
-    (the second deferred until the first ends); on a busy machine the second came after
-    the user had picked a face, and set the pick back, so "Not this person" said "Pick a
-    face first". A second call for the image already filled changes nothing."""
-    if content_id is not None and content_id == loaded:
-        return (*(gr.skip() for _ in values(ctx, None)), gr.skip(), loaded)
-    return (*values(ctx, content_id), False, content_id)  # a new image is shown plain
 
 
 def boxed(ctx: AppContext, content_id: str | None) -> Any:
@@ -163,7 +151,7 @@ def listen(
     view: PeopleInPhoto, ctx: AppContext, selected: gr.State, preview: gr.Image
 ) -> list[Any]:
     """Name, reject, draw (app/detail.py fills the section from the image shown, with
-    follow(); the names' clicks are wired in app/ui.py, which knows the People view). The
+    values(); the names' clicks are wired in app/ui.py, which knows the People view). The
     naming and rejecting events, to chain on."""
     # No spinner over the faces and names while they refresh (an answer in milliseconds):
     # on a busy machine the overlay sat over them and took the next click.

@@ -3,7 +3,7 @@ where they can be selected, a Copy text button, and on request the boxes of the 
 asked for (or of every line) drawn over the image.
 
 It follows the image shown (the panel's `selected` state; app/detail.py fills it with
-follow()); the boxes are drawn on a copy of the preview, scaled from the image's full
+values()); the boxes are drawn on a copy of the preview, scaled from the image's full
 size.
 """
 
@@ -33,7 +33,6 @@ class TextView:
     words: gr.Textbox  # the words to highlight; empty: every line
     show_boxes: gr.Button
     hide_boxes: gr.Button
-    loaded: gr.State  # the content id the section was filled for (follow() fills it once)
 
     @property
     def outputs(self) -> list[Any]:
@@ -62,7 +61,7 @@ def render(prefix: str) -> TextView:
             show_boxes = gr.Button("Outline them", size="sm", elem_id=f"{prefix}-text-show")
             hide_boxes = gr.Button("Hide outlines", size="sm", elem_id=f"{prefix}-text-hide")
     copy.click(None, [text], None, js=COPY_JS % (f"{prefix}-copy-text", "Copy text"))
-    return TextView(section, summary, text, copy, words, show_boxes, hide_boxes, gr.State(None))
+    return TextView(section, summary, text, copy, words, show_boxes, hide_boxes)
 
 
 def values(ctx: AppContext, content_id: str | None) -> tuple:
@@ -73,17 +72,6 @@ def values(ctx: AppContext, content_id: str | None) -> tuple:
         read = image_text(catalog, content_id)
     shown = bool(read.lines) or read.state == "failed"
     return gr.Accordion(visible=shown), read.summary(), read.text, ""
-
-
-def follow(ctx: AppContext, content_id: str | None, loaded: str | None) -> tuple:
-    """Values for TextView.outputs, then `loaded`, for the image shown, once per image.
-    gradio can run a `selected` change's listeners twice for one opening (the second
-    deferred until the first ends); on a busy machine the second came after the user had
-    typed the words to outline and emptied the box, so "Outline them" outlined every line.
-    A second call for the image already filled changes nothing."""
-    if content_id is not None and content_id == loaded:
-        return (*(gr.skip() for _ in values(ctx, None)), loaded)
-    return (*values(ctx, content_id), content_id)
 
 
 def highlighted(ctx: AppContext, content_id: str | None, words: str) -> Any:

@@ -1,8 +1,8 @@
-"""The viewer's People and Text sections follow the image shown once per image: gradio can
-run a `selected` change's listeners twice for one opening (the second deferred until the
-first ends), and on a busy machine the second landed after the user had picked a face or
-typed the words to outline, and set them back ("Not this person" then said "Pick a face
-first", "Outline them" outlined every line). A second load of the same image changes
+"""The viewer's sections (app/detail.py: sections()) follow the image shown once per image:
+gradio can run a `selected` change's listeners twice for one opening (the second deferred
+until the first ends), and on a busy machine the second landed after the user had picked a
+face or typed the words to outline, and set them back ("Not this person" then said "Pick a
+face first", "Outline them" outlined every line). A second load of the same image changes
 nothing; another image is loaded afresh."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from app import detail_people, detail_text
+from app.detail import sections
 from indexing.curate.people import People
 from indexing.store.catalog import Catalog
 from indexing.store.faces import FaceTable, ScanResult
@@ -48,48 +48,55 @@ def _photos_with_faces(path: Path) -> tuple[str, str]:
     return first, second
 
 
+# Where each section's values stand in sections()' answer (app/detail.py).
+ORGANISE, TEXT, PEOPLE = slice(0, 4), slice(4, 8), slice(8, 13)
+DRAWN, FILLED = 13, 14
+
+
+def _skipped(values) -> bool:
+    return all(value == gr.skip() for value in values)
+
+
 def test_the_people_section_loads_each_image_once(tmp_path):
     ctx = _Ctx(tmp_path / "catalog.sqlite3")
     first, second = _photos_with_faces(ctx.path)
 
-    loaded = detail_people.follow(ctx, first, None)  # type: ignore[arg-type]
-    section, chips, faces, _name, _message, drawn, filled = loaded
-    assert section.visible is True and filled == first and drawn is False
+    loaded = sections(ctx, first, None)  # type: ignore[arg-type]
+    section, chips, faces, _name, _message = loaded[PEOPLE]
+    assert section.visible is True and loaded[FILLED] == first and loaded[DRAWN] is False
     assert [label for label, _ in chips.choices][:1] == ["Ana"]
     assert faces.value is not None  # the unnamed face is picked, ready to be named
 
     # The same image again (gradio's second run): nothing is set back, the pick stays.
-    again = detail_people.follow(ctx, first, first)  # type: ignore[arg-type]
-    assert all(value == gr.skip() for value in again[:-1]) and again[-1] == first
+    again = sections(ctx, first, first)  # type: ignore[arg-type]
+    assert _skipped(again[:FILLED]) and again[FILLED] == first
 
     # Another image: loaded afresh, shown without boxes.
-    other = detail_people.follow(ctx, second, first)  # type: ignore[arg-type]
-    assert other[-1] == second and other[-2] is False
-    assert len(other[2].choices) == 1
+    other = sections(ctx, second, first)  # type: ignore[arg-type]
+    assert other[FILLED] == second and other[DRAWN] is False
+    assert len(other[PEOPLE][2].choices) == 1
 
 
 def test_the_text_section_keeps_the_words_typed_on_a_second_load(tmp_path):
     ctx = _Ctx(tmp_path / "catalog.sqlite3")
     first, second = _photos_with_faces(ctx.path)
 
-    *outputs, filled = detail_text.follow(ctx, first, None)  # type: ignore[arg-type]
-    assert filled == first and outputs[-1] == ""  # a new image: the words box emptied
-    *outputs, filled = detail_text.follow(ctx, first, first)  # type: ignore[arg-type]
-    assert filled == first and all(value == gr.skip() for value in outputs)  # words kept
-    *outputs, filled = detail_text.follow(ctx, second, first)  # type: ignore[arg-type]
-    assert filled == second and outputs[-1] == ""
+    loaded = sections(ctx, first, None)  # type: ignore[arg-type]
+    assert loaded[FILLED] == first and loaded[TEXT][-1] == ""  # a new image: words emptied
+    again = sections(ctx, first, first)  # type: ignore[arg-type]
+    assert again[FILLED] == first and _skipped(again[TEXT])  # the words typed are kept
+    other = sections(ctx, second, first)  # type: ignore[arg-type]
+    assert other[FILLED] == second and other[TEXT][-1] == ""
 
 
 def test_one_event_fills_every_section_once_per_image(tmp_path):
-    """app/detail.py fills the three sections in one event: the image's values and each
-    section's key, then, for the same image, nothing but the keys."""
-    from app.detail import sections
-
+    """app/detail.py fills the three sections in one event: the image's values and the id
+    they were filled for, then, for the same image, nothing but that id."""
     ctx = _Ctx(tmp_path / "catalog.sqlite3")
     first, _ = _photos_with_faces(ctx.path)
-    filled = sections(ctx, first, None, None, None)  # type: ignore[arg-type]
-    keys = [value for value in filled if value == first]
-    assert len(keys) == 3  # albums/tags/caption, text, people: each knows it is filled
-    again = sections(ctx, first, first, first, first)  # type: ignore[arg-type]
+    filled = sections(ctx, first, None)  # type: ignore[arg-type]
+    assert len(filled) == FILLED + 1 and filled[FILLED] == first
+    assert filled[ORGANISE][1:3] == ("", "")  # no tags, no caption: the boxes emptied
+    again = sections(ctx, first, first)  # type: ignore[arg-type]
     assert len(again) == len(filled)
-    assert all(value == gr.skip() or value == first for value in again)
+    assert _skipped(again[:FILLED]) and again[FILLED] == first
