@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -74,7 +75,7 @@ class Library:
         s = self.settings
         return shared_embedder(
             s.clip_model, s.clip_pretrained, s.device, s.threads, s.clip_int8,
-            s.clip_model_config, s.backend, s.models_dir,
+            s.clip_model_config, s.backend, s.model_files_dir,
         )  # fmt: skip
 
     def vectors(self) -> VectorStore:
@@ -289,13 +290,16 @@ class Library:
     def subject_model(self) -> subjects.SubjectModel:
         """The subject vocabulary's vectors for this model: embedded once (a few thousand
         texts through the text tower, the first index's one fixed cost), then read from
-        the data folder's subjects/ cache."""
+        the models folder's subjects/ cache (shared by libraries that share that folder)."""
         phrases = subjects.vocabulary()
         cache = (
-            self.settings.data_dir
+            self.settings.model_files_dir
             / "subjects"
             / f"{collection_name(self.model_id)}-{subjects.vocabulary_id(phrases)}.npz"
         )
+        legacy = self.settings.data_dir / "subjects"  # where they were kept before (derived)
+        if legacy != cache.parent and legacy.is_dir():
+            shutil.rmtree(legacy, ignore_errors=True)
         return subjects.SubjectModel.build(self.embedder().load(), phrases, cache)
 
     def forget_folder(self, folder: str, *, dry_run: bool = False) -> dict:

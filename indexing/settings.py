@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PICTOR_", extra="ignore")
 
     data_dir: Path = Field(default_factory=default_data_dir)
+    # What is derived from the CLIP model alone (its exported towers, the subject vocabulary's
+    # vectors): the data folder's models/ unless set, so that several libraries can share it.
+    models_dir: Path | None = None
     # ViT-B-32 with its best open_clip weights: 69.2% zero-shot ImageNet-1k (README).
     clip_model: str = "ViT-B-32"
     clip_pretrained: str = "datacomp_xl_s13b_b90k"
@@ -71,19 +74,20 @@ class Settings(BaseSettings):
     # Find faces and group them into people after indexing (off: PICTOR_FACES=off).
     faces: bool = True
 
-    @field_validator("data_dir", mode="after")
+    @field_validator("data_dir", "models_dir", mode="after")
     @classmethod
-    def _expand(cls, value: Path) -> Path:
-        return value.expanduser().absolute()
+    def _expand(cls, value: Path | None) -> Path | None:
+        return None if value is None else value.expanduser().absolute()
 
     @property
     def catalog_path(self) -> Path:
         return self.data_dir / "catalog.sqlite3"
 
     @property
-    def models_dir(self) -> Path:
-        """Exported models (the fast CPU backend's ONNX files), one folder per model."""
-        return self.data_dir / "models"
+    def model_files_dir(self) -> Path:
+        """What is derived from a CLIP model alone: the fast CPU backend's exported towers,
+        one folder per model, and the subject vocabulary's vectors (subjects/)."""
+        return self.models_dir or self.data_dir / "models"
 
     @property
     def thumbs_dir(self) -> Path:

@@ -51,13 +51,28 @@ def without_random_warning(stderr: str) -> str:
     )
 
 
+# What is derived from the tiny CLIP alone (the subject vocabulary's vectors, its exported
+# towers) lives in one models folder per test process, as libraries can share one
+# (PICTOR_MODELS_DIR): embedding the vocabulary's ~6,000 prompts again in every fresh data
+# folder cost about 1.5 s for each test that indexes. Set by _one_models_folder below.
+SHARED_MODELS: list[Path] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_models_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    SHARED_MODELS[:] = [tmp_path_factory.mktemp("models")]
+
+
 def tiny_clip_env(env: pytest.MonkeyPatch, home: Path) -> Path:
     """No PICTOR_* settings from outside, a tiny CLIP with random weights (no network, no
-    downloaded weights, ever), and the default data folder under home. For a test (the
-    pictor_env fixture) or a module-scoped app (with a MonkeyPatch.context())."""
+    downloaded weights, ever), the session's models folder, and the default data folder
+    under home. For a test (the pictor_env fixture) or a module-scoped app (with a
+    MonkeyPatch.context())."""
     for key in list(os.environ):
         if key.startswith("PICTOR_"):
             env.delenv(key)
+    if SHARED_MODELS:
+        env.setenv("PICTOR_MODELS_DIR", str(SHARED_MODELS[0]))
     env.setenv("HF_HUB_OFFLINE", "1")
     env.setenv("PICTOR_CLIP_MODEL", TINY_CLIP)
     env.setenv("PICTOR_CLIP_PRETRAINED", "random")

@@ -2,7 +2,7 @@
 
 The vocabulary is `subjects.txt` beside this module (about 900 phrases; its header says
 where they come from). Each phrase is embedded once per CLIP model, averaged over the
-prompt templates of the text categories, and cached in the data folder.
+prompt templates of the text categories, and cached in the models folder.
 
 Calibration is the text categories' rule (indexing.query.categories; its constants are in
 zero_shot.py), applied to every phrase at once: an image's probability for a phrase is the
@@ -21,6 +21,8 @@ it).
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -81,7 +83,8 @@ class SubjectModel:
         neutral = embedder.embed_texts(list(NEUTRAL_PROMPTS))
         if cache is not None:
             cache.parent.mkdir(parents=True, exist_ok=True)
-            partial = cache.with_suffix(".partial.npz")
+            # A name of its own: two processes (an index and the app) may build it at once.
+            partial = cache.with_name(f"{cache.stem}.{os.getpid()}.{threading.get_ident()}.npz")
             np.savez(partial, vectors=vectors, neutral=neutral)
             partial.replace(cache)
         return cls(phrases, vectors, neutral)

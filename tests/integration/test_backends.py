@@ -160,12 +160,13 @@ def test_the_cli_indexes_and_searches_with_the_default_backend(
 ):
     """Both towers through ONNX: indexing embeds with the image tower, a text search runs
     the text tower, and a photo from outside the library is embedded to find its original."""
-    auto = {"PICTOR_BACKEND": "auto"}
+    auto = {"PICTOR_BACKEND": "auto", "PICTOR_MODELS_DIR": None}  # the default models folder
     for n in range(4):
         smooth_image((300, 200), seed=n).save(library.path(f"p{n}.jpg"), quality=95)
     indexed = cli("index", str(library.root), env=auto)
     assert indexed["embeddings"]["embedded"] == 4
-    assert (tmp_path / "data" / "models").is_dir()
+    models = tmp_path / "data" / "models"  # the export and the vocabulary's vectors
+    assert [*models.glob("*/export.json")] and [*models.glob("subjects/*.npz")]
     outside = tmp_path / "outside.jpg"
     smooth_image((300, 200), seed=2).save(outside, quality=60)  # other bytes, same picture
     found = cli("search", "--image", str(outside), "--top", "1", env=auto)
@@ -174,6 +175,37 @@ def test_the_cli_indexes_and_searches_with_the_default_backend(
     # A fresh process has loaded no model yet: status says so rather than guess.
     fresh = cli("status", env=auto, separate=True)
     assert fresh["backend"] == {"setting": "auto", "in_use": None}
+
+
+def test_libraries_share_one_models_folder(
+    tmp_path: Path, pictor_env: Path, library: LibraryBuilder
+):
+    """PICTOR_MODELS_DIR: what is derived from the model alone is made once for every data
+    folder that names it, and none is kept in the data folders (the vocabulary's vectors
+    kept by an older version in data/subjects/ are dropped)."""
+    from tests.conftest import Pictor
+
+    for n in range(3):
+        smooth_image((300, 200), seed=n).save(library.path(f"p{n}.jpg"), quality=95)
+    shared = tmp_path / "shared-models"
+    old_cache = tmp_path / "one" / "subjects" / "clip-old.npz"
+    old_cache.parent.mkdir(parents=True)
+    old_cache.write_bytes(b"vectors of an older version")
+    first = Pictor(tmp_path / "one", models_dir=shared)
+    first.index(library.root)
+    (vectors,) = (shared / "subjects").glob("*.npz")
+    made = vectors.stat().st_mtime_ns
+    second = Pictor(tmp_path / "two", models_dir=shared)
+    second.index(library.root)
+    assert [*(shared / "subjects").iterdir()] == [vectors]  # read, not made again
+    assert vectors.stat().st_mtime_ns == made
+    for data in ("one", "two"):
+        assert not (tmp_path / data / "models").exists()
+        assert not (tmp_path / data / "subjects").exists()
+    for pictor in (first, second):  # both libraries tagged every photo, alike
+        assert len(pictor.rows("SELECT content_id FROM subject_tagged")) == 3
+    tags = "SELECT content_id, tag, round(score, 4) FROM subjects ORDER BY content_id, tag"
+    assert [*map(tuple, first.rows(tags))] == [*map(tuple, second.rows(tags))]
 
 
 # Text searches without torch

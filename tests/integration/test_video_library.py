@@ -250,6 +250,17 @@ class HueEmbedder:
         return len(text.split()) + 2
 
 
+@pytest.fixture
+def planted(pictor, monkeypatch, tmp_path: Path) -> HueEmbedder:
+    """The hue embedder in place of the model in pictor's library. It poses as the model (its
+    id), so what the library derives from the model goes to a models folder of its own."""
+    embedder = HueEmbedder(pictor.library.model_id)
+    monkeypatch.setattr(pictor.library, "embedder", lambda: embedder)
+    own = pictor.settings.model_copy(update={"models_dir": tmp_path / "hue-models"})
+    monkeypatch.setattr(pictor.library, "settings", own)
+    return embedder
+
+
 def hue_scenes(duration: float, every: float) -> list[tuple[float, tuple[int, int, int]]]:
     """A new hue every `every` seconds, sweeping once round the colour wheel."""
     scenes = []
@@ -260,13 +271,11 @@ def hue_scenes(duration: float, every: float) -> list[tuple[float, tuple[int, in
 
 
 def test_a_frame_from_a_known_time_is_located_within_one_sampling_interval(
-    pictor, library: LibraryBuilder, tmp_path: Path, monkeypatch
+    pictor, planted, library: LibraryBuilder, tmp_path: Path
 ):
     interval = 10.0
     scenes = hue_scenes(90, 2.0)
     video = vf.color_video(library.path("sweep.mp4"), scenes, duration=90, gop=40, marker=False)
-    planted = HueEmbedder(pictor.library.model_id)
-    monkeypatch.setattr(pictor.library, "embedder", lambda: planted)
     summary = pictor.library.index([str(library.root)])
     assert summary.embeddings.embedded == 1
     searcher = Searcher.for_library(pictor.library)
@@ -286,7 +295,7 @@ def hue(value: float) -> tuple[int, int, int]:
 
 
 def test_a_screenshot_whose_scene_looks_most_like_another_moment_is_placed_right(
-    pictor, library: LibraryBuilder, tmp_path: Path, monkeypatch
+    pictor, planted, library: LibraryBuilder, tmp_path: Path
 ):
     """The moment sampled at 10 s shows a scene that ends at 13 s; the screenshot, at 15 s,
     is of the next scene (hue 0.50), which no moment shows. The sampled moment most like it
@@ -295,8 +304,6 @@ def test_a_screenshot_whose_scene_looks_most_like_another_moment_is_placed_right
     scenes = [(0.0, hue(0.0)), (10.0, hue(0.45)), (13.0, hue(0.50)), (20.0, hue(0.75)),
               (30.0, hue(0.9)), (40.0, hue(0.52))]  # fmt: skip
     video = vf.color_video(library.path("cut.mp4"), scenes, duration=50, gop=100, marker=False)
-    monkeypatch.setattr(pictor.library, "embedder", lambda: planted)
-    planted = HueEmbedder(pictor.library.model_id)
     pictor.library.index([str(library.root)])
     ms = [row[0] for row in catalog_rows(tmp_path, "SELECT ms FROM video_frames ORDER BY ms")]
     assert ms == [0, 10_000, 20_000, 30_000, 40_000], "the moments this test is built on"
@@ -309,7 +316,7 @@ def test_a_screenshot_whose_scene_looks_most_like_another_moment_is_placed_right
 
 
 def test_a_screenshot_after_the_last_sampled_moment_is_placed_right(
-    pictor, library: LibraryBuilder, tmp_path: Path, monkeypatch
+    pictor, planted, library: LibraryBuilder, tmp_path: Path
 ):
     """The last moment is sampled at 40 s; the video runs to 50 s, and its last scene (hue
     0.78, from 44 s) is shown by no moment. A screenshot at 47 s is looked for up to the
@@ -317,8 +324,6 @@ def test_a_screenshot_after_the_last_sampled_moment_is_placed_right(
     scenes = [(0.0, hue(0.0)), (10.0, hue(0.2)), (20.0, hue(0.35)), (30.0, hue(0.6)),
               (40.0, hue(0.74)), (44.0, hue(0.78))]  # fmt: skip
     video = vf.color_video(library.path("end.mp4"), scenes, duration=50, gop=100, marker=False)
-    monkeypatch.setattr(pictor.library, "embedder", lambda: planted)
-    planted = HueEmbedder(pictor.library.model_id)
     pictor.library.index([str(library.root)])
     ms = [row[0] for row in catalog_rows(tmp_path, "SELECT ms FROM video_frames ORDER BY ms")]
     assert ms == [0, 10_000, 20_000, 30_000, 40_000], "the moments this test is built on"
@@ -331,7 +336,7 @@ def test_a_screenshot_after_the_last_sampled_moment_is_placed_right(
 
 
 def test_a_screenshot_of_a_scene_whose_cut_has_no_key_frame_finds_its_video_first(
-    pictor, library: LibraryBuilder, tmp_path: Path, monkeypatch
+    pictor, planted, library: LibraryBuilder, tmp_path: Path
 ):
     """cut.mp4 has key frames at 0 and 10 s only: its scene from 4 to 7 s (hue 0.50) starts
     at a cut with no key frame. decoy.mp4 shows hue 0.51 from 3 s, at a key frame. The cut
@@ -344,8 +349,6 @@ def test_a_screenshot_of_a_scene_whose_cut_has_no_key_frame_finds_its_video_firs
     )
     decoy = [(0.0, hue(0.75)), (3.0, hue(0.51))]
     vf.color_video(library.path("decoy.mp4"), decoy, duration=6, gop=10, marker=False, texture=30)
-    monkeypatch.setattr(pictor.library, "embedder", lambda: planted)
-    planted = HueEmbedder(pictor.library.model_id)
     pictor.library.index([str(library.root)])
     shot = tmp_path / "at-5.5.jpg"
     frame_at(video, 5.5).save(shot, quality=90)
@@ -356,7 +359,7 @@ def test_a_screenshot_of_a_scene_whose_cut_has_no_key_frame_finds_its_video_firs
 
 
 def test_a_screenshot_is_placed_at_its_own_frame_where_a_scene_scores_alike(
-    pictor, library: LibraryBuilder, tmp_path: Path, monkeypatch
+    pictor, planted, library: LibraryBuilder, tmp_path: Path
 ):
     """One scene of 10 s that a dark bar crosses: the planted embedder sees the hue only, so
     every frame scores alike (as CLIP with random weights scores a scene's moving shapes).
@@ -365,8 +368,6 @@ def test_a_screenshot_is_placed_at_its_own_frame_where_a_scene_scores_alike(
     video = vf.color_video(
         library.path("bar.mp4"), [(0.0, hue(0.6))], duration=10, gop=100, marker=False, bar=True
     )
-    monkeypatch.setattr(pictor.library, "embedder", lambda: planted)
-    planted = HueEmbedder(pictor.library.model_id)
     pictor.library.index([str(library.root)])
     searcher = Searcher.for_library(pictor.library)
     for t in (2.2, 6.3, 8.8):
