@@ -20,7 +20,16 @@ import gradio as gr
 import httpx
 from gradio import networking
 
-from app import api, detail, feedback, gradio_sessions, roles, selection, share_panel
+from app import (
+    api,
+    detail,
+    feedback,
+    gradio_sessions,
+    progress_targets,
+    roles,
+    selection,
+    share_panel,
+)
 from app.context import AppContext
 from app.edge_guard import LoginThrottle, guarded_app
 from app.exposure import AllowedHosts, check_exposure, credentials, read_viewers, split_hosts
@@ -72,7 +81,7 @@ def build_app(
     log_path = log_path or feedback.setup_log(ctx.settings.data_dir)
     gradio_sessions.install()  # a page load need not build all 500 components' configs
     with gr.Blocks(title="Pictor", analytics_enabled=False) as demo:
-        gr.Markdown("# Pictor\nYour images, on your machine.")
+        title = gr.Markdown("# Pictor\nYour images, on your machine.")
         gr.Markdown(f"⚠️ **{literal(exposure)}**" if exposure else "", elem_id="exposure-warning")
         viewer_note = roles.render()
         banner = model_settings.render_banner(ctx)
@@ -219,6 +228,7 @@ def build_app(
         ]  # fmt: skip
         roles.listen(demo, viewer_note, editing, viewers)  # hidden from a viewer
     api.add_to(demo, ctx)
+    progress_targets.narrow(demo, title)  # spinners only where they can show
     roles.guard(demo, viewers)  # before guard_all: a viewer's refusal is its own sentence
     roles.guard_calls(demo, viewers)
     feedback.guard_all(demo, log_path)

@@ -1,0 +1,66 @@
+"""Which components each event shows its progress on: those that can show it.
+
+gradio's front end keeps a loading status for every component that has been a progress
+target of an event that ran (by default, every output of the event), and on each status
+message of any event (queued, started, finished: two to four per event) it updates every one
+of them, finding each by a walk of the whole component tree (about a thousand components
+here). So the cost of a click grows with every output of every event run before it in the
+page. Many outputs cannot show a spinner at all: a `gr.State`, a layout block (a Column, Row,
+Group or Accordion without `show_progress`), a button, an API endpoint's placeholder.
+
+`narrow()` drops those from every event's progress targets, and an event that shows its
+progress and updates a result (a gallery, an image, a table, a plot) shows it there, not
+over every count, picker and message it also updates. An event left with no target gets one:
+a component at the top of the page, found at once. An event whose progress is hidden keeps
+its other targets as they were (a gallery pending behind a hidden selection click is part of
+how quick clicks are taken in turn, tests/ui/test_ui_selection.py).
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+from gradio.blocks import BlockContext
+from gradio.components import Component
+from gradio.components.api_component import Api
+
+# Outputs that draw no loading status: values only, layout, buttons, API placeholders.
+SHOWS_NOTHING: tuple[type, ...] = (gr.State, BlockContext, gr.Button, Api)
+
+
+# Where results appear: when an event has some among its outputs, its spinner goes there,
+# not over every count, picker and message it also updates.
+RESULTS: tuple[type, ...] = (
+    gr.Gallery,
+    gr.Image,
+    gr.Video,
+    gr.Dataframe,
+    gr.LinePlot,
+    gr.ScatterPlot,
+    gr.BarPlot,
+    gr.HTML,
+    gr.File,
+)
+
+
+def shows_progress(block: object) -> bool:
+    """True when the block draws a loading status (a spinner or a pending overlay)."""
+    return not isinstance(block, SHOWS_NOTHING)
+
+
+def narrow(demo: gr.Blocks, anchor: Component) -> int:
+    """Set the progress targets of every event of demo that did not choose its own (see the
+    module's docstring); anchor: a component near the top of the page. Returns how many
+    outputs were dropped from the targets."""
+    dropped = 0
+    for fn in demo.fns.values():
+        if fn.show_progress_on is not None:
+            continue
+        outputs = list(fn.outputs)
+        shown = [
+            block for block in outputs if isinstance(block, Component) and shows_progress(block)
+        ]
+        if fn.show_progress != "hidden":
+            shown = [block for block in shown if isinstance(block, RESULTS)] or shown
+        fn.show_progress_on = shown or [anchor]
+        dropped += len(outputs) - len(shown)
+    return dropped
