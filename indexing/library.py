@@ -292,11 +292,8 @@ class Library:
         texts through the text tower, the first index's one fixed cost), then read from
         the models folder's subjects/ cache (shared by libraries that share that folder)."""
         phrases = subjects.vocabulary()
-        cache = (
-            self.settings.model_files_dir
-            / "subjects"
-            / f"{collection_name(self.model_id)}-{subjects.vocabulary_id(phrases)}.npz"
-        )
+        name = f"{collection_name(self.model_id)}-{subjects.vocabulary_id(phrases)}.npz"
+        cache = self.settings.model_files_dir / "subjects" / name
         legacy = self.settings.data_dir / "subjects"  # where they were kept before (derived)
         if legacy != cache.parent and legacy.is_dir():
             shutil.rmtree(legacy, ignore_errors=True)
