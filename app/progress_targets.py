@@ -12,8 +12,9 @@ Group or Accordion without `show_progress`), a button, an API endpoint's placeho
 progress and updates a result (a gallery, an image, a table, a plot) shows it there, not
 over every count, picker and message it also updates. An event left with no target gets one:
 a component at the top of the page, found at once. An event whose progress is hidden keeps
-its other targets as they were (a gallery pending behind a hidden selection click is part of
-how quick clicks are taken in turn, tests/ui/test_ui_selection.py).
+the targets that can show a status, as before: with one target each, a loaded run of
+tests/ui/test_ui_selection.py once counted two of three quick clicks on a gallery (the
+selection's click hides its progress), and the cause was not found.
 """
 
 from __future__ import annotations
