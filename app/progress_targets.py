@@ -19,13 +19,15 @@ selection's click hides its progress), and the cause was not found.
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 import gradio as gr
-from gradio.blocks import BlockContext
 from gradio.components import Component
 from gradio.components.api_component import Api
 
-# Outputs that draw no loading status: values only, layout, buttons, API placeholders.
-SHOWS_NOTHING: tuple[type, ...] = (gr.State, BlockContext, gr.Button, Api)
+# Components that draw no loading status: values only, buttons, API placeholders. (Layout
+# blocks are no components: they draw one only with show_progress=True, which none has.)
+SHOWS_NOTHING: tuple[type, ...] = (gr.State, gr.Button, Api)
 
 
 # Where results appear: when an event has some among its outputs, its spinner goes there,
@@ -43,9 +45,9 @@ RESULTS: tuple[type, ...] = (
 )
 
 
-def shows_progress(block: object) -> bool:
+def shows_progress(block: object) -> TypeGuard[Component]:
     """True when the block draws a loading status (a spinner or a pending overlay)."""
-    return not isinstance(block, SHOWS_NOTHING)
+    return isinstance(block, Component) and not isinstance(block, SHOWS_NOTHING)
 
 
 def narrow(demo: gr.Blocks, anchor: Component) -> int:
@@ -57,9 +59,7 @@ def narrow(demo: gr.Blocks, anchor: Component) -> int:
         if fn.show_progress_on is not None:
             continue
         outputs = list(fn.outputs)
-        shown = [
-            block for block in outputs if isinstance(block, Component) and shows_progress(block)
-        ]
+        shown = [block for block in outputs if shows_progress(block)]
         if fn.show_progress != "hidden":
             shown = [block for block in shown if isinstance(block, RESULTS)] or shown
         fn.show_progress_on = shown or [anchor]
