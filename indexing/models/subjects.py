@@ -20,7 +20,9 @@ it).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -36,6 +38,8 @@ from indexing.store.catalog import Catalog
 
 CONFIDENCE = 0.6
 MAX_TAGS = 5
+log = logging.getLogger(__name__)
+
 BATCH = 20_000  # images per matrix product and per write transaction
 
 
@@ -53,6 +57,22 @@ def vocabulary() -> list[str]:
 def vocabulary_id(phrases: list[str]) -> str:
     rule = f"{CONFIDENCE}|{MAX_TAGS}|{TEMPLATES}|{NEUTRAL_PROMPTS}|{NEUTRAL_TOO_CLOSE}"
     return hashlib.blake2b(("\n".join(phrases) + rule).encode(), digest_size=8).hexdigest()
+
+
+def _keep(cache: Path, vectors: np.ndarray, neutral: np.ndarray) -> None:
+    """Write the vectors to cache; a folder that cannot hold them (PICTOR_MODELS_DIR naming
+    a file, a read-only disk) costs the next index the same work again, not this one."""
+    # A name of its own: two processes (an index and the app) may build it at once.
+    partial = cache.with_name(f"{cache.stem}.{os.getpid()}.{threading.get_ident()}.npz")
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(partial, vectors=vectors, neutral=neutral)
+        partial.replace(cache)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        log.warning("the subject vocabulary's vectors cannot be kept in %s (%s); they will be "
+                    "made again on the next index", cache.parent, exc.strerror or exc)  # fmt: skip
 
 
 class SubjectModel:
@@ -82,11 +102,7 @@ class SubjectModel:
         vectors = normalise(embedded).reshape(len(phrases), len(TEMPLATES), -1).mean(axis=1)
         neutral = embedder.embed_texts(list(NEUTRAL_PROMPTS))
         if cache is not None:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            # A name of its own: two processes (an index and the app) may build it at once.
-            partial = cache.with_name(f"{cache.stem}.{os.getpid()}.{threading.get_ident()}.npz")
-            np.savez(partial, vectors=vectors, neutral=neutral)
-            partial.replace(cache)
+            _keep(cache, vectors, neutral)
         return cls(phrases, vectors, neutral)
 
     def tag(self, image_vectors: np.ndarray) -> list[list[tuple[str, float]]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -464,3 +465,29 @@ def test_the_reading_commands_import_neither_gradio_nor_a_model(
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"codes": [0] * len(commands), "heavy": []}
+
+
+def test_a_models_folder_that_cannot_hold_files_costs_time_not_the_index(
+    run_cli, library: LibraryBuilder, tmp_path: Path
+):
+    """PICTOR_MODELS_DIR naming a file: the index runs, every photo is embedded and tagged,
+    and one line says the vocabulary's vectors could not be kept; nothing else is lost."""
+    for n in range(3):
+        smooth_image((300, 200), seed=n).save(library.path(f"p{n}.jpg"), quality=95)
+    not_a_folder = tmp_path / "models.txt"
+    not_a_folder.write_text("a file, not a folder")
+    data = tmp_path / "data"
+    code, out, err = run_cli(
+        ["--data-dir", str(data), "index", str(library.root), "--json"],
+        env={"PICTOR_MODELS_DIR": str(not_a_folder)},
+        separate=True,  # what a process's stderr shows (pytest captures logging in its own)
+    )
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["embeddings"]["embedded"] == 3 and summary["errors"] == []
+    said = [line for line in err.splitlines() if "cannot be kept" in line]
+    assert len(said) == 1 and str(not_a_folder) in said[0], err
+    assert "Traceback" not in err
+    assert not_a_folder.read_text() == "a file, not a folder"
+    with sqlite3.connect(data / "catalog.sqlite3") as conn:
+        assert conn.execute("SELECT count(*) FROM subject_tagged").fetchone() == (3,)
