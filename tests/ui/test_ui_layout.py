@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -121,3 +122,16 @@ def test_every_tab_fits_the_window(app_url: str, size: str, tmp_path: Path) -> N
         for folder in folders:
             page.screenshot(path=folder / f"viewer-{size}.png")
         assert problems == {}, json.dumps(problems, indent=1)
+
+
+def test_the_viewer_comes_before_the_tabs_in_the_page(app_url: str) -> None:
+    """gradio's page finds each component it updates (a value, a loading status) by a walk
+    of the component tree from its top: the viewer, updated at every opening and every move,
+    is found before the tabs' ~830 components, not after them (docs/testing.md)."""
+    with urllib.request.urlopen(app_url + "config", timeout=30) as response:
+        config = json.load(response)
+    kinds = {component["id"]: component for component in config["components"]}
+    top = [kinds[child["id"]] for child in config["layout"]["children"]]
+    names = [c["props"].get("elem_id") or c["type"] for c in top]
+    assert "viewer" in names and "tabs" in names, names
+    assert names.index("viewer") < names.index("tabs"), names
