@@ -1,20 +1,23 @@
 """Which components each event shows its progress on: those that can show it.
 
 gradio's front end keeps a loading status for every component that has been a progress
-target of an event that ran (by default, every output of the event), and on each status
-message of any event (queued, started, finished: two to four per event) it updates every one
-of them, finding each by a walk of the whole component tree (about a thousand components
-here). So the cost of a click grows with every output of every event run before it in the
-page. Many outputs cannot show a spinner at all: a `gr.State`, a layout block (a Column, Row,
+target of an event that ran (by default, every output of the event), and for every input of
+such an event too (gradio 6.31 sends each completion with the stream state `closed`, which
+its status bookkeeping reads as a stream's inputs); on each status message of any event
+(queued, started, finished: two to four per event) it updates every one of them, finding
+each by a walk of the whole component tree (about a thousand components here). So the cost
+of a click grows with every output and input of every event run before it in the page.
+Many outputs cannot show a spinner at all: a `gr.State`, a layout block (a Column, Row,
 Group or Accordion without `show_progress`), a button, an API endpoint's placeholder.
 
 `narrow()` drops those from every event's progress targets, and an event that shows its
 progress and updates a result (a gallery, an image, a table, a plot) shows it there, not
 over every count, picker and message it also updates. An event left with no target gets one:
 a component at the top of the page, found at once. An event whose progress is hidden keeps
-the targets that can show a status, as before: with one target each, a loaded run of
-tests/ui/test_ui_selection.py once counted two of three quick clicks on a gallery (the
-selection's click hides its progress), and the cause was not found.
+the targets that can show a status, as before: giving each one target saved nothing
+measurable (the inputs above fill the map), and a run with that rule once counted two of
+three quick clicks on a gallery; a click was lost once without it too
+(docs/testing.md), so the cause is not that rule, and not found.
 """
 
 from __future__ import annotations
